@@ -1,0 +1,224 @@
+"""Accounts section of API.md, plus the staff check-in and employment queues."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+
+from littlebee.core.api_auth import bearer_auth
+from littlebee.core.errors import PermissionDenied
+from littlebee.core.pagination import clamp
+from littlebee.core.requests import client_ip
+
+from . import selectors, services
+from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
+from .schemas import (
+    DecisionIn,
+    ErrorOut,
+    MeOut,
+    MeUpdateIn,
+    ProfileEventOut,
+    RegisterIn,
+    RegisterOut,
+    ResubmitIn,
+    SmsCodeIn,
+    SmsCodeOut,
+    TokenIn,
+    TokenOut,
+    WorkerList,
+    WorkerOut,
+)
+
+router = Router(tags=["accounts"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def me_payload(user: User) -> dict[str, Any]:
+    profile = selectors.worker_profile_of(user)
+    roles = [
+        {"organisation": {"id": m.organisation.pk, "name": m.organisation.name, "kind": m.organisation.kind}, "role": m.role}
+        for m in selectors.memberships_of(user).order_by("organisation__name", "role")
+    ]
+    return {
+        "id": user.pk,
+        "phone": user.phone,
+        "name": user.name,
+        "worker_type": profile.worker_type if profile else None,
+        "enterprise": {"id": profile.enterprise.pk, "name": profile.enterprise.display_name}
+        if profile and profile.enterprise
+        else None,
+        "outlet": {"id": profile.outlet.pk, "name": str(profile.outlet)} if profile and profile.outlet else None,
+        "community": {"id": profile.community.pk, "name": profile.community.name, "full_name": profile.community.full_name()}
+        if profile
+        else None,
+        "verified": bool(profile and profile.verified),
+        "checkin_status": profile.checkin_status if profile else None,
+        "employment_status": profile.employment_status if profile else None,
+        "party_member": bool(profile and profile.party_member),
+        # The points ledger arrives with the points capability; until then nobody has earned any.
+        "points_balance": 0,
+        "title": None,
+        "roles": roles,
+    }
+
+
+def worker_payload(profile: WorkerProfile) -> dict[str, Any]:
+    return {
+        "id": profile.pk,
+        "name": profile.user.name,
+        "phone": profile.user.phone,
+        "worker_type": profile.worker_type,
+        "worker_type_label": str(profile.get_worker_type_display()),
+        "enterprise": {"id": profile.enterprise.pk, "name": profile.enterprise.display_name} if profile.enterprise else None,
+        "outlet": {"id": profile.outlet.pk, "name": profile.outlet.name} if profile.outlet else None,
+        "community": {"id": profile.community.pk, "name": profile.community.name, "full_name": profile.community.full_name()},
+        "party_member": profile.party_member,
+        "checkin_status": profile.checkin_status,
+        "employment_status": profile.employment_status,
+        "registered_at": profile.created_at,
+    }
+
+
+@router.post("/auth/register", auth=None, response={201: RegisterOut, **ERRORS})
+def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, dict[str, Any]]:
+    user = services.worker_register(
+        data=services.RegistrationInput(
+            phone=payload.phone, password=payload.password, name=payload.name, worker_type=payload.worker_type,
+            enterprise_id=payload.enterprise, community_id=payload.community, outlet_id=payload.outlet,
+            party_member=payload.party_member,
+        )
+    )
+    _token, raw = services.token_issue(user=user, name="register")
+    return 201, {"user": me_payload(user), "token": raw}
+
+
+@router.post("/auth/sms-code", auth=None, response={202: SmsCodeOut, **ERRORS})
+def sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict[str, Any]]:
+    services.sms_code_send(phone=payload.phone, ip=client_ip(request))
+    return 202, {
+        "detail": _("如果该手机号已注册，验证码将以短信发送。"),
+        "resend_after": settings.SMS_CODE_RESEND_SECONDS,
+    }
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, **ERRORS})
+def token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
+    ip = client_ip(request)
+    if payload.password:
+        user = services.login_with_password(phone=payload.phone, password=payload.password, ip=ip)
+    elif payload.code:
+        user = services.login_with_code(phone=payload.phone, code=payload.code, ip=ip)
+    else:
+        from littlebee.core.errors import InvalidInput
+
+        raise InvalidInput.one("password", _("请填写密码或短信验证码。"))
+    _token, raw = services.token_issue(user=user, name=request.headers.get("User-Agent", "")[:100])
+    return {"token": raw}
+
+
+class Revoked(Schema):
+    revoked: bool
+
+
+@router.delete("/auth/token", auth=bearer_auth, response={200: Revoked, **ERRORS})
+def token_revoke(request: HttpRequest) -> dict[str, bool]:
+    """Log out: revoke the bearer token this request carries."""
+    raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return {"revoked": services.token_revoke(raw=raw, user=_user(request))}
+
+
+@router.get("/me", response={200: MeOut, **ERRORS})
+def me(request: HttpRequest) -> dict[str, Any]:
+    return me_payload(_user(request))
+
+
+@router.patch("/me", response={200: MeOut, **ERRORS})
+def me_update(request: HttpRequest, payload: MeUpdateIn) -> dict[str, Any]:
+    user = services.profile_update(
+        user=_user(request), name=payload.name, outlet_id=payload.outlet, party_member=payload.party_member
+    )
+    return me_payload(user)
+
+
+@router.get("/me/checkin-timeline", response={200: list[ProfileEventOut], **ERRORS})
+def my_timeline(request: HttpRequest) -> list[dict[str, Any]]:
+    profile = selectors.worker_profile_of(_user(request))
+    if profile is None:
+        return []
+    return [
+        {
+            "at": e.at, "action": e.action, "action_label": str(e.get_action_display()), "actor_role": e.actor_role,
+            "organisation": e.organisation.name if e.organisation else None, "note": e.note,
+        }
+        for e in profile.events.select_related("organisation")
+    ]
+
+
+@router.post("/me/checkin", response={200: MeOut, **ERRORS})
+def my_checkin_resubmit(request: HttpRequest, payload: ResubmitIn) -> dict[str, Any]:
+    services.checkin_resubmit(worker=_user(request), community_id=payload.community)
+    return me_payload(_user(request))
+
+
+# --- Staff queues ---------------------------------------------------------------------------
+class QueueFilter(Schema):
+    status: str | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+
+def _queue(request: HttpRequest, qs: Any, status_field: str, filters: QueueFilter) -> dict[str, Any]:
+    if not selectors.is_staff_member(_user(request)):
+        raise PermissionDenied()
+    if filters.status:
+        qs = qs.filter(**{status_field: filters.status})
+    limit, offset = clamp(filters.limit, filters.offset)
+    qs = qs.order_by("created_at", "id")
+    return {"count": qs.count(), "items": [worker_payload(p) for p in qs[offset : offset + limit]]}
+
+
+@router.get("/checkins", response={200: WorkerList, **ERRORS}, tags=["staff"])
+def checkins(request: HttpRequest, filters: Query[QueueFilter]) -> dict[str, Any]:
+    """Workers whose check-in the caller may decide (default: all statuses)."""
+    return _queue(request, selectors.checkins_reviewable_by(_user(request)), "checkin_status", filters)
+
+
+@router.post("/checkins/{profile_id}/confirm", response={200: WorkerOut, **ERRORS}, tags=["staff"])
+def checkin_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
+    profile = services.checkin_confirm(profile_id=profile_id, actor=_user(request), note=payload.note)
+    return worker_payload(profile)
+
+
+@router.post("/checkins/{profile_id}/reject", response={200: WorkerOut, **ERRORS}, tags=["staff"])
+def checkin_reject(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
+    profile = services.checkin_reject(profile_id=profile_id, actor=_user(request), note=payload.note)
+    return worker_payload(profile)
+
+
+@router.get("/employment-checks", response={200: WorkerList, **ERRORS}, tags=["staff"])
+def employment_checks(request: HttpRequest, filters: Query[QueueFilter]) -> dict[str, Any]:
+    return _queue(request, selectors.employment_reviewable_by(_user(request)), "employment_status", filters)
+
+
+@router.post("/employment-checks/{profile_id}/confirm", response={200: WorkerOut, **ERRORS}, tags=["staff"])
+def employment_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
+    return worker_payload(services.employment_confirm(profile_id=profile_id, actor=_user(request), note=payload.note))
+
+
+@router.post("/employment-checks/{profile_id}/reject", response={200: WorkerOut, **ERRORS}, tags=["staff"])
+def employment_reject(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
+    return worker_payload(services.employment_reject(profile_id=profile_id, actor=_user(request), note=payload.note))
+
+
+__all__ = ["CheckinStatus", "EmploymentStatus", "router"]

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Schema
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class CommunityRef(Ref):
+    full_name: str
+
+
+class OrganisationRef(Ref):
+    kind: str
+
+
+class RoleOut(Schema):
+    organisation: OrganisationRef
+    role: str
+
+
+class MeOut(Schema):
+    id: int
+    phone: str
+    name: str
+    worker_type: str | None
+    enterprise: Ref | None
+    outlet: Ref | None
+    community: CommunityRef | None
+    verified: bool
+    checkin_status: str | None
+    employment_status: str | None
+    party_member: bool
+    points_balance: int
+    title: str | None
+    roles: list[RoleOut]
+
+
+class RegisterIn(Schema):
+    phone: str
+    password: str
+    name: str
+    worker_type: str
+    enterprise: int | None = None
+    community: int | None = None
+    outlet: int | None = None
+    party_member: bool = False
+
+
+class RegisterOut(Schema):
+    user: MeOut
+    token: str
+
+
+class SmsCodeIn(Schema):
+    phone: str
+
+
+class SmsCodeOut(Schema):
+    detail: str
+    resend_after: int
+
+
+class TokenIn(Schema):
+    phone: str
+    password: str | None = None
+    code: str | None = None
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class MeUpdateIn(Schema):
+    name: str | None = None
+    outlet: int | None = None
+    party_member: bool | None = None
+
+
+class DecisionIn(Schema):
+    note: str = ""
+
+
+class ResubmitIn(Schema):
+    community: int
+
+
+class ProfileEventOut(Schema):
+    at: datetime
+    action: str
+    action_label: str
+    actor_role: str
+    organisation: str | None
+    note: str
+
+
+class WorkerOut(Schema):
+    id: int
+    name: str
+    phone: str
+    worker_type: str
+    worker_type_label: str
+    enterprise: Ref | None
+    outlet: Ref | None
+    community: CommunityRef
+    party_member: bool
+    checkin_status: str
+    employment_status: str
+    registered_at: datetime
+
+
+class WorkerList(Schema):
+    count: int
+    items: list[WorkerOut]
+
+
+class ErrorOut(Schema):
+    code: str
+    detail: str

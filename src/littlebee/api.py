@@ -1,0 +1,107 @@
+"""The REST API v1: one NinjaAPI, one router per app, errors as API.md describes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.openapi.views import openapi_view
+
+from littlebee.core.api_auth import api_auth
+from littlebee.core.errors import DomainError, TooManyRequests
+
+api = NinjaAPI(
+    title="Little Bee API",
+    version="1",
+    description="小蜜蜂 REST API v1. Errors: {code, detail[, errors]}.",
+    urls_namespace="api-v1",
+    docs_url=None,
+    auth=api_auth,
+)
+
+
+def api_docs(request: HttpRequest) -> HttpResponse:
+    """OpenAPI docs served at /api/docs, outside the versioned prefix."""
+    return openapi_view(request, api=api)
+
+
+def _error(request: HttpRequest, status: int, code: str, detail: Any, **extra: Any) -> HttpResponse:
+    return api.create_response(request, {"code": code, "detail": str(detail), **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    extra: dict[str, Any] = {}
+    if exc.errors:
+        extra["errors"] = [{"field": e.field, "detail": str(e.detail)} for e in exc.errors]
+    response = _error(request, exc.status, exc.code, exc.detail, **extra)
+    if isinstance(exc, TooManyRequests) and exc.retry_after:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": _lazy("此项为必填项。"),
+    "int_parsing": _lazy("请输入整数。"),
+    "int_type": _lazy("请输入整数。"),
+    "float_parsing": _lazy("请输入数字。"),
+    "float_type": _lazy("请输入数字。"),
+    "bool_parsing": _lazy("请输入 true 或 false。"),
+    "bool_type": _lazy("请输入 true 或 false。"),
+    "string_type": _lazy("请输入文字。"),
+    "string_too_long": _lazy("内容过长。"),
+    "json_invalid": _lazy("请求体不是有效的 JSON。"),
+    "model_attributes_type": _lazy("请求体格式不正确。"),
+    "dict_type": _lazy("请求体格式不正确。"),
+}
+
+
+def _pydantic_message(error_type: str) -> str:
+    return str(_PYDANTIC_MESSAGES.get(error_type, _lazy("该项的值无效。")))
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path", "form", "data")]
+        errors.append({"field": ".".join(loc) or "body", "detail": _pydantic_message(str(err.get("type", "")))})
+    detail = errors[0]["detail"] if len(errors) == 1 else _("请检查填写的内容。")
+    return _error(request, 400, "invalid_input", detail, errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def on_not_authenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "not_authenticated", _("请先登录。"))
+
+
+@api.exception_handler(AuthorizationError)
+def on_not_allowed(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return _error(request, 403, "permission_denied", _("您没有执行此操作的权限。"))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("找不到该内容，或您无权查看。"))
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    codes = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
+             405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests"}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), exc.message)
+
+
+def _register_routers() -> None:
+    from littlebee.accounts.api import router as accounts_router
+    from littlebee.orgs.api import router as orgs_router
+
+    api.add_router("", accounts_router)
+    api.add_router("", orgs_router)
+
+
+_register_routers()

@@ -1,0 +1,30 @@
+"""Geographic helpers. Inside the platform every coordinate is WGS-84."""
+
+from __future__ import annotations
+
+import math
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def valid_lat_lng(lat: float, lng: float) -> bool:
+    return (
+        math.isfinite(lat) and math.isfinite(lng) and -90.0 <= lat <= 90.0 and -180.0 <= lng <= 180.0
+    )
+
+
+def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lng, max_lng) of a box that contains the circle."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
+    cos_lat = max(math.cos(math.radians(lat)), 1e-6)
+    dlng = math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng

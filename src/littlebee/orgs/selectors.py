@@ -1,0 +1,100 @@
+"""Reads of regions and organisations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from shapely.geometry import Point, shape
+
+from littlebee.core.geo import bounding_box, haversine_m
+
+from .models import Organisation, OrgKind, Outlet, Region, RegionLevel
+
+
+@dataclass(frozen=True)
+class CommunityMatch:
+    community: Region
+    # True when no boundary contains the point and the nearest centroid was taken instead.
+    approximate: bool
+    distance_m: float
+
+
+# How far to look for a centroid before widening to the whole table. Communities in a Chinese
+# city are rarely more than a few kilometres apart.
+_NEAREST_SEARCH_RADII_M = (3_000, 15_000, 80_000)
+
+
+def community_at_point(lat: float, lng: float) -> CommunityMatch | None:
+    """The community whose boundary contains the WGS-84 point, else the one with the nearest centroid."""
+    point = Point(lng, lat)
+    candidates = Region.objects.filter(
+        level=RegionLevel.COMMUNITY, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
+    ).only("id", "code", "name", "level", "parent_id", "lat", "lng", "boundary", "path")
+    for community in candidates:
+        if community.boundary and shape(community.boundary).covers(point):
+            return CommunityMatch(community, approximate=False, distance_m=0.0)
+
+    communities = Region.objects.filter(level=RegionLevel.COMMUNITY).only(
+        "id", "code", "name", "level", "parent_id", "lat", "lng", "path"
+    )
+    for radius in _NEAREST_SEARCH_RADII_M:
+        min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
+        nearby = list(communities.filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng)))
+        if nearby:
+            break
+    else:
+        nearby = list(communities)
+    if not nearby:
+        return None
+    best = min(nearby, key=lambda c: haversine_m(lat, lng, c.lat, c.lng))
+    return CommunityMatch(best, approximate=True, distance_m=haversine_m(lat, lng, best.lat, best.lng))
+
+
+def regions_children(parent: Region | None) -> QuerySet[Region]:
+    qs = Region.objects.filter(parent=parent) if parent else Region.objects.filter(level=RegionLevel.CITY)
+    return qs.order_by("code")
+
+
+def region_subtree(region: Region) -> QuerySet[Region]:
+    return Region.objects.filter(path__startswith=region.path)
+
+
+def region_ancestors(region: Region) -> list[Region]:
+    """From the region itself up to the city."""
+    codes = [code for code in region.path.split("/") if code]
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [by_code[code] for code in reversed(codes) if code in by_code]
+
+
+def region_party_org(region: Region) -> Organisation | None:
+    return Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region=region).first()
+
+
+def organisation_chain(organisation: Organisation) -> list[Organisation]:
+    """The organisation and its parents, the route a case escalates along."""
+    chain = [organisation]
+    seen = {organisation.pk}
+    current = organisation
+    while current.parent_id is not None and current.parent_id not in seen:
+        current = Organisation.objects.get(pk=current.parent_id)
+        chain.append(current)
+        seen.add(current.pk)
+    return chain
+
+
+def enterprises_list(*, industry: str | None = None, search: str | None = None) -> QuerySet[Organisation]:
+    qs = Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True)
+    if industry:
+        qs = qs.filter(industry=industry)
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(short_name__icontains=search))
+    return qs.order_by("industry", "name")
+
+
+def enterprise_party_org(enterprise: Organisation) -> Organisation | None:
+    return Organisation.objects.filter(kind=OrgKind.ENTERPRISE_PARTY_ORG, enterprise=enterprise).first()
+
+
+def outlets_of(enterprise: Organisation) -> QuerySet[Outlet]:
+    return Outlet.objects.filter(enterprise=enterprise).select_related("parent").order_by("parent__name", "name")
