@@ -93,7 +93,11 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     codes = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
              405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests"}
-    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), exc.message)
+    # Ninja's own messages (e.g. an unparsable body) are English; answer in the request's language.
+    details = {400: _("请求格式不正确。"), 401: _("请先登录。"), 403: _("您没有执行此操作的权限。"),
+               404: _("找不到该内容，或您无权查看。"), 405: _("不支持该请求方法。"), 413: _("上传的内容过大。"),
+               429: _("请求过于频繁，请稍后再试。")}
+    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), details.get(exc.status_code, exc.message))
 
 
 def _register_routers() -> None:

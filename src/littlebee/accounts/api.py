@@ -8,9 +8,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
+from ninja.responses import Status
 
 from littlebee.core.api_auth import bearer_auth
-from littlebee.core.errors import PermissionDenied
+from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
 from littlebee.core.requests import client_ip
 
@@ -91,7 +92,7 @@ def worker_payload(profile: WorkerProfile) -> dict[str, Any]:
 
 
 @router.post("/auth/register", auth=None, response={201: RegisterOut, **ERRORS})
-def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, dict[str, Any]]:
+def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
     user = services.worker_register(
         data=services.RegistrationInput(
             phone=payload.phone, password=payload.password, name=payload.name, worker_type=payload.worker_type,
@@ -100,16 +101,16 @@ def register(request: HttpRequest, payload: RegisterIn) -> tuple[int, dict[str, 
         )
     )
     _token, raw = services.token_issue(user=user, name="register")
-    return 201, {"user": me_payload(user), "token": raw}
+    return Status(201, {"user": me_payload(user), "token": raw})
 
 
 @router.post("/auth/sms-code", auth=None, response={202: SmsCodeOut, **ERRORS})
-def sms_code(request: HttpRequest, payload: SmsCodeIn) -> tuple[int, dict[str, Any]]:
+def sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, Any]]:
     services.sms_code_send(phone=payload.phone, ip=client_ip(request))
-    return 202, {
-        "detail": _("如果该手机号已注册，验证码将以短信发送。"),
-        "resend_after": settings.SMS_CODE_RESEND_SECONDS,
-    }
+    return Status(
+        202,
+        {"detail": _("如果该手机号已注册，验证码将以短信发送。"), "resend_after": settings.SMS_CODE_RESEND_SECONDS},
+    )
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, **ERRORS})
@@ -120,8 +121,6 @@ def token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
     elif payload.code:
         user = services.login_with_code(phone=payload.phone, code=payload.code, ip=ip)
     else:
-        from littlebee.core.errors import InvalidInput
-
         raise InvalidInput.one("password", _("请填写密码或短信验证码。"))
     _token, raw = services.token_issue(user=user, name=request.headers.get("User-Agent", "")[:100])
     return {"token": raw}
