@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -70,3 +72,82 @@ def api_as() -> Any:
         return ApiClient(token=raw, language=language)
 
     return make
+
+
+# --- Service-backed and browser tests: run where the service exists, skip with a reason elsewhere.
+REQUIRE_SERVICES = bool(os.environ.get("LITTLEBEE_REQUIRE_SERVICES"))
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (LITTLEBEE_REQUIRE_SERVICES is set, so this is a failure)")
+    pytest.skip(reason)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            # The same suite runs again on PostgreSQL (make test-postgres); these run there.
+            pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass of `make test` (DATABASE_URL)")
+    if item.get_closest_marker("redis"):
+        from littlebee.core.services_probe import redis_reachable
+
+        if not redis_reachable(TEST_REDIS_URL):
+            _unavailable(f"needs Redis at {TEST_REDIS_URL}, which does not answer")
+    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        _unavailable(f"needs Chromium at {CHROMIUM} (apt-get install chromium fonts-noto-cjk)")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run
+    # inside one unless told it is safe, which it is here (the loop is Playwright's, not ours).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+SCREENSHOT_DIR = Path(os.environ.get("LITTLEBEE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+
+
+@pytest.fixture
+def phone_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """A phone-sized page in Chinese, its base URL set to the live server."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
+        locale="zh-CN", base_url=live_server.url,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot() -> Any:
+    """screenshot(page, name): keep a PNG of what a person saw, for review."""
+
+    def take(page: Any, name: str) -> Path:
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOT_DIR / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take

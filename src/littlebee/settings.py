@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -96,7 +97,10 @@ def _database() -> dict[str, Any]:
             },
         }
     try:
-        config = environ.Env.db_url_config(url)
+        # django-environ warns with the whole URL (password included) on an unknown scheme.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            config = environ.Env.db_url_config(url)
     except Exception:  # noqa: BLE001 - any parse failure is the same operator mistake
         _config_error("DATABASE_URL is not a valid database URL.")
     if not config.get("ENGINE"):
@@ -124,7 +128,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = None
+CELERY_RESULT_BACKEND = REDIS_URL or None
+CELERY_RESULT_EXPIRES = 3600
 # Without Redis (the embedded default) jobs run in process, right after the request commits.
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or _env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True

@@ -60,9 +60,13 @@ def sms_send_on_commit(*, phone: str, message: str) -> None:
     """Send once the current transaction commits, so a rolled-back request sends nothing."""
 
     def deliver() -> None:
+        from .tasks import sms_deliver
+
         try:
-            sms_backend().send(phone, message)
+            # A Celery job on Redis in production; in process (eager) in the embedded default.
+            sms_deliver.delay(phone, message)
         except Exception:
+            # Never the message itself: it carries the code.
             logger.exception("SMS delivery to %s failed", mask_phone(phone))
 
     transaction.on_commit(deliver)

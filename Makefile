@@ -1,0 +1,66 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.run-deps
+
+run: $(VENV)/.run-deps
+	$(BIN)/littlebee migrate --noinput -v0
+	$(BIN)/littlebee demo_load
+	$(BIN)/littlebee collectstatic --noinput -v0
+	@$(BIN)/littlebee demo_load --print-accounts --quiet
+	@echo ""
+	@echo "  Little Bee is serving at http://$(HOST):$(PORT)/  (staff console /staff/, API docs /api/docs)"
+	@echo ""
+	$(BIN)/gunicorn littlebee.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+lint: $(VENV)/.dev-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev-deps
+	$(BIN)/mypy src
+
+migrations-check: $(VENV)/.dev-deps
+	$(BIN)/littlebee makemigrations --check --dry-run
+
+test-sqlite: $(VENV)/.dev-deps
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+
+test-postgres: $(VENV)/.dev-deps
+	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
+		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
+		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest; \
+	elif [ -n "$$LITTLEBEE_REQUIRE_SERVICES" ]; then \
+		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable, and LITTLEBEE_REQUIRE_SERVICES demands it."; exit 1; \
+	else \
+		echo "SKIPPED: the PostgreSQL run, because no PostgreSQL answers at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)."; \
+	fi
+
+test: lint typecheck migrations-check test-sqlite test-postgres
+
+messages: $(VENV)/.dev-deps
+	cd src/littlebee && ../../$(BIN)/django-admin makemessages -l en --no-obsolete --ignore 'tests/*' --ignore '*/tests/*'
+	cd src/littlebee && ../../$(BIN)/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) var
