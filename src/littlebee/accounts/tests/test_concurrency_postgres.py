@@ -1,0 +1,80 @@
+"""Races that only a real multi-connection database can show: run on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from littlebee.accounts.models import CheckinStatus, ProfileEvent, User, WorkerProfile
+from littlebee.accounts.services import RegistrationInput, checkin_confirm, worker_register
+from littlebee.core.errors import DomainError
+from littlebee.orgs.tests.factories import CommunityFactory, EnterpriseFactory, PartyOrgFactory
+
+from .factories import WorkerProfileFactory, staff
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Start every call at the same instant, each on its own connection; collect results or errors."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def worker(i: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each racer got
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def test_simultaneous_registrations_of_one_phone_create_one_account() -> None:
+    # given
+    community = CommunityFactory()
+    enterprise = EnterpriseFactory()
+    data = RegistrationInput(
+        phone="13812340000", password="Quick-bee-42", name="并发", worker_type="courier",
+        enterprise_id=enterprise.pk, community_id=community.pk,
+    )
+
+    # when eight clients register the same phone at once
+    results = run_together([lambda: worker_register(data=data) for _ in range(8)])
+
+    # then exactly one succeeds and the rest are told the phone is already registered
+    users = [r for r in results if isinstance(r, User)]
+    conflicts = [r for r in results if isinstance(r, DomainError) and r.code == "already_registered"]
+    assert len(users) == 1
+    assert len(conflicts) == 7
+    assert User.objects.filter(phone="13812340000").count() == 1
+    assert WorkerProfile.objects.filter(user__phone="13812340000").count() == 1
+
+
+def test_two_staff_confirming_one_checkin_at_once_write_one_decision() -> None:
+    # given a pending worker and two handlers of the community
+    community = CommunityFactory()
+    party_org = PartyOrgFactory(region=community)
+    profile = WorkerProfileFactory(community=community)
+    handlers = [staff(party_org), staff(party_org)]
+
+    # when both confirm at the same moment
+    results = run_together([lambda h=h: checkin_confirm(profile_id=profile.pk, actor=h) for h in handlers])
+
+    # then one decision is recorded and the other is refused as an invalid transition
+    assert sum(isinstance(r, WorkerProfile) for r in results) == 1
+    assert sum(isinstance(r, DomainError) and r.code == "invalid_transition" for r in results) == 1
+    profile.refresh_from_db()
+    assert profile.checkin_status == CheckinStatus.CONFIRMED
+    assert ProfileEvent.objects.filter(profile=profile, action="checkin_confirmed").count() == 1
