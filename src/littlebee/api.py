@@ -68,7 +68,9 @@ def _pydantic_message(error_type: str) -> str:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = []
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path", "form", "data")]
+        loc = [
+            str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path", "form", "data")
+        ]
         errors.append({"field": ".".join(loc) or "body", "detail": _pydantic_message(str(err.get("type", "")))})
     detail = errors[0]["detail"] if len(errors) == 1 else _("请检查填写的内容。")
     return _error(request, 400, "invalid_input", detail, errors=errors)
@@ -91,13 +93,29 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-             405: "method_not_allowed", 409: "conflict", 413: "too_large", 429: "too_many_requests"}
+    codes = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        409: "conflict",
+        413: "too_large",
+        429: "too_many_requests",
+    }
     # Ninja's own messages (e.g. an unparsable body) are English; answer in the request's language.
-    details = {400: _("请求格式不正确。"), 401: _("请先登录。"), 403: _("您没有执行此操作的权限。"),
-               404: _("找不到该内容，或您无权查看。"), 405: _("不支持该请求方法。"), 413: _("上传的内容过大。"),
-               429: _("请求过于频繁，请稍后再试。")}
-    return _error(request, exc.status_code, codes.get(exc.status_code, "error"), details.get(exc.status_code, exc.message))
+    details = {
+        400: _("请求格式不正确。"),
+        401: _("请先登录。"),
+        403: _("您没有执行此操作的权限。"),
+        404: _("找不到该内容，或您无权查看。"),
+        405: _("不支持该请求方法。"),
+        413: _("上传的内容过大。"),
+        429: _("请求过于频繁，请稍后再试。"),
+    }
+    return _error(
+        request, exc.status_code, codes.get(exc.status_code, "error"), details.get(exc.status_code, exc.message)
+    )
 
 
 def _register_routers() -> None:

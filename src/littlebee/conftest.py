@@ -124,15 +124,21 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-SCREENSHOT_DIR = Path(os.environ.get("LITTLEBEE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+SCREENSHOT_DIR = Path(
+    os.environ.get("LITTLEBEE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots")
+)
 
 
 @pytest.fixture
 def phone_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """A phone-sized page in Chinese, its base URL set to the live server."""
     context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
-        locale="zh-CN", base_url=live_server.url,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        base_url=live_server.url,
     )
     context.set_default_timeout(10_000)
     page = context.new_page()

@@ -83,7 +83,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 def _database() -> dict[str, Any]:
     url = env.str("DATABASE_URL", default="")
     if PRODUCTION and not url:
-        _config_error("DATABASE_URL must point at the PostgreSQL database, e.g. postgres://user:pass@host:5432/littlebee.")
+        _config_error(
+            "DATABASE_URL must point at the PostgreSQL database, e.g. postgres://user:pass@host:5432/littlebee."
+        )
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         return {
@@ -101,7 +103,7 @@ def _database() -> dict[str, Any]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             config = environ.Env.db_url_config(url)
-    except Exception:  # noqa: BLE001 - any parse failure is the same operator mistake
+    except Exception:
         _config_error("DATABASE_URL is not a valid database URL.")
     if not config.get("ENGINE"):
         _config_error("DATABASE_URL uses a database scheme Little Bee does not support.")
@@ -196,8 +198,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
-     "OPTIONS": {"user_attributes": ["phone", "name"]}},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["phone", "name"]},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},

@@ -81,14 +81,22 @@ class WorkerProfile(TimeStampedModel):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="worker_profile")
     worker_type = models.CharField(_("从业类型"), max_length=20, choices=WorkerType.choices)
     enterprise = models.ForeignKey(
-        Organisation, verbose_name=_("所属企业"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="workers", limit_choices_to={"kind": "enterprise"},
+        Organisation,
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="workers",
+        limit_choices_to={"kind": "enterprise"},
     )
     outlet = models.ForeignKey(
         Outlet, verbose_name=_("网点"), null=True, blank=True, on_delete=models.SET_NULL, related_name="workers"
     )
     community = models.ForeignKey(
-        Region, verbose_name=_("报到社区"), on_delete=models.PROTECT, related_name="workers",
+        Region,
+        verbose_name=_("报到社区"),
+        on_delete=models.PROTECT,
+        related_name="workers",
         limit_choices_to={"level": "community"},
     )
     party_member = models.BooleanField(_("党员"), default=False)
@@ -96,18 +104,14 @@ class WorkerProfile(TimeStampedModel):
     checkin_status = models.CharField(
         _("社区报到"), max_length=16, choices=CheckinStatus.choices, default=CheckinStatus.PENDING
     )
-    checkin_decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    checkin_decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     checkin_decided_at = models.DateTimeField(null=True, blank=True)
     checkin_note = models.CharField(_("社区意见"), max_length=255, blank=True)
 
     employment_status = models.CharField(
         _("企业确认"), max_length=16, choices=EmploymentStatus.choices, default=EmploymentStatus.PENDING
     )
-    employment_decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    employment_decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     employment_decided_at = models.DateTimeField(null=True, blank=True)
     employment_note = models.CharField(_("企业意见"), max_length=255, blank=True)
 
@@ -149,9 +153,7 @@ class ProfileEvent(models.Model):
     action = models.CharField(max_length=32, choices=ProfileEventAction.choices)
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_role = models.CharField(max_length=32, blank=True)
-    organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     note = models.CharField(max_length=255, blank=True)
@@ -161,6 +163,9 @@ class ProfileEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("报到记录")
         verbose_name_plural = _("报到记录")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} @ {self.at:%Y-%m-%d %H:%M}"
 
 
 class Role(models.TextChoices):
@@ -234,6 +239,10 @@ class SmsCode(models.Model):
             models.Index(fields=["requested_ip", "created_at"], name="smscode_ip_idx"),
         ]
 
+    def __str__(self) -> str:
+        # Never the code: only when and for whom.
+        return f"SMS code for {self.phone[:3]}****{self.phone[-4:]} at {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class AuthAttempt(models.Model):
     """Each login attempt: the source of truth for lock-outs across processes."""
@@ -250,3 +259,6 @@ class AuthAttempt(models.Model):
             models.Index(fields=["ip", "at"], name="authattempt_ip_idx"),
         ]
         constraints = [models.CheckConstraint(condition=~Q(method=""), name="authattempt_method_set")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {'ok' if self.succeeded else 'failed'} @ {self.at:%Y-%m-%d %H:%M}"

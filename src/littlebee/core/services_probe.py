@@ -9,7 +9,7 @@ def postgres_reachable(url: str) -> bool:
 
         with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3):
             return True
-    except Exception:  # noqa: BLE001 - any failure means "not usable here"
+    except Exception:
         return False
 
 
@@ -18,5 +18,5 @@ def redis_reachable(url: str) -> bool:
         import redis
 
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False

@@ -40,7 +40,7 @@ class SentSms:
 class LocmemSmsBackend:
     """Keeps messages in memory for tests, like Django's locmem mail backend."""
 
-    outbox: list[SentSms] = []  # noqa: RUF012 - shared on purpose, tests read it
+    outbox: list[SentSms] = []
 
     def send(self, phone: str, message: str) -> None:
         LocmemSmsBackend.outbox.append(SentSms(phone, message))

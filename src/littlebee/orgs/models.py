@@ -109,15 +109,24 @@ class Organisation(TimeStampedModel):
     )
     # The escalation chain: a case this organisation does not handle in time goes to its parent.
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     industry = models.CharField(_("行业"), max_length=32, choices=Industry.choices, blank=True)
     department_type = models.CharField(_("部门类别"), max_length=32, choices=DepartmentType.choices, blank=True)
     # For an enterprise party organisation: the enterprise it belongs to.
     enterprise = models.ForeignKey(
-        "self", verbose_name=_("所属企业"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="party_orgs", limit_choices_to={"kind": OrgKind.ENTERPRISE},
+        "self",
+        verbose_name=_("所属企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_orgs",
+        limit_choices_to={"kind": OrgKind.ENTERPRISE},
     )
     contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
     address = models.CharField(_("地址"), max_length=255, blank=True)
@@ -134,12 +143,12 @@ class Organisation(TimeStampedModel):
                 fields=["region"], condition=Q(kind="party_org"), name="org_one_party_org_per_region"
             ),
             models.UniqueConstraint(
-                fields=["enterprise"], condition=Q(kind="enterprise_party_org"),
+                fields=["enterprise"],
+                condition=Q(kind="enterprise_party_org"),
                 name="org_one_party_org_per_enterprise",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["enterprise", "enterprise_party_org", "industry_committee"])
-                | ~Q(industry=""),
+                condition=~Q(kind__in=["enterprise", "enterprise_party_org", "industry_committee"]) | ~Q(industry=""),
                 name="org_industry_required",
             ),
             models.CheckConstraint(
@@ -163,16 +172,27 @@ class Outlet(TimeStampedModel):
     """A branch or delivery outlet of an enterprise (e.g. 顺丰 东西湖汉西分部 > 东吴网点)."""
 
     enterprise = models.ForeignKey(
-        Organisation, verbose_name=_("企业"), on_delete=models.CASCADE, related_name="outlets",
+        Organisation,
+        verbose_name=_("企业"),
+        on_delete=models.CASCADE,
+        related_name="outlets",
         limit_choices_to={"kind": OrgKind.ENTERPRISE},
     )
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级网点"), null=True, blank=True, on_delete=models.CASCADE,
+        "self",
+        verbose_name=_("上级网点"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="children",
     )
     name = models.CharField(_("名称"), max_length=200)
     region = models.ForeignKey(
-        Region, verbose_name=_("所在区域"), null=True, blank=True, on_delete=models.SET_NULL,
+        Region,
+        verbose_name=_("所在区域"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="outlets",
     )
     address = models.CharField(_("地址"), max_length=255, blank=True)

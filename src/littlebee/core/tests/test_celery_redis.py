@@ -28,10 +28,26 @@ def test_worker_runs_a_task_sent_through_redis(tmp_path: Path) -> None:
     }
     env.pop("DATABASE_URL", None)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "littlebee", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-n", f"test-{os.getpid()}@%h"],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "littlebee",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     client = Celery(broker=TEST_REDIS_URL, backend=TEST_REDIS_URL)
     try:
