@@ -59,8 +59,9 @@ test-postgres: $(VENV)/.dev-deps
 test: lint typecheck migrations-check test-sqlite test-postgres
 
 messages: $(VENV)/.dev-deps
-	cd src/littlebee && ../../$(BIN)/django-admin makemessages -l en --no-obsolete --ignore 'tests/*' --ignore '*/tests/*'
-	cd src/littlebee && ../../$(BIN)/django-admin compilemessages
+	cd src/littlebee && DJANGO_SETTINGS_MODULE= ../../$(BIN)/python -m django makemessages -l en --no-obsolete \
+		--no-location --ignore 'tests/*' --ignore '*/tests/*' --ignore conftest.py
+	cd src/littlebee && DJANGO_SETTINGS_MODULE= ../../$(BIN)/python -m django compilemessages
 
 clean:
 	rm -rf $(VENV) var
