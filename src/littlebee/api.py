@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.openapi.views import openapi_view
 
 from littlebee.core.api_auth import api_auth
+from littlebee.core.api_parser import StrictJsonParser
 from littlebee.core.errors import DomainError, TooManyRequests
 
 api = NinjaAPI(
@@ -21,6 +22,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     docs_url=None,
     auth=api_auth,
+    parser=StrictJsonParser(),
 )
 
 
@@ -57,6 +59,9 @@ _PYDANTIC_MESSAGES = {
     "json_invalid": _lazy("请求体不是有效的 JSON。"),
     "model_attributes_type": _lazy("请求体格式不正确。"),
     "dict_type": _lazy("请求体格式不正确。"),
+    "null_character": _lazy("不能包含空字符。"),
+    "enum": _lazy("请从给定的选项中选择。"),
+    "literal_error": _lazy("请从给定的选项中选择。"),
 }
 
 

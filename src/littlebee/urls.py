@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from littlebee.accounts import views as account_views
 from littlebee.api import api, api_docs
 
 urlpatterns = [
@@ -8,5 +9,7 @@ urlpatterns = [
     path("api/docs", api_docs, name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    # The worker's home sits at the root, outside the accounts namespace: reverse("home").
+    path("", account_views.home, name="home"),
     path("", include("littlebee.accounts.urls")),
 ]

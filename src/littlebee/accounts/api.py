@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -48,7 +48,10 @@ def _user(request: HttpRequest) -> User:
 def me_payload(user: User) -> dict[str, Any]:
     profile = selectors.worker_profile_of(user)
     roles = [
-        {"organisation": {"id": m.organisation.pk, "name": m.organisation.name, "kind": m.organisation.kind}, "role": m.role}
+        {
+            "organisation": {"id": m.organisation.pk, "name": m.organisation.name, "kind": m.organisation.kind},
+            "role": m.role,
+        }
         for m in selectors.memberships_of(user).order_by("organisation__name", "role")
     ]
     return {
@@ -60,7 +63,11 @@ def me_payload(user: User) -> dict[str, Any]:
         if profile and profile.enterprise
         else None,
         "outlet": {"id": profile.outlet.pk, "name": str(profile.outlet)} if profile and profile.outlet else None,
-        "community": {"id": profile.community.pk, "name": profile.community.name, "full_name": profile.community.full_name()}
+        "community": {
+            "id": profile.community.pk,
+            "name": profile.community.name,
+            "full_name": profile.community.full_name(),
+        }
         if profile
         else None,
         "verified": bool(profile and profile.verified),
@@ -81,9 +88,15 @@ def worker_payload(profile: WorkerProfile) -> dict[str, Any]:
         "phone": profile.user.phone,
         "worker_type": profile.worker_type,
         "worker_type_label": str(profile.get_worker_type_display()),
-        "enterprise": {"id": profile.enterprise.pk, "name": profile.enterprise.display_name} if profile.enterprise else None,
+        "enterprise": {"id": profile.enterprise.pk, "name": profile.enterprise.display_name}
+        if profile.enterprise
+        else None,
         "outlet": {"id": profile.outlet.pk, "name": profile.outlet.name} if profile.outlet else None,
-        "community": {"id": profile.community.pk, "name": profile.community.name, "full_name": profile.community.full_name()},
+        "community": {
+            "id": profile.community.pk,
+            "name": profile.community.name,
+            "full_name": profile.community.full_name(),
+        },
         "party_member": profile.party_member,
         "checkin_status": profile.checkin_status,
         "employment_status": profile.employment_status,
@@ -95,8 +108,13 @@ def worker_payload(profile: WorkerProfile) -> dict[str, Any]:
 def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]]:
     user = services.worker_register(
         data=services.RegistrationInput(
-            phone=payload.phone, password=payload.password, name=payload.name, worker_type=payload.worker_type,
-            enterprise_id=payload.enterprise, community_id=payload.community, outlet_id=payload.outlet,
+            phone=payload.phone,
+            password=payload.password,
+            name=payload.name,
+            worker_type=payload.worker_type,
+            enterprise_id=payload.enterprise,
+            community_id=payload.community,
+            outlet_id=payload.outlet,
             party_member=payload.party_member,
         )
     )
@@ -157,8 +175,12 @@ def my_timeline(request: HttpRequest) -> list[dict[str, Any]]:
         return []
     return [
         {
-            "at": e.at, "action": e.action, "action_label": str(e.get_action_display()), "actor_role": e.actor_role,
-            "organisation": e.organisation.name if e.organisation else None, "note": e.note,
+            "at": e.at,
+            "action": e.action,
+            "action_label": str(e.get_action_display()),
+            "actor_role": e.actor_role,
+            "organisation": e.organisation.name if e.organisation else None,
+            "note": e.note,
         }
         for e in profile.events.select_related("organisation")
     ]
@@ -172,7 +194,8 @@ def my_checkin_resubmit(request: HttpRequest, payload: ResubmitIn) -> dict[str, 
 
 # --- Staff queues ---------------------------------------------------------------------------
 class QueueFilter(Schema):
-    status: str | None = None
+    # Check-in and employment share their status values.
+    status: Literal["pending", "confirmed", "rejected"] | None = None
     limit: int | None = None
     offset: int | None = None
 
@@ -194,14 +217,16 @@ def checkins(request: HttpRequest, filters: Query[QueueFilter]) -> dict[str, Any
 
 
 @router.post("/checkins/{profile_id}/confirm", response={200: WorkerOut, **ERRORS}, tags=["staff"])
-def checkin_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
-    profile = services.checkin_confirm(profile_id=profile_id, actor=_user(request), note=payload.note)
+def checkin_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    note = payload.note if payload else ""
+    profile = services.checkin_confirm(profile_id=profile_id, actor=_user(request), note=note)
     return worker_payload(profile)
 
 
 @router.post("/checkins/{profile_id}/reject", response={200: WorkerOut, **ERRORS}, tags=["staff"])
-def checkin_reject(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
-    profile = services.checkin_reject(profile_id=profile_id, actor=_user(request), note=payload.note)
+def checkin_reject(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    note = payload.note if payload else ""
+    profile = services.checkin_reject(profile_id=profile_id, actor=_user(request), note=note)
     return worker_payload(profile)
 
 
@@ -211,13 +236,15 @@ def employment_checks(request: HttpRequest, filters: Query[QueueFilter]) -> dict
 
 
 @router.post("/employment-checks/{profile_id}/confirm", response={200: WorkerOut, **ERRORS}, tags=["staff"])
-def employment_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
-    return worker_payload(services.employment_confirm(profile_id=profile_id, actor=_user(request), note=payload.note))
+def employment_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    note = payload.note if payload else ""
+    return worker_payload(services.employment_confirm(profile_id=profile_id, actor=_user(request), note=note))
 
 
 @router.post("/employment-checks/{profile_id}/reject", response={200: WorkerOut, **ERRORS}, tags=["staff"])
-def employment_reject(request: HttpRequest, profile_id: int, payload: DecisionIn) -> dict[str, Any]:
-    return worker_payload(services.employment_reject(profile_id=profile_id, actor=_user(request), note=payload.note))
+def employment_reject(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
+    note = payload.note if payload else ""
+    return worker_payload(services.employment_reject(profile_id=profile_id, actor=_user(request), note=note))
 
 
 __all__ = ["CheckinStatus", "EmploymentStatus", "router"]

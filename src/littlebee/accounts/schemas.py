@@ -118,6 +118,12 @@ class WorkerList(Schema):
     items: list[WorkerOut]
 
 
+class FieldErrorOut(Schema):
+    field: str
+    detail: str
+
+
 class ErrorOut(Schema):
     code: str
     detail: str
+    errors: list[FieldErrorOut] | None = None

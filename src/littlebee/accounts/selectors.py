@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
 
 from littlebee.orgs.models import Organisation, OrgKind
 
-from .models import ApiToken, Membership, Role, User, WorkerProfile
+from .models import ApiToken, Membership, ProfileEvent, Role, User, WorkerProfile
 
 STAFF_DECISION_ROLES = (Role.HANDLER, Role.ADMIN)
+
+# A profile row shows the community's full name (district, street, community): load the whole
+# chain up to the city with the row, or every row costs three more queries.
+PROFILE_ROW_RELATED = ("user", "enterprise", "outlet", "community__parent__parent__parent")
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -41,7 +47,7 @@ def _region_scope(orgs: list[Organisation], field: str) -> Q:
 
 
 def worker_profiles_visible_to(user: User) -> QuerySet[WorkerProfile]:
-    base = WorkerProfile.objects.select_related("user", "enterprise", "outlet", "outlet__parent", "community")
+    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED, "outlet__parent")
     if not user.is_authenticated:
         return base.none()
     if is_city_admin(user):
@@ -58,7 +64,7 @@ def worker_profiles_visible_to(user: User) -> QuerySet[WorkerProfile]:
 
 def checkins_reviewable_by(user: User) -> QuerySet[WorkerProfile]:
     """Profiles whose check-in the user may confirm: staff of the community or a region above it."""
-    base = WorkerProfile.objects.select_related("user", "enterprise", "outlet", "community", "community__parent")
+    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED)
     if not user.is_authenticated:
         return base.none()
     if is_city_admin(user):
@@ -68,7 +74,7 @@ def checkins_reviewable_by(user: User) -> QuerySet[WorkerProfile]:
 
 def employment_reviewable_by(user: User) -> QuerySet[WorkerProfile]:
     """Profiles whose employment the user may confirm: staff of the enterprise's party organisation."""
-    base = WorkerProfile.objects.select_related("user", "enterprise", "outlet", "community")
+    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED)
     if not user.is_authenticated:
         return base.none()
     if is_city_admin(user):
@@ -88,7 +94,64 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
 def worker_profile_of(user: User) -> WorkerProfile | None:
     try:
         return WorkerProfile.objects.select_related(
-            "enterprise", "outlet", "outlet__parent", "community", "community__parent", "community__parent__parent"
+            "enterprise", "outlet__parent", "community__parent__parent__parent"
         ).get(user=user)
     except WorkerProfile.DoesNotExist:
         return None
+
+
+# --- Staff console --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StaffAccess:
+    """What a signed-in person may do in the staff console, read in one query."""
+
+    memberships: list[Membership]
+    city_admin: bool
+
+    @property
+    def is_staff(self) -> bool:
+        return self.city_admin or bool(self.memberships)
+
+    def _decides_for(self, kind: str) -> bool:
+        return any(m.role in STAFF_DECISION_ROLES and m.organisation.kind == kind for m in self.memberships)
+
+    @property
+    def can_review_checkins(self) -> bool:
+        return self.city_admin or self._decides_for(OrgKind.PARTY_ORG)
+
+    @property
+    def can_review_employment(self) -> bool:
+        return self.city_admin or self._decides_for(OrgKind.ENTERPRISE_PARTY_ORG)
+
+
+def staff_access_of(user: User) -> StaffAccess:
+    if not user.is_authenticated:
+        return StaffAccess(memberships=[], city_admin=False)
+    memberships = list(memberships_of(user).order_by("organisation__name", "role"))
+    city_admin = bool(user.is_superuser) or any(m.role == Role.CITY_ADMIN for m in memberships)
+    return StaffAccess(memberships=memberships, city_admin=city_admin)
+
+
+# A queue row shows the community with its street and district: load the whole chain at once.
+_QUEUE_RELATED = ("user", "enterprise", "outlet", "community__parent__parent__parent")
+
+
+def queue_counts(queryset: QuerySet[WorkerProfile], status_field: str, statuses: list[str]) -> dict[str, int]:
+    """How many profiles of a queue are in each status, in one query."""
+    aggregates = {status: Count("pk", filter=Q(**{status_field: status})) for status in statuses}
+    return {status: int(count or 0) for status, count in queryset.aggregate(**aggregates).items()}
+
+
+def queue_page_rows(queryset: QuerySet[WorkerProfile], status_field: str, status: str) -> QuerySet[WorkerProfile]:
+    """One status of a queue: pending oldest first (first come, first served), decided newest first."""
+    decided_at = status_field.replace("_status", "_decided_at")
+    decided_by = status_field.replace("_status", "_decided_by")
+    rows = queryset.select_related(*_QUEUE_RELATED, decided_by).filter(**{status_field: status})
+    if status == "pending":
+        return rows.order_by("created_at", "id")
+    return rows.order_by(f"-{decided_at}", "-id")
+
+
+def profile_timeline(profile: WorkerProfile) -> QuerySet[ProfileEvent]:
+    """A worker's registration and check-in history, oldest first."""
+    return profile.events.select_related("organisation").order_by("at", "id")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -56,6 +58,12 @@ class RegistrationInput:
     party_member: bool = False
 
 
+def _has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
+    """NUL, escapes, bidi overrides and the like: never part of a name or a note."""
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(c) in {"Cc", "Cf", "Cs"} and c not in allowed for c in text)
+
+
 def _validate_registration(data: RegistrationInput) -> tuple[str, Organisation | None, Region, Outlet | None]:
     errors: list[FieldError] = []
     phone = ""
@@ -68,6 +76,8 @@ def _validate_registration(data: RegistrationInput) -> tuple[str, Organisation |
         errors.append(FieldError("name", _("请填写真实姓名。")))
     elif len(name) > 50:
         errors.append(FieldError("name", _("姓名不能超过 50 个字。")))
+    elif _has_control_characters(name):
+        errors.append(FieldError("name", _("姓名含有无效字符。")))
     if data.worker_type not in WorkerType.values:
         errors.append(FieldError("worker_type", _("请选择从业类型。")))
     try:
@@ -77,9 +87,7 @@ def _validate_registration(data: RegistrationInput) -> tuple[str, Organisation |
 
     enterprise = None
     if data.enterprise_id is not None:
-        enterprise = Organisation.objects.filter(
-            pk=data.enterprise_id, kind=OrgKind.ENTERPRISE, is_active=True
-        ).first()
+        enterprise = Organisation.objects.filter(pk=data.enterprise_id, kind=OrgKind.ENTERPRISE, is_active=True).first()
         if enterprise is None:
             errors.append(FieldError("enterprise", _("所选企业不存在。")))
     elif data.worker_type != WorkerType.OTHER:
@@ -111,11 +119,18 @@ def worker_register(*, data: RegistrationInput) -> User:
         with transaction.atomic():
             user = User.objects.create_user(phone=phone, password=data.password, name=data.name.strip())
             profile = WorkerProfile.objects.create(
-                user=user, worker_type=data.worker_type, enterprise=enterprise, outlet=outlet,
-                community=community, party_member=data.party_member,
+                user=user,
+                worker_type=data.worker_type,
+                enterprise=enterprise,
+                outlet=outlet,
+                community=community,
+                party_member=data.party_member,
             )
             ProfileEvent.objects.create(
-                profile=profile, action=ProfileEventAction.REGISTERED, actor=user, actor_role="worker",
+                profile=profile,
+                action=ProfileEventAction.REGISTERED,
+                actor=user,
+                actor_role="worker",
                 to_status=CheckinStatus.PENDING,
             )
     except IntegrityError as exc:
@@ -135,12 +150,18 @@ def _decision_org(actor: User, profile: WorkerProfile, *, enterprise: bool) -> O
     return None
 
 
+def _check_note(note: str) -> None:
+    if len(note) > 255:
+        raise InvalidInput.one("note", _("意见不能超过 255 个字。"))
+    if _has_control_characters(note, allow_newlines=True):
+        raise InvalidInput.one("note", _("意见含有无效字符。"))
+
+
 def _decide_checkin(*, profile_id: int, actor: User, to_status: str, note: str) -> WorkerProfile:
     note = note.strip()
     if to_status == CheckinStatus.REJECTED and not note:
         raise InvalidInput.one("note", _("退回报到时请说明原因。"))
-    if len(note) > 255:
-        raise InvalidInput.one("note", _("意见不能超过 255 个字。"))
+    _check_note(note)
     with transaction.atomic():
         profile = selectors.checkins_reviewable_by(actor).select_for_update(of=("self",)).filter(pk=profile_id).first()
         if profile is None:
@@ -153,12 +174,21 @@ def _decide_checkin(*, profile_id: int, actor: User, to_status: str, note: str) 
         profile.checkin_decided_by = actor
         profile.checkin_decided_at = now
         profile.checkin_note = note
-        profile.save(update_fields=["checkin_status", "checkin_decided_by", "checkin_decided_at", "checkin_note", "updated_at"])
+        profile.save(
+            update_fields=["checkin_status", "checkin_decided_by", "checkin_decided_at", "checkin_note", "updated_at"]
+        )
         ProfileEvent.objects.create(
             profile=profile,
-            action=ProfileEventAction.CHECKIN_CONFIRMED if to_status == CheckinStatus.CONFIRMED else ProfileEventAction.CHECKIN_REJECTED,
-            actor=actor, actor_role=_actor_role(actor), organisation=_decision_org(actor, profile, enterprise=False),
-            from_status=from_status, to_status=to_status, note=note, at=now,
+            action=ProfileEventAction.CHECKIN_CONFIRMED
+            if to_status == CheckinStatus.CONFIRMED
+            else ProfileEventAction.CHECKIN_REJECTED,
+            actor=actor,
+            actor_role=_actor_role(actor),
+            organisation=_decision_org(actor, profile, enterprise=False),
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            at=now,
         )
     return profile
 
@@ -175,8 +205,7 @@ def _decide_employment(*, profile_id: int, actor: User, to_status: str, note: st
     note = note.strip()
     if to_status == EmploymentStatus.REJECTED and not note:
         raise InvalidInput.one("note", _("不予确认时请说明原因。"))
-    if len(note) > 255:
-        raise InvalidInput.one("note", _("意见不能超过 255 个字。"))
+    _check_note(note)
     with transaction.atomic():
         profile = (
             selectors.employment_reviewable_by(actor).select_for_update(of=("self",)).filter(pk=profile_id).first()
@@ -192,13 +221,26 @@ def _decide_employment(*, profile_id: int, actor: User, to_status: str, note: st
         profile.employment_decided_at = now
         profile.employment_note = note
         profile.save(
-            update_fields=["employment_status", "employment_decided_by", "employment_decided_at", "employment_note", "updated_at"]
+            update_fields=[
+                "employment_status",
+                "employment_decided_by",
+                "employment_decided_at",
+                "employment_note",
+                "updated_at",
+            ]
         )
         ProfileEvent.objects.create(
             profile=profile,
-            action=ProfileEventAction.EMPLOYMENT_CONFIRMED if to_status == EmploymentStatus.CONFIRMED else ProfileEventAction.EMPLOYMENT_REJECTED,
-            actor=actor, actor_role=_actor_role(actor), organisation=_decision_org(actor, profile, enterprise=True),
-            from_status=from_status, to_status=to_status, note=note, at=now,
+            action=ProfileEventAction.EMPLOYMENT_CONFIRMED
+            if to_status == EmploymentStatus.CONFIRMED
+            else ProfileEventAction.EMPLOYMENT_REJECTED,
+            actor=actor,
+            actor_role=_actor_role(actor),
+            organisation=_decision_org(actor, profile, enterprise=True),
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            at=now,
         )
     return profile
 
@@ -228,10 +270,23 @@ def checkin_resubmit(*, worker: User, community_id: int) -> WorkerProfile:
         profile.checkin_decided_by = None
         profile.checkin_decided_at = None
         profile.checkin_note = ""
-        profile.save(update_fields=["community", "checkin_status", "checkin_decided_by", "checkin_decided_at", "checkin_note", "updated_at"])
+        profile.save(
+            update_fields=[
+                "community",
+                "checkin_status",
+                "checkin_decided_by",
+                "checkin_decided_at",
+                "checkin_note",
+                "updated_at",
+            ]
+        )
         ProfileEvent.objects.create(
-            profile=profile, action=ProfileEventAction.RESUBMITTED, actor=worker, actor_role="worker",
-            from_status=from_status, to_status=CheckinStatus.PENDING,
+            profile=profile,
+            action=ProfileEventAction.RESUBMITTED,
+            actor=worker,
+            actor_role="worker",
+            from_status=from_status,
+            to_status=CheckinStatus.PENDING,
         )
     return profile
 
@@ -249,21 +304,35 @@ INVALID_CODE = _("验证码不正确或已过期。")
 
 
 def _lockout_check(phone: str, ip: str) -> None:
-    window_start = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    """Refuse a login while the phone (or the address) has too many recent failures.
+
+    A phone counts failures since its last success; an address counts all of them. The answer
+    says when the oldest failure that keeps the lock-out in force leaves the window.
+    """
+    now = timezone.now()
+    window = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    window_start = now - window
     last_success = (
         AuthAttempt.objects.filter(phone=phone, succeeded=True, at__gte=window_start)
-        .order_by("-at").values_list("at", flat=True).first()
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
     )
     since = max(window_start, last_success) if last_success else window_start
-    failures = AuthAttempt.objects.filter(phone=phone, succeeded=False, at__gt=since).count()
-    ip_failures = (
-        AuthAttempt.objects.filter(ip=ip, succeeded=False, at__gt=window_start).count() if ip else 0
-    )
-    if failures >= settings.LOGIN_MAX_FAILURES or ip_failures >= settings.LOGIN_MAX_FAILURES * 10:
-        minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+    checks = [(AuthAttempt.objects.filter(phone=phone, at__gt=since), settings.LOGIN_MAX_FAILURES)]
+    if ip:
+        checks.append((AuthAttempt.objects.filter(ip=ip, at__gt=window_start), settings.LOGIN_MAX_FAILURES * 10))
+    unlock_at = None
+    for attempts, limit in checks:
+        failures = list(attempts.filter(succeeded=False).order_by("-at").values_list("at", flat=True)[:limit])
+        if len(failures) >= limit:
+            unlock_at = max(unlock_at or failures[-1], failures[-1] + window)
+    if unlock_at is not None:
+        retry_after = max(1, math.ceil((unlock_at - now).total_seconds()))
+        minutes = max(1, math.ceil(retry_after / 60))
         raise TooManyRequests(
             _gettext("登录失败次数过多，账号已暂时锁定，请 %(minutes)d 分钟后再试。") % {"minutes": minutes},
-            retry_after=settings.LOGIN_LOCKOUT_SECONDS,
+            retry_after=retry_after,
         )
 
 
@@ -297,9 +366,16 @@ def sms_code_send(*, phone: str, ip: str = "") -> None:
         raise TooManyRequests(
             _gettext("验证码已发送，请 %(seconds)d 秒后再重新获取。") % {"seconds": wait}, retry_after=wait
         )
-    if SmsCode.objects.filter(phone=phone, created_at__gte=now - timedelta(days=1)).count() >= settings.SMS_CODES_PER_PHONE_PER_DAY:
+    if (
+        SmsCode.objects.filter(phone=phone, created_at__gte=now - timedelta(days=1)).count()
+        >= settings.SMS_CODES_PER_PHONE_PER_DAY
+    ):
         raise TooManyRequests(_("该手机号今日获取验证码次数已达上限，请明天再试。"), retry_after=86400)
-    if ip and SmsCode.objects.filter(requested_ip=ip, created_at__gte=now - timedelta(hours=1)).count() >= settings.SMS_CODES_PER_IP_PER_HOUR:
+    if (
+        ip
+        and SmsCode.objects.filter(requested_ip=ip, created_at__gte=now - timedelta(hours=1)).count()
+        >= settings.SMS_CODES_PER_IP_PER_HOUR
+    ):
         raise TooManyRequests(_("请求过于频繁，请稍后再试。"), retry_after=3600)
 
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -307,8 +383,12 @@ def sms_code_send(*, phone: str, ip: str = "") -> None:
         # A new code supersedes any earlier one still unused.
         SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
         SmsCode.objects.create(
-            phone=phone, purpose=SmsPurpose.LOGIN, code_hash=_hash_code(phone, code), requested_ip=ip,
-            created_at=now, expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
+            phone=phone,
+            purpose=SmsPurpose.LOGIN,
+            code_hash=_hash_code(phone, code),
+            requested_ip=ip,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         )
         if User.objects.filter(phone=phone, is_active=True).exists():
             minutes = max(1, settings.SMS_CODE_TTL_SECONDS // 60)
@@ -328,7 +408,8 @@ def login_with_code(*, phone: str, code: str, ip: str = "") -> User:
         sms = (
             SmsCode.objects.select_for_update()
             .filter(phone=phone, purpose=SmsPurpose.LOGIN, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at").first()
+            .order_by("-created_at")
+            .first()
         )
         ok = False
         if sms is not None:
@@ -354,7 +435,9 @@ def _token_hash(raw: str) -> str:
 
 def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, key_hash=_token_hash(raw), prefix=raw[:10], name=name[:100])
+    # The name often comes from a User-Agent header: keep printable characters only.
+    name = "".join(c for c in name if c.isprintable())[:100]
+    token = ApiToken.objects.create(user=user, key_hash=_token_hash(raw), prefix=raw[:10], name=name)
     return token, raw
 
 
@@ -402,11 +485,16 @@ def membership_grant(*, user: User, organisation: Organisation, role: str, actor
 
 def membership_revoke(*, membership: Membership) -> None:
     membership.delete()
-    if not Membership.objects.filter(user=membership.user, role=Role.CITY_ADMIN).exists() and not membership.user.is_superuser:
+    if (
+        not Membership.objects.filter(user=membership.user, role=Role.CITY_ADMIN).exists()
+        and not membership.user.is_superuser
+    ):
         User.objects.filter(pk=membership.user_id).update(is_staff=False)
 
 
-def profile_update(*, user: User, name: str | None = None, outlet_id: int | None = None, party_member: bool | None = None) -> User:
+def profile_update(
+    *, user: User, name: str | None = None, outlet_id: int | None = None, party_member: bool | None = None
+) -> User:
     """What a worker may change about themselves; enterprise and community go through check-in."""
     errors: list[FieldError] = []
     profile = WorkerProfile.objects.filter(user=user).first()
@@ -414,6 +502,8 @@ def profile_update(*, user: User, name: str | None = None, outlet_id: int | None
         name = name.strip()
         if not name or len(name) > 50:
             errors.append(FieldError("name", _("请填写真实姓名（不超过 50 个字）。")))
+        elif _has_control_characters(name):
+            errors.append(FieldError("name", _("姓名含有无效字符。")))
     outlet = None
     if outlet_id is not None:
         outlet = Outlet.objects.filter(pk=outlet_id).first()
@@ -435,5 +525,3 @@ def profile_update(*, user: User, name: str | None = None, outlet_id: int | None
                 fields.append("party_member")
             profile.save(update_fields=fields)
     return user
-
-

@@ -3,4 +3,23 @@ from django.urls import path
 from . import views
 
 app_name = "accounts"
-urlpatterns: list = []
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("login/", views.login_view, name="login"),
+    path("login/sms-code/", views.sms_code_request, name="sms_code"),
+    path("logout/", views.logout_view, name="logout"),
+    path("me/", views.profile, name="profile"),
+    path("me/edit/", views.profile_edit, name="profile_edit"),
+    path("me/checkin/", views.checkin_resubmit, name="checkin_resubmit"),
+    path("staff/", views.staff_dashboard, name="staff"),
+    path("staff/checkins/", views.checkin_queue, name="checkin_queue"),
+    path("staff/checkins/<int:profile_id>/confirm", views.checkin_confirm, name="checkin_confirm"),
+    path("staff/checkins/<int:profile_id>/reject", views.checkin_reject, name="checkin_reject"),
+    path("staff/employment/", views.employment_queue, name="employment_queue"),
+    path(
+        "staff/employment/<int:profile_id>/confirm",
+        views.employment_confirm,
+        name="employment_confirm",
+    ),
+    path("staff/employment/<int:profile_id>/reject", views.employment_reject, name="employment_reject"),
+]

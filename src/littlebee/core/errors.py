@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +42,15 @@ class InvalidInput(DomainError):
     @classmethod
     def one(cls, field_name: str, detail: str | Promise) -> InvalidInput:
         return cls([FieldError(field_name, detail)])
+
+    @classmethod
+    def from_django(cls, exc: ValidationError) -> InvalidInput:
+        """A model's full_clean() failure as field errors ("__all__" for constraints across fields)."""
+        if hasattr(exc, "error_dict"):
+            errors = [FieldError(name, message) for name, messages in exc.message_dict.items() for message in messages]
+        else:
+            errors = [FieldError(NON_FIELD_ERRORS, message) for message in exc.messages]
+        return cls(errors or [FieldError(NON_FIELD_ERRORS, _("请检查填写的内容。"))])
 
 
 class NotFound(DomainError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,19 +10,25 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from littlebee.core.errors import InvalidInput
+from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import valid_lat_lng
 from littlebee.core.pagination import clamp
 
 from . import selectors
-from .models import Organisation, OrgKind, Region
+from .models import Industry, Organisation, OrgKind, Region
 
 router = Router(tags=["organisations"])
+
+
+class FieldErrorOut(Schema):
+    field: str
+    detail: str
 
 
 class ErrorOut(Schema):
     code: str
     detail: str
+    errors: list[FieldErrorOut] | None = None
 
 
 class RegionOut(Schema):
@@ -66,7 +73,7 @@ class EnterpriseList(Schema):
 
 
 class EnterpriseFilter(Schema):
-    industry: str | None = None
+    industry: Industry | None = None
     search: str | None = None
     limit: int | None = None
     offset: int | None = None
@@ -80,10 +87,18 @@ class LocateOut(Schema):
 
 
 def _region(r: Region) -> dict[str, Any]:
-    return {"id": r.pk, "code": r.code, "name": r.name, "level": r.level, "parent": r.parent_id, "lat": r.lat, "lng": r.lng}
+    return {
+        "id": r.pk,
+        "code": r.code,
+        "name": r.name,
+        "level": r.level,
+        "parent": r.parent_id,
+        "lat": r.lat,
+        "lng": r.lng,
+    }
 
 
-@router.get("/regions", auth=None, response={200: RegionList, 404: ErrorOut})
+@router.get("/regions", auth=None, response={200: RegionList, 400: ErrorOut, 404: ErrorOut})
 def regions(request: HttpRequest, filters: Query[RegionFilter]) -> dict[str, Any]:
     """Children of `parent`, or the top-level cities when no parent is given."""
     parent = get_object_or_404(Region, pk=filters.parent) if filters.parent is not None else None
@@ -97,11 +112,14 @@ def regions(request: HttpRequest, filters: Query[RegionFilter]) -> dict[str, Any
 def regions_locate(request: HttpRequest, lat: float, lng: float) -> dict[str, Any]:
     """The community containing a WGS-84 point (approximate when matched by nearest centroid)."""
     if not valid_lat_lng(lat, lng):
-        raise InvalidInput.one("lat", _("坐标超出范围。"))
+        errors = [
+            FieldError(name, _("坐标超出范围。"))
+            for name, value, bound in (("lat", lat, 90), ("lng", lng, 180))
+            if not (math.isfinite(value) and -bound <= value <= bound)
+        ]
+        raise InvalidInput(errors)
     match = selectors.community_at_point(lat, lng)
     if match is None:
-        from littlebee.core.errors import NotFound
-
         raise NotFound(_("附近没有社区。"))
     return {
         "community": _region(match.community),
@@ -111,15 +129,20 @@ def regions_locate(request: HttpRequest, lat: float, lng: float) -> dict[str, An
     }
 
 
-@router.get("/enterprises", auth=None, response={200: EnterpriseList})
+@router.get("/enterprises", auth=None, response={200: EnterpriseList, 400: ErrorOut})
 def enterprises(request: HttpRequest, filters: Query[EnterpriseFilter]) -> dict[str, Any]:
     qs = selectors.enterprises_list(industry=filters.industry, search=filters.search)
     limit, offset = clamp(filters.limit, filters.offset)
     return {
         "count": qs.count(),
         "items": [
-            {"id": e.pk, "name": e.name, "short_name": e.short_name, "industry": e.industry,
-             "industry_label": str(e.get_industry_display())}
+            {
+                "id": e.pk,
+                "name": e.name,
+                "short_name": e.short_name,
+                "industry": e.industry,
+                "industry_label": str(e.get_industry_display()),
+            }
             for e in qs[offset : offset + limit]
         ],
     }

@@ -98,3 +98,36 @@ def enterprise_party_org(enterprise: Organisation) -> Organisation | None:
 
 def outlets_of(enterprise: Organisation) -> QuerySet[Outlet]:
     return Outlet.objects.filter(enterprise=enterprise).select_related("parent").order_by("parent__name", "name")
+
+
+# --- Pick-lists for server-rendered forms ---------------------------------------------------
+def regions_at_level(level: str) -> QuerySet[Region]:
+    """Every region of one level, e.g. all districts for the first of the cascading selects."""
+    return Region.objects.filter(level=level).order_by("code")
+
+
+def regions_under(parent_id: int, level: str) -> QuerySet[Region]:
+    """Children of the region with this id, restricted to the expected level (bad ids give nothing)."""
+    return Region.objects.filter(parent_id=parent_id, level=level).order_by("code")
+
+
+def community_with_ancestors(community_id: int) -> Region | None:
+    """A community with its street and district loaded, to preselect the cascading selects."""
+    return (
+        Region.objects.select_related("parent__parent__parent")
+        .filter(pk=community_id, level=RegionLevel.COMMUNITY)
+        .first()
+    )
+
+
+def outlets_of_enterprise_id(enterprise_id: int) -> QuerySet[Outlet]:
+    """Outlets of an active enterprise, by id; empty for anything that is not one."""
+    return (
+        Outlet.objects.filter(
+            enterprise_id=enterprise_id,
+            enterprise__kind=OrgKind.ENTERPRISE,
+            enterprise__is_active=True,
+        )
+        .select_related("parent")
+        .order_by("parent__name", "name")
+    )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import shape
 
-from littlebee.core.errors import InvalidInput
+from littlebee.core.errors import FieldError, InvalidInput
 from littlebee.core.geo import valid_lat_lng
 
 from .models import LEVEL_DEPTH, Industry, Organisation, OrgKind, Outlet, Region, RegionLevel
@@ -17,16 +19,29 @@ from .models import LEVEL_DEPTH, Industry, Organisation, OrgKind, Outlet, Region
 def _validated_boundary(boundary: dict[str, Any] | None) -> tuple[dict[str, Any] | None, tuple[float, ...]]:
     if boundary is None:
         return None, ()
+    if not isinstance(boundary, dict):
+        raise InvalidInput.one("boundary", _("边界不是有效的 GeoJSON 多边形。"))
     try:
         geometry = shape(boundary)
-    except Exception as exc:  # noqa: BLE001 - shapely raises several types for bad GeoJSON
+    except Exception as exc:  # shapely raises several types for bad GeoJSON
         raise InvalidInput.one("boundary", _("边界不是有效的 GeoJSON 多边形。")) from exc
     if geometry.geom_type not in {"Polygon", "MultiPolygon"} or geometry.is_empty or not geometry.is_valid:
         raise InvalidInput.one("boundary", _("边界不是有效的 GeoJSON 多边形。"))
     min_lng, min_lat, max_lng, max_lat = geometry.bounds
+    # GeoJSON is (lng, lat): a boundary written (lat, lng), or in projected metres, lands here.
+    if not (valid_lat_lng(min_lat, min_lng) and valid_lat_lng(max_lat, max_lng)):
+        raise InvalidInput.one("boundary", _("边界的坐标超出经纬度范围（GeoJSON 的顺序是经度、纬度）。"))
     return boundary, (min_lat, max_lat, min_lng, max_lng)
 
 
+def _full_clean(obj: Region | Organisation | Outlet, exclude: list[str] | None = None) -> None:
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise InvalidInput.from_django(exc) from exc
+
+
+@transaction.atomic
 def region_create(
     *,
     code: str,
@@ -37,8 +52,18 @@ def region_create(
     parent: Region | None = None,
     boundary: dict[str, Any] | None = None,
 ) -> Region:
-    if not valid_lat_lng(lat, lng):
-        raise InvalidInput.one("lat", _("坐标超出范围。"))
+    errors: list[FieldError] = []
+    if "/" in code:
+        # The materialised path separates codes with "/".
+        errors.append(FieldError("code", _("区划代码不能包含“/”。")))
+    if level not in RegionLevel.values:
+        errors.append(FieldError("level", _("层级无效。")))
+    if not (isinstance(lat, int | float) and math.isfinite(lat) and -90 <= lat <= 90):
+        errors.append(FieldError("lat", _("坐标超出范围。")))
+    if not (isinstance(lng, int | float) and math.isfinite(lng) and -180 <= lng <= 180):
+        errors.append(FieldError("lng", _("坐标超出范围。")))
+    if errors:
+        raise InvalidInput(errors)
     if level == RegionLevel.CITY:
         if parent is not None:
             raise InvalidInput.one("parent", _("市级区划没有上级。"))
@@ -49,7 +74,7 @@ def region_create(
     region.path = f"{parent.path if parent else ''}{code}/"
     if bbox:
         region.min_lat, region.max_lat, region.min_lng, region.max_lng = bbox
-    region.full_clean(exclude=["path"])
+    _full_clean(region, exclude=["path"])
     region.save()
     return region
 
@@ -82,12 +107,22 @@ def organisation_create(
         raise InvalidInput.one("industry", _("请选择所属行业。"))
     if kind == OrgKind.ENTERPRISE_PARTY_ORG and (enterprise is None or enterprise.kind != OrgKind.ENTERPRISE):
         raise InvalidInput.one("enterprise", _("企业党组织必须属于一家企业。"))
+    if kind == OrgKind.ENTERPRISE_PARTY_ORG and enterprise is not None and enterprise.industry != industry:
+        raise InvalidInput.one("industry", _("企业党组织与企业须属于同一行业。"))
     org = Organisation(
-        code=code, kind=kind, name=name, short_name=short_name, region=region, parent=parent,
-        industry=industry, department_type=department_type, enterprise=enterprise,
-        contact_phone=contact_phone, address=address,
+        code=code,
+        kind=kind,
+        name=name,
+        short_name=short_name,
+        region=region,
+        parent=parent,
+        industry=industry,
+        department_type=department_type,
+        enterprise=enterprise,
+        contact_phone=contact_phone,
+        address=address,
     )
-    org.full_clean()
+    _full_clean(org)
     org.save()
     return org
 
@@ -105,14 +140,29 @@ def enterprise_create(
     address: str = "",
 ) -> Organisation:
     """An enterprise and its party organisation, which answers to the industry committee."""
+    if industry_committee is not None and (
+        industry_committee.kind != OrgKind.INDUSTRY_COMMITTEE or industry_committee.industry != industry
+    ):
+        raise InvalidInput.one("industry_committee", _("上级必须是本行业的行业党委。"))
     enterprise = organisation_create(
-        code=code, kind=OrgKind.ENTERPRISE, name=name, short_name=short_name, region=region,
-        industry=industry, contact_phone=contact_phone, address=address,
+        code=code,
+        kind=OrgKind.ENTERPRISE,
+        name=name,
+        short_name=short_name,
+        region=region,
+        industry=industry,
+        contact_phone=contact_phone,
+        address=address,
     )
     organisation_create(
-        code=f"{code}-party", kind=OrgKind.ENTERPRISE_PARTY_ORG, name=f"{short_name or name}党委",
-        short_name=f"{short_name or name}党委", region=region, industry=industry,
-        enterprise=enterprise, parent=industry_committee,
+        code=f"{code}-party",
+        kind=OrgKind.ENTERPRISE_PARTY_ORG,
+        name=f"{short_name or name}党委",
+        short_name=f"{short_name or name}党委",
+        region=region,
+        industry=industry,
+        enterprise=enterprise,
+        parent=industry_committee,
     )
     return enterprise
 
@@ -131,7 +181,9 @@ def outlet_create(
         raise InvalidInput.one("enterprise", _("网点必须属于一家企业。"))
     if parent is not None and parent.enterprise_id != enterprise.pk:
         raise InvalidInput.one("parent", _("上级网点必须属于同一企业。"))
+    if (lat is None) != (lng is None) or (lat is not None and lng is not None and not valid_lat_lng(lat, lng)):
+        raise InvalidInput.one("lat", _("坐标超出范围。"))
     outlet = Outlet(enterprise=enterprise, name=name, parent=parent, region=region, address=address, lat=lat, lng=lng)
-    outlet.full_clean()
+    _full_clean(outlet)
     outlet.save()
     return outlet

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
 from littlebee.accounts.models import Membership, Role, User, WorkerProfile, WorkerType
@@ -18,7 +20,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -44,8 +46,10 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def worker(**kwargs: object) -> User:
     """A registered worker with a pending check-in."""
-    return WorkerProfileFactory(**kwargs).user
+    profile: Any = WorkerProfileFactory(**kwargs)
+    return profile.user
 
 
 def staff(organisation: object, role: str = Role.HANDLER, **kwargs: object) -> User:
-    return MembershipFactory(organisation=organisation, role=role, **kwargs).user
+    membership: Any = MembershipFactory(organisation=organisation, role=role, **kwargs)
+    return membership.user

@@ -28,7 +28,7 @@ def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
         try:
             barrier.wait()
             results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each racer got
+        except Exception as exc:  # the test inspects what each racer got
             results[i] = exc
         finally:
             connection.close()
@@ -43,11 +43,15 @@ def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
 
 def test_simultaneous_registrations_of_one_phone_create_one_account() -> None:
     # given
-    community = CommunityFactory()
-    enterprise = EnterpriseFactory()
+    community: Any = CommunityFactory()
+    enterprise: Any = EnterpriseFactory()
     data = RegistrationInput(
-        phone="13812340000", password="Quick-bee-42", name="并发", worker_type="courier",
-        enterprise_id=enterprise.pk, community_id=community.pk,
+        phone="13812340000",
+        password="Quick-bee-42",
+        name="并发",
+        worker_type="courier",
+        enterprise_id=enterprise.pk,
+        community_id=community.pk,
     )
 
     # when eight clients register the same phone at once
@@ -64,13 +68,17 @@ def test_simultaneous_registrations_of_one_phone_create_one_account() -> None:
 
 def test_two_staff_confirming_one_checkin_at_once_write_one_decision() -> None:
     # given a pending worker and two handlers of the community
-    community = CommunityFactory()
+    community: Any = CommunityFactory()
     party_org = PartyOrgFactory(region=community)
-    profile = WorkerProfileFactory(community=community)
+    profile: Any = WorkerProfileFactory(community=community)
     handlers = [staff(party_org), staff(party_org)]
 
     # when both confirm at the same moment
-    results = run_together([lambda h=h: checkin_confirm(profile_id=profile.pk, actor=h) for h in handlers])
+    calls: list[Callable[[], Any]] = [
+        lambda h=h: checkin_confirm(profile_id=profile.pk, actor=h)  # type: ignore[misc]
+        for h in handlers
+    ]
+    results = run_together(calls)
 
     # then one decision is recorded and the other is refused as an invalid transition
     assert sum(isinstance(r, WorkerProfile) for r in results) == 1

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import factory
 
 from littlebee.orgs.models import Industry, Organisation, OrgKind, Outlet, Region, RegionLevel
@@ -10,9 +12,9 @@ class RegionFactory(factory.django.DjangoModelFactory):
         model = Region
 
     code = factory.Sequence(lambda n: f"R{n:06d}")
-    name = factory.Sequence(lambda n: f"测试区划{n}")
+    name: Any = factory.Sequence(lambda n: f"测试区划{n}")
     level = RegionLevel.CITY
-    parent = None
+    parent: Any = None
     lat = 30.59
     lng = 114.30
 
@@ -49,8 +51,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"org-{n}")
     kind = OrgKind.PARTY_ORG
-    name = factory.Sequence(lambda n: f"测试组织{n}")
-    region = factory.SubFactory(CommunityFactory)
+    name: Any = factory.Sequence(lambda n: f"测试组织{n}")
+    region: Any = factory.SubFactory(CommunityFactory)
 
 
 class PartyOrgFactory(OrganisationFactory):

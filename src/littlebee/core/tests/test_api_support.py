@@ -1,0 +1,107 @@
+"""The small pieces under the API: pagination, client addresses, the parser, domain errors."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.test import RequestFactory
+from ninja.errors import ValidationError as NinjaValidationError
+
+from littlebee.core.api_parser import StrictJsonParser
+from littlebee.core.errors import InvalidInput
+from littlebee.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, clamp
+from littlebee.core.requests import client_ip
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset", "expected"),
+    [
+        (None, None, (DEFAULT_LIMIT, 0)),
+        (5, 10, (5, 10)),
+        (0, -3, (1, 0)),
+        (10**9, 10**30, (MAX_LIMIT, MAX_OFFSET)),
+    ],
+)
+def test_clamp_keeps_limit_and_offset_in_range(limit, offset, expected):
+    assert clamp(limit, offset) == expected
+
+
+@pytest.mark.parametrize(
+    ("meta", "expected"),
+    [
+        ({"REMOTE_ADDR": "10.1.2.3"}, "10.1.2.3"),
+        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.0.0.1"}, "203.0.113.9"),
+        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "2001:db8::1"}, "2001:db8::1"),
+        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "fe80::1%eth0"}, "fe80::1"),
+        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "<script>"}, "10.1.2.3"),
+        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "1.2.3.4\x00"}, "10.1.2.3"),
+        ({"REMOTE_ADDR": "unix-socket"}, ""),
+    ],
+)
+def test_client_ip_returns_only_well_formed_addresses(meta, expected):
+    # given
+    request = RequestFactory().get("/")
+    request.META.pop("REMOTE_ADDR", None)
+    request.META.update(meta)
+
+    # when / then
+    assert client_ip(request) == expected
+
+
+def _json_request(body: bytes):
+    return RequestFactory().post("/", body, content_type="application/json")
+
+
+def test_the_parser_reads_a_json_object():
+    assert StrictJsonParser().parse_body(_json_request(b'{"a": ["b", {"c": 1}]}')) == {"a": ["b", {"c": 1}]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[1]",
+        b'"text"',
+        b"3",
+        b'{"a": "x\\u0000"}',
+        b'{"a\\u0000": 1}',
+        b'{"a": ["\\ud800"]}',
+        b'{"a": {"b": "\\u0000"}}',
+    ],
+)
+def test_the_parser_refuses_unstorable_or_non_object_bodies(body):
+    with pytest.raises(ValueError):
+        StrictJsonParser().parse_body(_json_request(body))
+
+
+def test_the_parser_refuses_a_nul_in_the_query_string():
+    # given
+    request = RequestFactory().get("/", {"search": "a\x00b"})
+
+    # when / then
+    with pytest.raises(NinjaValidationError) as raised:
+        StrictJsonParser().parse_querydict(request.GET, [], request)
+    assert raised.value.errors[0]["loc"] == ("search",)
+
+
+def test_the_parser_passes_an_ordinary_query_string():
+    request = RequestFactory().get("/", {"search": "顺丰", "tag": ["a", "b"]})
+    assert StrictJsonParser().parse_querydict(request.GET, ["tag"], request) == {"search": "顺丰", "tag": ["a", "b"]}
+
+
+def test_invalid_input_from_a_model_validation_error_keeps_the_fields():
+    # given
+    exc = ValidationError({"code": ["已存在。"], NON_FIELD_ERRORS: ["冲突。"]})
+
+    # when
+    error = InvalidInput.from_django(exc)
+
+    # then
+    assert error.code == "invalid_input"
+    assert error.status == 400
+    assert [(e.field, str(e.detail)) for e in error.errors] == [("code", "已存在。"), (NON_FIELD_ERRORS, "冲突。")]
+
+
+def test_invalid_input_from_a_plain_validation_error():
+    error = InvalidInput.from_django(ValidationError("不行。"))
+    assert [(e.field, str(e.detail)) for e in error.errors] == [(NON_FIELD_ERRORS, "不行。")]
+    assert str(error.detail) == "不行。"
