@@ -6,7 +6,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -63,8 +63,14 @@ def sms_send_on_commit(*, phone: str, message: str) -> None:
         from .tasks import sms_deliver
 
         try:
-            # A Celery job on Redis in production; in process (eager) in the embedded default.
-            sms_deliver.delay(phone, message)
+            if settings.CELERY_TASK_ALWAYS_EAGER:
+                # In process: Celery's eager trace would log the raw arguments, code included.
+                sms_backend().send(phone, message)
+            else:
+                # A Celery job on Redis. Celery copies task arguments into its log records, so
+                # give it a masked representation instead of the code.
+                masked: dict[str, Any] = {"argsrepr": repr((mask_phone(phone), "[redacted]")), "kwargsrepr": "{}"}
+                sms_deliver.apply_async(args=(phone, message), **masked)
         except Exception:
             # Never the message itself: it carries the code.
             logger.exception("SMS delivery to %s failed", mask_phone(phone))

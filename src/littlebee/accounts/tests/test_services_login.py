@@ -201,12 +201,6 @@ def test_passwords_and_codes_never_reach_the_logs(api, member, send_code, caplog
         assert secret not in caplog.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="notifications.sms hands the SMS text to Celery as a task argument, and Celery puts task "
-    "arguments in its log records' args (a JSON formatter or Sentry would print them). Fix: "
-    "sms_deliver.apply_async(args=(phone, message), argsrepr=...) with a masked repr.",
-)
 def test_log_records_do_not_carry_the_code_in_their_arguments(member, send_code, caplog):
     # given
     caplog.set_level(logging.DEBUG)
