@@ -1,0 +1,186 @@
+"""The main account journeys, clicked through in Chromium on a phone-sized screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.notifications.sms import LocmemSmsBackend
+from littlebee.orgs.tests.factories import (
+    CityFactory,
+    CommunityFactory,
+    DistrictFactory,
+    EnterpriseFactory,
+    PartyOrgFactory,
+    StreetFactory,
+)
+
+from .factories import PASSWORD, WorkerProfileFactory, staff
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def city() -> dict[str, object]:
+    wuhan = CityFactory(name="武汉市", code="4201")
+    wuchang = DistrictFactory(parent=wuhan, name="武昌区", code="420106")
+    huanghelou = StreetFactory(parent=wuchang, name="黄鹤楼街道", code="420106001")
+    xichangkou = CommunityFactory(parent=huanghelou, name="西厂口社区", code="420106001001")
+    return {
+        "district": wuchang,
+        "street": huanghelou,
+        "community": xichangkou,
+        "party_org": PartyOrgFactory(region=xichangkou, name="西厂口社区党委"),
+        "enterprise": EnterpriseFactory(name="顺丰速运有限公司", short_name="顺丰速运"),
+    }
+
+
+def log_in_with_password(page: Page, phone: str) -> None:
+    page.goto("/login/")
+    page.locator("#panel-password").get_by_label("手机号").fill(phone)
+    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
+    page.locator("#panel-password").get_by_role("button", name="登录").click()
+
+
+def test_a_new_worker_registers_and_sees_the_pending_check_in(phone_page: Page, city, screenshot) -> None:
+    # given the registration page
+    page = phone_page
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("注册报到")).first.click()
+    expect(page).to_have_url(re.compile("/register/"))
+
+    # when the worker fills it in, picking the community through the cascading lists
+    page.get_by_label("手机号").fill("13812345678")
+    page.get_by_label("设置密码").fill("Honey-bee-2026")
+    page.get_by_label("确认密码").fill("Honey-bee-2026")
+    page.get_by_label("真实姓名").fill("朱涛")
+    page.get_by_label("快递员").check()
+    page.get_by_role("combobox", name="所属企业").select_option(str(city["enterprise"].pk))
+    page.get_by_role("combobox", name="区", exact=True).select_option(str(city["district"].pk))
+    expect(page.get_by_role("combobox", name="街道", exact=True)).to_contain_text("黄鹤楼街道")
+    page.get_by_role("combobox", name="街道", exact=True).select_option(str(city["street"].pk))
+    expect(page.get_by_role("combobox", name="社区", exact=True)).to_contain_text("西厂口社区")
+    page.get_by_role("combobox", name="社区", exact=True).select_option(str(city["community"].pk))
+    screenshot(page, "register-filled")
+    page.get_by_role("button", name="提交注册").click()
+
+    # then the worker is signed in on their profile, waiting for the community
+    expect(page).to_have_url(re.compile("/me/"))
+    expect(page.get_by_text("待社区确认").first).to_be_visible()
+    expect(page.get_by_text("西厂口社区").first).to_be_visible()
+    screenshot(page, "register-done-profile")
+    profile = WorkerProfile.objects.get(user__phone="13812345678")
+    assert profile.community == city["community"]
+    assert profile.checkin_status == CheckinStatus.PENDING
+
+
+def test_registration_with_a_taken_phone_shows_the_error_and_creates_nothing(phone_page: Page, city) -> None:
+    # given a phone already registered
+    WorkerProfileFactory(user__phone="13812345678", community=city["community"])
+    page = phone_page
+    page.goto("/register/")
+
+    # when someone registers it again with a weak password
+    page.get_by_label("手机号").fill("13812345678")
+    page.get_by_label("设置密码").fill("12345678")
+    page.get_by_label("确认密码").fill("12345678")
+    page.get_by_label("真实姓名").fill("重复")
+    page.get_by_role("button", name="提交注册").click()
+
+    # then the page explains and nothing was created
+    expect(page.locator(".form-alert, .field__error").first).to_be_visible()
+    assert User.objects.filter(phone="13812345678").count() == 1
+
+
+def test_a_worker_logs_in_with_a_password(phone_page: Page, city, screenshot) -> None:
+    # given
+    WorkerProfileFactory(user__phone="13800000001", user__name="朱涛", community=city["community"])
+
+    # when
+    log_in_with_password(phone_page, "13800000001")
+
+    # then the home page greets them with their check-in state
+    expect(phone_page.get_by_text("朱涛").first).to_be_visible()
+    expect(phone_page.get_by_text("待社区确认").first).to_be_visible()
+    screenshot(phone_page, "home-worker")
+
+
+def test_a_wrong_password_is_refused_with_a_message(phone_page: Page, city) -> None:
+    # given
+    WorkerProfileFactory(user__phone="13800000001", community=city["community"])
+    page = phone_page
+
+    # when
+    page.goto("/login/")
+    page.locator("#panel-password").get_by_label("手机号").fill("13800000001")
+    page.locator("#panel-password").get_by_label("密码").fill("not-the-password-1")
+    page.locator("#panel-password").get_by_role("button", name="登录").click()
+
+    # then
+    expect(page.get_by_text("手机号或密码不正确。")).to_be_visible()
+    expect(page).to_have_url(re.compile("/login/"))
+
+
+def test_a_worker_logs_in_with_an_sms_code(phone_page: Page, city, screenshot) -> None:
+    # given a registered worker on the code tab
+    WorkerProfileFactory(user__phone="13800000002", user__name="郭锋", community=city["community"])
+    LocmemSmsBackend.outbox.clear()
+    page = phone_page
+    page.goto("/login/")
+    page.get_by_role("tab", name="验证码登录").click()
+    panel = page.locator("#panel-sms")
+    panel.get_by_label("手机号").fill("13800000002")
+
+    # when they ask for a code and type it in
+    panel.get_by_role("button", name="获取验证码").click()
+    expect(panel.locator("[data-sms-button]")).to_contain_text("秒")
+    sent = LocmemSmsBackend.outbox[-1]
+    assert sent.phone == "13800000002"
+    code = re.search(r"\d{6}", sent.message).group(0)
+    panel.get_by_role("textbox", name="短信验证码").fill(code)
+    screenshot(page, "login-sms")
+    panel.get_by_role("button", name="登录").click()
+
+    # then they are signed in
+    expect(page.get_by_text("郭锋").first).to_be_visible()
+    expect(page).not_to_have_url(re.compile("/login/"))
+
+
+def test_staff_confirms_a_check_in_and_the_worker_sees_verified(browser, live_server, city, screenshot) -> None:
+    # given a pending worker and a handler of their community
+    WorkerProfileFactory(user__phone="13800000003", user__name="李师傅", community=city["community"])
+    staff(city["party_org"], user__phone="13900000001", user__name="王主任")
+
+    def phone_context():
+        return browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
+            locale="zh-CN", base_url=live_server.url,
+        )
+
+    staff_context = phone_context()
+    staff_page = staff_context.new_page()
+
+    # when the handler opens the check-in queue and confirms
+    log_in_with_password(staff_page, "13900000001")
+    staff_page.goto("/staff/")
+    staff_page.get_by_role("link", name=re.compile("社区报到审核")).first.click()
+    row = staff_page.locator("li, article, tr").filter(has_text="李师傅").last
+    expect(row).to_be_visible()
+    screenshot(staff_page, "staff-checkin-queue")
+    row.get_by_role("button", name=re.compile("确认")).first.click()
+    expect(staff_page.locator(".toast, .messages, [role=status]").first).to_be_visible()
+    screenshot(staff_page, "staff-checkin-confirmed")
+    staff_context.close()
+
+    # then the worker, logging in, sees the check-in confirmed
+    worker_context = phone_context()
+    worker_page = worker_context.new_page()
+    log_in_with_password(worker_page, "13800000003")
+    worker_page.goto("/me/")
+    expect(worker_page.get_by_text("已报到").first).to_be_visible()
+    screenshot(worker_page, "worker-verified")
+    worker_context.close()
+    assert WorkerProfile.objects.get(user__phone="13800000003").checkin_status == CheckinStatus.CONFIRMED
