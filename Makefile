@@ -23,9 +23,8 @@ $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.run-deps
 	$(BIN)/littlebee migrate --noinput -v0
-	$(BIN)/littlebee demo_load
 	$(BIN)/littlebee collectstatic --noinput -v0
-	@$(BIN)/littlebee demo_load --print-accounts --quiet
+	$(BIN)/littlebee demo_load --print-accounts
 	@echo ""
 	@echo "  Little Bee is serving at http://$(HOST):$(PORT)/  (staff console /staff/, API docs /api/docs)"
 	@echo ""

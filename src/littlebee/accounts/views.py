@@ -521,3 +521,11 @@ def employment_confirm(request: HttpRequest, access: StaffAccess, profile_id: in
 @require_POST
 def employment_reject(request: HttpRequest, access: StaffAccess, profile_id: int) -> HttpResponse:
     return _decide(request, access, EMPLOYMENT_QUEUE, profile_id, confirm=False)
+
+
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    """Send /admin/login/ to the platform's login page, keeping where to go afterwards."""
+    target = request.GET.get("next", "/admin/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/admin/"
+    return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")

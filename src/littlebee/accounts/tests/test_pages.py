@@ -994,3 +994,22 @@ def test_api_tokens_show_only_their_prefix(town: Town) -> None:
     assert token.prefix in page
     assert raw not in page
     assert ApiToken.objects.get(pk=token.pk).key_hash not in page
+
+
+@pytest.mark.django_db
+def test_admin_login_goes_through_the_platform_login_with_its_lock_out(client):
+    # when someone opens Django's admin login
+    response = client.get("/admin/login/?next=/admin/orgs/region/")
+
+    # then they are sent to the platform's login page, which counts failures, keeping the target
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=%2Fadmin%2Forgs%2Fregion%2F"
+
+
+@pytest.mark.django_db
+def test_admin_login_refuses_to_forward_to_another_site(client):
+    # when
+    response = client.get("/admin/login/?next=https://evil.example/")
+
+    # then
+    assert response["Location"] == "/login/?next=%2Fadmin%2F"
