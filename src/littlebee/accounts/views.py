@@ -526,6 +526,8 @@ def employment_reject(request: HttpRequest, access: StaffAccess, profile_id: int
 def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     """Send /admin/login/ to the platform's login page, keeping where to go afterwards."""
     target = request.GET.get("next", "/admin/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/admin/"
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
