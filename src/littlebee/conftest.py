@@ -130,20 +130,31 @@ SCREENSHOT_DIR = Path(
 
 
 @pytest.fixture
-def phone_page(browser: Any, live_server: Any) -> Iterator[Any]:
-    """A phone-sized page in Chinese, its base URL set to the live server."""
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-        base_url=live_server.url,
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    context.close()
+def new_phone_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """new_phone_page() → a fresh phone-sized page in Chinese (its own cookies), on the live server."""
+    contexts: list[Any] = []
+
+    def make() -> Any:
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="zh-CN",
+            base_url=live_server.url,
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(new_phone_page: Any) -> Any:
+    return new_phone_page()
 
 
 @pytest.fixture

@@ -149,19 +149,11 @@ def test_a_worker_logs_in_with_an_sms_code(phone_page: Page, city, screenshot) -
     expect(page).not_to_have_url(re.compile("/login/"))
 
 
-def test_staff_confirms_a_check_in_and_the_worker_sees_verified(browser, live_server, city, screenshot) -> None:
+def test_staff_confirms_a_check_in_and_the_worker_sees_verified(new_phone_page, city, screenshot) -> None:
     # given a pending worker and a handler of their community
     WorkerProfileFactory(user__phone="13800000003", user__name="李师傅", community=city["community"])
     staff(city["party_org"], user__phone="13900000001", user__name="王主任")
-
-    def phone_context():
-        return browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True,
-            locale="zh-CN", base_url=live_server.url,
-        )
-
-    staff_context = phone_context()
-    staff_page = staff_context.new_page()
+    staff_page = new_phone_page()
 
     # when the handler opens the check-in queue and confirms
     log_in_with_password(staff_page, "13900000001")
@@ -173,14 +165,28 @@ def test_staff_confirms_a_check_in_and_the_worker_sees_verified(browser, live_se
     row.get_by_role("button", name=re.compile("确认")).first.click()
     expect(staff_page.locator(".toast, .messages, [role=status]").first).to_be_visible()
     screenshot(staff_page, "staff-checkin-confirmed")
-    staff_context.close()
 
-    # then the worker, logging in, sees the check-in confirmed
-    worker_context = phone_context()
-    worker_page = worker_context.new_page()
+    # then the worker, logging in on their own phone, sees the check-in confirmed
+    worker_page = new_phone_page()
     log_in_with_password(worker_page, "13800000003")
     worker_page.goto("/me/")
     expect(worker_page.get_by_text("已报到").first).to_be_visible()
     screenshot(worker_page, "worker-verified")
-    worker_context.close()
     assert WorkerProfile.objects.get(user__phone="13800000003").checkin_status == CheckinStatus.CONFIRMED
+
+
+def test_a_visitor_switches_the_landing_page_to_english(phone_page: Page, city, screenshot) -> None:
+    # given the Chinese landing page
+    phone_page.goto("/")
+    expect(phone_page.locator("html")).to_have_attribute("lang", "zh-hans")
+    screenshot(phone_page, "landing-zh")
+
+    # when the visitor taps the language switch
+    phone_page.get_by_role("button", name=re.compile("EN")).first.click()
+
+    # then the page is in English and stays so on the next page
+    expect(phone_page.locator("html")).to_have_attribute("lang", "en")
+    screenshot(phone_page, "landing-en")
+    phone_page.goto("/login/")
+    expect(phone_page.get_by_role("tab", name=re.compile("Password", re.I))).to_be_visible()
+    screenshot(phone_page, "login-en")
