@@ -134,14 +134,17 @@ def new_phone_page(browser: Any, live_server: Any) -> Iterator[Any]:
     """new_phone_page() → a fresh phone-sized page in Chinese (its own cookies), on the live server."""
     contexts: list[Any] = []
 
-    def make() -> Any:
+    def make(**options: Any) -> Any:
         context = browser.new_context(
-            viewport={"width": 390, "height": 844},
-            device_scale_factor=2,
-            is_mobile=True,
-            has_touch=True,
-            locale="zh-CN",
-            base_url=live_server.url,
+            **{
+                "viewport": {"width": 390, "height": 844},
+                "device_scale_factor": 2,
+                "is_mobile": True,
+                "has_touch": True,
+                "locale": "zh-CN",
+                "base_url": live_server.url,
+                **options,
+            }
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -81,6 +81,9 @@ class EnterpriseFilter(Schema):
 
 class LocateOut(Schema):
     community: RegionOut
+    # The levels above, so a client can set district → street → community pickers in one go.
+    street: RegionOut | None
+    district: RegionOut | None
     full_name: str
     approximate: bool
     distance_m: float
@@ -121,8 +124,12 @@ def regions_locate(request: HttpRequest, lat: float, lng: float) -> dict[str, An
     match = selectors.community_at_point(lat, lng)
     if match is None:
         raise NotFound(_("附近没有社区。"))
+    street = match.community.parent
+    district = street.parent if street else None
     return {
         "community": _region(match.community),
+        "street": _region(street) if street else None,
+        "district": _region(district) if district else None,
         "full_name": match.community.full_name(),
         "approximate": match.approximate,
         "distance_m": round(match.distance_m, 1),

@@ -190,3 +190,22 @@ def test_a_visitor_switches_the_landing_page_to_english(phone_page: Page, city, 
     phone_page.goto("/login/")
     expect(phone_page.get_by_role("tab", name=re.compile("Password", re.I))).to_be_visible()
     screenshot(phone_page, "login-en")
+
+
+def test_use_my_location_picks_the_community_in_the_registration_form(new_phone_page, city, screenshot) -> None:
+    # given a phone that shares its position, standing at the community's centre
+    community = city["community"]
+    page = new_phone_page(
+        permissions=["geolocation"], geolocation={"latitude": community.lat, "longitude": community.lng}
+    )
+    page.goto("/register/")
+
+    # when the worker taps "use my location"
+    page.get_by_role("button", name="使用我的位置").click()
+
+    # then district, street and community are chosen for them
+    expect(page.get_by_role("combobox", name="社区", exact=True)).to_have_value(str(community.pk))
+    expect(page.get_by_role("combobox", name="街道", exact=True)).to_have_value(str(city["street"].pk))
+    expect(page.get_by_role("combobox", name="区", exact=True)).to_have_value(str(city["district"].pk))
+    expect(page.get_by_text("西厂口社区").first).to_be_visible()
+    screenshot(page, "register-located")

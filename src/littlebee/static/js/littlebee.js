@@ -149,27 +149,18 @@
     });
 
     picker.regionPicker = {
-      /* Select a community found by position: find its district among the listed ones. */
-      choose: function (community) {
+      /* Select a community found by position; the answer names its street and district. */
+      choose: function (found) {
         var district = selects[0], street = selects[1], leaf = selects[2];
-        var streetId = String(community.parent);
-        var districtIds = Array.prototype.map.call(district.options, function (o) { return o.value; })
-          .filter(Boolean);
-        var lookups = districtIds.map(function (id) {
-          return regionChildren(url, id).then(function (streets) {
-            return streets.some(function (s) { return String(s.id) === streetId; }) ? { id: id, streets: streets } : null;
-          });
-        });
-        return Promise.all(lookups).then(function (found) {
-          var hit = found.filter(Boolean)[0];
-          if (!hit) throw new Error("not-listed");
-          district.value = hit.id;
-          fillSelect(street, hit.streets, false);
-          street.value = streetId;
-          return regionChildren(url, streetId);
+        if (!found.district || !found.street) return Promise.reject(new Error("not-listed"));
+        district.value = String(found.district.id);
+        return regionChildren(url, found.district.id).then(function (streets) {
+          fillSelect(street, streets, false);
+          street.value = String(found.street.id);
+          return regionChildren(url, found.street.id);
         }).then(function (communities) {
           fillSelect(leaf, communities, false);
-          leaf.value = String(community.id);
+          leaf.value = String(found.community.id);
         });
       }
     };
@@ -201,7 +192,7 @@
         var url = box.getAttribute("data-locate-url") + "?lat=" + position.coords.latitude + "&lng=" + position.coords.longitude;
         getJSON(url)
           .then(function (body) {
-            return picker.regionPicker.choose(body.community).then(function () {
+            return picker.regionPicker.choose(body).then(function () {
               say(msg("found") + body.full_name + (body.approximate ? msg("approximate") : ""));
             });
           })
