@@ -139,7 +139,9 @@ def test_a_worker_logs_in_with_an_sms_code(phone_page: Page, city, screenshot) -
     expect(panel.locator("[data-sms-button]")).to_contain_text("秒")
     sent = LocmemSmsBackend.outbox[-1]
     assert sent.phone == "13800000002"
-    code = re.search(r"\d{6}", sent.message).group(0)
+    match = re.search(r"\d{6}", sent.message)
+    assert match is not None
+    code = match.group(0)
     panel.get_by_role("textbox", name="短信验证码").fill(code)
     screenshot(page, "login-sms")
     panel.get_by_role("button", name="登录").click()
