@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "littlebee.orgs",
     "littlebee.accounts",
     "littlebee.notifications",
+    "littlebee.hives",
     "littlebee.demo",
 ]
 

@@ -1,0 +1,245 @@
+"""蜂巢 stations: services, opening hours, visits, events and registrations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.core.models import TimeStampedModel
+from littlebee.orgs.models import Organisation, Region
+
+
+class Service(models.Model):
+    """The service catalogue: five base services every station offers, plus special ones."""
+
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    icon = models.CharField(_("图标"), max_length=40, blank=True)
+    is_base = models.BooleanField(_("基础服务"), default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("服务项目")
+        verbose_name_plural = _("服务项目")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Hive(TimeStampedModel):
+    name = models.CharField(_("名称"), max_length=120)
+    address = models.CharField(_("地址"), max_length=255)
+    lat = models.FloatField(_("纬度"))
+    lng = models.FloatField(_("经度"))
+    community = models.ForeignKey(
+        Region,
+        verbose_name=_("所在社区"),
+        on_delete=models.PROTECT,
+        related_name="hives",
+        limit_choices_to={"level": "community"},
+    )
+    managing_unit = models.ForeignKey(
+        Organisation, verbose_name=_("管理单位"), on_delete=models.PROTECT, related_name="hives"
+    )
+    responsible_person = models.CharField(_("负责人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    description = models.TextField(_("简介"), blank=True)
+    demonstration = models.BooleanField(_("示范驿站"), default=False)
+    # A 24-hour station ignores the weekly schedule (exceptions still apply).
+    always_open = models.BooleanField(_("24 小时开放"), default=False)
+    time_zone = models.CharField(_("时区"), max_length=64, default="Asia/Shanghai")
+    services = models.ManyToManyField(Service, verbose_name=_("服务"), related_name="hives", blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("蜂巢驿站")
+        verbose_name_plural = _("蜂巢驿站")
+        ordering = ["name"]
+        indexes = [
+            # Nearest-station search: a bounding box on these two columns, then exact distance.
+            models.Index(fields=["lat", "lng"], name="hive_lat_lng_idx"),
+            models.Index(fields=["community"], name="hive_community_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180), name="hive_location_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OpeningInterval(models.Model):
+    """One opening interval of the weekly schedule; closes <= opens means it runs past midnight."""
+
+    hive = models.ForeignKey(Hive, on_delete=models.CASCADE, related_name="intervals")
+    weekday = models.PositiveSmallIntegerField(_("星期"))  # 0 = Monday, as datetime.weekday()
+    opens = models.TimeField(_("开门"))
+    closes = models.TimeField(_("关门"))
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="interval_weekday_range"),
+            models.CheckConstraint(condition=~Q(opens=models.F("closes")), name="interval_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.weekday} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class OpeningException(models.Model):
+    """A dated exception: closed all day, or open with special hours (holidays, closures)."""
+
+    hive = models.ForeignKey(Hive, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("日期"))
+    closed = models.BooleanField(_("全天闭站"), default=True)
+    opens = models.TimeField(_("开门"), null=True, blank=True)
+    closes = models.TimeField(_("关门"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["hive", "date"], name="exception_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(closed=True) | (Q(opens__isnull=False) & Q(closes__isnull=False)),
+                name="exception_hours_when_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hive} {self.date}"
+
+
+class HivePhoto(models.Model):
+    hive = models.ForeignKey(Hive, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to="hives/%Y/%m/")
+    caption = models.CharField(max_length=120, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name
+
+
+class AnnualServiceItem(models.Model):
+    """年度服务项目清单: what a station commits to offer this year, with a date or a frequency."""
+
+    hive = models.ForeignKey(Hive, on_delete=models.CASCADE, related_name="annual_items")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("项目"), max_length=120)
+    description = models.CharField(_("说明"), max_length=255, blank=True)
+    date = models.DateField(_("日期"), null=True, blank=True)
+    frequency = models.CharField(_("频次"), max_length=60, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["year", "order", "id"]
+        indexes = [models.Index(fields=["hive", "year"], name="annual_item_hive_year_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title}"
+
+
+class VisitMethod(models.TextChoices):
+    QR = "qr", _("扫码")
+    MEMBER_CODE = "member_code", _("站长扫会员码")
+
+
+class HiveVisit(models.Model):
+    hive = models.ForeignKey(Hive, on_delete=models.CASCADE, related_name="visits")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hive_visits")
+    method = models.CharField(max_length=16, choices=VisitMethod.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["hive", "at"], name="visit_hive_at_idx"),
+            models.Index(fields=["worker", "hive", "at"], name="visit_worker_hive_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hive} {self.at:%Y-%m-%d %H:%M}"
+
+
+class EventStatus(models.TextChoices):
+    PUBLISHED = "published", _("报名中")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class Event(TimeStampedModel):
+    """活动: published by a community or a station, with limited places and a waiting list."""
+
+    title = models.CharField(_("标题"), max_length=120)
+    description = models.TextField(_("介绍"), blank=True)
+    hive = models.ForeignKey(Hive, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    organiser = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="events")
+    place = models.CharField(_("地点"), max_length=255)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveIntegerField(_("名额"))
+    points = models.PositiveIntegerField(_("参加积分"), default=0)
+    status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.PUBLISHED)
+    checkin_code = models.CharField(_("签到码"), max_length=12)
+    # Kept by conditional updates in the same transaction as each registration change, so the
+    # capacity check is one indexed row, never a count racing other requests.
+    registered_count = models.PositiveIntegerField(default=0)
+    waitlisted_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("活动")
+        verbose_name_plural = _("活动")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["status", "starts_at"], name="event_status_start_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="event_capacity_positive"),
+            models.CheckConstraint(condition=Q(registered_count__lte=models.F("capacity")), name="event_not_overfull"),
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RegistrationStatus(models.TextChoices):
+    REGISTERED = "registered", _("已报名")
+    WAITLISTED = "waitlisted", _("候补中")
+    CANCELLED = "cancelled", _("已取消")
+    ATTENDED = "attended", _("已签到")
+
+
+class EventRegistration(TimeStampedModel):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_registrations")
+    status = models.CharField(max_length=16, choices=RegistrationStatus.choices)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["event", "status", "created_at"], name="registration_queue_idx")]
+        constraints = [
+            # One live registration per worker and event; cancelled ones stay as history.
+            models.UniqueConstraint(
+                fields=["event", "worker"], condition=~Q(status="cancelled"), name="registration_one_live_per_worker"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.worker} → {self.event} ({self.status})"
