@@ -13,6 +13,16 @@ from django.test import Client
 from littlebee.notifications.sms import LocmemSmsBackend
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of this run's own on PostgreSQL, so concurrent runs on one server don't collide."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("postgresql"):
+        database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"
