@@ -7,6 +7,7 @@ import hmac
 import math
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,8 +16,9 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -157,34 +159,72 @@ def _check_note(note: str) -> None:
         raise InvalidInput.one("note", _("意见含有无效字符。"))
 
 
-def _decide_checkin(*, profile_id: int, actor: User, to_status: str, note: str) -> WorkerProfile:
+@dataclass(frozen=True)
+class _Decision:
+    """One of the two confirmations a worker waits for: the community's and the employer's."""
+
+    prefix: str  # field prefix on WorkerProfile: checkin_* or employment_*
+    reviewable_by: Callable[[User], QuerySet[WorkerProfile]]
+    confirmed: str
+    confirmed_action: str
+    rejected_action: str
+    by_enterprise: bool
+    note_required: Promise
+    already_decided: Promise
+
+
+_CHECKIN = _Decision(
+    prefix="checkin",
+    reviewable_by=selectors.checkins_reviewable_by,
+    confirmed=CheckinStatus.CONFIRMED,
+    confirmed_action=ProfileEventAction.CHECKIN_CONFIRMED,
+    rejected_action=ProfileEventAction.CHECKIN_REJECTED,
+    by_enterprise=False,
+    note_required=_("退回报到时请说明原因。"),
+    already_decided=_("该报到已处理，不能重复操作。"),
+)
+_EMPLOYMENT = _Decision(
+    prefix="employment",
+    reviewable_by=selectors.employment_reviewable_by,
+    confirmed=EmploymentStatus.CONFIRMED,
+    confirmed_action=ProfileEventAction.EMPLOYMENT_CONFIRMED,
+    rejected_action=ProfileEventAction.EMPLOYMENT_REJECTED,
+    by_enterprise=True,
+    note_required=_("不予确认时请说明原因。"),
+    already_decided=_("该在职确认已处理，不能重复操作。"),
+)
+
+
+def _decide(decision: _Decision, *, profile_id: int, actor: User, to_status: str, note: str) -> WorkerProfile:
     note = note.strip()
-    if to_status == CheckinStatus.REJECTED and not note:
-        raise InvalidInput.one("note", _("退回报到时请说明原因。"))
+    if to_status != decision.confirmed and not note:
+        raise InvalidInput.one("note", decision.note_required)
     _check_note(note)
+    status_field = f"{decision.prefix}_status"
     with transaction.atomic():
-        profile = selectors.checkins_reviewable_by(actor).select_for_update(of=("self",)).filter(pk=profile_id).first()
+        profile = decision.reviewable_by(actor).select_for_update(of=("self",)).filter(pk=profile_id).first()
         if profile is None:
             raise NotFound()
-        if not profile.can_decide_checkin():
-            raise Conflict("invalid_transition", _("该报到已处理，不能重复操作。"))
+        can_decide = profile.can_decide_employment() if decision.by_enterprise else profile.can_decide_checkin()
+        if not can_decide:
+            raise Conflict("invalid_transition", decision.already_decided)
         now = timezone.now()
-        from_status = profile.checkin_status
-        profile.checkin_status = to_status
-        profile.checkin_decided_by = actor
-        profile.checkin_decided_at = now
-        profile.checkin_note = note
-        profile.save(
-            update_fields=["checkin_status", "checkin_decided_by", "checkin_decided_at", "checkin_note", "updated_at"]
-        )
+        from_status = getattr(profile, status_field)
+        changes = {
+            status_field: to_status,
+            f"{decision.prefix}_decided_by": actor,
+            f"{decision.prefix}_decided_at": now,
+            f"{decision.prefix}_note": note,
+        }
+        for field_name, value in changes.items():
+            setattr(profile, field_name, value)
+        profile.save(update_fields=[*changes, "updated_at"])
         ProfileEvent.objects.create(
             profile=profile,
-            action=ProfileEventAction.CHECKIN_CONFIRMED
-            if to_status == CheckinStatus.CONFIRMED
-            else ProfileEventAction.CHECKIN_REJECTED,
+            action=decision.confirmed_action if to_status == decision.confirmed else decision.rejected_action,
             actor=actor,
             actor_role=_actor_role(actor),
-            organisation=_decision_org(actor, profile, enterprise=False),
+            organisation=_decision_org(actor, profile, enterprise=decision.by_enterprise),
             from_status=from_status,
             to_status=to_status,
             note=note,
@@ -194,63 +234,19 @@ def _decide_checkin(*, profile_id: int, actor: User, to_status: str, note: str) 
 
 
 def checkin_confirm(*, profile_id: int, actor: User, note: str = "") -> WorkerProfile:
-    return _decide_checkin(profile_id=profile_id, actor=actor, to_status=CheckinStatus.CONFIRMED, note=note)
+    return _decide(_CHECKIN, profile_id=profile_id, actor=actor, to_status=CheckinStatus.CONFIRMED, note=note)
 
 
 def checkin_reject(*, profile_id: int, actor: User, note: str) -> WorkerProfile:
-    return _decide_checkin(profile_id=profile_id, actor=actor, to_status=CheckinStatus.REJECTED, note=note)
-
-
-def _decide_employment(*, profile_id: int, actor: User, to_status: str, note: str) -> WorkerProfile:
-    note = note.strip()
-    if to_status == EmploymentStatus.REJECTED and not note:
-        raise InvalidInput.one("note", _("不予确认时请说明原因。"))
-    _check_note(note)
-    with transaction.atomic():
-        profile = (
-            selectors.employment_reviewable_by(actor).select_for_update(of=("self",)).filter(pk=profile_id).first()
-        )
-        if profile is None:
-            raise NotFound()
-        if not profile.can_decide_employment():
-            raise Conflict("invalid_transition", _("该在职确认已处理，不能重复操作。"))
-        now = timezone.now()
-        from_status = profile.employment_status
-        profile.employment_status = to_status
-        profile.employment_decided_by = actor
-        profile.employment_decided_at = now
-        profile.employment_note = note
-        profile.save(
-            update_fields=[
-                "employment_status",
-                "employment_decided_by",
-                "employment_decided_at",
-                "employment_note",
-                "updated_at",
-            ]
-        )
-        ProfileEvent.objects.create(
-            profile=profile,
-            action=ProfileEventAction.EMPLOYMENT_CONFIRMED
-            if to_status == EmploymentStatus.CONFIRMED
-            else ProfileEventAction.EMPLOYMENT_REJECTED,
-            actor=actor,
-            actor_role=_actor_role(actor),
-            organisation=_decision_org(actor, profile, enterprise=True),
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            at=now,
-        )
-    return profile
+    return _decide(_CHECKIN, profile_id=profile_id, actor=actor, to_status=CheckinStatus.REJECTED, note=note)
 
 
 def employment_confirm(*, profile_id: int, actor: User, note: str = "") -> WorkerProfile:
-    return _decide_employment(profile_id=profile_id, actor=actor, to_status=EmploymentStatus.CONFIRMED, note=note)
+    return _decide(_EMPLOYMENT, profile_id=profile_id, actor=actor, to_status=EmploymentStatus.CONFIRMED, note=note)
 
 
 def employment_reject(*, profile_id: int, actor: User, note: str) -> WorkerProfile:
-    return _decide_employment(profile_id=profile_id, actor=actor, to_status=EmploymentStatus.REJECTED, note=note)
+    return _decide(_EMPLOYMENT, profile_id=profile_id, actor=actor, to_status=EmploymentStatus.REJECTED, note=note)
 
 
 def checkin_resubmit(*, worker: User, community_id: int) -> WorkerProfile:
