@@ -125,10 +125,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from littlebee.accounts.api import router as accounts_router
+    from littlebee.hives.api import router as hives_router
     from littlebee.orgs.api import router as orgs_router
 
     api.add_router("", accounts_router)
     api.add_router("", orgs_router)
+    api.add_router("", hives_router)
+    api.add_router("", "littlebee.hives.api_events.router")
+    api.add_router("", "littlebee.hives.api_visits.router")
 
 
 _register_routers()

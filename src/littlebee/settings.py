@@ -295,3 +295,14 @@ LOGGING: dict[str, Any] = {
 # Product names shown in the chrome; a city deploying Little Bee renames it here.
 PLATFORM_NAME = env.str("PLATFORM_NAME", default="")
 PLATFORM_NAME_DEFAULT = _("江城小蜜蜂")
+
+# --- Stations (蜂巢) visits -------------------------------------------------------------------
+# The station's QR carries a signed token of a time window this long; the current and the
+# previous window are accepted, so a photographed poster stops working within two windows.
+VISIT_TOKEN_WINDOW_SECONDS = env.int("VISIT_TOKEN_WINDOW_SECONDS", default=10 * 60)
+if VISIT_TOKEN_WINDOW_SECONDS < 60:
+    _config_error("VISIT_TOKEN_WINDOW_SECONDS must be at least 60.")
+# One counted visit per worker per station within this many hours.
+VISIT_COOLDOWN_HOURS = env.int("VISIT_COOLDOWN_HOURS", default=4)
+if VISIT_COOLDOWN_HOURS < 0:
+    _config_error("VISIT_COOLDOWN_HOURS must not be negative.")

@@ -14,5 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The worker's home sits at the root, outside the accounts namespace: reverse("home").
     path("", account_views.home, name="home"),
+    path("hives/", include("littlebee.hives.urls")),
     path("", include("littlebee.accounts.urls")),
 ]

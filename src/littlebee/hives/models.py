@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -155,16 +157,31 @@ class VisitMethod(models.TextChoices):
 
 
 class HiveVisit(models.Model):
-    hive = models.ForeignKey(Hive, on_delete=models.CASCADE, related_name="visits")
-    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hive_visits")
-    method = models.CharField(max_length=16, choices=VisitMethod.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    """A counted visit: at most one per worker and station within VISIT_COOLDOWN_HOURS
+    (enforced by visit_services under a lock on the worker's profile row)."""
+
+    hive = models.ForeignKey(Hive, verbose_name=_("驿站"), on_delete=models.CASCADE, related_name="visits")
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("小哥"), on_delete=models.CASCADE, related_name="hive_visits"
     )
-    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="visits")
-    at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(_("方式"), max_length=16, choices=VisitMethod.choices)
+    # The keeper who scanned the worker's member code; empty for a self-scan of the station QR.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    service = models.ForeignKey(
+        Service, verbose_name=_("服务"), null=True, blank=True, on_delete=models.SET_NULL, related_name="visits"
+    )
+    at = models.DateTimeField(_("到访时间"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("驿站到访")
+        verbose_name_plural = _("驿站到访")
         ordering = ["-at"]
         indexes = [
             models.Index(fields=["hive", "at"], name="visit_hive_at_idx"),
@@ -216,6 +233,13 @@ class Event(TimeStampedModel):
     def __str__(self) -> str:
         return self.title
 
+    def accepts_registrations(self, now: datetime) -> bool:
+        """Registration (and cancelling one) is open until the event starts."""
+        return self.status == EventStatus.PUBLISHED and self.starts_at > now
+
+    def can_cancel(self) -> bool:
+        return self.status == EventStatus.PUBLISHED
+
 
 class RegistrationStatus(models.TextChoices):
     REGISTERED = "registered", _("已报名")
@@ -229,7 +253,14 @@ class EventRegistration(TimeStampedModel):
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="event_registrations")
     status = models.CharField(max_length=16, choices=RegistrationStatus.choices)
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    # Who checked the worker in: the worker (by the door code) or a staff member (attendance list).
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # When a waitlisted registration moved up to a place freed by a cancellation; the worker's
+    # notification reads it (the notifications inbox comes later).
+    promoted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -243,3 +274,9 @@ class EventRegistration(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.worker} → {self.event} ({self.status})"
+
+    def can_cancel(self) -> bool:
+        return self.status in (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED)
+
+    def can_check_in(self) -> bool:
+        return self.status == RegistrationStatus.REGISTERED

@@ -1,0 +1,132 @@
+"""Stations section of API.md (GET /hives, GET /hives/{id}) plus the keeper's and admin's operations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from littlebee.accounts.models import User
+from littlebee.accounts.schemas import ErrorOut
+
+from . import hours, selectors, services
+from .models import Hive
+from .schemas import ExceptionIn, ExceptionOut, HiveDetailOut, HiveList, HiveUpdateIn, HoursIn, HoursOut
+
+router = Router(tags=["hives"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+
+
+class NearestQuery(Schema):
+    lat: float
+    lng: float
+    radius_km: float | None = None
+    open_now: bool = False
+    service: str | None = None
+    limit: int | None = None
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def _services(hive: Hive) -> list[dict[str, Any]]:
+    return [{"code": s.code, "name": s.name, "is_base": s.is_base} for s in hive.services.all()]
+
+
+@router.get("/hives", auth=None, response={200: HiveList, **ERRORS})
+def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> dict[str, Any]:
+    rows = selectors.hives_nearest(
+        lat=query.lat,
+        lng=query.lng,
+        radius_km=query.radius_km,
+        open_now=query.open_now,
+        service=query.service,
+        limit=query.limit,
+    )
+    items = [
+        {
+            "id": row.hive.id,
+            "name": row.hive.name,
+            "address": row.hive.address,
+            "lat": row.hive.lat,
+            "lng": row.hive.lng,
+            "distance_m": round(row.distance_m),
+            "open_now": row.open_now,
+            "closes_at": row.closes_at,
+            "opens_at": row.opens_at,
+            "opening_hours": hours.schedule_as_dict(row.intervals, row.hive.always_open),
+            "services": row.hive.services,
+            "demonstration": row.hive.demonstration,
+            "managing_unit": {"id": row.hive.managing_unit_id, "name": row.hive.managing_unit_name},
+            "contact_phone": row.hive.contact_phone,
+        }
+        for row in rows
+    ]
+    return {"count": len(items), "items": items}
+
+
+def detail_payload(hive_id: int) -> dict[str, Any]:
+    detail = selectors.hive_detail(hive_id)
+    hive = detail.hive
+    return {
+        "id": hive.pk,
+        "name": hive.name,
+        "address": hive.address,
+        "lat": hive.lat,
+        "lng": hive.lng,
+        "community": {"id": hive.community.pk, "name": hive.community.name},
+        "managing_unit": {"id": hive.managing_unit.pk, "name": hive.managing_unit.name},
+        "responsible_person": hive.responsible_person,
+        "contact_phone": hive.contact_phone,
+        "description": hive.description,
+        "demonstration": hive.demonstration,
+        "time_zone": hive.time_zone,
+        "open_now": detail.status.open_now,
+        "closes_at": detail.status.closes_at,
+        "opens_at": detail.status.opens_at,
+        "opening_hours": hours.schedule_as_dict(detail.intervals, hive.always_open),
+        "exceptions": detail.exceptions,
+        "services": _services(hive),
+        "annual_items": detail.annual_items,
+        "photos": [{"url": p.image.url, "caption": p.caption} for p in detail.photos],  # type: ignore[attr-defined]
+        "events": detail.events,
+    }
+
+
+@router.get("/hives/{hive_id}", auth=None, response={200: HiveDetailOut, **ERRORS})
+def hive_get(request: HttpRequest, hive_id: int) -> dict[str, Any]:
+    return detail_payload(hive_id)
+
+
+@router.patch("/hives/{hive_id}", response={200: HiveDetailOut, **ERRORS})
+def hive_patch(request: HttpRequest, hive_id: int, payload: HiveUpdateIn) -> dict[str, Any]:
+    hive = services.hive_update(hive_id=hive_id, actor=_user(request), **payload.dict(exclude_unset=True))
+    return detail_payload(hive.pk)
+
+
+@router.put("/hives/{hive_id}/hours", response={200: HoursOut, **ERRORS})
+def hive_put_hours(request: HttpRequest, hive_id: int, payload: HoursIn) -> dict[str, Any]:
+    hive = services.hive_set_schedule(hive_id=hive_id, actor=_user(request), schedule=payload.dict())
+    return {"opening_hours": hours.schedule_as_dict(hive.intervals.all(), hive.always_open)}
+
+
+@router.post("/hives/{hive_id}/exceptions", response={201: ExceptionOut, **ERRORS})
+def hive_post_exception(request: HttpRequest, hive_id: int, payload: ExceptionIn) -> Status[Any]:
+    exception = services.hive_add_exception(
+        hive_id=hive_id,
+        actor=_user(request),
+        on=payload.date,
+        closed=payload.closed,
+        opens=payload.opens,
+        closes=payload.closes,
+        note=payload.note,
+        today=timezone.localdate(),
+    )
+    return Status(201, exception)

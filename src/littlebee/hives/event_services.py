@@ -1,0 +1,301 @@
+"""Writes about events (活动): publish, register, waiting list, cancel, check in.
+
+Lock order, always: the event row, then registration rows. The event row carries the counts
+(`registered_count`, `waitlisted_count`), changed only by conditional updates in the same
+transaction as the registration they count; the database check `event_not_overfull` is the
+last guard that capacity is never exceeded.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.accounts.models import User, WorkerProfile
+from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
+from littlebee.orgs.models import Organisation
+
+from . import event_selectors
+from .models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
+
+logger = logging.getLogger(__name__)
+
+CAPACITY_RANGE = (1, 10_000)
+POINTS_RANGE = (0, 1_000)
+TITLE_MAX = 120
+PLACE_MAX = 255
+DESCRIPTION_MAX = 5_000
+# The door opens this long before the start; check-in closes when the event ends.
+CHECKIN_OPENS_BEFORE = timedelta(hours=2)
+PUBLISH_HORIZON = timedelta(days=730)
+MAX_DURATION = timedelta(days=30)
+# No 0/O, 1/I/L: read aloud at a door or typed on a phone without mistakes.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+
+def checkin_code_new() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def _clean_text(value: str | None) -> str:
+    return (value or "").replace("\x00", "").strip()
+
+
+def _validate(
+    *, title: str, place: str, description: str, starts_at: datetime, ends_at: datetime, capacity: int, points: int
+) -> None:
+    errors: list[FieldError] = []
+    if not title:
+        errors.append(FieldError("title", _("请填写活动标题。")))
+    elif len(title) > TITLE_MAX:
+        errors.append(FieldError("title", _("活动标题过长。")))
+    if not place:
+        errors.append(FieldError("place", _("请填写活动地点。")))
+    elif len(place) > PLACE_MAX:
+        errors.append(FieldError("place", _("活动地点过长。")))
+    if len(description) > DESCRIPTION_MAX:
+        errors.append(FieldError("description", _("活动介绍过长。")))
+    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
+        errors.append(FieldError("starts_at", _("请填写带时区的时间。")))
+    else:
+        now = timezone.now()
+        try:  # 9999-12-31T23:00-14:00 is past the last datetime Python (and the database) can hold
+            starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+        except OverflowError:
+            errors.append(FieldError("starts_at", _("活动时间超出范围。")))
+        else:
+            if starts_at <= now:
+                errors.append(FieldError("starts_at", _("开始时间必须晚于现在。")))
+            elif starts_at > now + PUBLISH_HORIZON:
+                errors.append(FieldError("starts_at", _("开始时间不能晚于两年以后。")))
+            if ends_at <= starts_at:
+                errors.append(FieldError("ends_at", _("结束时间必须晚于开始时间。")))
+            elif ends_at - starts_at > MAX_DURATION:
+                errors.append(FieldError("ends_at", _("活动时长不能超过 30 天。")))
+    if not CAPACITY_RANGE[0] <= capacity <= CAPACITY_RANGE[1]:
+        errors.append(FieldError("capacity", _("名额须在 1 到 10000 之间。")))
+    if not POINTS_RANGE[0] <= points <= POINTS_RANGE[1]:
+        errors.append(FieldError("points", _("积分须在 0 到 1000 之间。")))
+    if errors:
+        raise InvalidInput(errors)
+
+
+@transaction.atomic
+def event_create(
+    *,
+    actor: User,
+    organiser: Organisation | int,
+    title: str,
+    description: str = "",
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    points: int = 0,
+    hive: Hive | int | None = None,
+) -> Event:
+    organiser_obj = (
+        organiser
+        if isinstance(organiser, Organisation)
+        else Organisation.objects.filter(pk=organiser, is_active=True).first()
+    )
+    if organiser_obj is None:
+        raise InvalidInput.one("organiser", _("找不到该组织。"))
+    hive_obj: Hive | None = None
+    if hive is not None:
+        hive_obj = hive if isinstance(hive, Hive) else Hive.objects.filter(pk=hive, is_active=True).first()
+        if hive_obj is None:
+            raise InvalidInput.one("hive", _("找不到该蜂巢驿站。"))
+    if not event_selectors.can_publish_for(
+        actor, organiser_id=organiser_obj.pk, hive_managing_unit_id=hive_obj.managing_unit_id if hive_obj else None
+    ):
+        raise PermissionDenied(_("只有社区、街道、区党组织或驿站的工作人员可以发布活动。"))
+    title, place, description = _clean_text(title), _clean_text(place), _clean_text(description)
+    _validate(
+        title=title,
+        place=place,
+        description=description,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        points=points,
+    )
+    return Event.objects.create(
+        title=title,
+        description=description,
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        points=points,
+        hive=hive_obj,
+        organiser=organiser_obj,
+        checkin_code=checkin_code_new(),
+        created_by=actor,
+    )
+
+
+def _lock_event(event_id: int) -> Event:
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise NotFound()
+    return event
+
+
+@transaction.atomic
+def event_register(*, event_id: int, worker: User) -> EventRegistration:
+    """A place if one is free, else the waiting list. Returns the registration with its status."""
+    if not worker.is_authenticated or not WorkerProfile.objects.filter(user=worker).exists():
+        raise PermissionDenied(_("只有注册报到的新就业群体可以报名活动。"))
+    event = _lock_event(event_id)
+    if not event.accepts_registrations(timezone.now()):
+        raise Conflict("registration_closed", _("该活动已不再接受报名。"))
+    if event_selectors.registration_live(event_id=event.pk, worker=worker) is not None:
+        raise Conflict("already_registered", _("您已报名该活动。"))
+    # The row lock already serialises registrations; the conditional update keeps the count
+    # honest even without it, and the database check refuses an overfull row outright.
+    took_place = Event.objects.filter(pk=event.pk, registered_count__lt=F("capacity")).update(
+        registered_count=F("registered_count") + 1
+    )
+    if took_place:
+        status = RegistrationStatus.REGISTERED
+    else:
+        Event.objects.filter(pk=event.pk).update(waitlisted_count=F("waitlisted_count") + 1)
+        status = RegistrationStatus.WAITLISTED
+    try:
+        with transaction.atomic():
+            return EventRegistration.objects.create(event=event, worker=worker, status=status)
+    except IntegrityError as exc:  # one live registration per worker: the constraint's answer
+        raise Conflict("already_registered", _("您已报名该活动。")) from exc
+
+
+def _promote_next(event: Event, now: datetime) -> EventRegistration | None:
+    """Give the freed place to the earliest waitlisted registration (the event row is locked)."""
+    nxt = (
+        EventRegistration.objects.select_for_update()
+        .filter(event=event, status=RegistrationStatus.WAITLISTED)
+        .order_by("created_at", "id")
+        .first()
+    )
+    if nxt is None:
+        return None
+    nxt.status = RegistrationStatus.REGISTERED
+    nxt.promoted_at = now
+    nxt.save(update_fields=["status", "promoted_at", "updated_at"])
+    Event.objects.filter(pk=event.pk).update(
+        registered_count=F("registered_count") + 1, waitlisted_count=F("waitlisted_count") - 1
+    )
+    promoted_id, worker_id = nxt.pk, nxt.worker_id
+    # Notifications inbox comes later: for now the promotion is recorded (promoted_at) and logged.
+    transaction.on_commit(
+        lambda: logger.info("event %s: registration %s (worker %s) promoted", event.pk, promoted_id, worker_id)
+    )
+    return nxt
+
+
+@transaction.atomic
+def event_cancel_registration(*, registration_id: int, worker: User) -> EventRegistration:
+    """The worker cancels their own registration; a freed place goes to the waiting list's head."""
+    found = EventRegistration.objects.filter(pk=registration_id, worker=worker).values_list("event_id", flat=True)
+    event_id = found.first() if worker.is_authenticated else None
+    if event_id is None:
+        raise NotFound()  # someone else's registration is not visible to this worker
+    event = _lock_event(event_id)
+    registration = EventRegistration.objects.select_for_update().get(pk=registration_id)
+    if not registration.can_cancel():
+        raise Conflict("invalid_transition", _("该报名无法取消。"))
+    now = timezone.now()
+    if not event.accepts_registrations(now):
+        raise Conflict("registration_closed", _("活动已开始或已取消，无法取消报名。"))
+    was = registration.status
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+    if was == RegistrationStatus.REGISTERED:
+        Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") - 1)
+        _promote_next(event, now)
+    else:
+        Event.objects.filter(pk=event.pk).update(waitlisted_count=F("waitlisted_count") - 1)
+    return registration
+
+
+def event_cancel_my_registration(*, event_id: int, worker: User) -> EventRegistration:
+    live = event_selectors.registration_live(event_id=event_id, worker=worker) if worker.is_authenticated else None
+    if live is None:
+        raise NotFound()
+    return event_cancel_registration(registration_id=live.pk, worker=worker)
+
+
+@transaction.atomic
+def event_cancel(*, event_id: int, actor: User) -> Event:
+    """The organiser calls the event off; registrations stay, so workers see what happened."""
+    event_selectors.manageable_event(actor, event_id)
+    event = _lock_event(event_id)
+    if not event.can_cancel():
+        raise Conflict("invalid_transition", _("该活动已取消。"))
+    event.status = EventStatus.CANCELLED
+    event.save(update_fields=["status", "updated_at"])
+    return event
+
+
+def _checkin_window_check(event: Event, now: datetime) -> None:
+    if event.status != EventStatus.PUBLISHED:
+        raise Conflict("event_cancelled", _("该活动已取消。"))
+    if not event.starts_at - CHECKIN_OPENS_BEFORE <= now < event.ends_at:
+        raise Conflict("checkin_closed", _("现在不在活动签到时间内。"))
+
+
+def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) -> EventRegistration:
+    if registration.status == RegistrationStatus.ATTENDED:
+        return registration  # a second scan at the door changes nothing
+    if registration.status == RegistrationStatus.WAITLISTED:
+        raise Conflict("waitlisted", _("候补名单中的报名不能签到。"))
+    if not registration.can_check_in():
+        raise Conflict("not_registered", _("没有有效的报名，不能签到。"))
+    registration.status = RegistrationStatus.ATTENDED
+    registration.checked_in_at = now
+    registration.checked_in_by = by
+    registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+    return registration
+
+
+@transaction.atomic
+def event_checkin(*, event_id: int, worker: User, code: str) -> EventRegistration:
+    """At the door: the worker enters or scans the event's check-in code."""
+    event = _lock_event(event_id)
+    given = _clean_text(code).upper().replace(" ", "")
+    if not given or not hmac.compare_digest(given.encode(), event.checkin_code.upper().encode()):
+        raise DomainError(code="invalid_code", detail=_("签到码不正确。"), status=400)
+    now = timezone.now()
+    _checkin_window_check(event, now)
+    registration = (
+        EventRegistration.objects.select_for_update()
+        .filter(event=event, worker=worker, status__in=event_selectors.LIVE)
+        .first()
+        if worker.is_authenticated
+        else None
+    )
+    if registration is None:
+        raise Conflict("not_registered", _("您没有报名该活动。"))
+    return _mark_attended(registration, by=worker, now=now)
+
+
+@transaction.atomic
+def event_checkin_by_staff(*, event_id: int, registration_id: int, actor: User) -> EventRegistration:
+    """From the attendance list: staff of the event check a registered worker in."""
+    event_selectors.manageable_event(actor, event_id)
+    event = _lock_event(event_id)
+    registration = EventRegistration.objects.select_for_update().filter(pk=registration_id, event=event).first()
+    if registration is None:
+        raise NotFound()
+    now = timezone.now()
+    _checkin_window_check(event, now)
+    return _mark_attended(registration, by=actor, now=now)

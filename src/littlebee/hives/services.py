@@ -1,0 +1,235 @@
+"""Writes for 蜂巢 stations: the service catalogue, station details, hours, exceptions, annual items."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, time
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.accounts.models import User
+from littlebee.core.errors import FieldError, InvalidInput, PermissionDenied
+from littlebee.core.geo import valid_lat_lng
+from littlebee.orgs.models import Organisation, Region, RegionLevel
+
+from . import hours, selectors
+from .models import AnnualServiceItem, Hive, OpeningException, OpeningInterval, Service
+
+# code, name, icon, base
+CATALOGUE = (
+    ("shelter", "避暑取暖", "sun-snow", True),
+    ("rest_charging", "休息充电", "battery-charging", True),
+    ("water_meals", "饮水就餐", "cup", True),
+    ("reading", "阅读学习", "book", True),
+    ("emergency_repair", "应急维修", "tools", True),
+    ("child_care", "儿童托管", "child", False),
+    ("clinic", "健康诊所", "heart-pulse", False),
+    ("discounts", "周边优惠", "ticket", False),
+    ("canteen", "爱心食堂", "bowl", False),
+)
+# Mainland mobile, landline with area code (extension allowed), or a 400/800 service number.
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
+KEEPER_FIELDS = frozenset(
+    {"name", "address", "lat", "lng", "responsible_person", "contact_phone", "description", "services"}
+)
+ADMIN_FIELDS = KEEPER_FIELDS | {"demonstration", "is_active", "time_zone"}
+_TEXT_LIMITS = {"name": 120, "address": 255, "responsible_person": 50, "description": 2000}
+
+
+def service_catalogue_ensure() -> list[Service]:
+    """The base catalogue, created or left as it is (names edited in the admin are kept). Idempotent."""
+    services = []
+    for order, (code, name, icon, is_base) in enumerate(CATALOGUE):
+        service, _created = Service.objects.get_or_create(
+            code=code, defaults={"name": name, "icon": icon, "is_base": is_base, "order": order}
+        )
+        services.append(service)
+    return services
+
+
+def _services_from_codes(codes: Any) -> list[Service]:
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        raise InvalidInput.one("services", _("服务项目应为编码列表。"))
+    found = {s.code: s for s in Service.objects.filter(code__in=codes)}
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise InvalidInput.one("services", _("未知的服务项目：%(codes)s") % {"codes": "、".join(unknown)})
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def _validate_fields(fields: dict[str, Any]) -> list[FieldError]:
+    errors: list[FieldError] = []
+    for name, limit in _TEXT_LIMITS.items():
+        if name in fields:
+            value = fields[name]
+            if not isinstance(value, str) or len(value) > limit or "\x00" in value:
+                errors.append(FieldError(name, _("内容过长或格式不正确。")))
+            elif name in ("name", "address") and not value.strip():
+                errors.append(FieldError(name, _("此项为必填项。")))
+    if "lat" in fields or "lng" in fields:
+        lat, lng = fields.get("lat"), fields.get("lng")
+        if not (isinstance(lat, int | float) and isinstance(lng, int | float) and valid_lat_lng(lat, lng)):
+            errors.append(FieldError("lat", _("坐标无效：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间。")))
+    if "contact_phone" in fields:
+        phone = fields["contact_phone"]
+        if not isinstance(phone, str) or (phone and not PHONE_RE.match(phone)):
+            errors.append(FieldError("contact_phone", _("请输入有效的电话号码，如 13800000000 或 027-88886666。")))
+    for flag in ("demonstration", "is_active"):
+        if flag in fields and not isinstance(fields[flag], bool):
+            errors.append(FieldError(flag, _("请输入 true 或 false。")))
+    zone_name = fields.get("time_zone")
+    if "time_zone" in fields and not (isinstance(zone_name, str) and hours.valid_time_zone(zone_name)):
+        errors.append(FieldError("time_zone", _("未知的时区。")))
+    return errors
+
+
+@transaction.atomic
+def hive_create(
+    *,
+    actor: User,
+    name: str,
+    address: str,
+    lat: float,
+    lng: float,
+    community: Region,
+    managing_unit: Organisation,
+    services: Sequence[str] = (),
+    **fields: Any,
+) -> Hive:
+    """A new station; only an administrator of the community's region (or a city admin) may add one."""
+    data = {"name": name, "address": address, "lat": lat, "lng": lng, **fields}
+    unknown = set(fields) - ADMIN_FIELDS
+    errors = [FieldError(f, _("该项的值无效。")) for f in sorted(unknown)] + _validate_fields(data)
+    if community.level != RegionLevel.COMMUNITY:
+        errors.append(FieldError("community", _("请选择一个社区。")))
+    if errors:
+        raise InvalidInput(errors)
+    probe = Hive(community=community)
+    if not selectors.hive_administered_by(actor, probe):
+        raise PermissionDenied()
+    service_rows = _services_from_codes(list(services)) if services else service_catalogue_ensure()[:5]
+    hive = Hive.objects.create(community=community, managing_unit=managing_unit, **data)
+    hive.services.set(service_rows)
+    return hive
+
+
+@transaction.atomic
+def hive_update(*, hive_id: int, actor: User, **fields: Any) -> Hive:
+    """Change a station's details. Keepers edit their own station's details; admins also its flags."""
+    hive = selectors.hive_editable(actor, hive_id)
+    allowed = ADMIN_FIELDS if selectors.hive_administered_by(actor, hive) else KEEPER_FIELDS
+    refused = set(fields) - allowed
+    if refused & ADMIN_FIELDS:
+        raise PermissionDenied(_("只有管理员可以修改示范驿站、启用状态和时区。"))
+    if refused:
+        raise InvalidInput([FieldError(f, _("该项的值无效。")) for f in sorted(refused)])
+    if ("lat" in fields) != ("lng" in fields):
+        fields.setdefault("lat", hive.lat)
+        fields.setdefault("lng", hive.lng)
+    errors = _validate_fields(fields)
+    if errors:
+        raise InvalidInput(errors)
+    services = _services_from_codes(fields.pop("services")) if "services" in fields else None
+    for name, value in fields.items():
+        setattr(hive, name, value.strip() if isinstance(value, str) and name != "description" else value)
+    if fields:
+        hive.save(update_fields=[*fields, "updated_at"])
+    if services is not None:
+        hive.services.set(services)
+    return hive
+
+
+@transaction.atomic
+def hive_set_schedule(*, hive_id: int, actor: User, schedule: Any) -> Hive:
+    """Replace the weekly schedule (and the 24-hour flag) with a validated structured schedule."""
+    hive = selectors.hive_editable(actor, hive_id)
+    parsed = hours.schedule_parse(schedule)
+    hive = Hive.objects.select_for_update().get(pk=hive.pk)
+    OpeningInterval.objects.filter(hive=hive).delete()
+    OpeningInterval.objects.bulk_create(
+        OpeningInterval(hive=hive, weekday=i.weekday, opens=i.opens, closes=i.closes) for i in parsed.intervals
+    )
+    if hive.always_open != parsed.always_open:
+        hive.always_open = parsed.always_open
+        hive.save(update_fields=["always_open", "updated_at"])
+    return hive
+
+
+@transaction.atomic
+def hive_add_exception(
+    *,
+    hive_id: int,
+    actor: User,
+    on: date,
+    closed: bool = True,
+    opens: time | None = None,
+    closes: time | None = None,
+    note: str = "",
+    today: date | None = None,
+) -> OpeningException:
+    """Close a station for a day, or give it special hours that day. One exception per day: a new one replaces it."""
+    hive = selectors.hive_editable(actor, hive_id)
+    errors: list[FieldError] = []
+    if today is not None and on < today:
+        errors.append(FieldError("date", _("不能为过去的日期设置例外。")))
+    if not closed:
+        if opens is None:
+            errors.append(FieldError("opens", _("此项为必填项。")))
+        if closes is None:
+            errors.append(FieldError("closes", _("此项为必填项。")))
+        if opens is not None and opens == closes:
+            errors.append(FieldError("closes", _("开门和关门时间不能相同（全天开放请选择 24 小时）。")))
+    if len(note) > 120 or "\x00" in note:
+        errors.append(FieldError("note", _("内容过长或格式不正确。")))
+    if errors:
+        raise InvalidInput(errors)
+    exception, _created = OpeningException.objects.update_or_create(
+        hive=hive,
+        date=on,
+        defaults={
+            "closed": closed,
+            "opens": None if closed else opens,
+            "closes": None if closed else closes,
+            "note": note.strip(),
+        },
+    )
+    return exception
+
+
+@transaction.atomic
+def annual_items_set(
+    *, hive_id: int, actor: User, year: int, items: Sequence[dict[str, Any]]
+) -> list[AnnualServiceItem]:
+    """Replace a year's 年度服务项目清单 with `items` ({title, description?, date?, frequency?}), in order."""
+    hive = selectors.hive_editable(actor, hive_id)
+    errors: list[FieldError] = []
+    if not 2000 <= year <= 2100:
+        errors.append(FieldError("year", _("年度无效。")))
+    rows = []
+    for index, item in enumerate(items):
+        title = str(item.get("title", "")).strip()
+        item_date = item.get("date")
+        if not title or len(title) > 120:
+            errors.append(FieldError(f"items.{index}.title", _("此项为必填项。")))
+        if item_date is not None and (not isinstance(item_date, date) or item_date.year != year):
+            errors.append(FieldError(f"items.{index}.date", _("日期应在该年度内。")))
+        if not item_date and not item.get("frequency"):
+            errors.append(FieldError(f"items.{index}.frequency", _("请填写日期或频次。")))
+        rows.append(
+            AnnualServiceItem(
+                hive=hive,
+                year=year,
+                title=title,
+                description=str(item.get("description", ""))[:255],
+                date=item_date,
+                frequency=str(item.get("frequency", ""))[:60],
+                order=index,
+            )
+        )
+    if errors:
+        raise InvalidInput(errors)
+    AnnualServiceItem.objects.filter(hive=hive, year=year).delete()
+    return AnnualServiceItem.objects.bulk_create(rows)

@@ -1,0 +1,142 @@
+"""Pages: the station's QR poster, the page a scan lands on, the member code, the keeper's counter."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, unquote
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from littlebee.accounts.models import Role
+from littlebee.accounts.tests.factories import staff, worker
+from littlebee.hives.models import HiveVisit, VisitMethod
+from littlebee.hives.visit_tokens import hive_id_from_token, member_code_for, token_for
+
+from .factories import HiveFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- Poster ---------------------------------------------------------------------------------
+def test_the_keeper_sees_a_poster_with_a_fresh_qr_that_refreshes_itself() -> None:
+    hive: Any = HiveFactory(name="武昌区机安社区爱心驿站")
+    keeper = staff(hive.managing_unit, role=Role.KEEPER)
+
+    response = client_for(keeper).get(reverse("hives:poster", args=[hive.pk]))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "武昌区机安社区爱心驿站" in html
+    assert "<svg" in html
+    assert 'http-equiv="refresh"' in html
+    assert "@media print" in html
+    assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+    token = response.context["visit_url"].partition("?t=")[2]
+    assert response.context["visit_url"].startswith(f"http://testserver/hives/{hive.pk}/visit/?t=")
+    assert hive_id_from_token(unquote(token)) == hive.pk
+
+
+def test_the_poster_is_404_for_anyone_but_the_stations_staff() -> None:
+    hive: Any = HiveFactory()
+    url = reverse("hives:poster", args=[hive.pk])
+    assert client_for(worker()).get(url).status_code == 404
+    assert client_for(staff(HiveFactory().managing_unit, role=Role.KEEPER)).get(url).status_code == 404
+    assert client_for(staff(hive.managing_unit, role=Role.ADMIN)).get(url).status_code == 200
+
+
+def test_the_poster_sends_anonymous_visitors_to_login() -> None:
+    hive: Any = HiveFactory()
+    response = Client().get(reverse("hives:poster", args=[hive.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+# --- The page a scan lands on ---------------------------------------------------------------
+def test_landing_on_the_visit_page_records_the_visit() -> None:
+    hive: Any = HiveFactory(name="西厂口社区驿站")
+    courier = worker()
+    client = client_for(courier)
+    url = f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}"
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "签到成功" in html
+    assert "本次到访已记录" in html
+    assert HiveVisit.objects.get().worker == courier
+
+    again = client.get(url)
+    assert "近 4 小时内已记录过" in again.content.decode()
+    assert HiveVisit.objects.count() == 1
+
+
+def test_a_bad_token_on_the_visit_page_shows_the_error() -> None:
+    hive: Any = HiveFactory()
+    response = client_for(worker()).get(f"{reverse('hives:visit', args=[hive.pk])}?t=forged")
+    assert response.status_code == 400
+    assert "二维码无效或已过期" in response.content.decode()
+    assert not HiveVisit.objects.exists()
+
+
+def test_an_anonymous_scan_goes_to_login_and_comes_back_with_the_token() -> None:
+    hive: Any = HiveFactory()
+    path = f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}"
+
+    response = Client().get(path)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('accounts:login')}?next={quote(path, safe='/')}"
+    assert not HiveVisit.objects.exists()
+
+
+# --- Member code and the keeper's counter ---------------------------------------------------
+def test_a_worker_sees_their_member_code() -> None:
+    courier = worker()
+    response = client_for(courier).get(reverse("hives:member_code"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert member_code_for(courier) in html
+    assert "<svg" in html
+
+
+def test_a_keeper_records_a_visit_at_the_counter() -> None:
+    hive: Any = HiveFactory()
+    keeper = staff(hive.managing_unit, role=Role.KEEPER)
+    courier = worker(user__name="王小哥")
+    client = client_for(keeper)
+    url = reverse("hives:scan", args=[hive.pk])
+
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"member_code": member_code_for(courier).lower()}, follow=True)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "已记录王小哥的本次到访" in html
+    visit = HiveVisit.objects.get()
+    assert (visit.worker, visit.method, visit.recorded_by) == (courier, VisitMethod.MEMBER_CODE, keeper)
+
+
+def test_a_bad_member_code_is_shown_on_the_form() -> None:
+    hive: Any = HiveFactory()
+    keeper = staff(hive.managing_unit, role=Role.KEEPER)
+    response = client_for(keeper).post(reverse("hives:scan", args=[hive.pk]), {"member_code": "nope"})
+    assert response.status_code == 200
+    assert "会员码无效" in response.content.decode()
+
+
+def test_the_counter_is_404_for_others() -> None:
+    hive: Any = HiveFactory()
+    url = reverse("hives:scan", args=[hive.pk])
+    assert client_for(worker()).get(url).status_code == 404
+    outsider = staff(HiveFactory().managing_unit, role=Role.KEEPER)
+    assert client_for(outsider).post(url, {"member_code": member_code_for(worker())}).status_code == 404
+    assert not HiveVisit.objects.exists()

@@ -1,0 +1,157 @@
+"""Pages for station visits: the station's QR poster, the page a scan lands on, the worker's
+member code and the keeper's counter page.
+
+Views parse the request, call visit_services (writes) or visit_selectors (reads) and render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import segno
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
+
+from littlebee.accounts.models import User
+from littlebee.accounts.selectors import staff_access_of, worker_profile_of
+from littlebee.core.errors import DomainError, NotFound
+
+from . import visit_selectors, visit_services
+from .visit_tokens import member_code_for, seconds_to_next_window, token_for
+
+RECENT_VISITS = 10
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+def qr_svg(data: str, *, scale: int = 8, css_class: str = "qr") -> SafeString:
+    """A QR code as inline SVG. segno writes only path data and the attributes given here,
+    never the encoded text, so the markup is safe to inline."""
+    svg = segno.make(data, error="m").svg_inline(scale=scale, border=2, omitsize=True, svgclass=css_class)
+    return mark_safe(svg)  # noqa: S308
+
+
+def _managed_hive(request: HttpRequest, hive_id: int) -> Any:
+    try:
+        return visit_selectors.hive_visit_managed(_user(request), hive_id)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+
+
+# --- The station's poster -------------------------------------------------------------------
+@login_required
+@require_safe
+@never_cache
+def poster(request: HttpRequest, hive_id: int) -> HttpResponse:
+    """The QR poster a station shows on a screen (or prints). The code rotates with the token
+    window, so the page reloads itself just after each window starts."""
+    hive = _managed_hive(request, hive_id)
+    now = timezone.now()
+    visit_url = (
+        f"{request.build_absolute_uri(reverse('hives:visit', args=[hive.pk]))}?{urlencode({'t': token_for(hive, now)})}"
+    )
+    context = {
+        "hive": hive,
+        "qr": qr_svg(visit_url, css_class="poster__qr-svg"),
+        "visit_url": visit_url,
+        "refresh_seconds": seconds_to_next_window(now) + 1,
+    }
+    return render(request, "hives/poster.html", context)
+
+
+# --- The page a worker lands on after scanning ----------------------------------------------
+@login_required
+@require_safe
+@never_cache
+def visit(request: HttpRequest, hive_id: int) -> HttpResponse:
+    """Records the visit the scanned token stands for. Reloading it within the cooldown only
+    says the visit is already recorded."""
+    try:
+        result = visit_services.visit_record_by_qr(
+            worker=_user(request), hive_id=hive_id, token=request.GET.get("t", "")
+        )
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    except DomainError as exc:
+        return render(request, "hives/visit.html", {"error": exc}, status=exc.status)
+    context = {"result": result, "visit": result.visit, "cooldown_hours": visit_services.visit_cooldown_hours()}
+    return render(request, "hives/visit.html", context)
+
+
+# --- The worker's member code ---------------------------------------------------------------
+@login_required
+@require_safe
+@never_cache
+def member_code(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    profile = worker_profile_of(user)
+    context: dict[str, Any] = {"profile": profile}
+    if profile is not None:
+        code = member_code_for(user)
+        context.update(
+            code=code,
+            qr=qr_svg(code, scale=10, css_class="member-code__qr-svg"),
+            visits=list(visit_selectors.visits_of(user)[:RECENT_VISITS]),
+        )
+    return render(request, "hives/member_code.html", context)
+
+
+# --- The keeper's counter page --------------------------------------------------------------
+class MemberCodeForm(forms.Form):
+    member_code = forms.CharField(
+        label=gettext_lazy("会员码"),
+        max_length=64,
+        help_text=gettext_lazy("请小哥打开“我的会员码”，输入或粘贴码下方的字符，例如 42-ABCD-EFGH-IJKL-MNOP。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, hive_id: int) -> HttpResponse:
+    hive = _managed_hive(request, hive_id)
+    user = _user(request)
+    form = MemberCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = visit_services.visit_record_by_member_code(
+                keeper=user, hive_id=hive.pk, member_code=form.cleaned_data["member_code"]
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.detail)) from exc
+        except DomainError as exc:
+            form.add_error("member_code", str(exc.detail))
+        else:
+            name = result.visit.worker.name
+            if result.counted:
+                messages.success(request, _("已记录%(name)s的本次到访。") % {"name": name})
+            else:
+                messages.info(
+                    request,
+                    _("%(name)s近 %(hours)d 小时内已在本站记录过到访，本次不重复计数。")
+                    % {"name": name, "hours": visit_services.visit_cooldown_hours()},
+                )
+            return redirect("hives:scan", hive_id=hive.pk)
+    context = {
+        "access": staff_access_of(user),
+        "hive": hive,
+        "form": form,
+        "recent": list(visit_selectors.visits_at(hive)[:RECENT_VISITS]),
+        "cooldown_hours": visit_services.visit_cooldown_hours(),
+    }
+    return render(request, "hives/scan.html", context)

@@ -1,0 +1,136 @@
+"""Writes about station visits: a worker scans the station's QR, or a keeper scans the worker's code.
+
+One counted visit per worker per station within VISIT_COOLDOWN_HOURS. A repeat inside that
+window changes nothing and answers the visit already counted, with counted=False. Both paths
+take a row lock on the worker's profile before looking for a recent visit, so simultaneous
+scans by one worker queue up and only the first one writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.accounts.models import User, WorkerProfile
+from littlebee.core.errors import DomainError, InvalidInput, NotFound
+
+from . import visit_selectors
+from .models import Hive, HiveVisit, Service, VisitMethod
+from .visit_tokens import InvalidMemberCode, token_check, user_id_from_member_code
+
+
+class NotAWorker(DomainError):
+    def __init__(self) -> None:
+        super().__init__(
+            code="not_a_worker",
+            detail=_("只有已注册的新就业群体（小哥）可以在驿站签到。"),
+            status=403,
+        )
+
+
+@dataclass(frozen=True)
+class VisitResult:
+    visit: HiveVisit
+    counted: bool
+
+
+def visit_cooldown_hours() -> int:
+    return int(settings.VISIT_COOLDOWN_HOURS)
+
+
+def visit_cooldown() -> timedelta:
+    return timedelta(hours=visit_cooldown_hours())
+
+
+def _active_hive(hive_id: int) -> Hive:
+    hive = Hive.objects.filter(pk=hive_id, is_active=True).first()
+    if hive is None:
+        raise NotFound()
+    return hive
+
+
+def _service(hive: Hive, service_code: str | None) -> Service | None:
+    """The service the worker came for, if named; it must be one this station offers."""
+    if not service_code:
+        return None
+    service = hive.services.filter(code=service_code).first()
+    if service is None:
+        raise InvalidInput.one("service", _("该驿站不提供这项服务。"))
+    return service
+
+
+def _record(
+    *,
+    worker_id: int,
+    hive: Hive,
+    method: str,
+    recorded_by: User | None,
+    service: Service | None,
+    at: datetime,
+    not_a_worker: Callable[[], DomainError],
+) -> VisitResult:
+    with transaction.atomic():
+        # The lock serialises one worker's scans (PostgreSQL); SQLite's IMMEDIATE transactions
+        # already serialise every writer.
+        profile = WorkerProfile.objects.select_for_update().filter(user_id=worker_id).only("pk").first()
+        if profile is None:
+            raise not_a_worker()
+        recent = (
+            HiveVisit.objects.filter(worker_id=worker_id, hive=hive, at__gt=at - visit_cooldown())
+            .select_related("hive", "service")
+            .order_by("-at", "-id")
+            .first()
+        )
+        if recent is not None:
+            return VisitResult(visit=recent, counted=False)
+        visit = HiveVisit.objects.create(
+            hive=hive, worker_id=worker_id, method=method, recorded_by=recorded_by, service=service, at=at
+        )
+        return VisitResult(visit=visit, counted=True)
+
+
+def visit_record_by_qr(
+    *, worker: User, hive_id: int, token: str, service_code: str | None = None, at: datetime | None = None
+) -> VisitResult:
+    """A worker scanned the station's QR code (or its app submitted the token)."""
+    at = at or timezone.now()
+    hive = _active_hive(hive_id)
+    token_check(token, hive_id=hive.pk, at=at)
+    service = _service(hive, service_code)
+    return _record(
+        worker_id=worker.pk,
+        hive=hive,
+        method=VisitMethod.QR,
+        recorded_by=None,
+        service=service,
+        at=at,
+        not_a_worker=NotAWorker,
+    )
+
+
+def visit_record_by_member_code(
+    *, keeper: User, hive_id: int, member_code: str, service_code: str | None = None, at: datetime | None = None
+) -> VisitResult:
+    """A keeper (or an admin of the station's managing unit, or a city admin) scanned or typed
+    a worker's member code at the counter. Another station's keeper gets 404."""
+    at = at or timezone.now()
+    hive = visit_selectors.hive_visit_managed(keeper, hive_id)
+    user_id = user_id_from_member_code(member_code)
+    if not User.objects.filter(pk=user_id, is_active=True).exists():
+        raise InvalidMemberCode()
+    service = _service(hive, service_code)
+    return _record(
+        worker_id=user_id,
+        hive=hive,
+        method=VisitMethod.MEMBER_CODE,
+        recorded_by=keeper,
+        service=service,
+        at=at,
+        not_a_worker=InvalidMemberCode,
+    )
