@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from littlebee.accounts.models import CheckinStatus, ProfileEvent, User, WorkerProfile
 from littlebee.accounts.services import RegistrationInput, checkin_confirm, worker_register
 from littlebee.core.errors import DomainError
+from littlebee.core.tests.races import run_together
 from littlebee.orgs.tests.factories import CommunityFactory, EnterpriseFactory, PartyOrgFactory
 
 from .factories import WorkerProfileFactory, staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same instant, each on its own connection; collect results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # the test inspects what each racer got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_simultaneous_registrations_of_one_phone_create_one_account() -> None:

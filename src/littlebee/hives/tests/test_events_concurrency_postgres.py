@@ -2,43 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.core.errors import DomainError
+from littlebee.core.tests.races import run_together
 from littlebee.hives.event_services import event_cancel_registration, event_register
 from littlebee.hives.models import Event, EventRegistration, RegistrationStatus
 
 from .event_factories import EventFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same instant, each on its own connection; collect results or errors."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # the test inspects what each racer got
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def _statuses(event: Event) -> list[str]:
