@@ -21,7 +21,14 @@ $(VENV)/.dev-deps: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-deps
 
-run: $(VENV)/.run-deps
+# Front-end libraries from the npm registry, pinned by package-lock.json. npm when the machine has
+# it; otherwise the same tarballs, checked against the lock file, fetched by a Python script.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else $(PYTHON) scripts/npm_fetch.py; fi
+	touch $@
+
+run: $(VENV)/.run-deps node_modules/.installed
 	$(BIN)/littlebee migrate --noinput -v0
 	$(BIN)/littlebee collectstatic --noinput -v0
 	$(BIN)/littlebee demo_load --print-accounts
@@ -41,11 +48,11 @@ typecheck: $(VENV)/.dev-deps
 migrations-check: $(VENV)/.dev-deps
 	$(BIN)/littlebee makemigrations --check --dry-run
 
-test-sqlite: $(VENV)/.dev-deps
+test-sqlite: $(VENV)/.dev-deps node_modules/.installed
 	@echo "== test suite on SQLite =="
 	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
 
-test-postgres: $(VENV)/.dev-deps
+test-postgres: $(VENV)/.dev-deps node_modules/.installed
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
 		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest; \
@@ -63,4 +70,4 @@ messages: $(VENV)/.dev-deps
 	cd src/littlebee && DJANGO_SETTINGS_MODULE= ../../$(BIN)/python -m django compilemessages
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

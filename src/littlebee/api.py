@@ -130,6 +130,8 @@ def _register_routers() -> None:
 
     api.add_router("", accounts_router)
     api.add_router("", orgs_router)
+    # The map's box query before the station routes, so "/hives/map" is never read as a station id.
+    api.add_router("", "littlebee.hives.api_map.router")
     api.add_router("", hives_router)
     api.add_router("", "littlebee.hives.api_events.router")
     api.add_router("", "littlebee.hives.api_visits.router")

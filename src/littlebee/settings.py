@@ -232,7 +232,13 @@ USE_TZ = True
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Front-end libraries come from the npm registry (package.json); only their dist folders are served.
+NODE_MODULES_DIR = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS: list[Any] = [
+    BASE_DIR / "static",
+    ("vendor/leaflet", NODE_MODULES_DIR / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", NODE_MODULES_DIR / "leaflet.markercluster" / "dist"),
+]
 MEDIA_URL = env.str("MEDIA_URL", default="/media/")
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 
@@ -306,3 +312,26 @@ if VISIT_TOKEN_WINDOW_SECONDS < 60:
 VISIT_COOLDOWN_HOURS = env.int("VISIT_COOLDOWN_HOURS", default=4)
 if VISIT_COOLDOWN_HOURS < 0:
     _config_error("VISIT_COOLDOWN_HOURS must not be negative.")
+
+# --- Stations (蜂巢) map ----------------------------------------------------------------------
+# Any XYZ tile server. OpenStreetMap's by default; a Chinese provider (AutoNavi, Tencent) draws
+# its tiles in GCJ-02, so set HIVES_MAP_COORDINATES=gcj02 with it and the map shifts every
+# station and the worker's own position to match. Data stays WGS-84 everywhere else.
+HIVES_MAP_TILE_URL = env.str("HIVES_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+HIVES_MAP_TILE_ATTRIBUTION = env.str(
+    "HIVES_MAP_TILE_ATTRIBUTION", default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+HIVES_MAP_TILE_SUBDOMAINS = env.str("HIVES_MAP_TILE_SUBDOMAINS", default="abc")
+HIVES_MAP_COORDINATES = env.str("HIVES_MAP_COORDINATES", default="wgs84")
+if HIVES_MAP_COORDINATES not in ("wgs84", "gcj02"):
+    _config_error("HIVES_MAP_COORDINATES must be wgs84 or gcj02.")
+# Where the map opens before the worker shares a position: the city's centre (WGS-84).
+HIVES_MAP_CENTER = tuple(env.list("HIVES_MAP_CENTER", cast=float, default=[30.5928, 114.3055]))
+if len(HIVES_MAP_CENTER) != 2:
+    _config_error("HIVES_MAP_CENTER must be two numbers: latitude,longitude.")
+# The "navigate" link of a station page. {lat}, {lng} (WGS-84) and {name} are filled in, URL-quoted.
+# AutoNavi's URI API accepts WGS-84, opens its app when installed and its web page otherwise.
+HIVES_NAVIGATION_URL = env.str(
+    "HIVES_NAVIGATION_URL",
+    default="https://uri.amap.com/navigation?to={lng},{lat},{name}&mode=ride&coordinate=wgs84&callnative=1",
+)

@@ -55,6 +55,18 @@ class Frame:
             rounded = _rounded(mapping(shapely.make_valid(shape(rounded))))
         return rounded
 
+    def from_geojson(self, geojson: dict[str, Any]) -> BaseGeometry:
+        """The inverse of to_geojson: WGS-84 GeoJSON (lng, lat) into this frame's kilometres."""
+        kx = self._kx
+
+        def to_xy(coords: Any) -> Any:
+            out = coords.copy()
+            out[:, 0] = (coords[:, 0] - self.lng0) * kx
+            out[:, 1] = (coords[:, 1] - self.lat0) * KM_PER_DEG_LAT
+            return out
+
+        return shapely.transform(shape(geojson), to_xy)
+
 
 def _rounded(value: Any) -> Any:
     """GeoJSON with lists instead of tuples and floats cut to six decimals."""

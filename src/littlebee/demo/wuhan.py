@@ -6,7 +6,8 @@ Loading then compares the plan with the database by stable keys (region code, or
 code, outlet name under its enterprise and parent, phone number) and inserts only what is
 missing, so a second run creates nothing. Bulk inserts keep the first run fast; enterprises
 (with their party organisations), outlets and the demo accounts' roles go through the orgs
-and accounts services. One password hash is computed and shared by every demo user.
+and accounts services. One password hash is computed and shared by every demo user. The
+蜂巢 stations and their events (hives.py) load last, in the same transaction.
 """
 
 from __future__ import annotations
@@ -578,7 +579,10 @@ class LoadResult:
 
 
 def load_wuhan(*, now: datetime | None = None) -> LoadResult:
-    """Create whatever part of the Wuhan demo city is missing, in one transaction."""
+    """Create whatever part of the Wuhan demo city (with its stations and events) is missing, in one transaction."""
+    # Imported here: the stations are planned from this module's city plan.
+    from .hives import load_hives
+
     started = time.monotonic()
     plan = city_plan()
     now = now or timezone.now()
@@ -590,6 +594,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
         users = _load_users(plan, now, result.created)
         _load_memberships(plan, users, orgs, result.created)
         _load_profiles(plan, now, users, regions, orgs, outlets, result.created)
+        load_hives(now=now, regions=regions, orgs=orgs, users=users, created=result.created)
     result.seconds = time.monotonic() - started
     return result
 
@@ -892,6 +897,9 @@ def city_counts() -> dict[str, int]:
     counts["profile_events"] = ProfileEvent.objects.filter(profile__in=profiles).count()
     counts["users"] = User.objects.filter(_demo_users_q()).count()
     counts["memberships"] = Membership.objects.filter(_demo_users_q("user__")).count()
+    from .hives import hive_counts  # here: hives.py builds on this module
+
+    counts.update(hive_counts())
     return counts
 
 
@@ -912,6 +920,9 @@ def summary_lines() -> list[str]:
         f"{c['checkin.confirmed']} confirmed / {c['checkin.pending']} pending / "
         f"{c['checkin.rejected']} rejected",
         f"accounts: {c['users']} users, {c['memberships']} staff roles",
+        f"stations: {c['hives']} ({c['hives.demonstration']} demonstration, {c['hives.always_open']} open 24 h), "
+        f"{c['opening_exceptions']} dated exceptions; {c['events']} events, "
+        f"{c['event_registrations']} registrations",
     ]
 
 

@@ -430,6 +430,7 @@ DEMO_WORKERS: tuple[DemoWorker, ...] = (
 )  # fmt: skip
 
 XICHANGKOU = ("武昌区", "黄鹤楼街道", "西厂口社区")
+JIAN = ("武昌区", "中华路街道", "机安社区")
 
 DEMO_STAFF: tuple[DemoStaff, ...] = (
     DemoStaff(
@@ -451,10 +452,10 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
         organisation="wh-ic-express",
     ),
     DemoStaff("13900000006", "赵刚", "handler", "经办人 · 武昌交警大队", organisation="wh-tp-420106"),
-    DemoStaff(
-        "13900000007", "何春梅", "keeper", "蜂巢站长 · 西厂口社区（站点上线前挂在社区党委）",
-        region=XICHANGKOU,
-    ),
+    # A keeper keeps the stations of the organisation they belong to: hives.py makes each of
+    # these two the only station its community party organisation manages.
+    DemoStaff("13900000007", "何春梅", "keeper", "蜂巢站长 · 西厂口社区蜂巢驿站", region=XICHANGKOU),
+    DemoStaff("13900000008", "罗晓琳", "keeper", "蜂巢站长 · 机安社区爱心驿站", region=JIAN),
 )  # fmt: skip
 
 # --- People -------------------------------------------------------------------------------

@@ -72,8 +72,8 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> dict[str, An
     return {"count": len(items), "items": items}
 
 
-def detail_payload(hive_id: int) -> dict[str, Any]:
-    detail = selectors.hive_detail(hive_id)
+def detail_payload(hive_id: int, *, active_only: bool = True) -> dict[str, Any]:
+    detail = selectors.hive_detail(hive_id, active_only=active_only)
     hive = detail.hive
     return {
         "id": hive.pk,
@@ -108,7 +108,8 @@ def hive_get(request: HttpRequest, hive_id: int) -> dict[str, Any]:
 @router.patch("/hives/{hive_id}", response={200: HiveDetailOut, **ERRORS})
 def hive_patch(request: HttpRequest, hive_id: int, payload: HiveUpdateIn) -> dict[str, Any]:
     hive = services.hive_update(hive_id=hive_id, actor=_user(request), **payload.dict(exclude_unset=True))
-    return detail_payload(hive.pk)
+    # The editor manages the station (the service checked): a deactivated one still answers.
+    return detail_payload(hive.pk, active_only=False)
 
 
 @router.put("/hives/{hive_id}/hours", response={200: HoursOut, **ERRORS})

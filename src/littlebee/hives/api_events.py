@@ -253,8 +253,9 @@ def my_registrations(request: HttpRequest, limit: int | None = None, offset: int
     return {"count": rows.count(), "items": items}
 
 
-@router.post("/events/{event_id}/checkin", response={200: RegistrationOut, **ERRORS})
+@router.post("/events/{event_id}/checkin", response={200: RegistrationOut, **ERRORS, 429: ErrorOut})
 def checkin_post(request: HttpRequest, event_id: int, payload: CheckinIn) -> dict[str, Any]:
+    """The worker checks in with the door code; after 5 wrong codes in 15 minutes, 429 with Retry-After."""
     registration = event_services.event_checkin(event_id=event_id, worker=_user(request), code=payload.code)
     return registration_payload(registration)
 

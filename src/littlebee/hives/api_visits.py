@@ -16,7 +16,7 @@ from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
 
-from . import visit_selectors, visit_services
+from . import selectors, visit_selectors, visit_services
 from .models import HiveVisit
 
 router = Router(tags=["hives"])
@@ -159,7 +159,7 @@ def my_visits(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
 @router.get("/hives/{hive_id}/visit-stats", response={200: VisitStatsOut, **ERRORS}, tags=["staff"])
 def visit_stats(request: HttpRequest, hive_id: int, query: Query[StatsQuery]) -> dict[str, Any]:
     """Counted visits of the last `days` local days (today included), per day and per service."""
-    hive = visit_selectors.hive_visit_managed(_user(request), hive_id)
+    hive = selectors.hive_managed(_user(request), hive_id, active_only=True)
     if not 1 <= query.days <= MAX_STATS_DAYS:
         raise InvalidInput.one("days", _("天数须在 1 到 %(max)d 之间。") % {"max": MAX_STATS_DAYS})
     until = timezone.now()

@@ -12,12 +12,12 @@ from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import NotFound
 from littlebee.orgs.models import OrgKind, RegionLevel
 
+from . import selectors as hive_selectors
 from .models import Event, EventRegistration, EventStatus, RegistrationStatus
 
 # A party organisation of these levels may publish events: community, street and district.
 PUBLISHING_LEVELS = (RegionLevel.COMMUNITY, RegionLevel.STREET, RegionLevel.DISTRICT)
 ORGANISER_ROLES = (Role.HANDLER, Role.ADMIN)
-STATION_ROLES = (Role.KEEPER, Role.ADMIN)
 
 EVENT_ROW_RELATED = ("hive", "organiser")
 LIVE = (RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED, RegistrationStatus.ATTENDED)
@@ -46,16 +46,16 @@ def event_get(event_id: int) -> Event:
 
 
 def _manages_q(user: User) -> Q:
+    """Staff of the organiser, or anyone who manages the host station through a membership
+    (the stations' one rule, selectors.hives_managed_by)."""
     organiser_staff = Membership.objects.filter(user=user, organisation=OuterRef("organiser"), role__in=ORGANISER_ROLES)
-    station_staff = Membership.objects.filter(
-        user=user, organisation=OuterRef("hive__managing_unit"), role__in=STATION_ROLES
-    )
-    return Q(Exists(organiser_staff)) | Q(Exists(station_staff))
+    return Q(Exists(organiser_staff)) | Q(hive__in=hive_selectors.hives_managed_by(user, through_membership=True))
 
 
 def events_manageable_by(user: User) -> QuerySet[Event]:
-    """Events the user may manage (attendance, staff check-in, cancel): organiser staff, the hosting
-    station's keepers and admins, or a city admin. Anything else answers 404."""
+    """Events the user may manage (attendance, staff check-in, cancel): organiser staff, whoever
+    manages the host station (its managing unit's keepers and admins, admins of a party
+    organisation over its community), or a city admin. Anything else answers 404."""
     base = Event.objects.select_related(*EVENT_ROW_RELATED)
     if not user.is_authenticated:
         return base.none()
@@ -86,9 +86,10 @@ def is_event_organiser_staff(user: User, event: Event) -> bool:
     return Event.objects.filter(pk=event.pk).filter(_manages_q(user)).exists()
 
 
-def can_publish_for(user: User, *, organiser_id: int, hive_managing_unit_id: int | None) -> bool:
-    """Staff (handler/admin) of a community, street or district party organisation; a keeper or
-    admin of the hive's managing unit publishing for it; or a city admin."""
+def can_publish_for(user: User, *, organiser_id: int, hive_id: int | None) -> bool:
+    """Staff (handler/admin) of a community, street or district party organisation; someone who
+    manages the host station (selectors.hives_managed_by) publishing as its managing unit, of which
+    they are a keeper or admin; or a city admin."""
     if not user.is_authenticated:
         return False
     if is_city_admin(user):
@@ -100,7 +101,10 @@ def can_publish_for(user: User, *, organiser_id: int, hive_managing_unit_id: int
         organisation__region__level__in=PUBLISHING_LEVELS,
     ).exists():
         return True
-    return organiser_id == hive_managing_unit_id and memberships.filter(role__in=STATION_ROLES).exists()
+    if hive_id is None or not memberships.filter(role__in=hive_selectors.STATION_STAFF_ROLES).exists():
+        return False
+    managed = hive_selectors.hives_managed_by(user, through_membership=True)
+    return managed.filter(pk=hive_id, managing_unit_id=organiser_id).exists()
 
 
 def my_statuses(user: User, event_ids: list[int]) -> dict[int, str]:

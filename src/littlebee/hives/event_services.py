@@ -9,23 +9,32 @@ last guard that capacity is never exceeded.
 from __future__ import annotations
 
 import hmac
-import logging
+import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
-from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    TooManyRequests,
+)
+from littlebee.notifications.sms import sms_send_on_commit
 from littlebee.orgs.models import Organisation
 
 from . import event_selectors
-from .models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
-
-logger = logging.getLogger(__name__)
+from .models import Event, EventCheckinFailure, EventRegistration, EventStatus, Hive, RegistrationStatus
 
 CAPACITY_RANGE = (1, 10_000)
 POINTS_RANGE = (0, 1_000)
@@ -33,12 +42,15 @@ TITLE_MAX = 120
 PLACE_MAX = 255
 DESCRIPTION_MAX = 5_000
 # The door opens this long before the start; check-in closes when the event ends.
-CHECKIN_OPENS_BEFORE = timedelta(hours=2)
 PUBLISH_HORIZON = timedelta(days=730)
 MAX_DURATION = timedelta(days=30)
 # No 0/O, 1/I/L: read aloud at a door or typed on a phone without mistakes.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
+# Guessing the door code: at most this many wrong codes per worker and event within the window;
+# then every try (the right code too) answers 429 until the oldest of them leaves the window.
+CHECKIN_MAX_FAILURES = 5
+CHECKIN_FAILURE_WINDOW = timedelta(minutes=15)
 
 
 def checkin_code_new() -> str:
@@ -115,7 +127,7 @@ def event_create(
         if hive_obj is None:
             raise InvalidInput.one("hive", _("找不到该蜂巢驿站。"))
     if not event_selectors.can_publish_for(
-        actor, organiser_id=organiser_obj.pk, hive_managing_unit_id=hive_obj.managing_unit_id if hive_obj else None
+        actor, organiser_id=organiser_obj.pk, hive_id=hive_obj.pk if hive_obj else None
     ):
         raise PermissionDenied(_("只有社区、街道、区党组织或驿站的工作人员可以发布活动。"))
     title, place, description = _clean_text(title), _clean_text(place), _clean_text(description)
@@ -177,6 +189,23 @@ def event_register(*, event_id: int, worker: User) -> EventRegistration:
         raise Conflict("already_registered", _("您已报名该活动。")) from exc
 
 
+def _promotion_notify(event: Event, *, worker_id: int) -> None:
+    """Text the worker that they moved up from the waiting list, once the promotion commits.
+
+    The SMS goes out in the city's language (LANGUAGE_CODE), not the language of whoever's
+    cancellation freed the place. An in-app inbox entry joins it when the inbox exists.
+    """
+    phone = User.objects.filter(pk=worker_id, is_active=True).values_list("phone", flat=True).first()
+    if not phone:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        message = gettext("【小蜜蜂】您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % {
+            "title": event.title,
+            "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    sms_send_on_commit(phone=phone, message=message)
+
+
 def _promote_next(event: Event, now: datetime) -> EventRegistration | None:
     """Give the freed place to the earliest waitlisted registration (the event row is locked)."""
     nxt = (
@@ -193,11 +222,7 @@ def _promote_next(event: Event, now: datetime) -> EventRegistration | None:
     Event.objects.filter(pk=event.pk).update(
         registered_count=F("registered_count") + 1, waitlisted_count=F("waitlisted_count") - 1
     )
-    promoted_id, worker_id = nxt.pk, nxt.worker_id
-    # Notifications inbox comes later: for now the promotion is recorded (promoted_at) and logged.
-    transaction.on_commit(
-        lambda: logger.info("event %s: registration %s (worker %s) promoted", event.pk, promoted_id, worker_id)
-    )
+    _promotion_notify(event, worker_id=nxt.worker_id)
     return nxt
 
 
@@ -249,7 +274,7 @@ def event_cancel(*, event_id: int, actor: User) -> Event:
 def _checkin_window_check(event: Event, now: datetime) -> None:
     if event.status != EventStatus.PUBLISHED:
         raise Conflict("event_cancelled", _("该活动已取消。"))
-    if not event.starts_at - CHECKIN_OPENS_BEFORE <= now < event.ends_at:
+    if not event.checkin_open(now):
         raise Conflict("checkin_closed", _("现在不在活动签到时间内。"))
 
 
@@ -267,25 +292,52 @@ def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) 
     return registration
 
 
-@transaction.atomic
-def event_checkin(*, event_id: int, worker: User, code: str) -> EventRegistration:
-    """At the door: the worker enters or scans the event's check-in code."""
-    event = _lock_event(event_id)
-    given = _clean_text(code).upper().replace(" ", "")
-    if not given or not hmac.compare_digest(given.encode(), event.checkin_code.upper().encode()):
-        raise DomainError(code="invalid_code", detail=_("签到码不正确。"), status=400)
-    now = timezone.now()
-    _checkin_window_check(event, now)
-    registration = (
-        EventRegistration.objects.select_for_update()
-        .filter(event=event, worker=worker, status__in=event_selectors.LIVE)
-        .first()
-        if worker.is_authenticated
-        else None
+def _checkin_failures_check(event: Event, worker: User, now: datetime) -> None:
+    """429 while the worker has CHECKIN_MAX_FAILURES wrong codes for this event inside the window."""
+    failures = list(
+        EventCheckinFailure.objects.filter(event=event, worker=worker, at__gt=now - CHECKIN_FAILURE_WINDOW)
+        .order_by("-at")
+        .values_list("at", flat=True)[:CHECKIN_MAX_FAILURES]
     )
-    if registration is None:
+    if len(failures) < CHECKIN_MAX_FAILURES:
+        return
+    retry_after = max(1, math.ceil((failures[-1] + CHECKIN_FAILURE_WINDOW - now).total_seconds()))
+    raise TooManyRequests(
+        gettext("签到码错误次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": max(1, math.ceil(retry_after / 60))},
+        retry_after=retry_after,
+    )
+
+
+def event_checkin(*, event_id: int, worker: User, code: str) -> EventRegistration:
+    """At the door: the worker enters or scans the event's check-in code.
+
+    Guessing is limited: after CHECKIN_MAX_FAILURES wrong codes for one event within
+    CHECKIN_FAILURE_WINDOW the worker is refused (429, even with the right code) until the oldest
+    of them leaves the window. A wrong code changes nothing but that count, which is committed
+    before the error is raised: call this outside any transaction of your own, or a rollback of
+    yours takes the count with it.
+    """
+    if not worker.is_authenticated:
         raise Conflict("not_registered", _("您没有报名该活动。"))
-    return _mark_attended(registration, by=worker, now=now)
+    now = timezone.now()
+    given = _clean_text(code).upper().replace(" ", "")
+    with transaction.atomic():
+        # The event row lock serialises every check-in at this event, so simultaneous guesses
+        # cannot all read a count below the limit.
+        event = _lock_event(event_id)
+        _checkin_failures_check(event, worker, now)
+        if given and hmac.compare_digest(given.encode(), event.checkin_code.upper().encode()):
+            _checkin_window_check(event, now)
+            registration = (
+                EventRegistration.objects.select_for_update()
+                .filter(event=event, worker=worker, status__in=event_selectors.LIVE)
+                .first()
+            )
+            if registration is None:
+                raise Conflict("not_registered", _("您没有报名该活动。"))
+            return _mark_attended(registration, by=worker, now=now)
+        EventCheckinFailure.objects.create(event=event, worker=worker, at=now)
+    raise DomainError(code="invalid_code", detail=_("签到码不正确。"), status=400)
 
 
 @transaction.atomic

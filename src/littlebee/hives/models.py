@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -192,6 +192,9 @@ class HiveVisit(models.Model):
         return f"{self.hive} {self.at:%Y-%m-%d %H:%M}"
 
 
+CHECKIN_OPENS_BEFORE = timedelta(hours=2)
+
+
 class EventStatus(models.TextChoices):
     PUBLISHED = "published", _("报名中")
     CANCELLED = "cancelled", _("已取消")
@@ -240,6 +243,14 @@ class Event(TimeStampedModel):
     def can_cancel(self) -> bool:
         return self.status == EventStatus.PUBLISHED
 
+    @property
+    def places_left(self) -> int:
+        return max(self.capacity - self.registered_count, 0)
+
+    def checkin_open(self, now: datetime) -> bool:
+        """Workers check in at the door from two hours before the start until the end."""
+        return self.status == EventStatus.PUBLISHED and self.starts_at - CHECKIN_OPENS_BEFORE <= now < self.ends_at
+
 
 class RegistrationStatus(models.TextChoices):
     REGISTERED = "registered", _("已报名")
@@ -280,3 +291,19 @@ class EventRegistration(TimeStampedModel):
 
     def can_check_in(self) -> bool:
         return self.status == RegistrationStatus.REGISTERED
+
+
+class EventCheckinFailure(models.Model):
+    """A wrong door code a worker entered for an event: the count behind the check-in guess limit,
+    in the database so that every web process sees the same count (as accounts.AuthAttempt is for
+    logins, which counts by phone number and would lock the worker out of logging in)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "worker", "at"], name="checkin_failure_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} → {self.event_id} @ {self.at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,4 @@
-"""Reads for 蜂巢 stations: nearest search, detail, and who may edit which station."""
+"""Reads for 蜂巢 stations: nearest search, detail, and who manages which station."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.accounts.models import Role, User
+from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import is_city_admin, memberships_of
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
@@ -275,15 +276,16 @@ class HiveDetail:
     events: list[Event]
 
 
-def hive_detail(hive_id: int, *, at: datetime | None = None, upcoming_events: int = 20) -> HiveDetail:
-    """An active station with everything its page shows; NotFound otherwise."""
+def hive_detail(
+    hive_id: int, *, at: datetime | None = None, upcoming_events: int = 20, active_only: bool = True
+) -> HiveDetail:
+    """An active station with everything its page shows; NotFound otherwise. `active_only=False`
+    is for those who manage the station (checked by the caller), who still see it deactivated."""
     at = at or timezone.now()
-    hive = (
-        Hive.objects.filter(pk=hive_id, is_active=True)
-        .select_related("managing_unit", "community")
-        .prefetch_related("services")
-        .first()
-    )
+    hives = Hive.objects.filter(pk=hive_id)
+    if active_only:
+        hives = hives.filter(is_active=True)
+    hive = hives.select_related("managing_unit", "community").prefetch_related("services").first()
     if hive is None:
         raise NotFound()
     local_today: date = timezone.localtime(at, hours.zone(hive.time_zone)).date()
@@ -304,33 +306,61 @@ def hive_detail(hive_id: int, *, at: datetime | None = None, upcoming_events: in
     )
 
 
-def hives_editable_by(user: User) -> QuerySet[Hive]:
-    """Stations the user may edit: keepers their managing unit's, party-org admins their region's, city admins all."""
+# Staff who run a station for its managing unit: its keepers and its admins.
+STATION_STAFF_ROLES = (Role.KEEPER, Role.ADMIN)
+
+
+def _station_staff_q(user: User) -> Q:
+    """Stations the user runs through a membership: keeper or admin of the managing unit, or admin
+    of a party organisation whose region contains the station's community. Subqueries only, so it
+    adds no query of its own and nests inside other querysets (events by host station)."""
+    units = Membership.objects.filter(user=user, role__in=STATION_STAFF_ROLES).values("organisation_id")
+    region_admin = Membership.objects.filter(
+        StartsWith(OuterRef("community__path"), F("organisation__region__path")),
+        user=user,
+        role=Role.ADMIN,
+        organisation__kind=OrgKind.PARTY_ORG,
+    )
+    return Q(managing_unit_id__in=units) | Q(Exists(region_admin))
+
+
+def hives_managed_by(user: User, *, through_membership: bool = False) -> QuerySet[Hive]:
+    """THE permission rule for stations: which ones the user may edit, show the QR poster of, record
+    visits at, see visit stats of, and whose hosted events the user may manage.
+
+    - a keeper or an admin of the station's managing unit;
+    - an admin of a party organisation whose region contains the station's community
+      (a street's admins manage every station of the street's communities);
+    - a city admin (or superuser): every station, unless `through_membership` asks only for
+      stations the user runs through a membership of their own (the events' "organiser staff").
+
+    Inactive stations are included (an admin may reactivate one); callers that act at the counter
+    filter them out (`hive_managed(..., active_only=True)`). Anything else answers 404.
+    """
     base = Hive.objects.all()
     if not user.is_authenticated:
         return base.none()
-    if is_city_admin(user):
+    if not through_membership and is_city_admin(user):
         return base
-    q = Q(pk__in=[])
-    for membership in memberships_of(user):
-        org = membership.organisation
-        if membership.role == Role.KEEPER:
-            q |= Q(managing_unit=org)
-        elif membership.role == Role.ADMIN and org.kind == OrgKind.PARTY_ORG:
-            q |= Q(community__path__startswith=org.region.path)
-    return base.filter(q)
+    return base.filter(_station_staff_q(user))
 
 
-def hive_editable(user: User, hive_id: int) -> Hive:
-    """The station if the user may edit it; NotFound otherwise (never tell which stations exist)."""
-    hive = hives_editable_by(user).select_related("community").filter(pk=hive_id).first()
+def hive_managed(user: User, hive_id: int, *, active_only: bool = False) -> Hive:
+    """The station if the user manages it (see hives_managed_by); NotFound otherwise, never telling
+    which stations exist. `active_only` also refuses a deactivated station."""
+    hives = hives_managed_by(user).select_related("community", "managing_unit").filter(pk=hive_id)
+    if active_only:
+        hives = hives.filter(is_active=True)
+    hive = hives.first()
     if hive is None:
         raise NotFound()
     return hive
 
 
 def hive_administered_by(user: User, hive: Hive) -> bool:
-    """Whether the user edits this station as an administrator (demonstration flag, activation), not as its keeper."""
+    """Whether the user edits this station as an administrator (demonstration flag, activation, time
+    zone; adding stations), not only as its keeper: a city admin, or an admin of a party organisation
+    whose region contains the station's community. A narrower rule inside hives_managed_by."""
     if is_city_admin(user):
         return True
     path = hive.community.path

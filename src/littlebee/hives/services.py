@@ -119,7 +119,7 @@ def hive_create(
 @transaction.atomic
 def hive_update(*, hive_id: int, actor: User, **fields: Any) -> Hive:
     """Change a station's details. Keepers edit their own station's details; admins also its flags."""
-    hive = selectors.hive_editable(actor, hive_id)
+    hive = selectors.hive_managed(actor, hive_id)
     allowed = ADMIN_FIELDS if selectors.hive_administered_by(actor, hive) else KEEPER_FIELDS
     refused = set(fields) - allowed
     if refused & ADMIN_FIELDS:
@@ -145,7 +145,7 @@ def hive_update(*, hive_id: int, actor: User, **fields: Any) -> Hive:
 @transaction.atomic
 def hive_set_schedule(*, hive_id: int, actor: User, schedule: Any) -> Hive:
     """Replace the weekly schedule (and the 24-hour flag) with a validated structured schedule."""
-    hive = selectors.hive_editable(actor, hive_id)
+    hive = selectors.hive_managed(actor, hive_id)
     parsed = hours.schedule_parse(schedule)
     hive = Hive.objects.select_for_update().get(pk=hive.pk)
     OpeningInterval.objects.filter(hive=hive).delete()
@@ -171,7 +171,7 @@ def hive_add_exception(
     today: date | None = None,
 ) -> OpeningException:
     """Close a station for a day, or give it special hours that day. One exception per day: a new one replaces it."""
-    hive = selectors.hive_editable(actor, hive_id)
+    hive = selectors.hive_managed(actor, hive_id)
     errors: list[FieldError] = []
     if today is not None and on < today:
         errors.append(FieldError("date", _("不能为过去的日期设置例外。")))
@@ -204,7 +204,7 @@ def annual_items_set(
     *, hive_id: int, actor: User, year: int, items: Sequence[dict[str, Any]]
 ) -> list[AnnualServiceItem]:
     """Replace a year's 年度服务项目清单 with `items` ({title, description?, date?, frequency?}), in order."""
-    hive = selectors.hive_editable(actor, hive_id)
+    hive = selectors.hive_managed(actor, hive_id)
     errors: list[FieldError] = []
     if not 2000 <= year <= 2100:
         errors.append(FieldError("year", _("年度无效。")))

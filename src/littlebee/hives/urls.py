@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views_visits
+from . import views_events, views_stations, views_visits
 
 app_name = "hives"
 urlpatterns = [
+    path("", views_stations.finder, name="finder"),
+    path("<int:hive_id>/", views_stations.station, name="station"),
     path("<int:hive_id>/poster/", views_visits.poster, name="poster"),
     path("<int:hive_id>/visit/", views_visits.visit, name="visit"),
     path("<int:hive_id>/scan/", views_visits.scan, name="scan"),
     # /me/ belongs to the accounts URLs; the member code lives with the stations that read it.
     path("member-code/", views_visits.member_code, name="member_code"),
+    path("events/", views_events.events, name="events"),
+    path("events/<int:event_id>/", views_events.event, name="event"),
+    path("events/<int:event_id>/actions/", views_events.event_action, name="event_action"),
+    path("events/<int:event_id>/attendance/", views_events.attendance, name="attendance"),
 ]

@@ -1,7 +1,8 @@
 """Pages for station visits: the station's QR poster, the page a scan lands on, the worker's
 member code and the keeper's counter page.
 
-Views parse the request, call visit_services (writes) or visit_selectors (reads) and render.
+Views parse the request, call visit_services (writes) or the selectors (reads) and render; who
+may show a station's poster or use its counter page is selectors.hive_managed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from littlebee.accounts.models import User
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, NotFound
 
-from . import visit_selectors, visit_services
+from . import selectors, visit_selectors, visit_services
+from .models import Hive
 from .visit_tokens import member_code_for, seconds_to_next_window, token_for
 
 RECENT_VISITS = 10
@@ -46,9 +48,9 @@ def qr_svg(data: str, *, scale: int = 8, css_class: str = "qr") -> SafeString:
     return mark_safe(svg)  # noqa: S308
 
 
-def _managed_hive(request: HttpRequest, hive_id: int) -> Any:
+def _managed_hive(request: HttpRequest, hive_id: int) -> Hive:
     try:
-        return visit_selectors.hive_visit_managed(_user(request), hive_id)
+        return selectors.hive_managed(_user(request), hive_id, active_only=True)
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
 

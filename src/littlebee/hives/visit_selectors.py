@@ -1,4 +1,7 @@
-"""Reads about station visits: who may record them, a worker's visits, counts for dashboards."""
+"""Reads about station visits: a worker's visits, a station's, counts for dashboards.
+
+Who may record and read a station's visits is the stations' one rule: selectors.hive_managed.
+"""
 
 from __future__ import annotations
 
@@ -10,33 +13,9 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from littlebee.accounts.models import Membership, Role, User
-from littlebee.accounts.selectors import is_city_admin
-from littlebee.core.errors import NotFound
+from littlebee.accounts.models import User
 
 from .models import Hive, HiveVisit
-
-# Staff who act for a station's managing unit at the counter: its keepers and its admins.
-VISIT_STAFF_ROLES = (Role.KEEPER, Role.ADMIN)
-
-
-def hives_visit_managed_by(user: User) -> QuerySet[Hive]:
-    """Stations whose visits the user may record and read: those whose managing unit the user
-    keeps or administers; a city admin every station."""
-    if not user.is_authenticated:
-        return Hive.objects.none()
-    if is_city_admin(user):
-        return Hive.objects.all()
-    units = Membership.objects.filter(user=user, role__in=VISIT_STAFF_ROLES).values("organisation_id")
-    return Hive.objects.filter(managing_unit_id__in=units)
-
-
-def hive_visit_managed(user: User, hive_id: int) -> Hive:
-    """The station if the user may record its visits; NotFound otherwise (never say which exist)."""
-    hive = hives_visit_managed_by(user).filter(pk=hive_id, is_active=True).first()
-    if hive is None:
-        raise NotFound()
-    return hive
 
 
 def visits_of(worker: User) -> QuerySet[HiveVisit]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.errors import DomainError, InvalidInput, NotFound
 
-from . import visit_selectors
+from . import selectors
 from .models import Hive, HiveVisit, Service, VisitMethod
 from .visit_tokens import InvalidMemberCode, token_check, user_id_from_member_code
 
@@ -117,10 +117,11 @@ def visit_record_by_qr(
 def visit_record_by_member_code(
     *, keeper: User, hive_id: int, member_code: str, service_code: str | None = None, at: datetime | None = None
 ) -> VisitResult:
-    """A keeper (or an admin of the station's managing unit, or a city admin) scanned or typed
-    a worker's member code at the counter. Another station's keeper gets 404."""
+    """Someone who manages the station (selectors.hives_managed_by: its keepers, admins of its
+    managing unit or of a party organisation over its community, city admins) scanned or typed a
+    worker's member code at the counter. Anyone else, another station's keeper included, gets 404."""
     at = at or timezone.now()
-    hive = visit_selectors.hive_visit_managed(keeper, hive_id)
+    hive = selectors.hive_managed(keeper, hive_id, active_only=True)
     user_id = user_id_from_member_code(member_code)
     if not User.objects.filter(pk=user_id, is_active=True).exists():
         raise InvalidMemberCode()

@@ -187,7 +187,15 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
     # no staff console for a worker, and no links to modules that do not exist yet
     assert reverse("accounts:staff") not in page
     hrefs = set(re.findall(r'href="(/[^"]*)"', page))
-    assert hrefs <= {reverse("home"), reverse("accounts:profile"), "/static/img/logo.svg", "/static/css/littlebee.css"}
+    assert hrefs <= {
+        reverse("home"),
+        reverse("accounts:profile"),
+        reverse("hives:finder"),
+        reverse("hives:events"),
+        reverse("hives:member_code"),
+        "/static/img/logo.svg",
+        "/static/css/littlebee.css",
+    }
 
 
 def test_home_shows_a_rejected_check_in_with_the_note(town: Town) -> None:

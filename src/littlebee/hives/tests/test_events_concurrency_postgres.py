@@ -1,4 +1,4 @@
-"""Registration races that only a real multi-connection database can show: run on PostgreSQL."""
+"""Registration and check-in races that only a real multi-connection database can show: run on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,10 +8,15 @@ from typing import Any
 import pytest
 
 from littlebee.accounts.tests.factories import worker
-from littlebee.core.errors import DomainError
+from littlebee.core.errors import DomainError, TooManyRequests
 from littlebee.core.tests.races import run_together
-from littlebee.hives.event_services import event_cancel_registration, event_register
-from littlebee.hives.models import Event, EventRegistration, RegistrationStatus
+from littlebee.hives.event_services import (
+    CHECKIN_MAX_FAILURES,
+    event_cancel_registration,
+    event_checkin,
+    event_register,
+)
+from littlebee.hives.models import Event, EventCheckinFailure, EventRegistration, RegistrationStatus
 
 from .event_factories import EventFactory
 
@@ -86,3 +91,23 @@ def test_cancellations_racing_registrations_never_overfill() -> None:
     # the two who were waiting before the race moved up first
     early_waiters = EventRegistration.objects.filter(event=event).exclude(worker__in=holders + newcomers)
     assert set(early_waiters.values_list("status", flat=True)) == {"registered"}
+
+
+def test_twelve_simultaneous_guesses_get_five_tries() -> None:
+    # given a registered worker firing twelve wrong codes at the same instant
+    event: Any = EventFactory()
+    w = worker()
+    event_register(event_id=event.pk, worker=w)
+
+    # when
+    calls: list[Callable[[], Any]] = [
+        lambda n=n: event_checkin(event_id=event.pk, worker=w, code=f"GUESS{n}")  # type: ignore[misc]
+        for n in range(12)
+    ]
+    results = run_together(calls)
+
+    # then only five were judged; the rest were refused without being counted
+    assert sum(isinstance(r, DomainError) and r.code == "invalid_code" for r in results) == CHECKIN_MAX_FAILURES
+    assert sum(isinstance(r, TooManyRequests) for r in results) == 12 - CHECKIN_MAX_FAILURES
+    assert EventCheckinFailure.objects.filter(event=event, worker=w).count() == CHECKIN_MAX_FAILURES
+    assert EventRegistration.objects.get(event=event, worker=w).status == RegistrationStatus.REGISTERED

@@ -1,4 +1,4 @@
-"""hives_nearest on larger sets, and hives_editable_by for every rule."""
+"""hives_nearest on larger sets, and the stations' permission rule (hives_managed_by) for every role."""
 
 from __future__ import annotations
 
@@ -7,14 +7,17 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.conftest import city  # noqa: F401  (fixture)
-from littlebee.accounts.tests.factories import UserFactory, staff
-from littlebee.core.errors import InvalidInput
+from littlebee.accounts.tests.factories import MembershipFactory, UserFactory, staff, worker
+from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import haversine_m
 from littlebee.hives import selectors
 from littlebee.hives.models import Hive, OpeningInterval
+from littlebee.orgs.models import DepartmentType, OrgKind
+from littlebee.orgs.tests.factories import CommunityFactory, OrganisationFactory, StreetFactory
 
 from .factories import HiveFactory
 
@@ -60,28 +63,153 @@ def test_nearest_validates_its_input():
     assert {e.field for e in caught.value.errors} == {"lat", "radius_km", "service"}
 
 
-def test_editable_by_each_role(city):  # noqa: F811
-    # given a station in 西厂口社区 and one in another district
-    here = HiveFactory(community=city.community, managing_unit=city.party_org(city.community))
-    there = HiveFactory(community=city.other_district_community)
+def _alliance_unit(region):
+    return OrganisationFactory(kind=OrgKind.ALLIANCE_UNIT, region=region)
 
-    def editable(user):
-        return set(selectors.hives_editable_by(user).values_list("pk", flat=True))
+
+def _managed(user, **kwargs):
+    return set(selectors.hives_managed_by(user, **kwargs).values_list("pk", flat=True))
+
+
+def test_managed_by_each_role(city):  # noqa: F811
+    # given a station in 西厂口社区 run by an alliance unit, one run by the community, one in another district
+    unit = _alliance_unit(city.community)
+    here = HiveFactory(community=city.community, managing_unit=unit)
+    community_run = HiveFactory(community=city.community, managing_unit=city.party_org(city.community))
+    there = HiveFactory(community=city.other_district_community)
+    everything = {here.pk, community_run.pk, there.pk}
+
+    # then the managing unit's keepers and admins run its station
+    assert _managed(staff(unit, role=Role.KEEPER)) == {here.pk}
+    assert _managed(staff(unit, role=Role.ADMIN)) == {here.pk}
+    # party-organisation admins run every station of their region, whoever manages it
+    assert _managed(staff(city.party_org(city.community), role=Role.ADMIN)) == {here.pk, community_run.pk}
+    assert _managed(staff(city.party_org(city.street), role=Role.ADMIN)) == {here.pk, community_run.pk}
+    assert _managed(staff(city.party_org(city.district), role=Role.ADMIN)) == {here.pk, community_run.pk}
+    # city admins (and superusers) run all of them
+    assert _managed(staff(city.party_org(city.city), role=Role.CITY_ADMIN)) == everything
+    assert _managed(UserFactory(is_superuser=True)) == everything
+    assert Hive.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "who",
+    [
+        "unit_handler",
+        "community_keeper",
+        "street_keeper",
+        "street_handler",
+        "neighbour_admin",
+        "other_street_admin",
+        "other_district_admin",
+        "district_department_admin",
+        "other_units_keeper",
+        "worker",
+        "anonymous",
+    ],
+)
+def test_others_manage_no_station(city, who):  # noqa: F811
+    # given a station in 西厂口社区 run by an alliance unit
+    unit = _alliance_unit(city.community)
+    station = HiveFactory(community=city.community, managing_unit=unit)
+    other_district = city.other_district_community.parent.parent
+    user = {
+        "unit_handler": lambda: staff(unit, role=Role.HANDLER),
+        "community_keeper": lambda: staff(city.party_org(city.community), role=Role.KEEPER),
+        "street_keeper": lambda: staff(city.party_org(city.street), role=Role.KEEPER),
+        "street_handler": lambda: staff(city.party_org(city.street), role=Role.HANDLER),
+        "neighbour_admin": lambda: staff(city.party_org(city.neighbour), role=Role.ADMIN),
+        "other_street_admin": lambda: staff(city.party_org(city.other_street_community.parent), role=Role.ADMIN),
+        "other_district_admin": lambda: staff(city.party_org(other_district), role=Role.ADMIN),
+        "district_department_admin": lambda: staff(
+            OrganisationFactory(
+                kind=OrgKind.DEPARTMENT, department_type=DepartmentType.URBAN_MANAGEMENT, region=city.district
+            ),
+            role=Role.ADMIN,
+        ),
+        "other_units_keeper": lambda: staff(HiveFactory().managing_unit, role=Role.KEEPER),
+        "worker": lambda: worker(),
+        "anonymous": lambda: AnonymousUser(),
+    }[who]()
 
     # then
-    assert editable(staff(city.party_org(city.community), role=Role.KEEPER)) == {here.pk}
-    assert editable(staff(city.party_org(city.neighbour), role=Role.KEEPER)) == set()
-    assert editable(staff(city.party_org(city.street), role=Role.ADMIN)) == {here.pk}
-    assert editable(staff(city.party_org(city.district), role=Role.ADMIN)) == {here.pk}
-    assert editable(staff(city.party_org(city.city), role=Role.CITY_ADMIN)) == {here.pk, there.pk}
-    assert editable(staff(city.party_org(city.district), role=Role.HANDLER)) == set()
-    assert editable(UserFactory()) == set()
-    assert editable(UserFactory(is_superuser=True)) == {here.pk, there.pk}
-    assert Hive.objects.count() == 2
+    managed = _managed(user)
+    assert station.pk not in managed
+    assert len(managed) == (1 if who == "other_units_keeper" else 0)  # that keeper runs only their own
+    with pytest.raises(NotFound):
+        selectors.hive_managed(user, station.pk)
 
 
-def test_a_keeper_of_the_managing_unit_edits_a_station_in_another_community(city):  # noqa: F811
-    # given a station run by an alliance unit elsewhere: its keepers edit it, the community's do not
+def test_a_keeper_of_the_managing_unit_manages_a_station_in_another_community(city):  # noqa: F811
+    # given a station in 得胜桥社区 run by 西厂口社区's party organisation: its keepers run it, 得胜桥's do not
     station = HiveFactory(community=city.neighbour, managing_unit=city.party_org(city.community))
-    assert list(selectors.hives_editable_by(staff(city.party_org(city.community), role=Role.KEEPER))) == [station]
-    assert list(selectors.hives_editable_by(staff(city.party_org(city.neighbour), role=Role.KEEPER))) == []
+    assert list(selectors.hives_managed_by(staff(city.party_org(city.community), role=Role.KEEPER))) == [station]
+    assert list(selectors.hives_managed_by(staff(city.party_org(city.neighbour), role=Role.KEEPER))) == []
+
+
+@pytest.mark.parametrize(("admins_code", "stations_code"), [("S42", "S421"), ("S_1", "SX1"), ("S%", "S9")])
+def test_a_region_is_an_ancestor_by_whole_path_segments_only(city, admins_code, stations_code):  # noqa: F811
+    # given two streets whose codes share a prefix, or would match as LIKE wildcards
+    admins_street = StreetFactory(parent=city.district, code=admins_code)
+    stations_street = StreetFactory(parent=city.district, code=stations_code)
+    station = HiveFactory(community=CommunityFactory(parent=stations_street))
+
+    # when
+    admin = staff(city.party_org(admins_street), role=Role.ADMIN)
+
+    # then
+    assert _managed(admin) == set()
+    assert _managed(staff(city.party_org(stations_street), role=Role.ADMIN)) == {station.pk}
+
+
+def test_through_membership_leaves_out_the_city_admins_reach(city):  # noqa: F811
+    # given a city admin who also keeps one station
+    station = HiveFactory(community=city.community, managing_unit=city.party_org(city.community))
+    HiveFactory(community=city.other_district_community)
+    admin = staff(city.party_org(city.city), role=Role.CITY_ADMIN)
+    MembershipFactory(user=admin, organisation=station.managing_unit, role=Role.KEEPER)
+
+    # then
+    assert len(_managed(admin)) == 2
+    assert _managed(admin, through_membership=True) == {station.pk}
+
+
+def test_hive_managed_answers_the_station_or_not_found(city):  # noqa: F811
+    # given a deactivated station and its keeper
+    station = HiveFactory(community=city.community, managing_unit=city.party_org(city.community), is_active=False)
+    keeper = staff(station.managing_unit, role=Role.KEEPER)
+
+    # when / then: editing still reaches it (an admin may reactivate it), the counter does not
+    assert selectors.hive_managed(keeper, station.pk) == station
+    with pytest.raises(NotFound):
+        selectors.hive_managed(keeper, station.pk, active_only=True)
+    with pytest.raises(NotFound):
+        selectors.hive_managed(keeper, 999_999)
+
+
+@pytest.mark.parametrize(
+    ("who", "administers"),
+    [
+        ("keeper", False),
+        ("unit_admin", False),
+        ("community_admin", True),
+        ("street_admin", True),
+        ("neighbour_admin", False),
+        ("city_admin", True),
+    ],
+)
+def test_administered_by_is_the_narrower_rule_for_admin_fields(city, who, administers):  # noqa: F811
+    # given a station run by an alliance unit: its own staff manage it but only region admins administer it
+    unit = _alliance_unit(city.community)
+    station = HiveFactory(community=city.community, managing_unit=unit)
+    user = {
+        "keeper": lambda: staff(unit, role=Role.KEEPER),
+        "unit_admin": lambda: staff(unit, role=Role.ADMIN),
+        "community_admin": lambda: staff(city.party_org(city.community), role=Role.ADMIN),
+        "street_admin": lambda: staff(city.party_org(city.street), role=Role.ADMIN),
+        "neighbour_admin": lambda: staff(city.party_org(city.neighbour), role=Role.ADMIN),
+        "city_admin": lambda: staff(city.party_org(city.city), role=Role.CITY_ADMIN),
+    }[who]()
+
+    # then
+    assert selectors.hive_administered_by(user, station) is administers

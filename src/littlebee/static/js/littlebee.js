@@ -288,7 +288,15 @@
     });
   }
 
+  // A button that undoes something a worker may regret asks first; without JavaScript it just submits.
+  function initConfirm(button) {
+    button.addEventListener("click", function (event) {
+      if (!window.confirm(button.getAttribute("data-confirm"))) event.preventDefault();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    $all("[data-confirm]").forEach(initConfirm);
     $all("[data-toast]").forEach(initToast);
     $all("[data-tabs]").forEach(initTabs);
     $all("[data-region-picker]").forEach(initRegionPicker);

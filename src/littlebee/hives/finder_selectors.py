@@ -1,0 +1,203 @@
+"""Reads for the station finder pages and the map: stations in a map box, and search by words.
+
+Nearest-first search lives in selectors.hives_nearest; this module adds what a map and a search
+box need and turns both into the one row the finder list shows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.core.errors import FieldError, InvalidInput, NotFound
+from littlebee.core.geo import haversine_m, valid_lat_lng
+
+from . import hours
+from .models import Hive, OpeningException, Service
+from .selectors import NearestHive
+
+# A map box answers at most this many stations; a wider view is clustered from a sample and
+# tells the client to zoom in.
+MAP_CAP = 3000
+# A box wider than this (degrees) is refused: a whole-country view is not a station map.
+MAP_MAX_SPAN = 20.0
+SEARCH_LIMIT = 50
+SEARCH_MIN_CHARS = 1
+SEARCH_MAX_CHARS = 50
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    id: int
+    name: str
+    lat: float
+    lng: float
+    open_now: bool
+    demonstration: bool
+
+
+@dataclass
+class FinderItem:
+    """One row of the finder list, whichever search produced it."""
+
+    id: int
+    name: str
+    address: str
+    demonstration: bool
+    contact_phone: str
+    distance_m: float | None
+    open_now: bool
+    closes_at: datetime | None
+    opens_at: datetime | None
+    always_open: bool
+    services: list[tuple[str, str]] = field(default_factory=list)  # (code, name)
+
+
+def finder_items_from_nearest(rows: list[NearestHive]) -> list[FinderItem]:
+    return [
+        FinderItem(
+            id=row.hive.id,
+            name=row.hive.name,
+            address=row.hive.address,
+            demonstration=row.hive.demonstration,
+            contact_phone=row.hive.contact_phone,
+            distance_m=row.distance_m,
+            open_now=row.open_now,
+            closes_at=row.closes_at,
+            opens_at=row.opens_at,
+            always_open=row.hive.always_open,
+            services=[(s.code, s.name) for s in row.hive.services],
+        )
+        for row in rows
+    ]
+
+
+def services_catalogue() -> list[Service]:
+    return list(Service.objects.order_by("order", "code"))
+
+
+def _service_or_error(code: str | None, errors: list[FieldError]) -> Service | None:
+    if not code:
+        return None
+    found = Service.objects.filter(code=code).first()
+    if found is None:
+        errors.append(FieldError("service", _("未知的服务项目。")))
+    return found
+
+
+def _with_schedules(hives: QuerySet[Hive], at: datetime) -> QuerySet[Hive]:
+    """Weekly intervals and the exceptions near `at` (a margin of two days covers every time zone)."""
+    day = at.date()
+    near = OpeningException.objects.filter(
+        date__gte=day - timedelta(days=2), date__lte=day + timedelta(days=hours.LOOKAHEAD_DAYS + 2)
+    )
+    return hives.prefetch_related("intervals", Prefetch("exceptions", queryset=near))
+
+
+def _status(hive: Hive, at: datetime) -> hours.Status:
+    return hours.status(at, hive.intervals.all(), hive.exceptions.all(), hive.always_open, hive.time_zone)
+
+
+def hives_in_box(
+    *,
+    south: float,
+    west: float,
+    north: float,
+    east: float,
+    open_now: bool = False,
+    service: str | None = None,
+    at: datetime | None = None,
+) -> tuple[list[MapPoint], bool]:
+    """Active stations inside the box (indexed lat, lng), at most MAP_CAP of them, and whether
+    more were left out. Three queries whatever the number of stations."""
+    errors: list[FieldError] = []
+    values = (south, west, north, east)
+    if not all(math.isfinite(v) for v in values) or not (
+        valid_lat_lng(south, west) and valid_lat_lng(north, east) and south < north and west < east
+    ):
+        errors.append(FieldError("south", _("地图范围无效：应满足 south < north、west < east，且坐标在有效范围内。")))
+    elif north - south > MAP_MAX_SPAN or east - west > MAP_MAX_SPAN:
+        errors.append(FieldError("south", _("地图范围太大，请放大地图后再试。")))
+    found = _service_or_error(service, errors)
+    if errors:
+        raise InvalidInput(errors)
+    at = at or timezone.now()
+    hives = Hive.objects.filter(is_active=True, lat__range=(south, north), lng__range=(west, east))
+    if found is not None:
+        hives = hives.filter(services=found)
+    hives = hives.only("id", "name", "lat", "lng", "demonstration", "always_open", "time_zone").order_by("id")
+    chosen = list(_with_schedules(hives, at)[: MAP_CAP + 1])
+    truncated = len(chosen) > MAP_CAP
+    points = []
+    for hive in chosen[:MAP_CAP]:
+        is_open = hours.is_open(at, hive.intervals.all(), hive.exceptions.all(), hive.always_open, hive.time_zone)
+        if open_now and not is_open:
+            continue
+        points.append(MapPoint(hive.pk, hive.name, hive.lat, hive.lng, is_open, hive.demonstration))
+    return points, truncated
+
+
+def hives_matching(
+    *,
+    words: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    open_now: bool = False,
+    service: str | None = None,
+    at: datetime | None = None,
+) -> list[FinderItem]:
+    """Active stations whose name, address or community contains the words (all of them), nearest
+    first when a position is known, by name otherwise; at most SEARCH_LIMIT."""
+    errors: list[FieldError] = []
+    words = " ".join(words.split())
+    if not (SEARCH_MIN_CHARS <= len(words) <= SEARCH_MAX_CHARS):
+        errors.append(FieldError("q", _("搜索词应为 1 到 50 个字。")))
+    found = _service_or_error(service, errors)
+    if lat is not None and lng is not None and not valid_lat_lng(lat, lng):
+        errors.append(FieldError("lat", _("坐标无效：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间。")))
+    if errors:
+        raise InvalidInput(errors)
+    at = at or timezone.now()
+    hives = Hive.objects.filter(is_active=True)
+    for word in words.split(" "):
+        hives = hives.filter(Q(name__icontains=word) | Q(address__icontains=word) | Q(community__name__icontains=word))
+    if found is not None:
+        hives = hives.filter(services=found)
+    # Search words narrow the set well below a city's stations; the cap keeps a one-letter search cheap.
+    candidates = list(_with_schedules(hives.prefetch_related("services"), at).order_by("name", "id")[:500])
+    items = []
+    for hive in candidates:
+        status = _status(hive, at)
+        if open_now and not status.open_now:
+            continue
+        distance = haversine_m(lat, lng, hive.lat, hive.lng) if lat is not None and lng is not None else None
+        items.append(
+            FinderItem(
+                id=hive.pk,
+                name=hive.name,
+                address=hive.address,
+                demonstration=hive.demonstration,
+                contact_phone=hive.contact_phone,
+                distance_m=distance,
+                open_now=status.open_now,
+                closes_at=status.closes_at,
+                opens_at=status.opens_at,
+                always_open=hive.always_open,
+                services=[(s.code, s.name) for s in hive.services.all()],
+            )
+        )
+    if lat is not None and lng is not None:
+        items.sort(key=lambda item: (item.distance_m or 0.0, item.id))
+    return items[:SEARCH_LIMIT]
+
+
+def hive_active(hive_id: int) -> Hive:
+    hive = Hive.objects.filter(pk=hive_id, is_active=True).first()
+    if hive is None:
+        raise NotFound()
+    return hive

@@ -1,0 +1,182 @@
+"""Pages for finding a station: the finder (list and map) and the station page.
+
+Both are public: a rider with a dead phone battery should not have to log in to find a charger.
+The list is rendered on the server, so it works without JavaScript and when map tiles fail.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from littlebee.accounts.models import User
+from littlebee.core.errors import InvalidInput, NotFound
+from littlebee.core.geo import valid_lat_lng
+
+from . import event_selectors, finder_selectors, hours, selectors
+from .models import Service
+
+FINDER_LIMIT = 20
+WEEKDAY_NAMES = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+
+
+class FinderForm(forms.Form):
+    q = forms.CharField(label=_("搜索驿站"), required=False, max_length=finder_selectors.SEARCH_MAX_CHARS)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+    open_now = forms.BooleanField(label=_("营业中"), required=False)
+    service = forms.CharField(required=False, max_length=40)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        lat, lng = data.get("lat"), data.get("lng")
+        if (lat is None) != (lng is None) or (
+            lat is not None
+            and lng is not None
+            and not (math.isfinite(lat) and math.isfinite(lng) and valid_lat_lng(lat, lng))
+        ):
+            # A broken position is dropped, not an error page: the list falls back to the city centre.
+            data["lat"] = data["lng"] = None
+        return data
+
+
+def map_config() -> dict[str, Any]:
+    """What the map script needs, given to it as JSON (json_script), never as code."""
+    return {
+        "tileUrl": settings.HIVES_MAP_TILE_URL,
+        "attribution": settings.HIVES_MAP_TILE_ATTRIBUTION,
+        "subdomains": settings.HIVES_MAP_TILE_SUBDOMAINS,
+        "coordinates": settings.HIVES_MAP_COORDINATES,
+        "center": list(settings.HIVES_MAP_CENTER),
+    }
+
+
+@require_safe
+def finder(request: HttpRequest) -> HttpResponse:
+    form = FinderForm(request.GET or None)
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    words = (data.get("q") or "").strip()
+    lat, lng = data.get("lat"), data.get("lng")
+    open_now = bool(data.get("open_now"))
+    service = data.get("service") or None
+    catalogue = finder_selectors.services_catalogue()
+    if service and service not in {s.code for s in catalogue}:
+        form.add_error(None, _("未知的服务项目。"))
+        service = None
+    located = lat is not None and lng is not None
+    items: list[finder_selectors.FinderItem] = []
+    try:
+        if words:
+            items = finder_selectors.hives_matching(words=words, lat=lat, lng=lng, open_now=open_now, service=service)
+        else:
+            centre_lat, centre_lng = (lat, lng) if located else settings.HIVES_MAP_CENTER
+            rows = selectors.hives_nearest(
+                lat=centre_lat, lng=centre_lng, open_now=open_now, service=service, limit=FINDER_LIMIT
+            )
+            items = finder_selectors.finder_items_from_nearest(rows)
+    except InvalidInput as exc:
+        for error in exc.errors:
+            form.add_error(None, str(error.detail))
+    if not located:
+        for item in items:
+            item.distance_m = None
+    context = {
+        "form": form,
+        "items": items,
+        "words": words,
+        "located": located,
+        "lat": lat,
+        "lng": lng,
+        "open_now": open_now,
+        "service": service,
+        "catalogue": catalogue,
+        "chips": _chips(catalogue, words=words, lat=lat, lng=lng, open_now=open_now, service=service),
+        "map_config": map_config(),
+    }
+    return render(request, "hives/finder.html", context)
+
+
+@dataclass(frozen=True)
+class Chip:
+    label: str
+    url: str
+    active: bool
+
+
+def _chips(
+    catalogue: list[Service], *, words: str, lat: float | None, lng: float | None, open_now: bool, service: str | None
+) -> list[Chip]:
+    """Filter chips as links, so the filters work without JavaScript too."""
+
+    def url(**changes: Any) -> str:
+        params: dict[str, Any] = {"q": words, "lat": lat, "lng": lng, "open_now": "on" if open_now else None}
+        params["service"] = service
+        params.update(changes)
+        return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+    chips = [Chip(str(_("营业中")), url(open_now=None if open_now else "on"), open_now)]
+    for entry in catalogue:
+        active = entry.code == service
+        chips.append(Chip(entry.name, url(service=None if active else entry.code), active))
+    return chips
+
+
+@dataclass(frozen=True)
+class DayHours:
+    label: str
+    spans: list[str]
+    today: bool
+
+
+def _week(intervals: list[Any], always_open: bool, today: int) -> list[DayHours]:
+    days = []
+    for weekday, label in enumerate(WEEKDAY_NAMES):
+        if always_open:
+            spans = [str(_("24 小时"))]
+        else:
+            spans = [
+                f"{i.opens:%H:%M}–{i.closes:%H:%M}" + (str(_("（次日）")) if i.closes <= i.opens else "")
+                for i in intervals
+                if i.weekday == weekday
+            ]
+        days.append(DayHours(str(label), spans, weekday == today))
+    return days
+
+
+def navigation_url(lat: float, lng: float, name: str) -> str:
+    return str(settings.HIVES_NAVIGATION_URL).format(lat=f"{lat:.6f}", lng=f"{lng:.6f}", name=quote(name))
+
+
+@require_safe
+def station(request: HttpRequest, hive_id: int) -> HttpResponse:
+    try:
+        detail = selectors.hive_detail(hive_id)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    hive = detail.hive
+    user = request.user
+    local_now = timezone.localtime(timezone.now(), hours.zone(hive.time_zone))
+    event_ids = [e.pk for e in detail.events]
+    my_statuses = event_selectors.my_statuses(user, event_ids) if isinstance(user, User) else {}
+    manages = isinstance(user, User) and selectors.hives_managed_by(user).filter(pk=hive.pk).exists()
+    context = {
+        "hive": hive,
+        "detail": detail,
+        "status": detail.status,
+        "week": _week(detail.intervals, hive.always_open, local_now.weekday()),
+        "events": [(event, my_statuses.get(event.pk)) for event in detail.events],
+        "navigation_url": navigation_url(hive.lat, hive.lng, hive.name),
+        "manages": manages,
+        "map_config": map_config(),
+    }
+    return render(request, "hives/station.html", context)
