@@ -152,9 +152,24 @@ def is_open(
 ) -> bool:
     """Whether the station is open at the aware instant ``at``."""
     tzinfo = zone(tz)
-    today = at.astimezone(tzinfo).date()
+    local = at.astimezone(tzinfo)
+    today = local.date()
+    yesterday = today - timedelta(days=1)
+    exceptions = [e for e in exceptions if yesterday <= e.date <= today]
+    if not exceptions:
+        # The common case, on the search's hot path: compare wall-clock times, no spans built.
+        if always_open:
+            return True
+        now, weekday, before = local.time().replace(tzinfo=None), today.weekday(), yesterday.weekday()
+        for interval in intervals:
+            overnight = interval.closes <= interval.opens
+            if interval.weekday == weekday and interval.opens <= now and (overnight or now < interval.closes):
+                return True
+            if interval.weekday == before and overnight and now < interval.closes:
+                return True
+        return False
     # No interval lasts 24 hours or more, so only yesterday's and today's can cover `at`.
-    spans = _spans(today - timedelta(days=1), today, intervals, exceptions, always_open, tzinfo)
+    spans = _spans(yesterday, today, intervals, exceptions, always_open, tzinfo)
     return any(start <= at < end for start, end in spans)
 
 

@@ -17,7 +17,7 @@ from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import is_city_admin, memberships_of
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
-from littlebee.orgs.models import OrgKind
+from littlebee.orgs.models import Organisation, OrgKind
 
 from . import hours
 from .models import Event, EventStatus, Hive, OpeningException, OpeningInterval, Service
@@ -134,7 +134,11 @@ def _candidates(lat: float, lng: float, radius_m: float, service: Service | None
 
 
 def _load_schedules(batch: list[_Candidate], at: datetime) -> None:
-    """Two queries for a batch: weekly intervals, and exceptions around `at` (plain tuples, not models)."""
+    """Two queries for a batch: weekly intervals, and exceptions around `at` (plain tuples, not models).
+
+    The whole week is read even where only open-now matters: reading just yesterday's and today's
+    intervals was measured no faster, and the stations shown would need the rest for their status.
+    """
     ids = [c.id for c in batch]
     marks = ", ".join(["%s"] * len(ids))
     intervals: dict[int, list[hours.WeeklyInterval]] = {}
@@ -194,21 +198,30 @@ def _pick(candidates: list[_Candidate], open_now: bool, limit: int, at: datetime
 
 
 def _rows(ids: list[int]) -> dict[int, HiveRow]:
-    """Two queries: the stations' display fields and their services."""
-    rows = {
-        values["id"]: HiveRow(**values)
-        for values in Hive.objects.filter(pk__in=ids).values(
-            "id", "name", "address", "lat", "lng", "demonstration", "contact_phone", "always_open",
-            "managing_unit_id", managing_unit_name=F("managing_unit__name"),
+    """Two queries: the stations' display fields with their managing unit, and their services."""
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    unit = _table(Organisation)
+    service = _table(Service)
+    rows: dict[int, HiveRow] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT h.id, h.name, h.address, h.lat, h.lng, h.demonstration, h.contact_phone, h.always_open,"  # noqa: S608
+            f" h.managing_unit_id, u.name FROM {_table(Hive)} h JOIN {unit} u ON u.id = h.managing_unit_id"
+            f" WHERE h.id IN ({marks})",
+            ids,
         )
-    }  # fmt: skip
-    links = (
-        Hive.services.through.objects.filter(hive_id__in=ids)
-        .order_by("service__order", "service__code")
-        .values_list("hive_id", "service__code", "service__name", "service__is_base")
-    )
-    for hive_id, code, name, is_base in links:
-        rows[hive_id].services.append(ServiceRef(code, name, is_base))
+        for pk, name, address, lat, lng, demo, phone, always_open, unit_id, unit_name in cursor.fetchall():
+            rows[pk] = HiveRow(pk, name, address, lat, lng, bool(demo), phone, bool(always_open), unit_id, unit_name)
+        cursor.execute(
+            f"SELECT l.hive_id, s.code, s.name, s.is_base FROM {_table(Hive.services.through)} l"  # noqa: S608
+            f" JOIN {service} s ON s.id = l.service_id WHERE l.hive_id IN ({marks})"
+            f" ORDER BY s.{connection.ops.quote_name('order')}, s.code",
+            ids,
+        )
+        for hive_id, code, name, is_base in cursor.fetchall():
+            rows[hive_id].services.append(ServiceRef(code, name, bool(is_base)))
     return rows
 
 

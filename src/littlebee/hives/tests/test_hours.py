@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import random
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -172,3 +173,27 @@ def test_malformed_schedules_are_refused_with_the_field(data, field):
 def test_touching_intervals_are_not_an_overlap():
     schedule = hours.schedule_parse({"sun": [["20:00", "06:00"]], "mon": [["06:00", "09:00"]]})
     assert len(schedule.intervals) == 2
+
+
+@pytest.mark.parametrize("tz", [SH, ZoneInfo("America/New_York")])
+def test_the_fast_open_now_check_agrees_with_the_span_computation(tz: ZoneInfo) -> None:
+    # given random weekly schedules (overnight intervals included) and random instants in a week
+    # with no daylight-saving change (the wall-clock check and the spans agree there by design)
+    rng = random.Random(7)
+    week_start = datetime(2026, 7, 6, tzinfo=tz)
+    for _ in range(300):
+        schedule = []
+        for weekday in rng.sample(range(7), rng.randint(0, 7)):
+            opens = time(rng.randrange(24), rng.choice((0, 30)))
+            closes = time(rng.randrange(24), rng.choice((0, 30)))
+            if opens != closes:
+                schedule.append(WeeklyInterval(weekday, opens, closes))
+        for _ in range(20):
+            moment = week_start + timedelta(minutes=rng.randrange(7 * 24 * 60))
+
+            # when both ways answer
+            fast = hours.is_open(moment, schedule, [], False, tz)
+            spans = hours.status(moment, schedule, [], False, tz).open_now
+
+            # then they agree
+            assert fast == spans, (schedule, moment)
