@@ -123,6 +123,16 @@ class StaffAccess:
     def can_review_employment(self) -> bool:
         return self.city_admin or self._decides_for(OrgKind.ENTERPRISE_PARTY_ORG)
 
+    @property
+    def manages_hives(self) -> bool:
+        """Keepers and admins may manage stations (hives.selectors.hives_managed_by has the exact rule)."""
+        return self.city_admin or any(m.role in (Role.KEEPER, Role.ADMIN) for m in self.memberships)
+
+    @property
+    def runs_events(self) -> bool:
+        """Station staff and party-organisation staff publish and run events (hives.event_selectors)."""
+        return self.manages_hives or self._decides_for(OrgKind.PARTY_ORG)
+
 
 def staff_access_of(user: User) -> StaffAccess:
     if not user.is_authenticated:

@@ -268,7 +268,28 @@ def event_cancel(*, event_id: int, actor: User) -> Event:
         raise Conflict("invalid_transition", _("该活动已取消。"))
     event.status = EventStatus.CANCELLED
     event.save(update_fields=["status", "updated_at"])
+    _cancellation_notify(event)
     return event
+
+
+def _cancellation_notify(event: Event) -> None:
+    """Text everyone still registered or waiting that the event is off, once the cancellation commits."""
+    phones = (
+        EventRegistration.objects.filter(
+            event=event,
+            status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED),
+            worker__is_active=True,
+        )
+        .order_by("id")
+        .values_list("worker__phone", flat=True)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        message = gettext("【小蜜蜂】很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % {
+            "title": event.title,
+            "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    for phone in phones:
+        sms_send_on_commit(phone=phone, message=message)
 
 
 def _checkin_window_check(event: Event, now: datetime) -> None:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
-from littlebee.core.errors import FieldError, InvalidInput, PermissionDenied
+from littlebee.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.core.geo import valid_lat_lng
 from littlebee.orgs.models import Organisation, Region, RegionLevel
 
@@ -116,11 +116,16 @@ def hive_create(
     return hive
 
 
+def hive_editable_fields(*, actor: User, hive: Hive) -> frozenset[str]:
+    """The fields hive_update accepts from this actor for this station (a form shows only these)."""
+    return ADMIN_FIELDS if selectors.hive_administered_by(actor, hive) else KEEPER_FIELDS
+
+
 @transaction.atomic
 def hive_update(*, hive_id: int, actor: User, **fields: Any) -> Hive:
     """Change a station's details. Keepers edit their own station's details; admins also its flags."""
     hive = selectors.hive_managed(actor, hive_id)
-    allowed = ADMIN_FIELDS if selectors.hive_administered_by(actor, hive) else KEEPER_FIELDS
+    allowed = hive_editable_fields(actor=actor, hive=hive)
     refused = set(fields) - allowed
     if refused & ADMIN_FIELDS:
         raise PermissionDenied(_("只有管理员可以修改示范驿站、启用状态和时区。"))
@@ -196,6 +201,18 @@ def hive_add_exception(
             "note": note.strip(),
         },
     )
+    return exception
+
+
+@transaction.atomic
+def hive_remove_exception(*, hive_id: int, actor: User, exception_id: int) -> OpeningException:
+    """Remove one dated exception: the weekly schedule applies again that day. NotFound if the actor
+    does not manage the station or the exception is not the station's. Returns the removed row."""
+    hive = selectors.hive_managed(actor, hive_id)
+    exception = OpeningException.objects.select_for_update().filter(hive=hive, pk=exception_id).first()
+    if exception is None:
+        raise NotFound()
+    exception.delete()
     return exception
 
 

@@ -176,5 +176,6 @@ def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
         "rows": [row for row in rows if row.status != RegistrationStatus.CANCELLED],
         "counts": counts,
         "checkin_open": found.checkin_open(timezone.now()),
+        "can_publish": event_selectors.organisers_for(user).exists(),
     }
     return render(request, "hives/attendance.html", context)

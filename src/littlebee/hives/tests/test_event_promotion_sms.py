@@ -10,8 +10,13 @@ import pytest
 from django.db import transaction
 from django.utils import translation
 
-from littlebee.accounts.tests.factories import worker
-from littlebee.hives.event_services import event_cancel_my_registration, event_cancel_registration, event_register
+from littlebee.accounts.tests.factories import staff, worker
+from littlebee.hives.event_services import (
+    event_cancel,
+    event_cancel_my_registration,
+    event_cancel_registration,
+    event_register,
+)
 from littlebee.hives.models import RegistrationStatus
 
 from .event_factories import EventFactory
@@ -153,3 +158,24 @@ def test_the_api_cancellation_texts_the_next_in_line(
     # then
     assert response.status_code == 200
     assert [m.phone for m in sms_outbox] == ["13800000008"]
+
+
+def test_cancelling_the_event_texts_everyone_registered_or_waiting(
+    full_event: Any, sms_outbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a full event with one holder, one waiting and one who already cancelled
+    holder = worker(user__phone="13800000001")
+    waiting = worker(user__phone="13800000002")
+    gone = worker(user__phone="13800000003")
+    event_register(event_id=full_event.pk, worker=holder)
+    event_register(event_id=full_event.pk, worker=waiting)
+    event_cancel_my_registration(event_id=event_register(event_id=full_event.pk, worker=gone).event_id, worker=gone)
+    organiser = staff(full_event.organiser)
+
+    # when the organiser calls the event off
+    with django_capture_on_commit_callbacks(execute=True):
+        event_cancel(event_id=full_event.pk, actor=organiser)
+
+    # then the holder and the waiting worker are told, and nobody else
+    message = "【小蜜蜂】很抱歉，您报名的活动“骑手集体生日会”（2099-07-01 19:30）已取消。"
+    assert sorted((m.phone, m.message) for m in sms_outbox) == [("13800000001", message), ("13800000002", message)]
