@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -56,12 +55,6 @@ class ManageSearchForm(forms.Form):
     q = forms.CharField(label=gettext_lazy("搜索驿站"), required=False, max_length=manage_selectors.SEARCH_MAX_CHARS)
 
 
-def _page_url(words: str, number: int) -> str:
-    params: dict[str, Any] = {"q": words} if words else {}
-    params["page"] = number
-    return "?" + urlencode(params)
-
-
 @login_required
 @require_safe
 def manage(request: HttpRequest) -> HttpResponse:
@@ -78,8 +71,6 @@ def manage(request: HttpRequest) -> HttpResponse:
         "words": words,
         "page": page,
         "rows": manage_selectors.managed_rows(list(page.object_list)),
-        "previous_url": _page_url(words, page.previous_page_number()) if page.has_previous() else "",
-        "next_url": _page_url(words, page.next_page_number()) if page.has_next() else "",
     }
     return render(request, "hives/manage.html", context)
 

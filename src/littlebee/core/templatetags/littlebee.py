@@ -47,3 +47,11 @@ def distance(metres: float | None) -> str:
     if metres < 1000:
         return _("%(metres)d 米") % {"metres": round(metres)}
     return _("%(km).1f 公里") % {"km": metres / 1000}
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, number: int) -> str:
+    """The current page's URL with ?page=number, keeping its filters: {% page_url page.next_page_number %}."""
+    query = context["request"].GET.copy()
+    query["page"] = str(number)
+    return "?" + query.urlencode()
