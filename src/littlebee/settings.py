@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -138,7 +139,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULE: dict[str, Any] = {}
+# Periodic jobs (Celery beat in production). Each is idempotent, so a second run changes nothing.
+CELERY_BEAT_SCHEDULE: dict[str, Any] = {
+    "points-expire-due": {"task": "points.expire_due", "schedule": crontab(hour=2, minute=10)},
+    "points-warn-expiring": {"task": "points.warn_expiring", "schedule": crontab(hour=10, minute=0)},
+}
 
 # --- Applications ---------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -156,6 +161,7 @@ INSTALLED_APPS = [
     "littlebee.accounts",
     "littlebee.notifications",
     "littlebee.hives",
+    "littlebee.points",
     "littlebee.demo",
 ]
 
@@ -335,3 +341,9 @@ HIVES_NAVIGATION_URL = env.str(
     "HIVES_NAVIGATION_URL",
     default="https://uri.amap.com/navigation?to={lng},{lat},{name}&mode=ride&coordinate=wgs84&callnative=1",
 )
+
+# --- Points -------------------------------------------------------------------------------
+# Earned points expire after this many months, oldest spent first (0: never, the default).
+POINTS_EXPIRY_MONTHS = env.int("POINTS_EXPIRY_MONTHS", default=0)
+if POINTS_EXPIRY_MONTHS < 0:
+    _config_error("POINTS_EXPIRY_MONTHS must not be negative.")
