@@ -26,6 +26,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"
+    # Tests run periodic jobs themselves; a background thread would race their database.
+    settings.PERIODIC_JOBS_IN_PROCESS = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,
@@ -59,6 +61,9 @@ class ApiClient:
 
     def post(self, path: str, data: Any = None) -> Any:
         return self.client.post(f"/api/v1{path}", data or {}, content_type="application/json", headers=self._headers())
+
+    def put(self, path: str, data: Any = None) -> Any:
+        return self.client.put(f"/api/v1{path}", data or {}, content_type="application/json", headers=self._headers())
 
     def patch(self, path: str, data: Any = None) -> Any:
         return self.client.patch(f"/api/v1{path}", data or {}, content_type="application/json", headers=self._headers())

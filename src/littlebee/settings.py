@@ -139,10 +139,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# Without Redis there is no beat: web processes run due jobs themselves (core/periodic.py).
+PERIODIC_JOBS_IN_PROCESS = _env_bool("PERIODIC_JOBS_IN_PROCESS", default=not REDIS_URL)
 # Periodic jobs (Celery beat in production). Each is idempotent, so a second run changes nothing.
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "points-expire-due": {"task": "points.expire_due", "schedule": crontab(hour=2, minute=10)},
     "points-warn-expiring": {"task": "points.warn_expiring", "schedule": crontab(hour=10, minute=0)},
+    # Unclaimed vouchers past their date: refund points and stock (rewards.services.vouchers_expire_due).
+    "rewards-expire-vouchers": {"task": "rewards.expire_vouchers", "schedule": crontab(minute="*/10")},
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -162,6 +166,7 @@ INSTALLED_APPS = [
     "littlebee.notifications",
     "littlebee.hives",
     "littlebee.points",
+    "littlebee.rewards",
     "littlebee.demo",
 ]
 
@@ -175,6 +180,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "littlebee.core.periodic.InProcessPeriodicJobs",
 ]
 
 ROOT_URLCONF = "littlebee.urls"

@@ -9,3 +9,15 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class PeriodicJobRun(models.Model):
+    """When each periodic job last ran, for the in-process scheduler of the embedded mode
+    (production uses Celery beat). Claimed by a conditional update, so two processes never
+    run the same job for the same slot."""
+
+    name = models.CharField(max_length=100, unique=True)
+    last_run_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.last_run_at:%Y-%m-%d %H:%M}"
