@@ -1,8 +1,10 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from littlebee.accounts import views as account_views
 from littlebee.api import api, api_docs
+from littlebee.core.views import media_serve
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -15,5 +17,13 @@ urlpatterns = [
     # The worker's home sits at the root, outside the accounts namespace: reverse("home").
     path("", account_views.home, name="home"),
     path("hives/", include("littlebee.hives.urls")),
+    path("points/", include("littlebee.points.urls")),
+    path("rewards/", include("littlebee.rewards.urls")),
     path("", include("littlebee.accounts.urls")),
 ]
+
+# Uploaded media on local disk (the embedded default) are served by the app itself; with S3
+# storage their URLs point at the bucket and this route is not added.
+_local_media = settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+if _local_media and settings.MEDIA_URL.startswith("/"):
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media_serve, name="media"))

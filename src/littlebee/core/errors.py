@@ -72,3 +72,10 @@ class TooManyRequests(DomainError):
 class PermissionDenied(DomainError):
     def __init__(self, detail: str | Promise | None = None) -> None:
         super().__init__(code="permission_denied", detail=detail or _("您没有执行此操作的权限。"), status=403)
+
+
+class PayloadTooLarge(DomainError):
+    """An upload bigger than the service accepts (HTTP 413; the API's code `too_large`)."""
+
+    def __init__(self, detail: str | Promise | None = None) -> None:
+        super().__init__(code="too_large", detail=detail or _("上传的内容过大。"), status=413)

@@ -1,4 +1,5 @@
-"""Stations section of API.md (GET /hives, GET /hives/{id}) plus the keeper's and admin's operations."""
+"""Stations section of API.md (GET /hives, GET /hives/{id}) plus the keeper's and admin's operations:
+details, weekly hours, dated exceptions, the annual service list and photos."""
 
 from __future__ import annotations
 
@@ -6,15 +7,26 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
 from littlebee.accounts.models import User
 from littlebee.accounts.schemas import ErrorOut
 
 from . import hours, selectors, services
-from .models import Hive
-from .schemas import ExceptionIn, ExceptionOut, HiveDetailOut, HiveList, HiveUpdateIn, HoursIn, HoursOut
+from .models import Hive, HivePhoto
+from .schemas import (
+    AnnualItemCreatedOut,
+    AnnualItemIn,
+    ExceptionIn,
+    ExceptionOut,
+    HiveDetailOut,
+    HiveList,
+    HiveUpdateIn,
+    HoursIn,
+    HoursOut,
+    PhotoOut,
+)
 
 router = Router(tags=["hives"])
 
@@ -72,6 +84,10 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> dict[str, An
     return {"count": len(items), "items": items}
 
 
+def photo_payload(photo: HivePhoto) -> dict[str, Any]:
+    return {"id": photo.pk, "url": photo.image.url, "caption": photo.caption}
+
+
 def detail_payload(hive_id: int, *, active_only: bool = True) -> dict[str, Any]:
     detail = selectors.hive_detail(hive_id, active_only=active_only)
     hive = detail.hive
@@ -95,7 +111,7 @@ def detail_payload(hive_id: int, *, active_only: bool = True) -> dict[str, Any]:
         "exceptions": detail.exceptions,
         "services": _services(hive),
         "annual_items": detail.annual_items,
-        "photos": [{"url": p.image.url, "caption": p.caption} for p in detail.photos],  # type: ignore[attr-defined]
+        "photos": [photo_payload(p) for p in detail.photos],
         "events": detail.events,
     }
 
@@ -131,3 +147,42 @@ def hive_post_exception(request: HttpRequest, hive_id: int, payload: ExceptionIn
         today=timezone.localdate(),
     )
     return Status(201, exception)
+
+
+@router.post("/hives/{hive_id}/annual-items", response={201: AnnualItemCreatedOut, **ERRORS})
+def hive_post_annual_item(request: HttpRequest, hive_id: int, payload: AnnualItemIn) -> Status[Any]:
+    """Add an item to a year's 年度服务项目清单 (last, this or next year)."""
+    item = services.hive_add_annual_item(
+        hive_id=hive_id,
+        actor=_user(request),
+        year=payload.year,
+        title=payload.title,
+        description=payload.description,
+        on=payload.date,
+        frequency=payload.frequency,
+    )
+    return Status(201, item)
+
+
+@router.delete("/hives/{hive_id}/annual-items/{item_id}", response={204: None, **ERRORS})
+def hive_delete_annual_item(request: HttpRequest, hive_id: int, item_id: int) -> Status[None]:
+    services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=_user(request))
+    return Status(204, None)
+
+
+@router.post("/hives/{hive_id}/photos", response={201: PhotoOut, **ERRORS, 413: ErrorOut})
+def hive_post_photo(
+    request: HttpRequest, hive_id: int, photo: File[UploadedFile | None] = None, caption: Form[str] = ""
+) -> Status[Any]:
+    """multipart/form-data: `photo` (required: a JPEG, PNG or WebP image, at most 10 MB and 40
+    megapixels) and `caption`. The stored photo is re-encoded without metadata (no EXIF or
+    location), at most 2048 px on the longer side. At most 9 photos a station (409 `limit_reached`)."""
+    # Optional in the signature so that a missing file is the service's error on "photo".
+    added = services.hive_add_photo(hive_id=hive_id, actor=_user(request), upload=photo, caption=caption)
+    return Status(201, photo_payload(added))
+
+
+@router.delete("/hives/{hive_id}/photos/{photo_id}", response={204: None, **ERRORS})
+def hive_delete_photo(request: HttpRequest, hive_id: int, photo_id: int) -> Status[None]:
+    services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=_user(request))
+    return Status(204, None)

@@ -9,6 +9,7 @@ last guard that capacity is never exceeded.
 from __future__ import annotations
 
 import hmac
+import logging
 import math
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -32,9 +33,13 @@ from littlebee.core.errors import (
 )
 from littlebee.notifications.sms import sms_send_on_commit
 from littlebee.orgs.models import Organisation
+from littlebee.points.models import PointsSource
+from littlebee.points.services import points_award
 
 from . import event_selectors
 from .models import Event, EventCheckinFailure, EventRegistration, EventStatus, Hive, RegistrationStatus
+
+logger = logging.getLogger(__name__)
 
 CAPACITY_RANGE = (1, 10_000)
 POINTS_RANGE = (0, 1_000)
@@ -310,6 +315,26 @@ def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) 
     registration.checked_in_at = now
     registration.checked_in_by = by
     registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+    # The event's points, awarded once per registration in this transaction; a refusal (no rule,
+    # a cap, more points than the rule allows) is logged and the check-in stands.
+    event = Event.objects.select_related("hive__community").get(pk=registration.event_id)
+    if event.points > 0:
+        try:
+            result = points_award(
+                worker=registration.worker,
+                source=PointsSource.EVENT_ATTENDANCE,
+                idempotency_key=f"event_attendance:{registration.pk}",
+                source_object=registration,
+                region=event.hive.community if event.hive else None,
+                amount=event.points,
+                actor=by,
+                at=now,
+            )
+        except DomainError as exc:
+            logger.warning("attendance points for registration %s refused: %s", registration.pk, exc)
+        else:
+            if result.refusal:
+                logger.info("no attendance points for registration %s: %s", registration.pk, result.refusal)
     return registration
 
 

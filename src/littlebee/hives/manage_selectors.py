@@ -1,5 +1,6 @@
 """Reads for the station management pages: the stations a staff member runs (searched, a page at a
-time) with their open/closed state and this week's visits, and a station's upcoming exceptions.
+time) with their open/closed state and this week's visits, and a station's upcoming exceptions,
+annual service list and photos.
 
 Which stations a person runs is the stations' one rule, selectors.hives_managed_by.
 """
@@ -16,7 +17,7 @@ from django.utils import timezone
 from littlebee.accounts.models import User
 
 from . import hours, selectors, visit_selectors
-from .models import Hive, OpeningException
+from .models import AnnualServiceItem, Hive, HivePhoto, OpeningException
 
 SEARCH_MAX_CHARS = 50
 UPCOMING_EXCEPTIONS = 60
@@ -76,3 +77,28 @@ def exceptions_upcoming(hive: Hive, *, at: datetime | None = None) -> list[Openi
     """The station's dated exceptions from today (its own time zone) on, soonest first."""
     today = hive_local_today(hive, at=at)
     return list(OpeningException.objects.filter(hive=hive, date__gte=today).order_by("date")[:UPCOMING_EXCEPTIONS])
+
+
+@dataclass(frozen=True)
+class AnnualYear:
+    year: int
+    items: list[AnnualServiceItem]
+    this_year: bool
+
+
+def annual_items_by_year(hive: Hive, *, today: date) -> list[AnnualYear]:
+    """This year's and next year's 年度服务项目清单 of the station (each listed even when empty), and
+    last year's when it has items (it can still be edited), in one query."""
+    last, this, following = today.year - 1, today.year, today.year + 1
+    by_year: dict[int, list[AnnualServiceItem]] = {last: [], this: [], following: []}
+    for item in AnnualServiceItem.objects.filter(hive=hive, year__in=by_year).order_by("year", "order", "id"):
+        by_year[item.year].append(item)
+    return [
+        AnnualYear(year=year, items=items, this_year=year == this)
+        for year, items in by_year.items()
+        if items or year != last
+    ]
+
+
+def photos_of(hive: Hive) -> list[HivePhoto]:
+    return list(HivePhoto.objects.filter(hive=hive).order_by("order", "id"))

@@ -6,6 +6,9 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict
 
+# For a field named `date` with a default: inside such a class, `date` is the default, not the type.
+OptionalDate = date | None
+
 
 class ServiceOut(Schema):
     code: str
@@ -49,13 +52,31 @@ class ExceptionOut(Schema):
 
 
 class AnnualItemOut(Schema):
+    id: int
     title: str
     description: str
     date: date | None
     frequency: str
 
 
+class AnnualItemCreatedOut(AnnualItemOut):
+    year: int
+
+
+class AnnualItemIn(Schema):
+    """One item of a year's 年度服务项目清单: a date within the year, or a frequency, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int
+    title: str
+    description: str = ""
+    date: OptionalDate = None
+    frequency: str = ""
+
+
 class PhotoOut(Schema):
+    id: int
     url: str
     caption: str
 

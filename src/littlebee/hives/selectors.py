@@ -20,7 +20,7 @@ from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
 from littlebee.orgs.models import Organisation, OrgKind
 
 from . import hours
-from .models import Event, EventStatus, Hive, OpeningException, OpeningInterval, Service
+from .models import AnnualServiceItem, Event, EventStatus, Hive, HivePhoto, OpeningException, OpeningInterval, Service
 
 MAX_RADIUS_KM = 50.0
 MAX_LIMIT = 100
@@ -284,8 +284,8 @@ class HiveDetail:
     status: hours.Status
     intervals: list[OpeningInterval]
     exceptions: list[OpeningException]
-    annual_items: list[object]
-    photos: list[object]
+    annual_items: list[AnnualServiceItem]
+    photos: list[HivePhoto]
     events: list[Event]
 
 

@@ -1,22 +1,26 @@
-"""Writes for 蜂巢 stations: the service catalogue, station details, hours, exceptions, annual items."""
+"""Writes for 蜂巢 stations: the service catalogue, station details, hours, exceptions, annual items, photos."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from datetime import date, time
-from typing import Any
+from typing import IO, Any
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
-from littlebee.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.core.geo import valid_lat_lng
 from littlebee.orgs.models import Organisation, Region, RegionLevel
 
-from . import hours, selectors
-from .models import AnnualServiceItem, Hive, OpeningException, OpeningInterval, Service
+from . import hours, photo_images, selectors
+from .models import AnnualServiceItem, Hive, HivePhoto, OpeningException, OpeningInterval, Service
 
 # code, name, icon, base
 CATALOGUE = (
@@ -37,6 +41,12 @@ KEEPER_FIELDS = frozenset(
 )
 ADMIN_FIELDS = KEEPER_FIELDS | {"demonstration", "is_active", "time_zone"}
 _TEXT_LIMITS = {"name": 120, "address": 255, "responsible_person": 50, "description": 2000}
+MAX_PHOTOS = 9
+CAPTION_MAX = 120
+ANNUAL_TITLE_MAX = 120
+ANNUAL_DESCRIPTION_MAX = 255
+ANNUAL_FREQUENCY_MAX = 60
+MAX_ANNUAL_ITEMS_PER_YEAR = 50
 
 
 def service_catalogue_ensure() -> list[Service]:
@@ -216,6 +226,30 @@ def hive_remove_exception(*, hive_id: int, actor: User, exception_id: int) -> Op
     return exception
 
 
+def _text_error(value: Any, limit: int) -> bool:
+    return not isinstance(value, str) or len(value) > limit or "\x00" in value
+
+
+def _annual_item_errors(
+    prefix: str, *, year: int, title: Any, description: Any, on: Any, frequency: Any
+) -> list[FieldError]:
+    """What is wrong with one item of a year's 年度服务项目清单 (fields named `prefix` + name)."""
+    errors: list[FieldError] = []
+    if _text_error(title, ANNUAL_TITLE_MAX):
+        errors.append(FieldError(f"{prefix}title", _("项目名称不能超过 120 个字。")))
+    elif not title.strip():
+        errors.append(FieldError(f"{prefix}title", _("此项为必填项。")))
+    if _text_error(description, ANNUAL_DESCRIPTION_MAX):
+        errors.append(FieldError(f"{prefix}description", _("说明不能超过 255 个字。")))
+    if _text_error(frequency, ANNUAL_FREQUENCY_MAX):
+        errors.append(FieldError(f"{prefix}frequency", _("频次不能超过 60 个字。")))
+    if on is not None and (not isinstance(on, date) or on.year != year):
+        errors.append(FieldError(f"{prefix}date", _("日期应在该年度内。")))
+    elif on is None and isinstance(frequency, str) and not frequency.strip():
+        errors.append(FieldError(f"{prefix}frequency", _("请填写日期或频次。")))
+    return errors
+
+
 @transaction.atomic
 def annual_items_set(
     *, hive_id: int, actor: User, year: int, items: Sequence[dict[str, Any]]
@@ -227,22 +261,21 @@ def annual_items_set(
         errors.append(FieldError("year", _("年度无效。")))
     rows = []
     for index, item in enumerate(items):
-        title = str(item.get("title", "")).strip()
-        item_date = item.get("date")
-        if not title or len(title) > 120:
-            errors.append(FieldError(f"items.{index}.title", _("此项为必填项。")))
-        if item_date is not None and (not isinstance(item_date, date) or item_date.year != year):
-            errors.append(FieldError(f"items.{index}.date", _("日期应在该年度内。")))
-        if not item_date and not item.get("frequency"):
-            errors.append(FieldError(f"items.{index}.frequency", _("请填写日期或频次。")))
+        title, description = item.get("title", ""), item.get("description", "")
+        item_date, frequency = item.get("date"), item.get("frequency", "")
+        errors.extend(
+            _annual_item_errors(
+                f"items.{index}.", year=year, title=title, description=description, on=item_date, frequency=frequency
+            )
+        )
         rows.append(
             AnnualServiceItem(
                 hive=hive,
                 year=year,
-                title=title,
-                description=str(item.get("description", ""))[:255],
+                title=str(title).strip(),
+                description=str(description).strip(),
                 date=item_date,
-                frequency=str(item.get("frequency", ""))[:60],
+                frequency=str(frequency).strip(),
                 order=index,
             )
         )
@@ -250,3 +283,118 @@ def annual_items_set(
         raise InvalidInput(errors)
     AnnualServiceItem.objects.filter(hive=hive, year=year).delete()
     return AnnualServiceItem.objects.bulk_create(rows)
+
+
+def annual_years(today: date) -> tuple[int, int, int]:
+    """The years a station's keepers may edit the list of: last year, this year and next year."""
+    return today.year - 1, today.year, today.year + 1
+
+
+@transaction.atomic
+def hive_add_annual_item(
+    *,
+    hive_id: int,
+    actor: User,
+    year: int,
+    title: str,
+    description: str = "",
+    on: date | None = None,
+    frequency: str = "",
+    today: date | None = None,
+) -> AnnualServiceItem:
+    """Add one item to a year's 年度服务项目清单, after the year's other items. The year is last,
+    this or next year (by the station's own calendar, or `today`); the item has a date within
+    that year, or a frequency ("每月一次"), or both. NotFound if the actor does not manage the station."""
+    hive = selectors.hive_managed(actor, hive_id)
+    today = today or timezone.localtime(timezone.now(), hours.zone(hive.time_zone)).date()
+    errors: list[FieldError] = []
+    first, _this, last = annual_years(today)
+    if not isinstance(year, int) or isinstance(year, bool) or not first <= year <= last:
+        errors.append(FieldError("year", _("年度应为 %(first)d 至 %(last)d 年之间。") % {"first": first, "last": last}))
+    else:
+        errors.extend(
+            _annual_item_errors("", year=year, title=title, description=description, on=on, frequency=frequency)
+        )
+    if errors:
+        raise InvalidInput(errors)
+    # The station's row lock keeps the order and the count right when two keepers add at once.
+    Hive.objects.select_for_update().filter(pk=hive.pk).first()
+    items = AnnualServiceItem.objects.filter(hive=hive, year=year)
+    if items.count() >= MAX_ANNUAL_ITEMS_PER_YEAR:
+        raise Conflict(
+            "limit_reached",
+            _("每个年度最多 %(max)d 个服务项目，请先删除不再提供的项目。") % {"max": MAX_ANNUAL_ITEMS_PER_YEAR},
+        )
+    last_order = items.aggregate(last=Max("order"))["last"]
+    return AnnualServiceItem.objects.create(
+        hive=hive,
+        year=year,
+        title=title.strip(),
+        description=description.strip(),
+        date=on,
+        frequency=frequency.strip(),
+        order=0 if last_order is None else last_order + 1,
+    )
+
+
+@transaction.atomic
+def hive_remove_annual_item(*, hive_id: int, item_id: int, actor: User) -> AnnualServiceItem:
+    """Remove one item of the station's 年度服务项目清单. NotFound if the actor does not manage the
+    station or the item is not the station's. Returns the removed row."""
+    hive = selectors.hive_managed(actor, hive_id)
+    item = AnnualServiceItem.objects.select_for_update().filter(hive=hive, pk=item_id).first()
+    if item is None:
+        raise NotFound()
+    item.delete()
+    return item
+
+
+def _photo_limit_reached() -> Conflict:
+    return Conflict("limit_reached", _("每个驿站最多 %(max)d 张照片，请先删除一张再上传。") % {"max": MAX_PHOTOS})
+
+
+def hive_add_photo(*, hive_id: int, actor: User, upload: IO[bytes] | Any | None, caption: str = "") -> HivePhoto:
+    """Add a photo to a station, after its others; at most MAX_PHOTOS a station.
+
+    The upload must be a JPEG, PNG or WebP image (by its content) of at most 10 MB and 40 Mpx;
+    what is stored is a re-encoding without metadata (photo_images.photo_prepare), under a random
+    name. InvalidInput (field "photo" or "caption"), PayloadTooLarge (413), Conflict
+    `limit_reached`, or NotFound if the actor does not manage the station."""
+    hive = selectors.hive_managed(actor, hive_id)
+    if upload is None:
+        raise InvalidInput.one("photo", _("请选择一张照片。"))
+    if _text_error(caption, CAPTION_MAX):
+        raise InvalidInput.one("caption", _("照片说明不能超过 120 个字。"))
+    if HivePhoto.objects.filter(hive=hive).count() >= MAX_PHOTOS:
+        raise _photo_limit_reached()
+    # Decoding and re-encoding take a moment: done before the transaction, holding no lock.
+    prepared = photo_images.photo_prepare(upload)
+    with transaction.atomic():
+        Hive.objects.select_for_update().filter(pk=hive.pk).first()
+        photos = HivePhoto.objects.filter(hive=hive)
+        if photos.count() >= MAX_PHOTOS:
+            raise _photo_limit_reached()
+        last_order = photos.aggregate(last=Max("order"))["last"]
+        photo = HivePhoto(hive=hive, caption=caption.strip(), order=0 if last_order is None else last_order + 1)
+        photo.image.save(f"{uuid.uuid4().hex}.{prepared.extension}", ContentFile(prepared.content), save=False)
+        try:
+            photo.save()
+        except Exception:
+            photo.image.delete(save=False)
+            raise
+    return photo
+
+
+@transaction.atomic
+def hive_remove_photo(*, hive_id: int, photo_id: int, actor: User) -> HivePhoto:
+    """Remove one of a station's photos; its file is deleted once the removal is committed.
+    NotFound if the actor does not manage the station or the photo is not the station's."""
+    hive = selectors.hive_managed(actor, hive_id)
+    photo = HivePhoto.objects.select_for_update().filter(hive=hive, pk=photo_id).first()
+    if photo is None:
+        raise NotFound()
+    name, storage = photo.image.name, photo.image.storage
+    photo.delete()
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+    return photo

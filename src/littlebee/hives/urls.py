@@ -17,6 +17,15 @@ urlpatterns = [
         views_manage.exception_remove,
         name="exception_remove",
     ),
+    path("<int:hive_id>/annual-items/", views_manage.annual_item_add, name="annual_item_add"),
+    path(
+        "<int:hive_id>/annual-items/<int:item_id>/remove/",
+        views_manage.annual_item_remove,
+        name="annual_item_remove",
+    ),
+    path("<int:hive_id>/photos/", views_manage.photo_add, name="photo_add"),
+    path("<int:hive_id>/photos/<int:photo_id>/remove/", views_manage.photo_remove, name="photo_remove"),
+    path("visits/<int:visit_id>/service/", views_visits.visit_service, name="visit_service"),
     # /me/ belongs to the accounts URLs; the member code lives with the stations that read it.
     path("member-code/", views_visits.member_code, name="member_code"),
     path("events/", views_events.events, name="events"),

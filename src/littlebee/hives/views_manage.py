@@ -1,5 +1,6 @@
 """Station management pages in the staff console: the stations a keeper or an admin runs, and the
-form that edits one (details, services, weekly hours, dated exceptions).
+form that edits one (details, services, weekly hours), with its sections that change one thing at a
+time through their own POST views (dated exceptions, the annual service list, photos).
 
 Views parse the request, call the services (writes) or the selectors (reads) and render. Who may
 manage a station is selectors.hive_managed; which fields they may change, services.hive_editable_fields.
@@ -25,9 +26,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from littlebee.accounts.forms import StyledForm, apply_domain_error
 from littlebee.accounts.models import User
 from littlebee.accounts.selectors import staff_access_of
-from littlebee.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 
-from . import finder_selectors, hours, manage_selectors, selectors, services
+from . import finder_selectors, hours, manage_selectors, photo_images, selectors, services
 from .models import Hive, Service
 from .views_stations import WEEKDAY_NAMES
 
@@ -242,12 +243,67 @@ class ExceptionForm(StyledForm):
     )
 
 
+class AnnualItemForm(StyledForm):
+    year = forms.TypedChoiceField(label=gettext_lazy("年度"), coerce=int)
+    title = forms.CharField(
+        label=gettext_lazy("项目"),
+        max_length=services.ANNUAL_TITLE_MAX,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("如：夏季防暑降温、小哥集体生日会")}),
+    )
+    date = forms.DateField(
+        label=gettext_lazy("日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    frequency = forms.CharField(
+        label=gettext_lazy("频次"),
+        max_length=services.ANNUAL_FREQUENCY_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("如：每月一次、6—9 月每天")}),
+    )
+    description = forms.CharField(
+        label=gettext_lazy("说明"), max_length=services.ANNUAL_DESCRIPTION_MAX, required=False
+    )
+
+    def __init__(self, *args: Any, years: tuple[int, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["year"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(year, _("%(year)s 年") % {"year": year}) for year in years]
+
+
+class PhotoForm(StyledForm):
+    photo = forms.FileField(
+        label=gettext_lazy("照片"),
+        help_text=gettext_lazy("JPG、PNG 或 WebP，不超过 10 MB。上传后会自动去除拍摄地点等信息。"),
+        error_messages={"required": gettext_lazy("请选择一张照片。"), "empty": gettext_lazy("照片文件是空的。")},
+        widget=forms.FileInput(attrs={"accept": photo_images.ACCEPT}),
+    )
+    caption = forms.CharField(
+        label=gettext_lazy("说明"),
+        max_length=services.CAPTION_MAX,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("如：休息区、充电桩")}),
+    )
+
+
+def _annual_form(hive: Hive, data: Any = None) -> AnnualItemForm:
+    today = manage_selectors.hive_local_today(hive)
+    return AnnualItemForm(
+        data,
+        prefix="annual",
+        years=services.annual_years(today),
+        initial={"year": today.year},
+    )
+
+
 def _render_edit(
     request: HttpRequest,
     hive: Hive,
     *,
     form: StationForm | None = None,
     exception_form: ExceptionForm | None = None,
+    annual_form: AnnualItemForm | None = None,
 ) -> HttpResponse:
     user = _user(request)
     if form is None:
@@ -266,6 +322,11 @@ def _render_edit(
         "exceptions": manage_selectors.exceptions_upcoming(hive),
         "exception_form": exception_form or ExceptionForm(prefix="exception", initial={"date": today}),
         "today": today,
+        "annual_years": manage_selectors.annual_items_by_year(hive, today=today),
+        "annual_form": annual_form or _annual_form(hive),
+        "photos": manage_selectors.photos_of(hive),
+        "max_photos": services.MAX_PHOTOS,
+        "photo_form": PhotoForm(prefix="photo"),
     }
     return render(request, "hives/edit.html", context)
 
@@ -363,3 +424,95 @@ def exception_remove(request: HttpRequest, hive_id: int, exception_id: int) -> H
         request, _("已删除 %(date)s 的日期例外，当天按每周时间开放。") % {"date": f"{exception.date:%Y-%m-%d}"}
     )
     return redirect(f"{reverse('hives:edit', args=[hive_id])}#exceptions")
+
+
+# --- The annual service list ----------------------------------------------------------------
+def _annual_url(hive_id: int) -> str:
+    return f"{reverse('hives:edit', args=[hive_id])}#annual-items"
+
+
+@login_required
+@require_POST
+def annual_item_add(request: HttpRequest, hive_id: int) -> HttpResponse:
+    user = _user(request)
+    hive = _managed_hive(user, hive_id)
+    form = _annual_form(hive, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            item = services.hive_add_annual_item(
+                hive_id=hive.pk,
+                actor=user,
+                year=data["year"],
+                title=data["title"],
+                description=data["description"],
+                on=data["date"],
+                frequency=data["frequency"],
+                today=manage_selectors.hive_local_today(hive),
+            )
+        except NotFound as exc:
+            raise Http404(str(exc.detail)) from exc
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已将“%(title)s”加入 %(year)d 年服务项目清单。") % {"title": item.title, "year": item.year},
+            )
+            return redirect(_annual_url(hive.pk))
+    return _render_edit(request, hive, annual_form=form)
+
+
+@login_required
+@require_POST
+def annual_item_remove(request: HttpRequest, hive_id: int, item_id: int) -> HttpResponse:
+    try:
+        item = services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=_user(request))
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    messages.success(
+        request, _("已从 %(year)d 年服务项目清单删除“%(title)s”。") % {"title": item.title, "year": item.year}
+    )
+    return redirect(_annual_url(hive_id))
+
+
+# --- Photos ---------------------------------------------------------------------------------
+def _photos_url(hive_id: int) -> str:
+    return f"{reverse('hives:edit', args=[hive_id])}#photos"
+
+
+@login_required
+@require_POST
+def photo_add(request: HttpRequest, hive_id: int) -> HttpResponse:
+    """Upload one photo. A refusal (not an image, too big, the ninth photo already there) comes
+    back as a message above the page: a file input cannot be refilled anyway."""
+    user = _user(request)
+    hive = _managed_hive(user, hive_id)
+    form = PhotoForm(request.POST, request.FILES, prefix="photo")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect(_photos_url(hive.pk))
+    try:
+        services.hive_add_photo(
+            hive_id=hive.pk, actor=user, upload=form.cleaned_data["photo"], caption=form.cleaned_data["caption"]
+        )
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        messages.success(request, _("照片已上传。"))
+    return redirect(_photos_url(hive.pk))
+
+
+@login_required
+@require_POST
+def photo_remove(request: HttpRequest, hive_id: int, photo_id: int) -> HttpResponse:
+    try:
+        services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=_user(request))
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    messages.success(request, _("照片已删除。"))
+    return redirect(_photos_url(hive_id))

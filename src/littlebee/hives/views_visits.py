@@ -1,5 +1,5 @@
-"""Pages for station visits: the station's QR poster, the page a scan lands on, the worker's
-member code and the keeper's counter page.
+"""Pages for station visits: the station's QR poster, the page a scan lands on (and the chips there
+that say which service the visit used), the worker's member code and the keeper's counter page.
 
 Views parse the request, call visit_services (writes) or the selectors (reads) and render; who
 may show a station's poster or use its counter page is selectors.hive_managed.
@@ -22,14 +22,15 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from littlebee.accounts.forms import StyledForm, apply_domain_error
 from littlebee.accounts.models import User
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, NotFound
 
 from . import selectors, visit_selectors, visit_services
-from .models import Hive
+from .models import Hive, Service
 from .visit_tokens import member_code_for, seconds_to_next_window, token_for
 
 RECENT_VISITS = 10
@@ -91,8 +92,35 @@ def visit(request: HttpRequest, hive_id: int) -> HttpResponse:
         raise Http404(str(exc.detail)) from exc
     except DomainError as exc:
         return render(request, "hives/visit.html", {"error": exc}, status=exc.status)
-    context = {"result": result, "visit": result.visit, "cooldown_hours": visit_services.visit_cooldown_hours()}
+    context = {
+        "result": result,
+        "visit": result.visit,
+        "cooldown_hours": visit_services.visit_cooldown_hours(),
+        "services": list(result.visit.hive.services.all()),
+    }
     return render(request, "hives/visit.html", context)
+
+
+@login_required
+@require_POST
+def visit_service(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """The worker taps the service their visit just used; back to their visits, which show it."""
+    try:
+        visit = visit_services.visit_set_service(
+            visit_id=visit_id, worker=_user(request), service_code=request.POST.get("service", "")
+        )
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        assert visit.service is not None
+        messages.success(
+            request,
+            _("谢谢！已记录本次在%(hive)s使用的服务：%(service)s。")
+            % {"hive": visit.hive.name, "service": visit.service.name},
+        )
+    return redirect("hives:member_code")
 
 
 # --- The worker's member code ---------------------------------------------------------------
@@ -114,13 +142,24 @@ def member_code(request: HttpRequest) -> HttpResponse:
 
 
 # --- The keeper's counter page --------------------------------------------------------------
-class MemberCodeForm(forms.Form):
+class MemberCodeForm(StyledForm):
     member_code = forms.CharField(
         label=gettext_lazy("会员码"),
         max_length=64,
         help_text=gettext_lazy("请小哥打开“我的会员码”，输入或粘贴码下方的字符，例如 42-ABCD-EFGH-IJKL-MNOP。"),
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
+    service = forms.ChoiceField(
+        label=gettext_lazy("本次服务"),
+        required=False,
+        help_text=gettext_lazy("小哥这次来用了哪项服务；可以不选。"),
+    )
+
+    def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["service"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("不记录")), *((s.code, s.name) for s in services)]
 
 
 @login_required
@@ -128,16 +167,20 @@ class MemberCodeForm(forms.Form):
 def scan(request: HttpRequest, hive_id: int) -> HttpResponse:
     hive = _managed_hive(request, hive_id)
     user = _user(request)
-    form = MemberCodeForm(request.POST or None)
+    offered = list(hive.services.all())
+    # The service chosen for the last visit stays chosen for the next (?service=), as the same
+    # service is often recorded for worker after worker.
+    form = MemberCodeForm(request.POST or None, services=offered, initial={"service": request.GET.get("service", "")})
     if request.method == "POST" and form.is_valid():
+        service_code = form.cleaned_data["service"] or None
         try:
             result = visit_services.visit_record_by_member_code(
-                keeper=user, hive_id=hive.pk, member_code=form.cleaned_data["member_code"]
+                keeper=user, hive_id=hive.pk, member_code=form.cleaned_data["member_code"], service_code=service_code
             )
         except NotFound as exc:
             raise Http404(str(exc.detail)) from exc
         except DomainError as exc:
-            form.add_error("member_code", str(exc.detail))
+            apply_domain_error(form, exc, field_for_code={"invalid_member_code": "member_code"})
         else:
             name = result.visit.worker.name
             if result.counted:
@@ -148,7 +191,8 @@ def scan(request: HttpRequest, hive_id: int) -> HttpResponse:
                     _("%(name)s近 %(hours)d 小时内已在本站记录过到访，本次不重复计数。")
                     % {"name": name, "hours": visit_services.visit_cooldown_hours()},
                 )
-            return redirect("hives:scan", hive_id=hive.pk)
+            url = reverse("hives:scan", args=[hive.pk])
+            return redirect(f"{url}?{urlencode({'service': service_code})}" if service_code else url)
     context = {
         "access": staff_access_of(user),
         "hive": hive,

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
-from littlebee.core.errors import DomainError, InvalidInput, NotFound
+from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 from . import selectors
 from .models import Hive, HiveVisit, Service, VisitMethod
@@ -135,3 +135,35 @@ def visit_record_by_member_code(
         at=at,
         not_a_worker=InvalidMemberCode,
     )
+
+
+@transaction.atomic
+def visit_set_service(*, visit_id: int, worker: User, service_code: str, at: datetime | None = None) -> HiveVisit:
+    """The worker says which service their visit used (the chips on the page after a scan).
+
+    Only the worker's own visit (anyone else's answers NotFound), only within the cooldown window
+    after it was recorded (Conflict `visit_window_closed`), and only a service the station offers
+    (InvalidInput on "service"). Choosing again within the window replaces the choice."""
+    at = at or timezone.now()
+    visit = (
+        HiveVisit.objects.select_for_update(of=("self",))
+        .select_related("hive")
+        .filter(pk=visit_id, worker_id=worker.pk)
+        .first()
+    )
+    if visit is None:
+        raise NotFound()
+    if not visit.at > at - visit_cooldown():
+        raise Conflict(
+            "visit_window_closed",
+            _("只能在到访后 %(hours)d 小时内选择本次使用的服务。") % {"hours": visit_cooldown_hours()},
+        )
+    if not isinstance(service_code, str) or not service_code:
+        raise InvalidInput.one("service", _("请选择一项服务。"))
+    service = _service(visit.hive, service_code)
+    assert service is not None  # a code was given: _service found it or refused
+    changed = service.pk != visit.service_id
+    visit.service = service
+    if changed:
+        visit.save(update_fields=["service"])
+    return visit

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.test import RequestFactory
 from ninja.errors import ValidationError as NinjaValidationError
 
 from littlebee.core.api_parser import StrictJsonParser
-from littlebee.core.errors import InvalidInput
+from littlebee.core.errors import InvalidInput, PayloadTooLarge
 from littlebee.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, clamp
 from littlebee.core.requests import client_ip
 
@@ -105,3 +107,18 @@ def test_invalid_input_from_a_plain_validation_error():
     error = InvalidInput.from_django(ValidationError("不行。"))
     assert [(e.field, str(e.detail)) for e in error.errors] == [(NON_FIELD_ERRORS, "不行。")]
     assert str(error.detail) == "不行。"
+
+
+def test_an_upload_too_large_answers_413_too_large():
+    # given
+    from littlebee.api import on_domain_error
+
+    request = RequestFactory().post("/api/v1/anything")
+
+    # when
+    response = on_domain_error(request, PayloadTooLarge("照片不能超过 10 MB。"))
+
+    # then
+    assert response.status_code == 413
+    assert json.loads(response.content) == {"code": "too_large", "detail": "照片不能超过 10 MB。"}
+    assert str(PayloadTooLarge().detail) == "上传的内容过大。"

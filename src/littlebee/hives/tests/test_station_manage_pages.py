@@ -16,20 +16,31 @@ from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.conftest import City, city  # noqa: F401  (fixture)
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.hives import hours, services
-from littlebee.hives.models import Hive, HiveVisit, OpeningException, OpeningInterval, VisitMethod
+from littlebee.hives.models import (
+    AnnualServiceItem,
+    Hive,
+    HivePhoto,
+    HiveVisit,
+    OpeningException,
+    OpeningInterval,
+    VisitMethod,
+)
 from littlebee.hives.views_manage import day_text_parse
 from littlebee.orgs.models import OrgKind
 from littlebee.orgs.tests.factories import OrganisationFactory
 
+from .factories import AnnualServiceItemFactory as _AnnualServiceItemFactory
 from .factories import HiveFactory as _HiveFactory
 from .factories import OpeningExceptionFactory as _OpeningExceptionFactory
 from .factories import OpeningIntervalFactory as _OpeningIntervalFactory
+from .photo_files import jpeg_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
 HiveFactory: Any = _HiveFactory
 OpeningIntervalFactory: Any = _OpeningIntervalFactory
 OpeningExceptionFactory: Any = _OpeningExceptionFactory
+AnnualServiceItemFactory: Any = _AnnualServiceItemFactory
 
 MANAGE = "/hives/manage/"
 # A list page: session, user, memberships (access), city-admin check, count, page, intervals,
@@ -378,6 +389,8 @@ def test_others_get_404_on_every_edit_door_and_change_nothing(station: Hive, who
     }
     client = client_for(people[who]())
     exception: Any = OpeningExceptionFactory(hive=station, date=timezone.localdate() + dt.timedelta(days=3))
+    item: Any = AnnualServiceItemFactory(hive=station, year=timezone.localdate().year)
+    photo = HivePhoto.objects.create(hive=station, image="hives/2026/01/x.jpg")
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
 
     # when
@@ -388,6 +401,15 @@ def test_others_get_404_on_every_edit_door_and_change_nothing(station: Hive, who
             reverse("hives:exception_add", args=[station.pk]), {"exception-date": tomorrow, "exception-kind": "closed"}
         ).status_code,
         "exception_remove": client.post(reverse("hives:exception_remove", args=[station.pk, exception.pk])).status_code,
+        "annual_item_add": client.post(
+            reverse("hives:annual_item_add", args=[station.pk]),
+            {"annual-year": timezone.localdate().year, "annual-title": "义诊", "annual-frequency": "每月"},
+        ).status_code,
+        "annual_item_remove": client.post(reverse("hives:annual_item_remove", args=[station.pk, item.pk])).status_code,
+        "photo_add": client.post(
+            reverse("hives:photo_add", args=[station.pk]), {"photo-photo": upload(jpeg_bytes())}
+        ).status_code,
+        "photo_remove": client.post(reverse("hives:photo_remove", args=[station.pk, photo.pk])).status_code,
     }
 
     # then
@@ -395,6 +417,8 @@ def test_others_get_404_on_every_edit_door_and_change_nothing(station: Hive, who
     station.refresh_from_db()
     assert station.contact_phone == "027-88886666"
     assert list(OpeningException.objects.filter(hive=station)) == [exception]
+    assert list(AnnualServiceItem.objects.filter(hive=station)) == [item]
+    assert list(HivePhoto.objects.filter(hive=station)) == [photo]
 
 
 def test_anonymous_visitors_are_sent_to_login_from_the_edit_page(station: Hive) -> None:
@@ -403,11 +427,20 @@ def test_anonymous_visitors_are_sent_to_login_from_the_edit_page(station: Hive) 
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_exception_doors_take_post_only(keeper: User, station: Hive) -> None:
+def test_exception_annual_item_and_photo_doors_take_post_only(keeper: User, station: Hive) -> None:
     client = client_for(keeper)
     assert client.get(reverse("hives:exception_add", args=[station.pk])).status_code == 405
     exception: Any = OpeningExceptionFactory(hive=station, date=timezone.localdate())
     assert client.get(reverse("hives:exception_remove", args=[station.pk, exception.pk])).status_code == 405
+    item: Any = AnnualServiceItemFactory(hive=station)
+    photo = HivePhoto.objects.create(hive=station, image="hives/2026/01/x.jpg")
+    for url in (
+        reverse("hives:annual_item_add", args=[station.pk]),
+        reverse("hives:annual_item_remove", args=[station.pk, item.pk]),
+        reverse("hives:photo_add", args=[station.pk]),
+        reverse("hives:photo_remove", args=[station.pk, photo.pk]),
+    ):
+        assert client.get(url).status_code == 405, url
 
 
 # --- Dated exceptions -----------------------------------------------------------------------

@@ -50,3 +50,48 @@ def test_a_worker_scans_the_poster_and_sees_the_visit(new_phone_page: Any, scree
     assert HiveVisit.objects.filter(worker=courier, hive=hive).count() == 1
     phone.get_by_role("link", name="我的会员码和到访记录").click()
     assert phone.locator(".row__title", has_text="武昌区机安社区爱心驿站").is_visible()
+
+
+def test_after_scanning_a_worker_taps_the_service_used_and_the_keeper_picks_one_at_the_counter(
+    new_phone_page: Any, screenshot: Any
+) -> None:
+    # given a station with the five base services, its keeper and a worker
+    from littlebee.hives import services
+    from littlebee.hives.visit_tokens import member_code_for, token_for
+
+    catalogue = services.service_catalogue_ensure()
+    hive = HiveFactory(name="武昌区机安社区爱心驿站", services=catalogue[:5])
+    keeper = staff(hive.managing_unit, role=Role.KEEPER)
+    courier, other = worker(user__name="王小哥"), worker(user__name="李小哥")
+
+    # when the worker opens what the station's QR carries, signs in, and taps 休息充电
+    phone = new_phone_page()
+    phone.goto(f"/hives/{hive.pk}/visit/?t={token_for(hive)}")
+    log_in(phone, courier.phone)
+    phone.get_by_text("本次使用了哪项服务？").wait_for()
+    assert phone.locator(".service-choice__chip").count() == 5
+    screenshot(phone, "hives-visit-service-chips")
+    phone.get_by_role("button", name="休息充电").click()
+
+    # then the visit has the service, and the worker's visits say so
+    phone.get_by_text("已记录本次在武昌区机安社区爱心驿站使用的服务：休息充电").wait_for()
+    assert phone.locator(".row__meta", has_text="休息充电").is_visible()
+    screenshot(phone, "hives-visit-service-recorded")
+    assert HiveVisit.objects.get(worker=courier).service.code == "rest_charging"  # type: ignore[union-attr]
+
+    # when the keeper records another worker at the counter with 饮水就餐
+    counter = new_phone_page()
+    counter.goto("/login/")
+    log_in(counter, keeper.phone)
+    counter.wait_for_url("**/")
+    counter.goto(f"/hives/{hive.pk}/scan/")
+    counter.get_by_role("textbox", name="会员码").fill(member_code_for(other))
+    counter.get_by_label("本次服务").select_option(label="饮水就餐")
+    screenshot(counter, "hives-scan-service")
+    counter.get_by_role("button", name="登记到访").click()
+
+    # then it is recorded with the service, which stays chosen for the next worker
+    counter.get_by_text("已记录李小哥的本次到访").wait_for()
+    assert HiveVisit.objects.get(worker=other).service.code == "water_meals"  # type: ignore[union-attr]
+    assert counter.get_by_label("本次服务").input_value() == "water_meals"
+    assert counter.locator(".row__meta", has_text="饮水就餐").is_visible()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -15,8 +16,11 @@ from littlebee.hives.models import HiveVisit, VisitMethod
 from littlebee.hives.visit_tokens import hive_id_from_token, member_code_for, token_for
 
 from .factories import HiveFactory
+from .factories import ServiceFactory as _ServiceFactory
 
 pytestmark = pytest.mark.django_db
+
+ServiceFactory: Any = _ServiceFactory
 
 
 def client_for(user: Any) -> Client:
@@ -140,3 +144,115 @@ def test_the_counter_is_404_for_others() -> None:
     outsider = staff(HiveFactory().managing_unit, role=Role.KEEPER)
     assert client_for(outsider).post(url, {"member_code": member_code_for(worker())}).status_code == 404
     assert not HiveVisit.objects.exists()
+
+
+# --- Which service a visit used -------------------------------------------------------------
+def test_the_counter_offers_the_stations_services_and_records_the_one_chosen() -> None:
+    # given a station offering two services, and one it does not offer
+    charging, water = ServiceFactory(code="charging", name="休息充电"), ServiceFactory(code="water", name="饮水就餐")
+    ServiceFactory(code="clinic", name="健康诊所")
+    hive: Any = HiveFactory(services=[charging, water])
+    keeper = staff(hive.managing_unit, role=Role.KEEPER)
+    courier = worker(user__name="王小哥")
+    client = client_for(keeper)
+    url = reverse("hives:scan", args=[hive.pk])
+
+    # when
+    page = client.get(url)
+    response = client.post(url, {"member_code": member_code_for(courier), "service": "water"})
+
+    # then the select lists "not recorded" and the station's services, styled as the console's
+    form = page.context["form"]
+    assert form.fields["service"].choices == [("", "不记录"), ("charging", "休息充电"), ("water", "饮水就餐")]
+    html = page.content.decode()
+    assert 'class="control control--select"' in html and "本次服务" in html
+    assert 'class="control"' in html  # the member code input too
+    # and the visit has the service; the next visit starts with the same one chosen
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?service=water"
+    assert HiveVisit.objects.get().service == water
+    assert client.get(response["Location"]).context["form"]["service"].value() == "water"
+
+
+def test_the_counter_records_no_service_by_default_and_refuses_one_not_offered() -> None:
+    hive: Any = HiveFactory(services=[ServiceFactory(code="charging", name="休息充电")])
+    ServiceFactory(code="clinic", name="健康诊所")
+    client = client_for(staff(hive.managing_unit, role=Role.KEEPER))
+    url = reverse("hives:scan", args=[hive.pk])
+
+    refused = client.post(url, {"member_code": member_code_for(worker()), "service": "clinic"})
+    assert refused.status_code == 200
+    assert "service" in refused.context["form"].errors
+    assert not HiveVisit.objects.exists()
+
+    plain = client.post(url, {"member_code": member_code_for(worker()), "service": ""})
+    assert plain["Location"] == url
+    assert HiveVisit.objects.get().service is None
+
+
+def _scan(client: Client, hive: Any) -> Any:
+    return client.get(f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}")
+
+
+def test_after_a_scan_the_worker_taps_the_service_used() -> None:
+    # given a station with two services, and a worker who has just scanned its code
+    charging, water = ServiceFactory(code="charging", name="休息充电"), ServiceFactory(code="water", name="饮水就餐")
+    hive: Any = HiveFactory(name="西厂口社区驿站", services=[charging, water])
+    courier = worker()
+    client = client_for(courier)
+    landing = _scan(client, hive)
+    visit = HiveVisit.objects.get()
+
+    # then the page offers one chip per service, posting to the visit's service door
+    html = landing.content.decode()
+    assert "本次使用了哪项服务？" in html
+    assert f'action="{reverse("hives:visit_service", args=[visit.pk])}"' in html
+    assert 'name="service" value="charging"' in html and 'name="service" value="water"' in html
+
+    # when the worker taps one
+    response = client.post(reverse("hives:visit_service", args=[visit.pk]), {"service": "water"})
+
+    # then it is recorded, and their visits say so
+    assert response.status_code == 302
+    assert response["Location"] == reverse("hives:member_code")
+    visit.refresh_from_db()
+    assert visit.service == water
+    followed = client.get(response["Location"]).content.decode()
+    assert "已记录本次在西厂口社区驿站使用的服务：饮水就餐" in followed
+    # and scanning again within the cooldown shows the choice, which can still change
+    again = _scan(client, hive).content.decode()
+    assert 'value="water" class="service-choice__chip" aria-pressed="true"' in again
+
+
+def test_a_station_without_services_offers_no_chips() -> None:
+    hive: Any = HiveFactory()
+    assert "本次使用了哪项服务" not in _scan(client_for(worker()), hive).content.decode()
+
+
+def test_the_service_door_refuses_others_late_taps_and_services_not_offered(settings: Any) -> None:
+    # given a visit of one worker
+    hive: Any = HiveFactory(services=[ServiceFactory(code="charging", name="休息充电")])
+    ServiceFactory(code="clinic", name="健康诊所")
+    courier = worker()
+    _scan(client_for(courier), hive)
+    visit = HiveVisit.objects.get()
+    url = reverse("hives:visit_service", args=[visit.pk])
+
+    # when someone else taps, or it is too late, or the service is not offered, or it is a GET
+    other = client_for(worker()).post(url, {"service": "charging"})
+    keeper = client_for(staff(hive.managing_unit, role=Role.KEEPER)).post(url, {"service": "charging"})
+    owner = client_for(courier)
+    not_offered = owner.post(url, {"service": "clinic"})
+    HiveVisit.objects.filter(pk=visit.pk).update(at=visit.at - timedelta(hours=settings.VISIT_COOLDOWN_HOURS))
+    late = owner.post(url, {"service": "charging"})
+    get = owner.get(url)
+    anonymous = Client().post(url, {"service": "charging"})
+
+    # then
+    assert (other.status_code, keeper.status_code, get.status_code) == (404, 404, 405)
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("accounts:login"))
+    assert not_offered["Location"] == late["Location"] == reverse("hives:member_code")
+    shown = owner.get(late["Location"]).content.decode()
+    assert "该驿站不提供这项服务" in shown and "小时内选择本次使用的服务" in shown
+    visit.refresh_from_db()
+    assert visit.service is None
