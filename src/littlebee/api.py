@@ -135,6 +135,8 @@ def _register_routers() -> None:
     api.add_router("", hives_router)
     api.add_router("", "littlebee.hives.api_events.router")
     api.add_router("", "littlebee.hives.api_visits.router")
+    api.add_router("", "littlebee.rewards.api.router")
+    api.add_router("", "littlebee.points.api.router")
 
 
 _register_routers()

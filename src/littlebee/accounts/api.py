@@ -14,6 +14,8 @@ from littlebee.core.api_auth import bearer_auth
 from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
 from littlebee.core.requests import client_ip
+from littlebee.points.badges import title_for
+from littlebee.points.selectors import account_of
 
 from . import selectors, services
 from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
@@ -47,6 +49,7 @@ def _user(request: HttpRequest) -> User:
 
 def me_payload(user: User) -> dict[str, Any]:
     profile = selectors.worker_profile_of(user)
+    account = account_of(user)
     roles = [
         {
             "organisation": {"id": m.organisation.pk, "name": m.organisation.name, "kind": m.organisation.kind},
@@ -74,9 +77,9 @@ def me_payload(user: User) -> dict[str, Any]:
         "checkin_status": profile.checkin_status if profile else None,
         "employment_status": profile.employment_status if profile else None,
         "party_member": bool(profile and profile.party_member),
-        # The points ledger arrives with the points capability; until then nobody has earned any.
-        "points_balance": 0,
-        "title": None,
+        "points_balance": account.balance,
+        # The worker's level by lifetime points (GET /points has the details); staff have none.
+        "title": title_for(account.lifetime_earned).name if profile else None,
         "roles": roles,
     }
 

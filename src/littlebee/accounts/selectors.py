@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
-from littlebee.orgs.models import Organisation, OrgKind
+from littlebee.orgs.models import Organisation, OrgKind, RegionLevel
 
 from .models import ApiToken, Membership, ProfileEvent, Role, User, WorkerProfile
 
@@ -132,6 +132,26 @@ class StaffAccess:
     def runs_events(self) -> bool:
         """Station staff and party-organisation staff publish and run events (hives.event_selectors)."""
         return self.manages_hives or self._decides_for(OrgKind.PARTY_ORG)
+
+    @property
+    def edits_point_rules(self) -> bool:
+        """City admins, and admins of a district's party organisation (points.rules has the exact rule)."""
+        return self.city_admin or any(
+            m.role == Role.ADMIN
+            and m.organisation.kind == OrgKind.PARTY_ORG
+            and m.organisation.region.level == RegionLevel.DISTRICT
+            for m in self.memberships
+        )
+
+    @property
+    def grants_titles(self) -> bool:
+        """Handlers and admins of a community's party organisation grant honorary titles."""
+        return any(
+            m.role in STAFF_DECISION_ROLES
+            and m.organisation.kind == OrgKind.PARTY_ORG
+            and m.organisation.region.level == RegionLevel.COMMUNITY
+            for m in self.memberships
+        )
 
 
 def staff_access_of(user: User) -> StaffAccess:

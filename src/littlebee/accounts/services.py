@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -25,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
 from littlebee.notifications.sms import sms_send_on_commit
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
+from littlebee.points.models import PointsSource
+from littlebee.points.services import points_award
 
 from . import selectors
 from .models import (
@@ -45,6 +48,8 @@ from .models import (
 from .phones import normalise_phone
 
 TOKEN_PREFIX = "lb_"
+
+logger = logging.getLogger(__name__)
 
 
 # --- Registration ---------------------------------------------------------------------------
@@ -230,7 +235,29 @@ def _decide(decision: _Decision, *, profile_id: int, actor: User, to_status: str
             note=note,
             at=now,
         )
+        if decision is _CHECKIN and to_status == CheckinStatus.CONFIRMED:
+            _checkin_points_award(profile, actor=actor, at=now)
     return profile
+
+
+def _checkin_points_award(profile: WorkerProfile, *, actor: User, at: datetime) -> None:
+    """Points for checking in with a community, once per worker ever, in the confirmation's
+    transaction. A refusal (no rule, say) leaves the confirmation standing."""
+    try:
+        result = points_award(
+            worker=profile.user,
+            source=PointsSource.CHECKIN_CONFIRMED,
+            idempotency_key=f"checkin_confirmed:{profile.pk}",
+            source_object=profile,
+            region=profile.community,
+            actor=actor,
+            at=at,
+        )
+    except DomainError as exc:
+        logger.warning("check-in points for profile %s refused: %s", profile.pk, exc)
+        return
+    if result.refusal:
+        logger.info("no check-in points for profile %s: %s", profile.pk, result.refusal)
 
 
 def checkin_confirm(*, profile_id: int, actor: User, note: str = "") -> WorkerProfile:

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from littlebee.core.errors import DomainError, NotFound, TooManyRequests
 from littlebee.core.requests import client_ip
+from littlebee.points.selectors import balance_of
 
 from . import selectors, services
 from .forms import (
@@ -88,9 +89,8 @@ def _refresh_initial(data: QueryDict) -> dict[str, Any]:
 
 
 def points_balance(user: User) -> int:
-    """The worker's points. Nobody can earn any until the points ledger arrives, so this is
-    the true balance, not a placeholder: the points app will replace this with its ledger."""
-    return 0
+    """The worker's points, as the ledger's cached balance has them."""
+    return balance_of(user)
 
 
 # --- Home -----------------------------------------------------------------------------------

@@ -68,10 +68,18 @@ class EarningRule(TimeStampedModel):
         verbose_name_plural = _("积分规则")
         ordering = ["source", "category", "district_id"]
         constraints = [
+            # One rule per scope: the city's (no district) and each district's. Two conditional
+            # constraints rather than nulls_distinct=False, which SQLite (the embedded default)
+            # silently does not create.
+            models.UniqueConstraint(
+                fields=["source", "category"],
+                condition=Q(district__isnull=True),
+                name="earning_rule_one_city_rule",
+            ),
             models.UniqueConstraint(
                 fields=["source", "category", "district"],
-                name="earning_rule_one_per_scope",
-                nulls_distinct=False,
+                condition=Q(district__isnull=False),
+                name="earning_rule_one_district_rule",
             ),
             models.CheckConstraint(condition=Q(points_min__lte=F("points_max")), name="earning_rule_range_ordered"),
             models.CheckConstraint(
@@ -156,6 +164,13 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.worker} {self.amount:+d} {self.reason}"
 
+    @property
+    def source_label(self) -> str:
+        """What a row of the history is about: the earning's source, else the kind of entry."""
+        if self.source in PointsSource.values:
+            return str(PointsSource(self.source).label)
+        return str(self.get_reason_display())
+
 
 class Badge(models.Model):
     """A milestone: first report, ten reports, first volunteer task…"""
@@ -209,6 +224,14 @@ class HonoraryTitle(TimeStampedModel):
         verbose_name = _("荣誉称号")
         verbose_name_plural = _("荣誉称号")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # A community grants a title to a worker once; after a revocation it may grant it again.
+            models.UniqueConstraint(
+                fields=["worker", "granted_by_org", "title"],
+                condition=Q(revoked_at__isnull=True),
+                name="honorary_title_live_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

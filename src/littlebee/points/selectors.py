@@ -6,14 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from littlebee.accounts.models import User, WorkerProfile
+from littlebee.accounts.models import CheckinStatus, Role, User, WorkerProfile
+from littlebee.accounts.selectors import memberships_of
+from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
 from .badges import Title, title_for
-from .models import HonoraryTitle, LedgerEntry, LedgerReason, PointsAccount, WorkerBadge
+from .models import Badge, HonoraryTitle, LedgerEntry, LedgerReason, PointsAccount, WorkerBadge
 
 
 def balance_of(worker: User) -> int:
@@ -68,8 +70,6 @@ def _members(scope: Scope, scope_id: int) -> QuerySet[WorkerProfile]:
     if scope == "community":
         return profiles.filter(community_id=scope_id)
     if scope == "district":
-        from littlebee.orgs.models import Region
-
         district = Region.objects.filter(pk=scope_id).values_list("path", flat=True).first() or "\0"
         return profiles.filter(community__path__startswith=district)
     return profiles.filter(enterprise_id=scope_id)
@@ -77,14 +77,8 @@ def _members(scope: Scope, scope_id: int) -> QuerySet[WorkerProfile]:
 
 def leaderboard(*, scope: Scope, scope_id: int, period: Period, limit: int = 20) -> list[BoardRow]:
     """Top workers by points earned (this week, or all time), hidden workers left out. One query."""
-    members = _members(scope, scope_id).values("user_id")
     hidden = PointsAccount.objects.filter(hide_from_boards=True).values("worker_id")
-    earnings = LedgerEntry.objects.filter(
-        Q(reason=LedgerReason.EARN) | Q(reason=LedgerReason.REVERSAL, reverses__reason=LedgerReason.EARN),
-        worker_id__in=members,
-    ).exclude(worker_id__in=hidden)
-    if period == "week":
-        earnings = earnings.filter(created_at__gte=week_start())
+    earnings = _board_earnings(scope, scope_id, period).exclude(worker_id__in=hidden)
     rows = (
         earnings.values("worker_id", "worker__name")
         .annotate(points=Sum("amount"))
@@ -166,3 +160,153 @@ def points_mismatches() -> list[Mismatch]:
         if worker_id not in seen:
             found.append(Mismatch(worker_id, 0, balance, 0, lifetime))
     return found
+
+
+def _board_earnings(scope: Scope, scope_id: int, period: Period) -> QuerySet[LedgerEntry]:
+    """The earnings (less their reversals) a board counts: the scope's active members, this week or ever."""
+    members = _members(scope, scope_id).values("user_id")
+    earnings = LedgerEntry.objects.filter(
+        Q(reason=LedgerReason.EARN) | Q(reason=LedgerReason.REVERSAL, reverses__reason=LedgerReason.EARN),
+        worker_id__in=members,
+    )
+    if period == "week":
+        earnings = earnings.filter(created_at__gte=week_start())
+    return earnings
+
+
+@dataclass(frozen=True)
+class BoardPosition:
+    """Where a worker stands on a board, hidden or not (only they see this)."""
+
+    rank: int | None  # None: no points in this period yet
+    points: int
+
+
+def board_position(*, worker: User, scope: Scope, scope_id: int, period: Period) -> BoardPosition | None:
+    """The worker's own rank among the visible workers of the board (two queries), or None when
+    they are not a member of it. Ties share the better rank."""
+    earnings = _board_earnings(scope, scope_id, period)
+    mine = earnings.filter(worker=worker).aggregate(points=Sum("amount"), n=Count("id"))
+    if not mine["n"]:
+        if not _members(scope, scope_id).filter(user=worker).exists():
+            return None
+        return BoardPosition(rank=None, points=0)
+    points = int(mine["points"] or 0)
+    if points <= 0:
+        return BoardPosition(rank=None, points=0)
+    hidden = PointsAccount.objects.filter(hide_from_boards=True).values("worker_id")
+    ahead = (
+        earnings.exclude(worker_id__in=hidden)
+        .exclude(worker=worker)
+        .values("worker_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gt=points)
+        .count()
+    )
+    return BoardPosition(rank=ahead + 1, points=points)
+
+
+def board_scope_id(profile: WorkerProfile | None, scope: Scope) -> int | None:
+    """A worker's own community, district or enterprise: the board they see by default."""
+    if profile is None:
+        return None
+    if scope == "community":
+        return profile.community_id
+    if scope == "district":
+        from .rules import district_of
+
+        district = district_of(profile.community)
+        return district.pk if district is not None else None
+    return profile.enterprise_id
+
+
+def board_scope_name(scope: Scope, scope_id: int) -> str | None:
+    """The name a board is titled with, or None when the id names nothing of that kind."""
+    if scope == "enterprise":
+        org = Organisation.objects.filter(pk=scope_id, kind=OrgKind.ENTERPRISE).first()
+        return org.display_name if org is not None else None
+    level = RegionLevel.COMMUNITY if scope == "community" else RegionLevel.DISTRICT
+    return Region.objects.filter(pk=scope_id, level=level).values_list("name", flat=True).first()
+
+
+# --- Badges -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BadgeState:
+    badge: Badge
+    awarded_at: datetime | None
+
+    @property
+    def earned(self) -> bool:
+        return self.awarded_at is not None
+
+
+def badges_overview(worker: User) -> list[BadgeState]:
+    """Every badge, earned ones with their date, locked ones without (two queries)."""
+    held = dict(WorkerBadge.objects.filter(worker=worker).values_list("badge_id", "awarded_at"))
+    return [BadgeState(badge=b, awarded_at=held.get(b.pk)) for b in Badge.objects.order_by("order", "code")]
+
+
+# --- Honorary titles --------------------------------------------------------------------------
+def title_granting_orgs(user: User) -> list[Organisation]:
+    """Community party organisations whose handler or admin the user is: who may grant titles."""
+    if not user.is_authenticated:
+        return []
+    return [
+        m.organisation
+        for m in memberships_of(user)
+        if m.role in (Role.HANDLER, Role.ADMIN)
+        and m.organisation.kind == OrgKind.PARTY_ORG
+        and m.organisation.region.level == RegionLevel.COMMUNITY
+    ]
+
+
+def workers_titleable_by(user: User) -> QuerySet[WorkerProfile]:
+    """Workers checked in at a community whose party organisation the user works for."""
+    communities = [org.region_id for org in title_granting_orgs(user)]
+    return (
+        WorkerProfile.objects.filter(
+            community_id__in=communities, checkin_status=CheckinStatus.CONFIRMED, user__is_active=True
+        )
+        .select_related("user", "community")
+        .order_by("user__name", "pk")
+    )
+
+
+def honorary_titles_granted_by(user: User) -> QuerySet[HonoraryTitle]:
+    """Titles the user's community organisations granted, live ones first, newest first."""
+    orgs = [org.pk for org in title_granting_orgs(user)]
+    return (
+        HonoraryTitle.objects.filter(granted_by_org_id__in=orgs)
+        .select_related("worker", "granted_by_org", "granted_by")
+        .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
+    )
+
+
+# --- City totals --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CityTotals:
+    issued: int
+    redeemed: int
+    expired: int
+    reversed: int
+    outstanding: int
+    accounts: int
+
+
+def city_totals() -> CityTotals:
+    """All-time sums of the ledger and what workers hold now (two queries)."""
+    sums = LedgerEntry.objects.aggregate(
+        issued=Sum("amount", filter=Q(reason=LedgerReason.EARN)),
+        redeemed=Sum("amount", filter=Q(reason=LedgerReason.REDEMPTION)),
+        expired=Sum("amount", filter=Q(reason=LedgerReason.EXPIRY)),
+        reversed=Sum("amount", filter=Q(reason=LedgerReason.REVERSAL)),
+    )
+    held = PointsAccount.objects.aggregate(outstanding=Sum("balance"), accounts=Count("pk", filter=Q(balance__gt=0)))
+    return CityTotals(
+        issued=int(sums["issued"] or 0),
+        redeemed=-int(sums["redeemed"] or 0),
+        expired=-int(sums["expired"] or 0),
+        reversed=int(sums["reversed"] or 0),
+        outstanding=int(held["outstanding"] or 0),
+        accounts=int(held["accounts"] or 0),
+    )

@@ -14,6 +14,7 @@ The worker's account row is locked (SELECT … FOR UPDATE) for every write, so c
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -23,16 +24,27 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Sum
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.accounts.models import User
-from littlebee.core.errors import Conflict, InvalidInput, NotFound
+from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.accounts.selectors import is_city_admin
+from littlebee.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.notifications.sms import sms_send_on_commit
 from littlebee.orgs.models import Region
 
-from . import rules
-from .models import EarningRule, ExpiryNotice, LedgerEntry, LedgerReason, PointsAccount
+from . import rules, selectors
+from .models import (
+    Badge,
+    EarningRule,
+    ExpiryNotice,
+    HonoraryTitle,
+    LedgerEntry,
+    LedgerReason,
+    PointsAccount,
+    PointsSource,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +55,7 @@ class AwardResult:
 
     entry: LedgerEntry | None
     created: bool = False
-    refusal: str = ""  # a stable code: no_rule, daily_cap, weekly_cap, inactive_worker
+    refusal: str = ""  # a stable code: no_rule, no_points, daily_cap, weekly_cap, inactive_worker
     detail: str = ""
 
     @property
@@ -122,6 +134,9 @@ def points_award(
     if rule is None:
         return AwardResult(None, refusal="no_rule", detail=str(_("该事项目前没有积分规则。")))
     points = rules.points_for(rule, amount)
+    if points <= 0:
+        # A ranged rule may start at 0 ("no points this time"); the ledger holds no zero entries.
+        return AwardResult(None, refusal="no_points", detail=str(_("这次没有积分。")))
     account = _account_locked(worker.pk)
     # The account lock serialises this worker's awards: a retry racing the first call waits
     # here and then finds the entry, and the caps below count every committed award.
@@ -290,8 +305,9 @@ def points_expire_due(*, at: datetime | None = None) -> int:
             due = min(points_due_to_expire(worker_id, at), account.balance)
             if due <= 0:
                 continue
-            PointsAccount.objects.filter(pk=account.pk, balance__gte=due).update(balance=F("balance") - due)
-            _insert(
+            # The entry first: a second run on the same day finds its key taken and must not
+            # debit the balance again without an entry to explain it.
+            _entry, created = _insert(
                 worker_id=worker_id,
                 amount=-due,
                 reason=LedgerReason.EXPIRY,
@@ -299,6 +315,9 @@ def points_expire_due(*, at: datetime | None = None) -> int:
                 note=gettext("积分到期"),
                 created_at=at,
             )
+            if not created:
+                continue
+            PointsAccount.objects.filter(pk=account.pk, balance__gte=due).update(balance=F("balance") - due)
             expired += 1
     return expired
 
@@ -363,3 +382,147 @@ def earning_rule_save(*, actor: User, rule: EarningRule) -> EarningRule:
     except IntegrityError as exc:
         raise Conflict("duplicate_rule", _("该范围内已有这项积分规则。")) from exc
     return rule
+
+
+# --- Honorary titles --------------------------------------------------------------------------
+TITLE_MAX = 40
+CITATION_MAX = 255
+
+
+def _clean_line(value: str) -> str:
+    """One line of text as a person typed it: no control or invisible formatting characters."""
+    return "".join(c for c in (value or "") if unicodedata.category(c) not in {"Cc", "Cf", "Cs"}).strip()
+
+
+@transaction.atomic
+def honorary_title_grant(*, actor: User, worker_id: int, title: str, citation: str = "") -> HonoraryTitle:
+    """A community (its party organisation's handler or admin) honours a worker checked in there,
+    e.g. with the seed's 径心游侠. One live grant of a title per worker and community."""
+    title, citation = _clean_line(title), _clean_line(citation)
+    errors: list[FieldError] = []
+    if not title:
+        errors.append(FieldError("title", _("请填写称号。")))
+    elif len(title) > TITLE_MAX:
+        errors.append(FieldError("title", _("称号不能超过 %(n)d 个字。") % {"n": TITLE_MAX}))
+    if len(citation) > CITATION_MAX:
+        errors.append(FieldError("citation", _("事迹不能超过 %(n)d 个字。") % {"n": CITATION_MAX}))
+    if errors:
+        raise InvalidInput(errors)
+    orgs = selectors.title_granting_orgs(actor)
+    if not orgs:
+        raise PermissionDenied(_("只有社区党组织的工作人员可以授予荣誉称号。"))
+    profile = WorkerProfile.objects.select_related("user").filter(user_id=worker_id).first()
+    org = next((o for o in orgs if profile is not None and o.region_id == profile.community_id), None)
+    if profile is None or org is None:
+        raise NotFound(_("本社区没有这位小哥。"))
+    if profile.checkin_status != CheckinStatus.CONFIRMED:
+        raise Conflict("not_checked_in", _("这位小哥尚未完成本社区报到，暂不能授予称号。"))
+    already = Conflict("already_granted", _("本社区已授予这位小哥该称号。"))
+    live = HonoraryTitle.objects.filter(worker_id=worker_id, title=title, granted_by_org=org, revoked_at__isnull=True)
+    if live.exists():
+        raise already
+    try:
+        with transaction.atomic():
+            return HonoraryTitle.objects.create(
+                worker_id=worker_id, title=title, citation=citation, granted_by_org=org, granted_by=actor
+            )
+    except IntegrityError as exc:  # a simultaneous grant: the constraint honorary_title_live_once decides
+        raise already from exc
+
+
+@transaction.atomic
+def honorary_title_revoke(*, actor: User, title_id: int) -> HonoraryTitle:
+    """Withdraw a title: staff of the organisation that granted it (or a city admin)."""
+    honour = HonoraryTitle.objects.select_for_update().filter(pk=title_id).first()
+    if honour is None or not (
+        is_city_admin(actor) or honour.granted_by_org_id in {o.pk for o in selectors.title_granting_orgs(actor)}
+    ):
+        raise NotFound()
+    if honour.revoked_at is not None:
+        raise Conflict("invalid_transition", _("该称号已撤销。"))
+    honour.revoked_at = timezone.now()
+    honour.save(update_fields=["revoked_at", "updated_at"])
+    return honour
+
+
+# --- Defaults -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _RuleDefault:
+    source: str
+    category: str
+    points_min: int
+    points_max: int
+    daily_cap: int | None = None
+    district_max_points: int | None = None
+
+
+# The seed's defaults: a public-security clue 100, a safety hazard 50, everyday neighbourhood
+# issues within a range the handler picks (districts may raise that range up to 50).
+RULE_DEFAULTS = (
+    _RuleDefault(PointsSource.REPORT, "public_security_clue", 100, 100),
+    _RuleDefault(PointsSource.REPORT, "safety_hazard", 50, 50),
+    _RuleDefault(PointsSource.REPORT, "", 5, 30, district_max_points=50),
+    _RuleDefault(PointsSource.ARTICLE_READ, "", 2, 2, daily_cap=10),
+    _RuleDefault(PointsSource.QUIZ_PASSED, "", 10, 10, daily_cap=20),
+    _RuleDefault(PointsSource.VOLUNTEER_TASK, "", 10, 100, district_max_points=100),
+    # The event's own points (set when it is published) are the amount, within this range.
+    _RuleDefault(PointsSource.EVENT_ATTENDANCE, "", 0, 100),
+    _RuleDefault(PointsSource.CHECKIN_CONFIRMED, "", 20, 20),
+)
+
+
+@dataclass(frozen=True)
+class _BadgeDefault:
+    code: str
+    name: Promise
+    description: Promise
+    icon: str
+    source: str
+    threshold: int
+
+
+BADGE_DEFAULTS = (
+    _BadgeDefault("first-report", _("初次上报"), _("第一次随手拍上报获得积分"), "camera", PointsSource.REPORT, 1),
+    _BadgeDefault("ten-reports", _("城市之眼"), _("随手拍上报获得积分 10 次"), "pin", PointsSource.REPORT, 10),
+    _BadgeDefault(
+        "first-volunteer-task", _("热心志愿者"), _("第一次完成志愿任务"), "heart", PointsSource.VOLUNTEER_TASK, 1
+    ),
+    _BadgeDefault(
+        "first-event", _("活动新人"), _("第一次参加社区或驿站活动"), "users", PointsSource.EVENT_ATTENDANCE, 1
+    ),
+    _BadgeDefault("points-1000", _("千分蜜蜂"), _("累计获得 1000 积分"), "award", "", 1000),
+)
+
+
+def points_defaults_ensure() -> tuple[int, int]:
+    """The city's default earning rules and badges; existing ones are left as they are.
+    Returns how many rules and badges were created. Safe to run again."""
+    rules_created = badges_created = 0
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        for rule in RULE_DEFAULTS:
+            _obj, created = EarningRule.objects.get_or_create(
+                source=rule.source,
+                category=rule.category,
+                district=None,
+                defaults={
+                    "points_min": rule.points_min,
+                    "points_max": rule.points_max,
+                    "daily_cap": rule.daily_cap,
+                    "district_max_points": rule.district_max_points,
+                },
+            )
+            rules_created += created
+        for order, badge in enumerate(BADGE_DEFAULTS):
+            _badge, created = Badge.objects.get_or_create(
+                code=badge.code,
+                defaults={
+                    "name": str(badge.name),
+                    "description": str(badge.description),
+                    "icon": badge.icon,
+                    "source": badge.source,
+                    "threshold": badge.threshold,
+                    "order": order,
+                },
+            )
+            badges_created += created
+    return rules_created, badges_created

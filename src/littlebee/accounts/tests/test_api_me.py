@@ -36,7 +36,7 @@ def test_me_describes_a_worker(api_as, city, enterprise):
     assert body["verified"] is False
     assert body["party_member"] is True
     assert body["points_balance"] == 0
-    assert body["title"] is None
+    assert body["title"] == "见习小蜂"  # the first level, before any points
     assert body["roles"] == []
 
 
@@ -57,6 +57,7 @@ def test_me_for_a_staff_member_lists_the_roles(api_as, city):
     assert body["worker_type"] is None
     assert body["community"] is None
     assert body["verified"] is False
+    assert (body["points_balance"], body["title"]) == (0, None)  # staff earn no points, carry no title
     assert sorted((r["organisation"]["id"], r["organisation"]["kind"], r["role"]) for r in body["roles"]) == sorted(
         [(street_org.pk, "party_org", "admin"), (community_org.pk, "party_org", "handler")]
     )

@@ -193,6 +193,7 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
         reverse("hives:finder"),
         reverse("hives:events"),
         reverse("hives:member_code"),
+        reverse("points:mine"),
         "/static/img/logo.svg",
         "/static/css/littlebee.css",
     }

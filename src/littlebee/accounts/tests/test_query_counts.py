@@ -19,8 +19,8 @@ pytestmark = pytest.mark.django_db
 
 # token, city-admin check, memberships, staff check, count, page
 CHECKIN_QUEUE_QUERIES = 6
-# token, profile, memberships
-ME_QUERIES = 3
+# token, profile, points account, memberships
+ME_QUERIES = 4
 
 
 def _queries(call) -> int:

@@ -1,0 +1,249 @@
+"""Points in the Points and rewards section of API.md: the worker's balance, title and history,
+leaderboards, hiding from them, and badges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema
+
+from littlebee.accounts.models import User
+from littlebee.accounts.schemas import ErrorOut
+from littlebee.accounts.selectors import worker_profile_of
+from littlebee.core.errors import InvalidInput, NotFound
+from littlebee.core.pagination import clamp
+
+from . import selectors, services
+from .badges import Title, title_for
+from .models import LedgerEntry
+
+router = Router(tags=["points"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+# Larger than any real id; keeps a hostile id from overflowing the database's integers.
+MAX_ID = 2**31 - 1
+BOARD_SIZE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)
+    return user
+
+
+# --- GET /points ------------------------------------------------------------------------------
+class TitleOut(Schema):
+    name: str
+    level: int
+    lifetime: int
+    next_name: str | None
+    next_at: int | None
+    to_next: int
+
+
+class LedgerEntryOut(Schema):
+    id: int
+    amount: int
+    reason: str
+    reason_label: str
+    source: str
+    source_label: str
+    note: str
+    created_at: datetime
+    reverses: int | None
+
+
+class PointsOut(Schema):
+    balance: int
+    title: TitleOut
+    count: int
+    items: list[LedgerEntryOut]
+
+
+class Page(Schema):
+    limit: int | None = None
+    offset: int | None = None
+
+
+def title_payload(title: Title) -> dict[str, Any]:
+    return {
+        "name": title.name,
+        "level": title.level,
+        "lifetime": title.lifetime,
+        "next_name": title.next_name,
+        "next_at": title.next_at,
+        "to_next": title.to_next,
+    }
+
+
+def entry_payload(entry: LedgerEntry) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "amount": entry.amount,
+        "reason": entry.reason,
+        "reason_label": str(entry.get_reason_display()),
+        "source": entry.source,
+        "source_label": entry.source_label,
+        "note": entry.note,
+        "created_at": timezone.localtime(entry.created_at),
+        "reverses": entry.reverses_id,
+    }
+
+
+@router.get("/points", response={200: PointsOut, **ERRORS})
+def points(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    """The caller's balance, title (level by lifetime points) and history, newest first."""
+    user = _user(request)
+    account = selectors.account_of(user)
+    limit, offset = clamp(page.limit, page.offset)
+    entries = selectors.ledger_of(user)
+    return {
+        "balance": account.balance,
+        "title": title_payload(title_for(account.lifetime_earned)),
+        "count": entries.count(),
+        "items": [entry_payload(e) for e in entries[offset : offset + limit]],
+    }
+
+
+# --- GET /points/leaderboard ------------------------------------------------------------------
+class BoardQuery(Schema):
+    scope: Literal["community", "district", "enterprise"] = "community"
+    period: Literal["week", "all"] = "week"
+    id: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+class BoardRowOut(Schema):
+    rank: int
+    name: str
+    points: int
+    me: bool
+
+
+class BoardMeOut(Schema):
+    rank: int | None
+    points: int
+    hidden: bool
+
+
+class BoardOut(Schema):
+    scope: str
+    period: str
+    id: int
+    name: str
+    items: list[BoardRowOut]
+    me: BoardMeOut | None
+
+
+@router.get("/points/leaderboard", response={200: BoardOut, **ERRORS})
+def leaderboard(request: HttpRequest, query: Query[BoardQuery]) -> dict[str, Any]:
+    """A board of the caller's own community, district or enterprise (or the one `id` names),
+    this week or all time. Workers who hide are left out; the caller's own standing comes along."""
+    user = _user(request)
+    scope_id = query.id
+    if scope_id is None:
+        scope_id = selectors.board_scope_id(worker_profile_of(user), query.scope)
+        if scope_id is None:
+            raise InvalidInput.one("id", _("请指定排行榜的范围。"))
+    name = selectors.board_scope_name(query.scope, scope_id)
+    if name is None:
+        raise NotFound()
+    rows = selectors.leaderboard(scope=query.scope, scope_id=scope_id, period=query.period, limit=BOARD_SIZE)
+    position = selectors.board_position(worker=user, scope=query.scope, scope_id=scope_id, period=query.period)
+    hidden = selectors.account_of(user).hide_from_boards if position is not None else False
+    return {
+        "scope": query.scope,
+        "period": query.period,
+        "id": scope_id,
+        "name": name,
+        "items": [{"rank": r.rank, "name": r.name, "points": r.points, "me": r.worker_id == user.pk} for r in rows],
+        "me": {"rank": position.rank, "points": position.points, "hidden": hidden} if position is not None else None,
+    }
+
+
+# --- PUT /me/points-privacy -------------------------------------------------------------------
+class PrivacyIn(Schema):
+    hide_from_boards: bool
+
+
+class PrivacyOut(Schema):
+    hide_from_boards: bool
+
+
+@router.put("/me/points-privacy", response={200: PrivacyOut, **ERRORS})
+def points_privacy(request: HttpRequest, payload: PrivacyIn) -> dict[str, bool]:
+    account = services.points_set_hidden(worker=_user(request), hidden=payload.hide_from_boards)
+    return {"hide_from_boards": account.hide_from_boards}
+
+
+# --- GET /me/badges, /me/honorary-titles ------------------------------------------------------
+class BadgeOut(Schema):
+    code: str
+    name: str
+    description: str
+    icon: str
+    source: str
+    threshold: int
+    earned: bool
+    awarded_at: datetime | None
+
+
+class BadgeList(Schema):
+    count: int
+    items: list[BadgeOut]
+
+
+@router.get("/me/badges", response={200: BadgeList, **ERRORS})
+def my_badges(request: HttpRequest) -> dict[str, Any]:
+    """Every badge: earned ones with the time, locked ones to aim for."""
+    states = selectors.badges_overview(_user(request))
+    return {
+        "count": len(states),
+        "items": [
+            {
+                "code": s.badge.code,
+                "name": s.badge.name,
+                "description": s.badge.description,
+                "icon": s.badge.icon,
+                "source": s.badge.source,
+                "threshold": s.badge.threshold,
+                "earned": s.earned,
+                "awarded_at": timezone.localtime(s.awarded_at) if s.awarded_at else None,
+            }
+            for s in states
+        ],
+    }
+
+
+class HonoraryTitleOut(Schema):
+    id: int
+    title: str
+    citation: str
+    granted_by: str
+    granted_at: datetime
+
+
+class HonoraryTitleList(Schema):
+    count: int
+    items: list[HonoraryTitleOut]
+
+
+@router.get("/me/honorary-titles", response={200: HonoraryTitleList, **ERRORS})
+def my_honorary_titles(request: HttpRequest) -> dict[str, Any]:
+    titles = list(selectors.honorary_titles_of(_user(request)))
+    return {
+        "count": len(titles),
+        "items": [
+            {
+                "id": t.pk,
+                "title": t.title,
+                "citation": t.citation,
+                "granted_by": t.granted_by_org.name,
+                "granted_at": timezone.localtime(t.created_at),
+            }
+            for t in titles
+        ],
+    }
