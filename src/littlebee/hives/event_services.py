@@ -32,8 +32,9 @@ from littlebee.core.errors import (
     TooManyRequests,
 )
 from littlebee.notifications.sms import sms_send_on_commit
-from littlebee.orgs.models import Organisation
+from littlebee.orgs.models import Organisation, Region
 from littlebee.points.models import PointsSource
+from littlebee.points.rules import rule_for
 from littlebee.points.services import points_award
 
 from . import event_selectors
@@ -105,6 +106,21 @@ def _validate(
         raise InvalidInput(errors)
 
 
+def _points_check(points: int, *, region: Region | None, on: datetime) -> None:
+    """Promise only attendance points the earning rule will pay, or workers would check in for nothing."""
+    if points == 0:
+        return
+    rule = rule_for(source=PointsSource.EVENT_ATTENDANCE, category="", region=region, on=on)
+    if rule is None:
+        raise InvalidInput.one("points", _("参加活动暂无积分规则，请把积分设为 0，或请管理员先设置规则。"))
+    if not rule.points_min <= points <= rule.points_max:
+        raise InvalidInput.one(
+            "points",
+            _("按积分规则，参加活动的积分应在 %(low)d 到 %(high)d 之间。")
+            % {"low": rule.points_min, "high": rule.points_max},
+        )
+
+
 @transaction.atomic
 def event_create(
     *,
@@ -145,6 +161,7 @@ def event_create(
         capacity=capacity,
         points=points,
     )
+    _points_check(points, region=hive_obj.community if hive_obj else organiser_obj.region, on=starts_at)
     return Event.objects.create(
         title=title,
         description=description,

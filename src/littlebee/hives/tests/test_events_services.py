@@ -376,3 +376,21 @@ def test_selectors_list_upcoming_manageable_and_mine() -> None:
     assert list(event_selectors.events_manageable_by(keeper)) == [at_hive]
     assert list(event_selectors.events_manageable_by(w)) == []
     assert [r.event for r in event_selectors.registrations_of(w)] == [elsewhere]
+
+
+def test_an_event_cannot_promise_more_attendance_points_than_the_rule_pays() -> None:
+    # given the default rule (0 to 100 points for attending) and a community organiser
+    organiser: Any = PartyOrgFactory()
+    clerk = staff(organiser)
+    starts = timezone.now() + timedelta(days=3)
+    fields: Any = {"title": "生日会", "place": "黄鹤楼", "starts_at": starts, "ends_at": starts + timedelta(hours=2)}
+
+    # when events promising 100 and 150 points are published
+    fine = event_create(actor=clerk, organiser=organiser, capacity=10, points=100, **fields)
+    with pytest.raises(InvalidInput) as refused:
+        event_create(actor=clerk, organiser=organiser, capacity=10, points=150, **fields)
+
+    # then the second is refused with the rule's range, and not created
+    assert fine.points == 100
+    assert "0 到 100" in str(refused.value.errors[0].detail)
+    assert Event.objects.count() == 1
