@@ -1,0 +1,124 @@
+"""Lists cost a fixed number of queries however many gifts or vouchers they show (no N+1).
+
+The bounds are committed: raising one needs a reason in the change that raises it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from littlebee.accounts.tests.factories import worker
+from littlebee.rewards import services
+
+from .factories import GiftFactory, HiveFactory, give_points, listed_gift
+
+pytestmark = pytest.mark.django_db
+
+# token, balance, count, page of gifts, their stations
+GIFTS_API_QUERIES = 5
+# token, count, page of vouchers (with gift, donor and stations joined)
+MY_VOUCHERS_QUERIES = 3
+# session, user, the layout's two staff checks, balance, count, page, stations
+MALL_PAGE_QUERIES = 8
+
+
+def _queries(call: Callable[[], Any]) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = call()
+    assert response.status_code == 200, response.content
+    return len(ctx.captured_queries)
+
+
+def _gifts(n: int) -> None:
+    hives = [HiveFactory(), HiveFactory()]
+    for i in range(n):
+        if i % 2:
+            listed_gift(hives, points_cost=100 + i)
+        else:
+            GiftFactory(points_cost=100 + i)
+
+
+@pytest.fixture
+def rider() -> Any:
+    w = worker()
+    give_points(w, 100_000)
+    return w
+
+
+def test_get_rewards_costs_the_same_for_3_and_25_gifts(api_as: Any, rider: Any) -> None:
+    # given
+    client = api_as(rider)
+    _gifts(3)
+    client.get("/rewards")  # the token's last-used touch happens once a minute at most
+    few = _queries(lambda: client.get("/rewards", {"limit": 100}))
+
+    # when
+    _gifts(22)
+    many = _queries(lambda: client.get("/rewards", {"limit": 100}))
+
+    # then
+    assert client.get("/rewards", {"limit": 100}).json()["count"] == 25
+    assert few == many <= GIFTS_API_QUERIES
+
+
+def test_my_vouchers_costs_the_same_for_3_and_25_vouchers(api_as: Any, rider: Any) -> None:
+    client = api_as(rider)
+    hives = [HiveFactory()]
+
+    def redeem(n: int) -> None:
+        for i in range(n):
+            gift = listed_gift(hives) if i % 2 else GiftFactory()
+            services.gift_redeem(worker=rider, gift_id=gift.pk, hive_id=hives[0].pk)
+
+    redeem(3)
+    client.get("/me/vouchers")
+    few = _queries(lambda: client.get("/me/vouchers", {"limit": 100}))
+    redeem(22)
+    many = _queries(lambda: client.get("/me/vouchers", {"limit": 100}))
+
+    assert client.get("/me/vouchers", {"limit": 100}).json()["count"] == 25
+    assert few == many <= MY_VOUCHERS_QUERIES
+
+
+def test_the_mall_page_costs_the_same_for_3_and_25_gifts(rider: Any) -> None:
+    client = Client()
+    client.force_login(rider)
+    _gifts(3)
+    few = _queries(lambda: client.get(reverse("rewards:mall")))
+    _gifts(22)
+    many = _queries(lambda: client.get(reverse("rewards:mall")))
+
+    assert few == many <= MALL_PAGE_QUERIES
+
+
+def test_the_mall_page_near_me_costs_the_same_for_3_and_25_gifts(rider: Any) -> None:
+    client = Client()
+    client.force_login(rider)
+    position = {"lat": "30.59", "lng": "114.30"}
+    _gifts(3)
+    few = _queries(lambda: client.get(reverse("rewards:mall"), position))
+    _gifts(22)
+    many = _queries(lambda: client.get(reverse("rewards:mall"), position))
+
+    assert few == many <= MALL_PAGE_QUERIES + 1  # the stations nearby
+
+
+def test_my_vouchers_page_costs_the_same_for_3_and_25_vouchers(rider: Any) -> None:
+    client = Client()
+    client.force_login(rider)
+    gift: Any = GiftFactory(total_stock=100)
+    for _ in range(3):
+        services.gift_redeem(worker=rider, gift_id=gift.pk)
+    few = _queries(lambda: client.get(reverse("rewards:vouchers")))
+    for _ in range(22):
+        services.gift_redeem(worker=rider, gift_id=gift.pk)
+    many = _queries(lambda: client.get(reverse("rewards:vouchers")))
+
+    assert few == many
