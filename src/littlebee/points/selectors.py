@@ -142,10 +142,11 @@ def points_mismatches() -> list[Mismatch]:
         row["worker_id"]: (int(row["balance"] or 0), int(row["lifetime"] or 0))
         for row in LedgerEntry.objects.values("worker_id").annotate(
             balance=Sum("amount"),
+            # Earnings and positive adjustments count towards titles; reversing one takes it back.
             lifetime=Sum(
                 "amount",
-                filter=Q(reason=LedgerReason.EARN)
-                | Q(reason=LedgerReason.REVERSAL, reverses__reason=LedgerReason.EARN),
+                filter=Q(reason__in=(LedgerReason.EARN, LedgerReason.ADJUSTMENT), amount__gt=0)
+                | Q(reason=LedgerReason.REVERSAL, reverses__amount__gt=0),
             ),
         )
     }

@@ -263,6 +263,46 @@ def points_reverse(
         raise Conflict("already_reversed", _("这笔积分已经冲正过。")) from exc
 
 
+@transaction.atomic
+def points_adjust(
+    *,
+    worker: User,
+    amount: int,
+    actor: User | None,
+    note: str,
+    idempotency_key: str,
+    at: datetime | None = None,
+) -> LedgerEntry:
+    """A manual adjustment with its reason (a balance migrated from an earlier system, a
+    correction without an entry to reverse). Positive adjustments count towards titles like
+    earnings; a negative one never takes the balance below zero. Idempotent by key."""
+    if amount == 0:
+        raise InvalidInput.one("amount", _("调整的积分不能为 0。"))
+    if not note.strip():
+        raise InvalidInput.one("note", _("请写明调整原因。"))
+    at = at or timezone.now()
+    account = _account_locked(worker.pk)
+    found = LedgerEntry.objects.filter(idempotency_key=idempotency_key).first()
+    if found is not None:
+        return found
+    if amount > 0:
+        PointsAccount.objects.filter(pk=account.pk).update(
+            balance=F("balance") + amount, lifetime_earned=F("lifetime_earned") + amount
+        )
+    elif not PointsAccount.objects.filter(pk=account.pk, balance__gte=-amount).update(balance=F("balance") + amount):
+        raise Conflict("insufficient_points", _("积分余额不足以扣减。"))
+    entry, _created = _insert(
+        worker=worker,
+        amount=amount,
+        reason=LedgerReason.ADJUSTMENT,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        note=note.strip(),
+        created_at=at,
+    )
+    return entry
+
+
 # --- Expiry ---------------------------------------------------------------------------------
 def _expiring_total(worker_id: int, until: datetime) -> int:
     """Points of earnings that expire by `until`, less what reversals took back from them."""

@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -52,14 +52,6 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def mall_url() -> str:
-    """The rewards mall, once its app is installed; its path until then."""
-    try:
-        return reverse("rewards:mall")
-    except NoReverseMatch:
-        return "/rewards/"
-
-
 # --- The worker's pages -------------------------------------------------------------------------
 @login_required
 @require_safe
@@ -74,7 +66,6 @@ def mine(request: HttpRequest) -> HttpResponse:
         "badges": selectors.badges_overview(user),
         "honours": list(selectors.honorary_titles_of(user)),
         "page": page,
-        "mall_url": mall_url(),
     }
     return render(request, "points/mine.html", context)
 

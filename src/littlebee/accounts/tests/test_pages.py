@@ -194,6 +194,7 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
         reverse("hives:events"),
         reverse("hives:member_code"),
         reverse("points:mine"),
+        reverse("rewards:mall"),
         "/static/img/logo.svg",
         "/static/css/littlebee.css",
     }

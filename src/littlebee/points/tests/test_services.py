@@ -296,3 +296,23 @@ def test_the_reconciliation_command_finds_a_tampered_balance() -> None:
     with pytest.raises(CommandError):
         call_command("points_reconcile")
     assert [m.worker_id for m in points_mismatches()] == [rider.pk]
+
+
+def test_an_adjustment_needs_a_reason_counts_towards_titles_and_never_overdraws() -> None:
+    # given a rider
+    rider = worker()
+
+    # when 300 migrated points are credited (twice, same key), then 500 taken back, then 100
+    credit = services.points_adjust(worker=rider, amount=300, actor=None, note="原平台积分迁入", idempotency_key="m:1")
+    again = services.points_adjust(worker=rider, amount=300, actor=None, note="原平台积分迁入", idempotency_key="m:1")
+    with pytest.raises(Conflict):
+        services.points_adjust(worker=rider, amount=-500, actor=None, note="更正", idempotency_key="m:2")
+    services.points_adjust(worker=rider, amount=-100, actor=None, note="更正", idempotency_key="m:3")
+    with pytest.raises(InvalidInput):
+        services.points_adjust(worker=rider, amount=10, actor=None, note=" ", idempotency_key="m:4")
+
+    # then one credit, one debit, lifetime 300, balance 200, and the ledger agrees
+    assert again == credit
+    account = PointsAccount.objects.get(worker=rider)
+    assert (account.balance, account.lifetime_earned) == (200, 300)
+    assert points_mismatches() == []

@@ -1,0 +1,146 @@
+"""The demo city's points and rewards: default rules and badges, the mall, and a ledger history
+for the demo workers that follows from what they did.
+
+Every entry goes through the points services with the same idempotency keys the product uses
+(a confirmed check-in is `checkin_confirmed:<profile>`, an attended event
+`event_attendance:<registration>`), so loading twice writes nothing twice and
+`points_reconcile` agrees afterwards. Balances brought over from the city's earlier
+mini-programme (the seed's 江城小蜜蜂 ran from 2021) are an opening adjustment per worker.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.hives.models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
+from littlebee.points.models import LedgerEntry, PointsSource
+from littlebee.points.services import points_adjust, points_award, points_defaults_ensure
+from littlebee.rewards.demo import load_gifts
+
+# (title, days ago, hours long, points, station name fragment)
+PAST_EVENTS: tuple[tuple[str, int, int, int, str], ...] = (
+    ("骑手交通安全培训", 52, 2, 30, "西厂口"),
+    ("端午节包粽子", 40, 3, 50, "机安"),
+    ("健康义诊", 27, 3, 20, "西厂口"),
+    ("“暖新”读书分享会", 15, 2, 30, "机安"),
+    ("电动车电池安全讲座", 6, 2, 30, "西厂口"),
+)
+# Opening balances carried over from the earlier mini-programme, by demo worker.
+OPENING: dict[str, int] = {"13800000001": 1280, "13800000002": 460}
+OPENING_NOTE = "原“江城小蜜蜂”小程序积分迁入"
+# Share of the other checked-in workers who came to each past event.
+TURNOUT = 0.12
+
+
+@dataclass(frozen=True)
+class _Attendance:
+    registration: EventRegistration
+    at: datetime
+
+
+def _past_events(now: datetime, created: Counter[str]) -> list[Event]:
+    events = []
+    for title, days_ago, hours, points, fragment in PAST_EVENTS:
+        hive = Hive.objects.filter(name__contains=fragment, is_active=True).order_by("pk").first()
+        if hive is None:
+            continue
+        starts = (now - timedelta(days=days_ago)).replace(hour=15, minute=0, second=0, microsecond=0)
+        event, made = Event.objects.get_or_create(
+            title=title,
+            hive=hive,
+            starts_at=starts,
+            defaults={
+                "organiser": hive.managing_unit,
+                "place": hive.name,
+                "ends_at": starts + timedelta(hours=hours),
+                "capacity": 40,
+                "points": points,
+                "status": EventStatus.PUBLISHED,
+                "checkin_code": "DEMO" + str(days_ago).zfill(2),
+                "description": "往期活动",
+            },
+        )
+        created["hives.event (past)"] += int(made)
+        events.append(event)
+    return events
+
+
+def _attend(event: Event, workers: list[User], created: Counter[str]) -> list[_Attendance]:
+    done = []
+    for worker in workers:
+        registration, made = EventRegistration.objects.get_or_create(
+            event=event,
+            worker=worker,
+            defaults={
+                "status": RegistrationStatus.ATTENDED,
+                "checked_in_at": event.starts_at + timedelta(minutes=10),
+                "checked_in_by": worker,
+            },
+        )
+        if made:
+            created["hives.eventregistration (attended)"] += 1
+            Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") + 1)
+        if registration.status == RegistrationStatus.ATTENDED:
+            done.append(_Attendance(registration, event.starts_at + timedelta(minutes=10)))
+    return done
+
+
+def load_points(*, now: datetime | None = None, users: dict[str, User], created: Counter[str]) -> None:
+    """Rules, badges, gifts, and the demo workers' points history (what is missing only)."""
+    now = now or timezone.now()
+    rules, badges = points_defaults_ensure()
+    created["points.earningrule"] += rules
+    created["points.badge"] += badges
+    load_gifts(created=created)
+    before = LedgerEntry.objects.count()
+
+    confirmed = list(
+        WorkerProfile.objects.filter(checkin_status=CheckinStatus.CONFIRMED, user__in=users.values())
+        .select_related("user", "community")
+        .order_by("pk")
+    )
+    for profile in confirmed:
+        points_award(
+            worker=profile.user,
+            source=PointsSource.CHECKIN_CONFIRMED,
+            idempotency_key=f"checkin_confirmed:{profile.pk}",
+            source_object=profile,
+            region=profile.community,
+            at=profile.checkin_decided_at or now,
+        )
+
+    rng = random.Random(2021)  # noqa: S311 - demo data, not security
+    stars = [users[phone] for phone in OPENING if phone in users]
+    others = [p.user for p in confirmed if p.user not in stars]
+    for event in _past_events(now, created):
+        crowd = stars + rng.sample(others, min(len(others), round(len(others) * TURNOUT)))
+        for attendance in _attend(event, crowd, created):
+            points_award(
+                worker=attendance.registration.worker,
+                source=PointsSource.EVENT_ATTENDANCE,
+                idempotency_key=f"event_attendance:{attendance.registration.pk}",
+                source_object=attendance.registration,
+                region=event.hive.community if event.hive else None,
+                amount=event.points,
+                at=attendance.at,
+            )
+
+    for phone, amount in OPENING.items():
+        worker = users.get(phone)
+        if worker is not None:
+            points_adjust(
+                worker=worker,
+                amount=amount,
+                actor=None,
+                note=OPENING_NOTE,
+                idempotency_key=f"demo:opening:{phone}",
+                at=now - timedelta(days=60),
+            )
+    created["points.ledgerentry"] += LedgerEntry.objects.count() - before
