@@ -251,6 +251,7 @@ def _checkin_points_award(profile: WorkerProfile, *, actor: User, at: datetime) 
             source_object=profile,
             region=profile.community,
             actor=actor,
+            note=profile.community.name,
             at=at,
         )
     except DomainError as exc:

@@ -35,8 +35,14 @@ PAST_EVENTS: tuple[tuple[str, int, int, int, str], ...] = (
 # Opening balances carried over from the earlier mini-programme, by demo worker.
 OPENING: dict[str, int] = {"13800000001": 1280, "13800000002": 460}
 OPENING_NOTE = "原“江城小蜜蜂”小程序积分迁入"
+PAST_DESCRIPTION = "往期活动：小哥们到场签到，获得了活动积分。"
 # Share of the other checked-in workers who came to each past event.
 TURNOUT = 0.12
+
+
+def _count(created: Counter[str], what: str, n: int) -> None:
+    if n:
+        created[what] += n
 
 
 @dataclass(frozen=True)
@@ -51,23 +57,27 @@ def _past_events(now: datetime, created: Counter[str]) -> list[Event]:
         hive = Hive.objects.filter(name__contains=fragment, is_active=True).order_by("pk").first()
         if hive is None:
             continue
-        starts = (now - timedelta(days=days_ago)).replace(hour=15, minute=0, second=0, microsecond=0)
-        event, made = Event.objects.get_or_create(
-            title=title,
-            hive=hive,
-            starts_at=starts,
-            defaults={
-                "organiser": hive.managing_unit,
-                "place": hive.name,
-                "ends_at": starts + timedelta(hours=hours),
-                "capacity": 40,
-                "points": points,
-                "status": EventStatus.PUBLISHED,
-                "checkin_code": "DEMO" + str(days_ago).zfill(2),
-                "description": "往期活动",
-            },
-        )
-        created["hives.event (past)"] += int(made)
+        # Found by title and station, whatever the date: a load on a later day adds no second round.
+        event = Event.objects.filter(title=title, hive=hive, description=PAST_DESCRIPTION).first()
+        made = event is None
+        if event is None:
+            starts = timezone.localtime(now - timedelta(days=days_ago)).replace(
+                hour=15, minute=0, second=0, microsecond=0
+            )
+            event = Event.objects.create(
+                title=title,
+                hive=hive,
+                starts_at=starts,
+                organiser=hive.managing_unit,
+                place=hive.name,
+                ends_at=starts + timedelta(hours=hours),
+                capacity=40,
+                points=points,
+                status=EventStatus.PUBLISHED,
+                checkin_code="DEMO" + str(days_ago).zfill(2),
+                description=PAST_DESCRIPTION,
+            )
+        _count(created, "past events", int(made))
         events.append(event)
     return events
 
@@ -85,7 +95,7 @@ def _attend(event: Event, workers: list[User], created: Counter[str]) -> list[_A
             },
         )
         if made:
-            created["hives.eventregistration (attended)"] += 1
+            _count(created, "attended registrations", 1)
             Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") + 1)
         if registration.status == RegistrationStatus.ATTENDED:
             done.append(_Attendance(registration, event.starts_at + timedelta(minutes=10)))
@@ -96,8 +106,8 @@ def load_points(*, now: datetime | None = None, users: dict[str, User], created:
     """Rules, badges, gifts, and the demo workers' points history (what is missing only)."""
     now = now or timezone.now()
     rules, badges = points_defaults_ensure()
-    created["points.earningrule"] += rules
-    created["points.badge"] += badges
+    _count(created, "earning rules", rules)
+    _count(created, "badges", badges)
     load_gifts(created=created)
     before = LedgerEntry.objects.count()
 
@@ -113,6 +123,7 @@ def load_points(*, now: datetime | None = None, users: dict[str, User], created:
             idempotency_key=f"checkin_confirmed:{profile.pk}",
             source_object=profile,
             region=profile.community,
+            note=profile.community.name,
             at=profile.checkin_decided_at or now,
         )
 
@@ -129,6 +140,7 @@ def load_points(*, now: datetime | None = None, users: dict[str, User], created:
                 source_object=attendance.registration,
                 region=event.hive.community if event.hive else None,
                 amount=event.points,
+                note=event.title,
                 at=attendance.at,
             )
 
@@ -143,4 +155,4 @@ def load_points(*, now: datetime | None = None, users: dict[str, User], created:
                 idempotency_key=f"demo:opening:{phone}",
                 at=now - timedelta(days=60),
             )
-    created["points.ledgerentry"] += LedgerEntry.objects.count() - before
+    _count(created, "points entries", LedgerEntry.objects.count() - before)

@@ -345,6 +345,7 @@ def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) 
                 region=event.hive.community if event.hive else None,
                 amount=event.points,
                 actor=by,
+                note=event.title,
                 at=now,
             )
         except DomainError as exc:

@@ -300,6 +300,10 @@ def points_adjust(
         note=note.strip(),
         created_at=at,
     )
+    if amount > 0:
+        from .badges import badges_check  # lifetime milestones count adjustments too
+
+        badges_check(worker=worker, at=at)
     return entry
 
 

@@ -73,7 +73,7 @@ def load_gifts(*, created: Counter[str] | None = None) -> None:
             per_worker_limit=seed.per_worker_limit,
             voucher_valid_days=seed.voucher_valid_days,
         )
-        created["rewards.gift"] += 1
+        created["gifts"] += 1
         if seed.pickup == PickupRule.LISTED:
             GiftStation.objects.bulk_create(GiftStation(gift=gift, hive_id=hive_id) for hive_id, _m in near_park)
-            created["rewards.giftstation"] += len(near_park)
+            created["gift pickup stations"] += len(near_park)

@@ -27,7 +27,7 @@ def test_the_demo_mall_is_loaded_once_with_the_park_tickets_by_the_park() -> Non
     load_gifts(created=created)
 
     # then every gift exists once, and the tickets are at the three stations nearest the park
-    assert created["rewards.gift"] == len(GIFTS) == Gift.objects.count()
+    assert created["gifts"] == len(GIFTS) == Gift.objects.count()
     ticket = Gift.objects.get(name="黄鹤楼公园门票")
     assert (ticket.total_stock, ticket.stock_available, ticket.pickup) == (50, 50, PickupRule.LISTED)
     assert set(GiftStation.objects.filter(gift=ticket).values_list("hive_id", flat=True)) == {h.pk for h in by_park[:3]}
