@@ -5,26 +5,18 @@
 
 With --postgres, a throwaway database is created on that server and dropped afterwards.
 Each scenario times `--queries` calls (limit 20) and prints median and p95 in milliseconds.
-After migrating, the hives tables are dropped and made again from the current models, so the
-bench runs even while a model change waits for its migration.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time as clock
 from datetime import datetime, time, timedelta
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from throwaway_db import throwaway_database
 
 WUHAN_BOX = (30.3, 30.9, 113.9, 114.7)
 CHINA_BOX = (18.2, 53.5, 73.5, 134.8)
@@ -50,59 +42,6 @@ SCHEDULES = (
     )),
     (0.08, False, ((range(7), time(6), time(10)), (range(7), time(16), time(23, 30)))),
 )  # fmt: skip
-
-
-def _setup(postgres: str | None) -> tuple[str, Any]:
-    """Point Django at a throwaway database and return (label, cleanup)."""
-    var_dir = tempfile.mkdtemp(prefix="littlebee-bench-")
-    os.environ["LITTLEBEE_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "littlebee.settings")
-    os.environ.pop("DATABASE_URL", None)
-    label = "SQLite"
-
-    def cleanup() -> None:
-        shutil.rmtree(var_dir, ignore_errors=True)
-
-    if postgres:
-        import psycopg
-
-        name = f"littlebee_bench_{os.getpid()}"
-        with psycopg.connect(postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        parts = urlsplit(postgres)
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        label = "PostgreSQL"
-
-        def cleanup() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(var_dir, ignore_errors=True)
-
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False
-    from django.apps import apps
-    from django.core.management import call_command
-    from django.db import connection
-
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        # The hives tables from the current models, whatever the state of their migration.
-        models = list(apps.get_app_config("hives").get_models())
-        with connection.schema_editor() as editor:
-            for model in reversed(models):
-                editor.delete_model(model)
-            for model in models:
-                editor.create_model(model)
-    except BaseException:
-        cleanup()
-        raise
-    return label, cleanup
 
 
 def _place(rng: random.Random, area: str) -> tuple[float, float]:
@@ -218,7 +157,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    label, cleanup = _setup(args.postgres)
+    label, cleanup = throwaway_database(args.postgres)
     if args.profile:
         try:
             profile()

@@ -17,62 +17,13 @@ the hot row: how many redemptions per second one gift can take.
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time as clock
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-
-def _setup(postgres: str | None) -> tuple[str, Any]:
-    """Point Django at a throwaway database and return (label, cleanup)."""
-    var_dir = tempfile.mkdtemp(prefix="littlebee-bench-")
-    os.environ["LITTLEBEE_VAR_DIR"] = var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "littlebee.settings")
-    os.environ.pop("DATABASE_URL", None)
-    label = "SQLite"
-
-    def cleanup() -> None:
-        shutil.rmtree(var_dir, ignore_errors=True)
-
-    if postgres:
-        import psycopg
-
-        name = f"littlebee_bench_{os.getpid()}"
-        with psycopg.connect(postgres, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        parts = urlsplit(postgres)
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-        label = "PostgreSQL"
-
-        def cleanup() -> None:
-            from django.db import connections
-
-            connections.close_all()
-            with psycopg.connect(postgres, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            shutil.rmtree(var_dir, ignore_errors=True)
-
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False
-    from django.core.management import call_command
-
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-    except BaseException:
-        cleanup()
-        raise
-    return label, cleanup
+from throwaway_db import throwaway_database
 
 
 def _populate(clients: int, stock: int, cost: int) -> tuple[int, list[Any]]:
@@ -183,7 +134,7 @@ def main() -> None:
     parser.add_argument("--cost", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
-    label, cleanup = _setup(args.postgres)
+    label, cleanup = throwaway_database(args.postgres)
     try:
         from django.db import connection
 

@@ -19,6 +19,7 @@ from littlebee.points.selectors import account_of
 
 from . import selectors, services
 from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
+from .requests import request_user
 from .schemas import (
     DecisionIn,
     ErrorOut,
@@ -39,12 +40,6 @@ from .schemas import (
 router = Router(tags=["accounts"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def me_payload(user: User) -> dict[str, Any]:
@@ -155,25 +150,25 @@ class Revoked(Schema):
 def token_revoke(request: HttpRequest) -> dict[str, bool]:
     """Log out: revoke the bearer token this request carries."""
     raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
-    return {"revoked": services.token_revoke(raw=raw, user=_user(request))}
+    return {"revoked": services.token_revoke(raw=raw, user=request_user(request))}
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})
 def me(request: HttpRequest) -> dict[str, Any]:
-    return me_payload(_user(request))
+    return me_payload(request_user(request))
 
 
 @router.patch("/me", response={200: MeOut, **ERRORS})
 def me_update(request: HttpRequest, payload: MeUpdateIn) -> dict[str, Any]:
     user = services.profile_update(
-        user=_user(request), name=payload.name, outlet_id=payload.outlet, party_member=payload.party_member
+        user=request_user(request), name=payload.name, outlet_id=payload.outlet, party_member=payload.party_member
     )
     return me_payload(user)
 
 
 @router.get("/me/checkin-timeline", response={200: list[ProfileEventOut], **ERRORS})
 def my_timeline(request: HttpRequest) -> list[dict[str, Any]]:
-    profile = selectors.worker_profile_of(_user(request))
+    profile = selectors.worker_profile_of(request_user(request))
     if profile is None:
         return []
     return [
@@ -191,8 +186,8 @@ def my_timeline(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/me/checkin", response={200: MeOut, **ERRORS})
 def my_checkin_resubmit(request: HttpRequest, payload: ResubmitIn) -> dict[str, Any]:
-    services.checkin_resubmit(worker=_user(request), community_id=payload.community)
-    return me_payload(_user(request))
+    services.checkin_resubmit(worker=request_user(request), community_id=payload.community)
+    return me_payload(request_user(request))
 
 
 # --- Staff queues ---------------------------------------------------------------------------
@@ -204,7 +199,7 @@ class QueueFilter(Schema):
 
 
 def _queue(request: HttpRequest, qs: Any, status_field: str, filters: QueueFilter) -> dict[str, Any]:
-    if not selectors.is_staff_member(_user(request)):
+    if not selectors.is_staff_member(request_user(request)):
         raise PermissionDenied()
     if filters.status:
         qs = qs.filter(**{status_field: filters.status})
@@ -216,38 +211,38 @@ def _queue(request: HttpRequest, qs: Any, status_field: str, filters: QueueFilte
 @router.get("/checkins", response={200: WorkerList, **ERRORS}, tags=["staff"])
 def checkins(request: HttpRequest, filters: Query[QueueFilter]) -> dict[str, Any]:
     """Workers whose check-in the caller may decide (default: all statuses)."""
-    return _queue(request, selectors.checkins_reviewable_by(_user(request)), "checkin_status", filters)
+    return _queue(request, selectors.checkins_reviewable_by(request_user(request)), "checkin_status", filters)
 
 
 @router.post("/checkins/{profile_id}/confirm", response={200: WorkerOut, **ERRORS}, tags=["staff"])
 def checkin_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
-    profile = services.checkin_confirm(profile_id=profile_id, actor=_user(request), note=note)
+    profile = services.checkin_confirm(profile_id=profile_id, actor=request_user(request), note=note)
     return worker_payload(profile)
 
 
 @router.post("/checkins/{profile_id}/reject", response={200: WorkerOut, **ERRORS}, tags=["staff"])
 def checkin_reject(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
-    profile = services.checkin_reject(profile_id=profile_id, actor=_user(request), note=note)
+    profile = services.checkin_reject(profile_id=profile_id, actor=request_user(request), note=note)
     return worker_payload(profile)
 
 
 @router.get("/employment-checks", response={200: WorkerList, **ERRORS}, tags=["staff"])
 def employment_checks(request: HttpRequest, filters: Query[QueueFilter]) -> dict[str, Any]:
-    return _queue(request, selectors.employment_reviewable_by(_user(request)), "employment_status", filters)
+    return _queue(request, selectors.employment_reviewable_by(request_user(request)), "employment_status", filters)
 
 
 @router.post("/employment-checks/{profile_id}/confirm", response={200: WorkerOut, **ERRORS}, tags=["staff"])
 def employment_confirm(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
-    return worker_payload(services.employment_confirm(profile_id=profile_id, actor=_user(request), note=note))
+    return worker_payload(services.employment_confirm(profile_id=profile_id, actor=request_user(request), note=note))
 
 
 @router.post("/employment-checks/{profile_id}/reject", response={200: WorkerOut, **ERRORS}, tags=["staff"])
 def employment_reject(request: HttpRequest, profile_id: int, payload: DecisionIn | None = None) -> dict[str, Any]:
     note = payload.note if payload else ""
-    return worker_payload(services.employment_reject(profile_id=profile_id, actor=_user(request), note=note))
+    return worker_payload(services.employment_reject(profile_id=profile_id, actor=request_user(request), note=note))
 
 
 __all__ = ["CheckinStatus", "EmploymentStatus", "router"]

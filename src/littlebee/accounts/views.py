@@ -45,6 +45,7 @@ from .forms import (
     apply_domain_error,
 )
 from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
+from .requests import request_user
 from .selectors import StaffAccess
 
 P = ParamSpec("P")
@@ -58,12 +59,6 @@ SESSION_SMS_SENT_AT = "littlebee.sms_sent_at"
 
 # Form fields that must never be echoed back into a page.
 _SECRET_FIELDS = frozenset({"csrfmiddlewaretoken", "password", "password_confirm", "code", "refresh"})
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _safe_next(request: HttpRequest, fallback: str, *, under: str = "") -> str:
@@ -98,7 +93,7 @@ def points_balance(user: User) -> int:
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "accounts/landing.html")
-    user = _user(request)
+    user = request_user(request)
     context = {
         "profile": selectors.worker_profile_of(user),
         "access": selectors.staff_access_of(user),
@@ -275,7 +270,7 @@ def _render_profile(
     resubmit_form: CheckinResubmitForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     profile = selectors.worker_profile_of(user)
     if edit_form is None:
         edit_form = ProfileEditForm(
@@ -303,7 +298,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     worker = selectors.worker_profile_of(user)
     form = ProfileEditForm(
         request.POST,
@@ -331,7 +326,7 @@ def checkin_resubmit(request: HttpRequest) -> HttpResponse:
     form = CheckinResubmitForm(request.POST)
     if form.is_valid():
         try:
-            services.checkin_resubmit(worker=_user(request), community_id=form.cleaned_data["community"])
+            services.checkin_resubmit(worker=request_user(request), community_id=form.cleaned_data["community"])
         except NotFound as exc:
             raise Http404(str(exc.detail)) from exc
         except DomainError as exc:
@@ -354,7 +349,7 @@ def staff_required(
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        access = selectors.staff_access_of(_user(request))
+        access = selectors.staff_access_of(request_user(request))
         if not access.is_staff:
             raise PermissionDenied(_("工作台仅向社区、街道、企业党组织的工作人员开放。"))
         return view(request, access, *args, **kwargs)
@@ -432,7 +427,7 @@ EMPLOYMENT_QUEUE = Queue(
 @staff_required
 @require_safe
 def staff_dashboard(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     queues = []
     for queue in (CHECKIN_QUEUE, EMPLOYMENT_QUEUE):
         if queue.allowed(access):
@@ -447,7 +442,7 @@ def _queue_page(request: HttpRequest, access: StaffAccess, queue: Queue) -> Http
     status = request.GET.get("status", "pending")
     if status not in queue.statuses.values:
         status = "pending"
-    reviewable = queue.reviewable_by(_user(request))
+    reviewable = queue.reviewable_by(request_user(request))
     counts = selectors.queue_counts(reviewable, queue.status_field, list(queue.statuses.values))
     rows = selectors.queue_page_rows(reviewable, queue.status_field, status)
     page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -476,7 +471,7 @@ def _decide(request: HttpRequest, access: StaffAccess, queue: Queue, profile_id:
         return redirect(back)
     action = queue.confirm if confirm else queue.reject
     try:
-        decided = action(profile_id=profile_id, actor=_user(request), note=form.cleaned_data["note"])
+        decided = action(profile_id=profile_id, actor=request_user(request), note=form.cleaned_data["note"])
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
     except DomainError as exc:

@@ -20,3 +20,12 @@ class BearerToken(HttpBearer):
 
 bearer_auth = BearerToken()
 api_auth = [bearer_auth, django_auth]
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    """Last of the optional chain: a caller with no credentials is let through as anonymous."""
+    return True
+
+
+# Public endpoints that answer more to a signed-in caller (their own status, their balance).
+optional_auth = [bearer_auth, django_auth, _anonymous]

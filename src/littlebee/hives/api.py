@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, UploadedFile
 from ninja.responses import Status
 
-from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 
 from . import hours, selectors, services
@@ -40,12 +40,6 @@ class NearestQuery(Schema):
     open_now: bool = False
     service: str | None = None
     limit: int | None = None
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _services(hive: Hive) -> list[dict[str, Any]]:
@@ -123,14 +117,14 @@ def hive_get(request: HttpRequest, hive_id: int) -> dict[str, Any]:
 
 @router.patch("/hives/{hive_id}", response={200: HiveDetailOut, **ERRORS})
 def hive_patch(request: HttpRequest, hive_id: int, payload: HiveUpdateIn) -> dict[str, Any]:
-    hive = services.hive_update(hive_id=hive_id, actor=_user(request), **payload.dict(exclude_unset=True))
+    hive = services.hive_update(hive_id=hive_id, actor=request_user(request), **payload.dict(exclude_unset=True))
     # The editor manages the station (the service checked): a deactivated one still answers.
     return detail_payload(hive.pk, active_only=False)
 
 
 @router.put("/hives/{hive_id}/hours", response={200: HoursOut, **ERRORS})
 def hive_put_hours(request: HttpRequest, hive_id: int, payload: HoursIn) -> dict[str, Any]:
-    hive = services.hive_set_schedule(hive_id=hive_id, actor=_user(request), schedule=payload.dict())
+    hive = services.hive_set_schedule(hive_id=hive_id, actor=request_user(request), schedule=payload.dict())
     return {"opening_hours": hours.schedule_as_dict(hive.intervals.all(), hive.always_open)}
 
 
@@ -138,7 +132,7 @@ def hive_put_hours(request: HttpRequest, hive_id: int, payload: HoursIn) -> dict
 def hive_post_exception(request: HttpRequest, hive_id: int, payload: ExceptionIn) -> Status[Any]:
     exception = services.hive_add_exception(
         hive_id=hive_id,
-        actor=_user(request),
+        actor=request_user(request),
         on=payload.date,
         closed=payload.closed,
         opens=payload.opens,
@@ -154,7 +148,7 @@ def hive_post_annual_item(request: HttpRequest, hive_id: int, payload: AnnualIte
     """Add an item to a year's 年度服务项目清单 (last, this or next year)."""
     item = services.hive_add_annual_item(
         hive_id=hive_id,
-        actor=_user(request),
+        actor=request_user(request),
         year=payload.year,
         title=payload.title,
         description=payload.description,
@@ -166,7 +160,7 @@ def hive_post_annual_item(request: HttpRequest, hive_id: int, payload: AnnualIte
 
 @router.delete("/hives/{hive_id}/annual-items/{item_id}", response={204: None, **ERRORS})
 def hive_delete_annual_item(request: HttpRequest, hive_id: int, item_id: int) -> Status[None]:
-    services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=_user(request))
+    services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=request_user(request))
     return Status(204, None)
 
 
@@ -178,11 +172,11 @@ def hive_post_photo(
     megapixels) and `caption`. The stored photo is re-encoded without metadata (no EXIF or
     location), at most 2048 px on the longer side. At most 9 photos a station (409 `limit_reached`)."""
     # Optional in the signature so that a missing file is the service's error on "photo".
-    added = services.hive_add_photo(hive_id=hive_id, actor=_user(request), upload=photo, caption=caption)
+    added = services.hive_add_photo(hive_id=hive_id, actor=request_user(request), upload=photo, caption=caption)
     return Status(201, photo_payload(added))
 
 
 @router.delete("/hives/{hive_id}/photos/{photo_id}", response={204: None, **ERRORS})
 def hive_delete_photo(request: HttpRequest, hive_id: int, photo_id: int) -> Status[None]:
-    services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=_user(request))
+    services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=request_user(request))
     return Status(204, None)

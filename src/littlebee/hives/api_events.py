@@ -9,11 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from ninja.security import django_auth
 
 from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
-from littlebee.core.api_auth import bearer_auth
+from littlebee.core.api_auth import optional_auth
 from littlebee.core.pagination import clamp
 
 from . import event_exports, event_selectors, event_services
@@ -24,20 +24,6 @@ router = Router(tags=["events"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 # Larger than any real id; keeps a hostile id from overflowing the database's integers.
 MAX_ID = 2**31 - 1
-
-
-def _anyone(request: HttpRequest) -> bool:
-    """Last of the optional-auth chain: an anonymous caller is welcome (no `my_status`)."""
-    return True
-
-
-OPTIONAL_AUTH = [bearer_auth, django_auth, _anyone]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class Ref(Schema):
@@ -176,7 +162,7 @@ def _events_payload(request: HttpRequest, events: list[Event]) -> list[dict[str,
     return [event_payload(e, my_status=statuses.get(e.pk), manages=e.pk in managed) for e in events]
 
 
-@router.get("/events", auth=OPTIONAL_AUTH, response={200: EventList, **ERRORS})
+@router.get("/events", auth=optional_auth, response={200: EventList, **ERRORS})
 def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, Any]:
     limit, offset = clamp(query.limit, query.offset)
     events = event_selectors.events_upcoming(hive_id=query.hive, upcoming=query.upcoming)
@@ -184,7 +170,7 @@ def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, An
     return {"count": events.count(), "items": _events_payload(request, page)}
 
 
-@router.get("/events/{event_id}", auth=OPTIONAL_AUTH, response={200: EventOut, **ERRORS})
+@router.get("/events/{event_id}", auth=optional_auth, response={200: EventOut, **ERRORS})
 def event_get(request: HttpRequest, event_id: int) -> dict[str, Any]:
     event = event_selectors.event_get(event_id)
     return _events_payload(request, [event])[0]
@@ -196,7 +182,7 @@ def event_post(request: HttpRequest, payload: EventIn) -> Status[Any]:
         return timezone.make_aware(value) if timezone.is_naive(value) else value
 
     event = event_services.event_create(
-        actor=_user(request),
+        actor=request_user(request),
         organiser=payload.organiser,
         hive=payload.hive,
         title=payload.title,
@@ -212,32 +198,34 @@ def event_post(request: HttpRequest, payload: EventIn) -> Status[Any]:
 
 @router.post("/events/{event_id}/cancel", response={200: EventOut, **ERRORS})
 def event_post_cancel(request: HttpRequest, event_id: int) -> dict[str, Any]:
-    event = event_services.event_cancel(event_id=event_id, actor=_user(request))
+    event = event_services.event_cancel(event_id=event_id, actor=request_user(request))
     return _events_payload(request, [event_selectors.event_get(event.pk)])[0]
 
 
 @router.post("/events/{event_id}/registrations", response={201: RegistrationOut, **ERRORS})
 def registration_post(request: HttpRequest, event_id: int) -> Status[Any]:
-    registration = event_services.event_register(event_id=event_id, worker=_user(request))
+    registration = event_services.event_register(event_id=event_id, worker=request_user(request))
     position = event_selectors.waitlist_position(registration)
     return Status(201, registration_payload(registration, position=position))
 
 
 @router.delete("/events/{event_id}/registrations/mine", response={200: RegistrationOut, **ERRORS})
 def registration_delete_mine(request: HttpRequest, event_id: int) -> dict[str, Any]:
-    registration = event_services.event_cancel_my_registration(event_id=event_id, worker=_user(request))
+    registration = event_services.event_cancel_my_registration(event_id=event_id, worker=request_user(request))
     return registration_payload(registration)
 
 
 @router.post("/registrations/{registration_id}/cancel", response={200: RegistrationOut, **ERRORS})
 def registration_post_cancel(request: HttpRequest, registration_id: int) -> dict[str, Any]:
-    registration = event_services.event_cancel_registration(registration_id=registration_id, worker=_user(request))
+    registration = event_services.event_cancel_registration(
+        registration_id=registration_id, worker=request_user(request)
+    )
     return registration_payload(registration)
 
 
 @router.get("/me/event-registrations", response={200: MyRegistrationList, **ERRORS})
 def my_registrations(request: HttpRequest, limit: int | None = None, offset: int | None = None) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     limit, offset = clamp(limit, offset)
     rows = event_selectors.registrations_of(user)
     page = list(rows[offset : offset + limit])
@@ -256,13 +244,13 @@ def my_registrations(request: HttpRequest, limit: int | None = None, offset: int
 @router.post("/events/{event_id}/checkin", response={200: RegistrationOut, **ERRORS, 429: ErrorOut})
 def checkin_post(request: HttpRequest, event_id: int, payload: CheckinIn) -> dict[str, Any]:
     """The worker checks in with the door code; after 5 wrong codes in 15 minutes, 429 with Retry-After."""
-    registration = event_services.event_checkin(event_id=event_id, worker=_user(request), code=payload.code)
+    registration = event_services.event_checkin(event_id=event_id, worker=request_user(request), code=payload.code)
     return registration_payload(registration)
 
 
 @router.get("/events/{event_id}/attendance", response={200: AttendanceList, **ERRORS})
 def attendance_get(request: HttpRequest, event_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     event = event_selectors.manageable_event(user, event_id)
     rows = event_exports.attendance_rows(event, user)
     counts = {"registered": 0, "waitlisted": 0, "attended": 0}
@@ -287,14 +275,14 @@ def attendance_get(request: HttpRequest, event_id: int) -> dict[str, Any]:
 @router.post("/events/{event_id}/attendance/{registration_id}/checkin", response={200: RegistrationOut, **ERRORS})
 def attendance_checkin(request: HttpRequest, event_id: int, registration_id: int) -> dict[str, Any]:
     registration = event_services.event_checkin_by_staff(
-        event_id=event_id, registration_id=registration_id, actor=_user(request)
+        event_id=event_id, registration_id=registration_id, actor=request_user(request)
     )
     return registration_payload(registration)
 
 
 @router.get("/events/{event_id}/attendance.csv", response={200: None, **ERRORS})
 def attendance_csv(request: HttpRequest, event_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     event = event_selectors.manageable_event(user, event_id)
     body = event_exports.attendance_csv(event_exports.attendance_rows(event, user))
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
@@ -304,7 +292,7 @@ def attendance_csv(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @router.get("/events/{event_id}/attendance.xlsx", response={200: None, **ERRORS})
 def attendance_xlsx(request: HttpRequest, event_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     event = event_selectors.manageable_event(user, event_id)
     body = event_exports.attendance_xlsx(event_exports.attendance_rows(event, user))
     response = HttpResponse(body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

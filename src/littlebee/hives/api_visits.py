@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
@@ -97,12 +97,6 @@ class VisitStatsOut(Schema):
     by_service: list[ServiceCount]
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 def _ref(obj: Any) -> dict[str, Any]:
     return {"id": obj.pk, "name": obj.name}
 
@@ -121,7 +115,7 @@ def _answer(payload: dict[str, Any], counted: bool) -> Status[dict[str, Any]]:
 def visit_by_qr(request: HttpRequest, hive_id: int, payload: VisitIn) -> Status[dict[str, Any]]:
     """Record the caller's visit with the token from the station's QR code."""
     result = visit_services.visit_record_by_qr(
-        worker=_user(request), hive_id=hive_id, token=payload.token, service_code=payload.service
+        worker=request_user(request), hive_id=hive_id, token=payload.token, service_code=payload.service
     )
     return _answer(visit_payload(result), result.counted)
 
@@ -132,7 +126,7 @@ def visit_by_qr(request: HttpRequest, hive_id: int, payload: VisitIn) -> Status[
 def visit_by_member_code(request: HttpRequest, hive_id: int, payload: MemberVisitIn) -> Status[dict[str, Any]]:
     """A keeper records a worker's visit from the worker's member code."""
     result = visit_services.visit_record_by_member_code(
-        keeper=_user(request), hive_id=hive_id, member_code=payload.member_code, service_code=payload.service
+        keeper=request_user(request), hive_id=hive_id, member_code=payload.member_code, service_code=payload.service
     )
     body = visit_payload(result)
     body["worker"] = _ref(result.visit.worker)
@@ -152,14 +146,14 @@ def _my_visit(visit: HiveVisit) -> dict[str, Any]:
 @router.get("/me/visits", response={200: MyVisitList, **ERRORS})
 def my_visits(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     limit, offset = clamp(page.limit, page.offset)
-    visits = visit_selectors.visits_of(_user(request))
+    visits = visit_selectors.visits_of(request_user(request))
     return {"count": visits.count(), "items": [_my_visit(v) for v in visits[offset : offset + limit]]}
 
 
 @router.get("/hives/{hive_id}/visit-stats", response={200: VisitStatsOut, **ERRORS}, tags=["staff"])
 def visit_stats(request: HttpRequest, hive_id: int, query: Query[StatsQuery]) -> dict[str, Any]:
     """Counted visits of the last `days` local days (today included), per day and per service."""
-    hive = selectors.hive_managed(_user(request), hive_id, active_only=True)
+    hive = selectors.hive_managed(request_user(request), hive_id, active_only=True)
     if not 1 <= query.days <= MAX_STATS_DAYS:
         raise InvalidInput.one("days", _("天数须在 1 到 %(max)d 之间。") % {"max": MAX_STATS_DAYS})
     until = timezone.now()

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from littlebee.accounts.forms import StyledForm, apply_domain_error
-from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import StaffAccess
 from littlebee.accounts.views import staff_required
 from littlebee.core import errors
@@ -40,12 +40,6 @@ from .models import Hive
 PAGE_SIZE = 20
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 NOT_A_PUBLISHER = gettext_lazy("只有社区、街道、区党组织或驿站的工作人员可以发布活动。")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 # --- The organisers' list ---------------------------------------------------------------------
@@ -60,7 +54,7 @@ TAB_LABELS = {
 @require_safe
 def events_manage(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     """The events the person may manage, by tab, each with its numbers and what to do next."""
-    user = _user(request)
+    user = request_user(request)
     tab = request.GET.get("tab", "upcoming")
     if tab not in event_selectors.MANAGE_TABS:
         tab = "upcoming"
@@ -99,7 +93,7 @@ def _back_to_list(request: HttpRequest) -> str:
 def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     """The organiser calls the event off. Anyone who may not manage it gets 404, as elsewhere."""
     try:
-        cancelled = event_services.event_cancel(event_id=event_id, actor=_user(request))
+        cancelled = event_services.event_cancel(event_id=event_id, actor=request_user(request))
     except errors.NotFound as exc:
         raise Http404(str(exc.detail)) from exc
     except errors.DomainError as exc:
@@ -227,7 +221,7 @@ ORGANISERS_PEEK = 2
 @staff_required
 @require_http_methods(["GET", "POST"])
 def event_new(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     organisers = event_selectors.organisers_for(user)
     hives = event_selectors.hives_hostable_by(user)
     first_organisers = list(organisers[:ORGANISERS_PEEK])

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, NotFound
 
@@ -29,19 +30,13 @@ from .models import Event, RegistrationStatus
 PAGE_SIZE = 20
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @require_safe
 def events(request: HttpRequest) -> HttpResponse:
     """Upcoming events, and (signed in) the worker's own registrations."""
     mine = request.GET.get("tab") == "mine" and request.user.is_authenticated
     context: dict[str, Any] = {"tab": "mine" if mine else "upcoming"}
     if mine:
-        context["page"] = Paginator(event_selectors.registrations_of(_user(request)), PAGE_SIZE).get_page(
+        context["page"] = Paginator(event_selectors.registrations_of(request_user(request)), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
     else:
@@ -103,7 +98,7 @@ def _render_event(request: HttpRequest, found: Event, checkin_form: CheckinForm,
 def event_action(request: HttpRequest, event_id: int) -> HttpResponse:
     """register / cancel / checkin, answered by a redirect back to the event with a message."""
     found = _event_or_404(event_id)
-    user = _user(request)
+    user = request_user(request)
     action = request.POST.get("action")
     try:
         if action == "register":
@@ -146,7 +141,7 @@ def event_action(request: HttpRequest, event_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         found = event_selectors.manageable_event(user, event_id)
     except NotFound as exc:

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from littlebee.accounts.forms import StyledForm, apply_domain_error
 from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of
 from littlebee.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 
@@ -36,12 +37,6 @@ MANAGE_PAGE_SIZE = 20
 # The details the edit form offers, when hive_update accepts them from the person editing.
 DETAIL_FIELDS = ("name", "address", "responsible_person", "contact_phone", "description", "services")
 ADMIN_ONLY_FIELDS = ("demonstration",)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _managed_hive(user: User, hive_id: int) -> Hive:
@@ -61,7 +56,7 @@ class ManageSearchForm(forms.Form):
 def manage(request: HttpRequest) -> HttpResponse:
     """The stations the signed-in person manages, 20 a page. Someone who manages none sees an
     empty page that says so (not a refusal: a new keeper may not have been linked to a station yet)."""
-    user = _user(request)
+    user = request_user(request)
     form = ManageSearchForm(request.GET or None)
     words = form.cleaned_data["q"].strip() if form.is_valid() else ""
     hives = manage_selectors.hives_managed_search(user, words)
@@ -305,7 +300,7 @@ def _render_edit(
     exception_form: ExceptionForm | None = None,
     annual_form: AnnualItemForm | None = None,
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if form is None:
         form = StationForm(
             initial=_station_initial(hive),
@@ -359,7 +354,7 @@ def _save(user: User, hive: Hive, form: StationForm) -> bool:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, hive_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     hive = _managed_hive(user, hive_id)
     if request.method != "POST":
         return _render_edit(request, hive)
@@ -386,7 +381,7 @@ def _exceptions_url(hive: Hive) -> str:
 @login_required
 @require_POST
 def exception_add(request: HttpRequest, hive_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     hive = _managed_hive(user, hive_id)
     form = ExceptionForm(request.POST, prefix="exception")
     if form.is_valid():
@@ -415,7 +410,7 @@ def exception_add(request: HttpRequest, hive_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def exception_remove(request: HttpRequest, hive_id: int, exception_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     try:
         exception = services.hive_remove_exception(hive_id=hive_id, actor=user, exception_id=exception_id)
     except NotFound as exc:
@@ -434,7 +429,7 @@ def _annual_url(hive_id: int) -> str:
 @login_required
 @require_POST
 def annual_item_add(request: HttpRequest, hive_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     hive = _managed_hive(user, hive_id)
     form = _annual_form(hive, request.POST)
     if form.is_valid():
@@ -467,7 +462,7 @@ def annual_item_add(request: HttpRequest, hive_id: int) -> HttpResponse:
 @require_POST
 def annual_item_remove(request: HttpRequest, hive_id: int, item_id: int) -> HttpResponse:
     try:
-        item = services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=_user(request))
+        item = services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=request_user(request))
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
     messages.success(
@@ -486,7 +481,7 @@ def _photos_url(hive_id: int) -> str:
 def photo_add(request: HttpRequest, hive_id: int) -> HttpResponse:
     """Upload one photo. A refusal (not an image, too big, the ninth photo already there) comes
     back as a message above the page: a file input cannot be refilled anyway."""
-    user = _user(request)
+    user = request_user(request)
     hive = _managed_hive(user, hive_id)
     form = PhotoForm(request.POST, request.FILES, prefix="photo")
     if not form.is_valid():
@@ -511,7 +506,7 @@ def photo_add(request: HttpRequest, hive_id: int) -> HttpResponse:
 @require_POST
 def photo_remove(request: HttpRequest, hive_id: int, photo_id: int) -> HttpResponse:
     try:
-        services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=_user(request))
+        services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=request_user(request))
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
     messages.success(request, _("照片已删除。"))

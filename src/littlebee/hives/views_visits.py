@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from littlebee.accounts.forms import StyledForm, apply_domain_error
-from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, NotFound
 
@@ -34,12 +34,6 @@ from .models import Hive, Service
 from .visit_tokens import member_code_for, seconds_to_next_window, token_for
 
 RECENT_VISITS = 10
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def qr_svg(data: str, *, scale: int = 8, css_class: str = "qr") -> SafeString:
@@ -51,7 +45,7 @@ def qr_svg(data: str, *, scale: int = 8, css_class: str = "qr") -> SafeString:
 
 def _managed_hive(request: HttpRequest, hive_id: int) -> Hive:
     try:
-        return selectors.hive_managed(_user(request), hive_id, active_only=True)
+        return selectors.hive_managed(request_user(request), hive_id, active_only=True)
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
 
@@ -86,7 +80,7 @@ def visit(request: HttpRequest, hive_id: int) -> HttpResponse:
     says the visit is already recorded."""
     try:
         result = visit_services.visit_record_by_qr(
-            worker=_user(request), hive_id=hive_id, token=request.GET.get("t", "")
+            worker=request_user(request), hive_id=hive_id, token=request.GET.get("t", "")
         )
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
@@ -107,7 +101,7 @@ def visit_service(request: HttpRequest, visit_id: int) -> HttpResponse:
     """The worker taps the service their visit just used; back to their visits, which show it."""
     try:
         visit = visit_services.visit_set_service(
-            visit_id=visit_id, worker=_user(request), service_code=request.POST.get("service", "")
+            visit_id=visit_id, worker=request_user(request), service_code=request.POST.get("service", "")
         )
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
@@ -128,7 +122,7 @@ def visit_service(request: HttpRequest, visit_id: int) -> HttpResponse:
 @require_safe
 @never_cache
 def member_code(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     profile = worker_profile_of(user)
     context: dict[str, Any] = {"profile": profile}
     if profile is not None:
@@ -166,7 +160,7 @@ class MemberCodeForm(StyledForm):
 @require_http_methods(["GET", "POST"])
 def scan(request: HttpRequest, hive_id: int) -> HttpResponse:
     hive = _managed_hive(request, hive_id)
-    user = _user(request)
+    user = request_user(request)
     offered = list(hive.services.all())
     # The service chosen for the last visit stays chosen for the next (?service=), as the same
     # service is often recorded for worker after worker.

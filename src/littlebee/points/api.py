@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
-from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.accounts.selectors import worker_profile_of
 from littlebee.core.errors import InvalidInput, NotFound
@@ -27,12 +27,6 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 # Larger than any real id; keeps a hostile id from overflowing the database's integers.
 MAX_ID = 2**31 - 1
 BOARD_SIZE = 20
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 # --- GET /points ------------------------------------------------------------------------------
@@ -97,7 +91,7 @@ def entry_payload(entry: LedgerEntry) -> dict[str, Any]:
 @router.get("/points", response={200: PointsOut, **ERRORS})
 def points(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
     """The caller's balance, title (level by lifetime points) and history, newest first."""
-    user = _user(request)
+    user = request_user(request)
     account = selectors.account_of(user)
     limit, offset = clamp(page.limit, page.offset)
     entries = selectors.ledger_of(user)
@@ -142,7 +136,7 @@ class BoardOut(Schema):
 def leaderboard(request: HttpRequest, query: Query[BoardQuery]) -> dict[str, Any]:
     """A board of the caller's own community, district or enterprise (or the one `id` names),
     this week or all time. Workers who hide are left out; the caller's own standing comes along."""
-    user = _user(request)
+    user = request_user(request)
     scope_id = query.id
     if scope_id is None:
         scope_id = selectors.board_scope_id(worker_profile_of(user), query.scope)
@@ -175,7 +169,7 @@ class PrivacyOut(Schema):
 
 @router.put("/me/points-privacy", response={200: PrivacyOut, **ERRORS})
 def points_privacy(request: HttpRequest, payload: PrivacyIn) -> dict[str, bool]:
-    account = services.points_set_hidden(worker=_user(request), hidden=payload.hide_from_boards)
+    account = services.points_set_hidden(worker=request_user(request), hidden=payload.hide_from_boards)
     return {"hide_from_boards": account.hide_from_boards}
 
 
@@ -199,7 +193,7 @@ class BadgeList(Schema):
 @router.get("/me/badges", response={200: BadgeList, **ERRORS})
 def my_badges(request: HttpRequest) -> dict[str, Any]:
     """Every badge: earned ones with the time, locked ones to aim for."""
-    states = selectors.badges_overview(_user(request))
+    states = selectors.badges_overview(request_user(request))
     return {
         "count": len(states),
         "items": [
@@ -233,7 +227,7 @@ class HonoraryTitleList(Schema):
 
 @router.get("/me/honorary-titles", response={200: HonoraryTitleList, **ERRORS})
 def my_honorary_titles(request: HttpRequest) -> dict[str, Any]:
-    titles = list(selectors.honorary_titles_of(_user(request)))
+    titles = list(selectors.honorary_titles_of(request_user(request)))
     return {
         "count": len(titles),
         "items": [

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from littlebee.accounts.forms import apply_domain_error
-from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import StaffAccess, worker_profile_of
 from littlebee.accounts.views import staff_required
 from littlebee.core.errors import DomainError, NotFound
@@ -46,18 +46,12 @@ SCOPES: dict[str, Any] = {
 PERIODS: dict[str, Any] = {"week": gettext_lazy("本周"), "all": gettext_lazy("总榜")}
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 # --- The worker's pages -------------------------------------------------------------------------
 @login_required
 @require_safe
 def mine(request: HttpRequest) -> HttpResponse:
     """Balance, title and the way to the next, badges, honours and the history."""
-    user = _user(request)
+    user = request_user(request)
     account = selectors.account_of(user)
     page = Paginator(selectors.ledger_of(user), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -83,7 +77,7 @@ def _board_choice(data: QueryDict) -> tuple[Scope, Period]:
 @require_safe
 def leaderboard(request: HttpRequest) -> HttpResponse:
     """The boards of the worker's own community, district and enterprise, this week or ever."""
-    user = _user(request)
+    user = request_user(request)
     scope, period = _board_choice(request.GET)
     scope_id = selectors.board_scope_id(worker_profile_of(user), scope)
     context: dict[str, Any] = {
@@ -114,7 +108,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 def privacy(request: HttpRequest) -> HttpResponse:
     """Hide from (or return to) the boards; back to the board the worker was looking at."""
     hidden = request.POST.get("hide_from_boards") in ("on", "true", "1")
-    services.points_set_hidden(worker=_user(request), hidden=hidden)
+    services.points_set_hidden(worker=request_user(request), hidden=hidden)
     if hidden:
         messages.success(request, _("已设置：排行榜上不再显示你。"))
     else:
@@ -135,7 +129,7 @@ def rules_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     """The rules the person may edit; for district admins also the city rules their district
     may adjust, each with the most points allowed."""
     _rules_access(access)
-    user = _user(request)
+    user = request_user(request)
     editable = list(
         EarningRule.objects.filter(rules.rules_editable_by(user))
         .select_related("district")
@@ -162,7 +156,7 @@ def rules_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 def _rule_form_page(
     request: HttpRequest, access: StaffAccess, rule: EarningRule | None, initial: dict[str, Any] | None = None
 ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     districts = None if access.city_admin else rules.districts_administered_by(user)
     kwargs: dict[str, Any] = {"rule": rule, "districts": districts, "city_admin": access.city_admin}
     if request.method == "POST":
@@ -216,7 +210,7 @@ def rule_new(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 def rule_edit(request: HttpRequest, access: StaffAccess, rule_id: int) -> HttpResponse:
     _rules_access(access)
     rule = (
-        EarningRule.objects.filter(rules.rules_editable_by(_user(request)), pk=rule_id)
+        EarningRule.objects.filter(rules.rules_editable_by(request_user(request)), pk=rule_id)
         .select_related("district")
         .first()
     )
@@ -249,7 +243,9 @@ def _titles_access(access: StaffAccess) -> None:
 
 
 def _titles_page(request: HttpRequest, access: StaffAccess, form: HonoraryTitleForm, status: int = 200) -> HttpResponse:
-    page = Paginator(selectors.honorary_titles_granted_by(_user(request)), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.honorary_titles_granted_by(request_user(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "points/titles.html", {"access": access, "form": form, "page": page}, status=status)
 
 
@@ -257,7 +253,7 @@ def _titles_page(request: HttpRequest, access: StaffAccess, form: HonoraryTitleF
 @require_http_methods(["GET", "POST"])
 def title_grant(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     _titles_access(access)
-    user = _user(request)
+    user = request_user(request)
     workers = selectors.workers_titleable_by(user)
     if request.method != "POST":
         return _titles_page(request, access, HonoraryTitleForm(workers=workers))
@@ -287,7 +283,7 @@ def title_grant(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 def title_revoke(request: HttpRequest, access: StaffAccess, title_id: int) -> HttpResponse:
     _titles_access(access)
     try:
-        revoked = services.honorary_title_revoke(actor=_user(request), title_id=title_id)
+        revoked = services.honorary_title_revoke(actor=request_user(request), title_id=title_id)
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
     except DomainError as exc:

@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
-from ninja.security import django_auth
 
 from littlebee.accounts.models import User
 from littlebee.accounts.phones import mask_phone
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
-from littlebee.core.api_auth import bearer_auth
+from littlebee.core.api_auth import optional_auth
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.pagination import clamp
 from littlebee.points.selectors import balance_of
@@ -36,20 +36,6 @@ router = Router(tags=["rewards"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 MAX_ID = 2**31 - 1
-
-
-def _anyone(request: HttpRequest) -> bool:
-    """Last of the optional-auth chain: the mall is open to anonymous callers too."""
-    return True
-
-
-OPTIONAL_AUTH = [bearer_auth, django_auth, _anyone]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 class Ref(Schema):
@@ -218,7 +204,7 @@ def _near(query: GiftsQuery) -> dict[int, float] | None:
     return selectors.stations_near(query.lat, query.lng, radius)
 
 
-@router.get("/rewards", auth=OPTIONAL_AUTH, response={200: GiftList, **ERRORS})
+@router.get("/rewards", auth=optional_auth, response={200: GiftList, **ERRORS})
 def gifts_list(request: HttpRequest, query: Query[GiftsQuery]) -> dict[str, Any]:
     """Gifts on sale, in stock first and cheapest first. `lat`+`lng` (and `radius_km`, default 5):
     only gifts that can be picked up that close. `affordable`: only what the caller's balance covers."""
@@ -231,7 +217,7 @@ def gifts_list(request: HttpRequest, query: Query[GiftsQuery]) -> dict[str, Any]
     return {"count": gifts.count(), "items": [gift_payload(request, g, balance=balance, near=near) for g in page]}
 
 
-@router.get("/rewards/{gift_id}", auth=OPTIONAL_AUTH, response={200: GiftDetailOut, **ERRORS})
+@router.get("/rewards/{gift_id}", auth=optional_auth, response={200: GiftDetailOut, **ERRORS})
 def gift_get(request: HttpRequest, gift_id: int) -> dict[str, Any]:
     if not 1 <= gift_id <= MAX_ID:
         raise NotFound()
@@ -256,8 +242,10 @@ def redemption_post(request: HttpRequest, gift_id: int, payload: RedeemIn | None
     `gift_inactive`; 400 a pickup station the gift does not allow."""
     if not 1 <= gift_id <= MAX_ID:
         raise NotFound()
-    voucher = services.gift_redeem(worker=_user(request), gift_id=gift_id, hive_id=payload.hive if payload else None)
-    voucher = selectors.voucher_of(_user(request), voucher.code)
+    voucher = services.gift_redeem(
+        worker=request_user(request), gift_id=gift_id, hive_id=payload.hive if payload else None
+    )
+    voucher = selectors.voucher_of(request_user(request), voucher.code)
     return Status(201, voucher_payload(request, voucher))
 
 
@@ -266,7 +254,7 @@ def my_vouchers(
     request: HttpRequest, status: str | None = None, limit: int | None = None, offset: int | None = None
 ) -> dict[str, Any]:
     limit, offset = clamp(limit, offset)
-    vouchers = selectors.vouchers_of(_user(request))
+    vouchers = selectors.vouchers_of(request_user(request))
     if status:
         if status not in VoucherStatus.values:
             raise InvalidInput.one("status", _("请从给定的选项中选择。"))
@@ -277,7 +265,7 @@ def my_vouchers(
 
 def _voucher_for(request: HttpRequest, code: str) -> dict[str, Any]:
     """The owner's view of a voucher, or the keeper's (with who should come for it)."""
-    user = _user(request)
+    user = request_user(request)
     try:
         return voucher_payload(request, selectors.voucher_of(user, code))
     except NotFound:
@@ -301,7 +289,7 @@ def voucher_post_fulfil(request: HttpRequest, code: str, payload: FulfilIn | Non
     keeper may not hand over (another station's gift); 409 `already_fulfilled`, `voucher_expired`,
     `voucher_cancelled`. `hive`: the station handing it over, needed only when the keeper runs
     several and the gift may be picked up at any of them."""
-    services.voucher_fulfil(code=code[:100], keeper=_user(request), hive_id=payload.hive if payload else None)
+    services.voucher_fulfil(code=code[:100], keeper=request_user(request), hive_id=payload.hive if payload else None)
     return _voucher_for(request, code[:100])
 
 
@@ -309,6 +297,6 @@ def voucher_post_fulfil(request: HttpRequest, code: str, payload: FulfilIn | Non
 def voucher_post_cancel(request: HttpRequest, code: str) -> dict[str, Any]:
     """The owner gives the voucher back before pickup: points and stock return. 409 when it is
     fulfilled, cancelled or expired already."""
-    user = _user(request)
+    user = request_user(request)
     voucher = services.voucher_cancel(worker=user, code=code[:100])
     return voucher_payload(request, selectors.voucher_of(user, voucher.code))

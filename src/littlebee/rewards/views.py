@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from littlebee.accounts.forms import StyledForm, apply_domain_error
 from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, InvalidInput, NotFound
 from littlebee.hives.selectors import hives_managed_by
@@ -36,12 +37,6 @@ from .models import Gift, PickupRule, Voucher, VoucherStatus
 
 PAGE_SIZE = 20
 RECENT_HANDOVERS = 10
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _float(raw: str | None) -> float | None:
@@ -157,7 +152,9 @@ def redeem(request: HttpRequest, gift_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_gift(request, found, form, status=400)
     try:
-        voucher = services.gift_redeem(worker=_user(request), gift_id=found.pk, hive_id=form.cleaned_data.get("hive"))
+        voucher = services.gift_redeem(
+            worker=request_user(request), gift_id=found.pk, hive_id=form.cleaned_data.get("hive")
+        )
     except InvalidInput as exc:
         apply_domain_error(form, exc)
         return _render_gift(request, found, form, status=exc.status)
@@ -177,7 +174,7 @@ def redeem(request: HttpRequest, gift_id: int) -> HttpResponse:
 @require_safe
 def vouchers(request: HttpRequest) -> HttpResponse:
     waiting = request.GET.get("tab") != "all"
-    rows = selectors.vouchers_of(_user(request))
+    rows = selectors.vouchers_of(request_user(request))
     if waiting:
         rows = rows.filter(status=VoucherStatus.RESERVED)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -187,7 +184,7 @@ def vouchers(request: HttpRequest) -> HttpResponse:
 
 def _voucher_or_404(request: HttpRequest, code: str) -> Voucher:
     try:
-        return selectors.voucher_of(_user(request), code)
+        return selectors.voucher_of(request_user(request), code)
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc
 
@@ -220,7 +217,7 @@ def voucher(request: HttpRequest, code: str) -> HttpResponse:
 def voucher_cancel(request: HttpRequest, code: str) -> HttpResponse:
     found = _voucher_or_404(request, code)
     try:
-        services.voucher_cancel(worker=_user(request), voucher_id=found.pk)
+        services.voucher_cancel(worker=request_user(request), voucher_id=found.pk)
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:
@@ -271,7 +268,7 @@ class HandOverForm(StyledForm):
 @never_cache
 def pickup(request: HttpRequest) -> HttpResponse:
     """Type or scan a code, see whose voucher it is and for what, confirm the hand-over."""
-    user = _user(request)
+    user = request_user(request)
     managed = hives_managed_by(user)
     if not managed.exists():
         raise Http404(_("只有驿站站长可以发放礼品。"))
