@@ -19,6 +19,7 @@ urlpatterns = [
     path("hives/", include("littlebee.hives.urls")),
     path("points/", include("littlebee.points.urls")),
     path("rewards/", include("littlebee.rewards.urls")),
+    path("inbox/", include("littlebee.notifications.urls")),
     path("", include("littlebee.accounts.urls")),
 ]
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +32,7 @@ from littlebee.core.errors import (
     PermissionDenied,
     TooManyRequests,
 )
-from littlebee.notifications.sms import sms_send_on_commit
+from littlebee.notifications.inbox import notify, notify_many
 from littlebee.orgs.models import Organisation, Region
 from littlebee.points.models import PointsSource
 from littlebee.points.rules import rule_for
@@ -212,20 +213,30 @@ def event_register(*, event_id: int, worker: User) -> EventRegistration:
 
 
 def _promotion_notify(event: Event, *, worker_id: int) -> None:
-    """Text the worker that they moved up from the waiting list, once the promotion commits.
+    """Tell the worker they moved up from the waiting list: an inbox entry linking to the event
+    and, as before the inbox, a text, once the promotion commits.
 
-    The SMS goes out in the city's language (LANGUAGE_CODE), not the language of whoever's
-    cancellation freed the place. An in-app inbox entry joins it when the inbox exists.
+    Both are in the city's language (LANGUAGE_CODE), not the language of whoever's
+    cancellation freed the place.
     """
-    phone = User.objects.filter(pk=worker_id, is_active=True).values_list("phone", flat=True).first()
-    if not phone:
+    user = User.objects.filter(pk=worker_id, is_active=True).first()
+    if user is None:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        message = gettext("【小蜜蜂】您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % {
-            "title": event.title,
-            "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
-        }
-    sms_send_on_commit(phone=phone, message=message)
+        facts = {"title": event.title, "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")}
+        message = gettext("【小蜜蜂】您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % facts
+        title = gettext("候补转正：%(title)s") % facts
+        body = gettext("您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % facts
+    notify(
+        user=user,
+        kind="event_promoted",
+        title=title,
+        body=body,
+        link=reverse("hives:event", args=[event.pk]),
+        data={"event_id": event.pk},
+        sms=True,
+        sms_text=message,
+    )
 
 
 def _promote_next(event: Event, now: datetime) -> EventRegistration | None:
@@ -295,23 +306,32 @@ def event_cancel(*, event_id: int, actor: User) -> Event:
 
 
 def _cancellation_notify(event: Event) -> None:
-    """Text everyone still registered or waiting that the event is off, once the cancellation commits."""
-    phones = (
+    """Tell everyone still registered or waiting that the event is off: an inbox entry and a
+    text each, once the cancellation commits."""
+    registrations = (
         EventRegistration.objects.filter(
             event=event,
             status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED),
             worker__is_active=True,
         )
+        .select_related("worker")
         .order_by("id")
-        .values_list("worker__phone", flat=True)
     )
     with translation.override(settings.LANGUAGE_CODE):
-        message = gettext("【小蜜蜂】很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % {
-            "title": event.title,
-            "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M"),
-        }
-    for phone in phones:
-        sms_send_on_commit(phone=phone, message=message)
+        facts = {"title": event.title, "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")}
+        message = gettext("【小蜜蜂】很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % facts
+        title = gettext("活动已取消：%(title)s") % facts
+        body = gettext("很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % facts
+    notify_many(
+        (r.worker for r in registrations),
+        kind="event_cancelled",
+        title=title,
+        body=body,
+        link=reverse("hives:event", args=[event.pk]),
+        data={"event_id": event.pk},
+        sms=True,
+        sms_text=message,
+    )
 
 
 def _checkin_window_check(event: Event, now: datetime) -> None:

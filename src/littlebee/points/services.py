@@ -23,6 +23,7 @@ from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, Sum
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext
@@ -31,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
-from littlebee.notifications.sms import sms_send_on_commit
+from littlebee.notifications.inbox import notify
 from littlebee.orgs.models import Region
 
 from . import rules, selectors
@@ -391,19 +392,29 @@ def points_warn_expiring(*, at: datetime | None = None, within_days: int = 30) -
             .first()
         )
         expires_on: date = timezone.localdate(first) if first else timezone.localdate(until)
+        with translation.override(settings.LANGUAGE_CODE):
+            facts = {"amount": amount, "date": expires_on.isoformat()}
+            message = gettext("【小蜜蜂】您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。") % facts
+            title = gettext("%(amount)d 积分即将到期") % facts
+            body = gettext("您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。") % facts
         try:
+            # The notice, the inbox entry and the text (after commit) stand or fall together.
             with transaction.atomic():
                 ExpiryNotice.objects.create(worker_id=worker_id, expires_on=expires_on, amount=amount, sent_at=at)
+                user = User.objects.filter(pk=worker_id, is_active=True).first()
+                if user is not None:
+                    notify(
+                        user=user,
+                        kind="points_expiring",
+                        title=title,
+                        body=body,
+                        link=reverse("points:mine"),
+                        data={"amount": amount, "expires_on": expires_on.isoformat()},
+                        sms=True,
+                        sms_text=message,
+                    )
         except IntegrityError:
             continue  # told already
-        phone = User.objects.filter(pk=worker_id, is_active=True).values_list("phone", flat=True).first()
-        if phone:
-            with translation.override(settings.LANGUAGE_CODE):
-                message = gettext("【小蜜蜂】您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。") % {
-                    "amount": amount,
-                    "date": expires_on.isoformat(),
-                }
-            sms_send_on_commit(phone=phone, message=message)
         warned += 1
     return warned
 

@@ -26,14 +26,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from littlebee.hives.models import Hive
+from littlebee.notifications.inbox import notify
 from littlebee.points.services import points_reverse, points_spend
 
 from . import selectors
@@ -131,7 +135,30 @@ def _release(voucher: Voucher, *, to_status: str, actor: User | None, at: dateti
 
 
 def _expire_locked(voucher: Voucher, at: datetime) -> Voucher:
-    return _release(voucher, to_status=VoucherStatus.EXPIRED, actor=None, at=at, note=str(_("兑换券到期未领取")))
+    _release(voucher, to_status=VoucherStatus.EXPIRED, actor=None, at=at, note=str(_("兑换券到期未领取")))
+    _voucher_notify(voucher, "voucher_expired")
+    return voucher
+
+
+def _voucher_notify(voucher: Voucher, kind: str) -> None:
+    """An inbox entry for the voucher's worker, in the city's language, linking to the voucher."""
+    with translation.override(settings.LANGUAGE_CODE):
+        facts = {"gift": voucher.gift.name, "points": voucher.points}
+        if kind == "voucher_expired":
+            title = gettext("兑换券已过期：%(gift)s") % facts
+            body = gettext("“%(gift)s”未在有效期内领取，兑换券已作废，%(points)d 积分已退回。") % facts
+        else:
+            facts["hive"] = voucher.fulfilled_hive.name if voucher.fulfilled_hive else ""
+            title = gettext("礼品已领取：%(gift)s") % facts
+            body = gettext("您已在“%(hive)s”领取“%(gift)s”，感谢您的付出！") % facts
+    notify(
+        user=voucher.worker,
+        kind=kind,
+        title=title,
+        body=body,
+        link=reverse("rewards:voucher", args=[voucher.code]),
+        data={"voucher_id": voucher.pk, "gift_id": voucher.gift_id},
+    )
 
 
 # --- Redeem ---------------------------------------------------------------------------------
@@ -289,6 +316,7 @@ def voucher_fulfil(*, code: str, keeper: User, hive_id: int | None = None, at: d
             voucher.fulfilled_hive = station
             voucher.save(update_fields=["status", "fulfilled_at", "fulfilled_by", "fulfilled_hive"])
             _event(voucher, at=at, actor=keeper, from_status=was, to_status=VoucherStatus.FULFILLED, hive=station)
+            _voucher_notify(voucher, "voucher_fulfilled")
     if expired:
         raise _status_conflict(voucher)
     return voucher

@@ -352,8 +352,9 @@ def test_workers_are_refused_the_list() -> None:
 
 # Session, user, memberships (console access), the tab counts, the page's count and rows, the
 # publishing right, the console navigation's staff check, and four city-admin checks (one per
-# selector and the navigation's). Committed: a query per row would show at 25 but not at 3.
-QUERIES_FOR_THE_LIST = 12
+# selector and the navigation's), the bell's unread count. Committed: a query per row would show
+# at 25 but not at 3.
+QUERIES_FOR_THE_LIST = 13
 
 
 @pytest.mark.parametrize("n", [3, 25])

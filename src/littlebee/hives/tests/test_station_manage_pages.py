@@ -44,8 +44,8 @@ AnnualServiceItemFactory: Any = _AnnualServiceItemFactory
 
 MANAGE = "/hives/manage/"
 # A list page: session, user, memberships (access), city-admin check, count, page, intervals,
-# exceptions, two grouped visit counts. Whatever the number of stations.
-LIST_QUERIES = 12
+# exceptions, two grouped visit counts, the bell's unread count. Whatever the number of stations.
+LIST_QUERIES = 13
 
 
 def client_for(user: User) -> Client:

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.django_db
 GIFTS_API_QUERIES = 5
 # token, count, page of vouchers (with gift, donor and stations joined)
 MY_VOUCHERS_QUERIES = 3
-# session, user, the layout's two staff checks, balance, count, page, stations
-MALL_PAGE_QUERIES = 8
+# session, user, the layout's two staff checks, the bell's unread count, balance, count, page, stations
+MALL_PAGE_QUERIES = 9
 
 
 def _queries(call: Callable[[], Any]) -> int:

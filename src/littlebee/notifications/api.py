@@ -1,0 +1,88 @@
+"""The inbox in the API: GET /me/notifications, POST /me/notifications/read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from littlebee.accounts.requests import request_user
+from littlebee.accounts.schemas import ErrorOut
+from littlebee.core.pagination import clamp
+
+from .inbox import inbox_mark_read
+from .models import Notification
+from .selectors import inbox_of, unread_count
+
+router = Router(tags=["notifications"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
+# Larger than any real id; keeps a hostile id from overflowing the database's integers.
+MAX_ID = 2**31 - 1
+MAX_IDS = 500
+
+
+class Page(Schema):
+    limit: int | None = None
+    offset: int | None = None
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read: bool
+
+
+class NotificationList(Schema):
+    count: int
+    unread: int
+    items: list[NotificationOut]
+
+
+def notification_payload(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.pk,
+        "kind": n.kind,
+        "title": n.title,
+        "body": n.body,
+        "link": n.link,
+        "created_at": timezone.localtime(n.created_at),
+        "read": n.read_at is not None,
+    }
+
+
+@router.get("/me/notifications", response={200: NotificationList, **ERRORS})
+def my_notifications(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+    """The caller's inbox, newest first. Reading it marks nothing: POST …/read does."""
+    user = request_user(request)
+    limit, offset = clamp(page.limit, page.offset)
+    inbox = inbox_of(user)
+    return {
+        "count": inbox.count(),
+        "unread": unread_count(user),
+        "items": [notification_payload(n) for n in inbox[offset : offset + limit]],
+    }
+
+
+class ReadIn(Schema):
+    ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(None, max_length=MAX_IDS)
+
+
+class ReadOut(Schema):
+    unread: int
+
+
+@router.post("/me/notifications/read", response={200: ReadOut, **ERRORS})
+def mark_read(request: HttpRequest, payload: ReadIn) -> dict[str, int]:
+    """Mark the caller's messages read: those of `ids` (anyone else's are ignored), or all
+    of them when `ids` is left out. Answers how many are still unread."""
+    user = request_user(request)
+    inbox_mark_read(user=user, ids=payload.ids)
+    return {"unread": unread_count(user)}

@@ -1,0 +1,94 @@
+"""GET /me/notifications and POST /me/notifications/read: the caller's own inbox only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from littlebee.accounts.tests.factories import worker
+from littlebee.notifications.models import Notification
+
+from .factories import NotificationFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_list_is_paginated_newest_first_with_its_shape(api_as: Any) -> None:
+    # given three of mine, one read, and one of someone else's
+    me = worker()
+    first, second, third = NotificationFactory.create_batch(3, recipient=me, link="/points/", kind="points_expiring")
+    Notification.objects.filter(pk=first.pk).update(read_at=first.created_at)
+    NotificationFactory(recipient=worker(), title="别人的消息")
+
+    # when
+    response = api_as(me).get("/me/notifications", {"limit": 2})
+
+    # then
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["count"], body["unread"]) == (3, 2)
+    assert [i["id"] for i in body["items"]] == [third.pk, second.pk]
+    item = body["items"][0]
+    assert set(item) == {"id", "kind", "title", "body", "link", "created_at", "read"}
+    assert (item["kind"], item["link"], item["read"]) == ("points_expiring", "/points/", False)
+    rest = api_as(me).get("/me/notifications", {"limit": 2, "offset": 2}).json()
+    assert [(i["id"], i["read"]) for i in rest["items"]] == [(first.pk, True)]
+
+
+def test_reading_the_list_marks_nothing(api_as: Any) -> None:
+    me = worker()
+    NotificationFactory(recipient=me)
+    api_as(me).get("/me/notifications")
+    assert Notification.objects.filter(read_at__isnull=True).count() == 1
+
+
+def test_marking_some_read_answers_what_is_left(api_as: Any) -> None:
+    # given
+    me = worker()
+    a, b, c = NotificationFactory.create_batch(3, recipient=me)
+
+    # when
+    response = api_as(me).post("/me/notifications/read", {"ids": [a.pk, b.pk]})
+
+    # then
+    assert response.status_code == 200
+    assert response.json() == {"unread": 1}
+    assert list(Notification.objects.filter(read_at__isnull=True)) == [c]
+
+
+def test_an_empty_body_marks_all_read(api_as: Any) -> None:
+    me = worker()
+    NotificationFactory.create_batch(3, recipient=me)
+    response = api_as(me).post("/me/notifications/read", {})
+    assert response.status_code == 200
+    assert response.json() == {"unread": 0}
+
+
+def test_someone_elses_notifications_are_never_listed_nor_marked(api_as: Any) -> None:
+    # given someone else's unread message
+    me, other = worker(), worker()
+    theirs = NotificationFactory(recipient=other)
+
+    # when I list mine and try to mark theirs read (and then everything)
+    listed = api_as(me).get("/me/notifications").json()
+    marked = api_as(me).post("/me/notifications/read", {"ids": [theirs.pk]})
+    api_as(me).post("/me/notifications/read", {})
+
+    # then I saw nothing and theirs is still unread
+    assert listed == {"count": 0, "unread": 0, "items": []}
+    assert marked.status_code == 200 and marked.json() == {"unread": 0}
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
+
+
+@pytest.mark.parametrize("ids", [[0], [2**31], ["x"], "1", [None]])
+def test_bad_ids_are_refused(api_as: Any, ids: Any) -> None:
+    response = api_as(worker()).post("/me/notifications/read", {"ids": ids})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_input"
+
+
+def test_signing_in_is_required(api: Any) -> None:
+    assert api.get("/me/notifications").status_code == 401
+    assert api.post("/me/notifications/read", {}).status_code == 401
