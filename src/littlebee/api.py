@@ -137,6 +137,7 @@ def _register_routers() -> None:
     api.add_router("", "littlebee.hives.api_visits.router")
     api.add_router("", "littlebee.rewards.api.router")
     api.add_router("", "littlebee.points.api.router")
+    api.add_router("", "littlebee.cases.api.router")
     api.add_router("", "littlebee.notifications.api.router")
 
 

@@ -147,6 +147,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "points-warn-expiring": {"task": "points.warn_expiring", "schedule": crontab(hour=10, minute=0)},
     # Unclaimed vouchers past their date: refund points and stock (rewards.services.vouchers_expire_due).
     "rewards-expire-vouchers": {"task": "rewards.expire_vouchers", "schedule": crontab(minute="*/10")},
+    # Open cases past their stage deadline: mark overdue, escalate (cases.services.cases_escalate_overdue).
+    "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": crontab(minute="*/15")},
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -167,6 +169,7 @@ INSTALLED_APPS = [
     "littlebee.hives",
     "littlebee.points",
     "littlebee.rewards",
+    "littlebee.cases",
     "littlebee.demo",
 ]
 

@@ -1,0 +1,236 @@
+"""Casework (staff) as API.md fixes it.
+
+GET  /cases?queue=mine      queue: mine (sitting with my organisations) · assigned (naming me) ·
+                            overdue · urgent · all (everything I may see); filters status, kind,
+                            overdue; paginated {count, items}
+GET  /cases/{id}            the case with its timeline
+POST /cases/{id}/actions    {action, note, to_org, points, duplicate_of, handler} → 200 the case
+
+404 for a case the caller may not see at all; 403 for one the caller sees but may not act on
+(a city admin looking on, an organisation it passed through, its reporter); 409
+`invalid_transition` for an action the case's status does not allow.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema
+
+from littlebee.accounts.requests import request_user
+from littlebee.accounts.schemas import ErrorOut
+from littlebee.core.errors import InvalidInput, NotFound
+from littlebee.core.pagination import clamp
+
+from . import selectors, services
+from .models import Case, CaseEvent, CaseKind, CaseStatus
+
+router = Router(tags=["cases"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+MAX_ID = 2**31 - 1
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    url: str
+    kind: str
+
+
+class EventOut(Schema):
+    at: datetime
+    actor_role: str
+    actor: Ref | None
+    action: str
+    from_status: str
+    to_status: str
+    from_org: Ref | None
+    to_org: Ref | None
+    note: str
+    attachments: list[AttachmentOut]
+
+
+class CaseOut(Schema):
+    id: int
+    kind: str
+    status: str
+    category: str
+    region: Ref | None
+    lat: float | None
+    lng: float | None
+    organisation: Ref
+    handler: Ref | None
+    reporter: Ref
+    urgent: bool
+    confidential: bool
+    overdue: bool
+    escalation_level: int
+    dispute_count: int
+    accept_due_at: datetime | None
+    resolve_due_at: datetime | None
+    dispute_due_at: datetime | None
+    rating: int | None
+    duplicate_of: int | None
+    created_at: datetime
+    updated_at: datetime
+    # The staff actions the caller may take now (empty for onlookers).
+    actions: list[str]
+
+
+class CaseDetailOut(CaseOut):
+    timeline: list[EventOut]
+
+
+class CaseList(Schema):
+    count: int
+    items: list[CaseOut]
+
+
+class CasesQuery(Schema):
+    queue: Literal["mine", "assigned", "overdue", "urgent", "all"] = "mine"
+    status: CaseStatus | None = None
+    kind: CaseKind | None = None
+    overdue: bool | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+
+class ActionIn(Schema):
+    action: Literal["accept", "reject", "start", "forward", "return", "resolve", "close", "merge", "assign"]
+    note: str = Field("", max_length=services.NOTE_MAX)
+    to_org: int | None = Field(None, ge=1, le=MAX_ID)
+    points: int | None = Field(None, ge=0, le=100_000)
+    duplicate_of: int | None = Field(None, ge=1, le=MAX_ID)
+    handler: int | None = Field(None, ge=1, le=MAX_ID)
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return {"id": obj.pk, "name": obj.name} if obj is not None else None
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return timezone.localtime(value) if value else None
+
+
+def case_payload(case: Case, actions: list[str]) -> dict[str, Any]:
+    return {
+        "id": case.pk,
+        "kind": case.kind,
+        "status": case.status,
+        "category": case.category,
+        "region": _ref(case.region),
+        "lat": case.lat,
+        "lng": case.lng,
+        "organisation": _ref(case.organisation),
+        "handler": _ref(case.handler),
+        "reporter": _ref(case.reporter),
+        "urgent": case.urgent,
+        "confidential": case.confidential,
+        "overdue": case.overdue,
+        "escalation_level": case.escalation_level,
+        "dispute_count": case.dispute_count,
+        "accept_due_at": _local(case.accept_due_at),
+        "resolve_due_at": _local(case.resolve_due_at),
+        "dispute_due_at": _local(case.dispute_due_at),
+        "rating": case.rating,
+        "duplicate_of": case.duplicate_of_id,
+        "created_at": _local(case.created_at),
+        "updated_at": _local(case.updated_at),
+        "actions": actions,
+    }
+
+
+def event_payload(request: HttpRequest, event: CaseEvent) -> dict[str, Any]:
+    return {
+        "at": _local(event.at),
+        "actor_role": event.actor_role,
+        "actor": _ref(event.actor),
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "from_org": _ref(event.from_org),
+        "to_org": _ref(event.to_org),
+        "note": event.note,
+        "attachments": [
+            {"id": a.pk, "url": request.build_absolute_uri(a.file.url), "kind": a.kind} for a in event.attachments.all()
+        ],
+    }
+
+
+def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    user = request_user(request)
+    case = selectors.case_for_actor(user, case_id)
+    return {
+        **case_payload(case, selectors.case_actions_for(user, case)),
+        "timeline": [event_payload(request, e) for e in selectors.case_timeline(case)],
+    }
+
+
+def _check_id(case_id: int) -> None:
+    if not 1 <= case_id <= MAX_ID:
+        raise NotFound()
+
+
+@router.get("/cases", response={200: CaseList, **ERRORS})
+def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]:
+    """A staff queue, newest first."""
+    user = request_user(request)
+    limit, offset = clamp(query.limit, query.offset)
+    cases = selectors.cases_queue(user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue)
+    org_ids = selectors.staff_org_ids(user)
+    page = list(cases[offset : offset + limit])
+    return {
+        "count": cases.count(),
+        "items": [case_payload(c, selectors.case_actions_for(user, c, org_ids)) for c in page],
+    }
+
+
+@router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS})
+def case_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    _check_id(case_id)
+    return _detail(request, case_id)
+
+
+def _required(value: int | None, field: str) -> int:
+    if value is None:
+        raise InvalidInput.one(field, _("此项为必填项。"))
+    return value
+
+
+@router.post("/cases/{case_id}/actions", response={200: CaseDetailOut, **ERRORS})
+def case_action(request: HttpRequest, case_id: int, payload: ActionIn) -> dict[str, Any]:
+    """Act on a case: 200 with the case; 409 `invalid_transition`; 403 for a case the caller
+    sees but may not act on; 404 for one it may not see."""
+    _check_id(case_id)
+    user = request_user(request)
+    action, note = payload.action, payload.note
+    if action == "accept":
+        services.case_accept(case_id=case_id, actor=user, note=note, points=payload.points)
+    elif action == "reject":
+        services.case_reject(case_id=case_id, actor=user, note=note)
+    elif action == "start":
+        services.case_start(case_id=case_id, actor=user, note=note)
+    elif action == "forward":
+        services.case_forward(case_id=case_id, actor=user, to_org=_required(payload.to_org, "to_org"), note=note)
+    elif action == "return":
+        services.case_return(case_id=case_id, actor=user, note=note)
+    elif action == "resolve":
+        services.case_resolve(case_id=case_id, actor=user, note=note)
+    elif action == "close":
+        services.case_close(case_id=case_id, actor=user, note=note)
+    elif action == "merge":
+        services.case_merge(
+            case_id=case_id, actor=user, duplicate_of=_required(payload.duplicate_of, "duplicate_of"), note=note
+        )
+    else:
+        services.case_assign(case_id=case_id, actor=user, handler=_required(payload.handler, "handler"), note=note)
+    return _detail(request, case_id)

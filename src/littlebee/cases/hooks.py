@@ -1,0 +1,61 @@
+"""What the owning apps (reports, appeals) plug into the engine, per case kind.
+
+The engine knows nothing about points or pages. An owning app registers, usually in its
+AppConfig.ready():
+
+    register_kind(CaseKind.REPORT, KindHooks(
+        on_accept=award_report_points,      # called inside case_accept's transaction
+        worker_link=lambda case: f"/reports/{case.pk}/",
+        staff_link=lambda case: f"/staff/cases/{case.pk}/",
+    ))
+
+`on_accept(case=, actor=, points=, at=)` runs after the status change and before the timeline
+row is written, in the same transaction and under the case's row lock: it may award points
+(points.services.points_award with an idempotency key such as f"case:{case.pk}:accept"), and
+what it returns (e.g. {"points_awarded": 50}) is stored in the `accept` event's data. Raising a
+DomainError (say, points outside the category's range) refuses the whole acceptance. Without a
+hook, `points` must be None (InvalidInput otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from littlebee.accounts.models import User
+
+    from .models import Case
+
+
+class AcceptHook(Protocol):
+    def __call__(self, *, case: Case, actor: User, points: int | None, at: datetime) -> dict[str, Any]: ...
+
+
+def _no_link(case: Case) -> str:
+    return ""
+
+
+@dataclass(frozen=True)
+class KindHooks:
+    on_accept: AcceptHook | None = None
+    # Paths on this site for notifications: the worker's page of the case, the staff page.
+    worker_link: Callable[[Case], str] = _no_link
+    staff_link: Callable[[Case], str] = _no_link
+
+
+_REGISTRY: dict[str, KindHooks] = {}
+
+
+def register_kind(kind: str, hooks: KindHooks) -> None:
+    _REGISTRY[kind] = hooks
+
+
+def unregister_kind(kind: str) -> None:
+    _REGISTRY.pop(kind, None)
+
+
+def hooks_for(kind: str) -> KindHooks:
+    return _REGISTRY.get(kind, KindHooks())

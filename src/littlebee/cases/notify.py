@@ -1,0 +1,118 @@
+"""Who hears about each step of a case, sent after the step's transaction commits.
+
+`case_notify(case, event)` picks the recipients and the message for a timeline row and hands
+each to the in-app inbox (`littlebee.notifications.inbox.notify`, imported when first needed).
+Services call it through `transaction.on_commit`, so a rolled-back step tells nobody. Tests
+replace `deliver` with a fake.
+
+  open, forward, return, escalate   staff of the receiving organisation (by SMS too when urgent)
+  escalate                          also the handler it was taken from
+  assign                            the named handler
+  dispute                           the handler, and staff of the organisation holding it
+  accept, reject, start, resolve,
+  close, merge                      the reporter and the followers
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.accounts.models import User
+
+from .hooks import hooks_for
+from .models import Case, CaseAction, CaseEvent, CaseFollower
+from .selectors import CASE_ROLES
+
+logger = logging.getLogger(__name__)
+
+
+def deliver(*, user: User, kind: str, title: str, body: str, link: str, data: dict[str, Any], sms: bool) -> None:
+    """One message to one person, through the notifications app."""
+    from littlebee.notifications.inbox import notify
+
+    notify(user=user, kind=kind, title=title, body=body, link=link, data=data, sms=sms)
+
+
+def _staff_of(organisation_id: int | None) -> list[User]:
+    if organisation_id is None:
+        return []
+    return list(
+        User.objects.filter(
+            is_active=True, memberships__organisation_id=organisation_id, memberships__role__in=CASE_ROLES
+        ).distinct()
+    )
+
+
+def _reporter_and_followers(case: Case) -> list[User]:
+    users = [case.reporter]
+    users += [f.user for f in CaseFollower.objects.filter(case=case).select_related("user")]
+    return users
+
+
+_STAFF_TITLES = {
+    CaseAction.OPEN: _("新案件待受理"),
+    CaseAction.FORWARD: _("收到转办案件"),
+    CaseAction.RETURN: _("案件被退回"),
+    CaseAction.ESCALATE: _("超期案件升级"),
+    CaseAction.ASSIGN: _("您被指定为经办人"),
+    CaseAction.DISPUTE: _("提交人反馈问题未解决"),
+}
+_WORKER_TITLES = {
+    CaseAction.ACCEPT: _("您的反映已受理"),
+    CaseAction.REJECT: _("您的反映未被受理"),
+    CaseAction.START: _("您的反映正在处置"),
+    CaseAction.RESOLVE: _("您的反映已办结"),
+    CaseAction.CLOSE: _("您的反映已关闭"),
+    CaseAction.MERGE: _("您的反映已与同一问题合并办理"),
+}
+
+
+def case_notify(case: Case, event: CaseEvent) -> int:
+    """Tell everyone concerned about `event`; returns how many were told. Never raises: a
+    failing channel is logged, the case's step has happened anyway."""
+    hooks = hooks_for(case.kind)
+    action = event.action
+    recipients: list[User] = []
+    if action in _STAFF_TITLES:
+        title = _STAFF_TITLES[CaseAction(action)]
+        link = hooks.staff_link(case)
+        if action == CaseAction.ASSIGN:
+            recipients = [case.handler] if case.handler is not None else []
+        else:
+            recipients = _staff_of(event.to_org_id or case.organisation_id)
+            previous_handler = event.data.get("previous_handler") if event.data else None
+            if action == CaseAction.ESCALATE and previous_handler:
+                recipients += list(User.objects.filter(pk=previous_handler, is_active=True))
+            if action == CaseAction.DISPUTE and case.handler is not None:
+                recipients.append(case.handler)
+        sms = case.urgent and action in (CaseAction.OPEN, CaseAction.FORWARD, CaseAction.ESCALATE)
+    elif action in _WORKER_TITLES:
+        title = _WORKER_TITLES[CaseAction(action)]
+        link = hooks.worker_link(case)
+        recipients = _reporter_and_followers(case)
+        sms = False
+    else:
+        return 0
+    told = 0
+    seen: set[int] = set()
+    for user in recipients:
+        if user.pk in seen or (event.actor_id is not None and user.pk == event.actor_id):
+            continue
+        seen.add(user.pk)
+        try:
+            deliver(
+                user=user,
+                kind=f"case_{action}",
+                title=str(title),
+                body=event.note[:500],
+                link=link,
+                data={"case": case.pk, "kind": case.kind, "action": action},
+                sms=sms,
+            )
+            told += 1
+        except Exception:
+            logger.exception("could not notify user %s about case %s", user.pk, case.pk)
+    return told

@@ -1,0 +1,126 @@
+"""Where a new case goes first (RoutingRule), where a wrongly routed one goes back to (triage),
+and where an overdue one escalates to.
+
+Triage: a case whose place is unknown or has no receiving office goes to the party organisation
+of its district; without even a district, to the city's party organisation.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
+
+from .models import RoutingRule, RoutingTarget
+
+
+def _ancestor_codes(region: Region) -> list[str]:
+    """Codes from the city down to the region itself."""
+    return [code for code in region.path.split("/") if code]
+
+
+def _ancestors(region: Region) -> list[Region]:
+    """The region and its ancestors, deepest first, in one query."""
+    codes = _ancestor_codes(region)
+    by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
+    return [by_code[c] for c in reversed(codes) if c in by_code]
+
+
+def _party_org_of_first(regions: list[Region]) -> Organisation | None:
+    """The party organisation of the first (deepest) region that has an active one."""
+    if not regions:
+        return None
+    orgs = {
+        o.region_id: o
+        for o in Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region__in=regions, is_active=True).select_related(
+            "region"
+        )
+    }
+    for region in regions:
+        if region.pk in orgs:
+            return orgs[region.pk]
+    return None
+
+
+def city_party_org() -> Organisation | None:
+    return (
+        Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region__level=RegionLevel.CITY, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def triage_organisation(region: Region | None) -> Organisation | None:
+    """The district's party organisation for a case in that district; else the city's."""
+    if region is not None:
+        district = [r for r in _ancestors(region) if r.level in (RegionLevel.DISTRICT, RegionLevel.CITY)]
+        found = _party_org_of_first(district)
+        if found is not None:
+            return found
+    return city_party_org()
+
+
+def _target(rule: RoutingRule, ancestors: list[Region]) -> Organisation | None:
+    if rule.target == RoutingTarget.ORGANISATION:
+        org = rule.organisation
+        return org if org is not None and org.is_active else None
+    if not ancestors:
+        return None
+    if rule.target == RoutingTarget.COMMUNITY:
+        # The party organisation where the point lies (a street's, when only the street is known).
+        below_district = [r for r in ancestors if r.level in (RegionLevel.COMMUNITY, RegionLevel.STREET)]
+        return _party_org_of_first(below_district)
+    # A functional department of that kind in the case's district (or, failing that, the city's).
+    candidates = {
+        o.region_id: o
+        for o in Organisation.objects.filter(
+            kind=OrgKind.DEPARTMENT,
+            department_type=rule.department_type,
+            region__in=ancestors,
+            is_active=True,
+        ).order_by("pk")
+    }
+    for region in ancestors:
+        if region.pk in candidates:
+            return candidates[region.pk]
+    return None
+
+
+def route(kind: str, category: str, region: Region | None) -> Organisation | None:
+    """The first receiving organisation of a new case; None only when the city has no party
+    organisation at all (a configuration error the caller reports)."""
+    ancestors = _ancestors(region) if region is not None else []
+    depth = {r.pk: len(ancestors) - i for i, r in enumerate(ancestors)}  # deeper region → larger
+    rules = list(
+        RoutingRule.objects.filter(kind=kind, is_active=True)
+        .filter(Q(category=category) | Q(category=""))
+        .filter(Q(region__isnull=True) | Q(region__in=ancestors))
+        .select_related("organisation")
+    )
+    rules.sort(key=lambda r: (r.category == "", -depth.get(r.region_id or 0, 0), r.priority, r.pk))
+    for rule in rules:
+        org = _target(rule, ancestors)
+        if org is not None:
+            return org
+    # No rule, or none that fits: the community where it lies, else triage.
+    default = _party_org_of_first([r for r in ancestors if r.level in (RegionLevel.COMMUNITY, RegionLevel.STREET)])
+    return default or triage_organisation(region)
+
+
+def escalation_parent(org: Organisation) -> Organisation | None:
+    """Where an overdue case of `org` goes: its configured parent; else, for a community's or
+    street's party organisation, the party organisation one level up (community → street →
+    district); for a department or other office, the party organisation of its own region.
+    A district's party organisation is the top: nothing further."""
+    if org.parent_id is not None:
+        parent = Organisation.objects.filter(pk=org.parent_id, is_active=True).first()
+        if parent is not None:
+            return parent
+    region = org.region
+    if org.kind == OrgKind.PARTY_ORG:
+        if region.level in (RegionLevel.COMMUNITY, RegionLevel.STREET) and region.parent_id is not None:
+            return _party_org_of_first([r for r in _ancestors(region) if r.pk != region.pk and r.level != "city"])
+        return None
+    if region.level == RegionLevel.CITY:
+        return None
+    return _party_org_of_first([r for r in _ancestors(region) if r.level != RegionLevel.CITY])

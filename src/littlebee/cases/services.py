@@ -1,0 +1,687 @@
+"""Every write to a case: open it, then one service per transition (models.TRANSITIONS).
+
+Each transition, in one transaction:
+  1. 404 unless the actor may see the case (selectors.case_for_actor);
+  2. lock the case row (SELECT … FOR UPDATE) and re-read it;
+  3. 403 unless the actor may take this action (staff of the organisation holding it; the
+     reporter for feedback);
+  4. 409 `invalid_transition` unless the guard allows the action from the current status;
+  5. change the row with save(update_fields=…) and append a CaseEvent;
+  6. queue notifications with transaction.on_commit (notify.case_notify).
+
+Two handlers accepting at once: the second waits at step 2, then finds the case accepted and
+gets 409. Lock order: case rows by ascending id (merge locks two), then whatever the kind's
+accept hook takes (the worker's points account).
+
+Points are not the engine's business: `case_accept(points=…)` hands them to the accept hook
+the owning app registered for the kind (hooks.py), inside this transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.accounts.models import User
+from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from littlebee.orgs.models import Organisation, Region
+
+from . import routing, selectors
+from .hooks import hooks_for
+from .models import (
+    OPEN_STATUSES,
+    ActorRole,
+    AttachmentKind,
+    Case,
+    CaseAction,
+    CaseAttachment,
+    CaseEvent,
+    CaseFollower,
+    CaseKind,
+    CaseOrganisation,
+    CaseStatus,
+    DeadlineRule,
+)
+from .notify import case_notify
+from .workdays import add_working_days, add_working_hours
+
+logger = logging.getLogger(__name__)
+
+NOTE_MAX = 2000
+MAX_ATTACHMENTS = 9
+
+
+# --- Deadlines ------------------------------------------------------------------------------
+def deadline_rule_for(kind: str, category: str) -> DeadlineRule:
+    """The category's own rule, else the kind's default row, else the built-in defaults
+    (accept within 8 working hours, resolve within 5 working days, a dispute within 3)."""
+    rules = {r.category: r for r in DeadlineRule.objects.filter(kind=kind, category__in=[category, ""])}
+    return rules.get(category) or rules.get("") or DeadlineRule(kind=kind, category="")
+
+
+def _stage_due(case: Case, rule: DeadlineRule, status: str, at: datetime) -> datetime | None:
+    """When the stage the case enters at `at` must be done."""
+    if status == CaseStatus.SUBMITTED:
+        if case.urgent:
+            return at + timedelta(hours=rule.urgent_accept_within_hours)
+        return add_working_hours(at, rule.accept_within_working_hours)
+    if status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
+        return add_working_days(at, rule.resolve_within_working_days)
+    if status == CaseStatus.DISPUTED:
+        return add_working_days(at, rule.dispute_within_working_days)
+    return None
+
+
+_DUE_FIELD = {
+    CaseStatus.SUBMITTED: "accept_due_at",
+    CaseStatus.ACCEPTED: "resolve_due_at",
+    CaseStatus.IN_PROGRESS: "resolve_due_at",
+    CaseStatus.DISPUTED: "dispute_due_at",
+}
+
+
+def _enter_stage(case: Case, status: str, at: datetime) -> list[str]:
+    """Set the new stage's deadline (and the escalation clock); the fields changed."""
+    due = _stage_due(case, deadline_rule_for(case.kind, case.category), status, at)
+    fields = ["next_escalation_at", "overdue"]
+    case.next_escalation_at = due
+    case.overdue = False
+    field = _DUE_FIELD.get(CaseStatus(status))
+    if field is not None:
+        setattr(case, field, due)
+        fields.append(field)
+    return fields
+
+
+# --- Helpers --------------------------------------------------------------------------------
+def _note(note: str | None, *, required: bool = False, field: str = "note") -> str:
+    text = (note or "").strip()
+    if required and not text:
+        raise InvalidInput.one(field, _("请填写说明。"))
+    if len(text) > NOTE_MAX:
+        raise InvalidInput.one(field, _("说明不能超过 %(max)d 字。") % {"max": NOTE_MAX})
+    return text
+
+
+def _record(
+    case: Case,
+    *,
+    action: str,
+    actor: User | None,
+    role: str,
+    at: datetime,
+    from_status: str,
+    from_org: Organisation | int | None = None,
+    to_org: Organisation | int | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    event = CaseEvent.objects.create(
+        case=case,
+        at=at,
+        actor=actor,
+        actor_role=role,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        from_org_id=from_org.pk if isinstance(from_org, Organisation) else from_org,
+        to_org_id=to_org.pk if isinstance(to_org, Organisation) else to_org,
+        note=note,
+        data=data or {},
+    )
+    transaction.on_commit(lambda: case_notify(case, event))
+    return event
+
+
+def _hold(case: Case, organisation_id: int, at: datetime) -> None:
+    """Remember that the case sat with this organisation (read access afterwards)."""
+    CaseOrganisation.objects.bulk_create(
+        [CaseOrganisation(case=case, organisation_id=organisation_id, since=at)], ignore_conflicts=True
+    )
+
+
+def _guard(case: Case, action: str) -> None:
+    if not case.can(action):
+        raise Conflict(
+            "invalid_transition",
+            _("案件当前状态为“%(status)s”，不能执行“%(action)s”。")
+            % {"status": case.get_status_display(), "action": CaseAction(action).label},
+        )
+
+
+def _lock(case_id: int) -> Case:
+    return Case.objects.select_for_update().get(pk=case_id)
+
+
+def _locked_for_staff(actor: User, case_id: int) -> tuple[Case, str]:
+    """The case locked for a staff action, and the actor's role in the holding organisation."""
+    selectors.case_for_actor(actor, case_id)  # 404 for a case the actor may not see
+    case = _lock(case_id)
+    role = selectors.staff_role_in(actor, case.organisation_id)
+    if role is None:
+        raise PermissionDenied(_("只有承办单位的工作人员可以办理该案件。"))
+    return case, role
+
+
+def _save(case: Case, at: datetime, fields: Iterable[str]) -> None:
+    case.updated_at = at
+    case.save(update_fields=sorted({*fields, "updated_at"}))
+
+
+def _organisation(value: Organisation | int, field: str) -> Organisation:
+    org_id = value.pk if isinstance(value, Organisation) else value
+    org = Organisation.objects.filter(pk=org_id, is_active=True).first()
+    if org is None:
+        raise InvalidInput.one(field, _("找不到该单位。"))
+    return org
+
+
+# --- Open -----------------------------------------------------------------------------------
+@transaction.atomic
+def case_open(
+    *,
+    kind: str,
+    reporter: User,
+    category: str,
+    region: Region | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    urgent: bool = False,
+    confidential: bool = False,
+    organisation: Organisation | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """A new case, routed to its first receiving organisation (routing.route) unless the owning
+    app names one (e.g. an appeal about an enterprise goes to that enterprise's party
+    organisation), with its acceptance deadline and the first timeline row."""
+    at = at or timezone.now()
+    if kind not in CaseKind.values:
+        raise InvalidInput.one("kind", _("请从给定的选项中选择。"))
+    if not category:
+        raise InvalidInput.one("category", _("请选择类别。"))
+    if (lat is None) != (lng is None):
+        raise InvalidInput.one("lat" if lat is None else "lng", _("请同时提供纬度和经度。"))
+    target = organisation or routing.route(kind, category, region)
+    if target is None:
+        raise DomainError(code="no_receiving_office", detail=_("暂时没有可以接收该案件的单位。"), status=503)
+    case = Case(
+        kind=kind,
+        status=CaseStatus.SUBMITTED,
+        category=category,
+        region=region,
+        lat=lat,
+        lng=lng,
+        organisation=target,
+        reporter=reporter,
+        urgent=urgent,
+        confidential=confidential,
+        created_at=at,
+        updated_at=at,
+    )
+    _enter_stage(case, CaseStatus.SUBMITTED, at)
+    case.save()
+    _hold(case, target.pk, at)
+    _record(
+        case,
+        action=CaseAction.OPEN,
+        actor=reporter,
+        role=ActorRole.WORKER,
+        at=at,
+        from_status="",
+        to_org=target,
+        note=_note(note),
+        data={"routed": organisation is None},
+    )
+    return case
+
+
+# --- Staff transitions ----------------------------------------------------------------------
+@transaction.atomic
+def case_accept(
+    *, case_id: int, actor: User, note: str = "", points: int | None = None, at: datetime | None = None
+) -> Case:
+    """Accept as valid: names the actor as handler if none is named, starts the resolve clock,
+    and runs the kind's accept hook (points) in this transaction."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.ACCEPT)
+    note = _note(note)
+    was = case.status
+    case.status = CaseStatus.ACCEPTED
+    case.accepted_at = at
+    fields = ["status", "accepted_at", *_enter_stage(case, CaseStatus.ACCEPTED, at)]
+    if case.handler_id is None:
+        case.handler = actor
+        fields.append("handler")
+    _save(case, at, fields)
+    hook = hooks_for(case.kind).on_accept
+    if hook is not None:
+        data = hook(case=case, actor=actor, points=points, at=at) or {}
+    elif points is not None:
+        raise InvalidInput.one("points", _("该类案件不计积分。"))
+    else:
+        data = {}
+    _record(case, action=CaseAction.ACCEPT, actor=actor, role=role, at=at, from_status=was, note=note, data=data)
+    return case
+
+
+@transaction.atomic
+def case_reject(*, case_id: int, actor: User, note: str, at: datetime | None = None) -> Case:
+    """Not valid (not a real problem, outside our remit…): the reporter is told why, so a reason
+    is required. Nothing is awarded."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.REJECT)
+    note = _note(note, required=True)
+    was = case.status
+    case.status = CaseStatus.REJECTED
+    case.closed_at = at
+    case.next_escalation_at = None
+    case.overdue = False
+    _save(case, at, ["status", "closed_at", "next_escalation_at", "overdue"])
+    _record(case, action=CaseAction.REJECT, actor=actor, role=role, at=at, from_status=was, note=note)
+    return case
+
+
+@transaction.atomic
+def case_start(*, case_id: int, actor: User, note: str = "", at: datetime | None = None) -> Case:
+    """Work has begun on site (the stage's deadline is unchanged)."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.START)
+    was = case.status
+    case.status = CaseStatus.IN_PROGRESS
+    fields = ["status"]
+    if case.handler_id is None:
+        case.handler = actor
+        fields.append("handler")
+    _save(case, at, fields)
+    _record(case, action=CaseAction.START, actor=actor, role=role, at=at, from_status=was, note=_note(note))
+    return case
+
+
+def _attach(event: CaseEvent, files: Iterable[File], at: datetime) -> None:
+    for upload in files:
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        attachment = CaseAttachment(
+            event=event, kind=AttachmentKind.PHOTO, content_hash=digest.hexdigest(), created_at=at
+        )
+        attachment.file.save(os.path.basename(upload.name or "file"), upload, save=False)
+        attachment.save()
+
+
+@transaction.atomic
+def case_resolve(
+    *, case_id: int, actor: User, note: str, attachments: Iterable[File] = (), at: datetime | None = None
+) -> Case:
+    """Done: tell the reporter what was done (required), with photos if any. The reporter may
+    then confirm or dispute (case_feedback); staff may close it."""
+    at = at or timezone.now()
+    files = list(attachments)
+    if len(files) > MAX_ATTACHMENTS:
+        raise InvalidInput.one("attachments", _("最多上传 %(max)d 个附件。") % {"max": MAX_ATTACHMENTS})
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.RESOLVE)
+    note = _note(note, required=True)
+    was = case.status
+    case.status = CaseStatus.RESOLVED
+    case.resolved_at = at
+    case.next_escalation_at = None
+    case.overdue = False
+    fields = ["status", "resolved_at", "next_escalation_at", "overdue"]
+    if case.handler_id is None:
+        case.handler = actor
+        fields.append("handler")
+    _save(case, at, fields)
+    event = _record(case, action=CaseAction.RESOLVE, actor=actor, role=role, at=at, from_status=was, note=note)
+    _attach(event, files, at)
+    return case
+
+
+@transaction.atomic
+def case_close(*, case_id: int, actor: User, note: str = "", at: datetime | None = None) -> Case:
+    """Close a resolved case the reporter has not answered."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.CLOSE)
+    was = case.status
+    case.status = CaseStatus.CLOSED
+    case.closed_at = at
+    _save(case, at, ["status", "closed_at"])
+    _record(case, action=CaseAction.CLOSE, actor=actor, role=role, at=at, from_status=was, note=_note(note))
+    return case
+
+
+def _move(case: Case, to_org: Organisation, at: datetime) -> list[str]:
+    """Hand the case to another organisation: nobody there is named yet, and it must be accepted
+    again within the acceptance deadline."""
+    case.organisation = to_org
+    case.handler = None
+    case.status = CaseStatus.SUBMITTED
+    case.resolve_due_at = None
+    _hold(case, to_org.pk, at)
+    return ["organisation", "handler", "status", "resolve_due_at", *_enter_stage(case, CaseStatus.SUBMITTED, at)]
+
+
+@transaction.atomic
+def case_forward(
+    *, case_id: int, actor: User, to_org: Organisation | int, note: str, at: datetime | None = None
+) -> Case:
+    """转办: send the case to the organisation that should handle it, with the reason."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.FORWARD)
+    note = _note(note, required=True)
+    target = _organisation(to_org, "to_org")
+    if target.pk == case.organisation_id:
+        raise InvalidInput.one("to_org", _("案件已在该单位。"))
+    was, from_org = case.status, case.organisation_id
+    _save(case, at, _move(case, target, at))
+    _record(
+        case,
+        action=CaseAction.FORWARD,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=was,
+        from_org=from_org,
+        to_org=target,
+        note=note,
+    )
+    return case
+
+
+def return_target(case: Case) -> Organisation | None:
+    """Where a wrongly routed case goes back to: the organisation that forwarded it here, else
+    the triage queue of its district (or the city)."""
+    last_forward = (
+        CaseEvent.objects.filter(case=case, action=CaseAction.FORWARD, to_org_id=case.organisation_id)
+        .order_by("-at", "-id")
+        .select_related("from_org")
+        .first()
+    )
+    if last_forward is not None and last_forward.from_org is not None and last_forward.from_org.is_active:
+        return last_forward.from_org
+    return routing.triage_organisation(case.region)
+
+
+@transaction.atomic
+def case_return(*, case_id: int, actor: User, note: str, at: datetime | None = None) -> Case:
+    """退回: not ours. Back to the organisation it came from, or to triage; reason required."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.RETURN)
+    note = _note(note, required=True)
+    target = return_target(case)
+    if target is None or target.pk == case.organisation_id:
+        raise Conflict("nowhere_to_return", _("该案件已在分拨单位，无法退回，请转办给相应单位。"))
+    was, from_org = case.status, case.organisation_id
+    _save(case, at, _move(case, target, at))
+    _record(
+        case,
+        action=CaseAction.RETURN,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=was,
+        from_org=from_org,
+        to_org=target,
+        note=note,
+    )
+    return case
+
+
+@transaction.atomic
+def case_merge(
+    *, case_id: int, actor: User, duplicate_of: Case | int, note: str = "", at: datetime | None = None
+) -> Case:
+    """A duplicate of another case of the same kind: closed as merged, and its reporter and
+    followers follow the master from now on."""
+    at = at or timezone.now()
+    master_id = duplicate_of.pk if isinstance(duplicate_of, Case) else duplicate_of
+    selectors.case_for_actor(actor, case_id)
+    if master_id == case_id or not selectors.cases_visible_to(actor).filter(pk=master_id).exists():
+        raise InvalidInput.one("duplicate_of", _("找不到要合并到的案件。"))
+    # Both rows, by ascending id, so that two merges of the pair in opposite directions cannot deadlock.
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=[case_id, master_id]).order_by("pk")}
+    case, master = locked[case_id], locked[master_id]
+    role = selectors.staff_role_in(actor, case.organisation_id)
+    if role is None:
+        raise PermissionDenied(_("只有承办单位的工作人员可以办理该案件。"))
+    _guard(case, CaseAction.MERGE)
+    if master.kind != case.kind or master.status in (CaseStatus.MERGED, CaseStatus.REJECTED):
+        raise Conflict("invalid_merge", _("只能合并到同类、未被合并或驳回的案件。"))
+    note = _note(note)
+    was = case.status
+    case.status = CaseStatus.MERGED
+    case.duplicate_of = master
+    case.closed_at = at
+    case.next_escalation_at = None
+    case.overdue = False
+    _save(case, at, ["status", "duplicate_of", "closed_at", "next_escalation_at", "overdue"])
+    users = {case.reporter_id, *CaseFollower.objects.filter(case=case).values_list("user_id", flat=True)}
+    users.discard(master.reporter_id)
+    CaseFollower.objects.bulk_create(
+        [CaseFollower(case=master, user_id=uid, created_at=at) for uid in sorted(users)], ignore_conflicts=True
+    )
+    _record(
+        case,
+        action=CaseAction.MERGE,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=was,
+        note=note,
+        data={"duplicate_of": master.pk},
+    )
+    CaseEvent.objects.create(
+        case=master,
+        at=at,
+        actor=actor,
+        actor_role=role,
+        action=CaseAction.MERGE,
+        from_status=master.status,
+        to_status=master.status,
+        note=note,
+        data={"merged_case": case.pk},
+    )
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case_id: int, actor: User, handler: User | int, note: str = "", at: datetime | None = None) -> Case:
+    """Name the handler: a handler or admin of the organisation holding the case."""
+    at = at or timezone.now()
+    case, role = _locked_for_staff(actor, case_id)
+    _guard(case, CaseAction.ASSIGN)
+    handler_id = handler.pk if isinstance(handler, User) else handler
+    new_handler = User.objects.filter(pk=handler_id, is_active=True).first()
+    if new_handler is None or selectors.staff_role_in(new_handler, case.organisation_id) is None:
+        raise InvalidInput.one("handler", _("经办人须是承办单位的工作人员。"))
+    previous = case.handler_id
+    case.handler = new_handler
+    _save(case, at, ["handler"])
+    _record(
+        case,
+        action=CaseAction.ASSIGN,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=case.status,
+        note=_note(note),
+        data={"handler": handler_id, "previous_handler": previous},
+    )
+    return case
+
+
+# --- The reporter ---------------------------------------------------------------------------
+@transaction.atomic
+def case_feedback(
+    *,
+    case_id: int,
+    worker: User,
+    rating: int,
+    comment: str = "",
+    resolved: bool,
+    at: datetime | None = None,
+) -> Case:
+    """The reporter rates a resolved case 1–5. "Fixed" closes it; "not fixed" reopens it as a
+    dispute with its own deadline, at the office that resolved it, and counts against that office
+    (dispute_count, and the `dispute` event's from_org)."""
+    at = at or timezone.now()
+    selectors.case_for_actor(worker, case_id)
+    if not 1 <= rating <= 5:
+        raise InvalidInput.one("rating", _("请给出 1 到 5 星的评价。"))
+    comment = _note(comment, field="comment")[:500]
+    case = _lock(case_id)
+    if case.reporter_id != worker.pk:
+        raise PermissionDenied(_("只有提交人可以评价。"))
+    action = CaseAction.CONFIRM if resolved else CaseAction.DISPUTE
+    _guard(case, action)
+    was = case.status
+    case.rating = rating
+    case.rating_comment = comment
+    fields = ["status", "rating", "rating_comment"]
+    if resolved:
+        case.status = CaseStatus.CLOSED
+        case.closed_at = at
+        fields.append("closed_at")
+    else:
+        case.status = CaseStatus.DISPUTED
+        case.dispute_count += 1
+        fields += ["dispute_count", *_enter_stage(case, CaseStatus.DISPUTED, at)]
+    _save(case, at, fields)
+    _record(
+        case,
+        action=action,
+        actor=worker,
+        role=ActorRole.WORKER,
+        at=at,
+        from_status=was,
+        from_org=case.organisation_id,
+        note=comment,
+        data={"rating": rating},
+    )
+    return case
+
+
+@transaction.atomic
+def case_follow(*, case_id: int, user: User, at: datetime | None = None) -> bool:
+    """ "Me too": the user follows an open case (told of each step). The calling app decides which
+    cases it offers (reports: public ones nearby); confidential cases are never followed.
+    True if newly following."""
+    at = at or timezone.now()
+    case = Case.objects.filter(pk=case_id, confidential=False).first()
+    if case is None:
+        raise NotFound()
+    if case.reporter_id == user.pk:
+        return False
+    _guard(case, CaseAction.FOLLOW)
+    if CaseFollower.objects.filter(case=case, user=user).exists():
+        return False
+    try:
+        with transaction.atomic():
+            CaseFollower.objects.create(case=case, user=user, created_at=at)
+    except IntegrityError:  # the same "me too" twice at once
+        return False
+    CaseEvent.objects.create(
+        case=case,
+        at=at,
+        actor=user,
+        actor_role=ActorRole.WORKER,
+        action=CaseAction.FOLLOW,
+        from_status=case.status,
+        to_status=case.status,
+    )
+    return True
+
+
+# --- Escalation -----------------------------------------------------------------------------
+@transaction.atomic
+def case_escalate(*, case_id: int, at: datetime) -> bool:
+    """The system's step for a case past its stage deadline: mark it overdue and move it to the
+    parent organisation (community → street → district), with a fresh deadline for the same stage
+    there. At the top, mark it overdue and stop the clock. True if anything changed."""
+    case = Case.objects.select_for_update().filter(pk=case_id).select_related("organisation__region").first()
+    if case is None or case.status not in OPEN_STATUSES:
+        return False
+    if case.next_escalation_at is None or case.next_escalation_at > at:
+        return False  # done meanwhile, or escalated by another run
+    from_org = case.organisation
+    parent = routing.escalation_parent(from_org)
+    was_handler = case.handler_id
+    case.overdue = True
+    fields = ["overdue", "next_escalation_at"]
+    if parent is None or parent.pk == from_org.pk:
+        case.next_escalation_at = None
+        note = str(_("已超期，已是最高一级，请尽快办理。"))
+        to_org = from_org
+    else:
+        case.organisation = parent
+        case.handler = None
+        case.escalation_level += 1
+        _hold(case, parent.pk, at)
+        due = _stage_due(case, deadline_rule_for(case.kind, case.category), case.status, at)
+        case.next_escalation_at = due
+        field = _DUE_FIELD.get(CaseStatus(case.status))
+        if field is not None:
+            setattr(case, field, due)
+            fields.append(field)
+        fields += ["organisation", "handler", "escalation_level"]
+        note = str(_("超期未办理，升级至 %(org)s。") % {"org": parent.name})
+        to_org = parent
+    _save(case, at, fields)
+    _record(
+        case,
+        action=CaseAction.ESCALATE,
+        actor=None,
+        role=ActorRole.SYSTEM,
+        at=at,
+        from_status=case.status,
+        from_org=from_org,
+        to_org=to_org,
+        note=note,
+        data={"previous_handler": was_handler, "level": case.escalation_level},
+    )
+    return True
+
+
+ESCALATION_BATCH = 500
+
+
+def cases_escalate_overdue(*, now: datetime | None = None) -> int:
+    """The periodic sweep: escalate every open case past its current stage's deadline, each in
+    its own transaction. Idempotent: an escalated case has a new deadline (or none), so running
+    again at once changes nothing. Returns how many cases were escalated or marked overdue."""
+    now = now or timezone.now()
+    done = 0
+    seen: set[int] = set()
+    while True:
+        ids = [
+            pk
+            for pk in Case.objects.filter(next_escalation_at__lte=now, status__in=OPEN_STATUSES)
+            .order_by("next_escalation_at", "pk")
+            .values_list("pk", flat=True)[:ESCALATION_BATCH]
+            if pk not in seen
+        ]
+        if not ids:
+            return done
+        for pk in ids:
+            seen.add(pk)
+            try:
+                done += case_escalate(case_id=pk, at=now)
+            except Exception:
+                logger.exception("could not escalate case %s", pk)

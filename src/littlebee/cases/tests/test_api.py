@@ -1,0 +1,159 @@
+"""GET /cases, GET /cases/{id}, POST /cases/{id}/actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from littlebee.accounts.tests.factories import worker
+
+from .factories import World, open_case, traffic_rule, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def test_the_queue_lists_my_organisations_cases(w: World, api_as: Any) -> None:
+    # given two cases at the community and one elsewhere
+    a = open_case(w)
+    b = open_case(w, urgent=True)
+    open_case(w, region=w.other_community)
+
+    # when its handler asks for his queue
+    response = api_as(w.community_handler).get("/cases", {"queue": "mine"})
+
+    # then he gets his organisation's two, newest first, with what he may do
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    assert [c["id"] for c in body["items"]] == [b.pk, a.pk]
+    item = body["items"][0]
+    assert item["status"] == "submitted"
+    assert item["organisation"] == {"id": w.community_org.pk, "name": w.community_org.name}
+    assert item["urgent"] is True and item["overdue"] is False
+    assert item["accept_due_at"].endswith("+08:00")
+    assert item["actions"] == ["accept", "reject", "forward", "return", "merge", "assign"]
+
+
+def test_queue_filters_and_bad_values(w: World, api_as: Any) -> None:
+    open_case(w)
+    client = api_as(w.community_handler)
+    assert client.get("/cases", {"status": "accepted"}).json()["count"] == 0
+    assert client.get("/cases", {"kind": "report", "overdue": "false"}).json()["count"] == 1
+    assert client.get("/cases", {"queue": "nonsense"}).status_code == 400
+    assert client.get("/cases", {"status": "nonsense"}).status_code == 400
+
+
+def test_not_signed_in_is_401(w: World, api: Any) -> None:
+    assert api.get("/cases").status_code == 401
+
+
+def test_the_case_with_its_timeline(w: World, api_as: Any) -> None:
+    case = open_case(w)
+    response = api_as(w.community_handler).get(f"/cases/{case.pk}")
+    assert response.status_code == 200
+    [row] = response.json()["timeline"]
+    assert row["action"] == "open"
+    assert row["actor_role"] == "worker"
+    assert row["to_org"]["id"] == w.community_org.pk
+
+
+def test_another_organisation_gets_404_and_an_onlooker_403(w: World, api_as: Any) -> None:
+    case = open_case(w)
+    other = api_as(w.other_handler)
+    assert other.get(f"/cases/{case.pk}").status_code == 404
+    response = other.post(f"/cases/{case.pk}/actions", {"action": "accept"})
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+    # a city admin sees it but may not act
+    admin = api_as(w.city_admin)
+    assert admin.get(f"/cases/{case.pk}").json()["actions"] == []
+    response = admin.post(f"/cases/{case.pk}/actions", {"action": "accept"})
+    assert (response.status_code, response.json()["code"]) == (403, "permission_denied")
+    # nor may the reporter
+    reporter = api_as(case.reporter)
+    assert reporter.post(f"/cases/{case.pk}/actions", {"action": "accept"}).status_code == 403
+    # and an id beyond the range is simply not found
+    assert api_as(w.community_handler).get("/cases/99999999999").status_code == 404
+
+
+def test_accept_then_resolve_through_the_api(w: World, api_as: Any) -> None:
+    case = open_case(w)
+    client = api_as(w.community_handler)
+
+    response = client.post(f"/cases/{case.pk}/actions", {"action": "accept", "note": "收到"})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["status"], body["handler"]["id"]) == ("accepted", w.community_handler.pk)
+    assert [r["action"] for r in body["timeline"]] == ["open", "accept"]
+
+    response = client.post(f"/cases/{case.pk}/actions", {"action": "accept"})
+    assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+
+    response = client.post(f"/cases/{case.pk}/actions", {"action": "resolve", "note": "已清理"})
+    assert response.json()["status"] == "resolved"
+
+
+def test_forward_merge_and_assign_need_their_fields(w: World, api_as: Any) -> None:
+    case = open_case(w)
+    client = api_as(w.community_handler)
+    for action, field in (("forward", "to_org"), ("merge", "duplicate_of"), ("assign", "handler")):
+        response = client.post(f"/cases/{case.pk}/actions", {"action": action, "note": "x"})
+        assert response.status_code == 400, action
+        assert response.json()["errors"][0]["field"] == field
+    response = client.post(
+        f"/cases/{case.pk}/actions", {"action": "forward", "to_org": w.traffic_police.pk, "note": "交警"}
+    )
+    assert response.status_code == 200
+    assert response.json()["organisation"]["id"] == w.traffic_police.pk
+    # now it is the police's: the community may look, not act
+    assert client.get(f"/cases/{case.pk}").json()["actions"] == []
+
+
+def test_unknown_actions_are_400(w: World, api_as: Any) -> None:
+    case = open_case(w)
+    response = api_as(w.community_handler).post(f"/cases/{case.pk}/actions", {"action": "explode"})
+    assert response.status_code == 400
+
+
+def test_the_traffic_police_find_the_broken_light_in_their_queue(w: World, api_as: Any) -> None:
+    traffic_rule()
+    case = open_case(w, category="traffic_signal", reporter=worker())
+    body = api_as(w.police_handler).get("/cases").json()
+    assert [c["id"] for c in body["items"]] == [case.pk]
+
+
+def _queries_for(client: Any, path: str) -> int:
+    client.get(path)  # warm up: the token's first use of the day writes its last_used_at
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(path).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_queue_costs_the_same_for_3_cases_as_for_25(w: World, api_as: Any) -> None:
+    client = api_as(w.community_handler)
+    for _ in range(3):
+        open_case(w)
+    few = _queries_for(client, "/cases?limit=100")
+    for _ in range(22):
+        open_case(w, reporter=worker())
+    assert _queries_for(client, "/cases?limit=100") == few
+    assert _queries_for(client, "/cases?queue=all&limit=100") <= few + 2
+
+
+def test_the_case_page_costs_the_same_for_a_short_and_a_long_timeline(w: World, api_as: Any) -> None:
+    case = open_case(w)
+    client = api_as(w.community_handler)
+    short = _queries_for(client, f"/cases/{case.pk}")
+    from littlebee.cases import services
+
+    services.case_accept(case_id=case.pk, actor=w.community_handler)
+    services.case_start(case_id=case.pk, actor=w.community_handler)
+    services.case_resolve(case_id=case.pk, actor=w.community_handler, note="好了")
+    assert _queries_for(client, f"/cases/{case.pk}") == short

@@ -1,0 +1,93 @@
+"""Who is told about each step, after the step commits (the inbox is replaced by a fake)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from littlebee.accounts.tests.factories import staff, worker
+from littlebee.cases import hooks, services
+from littlebee.cases.models import CaseKind
+
+from .factories import WORKING_MORNING, World, open_case, world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def _told(sent: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    return [(m["user"].pk, m["kind"]) for m in sent]
+
+
+def test_a_new_case_tells_the_receiving_staff_after_commit(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    colleague = staff(w.community_org)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        open_case(w, urgent=True)
+        assert sent == []  # nothing before the commit
+    for callback in callbacks:
+        callback()
+    assert sorted(_told(sent)) == sorted([(w.community_handler.pk, "case_open"), (colleague.pk, "case_open")])
+    assert all(m["sms"] for m in sent)  # urgent: by text message too
+
+
+def test_the_reporter_and_followers_hear_of_acceptance_with_the_kinds_link(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    hooks.register_kind(CaseKind.REPORT, hooks.KindHooks(worker_link=lambda c: f"/reports/{c.pk}/"))
+    try:
+        case = open_case(w)
+        fan = worker()
+        services.case_follow(case_id=case.pk, user=fan)
+        sent.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.case_accept(case_id=case.pk, actor=w.community_handler, note="已受理")
+    finally:
+        hooks.unregister_kind(CaseKind.REPORT)
+    assert sorted(_told(sent)) == sorted([(case.reporter_id, "case_accept"), (fan.pk, "case_accept")])
+    assert {m["link"] for m in sent} == {f"/reports/{case.pk}/"}
+    assert sent[0]["body"] == "已受理"
+
+
+def test_escalation_tells_the_new_organisation_and_the_handler_it_was_taken_from(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    street_handler = staff(w.street_org)
+    case = open_case(w)
+    services.case_accept(case_id=case.pk, actor=w.community_handler, at=WORKING_MORNING)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cases_escalate_overdue(now=WORKING_MORNING + timedelta(days=30))
+    assert sorted(_told(sent)) == sorted(
+        [(street_handler.pk, "case_escalate"), (w.community_handler.pk, "case_escalate")]
+    )
+
+
+def test_a_rolled_back_step_tells_nobody(w: World, sent: list[dict[str, Any]]) -> None:
+    from django.db import transaction
+
+    case = open_case(w)
+    sent.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.case_accept(case_id=case.pk, actor=w.community_handler)
+        raise RuntimeError
+    assert sent == []
+
+
+def test_the_real_inbox_receives_the_message(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from littlebee.cases import notify
+
+    monkeypatch.undo()  # the real deliver, into the notifications app
+    case = open_case(w)
+    from littlebee.cases.models import CaseEvent
+
+    event = CaseEvent.objects.get(case=case)
+    # told once, and the inbox did not refuse it (a failure would be logged and not counted)
+    assert notify.case_notify(case, event) == 1
