@@ -170,6 +170,7 @@ INSTALLED_APPS = [
     "littlebee.points",
     "littlebee.rewards",
     "littlebee.cases",
+    "littlebee.reports",
     "littlebee.demo",
 ]
 

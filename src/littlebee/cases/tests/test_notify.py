@@ -41,6 +41,7 @@ def test_a_new_case_tells_the_receiving_staff_after_commit(
 def test_the_reporter_and_followers_hear_of_acceptance_with_the_kinds_link(
     w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
+    previous = hooks.hooks_for(CaseKind.REPORT)  # the reports app's, restored after
     hooks.register_kind(CaseKind.REPORT, hooks.KindHooks(worker_link=lambda c: f"/reports/{c.pk}/"))
     try:
         case = open_case(w)
@@ -50,7 +51,7 @@ def test_the_reporter_and_followers_hear_of_acceptance_with_the_kinds_link(
         with django_capture_on_commit_callbacks(execute=True):
             services.case_accept(case_id=case.pk, actor=w.community_handler, note="已受理")
     finally:
-        hooks.unregister_kind(CaseKind.REPORT)
+        hooks.register_kind(CaseKind.REPORT, previous)
     assert sorted(_told(sent)) == sorted([(case.reporter_id, "case_accept"), (fan.pk, "case_accept")])
     assert {m["link"] for m in sent} == {f"/reports/{case.pk}/"}
     assert sent[0]["body"] == "已受理"

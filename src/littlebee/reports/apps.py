@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "littlebee.reports"
+    verbose_name = _("随手拍")
+
+    def ready(self) -> None:
+        from littlebee.cases.hooks import KindHooks, register_kind
+        from littlebee.cases.models import CaseKind
+
+        from .services import report_award_on_accept
+
+        register_kind(
+            CaseKind.REPORT,
+            KindHooks(
+                on_accept=report_award_on_accept,
+                worker_link=lambda case: f"/reports/{case.pk}/",
+                staff_link=lambda case: f"/staff/cases/{case.pk}/",
+            ),
+        )

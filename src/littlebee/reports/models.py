@@ -1,0 +1,104 @@
+"""随手拍 intake: report categories, reports (each one a cases.Case of kind "report") and their photos.
+
+The case carries status, the organisation holding it, the handler and the timeline; the report
+carries what the worker sent. Points for a category are the points app's EarningRule for source
+"report" and the category's code, not a column here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.cases.models import Case
+from littlebee.orgs.models import Region
+
+
+class Sensitivity(models.TextChoices):
+    PUBLIC = "public", _("公开")  # may appear on the public map
+    INTERNAL = "internal", _("内部")  # staff only
+    CONFIDENTIAL = "confidential", _("保密")  # only the receiving office (and the reporter)
+
+
+class ReportCategory(models.Model):
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=60)
+    sensitivity = models.CharField(
+        _("敏感程度"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.PUBLIC
+    )
+    icon = models.CharField(_("图标"), max_length=40, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=100)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("随手拍类别")
+        verbose_name_plural = _("随手拍类别")
+        ordering = ["order", "code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(sensitivity__in=Sensitivity.values), name="reportcategory_sensitivity"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Report(models.Model):
+    # The report's id is its case's id.
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="report")
+    category = models.ForeignKey(ReportCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="+")
+    description = models.TextField(_("描述"), blank=True)
+    lat = models.FloatField(_("纬度"))
+    lng = models.FloatField(_("经度"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    urgent = models.BooleanField(_("紧急"), default=False)
+    community = models.ForeignKey(
+        Region, verbose_name=_("所在社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("提交时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("随手拍")
+        verbose_name_plural = _("随手拍")
+        ordering = ["-created_at", "-case"]
+        indexes = [models.Index(fields=["category", "lat", "lng"], name="report_category_point_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180), name="report_point_in_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category_id}"
+
+
+class PhotoStatus(models.TextChoices):
+    PROCESSING = "processing", _("处理中")
+    READY = "ready", _("已就绪")
+    FAILED = "failed", _("处理失败")
+
+
+class ReportPhoto(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    # The upload as sent, kept only until processed (it may carry the worker's location).
+    original = models.FileField(upload_to="reports/originals/%Y/%m/", blank=True)
+    image = models.FileField(upload_to="reports/photos/%Y/%m/", blank=True)
+    thumbnail = models.FileField(upload_to="reports/thumbs/%Y/%m/", blank=True)
+    status = models.CharField(max_length=16, choices=PhotoStatus.choices, default=PhotoStatus.PROCESSING)
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    phash = models.CharField(max_length=16, blank=True, db_index=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    exif_lng = models.FloatField(null=True, blank=True)
+    exif_taken_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("随手拍照片")
+        verbose_name_plural = _("随手拍照片")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=PhotoStatus.values), name="reportphoto_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"photo {self.pk} of report {self.report_id}"

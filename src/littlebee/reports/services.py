@@ -1,0 +1,353 @@
+"""Writes of the 随手拍 intake: the category catalogue, submitting a report, processing its
+photos, the points on acceptance, and the worker's feedback."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Min
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from PIL import ExifTags, Image
+
+from littlebee.cases import services as case_services
+from littlebee.cases.models import Case, CaseKind, RoutingRule, RoutingTarget
+from littlebee.core.errors import FieldError, InvalidInput
+from littlebee.core.geo import valid_lat_lng
+from littlebee.core.images import image_encode, image_open, image_read
+from littlebee.orgs.models import DepartmentType, Region, RegionLevel
+from littlebee.orgs.selectors import community_at_point
+from littlebee.points.models import PointsSource
+from littlebee.points.services import points_award, points_defaults_ensure
+
+from .models import PhotoStatus, Report, ReportCategory, ReportPhoto, Sensitivity
+
+if TYPE_CHECKING:
+    from littlebee.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTOS = 9
+THUMB_SIDE = 480
+PHOTOS_FIELD = "photos"
+# How far outside the city's extent a point may lie (a river bank, a ring road): about 2 km.
+CITY_MARGIN_DEG = 0.02
+
+
+# --- The catalogue ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _CategorySeed:
+    code: str
+    name: Any
+    sensitivity: str
+    icon: str
+    department: str = ""  # routed to this department type of the district, else the community
+
+
+CATEGORY_SEEDS = (
+    _CategorySeed(
+        "public_security_clue", _("治安线索"), Sensitivity.CONFIDENTIAL, "shield", DepartmentType.PUBLIC_SECURITY
+    ),
+    _CategorySeed("safety_hazard", _("安全隐患"), Sensitivity.INTERNAL, "alert"),
+    _CategorySeed(
+        "traffic_signal", _("信号灯故障"), Sensitivity.PUBLIC, "traffic-light", DepartmentType.TRAFFIC_POLICE
+    ),
+    _CategorySeed("road_damage", _("道路破损"), Sensitivity.PUBLIC, "road"),
+    _CategorySeed("manhole_cover", _("井盖缺失"), Sensitivity.PUBLIC, "circle"),
+    _CategorySeed("illegal_parking", _("违章停车"), Sensitivity.PUBLIC, "car"),
+    _CategorySeed("fire_hazard", _("消防隐患"), Sensitivity.INTERNAL, "flame"),
+    _CategorySeed("garbage", _("垃圾堆放"), Sensitivity.PUBLIC, "trash"),
+    _CategorySeed("street_light", _("路灯损坏"), Sensitivity.PUBLIC, "lamp"),
+    _CategorySeed("flooding", _("道路积水"), Sensitivity.PUBLIC, "droplet"),
+)
+
+
+def report_categories_ensure() -> int:
+    """The city's report categories, their points rules (points_defaults_ensure: public-security
+    clue 100, safety hazard 50, everything else 5–30) and routing to departments. Existing rows
+    are left as they are. Returns how many categories were created. Safe to run again."""
+    created_count = 0
+    points_defaults_ensure()
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        for order, seed in enumerate(CATEGORY_SEEDS):
+            _obj, created = ReportCategory.objects.get_or_create(
+                code=seed.code,
+                defaults={"name": str(seed.name), "sensitivity": seed.sensitivity, "icon": seed.icon, "order": order},
+            )
+            created_count += created
+            if seed.department:
+                RoutingRule.objects.get_or_create(
+                    kind=CaseKind.REPORT,
+                    category=seed.code,
+                    region=None,
+                    target=RoutingTarget.DEPARTMENT,
+                    department_type=seed.department,
+                )
+    return created_count
+
+
+# --- Submitting -------------------------------------------------------------------------------
+def city_extent() -> tuple[float, float, float, float] | None:
+    """(min_lat, max_lat, min_lng, max_lng) of the city: its boundary's box, else the extent of
+    its communities' boxes and centres; None when no region is known at all."""
+    city = Region.objects.filter(level=RegionLevel.CITY, min_lat__isnull=False).order_by("pk").first()
+    if city is not None and None not in (city.min_lat, city.max_lat, city.min_lng, city.max_lng):
+        return (city.min_lat, city.max_lat, city.min_lng, city.max_lng)  # type: ignore[return-value]
+    agg = Region.objects.filter(level=RegionLevel.COMMUNITY).aggregate(
+        a=Min("lat"),
+        b=Max("lat"),
+        c=Min("lng"),
+        d=Max("lng"),
+        e=Min("min_lat"),
+        f=Max("max_lat"),
+        g=Min("min_lng"),
+        h=Max("max_lng"),
+    )
+    if agg["a"] is None:
+        return None
+    pick_min = lambda *v: min(x for x in v if x is not None)  # noqa: E731
+    pick_max = lambda *v: max(x for x in v if x is not None)  # noqa: E731
+    return (
+        pick_min(agg["a"], agg["e"]),
+        pick_max(agg["b"], agg["f"]),
+        pick_min(agg["c"], agg["g"]),
+        pick_max(agg["d"], agg["h"]),
+    )
+
+
+def _in_city(lat: float, lng: float) -> bool:
+    extent = city_extent()
+    if extent is None:
+        return True
+    min_lat, max_lat, min_lng, max_lng = extent
+    m = CITY_MARGIN_DEG
+    return min_lat - m <= lat <= max_lat + m and min_lng - m <= lng <= max_lng + m
+
+
+def _category(code: str) -> ReportCategory:
+    if not code:
+        raise InvalidInput.one("category", _("请选择类别。"))
+    category = ReportCategory.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise InvalidInput.one("category", _("请从给定的类别中选择。"))
+    return category
+
+
+def _check_photos(photos: list[Any]) -> list[bytes]:
+    """Each upload's bytes after the quick checks (type by content, size, pixels, decodable);
+    the first bad one refuses everything (InvalidInput on "photos", or PayloadTooLarge)."""
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput.one(PHOTOS_FIELD, _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS})
+    checked: list[bytes] = []
+    for upload in photos:
+        data = image_read(upload, PHOTOS_FIELD)
+        image_open(data, PHOTOS_FIELD).close()
+        checked.append(data)
+    return checked
+
+
+def report_submit(
+    *,
+    reporter: User,
+    category_code: str,
+    description: str,
+    lat: float | None,
+    lng: float | None,
+    address: str = "",
+    urgent: bool = False,
+    photos: list[Any] | None = None,
+    at: datetime | None = None,
+) -> Report:
+    """A new report: checked whole before anything is stored, its case opened and routed, its
+    originals stored, and photo processing queued after commit (reports.process_photo)."""
+    at = at or timezone.now()
+    errors: list[FieldError] = []
+    category: ReportCategory | None = None
+    try:
+        category = _category(category_code)
+    except InvalidInput as exc:
+        errors += exc.errors
+    description = (description or "").strip()
+    if len(description) > 2000:
+        errors.append(FieldError("description", _("描述最多 2000 字。")))
+    address = (address or "").strip()
+    if len(address) > 200:
+        errors.append(FieldError("address", _("地址最多 200 字。")))
+    if lat is None or lng is None:
+        errors.append(FieldError("lat" if lat is None else "lng", _("请提供位置。")))
+    elif not valid_lat_lng(lat, lng):
+        errors.append(FieldError("lat", _("位置无效。")))
+    elif not _in_city(lat, lng):
+        errors.append(FieldError("lat", _("该位置不在本市范围内。")))
+    if errors:
+        raise InvalidInput(errors)
+    assert category is not None and lat is not None and lng is not None
+    checked = _check_photos(list(photos or []))
+
+    match = community_at_point(lat, lng)
+    community = match.community if match is not None else None
+    with transaction.atomic():
+        case = case_services.case_open(
+            kind=CaseKind.REPORT,
+            reporter=reporter,
+            category=category.code,
+            region=community,
+            lat=lat,
+            lng=lng,
+            urgent=urgent,
+            confidential=category.sensitivity == Sensitivity.CONFIDENTIAL,
+            note=description[:500],
+            at=at,
+        )
+        report = Report.objects.create(
+            case=case,
+            category=category,
+            description=description,
+            lat=lat,
+            lng=lng,
+            address=address,
+            urgent=urgent,
+            community=community,
+            created_at=at,
+        )
+        for data in checked:
+            photo = ReportPhoto(report=report, created_at=at)
+            photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(data), save=False)
+            photo.save()
+            transaction.on_commit(partial(_queue_processing, photo.pk))
+    return report
+
+
+def _queue_processing(photo_id: int) -> None:
+    from .tasks import reports_process_photo
+
+    reports_process_photo.delay(photo_id)
+
+
+# --- Processing a photo -----------------------------------------------------------------------
+def _rational(value: Any) -> float:
+    return float(value[0]) / float(value[1]) if isinstance(value, tuple) else float(value)
+
+
+def _dms(values: Any, ref: Any) -> float | None:
+    try:
+        d, m, s = (_rational(v) for v in values)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    degrees = d + m / 60 + s / 3600
+    if str(ref).upper().startswith(("S", "W")):
+        degrees = -degrees
+    return degrees
+
+
+def exif_location_and_time(image: Image.Image) -> tuple[float | None, float | None, datetime | None]:
+    """The GPS point and capture time a camera wrote, read before anything is stripped."""
+    lat = lng = None
+    taken: datetime | None = None
+    try:
+        exif = image.getexif()
+        gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        if gps:
+            lat = _dms(gps.get(ExifTags.GPS.GPSLatitude), gps.get(ExifTags.GPS.GPSLatitudeRef, "N"))
+            lng = _dms(gps.get(ExifTags.GPS.GPSLongitude), gps.get(ExifTags.GPS.GPSLongitudeRef, "E"))
+            if lat is None or lng is None or not valid_lat_lng(lat, lng):
+                lat = lng = None
+        raw = exif.get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal) or exif.get(ExifTags.Base.DateTime)
+        if raw:
+            naive = datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+            # Cameras write local time without a zone: the city's.
+            taken = timezone.make_aware(naive, timezone.get_default_timezone())
+    except Exception:  # malformed EXIF: nothing to learn from it
+        log.info("unreadable EXIF in a report photo", exc_info=True)
+    return lat, lng, taken
+
+
+def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
+    """Read EXIF GPS and time, then store an upright, ≤2048 px, metadata-free image and a ≤480 px
+    thumbnail, with the original's sha256 (exact reuse) and the perceptual hash (near reuse).
+    The original is deleted once processed. Marks the photo ready, or failed on any error."""
+    import imagehash
+
+    photo = ReportPhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.status != PhotoStatus.PROCESSING:
+        return photo
+    try:
+        with photo.original.open("rb") as file:
+            data = file.read()
+        image = image_open(data, PHOTOS_FIELD)
+        exif_lat, exif_lng, taken = exif_location_and_time(image)
+        full = image_encode(image, field=PHOTOS_FIELD)
+        thumb = image_encode(image, max_side=THUMB_SIDE, field=PHOTOS_FIELD)
+        with Image.open(ContentFile(full.content)) as stored:
+            phash = str(imagehash.phash(stored))
+        name = uuid.uuid4().hex
+        photo.image.save(f"{name}.{full.extension}", ContentFile(full.content), save=False)
+        photo.thumbnail.save(f"{name}_t.{thumb.extension}", ContentFile(thumb.content), save=False)
+        photo.content_sha256 = hashlib.sha256(data).hexdigest()
+        photo.phash = phash
+        photo.exif_lat, photo.exif_lng, photo.exif_taken_at = exif_lat, exif_lng, taken
+        photo.status = PhotoStatus.READY
+        photo.save(
+            update_fields=[
+                "image",
+                "thumbnail",
+                "content_sha256",
+                "phash",
+                "exif_lat",
+                "exif_lng",
+                "exif_taken_at",
+                "status",
+            ]
+        )
+        photo.original.delete(save=False)
+        photo.save(update_fields=["original"])
+    except Exception:
+        log.warning("report photo %s could not be processed", photo_id, exc_info=True)
+        photo.status = PhotoStatus.FAILED
+        photo.save(update_fields=["status"])
+    return photo
+
+
+# --- The loop ---------------------------------------------------------------------------------
+def report_award_on_accept(*, case: Case, actor: User, points: int | None, at: datetime) -> dict[str, Any]:
+    """The cases engine's on_accept hook for reports: the category's points, once per case
+    (idempotency key case:{id}:accept). A fixed category refuses another amount and a ranged
+    one needs the handler's pick (InvalidInput on "points", refusing the acceptance)."""
+    report = Report.objects.filter(case=case).select_related("community").first()
+    result = points_award(
+        worker=case.reporter,
+        source=PointsSource.REPORT,
+        idempotency_key=f"case:{case.pk}:accept",
+        source_object=report,
+        category=case.category,
+        region=report.community if report is not None else case.region,
+        amount=points,
+        actor=actor,
+        at=at,
+    )
+    data: dict[str, Any] = {"points_awarded": result.awarded}
+    if result.refusal:
+        data["points_refusal"] = result.refusal
+    return data
+
+
+def report_feedback(
+    *, report_id: int, worker: User, rating: int, comment: str = "", resolved: bool, at: datetime | None = None
+) -> Report:
+    """The reporter rates the handling; "not fixed" reopens the case as a dispute."""
+    from .selectors import report_for
+
+    report = report_for(worker, report_id)
+    case_services.case_feedback(
+        case_id=report.case_id, worker=worker, rating=rating, comment=comment, resolved=resolved, at=at
+    )
+    return report_for(worker, report_id)

@@ -1,0 +1,45 @@
+"""Fixtures for the reports' tests: a small city with its categories, media in a temp dir,
+notifications captured instead of delivered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from littlebee.cases import notify
+from littlebee.cases.tests.factories import World, world
+from littlebee.reports.services import report_categories_ensure
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture(autouse=True)
+def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    outbox: list[dict[str, Any]] = []
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
+    yield outbox
+
+
+@pytest.fixture
+def w(db: Any, media_root: Path) -> World:
+    """The case engine's test city, its two communities placed apart, and the catalogue."""
+    city = world()
+    city.community.lat, city.community.lng = 30.55, 114.30
+    city.community.save(update_fields=["lat", "lng"])
+    city.other_community.lat, city.other_community.lng = 30.60, 114.35
+    city.other_community.save(update_fields=["lat", "lng"])
+    report_categories_ensure()
+    return city
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]

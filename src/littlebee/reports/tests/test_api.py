@@ -1,0 +1,143 @@
+"""The Reports section of API.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from littlebee.accounts.tests.factories import worker
+from littlebee.cases import services as case_services
+from littlebee.cases.tests.factories import World
+from littlebee.hives.tests.photo_files import PDF_BYTES, jpeg_bytes
+from littlebee.reports.models import Report
+
+from .conftest import stored_files
+
+pytestmark = pytest.mark.django_db
+
+
+def post_report(api_as: Any, user: Any, data: dict[str, Any]) -> Any:
+    client = api_as(user)
+    return Client().post("/api/v1/reports", data, headers=client._headers())
+
+
+def test_categories_list_points_and_sensitivity(w: World, api: Any) -> None:
+    body = api.get("/report-categories").json()
+    by_code = {c["code"]: c for c in body}
+    assert by_code["public_security_clue"]["points"] == {"min": 100, "max": 100}
+    assert by_code["public_security_clue"]["sensitivity"] == "confidential"
+    assert by_code["garbage"]["points"] == {"min": 5, "max": 30}
+    assert by_code["traffic_signal"]["sensitivity"] == "public"
+
+
+def test_submit_answers_201_with_routing_deadline_and_duplicates(
+    w: World, api_as: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given an open traffic-signal report close by from someone else
+    other = post_report(api_as, worker(), {"category": "traffic_signal", "lat": "30.5501", "lng": "114.3001"})
+    assert other.status_code == 201, other.content
+
+    # when a courier sends one with a photo
+    courier = worker()
+    photo = ("light.jpg", jpeg_bytes(gps=True))
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_report(
+            api_as,
+            courier,
+            {
+                "category": "traffic_signal",
+                "description": "红绿灯不亮",
+                "lat": "30.55",
+                "lng": "114.30",
+                "urgent": "true",
+                "photos": [SimpleUploadedFile(photo[0], photo[1], content_type="image/jpeg")],
+            },
+        )
+
+    # then
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "submitted" and body["category"] == "traffic_signal"
+    assert body["assigned_to"] == {"id": w.traffic_police.pk, "name": w.traffic_police.name}
+    assert body["community"]["id"] == w.community.pk
+    assert body["deadline"].endswith("+08:00")
+    assert [d["id"] for d in body["possible_duplicates"]] == [other.json()["id"]]
+
+    # and the courier reads it with its timeline and photos
+    detail = api_as(courier).get(f"/reports/{body['id']}").json()
+    assert detail["status"] == "submitted" and detail["points_awarded"] == 0
+    assert [e["action"] for e in detail["timeline"]] == ["open"]
+    assert detail["timeline"][0]["actor_role"] == "worker"
+    assert detail["photos"][0]["status"] == "ready" and detail["photos"][0]["thumbnail"]
+
+
+def test_bad_submissions_are_400_or_413_and_store_nothing(w: World, api_as: Any, media_root: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    user = worker()
+    cases: list[tuple[dict[str, Any], int, str | None]] = [
+        ({"lat": "30.55", "lng": "114.30"}, 400, "category"),
+        ({"category": "nope", "lat": "30.55", "lng": "114.30"}, 400, "category"),
+        ({"category": "garbage", "lat": "39.9", "lng": "116.4"}, 400, "lat"),
+        ({"category": "garbage", "lat": "abc", "lng": "114.30"}, 400, "lat"),
+        (
+            {
+                "category": "garbage",
+                "lat": "30.55",
+                "lng": "114.30",
+                "photos": [SimpleUploadedFile("a.jpg", PDF_BYTES)],
+            },
+            400,
+            "photos",
+        ),
+        (
+            {
+                "category": "garbage",
+                "lat": "30.55",
+                "lng": "114.30",
+                "photos": [SimpleUploadedFile("a.jpg", b"\xff\xd8" + b"\x00" * (10 * 1024 * 1024))],
+            },
+            413,
+            None,
+        ),
+    ]
+    for data, status, field in cases:
+        response = post_report(api_as, user, data)
+        assert response.status_code == status, (data.keys(), response.content)
+        if field:
+            assert field in [e["field"] for e in response.json()["errors"]], response.json()
+    assert Report.objects.count() == 0
+    assert stored_files(media_root) == []
+
+
+def test_mine_and_others_reports(w: World, api_as: Any) -> None:
+    courier, other = worker(), worker()
+    mine = post_report(api_as, courier, {"category": "garbage", "lat": "30.55", "lng": "114.30"}).json()
+    theirs = post_report(api_as, other, {"category": "garbage", "lat": "30.55", "lng": "114.30"}).json()
+
+    listed = api_as(courier).get("/reports", {"mine": "true"}).json()
+    assert [r["id"] for r in listed["items"]] == [mine["id"]]
+    assert api_as(courier).get(f"/reports/{theirs['id']}").status_code == 404
+
+
+def test_accept_then_feedback_shows_points_and_the_loop(w: World, api_as: Any) -> None:
+    courier = worker()
+    created = post_report(api_as, courier, {"category": "safety_hazard", "lat": "30.55", "lng": "114.30"}).json()
+    case_services.case_accept(case_id=created["id"], actor=w.community_handler)
+    case_services.case_resolve(case_id=created["id"], actor=w.community_handler, note="已处理")
+
+    response = api_as(courier).post(
+        f"/reports/{created['id']}/feedback", {"rating": 5, "comment": "谢谢", "resolved": True}
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "closed" and body["points_awarded"] == 50 and body["rating"] == 5
+    assert [e["action"] for e in body["timeline"]] == ["open", "accept", "resolve", "confirm"]
+    bad = api_as(courier).post(f"/reports/{created['id']}/feedback", {"rating": 9, "resolved": True})
+    assert bad.status_code in (400, 422)
