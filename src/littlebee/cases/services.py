@@ -376,6 +376,26 @@ def _move(case: Case, to_org: Organisation, at: datetime) -> list[str]:
     return ["organisation", "handler", "status", "resolve_due_at", *_enter_stage(case, CaseStatus.SUBMITTED, at)]
 
 
+def _relocate(
+    case: Case, target: Organisation, *, action: str, actor: User, role: str, at: datetime, note: str
+) -> Case:
+    """Move the case to another organisation (forward, return) and record the hop."""
+    was, from_org = case.status, case.organisation_id
+    _save(case, at, _move(case, target, at))
+    _record(
+        case,
+        action=action,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=was,
+        from_org=from_org,
+        to_org=target,
+        note=note,
+    )
+    return case
+
+
 @transaction.atomic
 def case_forward(
     *, case_id: int, actor: User, to_org: Organisation | int, note: str, at: datetime | None = None
@@ -388,20 +408,7 @@ def case_forward(
     target = _organisation(to_org, "to_org")
     if target.pk == case.organisation_id:
         raise InvalidInput.one("to_org", _("案件已在该单位。"))
-    was, from_org = case.status, case.organisation_id
-    _save(case, at, _move(case, target, at))
-    _record(
-        case,
-        action=CaseAction.FORWARD,
-        actor=actor,
-        role=role,
-        at=at,
-        from_status=was,
-        from_org=from_org,
-        to_org=target,
-        note=note,
-    )
-    return case
+    return _relocate(case, target, action=CaseAction.FORWARD, actor=actor, role=role, at=at, note=note)
 
 
 def return_target(case: Case) -> Organisation | None:
@@ -428,20 +435,7 @@ def case_return(*, case_id: int, actor: User, note: str, at: datetime | None = N
     target = return_target(case)
     if target is None or target.pk == case.organisation_id:
         raise Conflict("nowhere_to_return", _("该案件已在分拨单位，无法退回，请转办给相应单位。"))
-    was, from_org = case.status, case.organisation_id
-    _save(case, at, _move(case, target, at))
-    _record(
-        case,
-        action=CaseAction.RETURN,
-        actor=actor,
-        role=role,
-        at=at,
-        from_status=was,
-        from_org=from_org,
-        to_org=target,
-        note=note,
-    )
-    return case
+    return _relocate(case, target, action=CaseAction.RETURN, actor=actor, role=role, at=at, note=note)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.core.errors import FieldError, InvalidInput, NotFound
+from littlebee.core.errors import FieldError, InvalidInput
 from littlebee.core.geo import haversine_m, valid_lat_lng
 
 from . import hours
@@ -194,10 +194,3 @@ def hives_matching(
     if lat is not None and lng is not None:
         items.sort(key=lambda item: (item.distance_m or 0.0, item.id))
     return items[:SEARCH_LIMIT]
-
-
-def hive_active(hive_id: int) -> Hive:
-    hive = Hive.objects.filter(pk=hive_id, is_active=True).first()
-    if hive is None:
-        raise NotFound()
-    return hive
