@@ -15,6 +15,9 @@ row is written, in the same transaction and under the case's row lock: it may aw
 what it returns (e.g. {"points_awarded": 50}) is stored in the `accept` event's data. Raising a
 DomainError (say, points outside the category's range) refuses the whole acceptance. Without a
 hook, `points` must be None (InvalidInput otherwise).
+
+`message(case=, event=, title=, body=, to_staff=)` rewords a notification (the engine passes its
+generic title and the event's note) so that it names what was reported and what was earned.
 """
 
 from __future__ import annotations
@@ -27,11 +30,22 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
 
-    from .models import Case
+    from .models import Case, CaseEvent
 
 
 class AcceptHook(Protocol):
     def __call__(self, *, case: Case, actor: User, points: int | None, at: datetime) -> dict[str, Any]: ...
+
+
+class MessageHook(Protocol):
+    """The title and body of a notification about `event`, given the engine's generic ones;
+    `to_staff` tells which side is being told."""
+
+    def __call__(self, *, case: Case, event: CaseEvent, title: str, body: str, to_staff: bool) -> tuple[str, str]: ...
+
+
+def _generic_message(*, case: Case, event: CaseEvent, title: str, body: str, to_staff: bool) -> tuple[str, str]:
+    return title, body
 
 
 def _no_link(case: Case) -> str:
@@ -44,6 +58,8 @@ class KindHooks:
     # Paths on this site for notifications: the worker's page of the case, the staff page.
     worker_link: Callable[[Case], str] = _no_link
     staff_link: Callable[[Case], str] = _no_link
+    # Kind-specific wording of notifications (what was reported, the points earned).
+    message: MessageHook = _generic_message
 
 
 _REGISTRY: dict[str, KindHooks] = {}

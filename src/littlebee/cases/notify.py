@@ -96,6 +96,9 @@ def case_notify(case: Case, event: CaseEvent) -> int:
         sms = False
     else:
         return 0
+    text_title, text_body = hooks.message(
+        case=case, event=event, title=str(title), body=event.note[:500], to_staff=action in _STAFF_TITLES
+    )
     told = 0
     seen: set[int] = set()
     for user in recipients:
@@ -106,8 +109,8 @@ def case_notify(case: Case, event: CaseEvent) -> int:
             deliver(
                 user=user,
                 kind=f"case_{action}",
-                title=str(title),
-                body=event.note[:500],
+                title=text_title,
+                body=text_body,
                 link=link,
                 data={"case": case.pk, "kind": case.kind, "action": action},
                 sms=sms,

@@ -10,6 +10,7 @@ class ReportsConfig(AppConfig):
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
 
+        from .messages import report_message
         from .services import report_award_on_accept
 
         register_kind(
@@ -18,5 +19,6 @@ class ReportsConfig(AppConfig):
                 on_accept=report_award_on_accept,
                 worker_link=lambda case: f"/reports/{case.pk}/",
                 staff_link=lambda case: f"/staff/cases/{case.pk}/",
+                message=report_message,
             ),
         )
