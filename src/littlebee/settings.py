@@ -149,6 +149,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "rewards-expire-vouchers": {"task": "rewards.expire_vouchers", "schedule": crontab(minute="*/10")},
     # Open cases past their stage deadline: mark overdue, escalate (cases.services.cases_escalate_overdue).
     "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": crontab(minute="*/15")},
+    # Resolved cases the reporter never rated: closed by the system (cases.services.cases_close_unrated).
+    "cases-close-unrated": {"task": "cases.close_unrated", "schedule": crontab(minute=25)},
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -345,6 +347,9 @@ if HIVES_MAP_COORDINATES not in ("wgs84", "gcj02"):
 HIVES_MAP_CENTER = tuple(env.list("HIVES_MAP_CENTER", cast=float, default=[30.5928, 114.3055]))
 if len(HIVES_MAP_CENTER) != 2:
     _config_error("HIVES_MAP_CENTER must be two numbers: latitude,longitude.")
+# A resolved case whose reporter gives no feedback within this many days is closed by the system.
+CASES_AUTO_CLOSE_DAYS = env.int("CASES_AUTO_CLOSE_DAYS", default=7)
+
 # The "navigate" link of a station page. {lat}, {lng} (WGS-84) and {name} are filled in, URL-quoted.
 # AutoNavi's URI API accepts WGS-84, opens its app when installed and its web page otherwise.
 HIVES_NAVIGATION_URL = env.str(

@@ -20,6 +20,8 @@ urlpatterns = [
     path("points/", include("littlebee.points.urls")),
     path("rewards/", include("littlebee.rewards.urls")),
     path("inbox/", include("littlebee.notifications.urls")),
+    path("reports/", include("littlebee.reports.urls")),
+    path("staff/cases/", include("littlebee.cases.urls")),
     path("", include("littlebee.accounts.urls")),
 ]
 

@@ -116,6 +116,11 @@ class StaffAccess:
         return any(m.role in STAFF_DECISION_ROLES and m.organisation.kind == kind for m in self.memberships)
 
     @property
+    def handles_cases(self) -> bool:
+        """Case handlers and admins of any organisation, and city admins (cases.selectors.handles_cases)."""
+        return self.city_admin or any(m.role in STAFF_DECISION_ROLES for m in self.memberships)
+
+    @property
     def can_review_checkins(self) -> bool:
         return self.city_admin or self._decides_for(OrgKind.PARTY_ORG)
 

@@ -5,6 +5,7 @@ GET  /cases?queue=mine      queue: mine (sitting with my organisations) · assig
                             overdue; paginated {count, items}
 GET  /cases/{id}            the case with its timeline
 POST /cases/{id}/actions    {action, note, to_org, points, duplicate_of, handler} → 200 the case
+GET  /cases/{id}/templates?action=   reply templates [{id, title, body, action}] for staff who see it
 
 404 for a case the caller may not see at all; 403 for one the caller sees but may not act on
 (a city admin looking on, an organisation it passed through, its reporter); 409
@@ -27,6 +28,7 @@ from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.pagination import clamp
 
 from . import selectors, services
+from .hooks import hooks_for
 from .models import Case, CaseEvent, CaseKind, CaseStatus
 
 router = Router(tags=["cases"])
@@ -86,8 +88,19 @@ class CaseOut(Schema):
     actions: list[str]
 
 
+class FlagOut(Schema):
+    kind: str
+    label: str
+    detail: str
+    photo: int | None
+    other_case: int | None
+    created_at: datetime
+
+
 class CaseDetailOut(CaseOut):
     timeline: list[EventOut]
+    # Staff only: what the owning app flags for a second look (see hooks.KindHooks.staff_flags).
+    flags: list[FlagOut] = []
 
 
 class CaseList(Schema):
@@ -172,6 +185,7 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return {
         **case_payload(case, selectors.case_actions_for(user, case)),
         "timeline": [event_payload(request, e) for e in selectors.case_timeline(case)],
+        "flags": hooks_for(case.kind).staff_flags(case, user),
     }
 
 
@@ -234,3 +248,29 @@ def case_action(request: HttpRequest, case_id: int, payload: ActionIn) -> dict[s
     else:
         services.case_assign(case_id=case_id, actor=user, handler=_required(payload.handler, "handler"), note=note)
     return _detail(request, case_id)
+
+
+class TemplateOut(Schema):
+    id: int
+    title: str
+    body: str
+    action: str
+
+
+TemplateAction = Literal["", "accept", "reject", "start", "forward", "return", "resolve", "close", "merge", "assign"]
+
+
+@router.get("/cases/{case_id}/templates", response={200: list[TemplateOut], **ERRORS})
+def case_templates(request: HttpRequest, case_id: int, action: TemplateAction = "") -> list[dict[str, Any]]:
+    """Reply templates for the case's kind and category (its own category's first), for one
+    action or (none given) every one; 404 for a case the caller may not see, and for its
+    reporter, who has nothing to reply."""
+    _check_id(case_id)
+    user = request_user(request)
+    case = selectors.case_for_actor(user, case_id)
+    if not selectors.handles_cases(user):
+        raise NotFound()
+    return [
+        {"id": t.pk, "title": t.title, "body": t.body, "action": t.action}
+        for t in selectors.response_templates_for(case.kind, case.category, action)
+    ]

@@ -52,12 +52,19 @@ def _no_link(case: Case) -> str:
     return ""
 
 
+def _no_flags(case: Case, user: User) -> list[dict[str, Any]]:
+    return []
+
+
 @dataclass(frozen=True)
 class KindHooks:
     on_accept: AcceptHook | None = None
     # Paths on this site for notifications: the worker's page of the case, the staff page.
     worker_link: Callable[[Case], str] = _no_link
     staff_link: Callable[[Case], str] = _no_link
+    # Reasons for staff to look twice (reports: reused photos, bursts…) as {kind, label, detail,
+    # photo, other_case, created_at}; the owning app returns [] for anyone but staff.
+    staff_flags: Callable[[Case, User], list[dict[str, Any]]] = _no_flags
     # Kind-specific wording of notifications (what was reported, the points earned).
     message: MessageHook = _generic_message
 

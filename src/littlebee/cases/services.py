@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -679,3 +680,86 @@ def cases_escalate_overdue(*, now: datetime | None = None) -> int:
                 done += case_escalate(case_id=pk, at=now)
             except Exception:
                 logger.exception("could not escalate case %s", pk)
+
+
+# --- Resolution photos ----------------------------------------------------------------------
+RESOLVE_PHOTOS_FIELD = "photos"
+
+
+def case_resolve_with_photos(
+    *, case_id: int, actor: User, note: str, photos: Iterable[Any] = (), at: datetime | None = None
+) -> Case:
+    """case_resolve for uploads from a page: each photo is checked and re-encoded (pixels only,
+    no EXIF or GPS: core.images) before anything is stored; one bad photo refuses the whole
+    resolution (InvalidInput on "photos", or PayloadTooLarge)."""
+    from django.core.files.base import ContentFile
+
+    from littlebee.core.images import image_prepare
+
+    uploads = list(photos)
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise InvalidInput.one(RESOLVE_PHOTOS_FIELD, _("最多上传 %(max)d 张照片。") % {"max": MAX_ATTACHMENTS})
+    files: list[File] = []
+    for index, upload in enumerate(uploads):
+        prepared = image_prepare(upload, RESOLVE_PHOTOS_FIELD)
+        files.append(ContentFile(prepared.content, name=f"resolve-{case_id}-{index}.{prepared.extension}"))
+    return case_resolve(case_id=case_id, actor=actor, note=note, attachments=files, at=at)
+
+
+# --- Closing what the reporter never rated ----------------------------------------------------
+def auto_close_days() -> int:
+    return max(1, int(getattr(settings, "CASES_AUTO_CLOSE_DAYS", 7)))
+
+
+@transaction.atomic
+def case_close_unrated(*, case_id: int, at: datetime, days: int | None = None) -> bool:
+    """The system closes a resolved case its reporter has not rated within `days` of its
+    resolution. Conditional under the row lock: a case rated, disputed or closed meanwhile is
+    left alone. True if it was closed."""
+    days = auto_close_days() if days is None else days
+    case = Case.objects.select_for_update().filter(pk=case_id).first()
+    if case is None or case.status != CaseStatus.RESOLVED or case.rating is not None:
+        return False
+    if case.resolved_at is None or case.resolved_at > at - timedelta(days=days):
+        return False
+    was = case.status
+    case.status = CaseStatus.CLOSED
+    case.closed_at = at
+    _save(case, at, ["status", "closed_at"])
+    _record(
+        case,
+        action=CaseAction.CLOSE,
+        actor=None,
+        role=ActorRole.SYSTEM,
+        at=at,
+        from_status=was,
+        note=str(_("提交人超过 %(days)d 天未评价，系统自动关闭。") % {"days": days}),
+        data={"auto": True},
+    )
+    return True
+
+
+def cases_close_unrated(*, now: datetime | None = None) -> int:
+    """The periodic sweep: close every resolved, unrated case past CASES_AUTO_CLOSE_DAYS, each
+    in its own transaction. Idempotent: a closed case is no longer found. Returns how many."""
+    now = now or timezone.now()
+    days = auto_close_days()
+    cutoff = now - timedelta(days=days)
+    done = 0
+    seen: set[int] = set()
+    while True:
+        ids = [
+            pk
+            for pk in Case.objects.filter(status=CaseStatus.RESOLVED, rating__isnull=True, resolved_at__lte=cutoff)
+            .order_by("resolved_at", "pk")
+            .values_list("pk", flat=True)[:ESCALATION_BATCH]
+            if pk not in seen
+        ]
+        if not ids:
+            return done
+        for pk in ids:
+            seen.add(pk)
+            try:
+                done += case_close_unrated(case_id=pk, at=now, days=days)
+            except Exception:
+                logger.exception("could not close unrated case %s", pk)

@@ -1,4 +1,5 @@
-"""Periodic case job (Celery beat every 15 minutes; in process in the embedded default)."""
+"""Periodic case jobs (Celery beat; in process in the embedded default): escalation every 15
+minutes, closing unrated resolved cases hourly."""
 
 from __future__ import annotations
 
@@ -11,3 +12,9 @@ from . import services
 def cases_escalate_overdue() -> int:
     """Escalate open cases past their deadline to the parent organisation and mark them overdue."""
     return services.cases_escalate_overdue()
+
+
+@shared_task(name="cases.close_unrated")
+def cases_close_unrated() -> int:
+    """Close resolved cases whose reporter gave no feedback within CASES_AUTO_CLOSE_DAYS."""
+    return services.cases_close_unrated()

@@ -5,9 +5,15 @@ GET  /report-categories        [{code, name, points, sensitivity, icon}]; `point
                                clue 100), a range the handler picks within otherwise; null when
                                no rule gives points
 POST /reports                  multipart: category, description, lat, lng, address?, urgent?,
-                               photos (0–9 JPEG/PNG/WebP, ≤10 MB and ≤40 Mpx each) → 201
-                               {id, status, category, community, assigned_to, deadline,
-                               possible_duplicates[]}; 400 with field errors; 413 too large
+                               location_source? (device / map / photo), photos (0–9
+                               JPEG/PNG/WebP, ≤10 MB and ≤40 Mpx each) → 201 {id, status,
+                               category, community, assigned_to, deadline, location_source,
+                               possible_duplicates[]}; 400 with field errors; 413 too large.
+                               Without lat and lng, the first photo's EXIF GPS gives the point.
+GET  /reports/nearby           ?category=&lat=&lng= open public reports of the category within
+                               REPORTS_DUPLICATE_RADIUS_M, nearest first, to say "me too" to
+POST /reports/{id}/follow      "me too" → 200 {following: true}; 404 unless public and open
+GET  /reports/map              public, no login: rounded points of public reports for the map
 GET  /reports?mine=true        the caller's reports, newest first (only `mine` is offered)
 GET  /reports/{id}             a report the caller may see (404 otherwise) with timeline[],
                                points_awarded and photos [{url, thumbnail, status}]
@@ -17,20 +23,21 @@ POST /reports/{id}/feedback    {rating 1–5, comment, resolved} → 200 the rep
 from __future__ import annotations
 
 import math
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.cases.models import Case, CaseAction, CaseStatus
 from littlebee.cases.selectors import case_timeline
-from littlebee.core.errors import FieldError, InvalidInput
+from littlebee.core.errors import FieldError, InvalidInput, NotFound
+from littlebee.core.geo import haversine_m, valid_lat_lng
 from littlebee.points import rules
 from littlebee.points.models import PointsSource
 
@@ -40,6 +47,7 @@ from .models import PhotoStatus, Report, ReportCategory
 router = Router(tags=["reports"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+MAX_ID = 2**31 - 1
 
 
 class Ref(Schema):
@@ -76,6 +84,7 @@ class SubmittedOut(Schema):
     community: Ref | None
     assigned_to: Ref
     deadline: datetime | None
+    location_source: str
     possible_duplicates: list[DuplicateOut]
 
 
@@ -101,6 +110,7 @@ class ReportOut(Schema):
     lat: float
     lng: float
     address: str
+    location_source: str
     urgent: bool
     community: Ref | None
     assigned_to: Ref
@@ -170,6 +180,7 @@ def report_payload(report: Report) -> dict[str, Any]:
         "lat": report.lat,
         "lng": report.lng,
         "address": report.address,
+        "location_source": report.location_source,
         "urgent": report.urgent,
         "community": _ref(report.community),
         "assigned_to": _ref(case.organisation),
@@ -200,8 +211,8 @@ def report_categories(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _coordinate(value: str, name: str, errors: list[FieldError]) -> float | None:
+    # Blank is left to the service: a photo's EXIF GPS may give the point.
     if not value.strip():
-        errors.append(FieldError(name, _("请提供位置。")))
         return None
     try:
         number = float(value)
@@ -226,11 +237,14 @@ def report_post(
     lng: Form[str] = "",
     address: Form[str] = "",
     urgent: Form[str] = "",
+    location_source: Form[str] = "",
     photos: File[list[UploadedFile] | None] = None,
 ) -> Status[dict[str, Any]]:
     """multipart/form-data. `photos` may repeat up to 9 times. Any bad photo refuses the whole
     report (400 on "photos", 413 for one over 10 MB) and nothing is stored. Photos are processed
-    after the answer: they show `status: processing` until ready."""
+    after the answer: they show `status: processing` until ready. Without `lat` and `lng` the
+    point comes from the first photo with EXIF GPS (`location_source: "photo"`); neither is a
+    400 on "lat"."""
     user = request_user(request)
     errors: list[FieldError] = []
     lat_value = _coordinate(lat, "lat", errors)
@@ -246,6 +260,7 @@ def report_post(
         address=address,
         urgent=_flag(urgent),
         photos=list(photos or []),
+        location_source=location_source.strip() or "device",
     )
     case = report.case
     duplicates = [
@@ -253,8 +268,6 @@ def report_post(
         for r in selectors.possible_duplicates(report.category, report.lat, report.lng, exclude_id=report.pk)
         if r.case.reporter_id != user.pk
     ]
-    from littlebee.core.geo import haversine_m
-
     return Status(
         201,
         {
@@ -264,6 +277,7 @@ def report_post(
             "community": _ref(report.community),
             "assigned_to": _ref(case.organisation),
             "deadline": deadline_of(case),
+            "location_source": report.location_source,
             "possible_duplicates": [
                 {
                     "id": d.pk,
@@ -286,6 +300,139 @@ def reports_list(request: HttpRequest, mine: bool = True) -> dict[str, Any]:
         raise InvalidInput.one("mine", _("只能查看自己的随手拍；办理请使用案件列表。"))
     items = [report_payload(r) for r in selectors.reports_of(request_user(request))[:100]]
     return {"count": len(items), "items": items}
+
+
+class NearbyQuery(Schema):
+    category: str = Field(..., max_length=40)
+    lat: float
+    lng: float
+
+
+class CategoryRef(Schema):
+    code: str
+    name: str
+
+
+class NearbyOut(Schema):
+    id: int
+    category: CategoryRef
+    status: str
+    status_label: str
+    address: str
+    distance_m: int
+    created_at: datetime
+    followers: int
+    # Whether the caller already said "me too".
+    following: bool
+
+
+class NearbyList(Schema):
+    count: int
+    items: list[NearbyOut]
+
+
+NEARBY_LIMIT = 20
+
+
+@router.get("/reports/nearby", response={200: NearbyList, **ERRORS})
+def reports_nearby(request: HttpRequest, query: Query[NearbyQuery]) -> dict[str, Any]:
+    """While reporting: open reports of the same category nearby, another worker's, nearest
+    first (at most 20), to follow ("me too") instead of reporting again. Only public categories
+    and never a confidential case."""
+    user = request_user(request)
+    if not valid_lat_lng(query.lat, query.lng):
+        raise InvalidInput.one("lat", _("位置无效。"))
+    category = selectors.report_category(query.category.strip())
+    nearby = [
+        r for r in selectors.possible_duplicates(category, query.lat, query.lng) if r.case.reporter_id != user.pk
+    ][:NEARBY_LIMIT]
+    following = selectors.followed_case_ids(user, [r.pk for r in nearby])
+    items = [
+        {
+            "id": r.pk,
+            "category": {"code": r.category.code, "name": r.category.name},
+            "status": r.case.status,
+            "status_label": r.case.get_status_display(),
+            "address": r.address,
+            "distance_m": round(haversine_m(query.lat, query.lng, r.lat, r.lng)),
+            "created_at": _local(r.created_at),
+            "followers": getattr(r, "followers_count", 0),
+            "following": r.pk in following,
+        }
+        for r in nearby
+    ]
+    return {"count": len(items), "items": items}
+
+
+class FollowOut(Schema):
+    following: bool
+
+
+@router.post("/reports/{report_id}/follow", response={200: FollowOut, **ERRORS})
+def report_post_follow(request: HttpRequest, report_id: int) -> dict[str, Any]:
+    """ "Me too": follow an open public report (told of each step). 404 for a report that is
+    not public, confidential, no longer open, or does not exist. Saying it twice is fine."""
+    if not 1 <= report_id <= MAX_ID:
+        raise NotFound()
+    services.report_follow(report_id=report_id, user=request_user(request))
+    return {"following": True}
+
+
+class MapQuery(Schema):
+    min_lat: float | None = Field(None, ge=-90, le=90)
+    max_lat: float | None = Field(None, ge=-90, le=90)
+    min_lng: float | None = Field(None, ge=-180, le=180)
+    max_lng: float | None = Field(None, ge=-180, le=180)
+    category: str | None = Field(None, max_length=40)
+    status: Literal["open", "resolved"] | None = None
+
+
+class MapCategoryOut(Schema):
+    code: str
+    name: str
+    icon: str
+
+
+class MapPointOut(Schema):
+    id: int
+    category: MapCategoryOut
+    # Public wording only: "open" (处理中) or "resolved" (已办结).
+    status: str
+    status_label: str
+    lat: float
+    lng: float
+    created_at: date
+
+
+class MapOut(Schema):
+    count: int
+    # True when more reports matched than one answer carries (2000): zoom in to see them all.
+    truncated: bool
+    items: list[MapPointOut]
+
+
+def map_point_payload(point: selectors.MapPoint) -> dict[str, Any]:
+    return {
+        "id": point.id,
+        "category": {"code": point.category_code, "name": point.category_name, "icon": point.category_icon},
+        "status": point.status,
+        "status_label": point.status_label,
+        "lat": point.lat,
+        "lng": point.lng,
+        "created_at": point.created_on,
+    }
+
+
+@router.get("/reports/map", response={200: MapOut, 400: ErrorOut}, auth=None)
+def reports_map(request: HttpRequest, query: Query[MapQuery]) -> dict[str, Any]:
+    """The public map: public-category, non-confidential reports that are being handled or are
+    done, newest first, points rounded to about 100 m. No description, address, photo or
+    reporter. Filters: the box, a category code, a status (open / resolved)."""
+    box = selectors.map_box(query.min_lat, query.max_lat, query.min_lng, query.max_lng)
+    points, truncated = selectors.reports_public_map(
+        box=box, category=query.category or None, status=query.status, limit=selectors.MAP_LIMIT
+    )
+    return {"count": len(points), "truncated": truncated, "items": [map_point_payload(p) for p in points]}
 
 
 @router.get("/reports/{report_id}", response={200: ReportOut, **ERRORS})

@@ -11,6 +11,7 @@ class ReportsConfig(AppConfig):
         from littlebee.cases.models import CaseKind
 
         from .messages import report_message
+        from .selectors import report_staff_flags
         from .services import report_award_on_accept
 
         register_kind(
@@ -20,5 +21,6 @@ class ReportsConfig(AppConfig):
                 worker_link=lambda case: f"/reports/{case.pk}/",
                 staff_link=lambda case: f"/staff/cases/{case.pk}/",
                 message=report_message,
+                staff_flags=report_staff_flags,
             ),
         )

@@ -43,6 +43,12 @@ class ReportCategory(models.Model):
         return self.name
 
 
+class LocationSource(models.TextChoices):
+    DEVICE = "device", _("手机定位")
+    PHOTO = "photo", _("照片位置")
+    MAP = "map", _("地图选点")
+
+
 class Report(models.Model):
     # The report's id is its case's id.
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="report")
@@ -51,6 +57,10 @@ class Report(models.Model):
     lat = models.FloatField(_("纬度"))
     lng = models.FloatField(_("经度"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
+    # Where the point came from: a point read from the photo is not checked against that photo.
+    location_source = models.CharField(
+        _("位置来源"), max_length=8, choices=LocationSource.choices, default=LocationSource.DEVICE
+    )
     urgent = models.BooleanField(_("紧急"), default=False)
     community = models.ForeignKey(
         Region, verbose_name=_("所在社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -65,6 +75,9 @@ class Report(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180), name="report_point_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(location_source__in=LocationSource.values), name="report_location_source_valid"
             ),
         ]
 
@@ -96,9 +109,62 @@ class ReportPhoto(models.Model):
         verbose_name = _("随手拍照片")
         verbose_name_plural = _("随手拍照片")
         ordering = ["id"]
+        # The near-duplicate scan reads the most recent photos (flags.py).
+        indexes = [models.Index(fields=["-created_at"], name="reportphoto_recent_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PhotoStatus.values), name="reportphoto_status_valid"),
         ]
 
     def __str__(self) -> str:
         return f"photo {self.pk} of report {self.report_id}"
+
+
+class FlagKind(models.TextChoices):
+    PHOTO_REUSED = "photo_reused", _("照片与其他反映重复")
+    PHOTO_SIMILAR = "photo_similar", _("照片与其他反映高度相似")
+    PHOTO_OLD = "photo_old", _("照片拍摄时间与提交时间相差较大")
+    PHOTO_FAR = "photo_far", _("照片拍摄地点与反映地点相距较远")
+    BURST = "burst", _("短时间内多次提交")
+
+
+class ReportFlag(models.Model):
+    """A reason for the handler to look twice at a report. Flags inform; they never award or take
+    points, and never change the case's state on their own."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(_("类型"), max_length=16, choices=FlagKind.choices)
+    photo = models.ForeignKey(ReportPhoto, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    other_report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The Chinese text as computed; detail_text rebuilds it from `data` in the reader's language.
+    detail = models.CharField(_("说明"), max_length=200, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("随手拍疑点")
+        verbose_name_plural = _("随手拍疑点")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=FlagKind.values), name="reportflag_kind_valid"),
+            # A report-level flag (burst) has no photo: NULLs are distinct, so it needs its own rule.
+            models.UniqueConstraint(
+                fields=["report", "kind", "photo"], condition=Q(photo__isnull=False), name="reportflag_one_per_photo"
+            ),
+            models.UniqueConstraint(
+                fields=["report", "kind"], condition=Q(photo__isnull=True), name="reportflag_one_per_report"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on report {self.report_id}"
+
+    @property
+    def label(self) -> str:
+        return str(self.get_kind_display())
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the active language, e.g. "相距 3.2 公里" / "3.2 km apart"."""
+        from .flags import flag_detail_text
+
+        return flag_detail_text(self.kind, self.data) or self.detail

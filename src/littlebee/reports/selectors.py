@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from littlebee.cases.models import OPEN_STATUSES
-from littlebee.cases.selectors import cases_of_reporter, cases_visible_to
-from littlebee.core.errors import NotFound
+from littlebee.accounts.selectors import is_city_admin
+from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseStatus
+from littlebee.cases.selectors import cases_of_reporter, cases_visible_to, staff_org_ids
+from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m
 
-from .models import Report, ReportCategory, Sensitivity
+from .models import Report, ReportCategory, ReportFlag, Sensitivity
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -22,6 +29,23 @@ REPORT_RELATED = ("case", "case__organisation", "case__handler", "category", "co
 
 def report_categories_active() -> QuerySet[ReportCategory]:
     return ReportCategory.objects.filter(is_active=True).order_by("order", "code")
+
+
+def report_category(code: str) -> ReportCategory:
+    """An active category by code; InvalidInput on "category" when missing or unknown."""
+    if not code:
+        raise InvalidInput.one("category", _("请选择类别。"))
+    category = ReportCategory.objects.filter(code=code, is_active=True).first()
+    if category is None:
+        raise InvalidInput.one("category", _("请从给定的类别中选择。"))
+    return category
+
+
+def followed_case_ids(user: User, case_ids: list[int]) -> set[int]:
+    """Which of these cases the user follows ("me too")."""
+    if not case_ids or not user.is_authenticated:
+        return set()
+    return set(CaseFollower.objects.filter(user=user, case_id__in=case_ids).values_list("case_id", flat=True))
 
 
 def reports_of(worker: User) -> QuerySet[Report]:
@@ -61,7 +85,7 @@ def possible_duplicates(
     exclude_id: int | None = None,
 ) -> list[Report]:
     """Open public reports of the same category within radius_m (setting
-    REPORTS_DUPLICATE_RADIUS_M, default 250 m), nearest first."""
+    REPORTS_DUPLICATE_RADIUS_M, default 250 m), nearest first; each with `followers_count`."""
     radius = duplicate_radius_m() if radius_m is None else radius_m
     code = category if isinstance(category, str) else category.code
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
@@ -76,6 +100,170 @@ def possible_duplicates(
         )
         .exclude(pk=exclude_id)
         .select_related("case", "category")
+        .annotate(followers_count=Count("case__followers"))
     )
     near = [(haversine_m(lat, lng, r.lat, r.lng), r) for r in candidates]
     return [r for d, r in sorted(near, key=lambda pair: (pair[0], pair[1].pk)) if d <= radius]
+
+
+def _public_reports() -> QuerySet[Report]:
+    """Reports anyone may know exist: a public category, a case that is not confidential."""
+    return Report.objects.filter(category__sensitivity=Sensitivity.PUBLIC, case__confidential=False)
+
+
+def report_followable(report_id: int) -> Report:
+    """A report a worker may say "me too" to: public, not confidential, still open. NotFound
+    otherwise, the same as for no such report, so nothing is learnt about the others."""
+    report = (
+        _public_reports()
+        .filter(pk=report_id, case__status__in=list(OPEN_STATUSES))
+        .select_related("case", "category")
+        .first()
+    )
+    if report is None:
+        raise NotFound()
+    return report
+
+
+def report_flags(report_id: int) -> list[ReportFlag]:
+    """The fraud flags of a report, for its handlers only: callers check the case is theirs
+    (cases.selectors.case_for_actor) first. Never part of what the worker sees."""
+    return list(ReportFlag.objects.filter(report_id=report_id).order_by("created_at", "id"))
+
+
+def flags_visible_to(user: User, case: Case) -> bool:
+    """Flags are for staff looking at a case they may see: never its reporter nor a worker who
+    follows it (they reach the case through their own scope, not a staff one)."""
+    if not user.is_authenticated or case.reporter_id == user.pk:
+        return False
+    if not staff_org_ids(user) and not is_city_admin(user):
+        return False
+    return not CaseFollower.objects.filter(case=case, user=user).exists()
+
+
+def report_staff_flags(case: Case, user: User) -> list[dict[str, Any]]:
+    """The cases engine's staff_flags hook: the report's flags as the case detail shows them,
+    to staff who may see the case (the caller has checked that), [] to anyone else."""
+    if not flags_visible_to(user, case):
+        return []
+    return [
+        {
+            "kind": f.kind,
+            "label": f.label,
+            "detail": f.detail_text,
+            "photo": f.photo_id,
+            "other_case": f.other_report_id,
+            "created_at": timezone.localtime(f.created_at),
+        }
+        for f in report_flags(case.pk)
+    ]
+
+
+# --- The public map ---------------------------------------------------------------------------
+MAP_LIMIT = 2000
+# About 110 m north–south: close enough to find the street, too coarse to find a door.
+MAP_DECIMALS = 3
+MAP_STATUSES = {
+    "open": sorted(OPEN_STATUSES),
+    "resolved": [CaseStatus.RESOLVED, CaseStatus.CLOSED],
+}
+# What the public reads for each case status: only "being handled" or "done".
+# A context of their own: "处理中" also labels a photo being processed, with another meaning.
+PUBLIC_STATUS_LABELS = {
+    "open": pgettext_lazy("public map status", "处理中"),
+    "resolved": pgettext_lazy("public map status", "已办结"),
+}
+
+
+def public_status(status: str) -> str:
+    return "open" if status in OPEN_STATUSES else "resolved"
+
+
+def public_map_categories() -> list[ReportCategory]:
+    return list(report_categories_active().filter(sensitivity=Sensitivity.PUBLIC))
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    id: int
+    category_code: str
+    category_name: str
+    category_icon: str
+    status: str  # "open" / "resolved"
+    lat: float
+    lng: float
+    created_on: date
+    # The community's name: coarse enough for the public list under the map (not in the API).
+    area: str = ""
+
+    @property
+    def status_label(self) -> str:
+        return str(PUBLIC_STATUS_LABELS[self.status])
+
+
+@dataclass(frozen=True)
+class MapBox:
+    min_lat: float
+    max_lat: float
+    min_lng: float
+    max_lng: float
+
+
+def map_box(
+    min_lat: float | None, max_lat: float | None, min_lng: float | None, max_lng: float | None
+) -> MapBox | None:
+    """The box asked for, checked; None for no box at all (the whole city). InvalidInput for a
+    partial, non-finite, out-of-range or inverted box."""
+    values = (min_lat, max_lat, min_lng, max_lng)
+    if all(v is None for v in values):
+        return None
+    if any(v is None or not math.isfinite(v) for v in values):
+        raise InvalidInput.one("min_lat", _("请提供完整的地图范围。"))
+    box = MapBox(*values)  # type: ignore[arg-type]
+    if not (-90 <= box.min_lat <= box.max_lat <= 90 and -180 <= box.min_lng <= box.max_lng <= 180):
+        raise InvalidInput.one("min_lat", _("地图范围无效。"))
+    return box
+
+
+def reports_public_map(
+    *, box: MapBox | None = None, category: str | None = None, status: str | None = None, limit: int = MAP_LIMIT
+) -> tuple[list[MapPoint], bool]:
+    """Points of public reports for the public map, newest first, and whether there were more
+    than `limit`. Public category, case not confidential, open or resolved (never merged or
+    rejected); the point rounded to MAP_DECIMALS; nothing else about the report."""
+    if status is not None and status not in MAP_STATUSES:
+        raise InvalidInput.one("status", _("状态只能是处理中或已办结。"))
+    if category and category not in {c.code for c in public_map_categories()}:
+        raise InvalidInput.one("category", _("请从给定的类别中选择。"))
+    statuses = MAP_STATUSES[status] if status else MAP_STATUSES["open"] + MAP_STATUSES["resolved"]
+    rows = _public_reports().filter(case__status__in=statuses, category__is_active=True)
+    if category:
+        rows = rows.filter(category__code=category)
+    if box is not None:
+        rows = rows.filter(lat__range=(box.min_lat, box.max_lat), lng__range=(box.min_lng, box.max_lng))
+    values = rows.order_by("-created_at", "-case").values_list(
+        "case_id",
+        "category__code",
+        "category__name",
+        "category__icon",
+        "case__status",
+        "lat",
+        "lng",
+        "created_at",
+        "community__name",
+    )[: limit + 1]
+    points = [
+        MapPoint(
+            id=pk,
+            category_code=code,
+            category_name=name,
+            category_icon=icon,
+            status=public_status(case_status),
+            lat=round(lat, MAP_DECIMALS),
+            lng=round(lng, MAP_DECIMALS),
+            created_on=timezone.localdate(created),
+            area=area or "",
+        )
+        for pk, code, name, icon, case_status, lat, lng, created, area in values
+    ]
+    return points[:limit], len(points) > limit

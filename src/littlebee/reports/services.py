@@ -29,7 +29,8 @@ from littlebee.orgs.selectors import community_at_point
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award, points_defaults_ensure
 
-from .models import PhotoStatus, Report, ReportCategory, ReportPhoto, Sensitivity
+from .flags import burst_flag_compute, photo_flags_compute
+from .models import LocationSource, PhotoStatus, Report, ReportCategory, ReportPhoto, Sensitivity
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -134,25 +135,42 @@ def _in_city(lat: float, lng: float) -> bool:
 
 
 def _category(code: str) -> ReportCategory:
-    if not code:
-        raise InvalidInput.one("category", _("请选择类别。"))
-    category = ReportCategory.objects.filter(code=code, is_active=True).first()
-    if category is None:
-        raise InvalidInput.one("category", _("请从给定的类别中选择。"))
-    return category
+    from .selectors import report_category
+
+    return report_category(code)
 
 
-def _check_photos(photos: list[Any]) -> list[bytes]:
-    """Each upload's bytes after the quick checks (type by content, size, pixels, decodable);
-    the first bad one refuses everything (InvalidInput on "photos", or PayloadTooLarge)."""
+@dataclass(frozen=True)
+class _CheckedPhoto:
+    data: bytes
+    exif_lat: float | None
+    exif_lng: float | None
+
+
+def _check_photos(photos: list[Any]) -> list[_CheckedPhoto]:
+    """Each upload's bytes after the quick checks (type by content, size, pixels, decodable), with
+    the GPS point its EXIF carries; the first bad one refuses everything (InvalidInput on
+    "photos", or PayloadTooLarge)."""
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput.one(PHOTOS_FIELD, _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS})
-    checked: list[bytes] = []
+    checked: list[_CheckedPhoto] = []
     for upload in photos:
         data = image_read(upload, PHOTOS_FIELD)
-        image_open(data, PHOTOS_FIELD).close()
-        checked.append(data)
+        image = image_open(data, PHOTOS_FIELD)
+        try:
+            exif_lat, exif_lng, _taken = exif_location_and_time(image)
+        finally:
+            image.close()
+        checked.append(_CheckedPhoto(data, exif_lat, exif_lng))
     return checked
+
+
+def _photo_point(checked: list[_CheckedPhoto]) -> tuple[float, float] | None:
+    """The point of the first photo that carries EXIF GPS."""
+    for photo in checked:
+        if photo.exif_lat is not None and photo.exif_lng is not None:
+            return photo.exif_lat, photo.exif_lng
+    return None
 
 
 def report_submit(
@@ -165,10 +183,16 @@ def report_submit(
     address: str = "",
     urgent: bool = False,
     photos: list[Any] | None = None,
+    location_source: str = LocationSource.DEVICE,
     at: datetime | None = None,
 ) -> Report:
     """A new report: checked whole before anything is stored, its case opened and routed, its
-    originals stored, and photo processing queued after commit (reports.process_photo)."""
+    originals stored, and photo processing queued after commit (reports.process_photo).
+
+    Without lat and lng the point is read from the first photo carrying EXIF GPS (the report's
+    location_source is then "photo"); location_source says where a given point came from
+    ("device", the default, or "map" when picked on a map). A burst of reports by the same worker
+    flags the new one (flags.burst_flag_compute)."""
     at = at or timezone.now()
     errors: list[FieldError] = []
     category: ReportCategory | None = None
@@ -182,16 +206,34 @@ def report_submit(
     address = (address or "").strip()
     if len(address) > 200:
         errors.append(FieldError("address", _("地址最多 200 字。")))
-    if lat is None or lng is None:
+    source = location_source or LocationSource.DEVICE
+    if source not in LocationSource.values:
+        errors.append(FieldError("location_source", _("位置来源无效。")))
+    checked: list[_CheckedPhoto] | None = None
+    if lat is None and lng is None and photos:
+        # The photo is the only place the point can come from: check it now, not after.
+        try:
+            checked = _check_photos(list(photos))
+        except InvalidInput as exc:
+            errors += exc.errors
+        point = _photo_point(checked or [])
+        if point is not None:
+            lat, lng = point
+            source = LocationSource.PHOTO
+        elif checked is not None:
+            errors.append(FieldError("lat", _("照片中没有位置信息：请定位或在地图上选点。")))
+    elif lat is None or lng is None:
         errors.append(FieldError("lat" if lat is None else "lng", _("请提供位置。")))
-    elif not valid_lat_lng(lat, lng):
-        errors.append(FieldError("lat", _("位置无效。")))
-    elif not _in_city(lat, lng):
-        errors.append(FieldError("lat", _("该位置不在本市范围内。")))
+    if lat is not None and lng is not None:
+        if not valid_lat_lng(lat, lng):
+            errors.append(FieldError("lat", _("位置无效。")))
+        elif not _in_city(lat, lng):
+            errors.append(FieldError("lat", _("该位置不在本市范围内。")))
     if errors:
         raise InvalidInput(errors)
     assert category is not None and lat is not None and lng is not None
-    checked = _check_photos(list(photos or []))
+    if checked is None:
+        checked = _check_photos(list(photos or []))
 
     match = community_at_point(lat, lng)
     community = match.community if match is not None else None
@@ -215,15 +257,17 @@ def report_submit(
             lat=lat,
             lng=lng,
             address=address,
+            location_source=source,
             urgent=urgent,
             community=community,
             created_at=at,
         )
-        for data in checked:
+        for photo_in in checked:
             photo = ReportPhoto(report=report, created_at=at)
-            photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(data), save=False)
+            photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(photo_in.data), save=False)
             photo.save()
             transaction.on_commit(partial(_queue_processing, photo.pk))
+        burst_flag_compute(report)
     return report
 
 
@@ -274,10 +318,11 @@ def exif_location_and_time(image: Image.Image) -> tuple[float | None, float | No
 def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
     """Read EXIF GPS and time, then store an upright, ≤2048 px, metadata-free image and a ≤480 px
     thumbnail, with the original's sha256 (exact reuse) and the perceptual hash (near reuse).
-    The original is deleted once processed. Marks the photo ready, or failed on any error."""
+    The original is deleted once processed. Marks the photo ready, or failed on any error; a
+    ready photo then gets its fraud flags (flags.photo_flags_compute)."""
     import imagehash
 
-    photo = ReportPhoto.objects.filter(pk=photo_id).first()
+    photo = ReportPhoto.objects.filter(pk=photo_id).select_related("report").first()
     if photo is None or photo.status != PhotoStatus.PROCESSING:
         return photo
     try:
@@ -314,6 +359,12 @@ def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
         log.warning("report photo %s could not be processed", photo_id, exc_info=True)
         photo.status = PhotoStatus.FAILED
         photo.save(update_fields=["status"])
+        return photo
+    try:
+        photo_flags_compute(photo, at=timezone.now())
+    except Exception:
+        # The photo itself is fine; a missing flag must not undo it.
+        log.warning("flags of report photo %s could not be computed", photo_id, exc_info=True)
     return photo
 
 
@@ -338,6 +389,16 @@ def report_award_on_accept(*, case: Case, actor: User, points: int | None, at: d
     if result.refusal:
         data["points_refusal"] = result.refusal
     return data
+
+
+def report_follow(*, report_id: int, user: User, at: datetime | None = None) -> bool:
+    """ "Me too" on a report offered as a possible duplicate: only an open report of a public
+    category, never a confidential case (NotFound otherwise, the same as no such report).
+    True if newly following; its reporter follows their own already (False)."""
+    from .selectors import report_followable
+
+    report = report_followable(report_id)
+    return case_services.case_follow(case_id=report.case_id, user=user, at=at)
 
 
 def report_feedback(

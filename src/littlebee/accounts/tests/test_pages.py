@@ -196,8 +196,11 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
         reverse("points:mine"),
         reverse("rewards:mall"),
         reverse("notifications:inbox"),
+        reverse("reports:new"),
+        reverse("reports:mine"),
         "/static/img/logo.svg",
         "/static/css/littlebee.css",
+        "/static/css/reports.css",
     }
 
 

@@ -76,10 +76,11 @@ def _region(*names: str) -> Region:
 
 def test_first_load_creates_the_city(wuhan):
     # given the module's first load
-    # then it reports what it made and took no more than a few seconds
+    # then it reports what it made and took no more than a few seconds (about 6 s for the city,
+    # 12-16 s more for the 随手拍 history played through the case services)
     assert not wuhan.already_loaded
     assert wuhan.created["regions"] == Region.objects.count()
-    assert wuhan.seconds < 20
+    assert wuhan.seconds < 45
 
 
 def test_wuhan_has_its_thirteen_districts_with_real_codes():

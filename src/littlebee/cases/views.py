@@ -1,0 +1,486 @@
+"""The staff casework console: the queue, a case's page with its action forms, and the figures.
+
+Views parse the request, call services (writes) or selectors (reads) and render. Who may see a
+case is selectors.case_for_actor (404 otherwise); who may act is the service's call (403), and
+the status machine's (409). The pages are for people with a case role somewhere, and city
+admins; anyone else signed in gets 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from littlebee.accounts.forms import apply_domain_error
+from littlebee.accounts.models import User
+from littlebee.accounts.requests import request_user
+from littlebee.accounts.selectors import is_city_admin, staff_access_of
+from littlebee.core.errors import DomainError, NotFound
+
+from . import selectors, services
+from .forms import ACTION_FORMS, AcceptForm, ActionForm, AssignForm, ForwardForm, MergeForm, ResolveForm
+from .models import (
+    OPEN_STATUSES,
+    ActorRole,
+    Case,
+    CaseAction,
+    CaseEvent,
+    CaseKind,
+    CaseStatus,
+    ResponseTemplate,
+)
+
+PAGE_SIZE = 20
+
+# Pills share the platform's three tones: waiting, moving, done; refused or disputed in red.
+STATUS_TONES: dict[str, str] = {
+    CaseStatus.SUBMITTED: "warning",
+    CaseStatus.ACCEPTED: "info",
+    CaseStatus.IN_PROGRESS: "info",
+    CaseStatus.RESOLVED: "success",
+    CaseStatus.CLOSED: "neutral",
+    CaseStatus.REJECTED: "danger",
+    CaseStatus.DISPUTED: "danger",
+    CaseStatus.MERGED: "neutral",
+}
+
+QUEUE_LABELS = {
+    "mine": gettext_lazy("本单位"),
+    "assigned": gettext_lazy("我经办的"),
+    "overdue": gettext_lazy("已超期"),
+    "urgent": gettext_lazy("紧急"),
+    "all": gettext_lazy("全部"),
+}
+
+PERIODS = {
+    "30": (gettext_lazy("近 30 天"), 30),
+    "90": (gettext_lazy("近 90 天"), 90),
+    "all": (gettext_lazy("全部"), None),
+}
+
+
+# --- Who may use the console ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Console:
+    user: User
+    org_ids: list[int]
+    city_admin: bool
+
+
+def _console(request: HttpRequest) -> Console:
+    user = request_user(request)
+    org_ids = selectors.staff_org_ids(user)
+    city_admin = is_city_admin(user)
+    if not org_ids and not city_admin:
+        raise PermissionDenied(_("案件办理仅向承办单位的经办人和管理员开放。"))
+    return Console(user=user, org_ids=org_ids, city_admin=city_admin)
+
+
+def _chrome(console: Console) -> dict[str, Any]:
+    """What the staff layout needs: the sidebar's rights and the badge of open cases."""
+    return {
+        "access": staff_access_of(console.user),
+        "cases_open_count": selectors.open_cases_count(console.org_ids),
+    }
+
+
+def _case_or_404(user: User, case_id: int) -> Case:
+    try:
+        return selectors.case_for_actor(user, case_id)
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+
+
+# --- Shared bits ------------------------------------------------------------------------------
+def stage_due(case: Case) -> datetime | None:
+    """The deadline of the stage the case is in now (none once it is done)."""
+    if case.status == CaseStatus.SUBMITTED:
+        return case.accept_due_at
+    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
+        return case.resolve_due_at
+    if case.status == CaseStatus.DISPUTED:
+        return case.dispute_due_at
+    return None
+
+
+def _report_category_names() -> dict[str, str]:
+    """Report category names by code, in one query (the case carries only the code)."""
+    from littlebee.reports.models import ReportCategory
+
+    return dict(ReportCategory.objects.order_by("order", "code").values_list("code", "name"))
+
+
+def _category_name(case: Case, names: dict[str, str]) -> str:
+    if case.kind == CaseKind.REPORT:
+        return names.get(case.category, case.category)
+    return case.category
+
+
+def _map_url(lat: float, lng: float, name: str) -> str:
+    return str(settings.HIVES_NAVIGATION_URL).format(lat=f"{lat:.6f}", lng=f"{lng:.6f}", name=quote(name))
+
+
+def _int(raw: str | None, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
+    text = (raw or "").strip().lstrip("#")
+    if not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
+
+
+# --- The queue --------------------------------------------------------------------------------
+@login_required
+@require_safe
+def queue(request: HttpRequest) -> HttpResponse:
+    console = _console(request)
+    default = "mine" if console.org_ids else "all"
+    tab = request.GET.get("queue", default)
+    if tab not in selectors.QUEUES:
+        tab = default
+    status = request.GET.get("status", "")
+    status = status if status in CaseStatus.values else ""
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in CaseKind.values else ""
+    names = _report_category_names()
+    category = request.GET.get("category", "")
+    category = category if category in names else ""
+    search = request.GET.get("q", "").strip()[:20]
+    case_id = _int(search) if search else None
+    if search and case_id is None:
+        messages.warning(request, _("请输入案件编号（数字）。"))
+        search = ""
+    cases = selectors.cases_queue(
+        console.user, tab, status=status or None, kind=kind or None, category=category or None, case_id=case_id
+    )
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = []
+    for case in page.object_list:
+        due = stage_due(case)
+        rows.append(
+            {
+                "case": case,
+                "category_name": _category_name(case, names),
+                "tone": STATUS_TONES.get(CaseStatus(case.status), "neutral"),
+                "due": due,
+                "late": due is not None and due < now and case.is_open,
+            }
+        )
+    filtered = bool(status or kind or category or case_id)
+    query = {"status": status, "kind": kind, "category": category}
+    tabs = []
+    for name in selectors.QUEUES:
+        if not console.org_ids and name != "all":
+            continue
+        tabs.append({"value": name, "label": QUEUE_LABELS[name], "active": name == tab})
+    context = {
+        **_chrome(console),
+        "tab": tab,
+        "tabs": tabs,
+        "page": page,
+        "rows": rows,
+        "status": status,
+        "kind": kind,
+        "category": category,
+        "search": search,
+        "filtered": filtered,
+        "query": query,
+        "statuses": CaseStatus.choices,
+        "kinds": CaseKind.choices,
+        "categories": list(names.items()),
+    }
+    return render(request, "cases/queue.html", context)
+
+
+# --- A case -----------------------------------------------------------------------------------
+TIMELINE_TONES: dict[str, str] = {
+    CaseAction.ACCEPT: "success",
+    CaseAction.RESOLVE: "success",
+    CaseAction.CONFIRM: "success",
+    CaseAction.REJECT: "danger",
+    CaseAction.DISPUTE: "danger",
+    CaseAction.ESCALATE: "danger",
+    CaseAction.OPEN: "honey",
+}
+
+
+def _templates_by_action(case: Case, actions: list[str]) -> dict[str, list[ResponseTemplate]]:
+    """Reply templates for each action on the page, from one query: a template for no particular
+    action serves every one."""
+    found = list(selectors.response_templates_for(case.kind, case.category))
+    return {action: [t for t in found if t.action in ("", action)] for action in actions}
+
+
+@dataclass
+class ReportPanel:
+    report: Any
+    flags: list[Any]
+    map_url: str
+    points_range: dict[str, int] | None
+    merge_candidates: list[Any]
+
+
+def _report_panel(case: Case, user: User) -> ReportPanel | None:
+    if case.kind != CaseKind.REPORT:
+        return None
+    from littlebee.reports.api import category_points
+    from littlebee.reports.models import Report
+    from littlebee.reports.selectors import possible_duplicates
+
+    report = Report.objects.filter(case=case).select_related("category").prefetch_related("photos").first()
+    if report is None:
+        return None
+    # The fraud flags come from another part of the reports app; a page must work without them.
+    flags = list(report.flags.all()) if hasattr(report, "flags") else []
+    nearby = [r.case for r in possible_duplicates(report.category, report.lat, report.lng, exclude_id=report.pk)]
+    merged_here = list(case.duplicates.all())
+    seen: set[int] = set()
+    candidates = []
+    for other in [*merged_here, *nearby]:
+        if other.pk not in seen:
+            seen.add(other.pk)
+            candidates.append(other)
+    visible = set(
+        selectors.cases_visible_to(user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
+    )
+    return ReportPanel(
+        report=report,
+        flags=flags,
+        map_url=_map_url(report.lat, report.lng, report.address or report.category.name),
+        points_range=category_points(report.category),
+        merge_candidates=[c for c in candidates if c.pk in visible],
+    )
+
+
+def _form_kwargs(
+    action: str, case: Case, panel: ReportPanel | None, org_query: str, bound_org: int | None
+) -> dict[str, Any]:
+    if action == CaseAction.ACCEPT:
+        return {"points_range": panel.points_range if panel is not None else None}
+    if action == CaseAction.FORWARD:
+        candidates = selectors.forward_candidates(case, org_query)
+        if bound_org is not None and bound_org not in {o.pk for o in candidates}:
+            from littlebee.orgs.models import Organisation
+
+            candidates += list(Organisation.objects.filter(pk=bound_org, is_active=True))
+        return {"candidates": candidates}
+    if action == CaseAction.ASSIGN:
+        return {"assignees": list(selectors.case_assignees(case))}
+    return {}
+
+
+def _timeline_rows(events: list[CaseEvent]) -> list[dict[str, Any]]:
+    rows = []
+    for event in events:
+        rows.append(
+            {
+                "event": event,
+                "label": CaseAction(event.action).label if event.action in CaseAction.values else event.action,
+                "tone": TIMELINE_TONES.get(CaseAction(event.action), "") if event.action in CaseAction.values else "",
+                "role": ActorRole(event.actor_role).label if event.actor_role in ActorRole.values else "",
+                "moved": event.from_org_id is not None
+                and event.to_org_id is not None
+                and event.from_org_id != event.to_org_id,
+                "points": event.data.get("points_awarded") if event.action == CaseAction.ACCEPT else None,
+                "attachments": list(event.attachments.all()),
+            }
+        )
+    return rows
+
+
+def _deadlines(case: Case, now: datetime) -> list[dict[str, Any]]:
+    current = stage_due(case)
+    rows = []
+    for label, due in (
+        (_("受理期限"), case.accept_due_at),
+        (_("办结期限"), case.resolve_due_at),
+        (_("异议办理期限"), case.dispute_due_at),
+    ):
+        if due is None:
+            continue
+        is_current = due == current and case.is_open
+        rows.append({"label": label, "due": due, "current": is_current, "late": is_current and due < now})
+    return rows
+
+
+def _render_detail(
+    request: HttpRequest,
+    console: Console,
+    case: Case,
+    *,
+    bound: ActionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    now = timezone.now()
+    actions = selectors.case_actions_for(console.user, case, console.org_ids)
+    panel = _report_panel(case, console.user)
+    org_query = request.GET.get("org_q", "").strip()[:50]
+    bound_org = None
+    if isinstance(bound, ForwardForm):
+        bound_org = _int(bound.data.get(bound.add_prefix("to_org")))
+    templates = _templates_by_action(case, actions)
+    forms = []
+    for action in actions:
+        if bound is not None and bound.action == action:
+            form = bound
+        else:
+            form = ACTION_FORMS[action](**_form_kwargs(action, case, panel, org_query, bound_org))
+        forms.append(
+            {
+                "action": action,
+                "label": CaseAction(action).label,
+                "form": form,
+                "templates": templates.get(action, []),
+                "open": form.is_bound or (action == CaseAction.FORWARD and bool(org_query)),
+            }
+        )
+    names = _report_category_names() if panel is None else {case.category: panel.report.category.name}
+    context = {
+        **_chrome(console),
+        "case": case,
+        "category_name": _category_name(case, names),
+        "tone": STATUS_TONES.get(CaseStatus(case.status), "neutral"),
+        "deadlines": _deadlines(case, now),
+        "timeline": _timeline_rows(list(selectors.case_timeline(case))),
+        "forms": forms,
+        "org_query": org_query,
+        "panel": panel,
+        "report": panel.report if panel else None,
+        "flags": panel.flags if panel else [],
+        "can_act": bool(actions),
+        "holder_staff": case.organisation_id in console.org_ids,
+        "now": now,
+    }
+    return render(request, "cases/detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    console = _console(request)
+    case = _case_or_404(console.user, case_id)
+    return _render_detail(request, console, case)
+
+
+SERVICES: dict[str, Callable[..., Case]] = {
+    CaseAction.ACCEPT: services.case_accept,
+    CaseAction.REJECT: services.case_reject,
+    CaseAction.START: services.case_start,
+    CaseAction.RESOLVE: services.case_resolve_with_photos,
+    CaseAction.FORWARD: services.case_forward,
+    CaseAction.RETURN: services.case_return,
+    CaseAction.MERGE: services.case_merge,
+    CaseAction.ASSIGN: services.case_assign,
+    CaseAction.CLOSE: services.case_close,
+}
+
+DONE_MESSAGES: dict[str, Any] = {
+    CaseAction.ACCEPT: gettext_lazy("已受理。"),
+    CaseAction.REJECT: gettext_lazy("已不予受理，提交人会收到原因。"),
+    CaseAction.START: gettext_lazy("已开始处置。"),
+    CaseAction.RESOLVE: gettext_lazy("已办结，提交人会收到办理结果。"),
+    CaseAction.FORWARD: gettext_lazy("已转办。"),
+    CaseAction.RETURN: gettext_lazy("已退回。"),
+    CaseAction.MERGE: gettext_lazy("已合并为重复案件。"),
+    CaseAction.ASSIGN: gettext_lazy("已指定经办人。"),
+    CaseAction.CLOSE: gettext_lazy("已关闭。"),
+}
+
+
+def _arguments(form: ActionForm, case_id: int, actor: User) -> dict[str, Any]:
+    data = form.cleaned_data
+    arguments: dict[str, Any] = {"case_id": case_id, "actor": actor, "note": data.get("note", "")}
+    if isinstance(form, AcceptForm):
+        arguments["points"] = data.get("points")
+    elif isinstance(form, ResolveForm):
+        arguments["photos"] = data.get("photos") or []
+    elif isinstance(form, ForwardForm):
+        arguments["to_org"] = data["to_org"]
+    elif isinstance(form, MergeForm):
+        arguments["duplicate_of"] = data["duplicate_of"]
+    elif isinstance(form, AssignForm):
+        arguments["handler"] = data["handler"]
+    return arguments
+
+
+@login_required
+@require_POST
+def action(request: HttpRequest, case_id: int) -> HttpResponse:
+    console = _console(request)
+    case = _case_or_404(console.user, case_id)
+    name = request.POST.get("action", "")
+    form_class = ACTION_FORMS.get(name)
+    if form_class is None:
+        messages.error(request, _("请选择要执行的操作。"))
+        return redirect("cases:detail", case_id=case.pk)
+    panel = _report_panel(case, console.user) if name == CaseAction.ACCEPT else None
+    bound_org = _int(request.POST.get(f"{name}-to_org"))
+    form = form_class(request.POST, request.FILES, **_form_kwargs(name, case, panel, "", bound_org))
+    if not form.is_valid():
+        return _render_detail(request, console, case, bound=form, status=400)
+    try:
+        SERVICES[name](**_arguments(form, case.pk, console.user))
+    except NotFound as exc:
+        raise Http404(str(exc.detail)) from exc
+    except DomainError as exc:
+        if exc.code == "invalid_transition":
+            messages.error(request, _("该案件状态已变化，请刷新后再办理。"))
+            return redirect("cases:detail", case_id=case.pk)
+        if exc.status == 403:
+            messages.error(request, str(exc.detail))
+            return redirect("cases:detail", case_id=case.pk)
+        apply_domain_error(form, exc)
+        case = _case_or_404(console.user, case_id)
+        return _render_detail(request, console, case, bound=form, status=exc.status)
+    messages.success(request, str(DONE_MESSAGES[name]))
+    try:
+        selectors.case_for_actor(console.user, case.pk)
+    except NotFound:
+        # Forwarded to an office of another district, say: nothing more to see here.
+        return redirect("cases:queue")
+    return redirect("cases:detail", case_id=case.pk)
+
+
+# --- Figures ----------------------------------------------------------------------------------
+@login_required
+@require_safe
+def figures(request: HttpRequest) -> HttpResponse:
+    console = _console(request)
+    period = request.GET.get("period", "30")
+    if period not in PERIODS:
+        period = "30"
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in CaseKind.values else ""
+    days = PERIODS[period][1]
+    since = timezone.now() - timedelta(days=days) if days is not None else None
+    org_ids = None if console.city_admin else console.org_ids
+    rows = selectors.case_figures(org_ids, since, kind or None)
+    context = {
+        **_chrome(console),
+        "rows": rows,
+        "total": selectors.figures_total(rows) if len(rows) > 1 else None,
+        "period": period,
+        "periods": [{"value": key, "label": label, "active": key == period} for key, (label, _d) in PERIODS.items()],
+        "kind": kind,
+        "kinds": CaseKind.choices,
+        "city_admin": console.city_admin,
+        "queue_url": reverse("cases:queue"),
+        "open_statuses": OPEN_STATUSES,
+    }
+    return render(request, "cases/figures.html", context)

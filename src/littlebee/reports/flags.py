@@ -1,0 +1,176 @@
+"""Fraud flags: reasons for a handler to look twice at a report.
+
+A flag is information for the handler, shown on the staff case page. It never awards or takes
+points and never changes the case's state: the handler decides.
+
+Photo flags are computed once a photo is processed (report_photo_process), burst flags when a
+report is submitted (report_submit). Thresholds are settings:
+
+    REPORTS_PHASH_MAX_DISTANCE     6      perceptual-hash bits that may differ for "similar"
+                                          (-1 turns the near-duplicate search off)
+    REPORTS_PHASH_SCAN_DAYS        90     how far back the near-duplicate scan looks
+    REPORTS_PHASH_SCAN_LIMIT       5000   at most this many recent photos are scanned
+    REPORTS_PHOTO_MAX_AGE_HOURS    72     a photo taken longer before submission is "old"
+    REPORTS_PHOTO_MAX_DISTANCE_M   1000   a photo taken farther from the report's point is "far"
+    REPORTS_BURST_COUNT            5      more reports than this by one worker ...
+    REPORTS_BURST_MINUTES          60     ... within this many minutes is a burst
+
+Near-duplicate search: a Hamming distance cannot use a B-tree index, and a BK-tree or a
+database extension would be one more thing to run. The exact perceptual hash is looked up
+through its index first (a re-saved or re-compressed copy usually hashes the same); then the
+most recent photos (bounded by days and count, newest first, only id/report/phash fetched)
+are compared in Python — 5000 integer XORs are well under a millisecond. A copy older than
+the window or beyond the cap is only caught when byte-identical (content_sha256).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from littlebee.core.geo import haversine_m
+
+from .models import FlagKind, PhotoStatus, Report, ReportFlag, ReportPhoto
+
+# A phone's clock and the server's may disagree by a few minutes: not "in the future".
+FUTURE_SLACK = timedelta(minutes=10)
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def phash_distance(a: str, b: str) -> int:
+    """Bits that differ between two 64-bit perceptual hashes written as 16 hex digits."""
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+def flag_detail_text(kind: str, data: dict[str, Any]) -> str:
+    """A flag's detail in the active language, from its stored numbers."""
+    other = data.get("other_report")
+    if kind == FlagKind.PHOTO_REUSED and other:
+        return _("与 #%(id)s 的照片相同") % {"id": other}
+    if kind == FlagKind.PHOTO_SIMILAR and other:
+        return _("与 #%(id)s 的照片相似") % {"id": other}
+    if kind == FlagKind.PHOTO_OLD:
+        if data.get("future"):
+            return _("拍摄时间晚于提交时间")
+        hours = int(data.get("hours", 0))
+        if hours >= 48:
+            days = hours // 24
+            return ngettext("拍摄于 %(n)d 天前", "拍摄于 %(n)d 天前", days) % {"n": days}
+        return ngettext("拍摄于 %(n)d 小时前", "拍摄于 %(n)d 小时前", hours) % {"n": hours}
+    if kind == FlagKind.PHOTO_FAR and "distance_m" in data:
+        metres = int(data["distance_m"])
+        if metres >= 1000:
+            return _("相距 %(km).1f 公里") % {"km": metres / 1000}
+        return _("相距 %(m)d 米") % {"m": metres}
+    if kind == FlagKind.BURST and "count" in data:
+        minutes, count = int(data.get("minutes", 0)), int(data["count"])
+        if minutes and minutes % 60 == 0:
+            hours = minutes // 60
+            return ngettext("%(h)d 小时内第 %(n)d 条", "%(h)d 小时内第 %(n)d 条", hours) % {"h": hours, "n": count}
+        return ngettext("%(m)d 分钟内第 %(n)d 条", "%(m)d 分钟内第 %(n)d 条", minutes) % {"m": minutes, "n": count}
+    return ""
+
+
+def _flag(report: Report, kind: str, at: datetime, data: dict[str, Any], **fields: Any) -> ReportFlag:
+    # `detail` keeps the text in the city's language for exports and the admin.
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = flag_detail_text(kind, data)[:200]
+    return ReportFlag(report=report, kind=kind, data=data, detail=detail, created_at=at, **fields)
+
+
+def _store(flags: list[ReportFlag]) -> list[ReportFlag]:
+    # A task run twice, or two at once, must not fail on the unique constraints.
+    if flags:
+        ReportFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    return flags
+
+
+def _similar_report(photo: ReportPhoto, at: datetime) -> tuple[int, int] | None:
+    """(other report id, distance) of the closest near-duplicate in another report, if any."""
+    limit = _setting("REPORTS_PHASH_MAX_DISTANCE", 6)
+    if limit < 0:  # near-duplicate search switched off
+        return None
+    others = ReportPhoto.objects.filter(status=PhotoStatus.READY).exclude(report_id=photo.report_id).exclude(phash="")
+    exact = others.filter(phash=photo.phash).order_by("created_at", "id").values_list("report_id", flat=True).first()
+    if exact is not None:
+        return exact, 0
+    since = at - timedelta(days=_setting("REPORTS_PHASH_SCAN_DAYS", 90))
+    recent = others.filter(created_at__gte=since).order_by("-created_at", "-id")
+    best: tuple[int, int] | None = None
+    for report_id, phash in recent.values_list("report_id", "phash")[: _setting("REPORTS_PHASH_SCAN_LIMIT", 5000)]:
+        try:
+            distance = phash_distance(photo.phash, phash)
+        except ValueError:  # a malformed stored hash: nothing to compare
+            continue
+        if distance <= limit and (best is None or distance < best[1]):
+            best = (report_id, distance)
+    return best
+
+
+def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]:
+    """Flags for a processed photo: reused (same bytes in another report), similar (perceptual
+    hash within REPORTS_PHASH_MAX_DISTANCE), old (taken long before, or after, submission),
+    far (taken far from the report's point). Stored; returns the ones computed."""
+    report = photo.report
+    flags: list[ReportFlag] = []
+    reused = None
+    if photo.content_sha256:
+        reused = (
+            ReportPhoto.objects.filter(content_sha256=photo.content_sha256)
+            .exclude(report_id=report.pk)
+            .order_by("created_at", "id")
+            .values_list("report_id", flat=True)
+            .first()
+        )
+    if reused is not None:
+        flags.append(
+            _flag(report, FlagKind.PHOTO_REUSED, at, {"other_report": reused}, photo=photo, other_report_id=reused)
+        )
+    elif photo.phash:
+        similar = _similar_report(photo, at)
+        if similar is not None:
+            other, distance = similar
+            data = {"other_report": other, "distance": distance}
+            flags.append(_flag(report, FlagKind.PHOTO_SIMILAR, at, data, photo=photo, other_report_id=other))
+
+    if photo.exif_taken_at is not None:
+        submitted = report.created_at
+        max_age = timedelta(hours=_setting("REPORTS_PHOTO_MAX_AGE_HOURS", 72))
+        if photo.exif_taken_at > submitted + FUTURE_SLACK:
+            flags.append(_flag(report, FlagKind.PHOTO_OLD, at, {"future": True}, photo=photo))
+        elif submitted - photo.exif_taken_at > max_age:
+            hours = int((submitted - photo.exif_taken_at).total_seconds() // 3600)
+            flags.append(_flag(report, FlagKind.PHOTO_OLD, at, {"hours": hours}, photo=photo))
+
+    # A report placed by this very photo's GPS is 0 m from it, so it is never "far" from itself;
+    # another photo of the same report still is when taken elsewhere.
+    if photo.exif_lat is not None and photo.exif_lng is not None:
+        metres = haversine_m(report.lat, report.lng, photo.exif_lat, photo.exif_lng)
+        if metres > _setting("REPORTS_PHOTO_MAX_DISTANCE_M", 1000):
+            flags.append(_flag(report, FlagKind.PHOTO_FAR, at, {"distance_m": round(metres)}, photo=photo))
+    return _store(flags)
+
+
+def burst_flag_compute(report: Report) -> ReportFlag | None:
+    """A burst flag on the report when its reporter sent more than REPORTS_BURST_COUNT reports
+    (this one included) within REPORTS_BURST_MINUTES before it."""
+    minutes = _setting("REPORTS_BURST_MINUTES", 60)
+    at = report.created_at
+    count = Report.objects.filter(
+        case__reporter_id=report.case.reporter_id,
+        created_at__gt=at - timedelta(minutes=minutes),
+        created_at__lte=at,
+    ).count()
+    if count <= _setting("REPORTS_BURST_COUNT", 5):
+        return None
+    flag = _flag(report, FlagKind.BURST, at, {"count": count, "minutes": minutes})
+    _store([flag])
+    return flag

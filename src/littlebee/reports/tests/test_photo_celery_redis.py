@@ -1,0 +1,154 @@
+"""The report photo task on the real thing: submitting sends reports.process_photo through Redis,
+and a Celery worker process, on the same PostgreSQL test database and media folder, processes it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from PIL import Image
+
+from littlebee.accounts.tests.factories import worker
+from littlebee.cases.tests.factories import World
+from littlebee.celery import app as celery_app
+from littlebee.conftest import TEST_REDIS_URL
+from littlebee.hives.tests.photo_files import jpeg_bytes, upload
+from littlebee.reports import services
+from littlebee.reports.models import PhotoStatus, ReportPhoto
+
+# The worker reads rows this test has committed: only a real server shares them between processes
+# (an in-memory SQLite test database cannot).
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+PROJECT_DIR = Path(__file__).resolve().parents[4]
+WAIT_SECONDS = 60
+
+
+def _database_url() -> str:
+    """The test database this process uses, as a URL for the worker."""
+    s = connection.settings_dict
+    auth = quote(s["USER"] or "", safe="")
+    if s.get("PASSWORD"):
+        auth += ":" + quote(s["PASSWORD"], safe="")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def queue() -> str:
+    # A queue of this run's own: another run's worker on the same Redis must not take our task.
+    return f"test-photos-{os.getpid()}"
+
+
+@pytest.fixture
+def broker(queue: str) -> Iterator[None]:
+    """This process sends tasks to Redis instead of running them in process."""
+    saved = {
+        key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
+    }
+    celery_app.close()  # drop any connection pool made for the in-memory broker
+    celery_app.conf.update(
+        task_always_eager=False, broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_default_queue=queue
+    )
+    yield
+    celery_app.close()
+    celery_app.conf.update(saved)
+
+
+@pytest.fixture
+def celery_worker(media_root: Path, tmp_path: Path, queue: str) -> Iterator[subprocess.Popen[bytes]]:
+    env = {
+        **os.environ,
+        "REDIS_URL": TEST_REDIS_URL,
+        "DATABASE_URL": _database_url(),
+        "MEDIA_ROOT": str(media_root),
+        "LITTLEBEE_VAR_DIR": str(tmp_path / "worker-var"),
+        "DJANGO_SETTINGS_MODULE": "littlebee.settings",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CONN_MAX_AGE": "0",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "littlebee",
+            "worker",
+            "--pool=solo",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+            "-n",
+            f"photos-{os.getpid()}@%h",
+        ],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    yield process
+    # Stopped before the test database is flushed, which waits for the worker's connection.
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def _wait_for(photo_id: int, worker_process: subprocess.Popen[bytes]) -> ReportPhoto:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        photo = ReportPhoto.objects.get(pk=photo_id)
+        if photo.status != PhotoStatus.PROCESSING:
+            return photo
+        if worker_process.poll() is not None:
+            output = worker_process.stdout.read().decode(errors="replace") if worker_process.stdout else ""
+            pytest.fail(f"the Celery worker stopped (exit {worker_process.returncode}):\n{output}")
+        time.sleep(0.2)
+    pytest.fail(f"the photo was not processed within {WAIT_SECONDS} s")
+
+
+def test_a_submitted_photo_is_processed_by_a_celery_worker_through_redis(
+    w: World, media_root: Path, broker: None, celery_worker: subprocess.Popen[bytes]
+) -> None:
+    # given a worker process on Redis, and a JPEG with GPS and a camera make in its EXIF
+    content = jpeg_bytes((1200, 900), gps=True)
+    assert Image.open(BytesIO(content)).getexif()
+
+    # when a worker submits a report with it (committed: the task goes out to the broker)
+    report = services.report_submit(
+        reporter=worker(),
+        category_code="road_damage",
+        description="非机动车道上有一个大坑",
+        lat=30.55,
+        lng=114.30,
+        photos=[upload(content)],
+    )
+    photo = ReportPhoto.objects.get(report=report)
+    assert photo.status == PhotoStatus.PROCESSING  # nothing ran in this process
+
+    # then the worker process makes it ready: stripped of EXIF, hashed, its GPS point read
+    photo = _wait_for(photo.pk, celery_worker)
+    assert photo.status == PhotoStatus.READY
+    assert len(photo.content_sha256) == 64 and len(photo.phash) == 16
+    assert photo.exif_lat == pytest.approx(30 + 35 / 60)
+    assert photo.exif_lng == pytest.approx(114 + 18 / 60)
+    with photo.image.open("rb") as file:
+        stored: Any = Image.open(BytesIO(file.read()))
+    assert not stored.getexif() and "exif" not in stored.info
+    assert max(stored.size) <= 2048
+    assert photo.thumbnail and not photo.original
