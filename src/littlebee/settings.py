@@ -350,6 +350,21 @@ if len(HIVES_MAP_CENTER) != 2:
 # A resolved case whose reporter gives no feedback within this many days is closed by the system.
 CASES_AUTO_CLOSE_DAYS = env.int("CASES_AUTO_CLOSE_DAYS", default=7)
 
+# 随手拍: open reports of the same category this close are offered for "me too" (metres).
+REPORTS_DUPLICATE_RADIUS_M = env.int("REPORTS_DUPLICATE_RADIUS_M", default=250)
+# Fraud flags for the handler (they never change points): a photo whose perceptual hash differs
+# from another report's by at most this many bits (-1: off), looked for among photos of the last
+# REPORTS_PHASH_SCAN_DAYS days, at most REPORTS_PHASH_SCAN_LIMIT of them.
+REPORTS_PHASH_MAX_DISTANCE = env.int("REPORTS_PHASH_MAX_DISTANCE", default=6)
+REPORTS_PHASH_SCAN_DAYS = env.int("REPORTS_PHASH_SCAN_DAYS", default=90)
+REPORTS_PHASH_SCAN_LIMIT = env.int("REPORTS_PHASH_SCAN_LIMIT", default=5000)
+# A photo taken this long before the report, or this far from the reported point, is flagged.
+REPORTS_PHOTO_MAX_AGE_HOURS = env.int("REPORTS_PHOTO_MAX_AGE_HOURS", default=72)
+REPORTS_PHOTO_MAX_DISTANCE_M = env.int("REPORTS_PHOTO_MAX_DISTANCE_M", default=1000)
+# More than REPORTS_BURST_COUNT reports by one worker within REPORTS_BURST_MINUTES is flagged.
+REPORTS_BURST_COUNT = env.int("REPORTS_BURST_COUNT", default=5)
+REPORTS_BURST_MINUTES = env.int("REPORTS_BURST_MINUTES", default=60)
+
 # The "navigate" link of a station page. {lat}, {lng} (WGS-84) and {name} are filled in, URL-quoted.
 # AutoNavi's URI API accepts WGS-84, opens its app when installed and its web page otherwise.
 HIVES_NAVIGATION_URL = env.str(

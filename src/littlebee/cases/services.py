@@ -708,7 +708,7 @@ def case_resolve_with_photos(
 
 # --- Closing what the reporter never rated ----------------------------------------------------
 def auto_close_days() -> int:
-    return max(1, int(getattr(settings, "CASES_AUTO_CLOSE_DAYS", 7)))
+    return max(1, int(settings.CASES_AUTO_CLOSE_DAYS))
 
 
 @transaction.atomic

@@ -41,10 +41,6 @@ from .models import FlagKind, PhotoStatus, Report, ReportFlag, ReportPhoto
 FUTURE_SLACK = timedelta(minutes=10)
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def phash_distance(a: str, b: str) -> int:
     """Bits that differ between two 64-bit perceptual hashes written as 16 hex digits."""
     return (int(a, 16) ^ int(b, 16)).bit_count()
@@ -95,17 +91,17 @@ def _store(flags: list[ReportFlag]) -> list[ReportFlag]:
 
 def _similar_report(photo: ReportPhoto, at: datetime) -> tuple[int, int] | None:
     """(other report id, distance) of the closest near-duplicate in another report, if any."""
-    limit = _setting("REPORTS_PHASH_MAX_DISTANCE", 6)
+    limit = settings.REPORTS_PHASH_MAX_DISTANCE
     if limit < 0:  # near-duplicate search switched off
         return None
     others = ReportPhoto.objects.filter(status=PhotoStatus.READY).exclude(report_id=photo.report_id).exclude(phash="")
     exact = others.filter(phash=photo.phash).order_by("created_at", "id").values_list("report_id", flat=True).first()
     if exact is not None:
         return exact, 0
-    since = at - timedelta(days=_setting("REPORTS_PHASH_SCAN_DAYS", 90))
+    since = at - timedelta(days=settings.REPORTS_PHASH_SCAN_DAYS)
     recent = others.filter(created_at__gte=since).order_by("-created_at", "-id")
     best: tuple[int, int] | None = None
-    for report_id, phash in recent.values_list("report_id", "phash")[: _setting("REPORTS_PHASH_SCAN_LIMIT", 5000)]:
+    for report_id, phash in recent.values_list("report_id", "phash")[: settings.REPORTS_PHASH_SCAN_LIMIT]:
         try:
             distance = phash_distance(photo.phash, phash)
         except ValueError:  # a malformed stored hash: nothing to compare
@@ -143,7 +139,7 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
 
     if photo.exif_taken_at is not None:
         submitted = report.created_at
-        max_age = timedelta(hours=_setting("REPORTS_PHOTO_MAX_AGE_HOURS", 72))
+        max_age = timedelta(hours=settings.REPORTS_PHOTO_MAX_AGE_HOURS)
         if photo.exif_taken_at > submitted + FUTURE_SLACK:
             flags.append(_flag(report, FlagKind.PHOTO_OLD, at, {"future": True}, photo=photo))
         elif submitted - photo.exif_taken_at > max_age:
@@ -154,7 +150,7 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
     # another photo of the same report still is when taken elsewhere.
     if photo.exif_lat is not None and photo.exif_lng is not None:
         metres = haversine_m(report.lat, report.lng, photo.exif_lat, photo.exif_lng)
-        if metres > _setting("REPORTS_PHOTO_MAX_DISTANCE_M", 1000):
+        if metres > settings.REPORTS_PHOTO_MAX_DISTANCE_M:
             flags.append(_flag(report, FlagKind.PHOTO_FAR, at, {"distance_m": round(metres)}, photo=photo))
     return _store(flags)
 
@@ -162,14 +158,14 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
 def burst_flag_compute(report: Report) -> ReportFlag | None:
     """A burst flag on the report when its reporter sent more than REPORTS_BURST_COUNT reports
     (this one included) within REPORTS_BURST_MINUTES before it."""
-    minutes = _setting("REPORTS_BURST_MINUTES", 60)
+    minutes = settings.REPORTS_BURST_MINUTES
     at = report.created_at
     count = Report.objects.filter(
         case__reporter_id=report.case.reporter_id,
         created_at__gt=at - timedelta(minutes=minutes),
         created_at__lte=at,
     ).count()
-    if count <= _setting("REPORTS_BURST_COUNT", 5):
+    if count <= settings.REPORTS_BURST_COUNT:
         return None
     flag = _flag(report, FlagKind.BURST, at, {"count": count, "minutes": minutes})
     _store([flag])

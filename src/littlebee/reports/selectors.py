@@ -73,7 +73,7 @@ def report_for(user: User, report_id: int) -> Report:
 
 
 def duplicate_radius_m() -> float:
-    return float(getattr(settings, "REPORTS_DUPLICATE_RADIUS_M", 250))
+    return float(settings.REPORTS_DUPLICATE_RADIUS_M)
 
 
 def possible_duplicates(
