@@ -173,6 +173,7 @@ INSTALLED_APPS = [
     "littlebee.rewards",
     "littlebee.cases",
     "littlebee.reports",
+    "littlebee.appeals",
     "littlebee.demo",
 ]
 
