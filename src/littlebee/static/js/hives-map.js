@@ -54,7 +54,56 @@
     return [lat * 2 - shifted[0], lng * 2 - shifted[1]];
   }
 
-  window.LittleBeeGeo = { wgs84ToGcj02: wgs84ToGcj02, gcj02ToWgs84: gcj02ToWgs84 };
+  // Between WGS-84 (the API, the phone) and the tiles' system (GCJ-02 for a Chinese provider).
+  function projection(config) {
+    var gcj = config.coordinates === "gcj02";
+    return {
+      toMap: function (lat, lng) {
+        return gcj ? wgs84ToGcj02(lat, lng) : [lat, lng];
+      },
+      fromMap: function (lat, lng) {
+        return gcj ? gcj02ToWgs84(lat, lng) : [lat, lng];
+      },
+    };
+  }
+
+  // The configured tiles on `map`. Tiles that never arrive (no network to the tile server,
+  // blocked, misconfigured: 4 errors before the first tile, or none after 8 s) call `onGiveUp`
+  // once, so that the page hides its map and falls back to what works without it.
+  function addTiles(map, config, element, onGiveUp) {
+    var loaded = 0;
+    var errors = 0;
+    var done = false;
+    function giveUp() {
+      if (loaded > 0 || done) return;
+      done = true;
+      element.setAttribute("data-map-state", "failed");
+      onGiveUp();
+    }
+    var tiles = L.tileLayer(config.tileUrl, {
+      attribution: config.attribution,
+      subdomains: config.subdomains || "abc",
+      maxZoom: 19,
+    });
+    tiles.on("tileload", function () {
+      loaded += 1;
+      element.setAttribute("data-map-state", "tiles");
+    });
+    tiles.on("tileerror", function () {
+      errors += 1;
+      if (errors >= 4) giveUp();
+    });
+    tiles.addTo(map);
+    window.setTimeout(giveUp, 8000);
+    return tiles;
+  }
+
+  window.LittleBeeGeo = {
+    wgs84ToGcj02: wgs84ToGcj02,
+    gcj02ToWgs84: gcj02ToWgs84,
+    projection: projection,
+    addTiles: addTiles,
+  };
 
   // --- Locate me --------------------------------------------------------------------------------
   function initLocate(form) {
@@ -107,13 +156,8 @@
     var configNode = document.getElementById("hive-map-config");
     if (!window.L || !L.markerClusterGroup || !configNode) return;
     var config = JSON.parse(configNode.textContent);
-    var gcj = config.coordinates === "gcj02";
-    var toMap = function (lat, lng) {
-      return gcj ? wgs84ToGcj02(lat, lng) : [lat, lng];
-    };
-    var fromMap = function (lat, lng) {
-      return gcj ? gcj02ToWgs84(lat, lng) : [lat, lng];
-    };
+    var toMap = projection(config).toMap;
+    var fromMap = projection(config).fromMap;
 
     wrap.hidden = false;
     var hasPosition = element.hasAttribute("data-lat");
@@ -123,30 +167,10 @@
     var map = L.map(element, { zoomControl: false, attributionControl: true }).setView(toMap(here[0], here[1]), hasPosition ? 15 : 13);
     L.control.zoom({ position: "bottomright" }).addTo(map);
 
-    // Tiles that never arrive (no network to the tile server, blocked, misconfigured) hide the map.
-    var loaded = 0;
-    var errors = 0;
-    function giveUp() {
-      if (loaded > 0 || wrap.hidden) return;
+    addTiles(map, config, element, function () {
       wrap.hidden = true;
-      element.setAttribute("data-map-state", "failed");
       if (failed) failed.hidden = false;
-    }
-    var tiles = L.tileLayer(config.tileUrl, {
-      attribution: config.attribution,
-      subdomains: config.subdomains || "abc",
-      maxZoom: 19,
     });
-    tiles.on("tileload", function () {
-      loaded += 1;
-      element.setAttribute("data-map-state", "tiles");
-    });
-    tiles.on("tileerror", function () {
-      errors += 1;
-      if (errors >= 4) giveUp();
-    });
-    tiles.addTo(map);
-    window.setTimeout(giveUp, 8000);
 
     if (hasPosition) {
       L.circleMarker(toMap(here[0], here[1]), { radius: 8, color: "#fff", weight: 3, fillColor: "#1f6feb", fillOpacity: 1 })

@@ -395,29 +395,19 @@
       if (!element || !root.L || !configNode) return null;
       var config = JSON.parse(configNode.textContent);
       var geo = root.LittleBeeGeo;
-      var gcj = config.coordinates === "gcj02" && geo;
-      var toMap = function (a, b) { return gcj ? geo.wgs84ToGcj02(a, b) : [a, b]; };
-      var fromMap = function (a, b) { return gcj ? geo.gcj02ToWgs84(a, b) : [a, b]; };
+      if (!geo) return null;
+      var toMap = geo.projection(config).toMap;
+      var fromMap = geo.projection(config).fromMap;
       element.hidden = false;
       var hint = $("[data-map-hint]", form);
       if (hint) hint.hidden = false;
       var start = hasPosition() ? [parseFloat(lat.value), parseFloat(lng.value)] : config.center;
       var map = L.map(element, { zoomControl: false, attributionControl: true }).setView(toMap(start[0], start[1]), hasPosition() ? 17 : 13);
-      var loaded = 0;
-      var tileErrors = 0;
-      var tiles = L.tileLayer(config.tileUrl, { attribution: config.attribution, subdomains: config.subdomains || "abc", maxZoom: 19 });
-      tiles.on("tileload", function () { loaded += 1; });
-      tiles.on("tileerror", function () {
-        tileErrors += 1;
-        if (tileErrors >= 4 && !loaded) giveUp();
-      });
-      tiles.addTo(map);
+      geo.addTiles(map, config, element, giveUp);
       var marker = null;
       function giveUp() {
-        if (element.hidden) return;
         element.hidden = true;
         if (hint) hint.hidden = true;
-        element.setAttribute("data-map-state", "failed");
         if (manual && !hasPosition()) manual.hidden = false;
       }
       function place(a, b) {

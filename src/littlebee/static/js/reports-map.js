@@ -11,9 +11,6 @@
 (function () {
   "use strict";
 
-  var TILE_ERRORS_BEFORE_GIVING_UP = 4;
-  var TILE_TIMEOUT_MS = 8000;
-
   function initMap(element) {
     var wrap = element.closest("[data-map-wrap]");
     var failed = document.querySelector("[data-map-failed]");
@@ -22,44 +19,20 @@
     if (!window.L || !L.markerClusterGroup || !configNode) return;
     var config = JSON.parse(configNode.textContent);
     var geo = window.LittleBeeGeo;
-    var gcj = config.coordinates === "gcj02" && geo;
-    var toMap = function (lat, lng) {
-      return gcj ? geo.wgs84ToGcj02(lat, lng) : [lat, lng];
-    };
-    var fromMap = function (lat, lng) {
-      return gcj ? geo.gcj02ToWgs84(lat, lng) : [lat, lng];
-    };
+    if (!geo) return;
+    var toMap = geo.projection(config).toMap;
+    var fromMap = geo.projection(config).fromMap;
 
     wrap.hidden = false;
     var center = config.center;
     var map = L.map(element, { zoomControl: false }).setView(toMap(center[0], center[1]), 12);
     L.control.zoom({ position: "bottomright" }).addTo(map);
 
-    // Tiles that never arrive (no network to the tile server, blocked, misconfigured) hide the map.
-    var loaded = 0;
-    var errors = 0;
-    function giveUp() {
-      if (loaded > 0 || wrap.hidden) return;
+    geo.addTiles(map, config, element, function () {
       wrap.hidden = true;
-      element.setAttribute("data-map-state", "failed");
       if (failed) failed.hidden = false;
       if (zoomHint) zoomHint.hidden = true;
-    }
-    var tiles = L.tileLayer(config.tileUrl, {
-      attribution: config.attribution,
-      subdomains: config.subdomains || "abc",
-      maxZoom: 18,
     });
-    tiles.on("tileload", function () {
-      loaded += 1;
-      element.setAttribute("data-map-state", "tiles");
-    });
-    tiles.on("tileerror", function () {
-      errors += 1;
-      if (errors >= TILE_ERRORS_BEFORE_GIVING_UP) giveUp();
-    });
-    tiles.addTo(map);
-    window.setTimeout(giveUp, TILE_TIMEOUT_MS);
 
     var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 45, chunkedLoading: true });
     map.addLayer(cluster);
