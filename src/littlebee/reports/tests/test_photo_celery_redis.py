@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from io import BytesIO
@@ -21,6 +20,7 @@ from littlebee.accounts.tests.factories import worker
 from littlebee.cases.tests.factories import World
 from littlebee.celery import app as celery_app
 from littlebee.conftest import TEST_REDIS_URL
+from littlebee.core.tests.celery_worker import celery_worker_process
 from littlebee.hives.tests.photo_files import jpeg_bytes, upload
 from littlebee.reports import services
 from littlebee.reports.models import PhotoStatus, ReportPhoto
@@ -29,7 +29,6 @@ from littlebee.reports.models import PhotoStatus, ReportPhoto
 # (an in-memory SQLite test database cannot).
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-PROJECT_DIR = Path(__file__).resolve().parents[4]
 WAIT_SECONDS = 60
 
 
@@ -66,47 +65,15 @@ def broker(queue: str) -> Iterator[None]:
 @pytest.fixture
 def celery_worker(media_root: Path, tmp_path: Path, queue: str) -> Iterator[subprocess.Popen[bytes]]:
     env = {
-        **os.environ,
         "REDIS_URL": TEST_REDIS_URL,
         "DATABASE_URL": _database_url(),
         "MEDIA_ROOT": str(media_root),
         "LITTLEBEE_VAR_DIR": str(tmp_path / "worker-var"),
-        "DJANGO_SETTINGS_MODULE": "littlebee.settings",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CONN_MAX_AGE": "0",
     }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "littlebee",
-            "worker",
-            "--pool=solo",
-            "--concurrency=1",
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "-Q",
-            queue,
-            "-n",
-            f"photos-{os.getpid()}@%h",
-        ],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    # Stopped before the test database is flushed, which waits for the worker's connection.
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
+    with celery_worker_process(env, name="photos", queue=queue) as process:
+        yield process
 
 
 def _wait_for(photo_id: int, worker_process: subprocess.Popen[bytes]) -> ReportPhoto:
