@@ -206,3 +206,32 @@ def log_in_en(page: Any, phone_number: str) -> None:
     page.locator("#panel-password input[type=password]").fill(PASSWORD)
     page.locator("#panel-password button[type=submit]").click()
     page.wait_for_url("**/")
+
+
+def test_a_queued_report_the_server_refuses_stays_on_the_phone_with_the_reason(
+    w: World, new_phone_page: Any, screenshot: Any, tmp_path: Path
+) -> None:
+    # given a courier whose phone puts him far outside the city (Beijing), with the form open
+    courier = worker()
+    page = new_phone_page(permissions=["geolocation"], geolocation={"latitude": 39.9087, "longitude": 116.3975})
+    log_in(page, courier.phone, "/reports/new/")
+    page.locator("[data-locate-text]", has_text="已定位").wait_for()
+    page.locator("[data-photo-input]").set_input_files(str(photo_file(tmp_path)))
+    page.locator("label.category-chip", has_text="道路积水").click()
+
+    # when he sends it without a network, and the network returns
+    page.context.set_offline(True)
+    page.get_by_role("button", name="提交").click()
+    page.locator("[data-queued]").wait_for()
+    page.context.set_offline(False)
+
+    # then the server refuses it, nothing is stored, and the phone says why instead of losing it
+    refused = page.locator("[data-outbox-refused]")
+    refused.wait_for()
+    assert "该位置不在本市范围内" in refused.inner_text()
+    assert not Report.objects.exists()
+    screenshot(page, "reports-offline-refused")
+
+    # and once he has read it, it is gone from the phone
+    refused.get_by_role("button", name="知道了").click()
+    page.locator("[data-outbox-refused][data-refused-count='0']").wait_for(state="attached")

@@ -64,9 +64,36 @@
     return withStore("readwrite", function (store) { return requestValue(store.delete(id)); });
   }
 
+  function outboxPut(record) {
+    return withStore("readwrite", function (store) { return requestValue(store.put(record)); });
+  }
+
+  // Waiting reports; those the server refused for good stay (marked `refused`) until the worker
+  // has read why, so that nothing they sent vanishes without a word.
   function outboxCount() {
     if (!root.indexedDB) return Promise.resolve(0);
-    return withStore("readonly", function (store) { return requestValue(store.count()); }).catch(function () { return 0; });
+    return outboxAll()
+      .then(function (records) { return records.filter(function (r) { return !r.refused; }).length; })
+      .catch(function () { return 0; });
+  }
+
+  function outboxRefused() {
+    if (!root.indexedDB) return Promise.resolve([]);
+    return outboxAll()
+      .then(function (records) { return records.filter(function (r) { return r.refused; }); })
+      .catch(function () { return []; });
+  }
+
+  function outboxDismissRefused() {
+    return outboxRefused().then(function (records) {
+      return Promise.all(records.map(function (r) { return outboxDelete(r.id); }));
+    });
+  }
+
+  function refusalOf(result) {
+    var data = result.data || {};
+    var first = data.errors && data.errors.length ? data.errors[0].detail : "";
+    return { status: result.response.status, detail: first || data.detail || "" };
   }
 
   // FormData → a plain record IndexedDB can hold (Files are kept as they are: structured clone).
@@ -140,10 +167,15 @@
         var results = [];
         var chain = Promise.resolve();
         records.forEach(function (record) {
+          if (record.refused) return;
           chain = chain.then(function () {
             return send(record.url, formDataOf(record)).then(function (result) {
               if (!result.done) return;
               results.push(result);
+              if (!result.response.ok) {
+                record.refused = refusalOf(result);
+                return outboxPut(record);
+              }
               return outboxDelete(record.id);
             });
           });
@@ -192,9 +224,26 @@
       .catch(function () { /* no Background Sync: `online` and the next page load send them */ });
   }
 
+  function showRefused() {
+    var box = $("[data-outbox-refused]");
+    if (!box) return Promise.resolve();
+    return outboxRefused().then(function (records) {
+      box.hidden = records.length === 0;
+      box.setAttribute("data-refused-count", String(records.length));
+      if (!records.length) return;
+      var queued = $("[data-queued]");
+      if (queued) queued.hidden = true;
+      $("[data-refused-text]", box).textContent = box
+        .getAttribute("data-template")
+        .replace("__N__", String(records.length))
+        .replace("__M__", records[0].refused.detail || "");
+    });
+  }
+
   function showOutbox() {
     var box = $("[data-outbox]");
     if (!box) return Promise.resolve(0);
+    showRefused();
     return outboxCount().then(function (n) {
       box.hidden = n === 0;
       $("[data-outbox-text]", box).textContent = box.getAttribute("data-template").replace("__N__", String(n));
@@ -220,6 +269,12 @@
 
   function initOutboxPage(element) {
     registerWorker(element);
+    var dismiss = $("[data-refused-dismiss]");
+    if (dismiss) {
+      dismiss.addEventListener("click", function () {
+        outboxDismissRefused().then(showRefused);
+      });
+    }
     showOutbox().then(flushAndShow);
     window.addEventListener("online", flushAndShow);
     if ("serviceWorker" in navigator) {
