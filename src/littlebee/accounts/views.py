@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from littlebee.cases.selectors import casework_counts, staff_org_ids
 from littlebee.core.errors import DomainError, NotFound, TooManyRequests
 from littlebee.core.requests import client_ip
 from littlebee.points.selectors import balance_of
@@ -433,7 +434,10 @@ def staff_dashboard(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         if queue.allowed(access):
             pending = queue.reviewable_by(user).filter(**{queue.status_field: "pending"}).count()
             queues.append({"queue": queue, "pending": pending})
-    return render(request, "staff/dashboard.html", {"access": access, "queues": queues})
+    context: dict[str, Any] = {"access": access, "queues": queues}
+    if access.handles_cases:
+        context["casework"] = casework_counts(staff_org_ids(user))
+    return render(request, "staff/dashboard.html", context)
 
 
 def _queue_page(request: HttpRequest, access: StaffAccess, queue: Queue) -> HttpResponse:

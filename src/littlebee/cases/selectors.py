@@ -5,7 +5,9 @@ Seeing a case (404 otherwise):
   * staff (handler or admin) of the organisation holding it now;
   * staff of an organisation it sat with before (forwarded, returned, escalated away): read only;
   * city admins: every case except confidential ones;
-  * its reporter and its followers (reporters of cases merged into it, "me too").
+  * its reporter and its followers (reporters of cases merged into it, "me too");
+  * staff of the organisation supervising it (hooks.KindHooks.supervisor_id: an enterprise
+    appeal's industry committee), which may also supervise it (SUPERVISION_ACTIONS).
   A confidential case is seen only by staff of the organisation holding it now, and its reporter.
 
 Acting on it (403 for those who see it but may not act): staff of the organisation holding it
@@ -24,9 +26,11 @@ from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import NotFound
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
+from .hooks import hooks_for, registered_hooks
 from .models import (
     OPEN_STATUSES,
     STAFF_ACTIONS,
+    SUPERVISION_ACTIONS,
     Case,
     CaseAction,
     CaseEvent,
@@ -70,6 +74,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     scope = _own_scope(user)
     if org_ids:
         scope |= _staff_scope(org_ids)
+        for hooks in registered_hooks():
+            if hooks.supervised_scope is not None:
+                scope |= hooks.supervised_scope(org_ids) & Q(confidential=False)
     if is_city_admin(user):
         scope |= Q(confidential=False)
     return base.filter(scope)
@@ -105,11 +112,34 @@ def staff_role_in(user: User, organisation_id: int) -> str | None:
 
 
 def case_actions_for(user: User, case: Case, org_ids: list[int] | None = None) -> list[str]:
-    """The staff actions the user may take on the case now (empty for onlookers)."""
+    """The staff actions the user may take on the case now (empty for onlookers); for staff of
+    the supervising organisation while another holds it, the supervision actions."""
     org_ids = staff_org_ids(user) if org_ids is None else org_ids
     if case.organisation_id not in org_ids:
+        supervisor = hooks_for(case.kind).supervisor_id(case)
+        if supervisor is not None and supervisor in org_ids:
+            return [str(action) for action in SUPERVISION_ACTIONS if case.can(action)]
         return []
     return [str(action) for action in STAFF_ACTIONS if case.can(action)]
+
+
+def reporter_visible(case: Case, user: User) -> bool:
+    """Whether the user may learn who filed the case (hooks.KindHooks.reporter_visible)."""
+    return hooks_for(case.kind).reporter_visible(case, user)
+
+
+def cases_prefetch(cases: list[Case]) -> list[Case]:
+    """Prefetch, for a page of cases, what their kinds' hooks read (one query per lookup)."""
+    from django.db.models import prefetch_related_objects
+
+    by_kind: dict[str, list[Case]] = {}
+    for case in cases:
+        by_kind.setdefault(case.kind, []).append(case)
+    for kind, of_kind in by_kind.items():
+        lookups = hooks_for(kind).prefetch
+        if lookups:
+            prefetch_related_objects(of_kind, *lookups)
+    return cases
 
 
 def cases_queue(
@@ -187,6 +217,19 @@ def open_cases_count(org_ids: list[int]) -> int:
     if not org_ids:
         return 0
     return Case.objects.filter(organisation_id__in=org_ids, status__in=OPEN_STATUSES).count()
+
+
+def casework_counts(org_ids: list[int]) -> dict[str, int]:
+    """Open, overdue and urgent cases sitting with these organisations, in one query (the
+    console's overview)."""
+    if not org_ids:
+        return {"open": 0, "overdue": 0, "urgent": 0}
+    open_here = Q(organisation_id__in=org_ids, status__in=OPEN_STATUSES)
+    return Case.objects.filter(open_here).aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(overdue=True)),
+        urgent=Count("pk", filter=Q(urgent=True)),
+    )
 
 
 def case_assignees(case: Case) -> QuerySet[User]:
