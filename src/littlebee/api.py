@@ -139,6 +139,7 @@ def _register_routers() -> None:
     api.add_router("", "littlebee.points.api.router")
     api.add_router("", "littlebee.cases.api.router")
     api.add_router("", "littlebee.reports.api.router")
+    api.add_router("", "littlebee.appeals.api.router")
     api.add_router("", "littlebee.notifications.api.router")
 
 

@@ -21,6 +21,8 @@ urlpatterns = [
     path("rewards/", include("littlebee.rewards.urls")),
     path("inbox/", include("littlebee.notifications.urls")),
     path("reports/", include("littlebee.reports.urls")),
+    path("appeals/figures/", include("littlebee.appeals.urls_figures")),
+    path("appeals/", include("littlebee.appeals.urls")),
     path("staff/cases/", include("littlebee.cases.urls")),
     path("", include("littlebee.accounts.urls")),
 ]

@@ -5,3 +5,23 @@ from django.utils.translation import gettext_lazy as _
 class AppealsConfig(AppConfig):
     name = "littlebee.appeals"
     verbose_name = _("我的诉求")
+
+    def ready(self) -> None:
+        from littlebee.cases.hooks import KindHooks, register_kind
+        from littlebee.cases.models import CaseKind
+
+        from .messages import appeal_message
+        from .selectors import appeal_supervised_scope, appeal_supervisor_id, identity_visible_to
+
+        register_kind(
+            CaseKind.APPEAL,
+            KindHooks(
+                worker_link=lambda case: f"/appeals/{case.pk}/",
+                staff_link=lambda case: f"/staff/cases/{case.pk}/",
+                message=appeal_message,
+                reporter_visible=lambda case, user: identity_visible_to(user, case),
+                supervisor_id=appeal_supervisor_id,
+                supervised_scope=appeal_supervised_scope,
+                prefetch=("appeal",),
+            ),
+        )

@@ -4,12 +4,18 @@ GET  /cases?queue=mine      queue: mine (sitting with my organisations) · assig
                             overdue · urgent · all (everything I may see); filters status, kind,
                             overdue; paginated {count, items}
 GET  /cases/{id}            the case with its timeline
-POST /cases/{id}/actions    {action, note, to_org, points, duplicate_of, handler} → 200 the case
+POST /cases/{id}/actions    {action, note, to_org, points, duplicate_of, handler, due_at} → 200 the case;
+                            the supervising organisation's actions: supervise, set_deadline (due_at),
+                            take_over
 GET  /cases/{id}/templates?action=   reply templates [{id, title, body, action}] for staff who see it
 
 404 for a case the caller may not see at all; 403 for one the caller sees but may not act on
 (a city admin looking on, an organisation it passed through, its reporter); 409
 `invalid_transition` for an action the case's status does not allow.
+
+Where the case's kind hides its reporter from the caller (hooks.KindHooks.reporter_visible: an
+anonymous appeal, to the enterprise's staff), `reporter` is null and the reporter's own timeline
+rows carry no actor.
 """
 
 from __future__ import annotations
@@ -71,7 +77,8 @@ class CaseOut(Schema):
     lng: float | None
     organisation: Ref
     handler: Ref | None
-    reporter: Ref
+    # null when the caller may not learn who filed it (an anonymous appeal, to the enterprise).
+    reporter: Ref | None
     urgent: bool
     confidential: bool
     overdue: bool
@@ -118,8 +125,22 @@ class CasesQuery(Schema):
 
 
 class ActionIn(Schema):
-    action: Literal["accept", "reject", "start", "forward", "return", "resolve", "close", "merge", "assign"]
+    action: Literal[
+        "accept",
+        "reject",
+        "start",
+        "forward",
+        "return",
+        "resolve",
+        "close",
+        "merge",
+        "assign",
+        "supervise",
+        "set_deadline",
+        "take_over",
+    ]
     note: str = Field("", max_length=services.NOTE_MAX)
+    due_at: datetime | None = None
     to_org: int | None = Field(None, ge=1, le=MAX_ID)
     points: int | None = Field(None, ge=0, le=100_000)
     duplicate_of: int | None = Field(None, ge=1, le=MAX_ID)
@@ -134,7 +155,7 @@ def _local(value: datetime | None) -> datetime | None:
     return timezone.localtime(value) if value else None
 
 
-def case_payload(case: Case, actions: list[str]) -> dict[str, Any]:
+def case_payload(case: Case, actions: list[str], *, reporter_visible: bool = True) -> dict[str, Any]:
     return {
         "id": case.pk,
         "kind": case.kind,
@@ -145,7 +166,7 @@ def case_payload(case: Case, actions: list[str]) -> dict[str, Any]:
         "lng": case.lng,
         "organisation": _ref(case.organisation),
         "handler": _ref(case.handler),
-        "reporter": _ref(case.reporter),
+        "reporter": _ref(case.reporter) if reporter_visible else None,
         "urgent": case.urgent,
         "confidential": case.confidential,
         "overdue": case.overdue,
@@ -162,11 +183,13 @@ def case_payload(case: Case, actions: list[str]) -> dict[str, Any]:
     }
 
 
-def event_payload(request: HttpRequest, event: CaseEvent) -> dict[str, Any]:
+def event_payload(request: HttpRequest, event: CaseEvent, *, hidden_actor_id: int | None = None) -> dict[str, Any]:
+    """A timeline row; `hidden_actor_id` (the reporter, when hidden from the caller) shows no actor."""
+    hidden = hidden_actor_id is not None and event.actor_id == hidden_actor_id
     return {
         "at": _local(event.at),
         "actor_role": event.actor_role,
-        "actor": _ref(event.actor),
+        "actor": None if hidden else _ref(event.actor),
         "action": event.action,
         "from_status": event.from_status,
         "to_status": event.to_status,
@@ -182,9 +205,11 @@ def event_payload(request: HttpRequest, event: CaseEvent) -> dict[str, Any]:
 def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     user = request_user(request)
     case = selectors.case_for_actor(user, case_id)
+    visible = selectors.reporter_visible(case, user)
+    hidden = None if visible else case.reporter_id
     return {
-        **case_payload(case, selectors.case_actions_for(user, case)),
-        "timeline": [event_payload(request, e) for e in selectors.case_timeline(case)],
+        **case_payload(case, selectors.case_actions_for(user, case), reporter_visible=visible),
+        "timeline": [event_payload(request, e, hidden_actor_id=hidden) for e in selectors.case_timeline(case)],
         "flags": hooks_for(case.kind).staff_flags(case, user),
     }
 
@@ -201,10 +226,15 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]
     limit, offset = clamp(query.limit, query.offset)
     cases = selectors.cases_queue(user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue)
     org_ids = selectors.staff_org_ids(user)
-    page = list(cases[offset : offset + limit])
+    page = selectors.cases_prefetch(list(cases[offset : offset + limit]))
     return {
         "count": cases.count(),
-        "items": [case_payload(c, selectors.case_actions_for(user, c, org_ids)) for c in page],
+        "items": [
+            case_payload(
+                c, selectors.case_actions_for(user, c, org_ids), reporter_visible=selectors.reporter_visible(c, user)
+            )
+            for c in page
+        ],
     }
 
 
@@ -245,8 +275,16 @@ def case_action(request: HttpRequest, case_id: int, payload: ActionIn) -> dict[s
         services.case_merge(
             case_id=case_id, actor=user, duplicate_of=_required(payload.duplicate_of, "duplicate_of"), note=note
         )
-    else:
+    elif action == "assign":
         services.case_assign(case_id=case_id, actor=user, handler=_required(payload.handler, "handler"), note=note)
+    elif action == "supervise":
+        services.case_supervise(case_id=case_id, actor=user, note=note)
+    elif action == "set_deadline":
+        if payload.due_at is None:
+            raise InvalidInput.one("due_at", _("此项为必填项。"))
+        services.case_set_deadline(case_id=case_id, actor=user, due_at=payload.due_at, note=note)
+    else:
+        services.case_take_over(case_id=case_id, actor=user, note=note)
     return _detail(request, case_id)
 
 

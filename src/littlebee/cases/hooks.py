@@ -18,6 +18,16 @@ hook, `points` must be None (InvalidInput otherwise).
 
 `message(case=, event=, title=, body=, to_staff=)` rewords a notification (the engine passes its
 generic title and the event's note) so that it names what was reported and what was earned.
+
+`reporter_visible(case, user)` says whether `user` may learn who filed the case (an appeal hidden
+from the enterprise it names: not its staff). Where it is False, the API and pages show no
+reporter and no actor on the reporter's timeline rows.
+
+`supervisor_id(case)` names an organisation that, without holding the case, sees it and may
+supervise it (comment, set a deadline, take it over): an enterprise appeal's industry committee.
+`supervised_scope(org_ids)` is the matching filter on Case for the cases those organisations
+supervise (cases_visible_to), and `prefetch` the related lookups the hooks read, prefetched once
+for a page of cases.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from django.db.models import Q
+
     from littlebee.accounts.models import User
 
     from .models import Case, CaseEvent
@@ -56,6 +68,14 @@ def _no_flags(case: Case, user: User) -> list[dict[str, Any]]:
     return []
 
 
+def _visible(case: Case, user: User) -> bool:
+    return True
+
+
+def _no_supervisor(case: Case) -> int | None:
+    return None
+
+
 @dataclass(frozen=True)
 class KindHooks:
     on_accept: AcceptHook | None = None
@@ -67,6 +87,10 @@ class KindHooks:
     staff_flags: Callable[[Case, User], list[dict[str, Any]]] = _no_flags
     # Kind-specific wording of notifications (what was reported, the points earned).
     message: MessageHook = _generic_message
+    reporter_visible: Callable[[Case, User], bool] = _visible
+    supervisor_id: Callable[[Case], int | None] = _no_supervisor
+    supervised_scope: Callable[[list[int]], Q] | None = None
+    prefetch: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, KindHooks] = {}
@@ -82,3 +106,7 @@ def unregister_kind(kind: str) -> None:
 
 def hooks_for(kind: str) -> KindHooks:
     return _REGISTRY.get(kind, KindHooks())
+
+
+def registered_hooks() -> list[KindHooks]:
+    return list(_REGISTRY.values())

@@ -19,7 +19,11 @@ Status machine (action: from → to; "·" keeps the status):
     return    submitted, accepted                       → submitted at the previous organisation / triage
     merge     submitted, accepted, in_progress, disputed → merged        (final, duplicate_of set)
     assign    submitted, accepted, in_progress, disputed → ·             (names the handler)
-    escalate  submitted, accepted, in_progress, disputed → ·             (system: overdue, to the parent organisation)
+    escalate  submitted, accepted, in_progress, disputed → ·             (system: overdue, to the parent organisation;
+                                                                        or a dispute the owning app sends up)
+    supervise submitted, accepted, in_progress, disputed → ·             (the supervising organisation's comment)
+    set_deadline  submitted, accepted, in_progress, disputed → ·         (the supervisor shortens the stage)
+    take_over submitted, accepted, in_progress, disputed → submitted at the supervising organisation
 """
 
 from __future__ import annotations
@@ -63,6 +67,11 @@ class CaseAction(models.TextChoices):
     ASSIGN = "assign", _("指定经办人")
     ESCALATE = "escalate", _("超期升级")
     FOLLOW = "follow", _("我也遇到")
+    # Supervision of a case by an organisation the owning app names (hooks.KindHooks.supervisor_id):
+    # an enterprise appeal by its industry committee.
+    SUPERVISE = "supervise", _("督办意见")
+    SET_DEADLINE = "set_deadline", _("设定期限")
+    TAKE_OVER = "take_over", _("提级办理")
 
 
 # Cases still being worked on: they have a deadline and may be forwarded, merged, escalated.
@@ -86,7 +95,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
     CaseAction.ASSIGN: (OPEN_STATUSES, None),
     CaseAction.ESCALATE: (OPEN_STATUSES, None),
     CaseAction.FOLLOW: (OPEN_STATUSES | {CaseStatus.RESOLVED}, None),
+    CaseAction.SUPERVISE: (OPEN_STATUSES, None),
+    CaseAction.SET_DEADLINE: (OPEN_STATUSES, None),
+    CaseAction.TAKE_OVER: (OPEN_STATUSES, CaseStatus.SUBMITTED),
 }
+
+# What staff of the supervising organisation may do while another organisation holds the case.
+SUPERVISION_ACTIONS = (CaseAction.SUPERVISE, CaseAction.SET_DEADLINE, CaseAction.TAKE_OVER)
 
 # What staff of the holding organisation may do; the reporter's feedback is confirm/dispute.
 STAFF_ACTIONS = (
@@ -305,6 +320,10 @@ class RoutingTarget(models.TextChoices):
     COMMUNITY = "community", _("所在社区党组织")
     DEPARTMENT = "department", _("所在区的职能部门")
     ORGANISATION = "organisation", _("指定单位")
+    # For appeals: the party organisation of the enterprise the appeal names (its industry
+    # committee when the enterprise has none), and the regulator of the appeal's industry.
+    ENTERPRISE_PARTY_ORG = "enterprise_party_org", _("涉事企业党组织")
+    REGULATOR = "regulator", _("行业主管部门")
 
 
 class RoutingRule(models.Model):
@@ -326,7 +345,7 @@ class RoutingRule(models.Model):
         related_name="+",
         help_text=_("留空表示全市；可选区或街道。"),
     )
-    target = models.CharField(_("接收方"), max_length=16, choices=RoutingTarget.choices)
+    target = models.CharField(_("接收方"), max_length=32, choices=RoutingTarget.choices)
     department_type = models.CharField(_("部门类别"), max_length=32, choices=DepartmentType.choices, blank=True)
     organisation = models.ForeignKey(
         Organisation, verbose_name=_("指定单位"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -9,6 +9,11 @@ replace `deliver` with a fake.
   escalate                          also the handler it was taken from
   assign                            the named handler
   dispute                           the handler, and staff of the organisation holding it
+  supervise, set_deadline           staff of the organisation holding it (from its supervisor)
+  take_over                         staff of the supervising organisation now holding it
+
+The kind's message hook words each message; it must not name a reporter hidden from staff
+(hooks.KindHooks.reporter_visible) — the engine's own wording never names anyone.
   accept, reject, start, resolve,
   close, merge                      the reporter and the followers
 """
@@ -59,6 +64,9 @@ _STAFF_TITLES = {
     CaseAction.ESCALATE: _("超期案件升级"),
     CaseAction.ASSIGN: _("您被指定为经办人"),
     CaseAction.DISPUTE: _("提交人反馈问题未解决"),
+    CaseAction.SUPERVISE: _("收到督办意见"),
+    CaseAction.SET_DEADLINE: _("督办单位设定了办理期限"),
+    CaseAction.TAKE_OVER: _("案件已提级办理"),
 }
 _WORKER_TITLES = {
     CaseAction.ACCEPT: _("您的反映已受理"),

@@ -1,6 +1,9 @@
 """Where a new case goes first (RoutingRule), where a wrongly routed one goes back to (triage),
 and where an overdue one escalates to.
 
+Appeals add two targets (RoutingTarget): the party organisation of the enterprise an appeal
+names, and the regulator of its industry; `route` takes the enterprise and industry for them.
+
 Triage: a case whose place is unknown or has no receiving office goes to the party organisation
 of its district; without even a district, to the city's party organisation.
 """
@@ -60,10 +63,50 @@ def triage_organisation(region: Region | None) -> Organisation | None:
     return city_party_org()
 
 
-def _target(rule: RoutingRule, ancestors: list[Region]) -> Organisation | None:
+def enterprise_party_org(enterprise: Organisation) -> Organisation | None:
+    """The enterprise's active party organisation, else the industry committee of its industry
+    (someone must answer for an enterprise that has no party organisation yet)."""
+    found = (
+        Organisation.objects.filter(kind=OrgKind.ENTERPRISE_PARTY_ORG, enterprise=enterprise, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+    return found or industry_committee(enterprise.industry)
+
+
+def industry_committee(industry: str) -> Organisation | None:
+    if not industry:
+        return None
+    return (
+        Organisation.objects.filter(kind=OrgKind.INDUSTRY_COMMITTEE, industry=industry, is_active=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def _regulator(industry: str, ancestors: list[Region]) -> Organisation | None:
+    """The industry's regulator nearest the case (its district's before the city's)."""
+    if not industry:
+        return None
+    found = list(Organisation.objects.filter(kind=OrgKind.REGULATOR, industry=industry, is_active=True).order_by("pk"))
+    rank = {r.pk: i for i, r in enumerate(ancestors)}
+    found.sort(key=lambda o: rank.get(o.region_id, len(rank)))
+    return found[0] if found else None
+
+
+def _target(
+    rule: RoutingRule,
+    ancestors: list[Region],
+    enterprise: Organisation | None = None,
+    industry: str = "",
+) -> Organisation | None:
     if rule.target == RoutingTarget.ORGANISATION:
         org = rule.organisation
         return org if org is not None and org.is_active else None
+    if rule.target == RoutingTarget.ENTERPRISE_PARTY_ORG:
+        return enterprise_party_org(enterprise) if enterprise is not None else None
+    if rule.target == RoutingTarget.REGULATOR:
+        return _regulator(industry, ancestors)
     if not ancestors:
         return None
     if rule.target == RoutingTarget.COMMUNITY:
@@ -86,9 +129,28 @@ def _target(rule: RoutingRule, ancestors: list[Region]) -> Organisation | None:
     return None
 
 
-def route(kind: str, category: str, region: Region | None) -> Organisation | None:
+def route(
+    kind: str,
+    category: str,
+    region: Region | None,
+    *,
+    enterprise: Organisation | None = None,
+    industry: str = "",
+) -> Organisation | None:
     """The first receiving organisation of a new case; None only when the city has no party
     organisation at all (a configuration error the caller reports)."""
+    return route_with_rule(kind, category, region, enterprise=enterprise, industry=industry)[0]
+
+
+def route_with_rule(
+    kind: str,
+    category: str,
+    region: Region | None,
+    *,
+    enterprise: Organisation | None = None,
+    industry: str = "",
+) -> tuple[Organisation | None, RoutingRule | None]:
+    """route(), with the rule that decided (None when the default did): the timeline says why."""
     ancestors = _ancestors(region) if region is not None else []
     depth = {r.pk: len(ancestors) - i for i, r in enumerate(ancestors)}  # deeper region → larger
     rules = list(
@@ -99,12 +161,12 @@ def route(kind: str, category: str, region: Region | None) -> Organisation | Non
     )
     rules.sort(key=lambda r: (r.category == "", -depth.get(r.region_id or 0, 0), r.priority, r.pk))
     for rule in rules:
-        org = _target(rule, ancestors)
+        org = _target(rule, ancestors, enterprise, industry)
         if org is not None:
-            return org
+            return org, rule
     # No rule, or none that fits: the community where it lies, else triage.
     default = _party_org_of_first([r for r in ancestors if r.level in (RegionLevel.COMMUNITY, RegionLevel.STREET)])
-    return default or triage_organisation(region)
+    return default or triage_organisation(region), None
 
 
 def escalation_parent(org: Organisation) -> Organisation | None:

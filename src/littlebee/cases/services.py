@@ -201,10 +201,13 @@ def case_open(
     organisation: Organisation | None = None,
     note: str = "",
     at: datetime | None = None,
+    enterprise: Organisation | None = None,
+    industry: str = "",
+    data: dict[str, Any] | None = None,
 ) -> Case:
-    """A new case, routed to its first receiving organisation (routing.route) unless the owning
-    app names one (e.g. an appeal about an enterprise goes to that enterprise's party
-    organisation), with its acceptance deadline and the first timeline row."""
+    """A new case, routed to its first receiving organisation (routing.route, which reads the
+    enterprise and industry an appeal names) unless the owning app names one, with its
+    acceptance deadline and the first timeline row (its data says which rule routed it)."""
     at = at or timezone.now()
     if kind not in CaseKind.values:
         raise InvalidInput.one("kind", _("请从给定的选项中选择。"))
@@ -212,7 +215,11 @@ def case_open(
         raise InvalidInput.one("category", _("请选择类别。"))
     if (lat is None) != (lng is None):
         raise InvalidInput.one("lat" if lat is None else "lng", _("请同时提供纬度和经度。"))
-    target = organisation or routing.route(kind, category, region)
+    rule = None
+    if organisation is not None:
+        target: Organisation | None = organisation
+    else:
+        target, rule = routing.route_with_rule(kind, category, region, enterprise=enterprise, industry=industry)
     if target is None:
         raise DomainError(code="no_receiving_office", detail=_("暂时没有可以接收该案件的单位。"), status=503)
     case = Case(
@@ -241,7 +248,7 @@ def case_open(
         from_status="",
         to_org=target,
         note=_note(note),
-        data={"routed": organisation is None},
+        data={"routed": organisation is None, **({"rule": rule.pk} if rule is not None else {}), **(data or {})},
     )
     return case
 
@@ -604,7 +611,135 @@ def case_follow(*, case_id: int, user: User, at: datetime | None = None) -> bool
     return True
 
 
+# --- Supervision ---------------------------------------------------------------------------
+def _locked_for_supervisor(actor: User, case_id: int) -> tuple[Case, Organisation, str]:
+    """The case locked for a supervision action, its supervising organisation, and the actor's
+    role there: 404 for a case the actor may not see, 403 for anyone but its supervisor's staff."""
+    selectors.case_for_actor(actor, case_id)
+    case = _lock(case_id)
+    supervisor_id = hooks_for(case.kind).supervisor_id(case)
+    role = selectors.staff_role_in(actor, supervisor_id) if supervisor_id is not None else None
+    supervisor = Organisation.objects.filter(pk=supervisor_id).first() if supervisor_id is not None else None
+    if role is None or supervisor is None:
+        raise PermissionDenied(_("只有监督单位的工作人员可以督办该案件。"))
+    return case, supervisor, role
+
+
+@transaction.atomic
+def case_supervise(*, case_id: int, actor: User, note: str, at: datetime | None = None) -> Case:
+    """督办意见: the supervising organisation's comment to the one holding the case (required)."""
+    at = at or timezone.now()
+    case, supervisor, role = _locked_for_supervisor(actor, case_id)
+    _guard(case, CaseAction.SUPERVISE)
+    note = _note(note, required=True)
+    _save(case, at, [])
+    _record(
+        case,
+        action=CaseAction.SUPERVISE,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=case.status,
+        from_org=supervisor,
+        to_org=case.organisation_id,
+        note=note,
+    )
+    return case
+
+
+MAX_SET_DEADLINE_DAYS = 60
+
+
+@transaction.atomic
+def case_set_deadline(
+    *, case_id: int, actor: User, due_at: datetime, note: str = "", at: datetime | None = None
+) -> Case:
+    """设定期限: the supervisor sets when the current stage must be done; missing it escalates the
+    case as any stage deadline does. Within the next 60 days."""
+    at = at or timezone.now()
+    if due_at is None or timezone.is_naive(due_at):
+        raise InvalidInput.one("due_at", _("请填写带时区的期限。"))
+    if due_at <= at:
+        raise InvalidInput.one("due_at", _("期限必须晚于现在。"))
+    if due_at > at + timedelta(days=MAX_SET_DEADLINE_DAYS):
+        raise InvalidInput.one("due_at", _("期限不能超过 %(days)d 天。") % {"days": MAX_SET_DEADLINE_DAYS})
+    case, supervisor, role = _locked_for_supervisor(actor, case_id)
+    _guard(case, CaseAction.SET_DEADLINE)
+    note = _note(note)
+    field = _DUE_FIELD[CaseStatus(case.status)]
+    previous = getattr(case, field)
+    setattr(case, field, due_at)
+    case.next_escalation_at = due_at
+    case.overdue = False
+    _save(case, at, [field, "next_escalation_at", "overdue"])
+    _record(
+        case,
+        action=CaseAction.SET_DEADLINE,
+        actor=actor,
+        role=role,
+        at=at,
+        from_status=case.status,
+        from_org=supervisor,
+        to_org=case.organisation_id,
+        note=note,
+        data={
+            "field": field,
+            "due_at": due_at.isoformat(),
+            "previous_due_at": previous.isoformat() if previous else None,
+        },
+    )
+    return case
+
+
+@transaction.atomic
+def case_take_over(*, case_id: int, actor: User, note: str, at: datetime | None = None) -> Case:
+    """提级办理: the supervising organisation takes the case over from the one holding it (as a
+    forward to itself: to be accepted there, within the acceptance deadline). Reason required."""
+    at = at or timezone.now()
+    case, supervisor, role = _locked_for_supervisor(actor, case_id)
+    _guard(case, CaseAction.TAKE_OVER)
+    note = _note(note, required=True)
+    if case.organisation_id == supervisor.pk:
+        raise Conflict("already_held", _("案件已由本单位办理。"))
+    return _relocate(case, supervisor, action=CaseAction.TAKE_OVER, actor=actor, role=role, at=at, note=note)
+
+
 # --- Escalation -----------------------------------------------------------------------------
+@transaction.atomic
+def case_escalate_to(
+    *, case_id: int, to_org: Organisation, reason: str, data: dict[str, Any] | None = None, at: datetime | None = None
+) -> Case:
+    """The system sends an open case up to `to_org` for a reason the owning app gives (an
+    appeal's dispute at an enterprise goes to its industry committee): same status, nobody named
+    there yet, a fresh deadline for the stage. Not marked overdue."""
+    at = at or timezone.now()
+    case = _lock(case_id)
+    if case.status not in OPEN_STATUSES:
+        raise Conflict("invalid_transition", _("案件已办结，无法升级。"))
+    if case.organisation_id == to_org.pk:
+        return case
+    from_org, was_handler = case.organisation_id, case.handler_id
+    case.organisation = to_org
+    case.handler = None
+    case.escalation_level += 1
+    _hold(case, to_org.pk, at)
+    fields = ["organisation", "handler", "escalation_level", *_enter_stage(case, case.status, at)]
+    _save(case, at, fields)
+    _record(
+        case,
+        action=CaseAction.ESCALATE,
+        actor=None,
+        role=ActorRole.SYSTEM,
+        at=at,
+        from_status=case.status,
+        from_org=from_org,
+        to_org=to_org,
+        note=_note(reason),
+        data={"previous_handler": was_handler, "level": case.escalation_level, **(data or {})},
+    )
+    return case
+
+
 @transaction.atomic
 def case_escalate(*, case_id: int, at: datetime) -> bool:
     """The system's step for a case past its stage deadline: mark it overdue and move it to the

@@ -83,7 +83,7 @@ class Console:
     city_admin: bool
 
 
-def _console(request: HttpRequest) -> Console:
+def console_of(request: HttpRequest) -> Console:
     user = request_user(request)
     org_ids = selectors.staff_org_ids(user)
     city_admin = is_city_admin(user)
@@ -92,7 +92,7 @@ def _console(request: HttpRequest) -> Console:
     return Console(user=user, org_ids=org_ids, city_admin=city_admin)
 
 
-def _chrome(console: Console) -> dict[str, Any]:
+def console_chrome(console: Console) -> dict[str, Any]:
     """What the staff layout needs: the sidebar's rights and the badge of open cases."""
     return {
         "access": staff_access_of(console.user),
@@ -129,7 +129,27 @@ def _report_category_names() -> dict[str, str]:
 def _category_name(case: Case, names: dict[str, str]) -> str:
     if case.kind == CaseKind.REPORT:
         return names.get(case.category, case.category)
+    if case.kind == CaseKind.APPEAL:
+        from littlebee.appeals.models import Involves
+
+        return str(Involves(case.category).label) if case.category in Involves.values else case.category
     return case.category
+
+
+def _appeal_subjects(cases: list[Case]) -> dict[int, str]:
+    """The subjects of the appeals among a page of cases, in one query (none without appeals)."""
+    ids = [c.pk for c in cases if c.kind == CaseKind.APPEAL]
+    if not ids:
+        return {}
+    from littlebee.appeals.models import Appeal
+
+    return dict(Appeal.objects.filter(case_id__in=ids).values_list("case_id", "subject"))
+
+
+def _supervises(org_ids: list[int]) -> bool:
+    from littlebee.appeals.views import supervises_appeals
+
+    return supervises_appeals(org_ids)
 
 
 def _map_url(lat: float, lng: float, name: str) -> str:
@@ -148,7 +168,7 @@ def _int(raw: str | None, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
 @login_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    console = _console(request)
+    console = console_of(request)
     default = "mine" if console.org_ids else "all"
     tab = request.GET.get("queue", default)
     if tab not in selectors.QUEUES:
@@ -171,12 +191,14 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []
+    subjects = _appeal_subjects(list(page.object_list))
     for case in page.object_list:
         due = stage_due(case)
         rows.append(
             {
                 "case": case,
                 "category_name": _category_name(case, names),
+                "subject": subjects.get(case.pk, ""),
                 "tone": STATUS_TONES.get(CaseStatus(case.status), "neutral"),
                 "due": due,
                 "late": due is not None and due < now and case.is_open,
@@ -190,7 +212,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             continue
         tabs.append({"value": name, "label": QUEUE_LABELS[name], "active": name == tab})
     context = {
-        **_chrome(console),
+        **console_chrome(console),
         "tab": tab,
         "tabs": tabs,
         "page": page,
@@ -204,6 +226,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statuses": CaseStatus.choices,
         "kinds": CaseKind.choices,
         "categories": list(names.items()),
+        "supervises": _supervises(console.org_ids),
     }
     return render(request, "cases/queue.html", context)
 
@@ -225,6 +248,9 @@ def _templates_by_action(case: Case, actions: list[str]) -> dict[str, list[Respo
     action serves every one."""
     found = list(selectors.response_templates_for(case.kind, case.category))
     return {action: [t for t in found if t.action in ("", action)] for action in actions}
+
+
+ANONYMOUS_WORKER = gettext_lazy("匿名小哥（已对企业隐藏身份）")
 
 
 @dataclass
@@ -268,6 +294,44 @@ def _report_panel(case: Case, user: User) -> ReportPanel | None:
     )
 
 
+@dataclass
+class AppealPanel:
+    appeal: Any
+    attachments: list[Any]
+    supervising: bool
+
+
+def _appeal_panel(case: Case, org_ids: list[int]) -> AppealPanel | None:
+    if case.kind != CaseKind.APPEAL:
+        return None
+    from littlebee.appeals.models import Appeal
+
+    appeal = (
+        Appeal.objects.filter(case=case)
+        .select_related("enterprise", "supervisor")
+        .prefetch_related("attachments")
+        .first()
+    )
+    if appeal is None:
+        return None
+    return AppealPanel(
+        appeal=appeal,
+        attachments=list(appeal.attachments.all()),
+        supervising=appeal.supervisor_id is not None
+        and appeal.supervisor_id in org_ids
+        and appeal.supervisor_id != case.organisation_id,
+    )
+
+
+def _action_form(action: str) -> type[ActionForm]:
+    """The form of a holder's action, or of a supervisor's (defined by the appeals app)."""
+    if action in ACTION_FORMS:
+        return ACTION_FORMS[action]
+    from littlebee.appeals.forms import SUPERVISION_FORMS
+
+    return SUPERVISION_FORMS[action]
+
+
 def _form_kwargs(
     action: str, case: Case, panel: ReportPanel | None, org_query: str, bound_org: int | None
 ) -> dict[str, Any]:
@@ -285,12 +349,16 @@ def _form_kwargs(
     return {}
 
 
-def _timeline_rows(events: list[CaseEvent]) -> list[dict[str, Any]]:
+def _timeline_rows(events: list[CaseEvent], hidden_actor_id: int | None = None) -> list[dict[str, Any]]:
+    """Timeline rows; `hidden_actor_id` (the reporter, when hidden from the viewer) is named by
+    role only."""
     rows = []
     for event in events:
+        hidden = hidden_actor_id is not None and event.actor_id == hidden_actor_id
         rows.append(
             {
                 "event": event,
+                "actor_name": ANONYMOUS_WORKER if hidden else (event.actor.name if event.actor else ""),
                 "label": CaseAction(event.action).label if event.action in CaseAction.values else event.action,
                 "tone": TIMELINE_TONES.get(CaseAction(event.action), "") if event.action in CaseAction.values else "",
                 "role": ActorRole(event.actor_role).label if event.actor_role in ActorRole.values else "",
@@ -340,7 +408,7 @@ def _render_detail(
         if bound is not None and bound.action == action:
             form = bound
         else:
-            form = ACTION_FORMS[action](**_form_kwargs(action, case, panel, org_query, bound_org))
+            form = _action_form(action)(**_form_kwargs(action, case, panel, org_query, bound_org))
         forms.append(
             {
                 "action": action,
@@ -351,13 +419,21 @@ def _render_detail(
             }
         )
     names = _report_category_names() if panel is None else {case.category: panel.report.category.name}
+    appeal_panel = _appeal_panel(case, console.org_ids)
+    show_reporter = selectors.reporter_visible(case, console.user)
     context = {
-        **_chrome(console),
+        **console_chrome(console),
         "case": case,
-        "category_name": _category_name(case, names),
+        "category_name": appeal_panel.appeal.subject if appeal_panel else _category_name(case, names),
         "tone": STATUS_TONES.get(CaseStatus(case.status), "neutral"),
         "deadlines": _deadlines(case, now),
-        "timeline": _timeline_rows(list(selectors.case_timeline(case))),
+        "timeline": _timeline_rows(
+            list(selectors.case_timeline(case)), hidden_actor_id=None if show_reporter else case.reporter_id
+        ),
+        "show_reporter": show_reporter,
+        "anonymous_worker": ANONYMOUS_WORKER,
+        "appeal_panel": appeal_panel,
+        "appeal": appeal_panel.appeal if appeal_panel else None,
         "forms": forms,
         "org_query": org_query,
         "panel": panel,
@@ -373,7 +449,7 @@ def _render_detail(
 @login_required
 @require_safe
 def detail(request: HttpRequest, case_id: int) -> HttpResponse:
-    console = _console(request)
+    console = console_of(request)
     case = _case_or_404(console.user, case_id)
     return _render_detail(request, console, case)
 
@@ -388,6 +464,9 @@ SERVICES: dict[str, Callable[..., Case]] = {
     CaseAction.MERGE: services.case_merge,
     CaseAction.ASSIGN: services.case_assign,
     CaseAction.CLOSE: services.case_close,
+    CaseAction.SUPERVISE: services.case_supervise,
+    CaseAction.SET_DEADLINE: services.case_set_deadline,
+    CaseAction.TAKE_OVER: services.case_take_over,
 }
 
 DONE_MESSAGES: dict[str, Any] = {
@@ -400,6 +479,9 @@ DONE_MESSAGES: dict[str, Any] = {
     CaseAction.MERGE: gettext_lazy("已合并为重复案件。"),
     CaseAction.ASSIGN: gettext_lazy("已指定经办人。"),
     CaseAction.CLOSE: gettext_lazy("已关闭。"),
+    CaseAction.SUPERVISE: gettext_lazy("督办意见已送达承办单位。"),
+    CaseAction.SET_DEADLINE: gettext_lazy("已设定期限，逾期将自动升级。"),
+    CaseAction.TAKE_OVER: gettext_lazy("已提级办理，案件转到本单位。"),
 }
 
 
@@ -416,16 +498,20 @@ def _arguments(form: ActionForm, case_id: int, actor: User) -> dict[str, Any]:
         arguments["duplicate_of"] = data["duplicate_of"]
     elif isinstance(form, AssignForm):
         arguments["handler"] = data["handler"]
+    elif "due_at" in data:
+        arguments["due_at"] = data["due_at"]
     return arguments
 
 
 @login_required
 @require_POST
 def action(request: HttpRequest, case_id: int) -> HttpResponse:
-    console = _console(request)
+    console = console_of(request)
     case = _case_or_404(console.user, case_id)
     name = request.POST.get("action", "")
     form_class = ACTION_FORMS.get(name)
+    if form_class is None and name in (CaseAction.SUPERVISE, CaseAction.SET_DEADLINE, CaseAction.TAKE_OVER):
+        form_class = _action_form(name)
     if form_class is None:
         messages.error(request, _("请选择要执行的操作。"))
         return redirect("cases:detail", case_id=case.pk)
@@ -461,7 +547,7 @@ def action(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_safe
 def figures(request: HttpRequest) -> HttpResponse:
-    console = _console(request)
+    console = console_of(request)
     period = request.GET.get("period", "30")
     if period not in PERIODS:
         period = "30"
@@ -472,7 +558,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     org_ids = None if console.city_admin else console.org_ids
     rows = selectors.case_figures(org_ids, since, kind or None)
     context = {
-        **_chrome(console),
+        **console_chrome(console),
         "rows": rows,
         "total": selectors.figures_total(rows) if len(rows) > 1 else None,
         "period": period,

@@ -1,0 +1,301 @@
+"""我的诉求 as API.md fixes it.
+
+POST /appeals                multipart: type (rights / industry / group), involves (enterprise /
+                             industry_management / grassroots), enterprise (id, when it involves
+                             one), subject, description, anonymous_to_enterprise, outcome_public,
+                             attachments (0–9 JPEG/PNG/WebP, re-encoded without metadata)
+                             → 201 {id, status, assigned_to, supervisor, deadline}; 400 with field
+                             errors (an unknown enterprise: "enterprise"); 413 too large
+GET  /appeals?mine=true      the caller's appeals, newest first (paginated {count, items})
+GET  /appeals/similar?q=     resolved appeals whose outcome their workers made public, matching
+                             the words: subject, type, resolution — never who or exactly when
+GET  /appeals/{id}           an appeal the caller may see (404 otherwise) with its timeline;
+                             `worker` is null for those who may not learn who filed it
+POST /appeals/{id}/feedback  {rating 1–5, comment, resolved} → 200 the appeal
+
+Supervision (supervise, set_deadline, take_over) goes through POST /cases/{id}/actions.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from littlebee.accounts.requests import request_user
+from littlebee.accounts.schemas import ErrorOut
+from littlebee.cases.models import Case, CaseStatus
+from littlebee.cases.selectors import case_timeline
+from littlebee.core.errors import InvalidInput
+from littlebee.core.pagination import clamp
+
+from . import selectors, services
+from .models import Appeal
+
+router = Router(tags=["appeals"])
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+MAX_ID = 2**31 - 1
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class SubmittedOut(Schema):
+    id: int
+    status: str
+    assigned_to: Ref
+    supervisor: Ref | None
+    deadline: datetime | None
+
+
+class EventOut(Schema):
+    at: datetime
+    actor_role: str
+    action: str
+    from_org: Ref | None
+    to_org: Ref | None
+    note: str
+
+
+class AttachmentOut(Schema):
+    id: int
+    url: str
+    thumbnail: str | None
+
+
+class AppealOut(Schema):
+    id: int
+    status: str
+    type: str
+    involves: str
+    enterprise: Ref | None
+    industry: str
+    subject: str
+    description: str
+    anonymous_to_enterprise: bool
+    outcome_public: bool
+    assigned_to: Ref
+    supervisor: Ref | None
+    # Who filed it; null for the enterprise's staff when the worker hid their identity.
+    worker: Ref | None
+    deadline: datetime | None
+    overdue: bool
+    rating: int | None
+    created_at: datetime
+    attachments: list[AttachmentOut]
+    timeline: list[EventOut]
+
+
+class AppealList(Schema):
+    count: int
+    items: list[AppealOut]
+
+
+class FeedbackIn(Schema):
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+    resolved: bool
+
+
+class SimilarOut(Schema):
+    subject: str
+    type: str
+    type_label: str
+    involves: str
+    involves_label: str
+    resolution: str
+    resolved_on: date | None
+
+
+class SimilarList(Schema):
+    count: int
+    items: list[SimilarOut]
+
+
+class SimilarQuery(Schema):
+    q: str = Field("", max_length=200)
+    type: str | None = Field(None, max_length=16)
+    involves: str | None = Field(None, max_length=32)
+    limit: int = Field(5, ge=1, le=20)
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    return {"id": obj.pk, "name": obj.name} if obj is not None else None
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return timezone.localtime(value) if value else None
+
+
+def deadline_of(case: Case) -> datetime | None:
+    """The deadline of the stage the case is in now."""
+    if case.status == CaseStatus.SUBMITTED:
+        return _local(case.accept_due_at)
+    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
+        return _local(case.resolve_due_at)
+    if case.status == CaseStatus.DISPUTED:
+        return _local(case.dispute_due_at)
+    return None
+
+
+def appeal_payload(request: HttpRequest, appeal: Appeal, user: Any, *, timeline: bool = True) -> dict[str, Any]:
+    case = appeal.case
+    visible = selectors.identity_visible_to(user, case)
+    events = list(case_timeline(case)) if timeline else []
+    return {
+        "id": appeal.pk,
+        "status": case.status,
+        "type": appeal.type,
+        "involves": appeal.involves,
+        "enterprise": _ref(appeal.enterprise),
+        "industry": appeal.industry,
+        "subject": appeal.subject,
+        "description": appeal.description,
+        "anonymous_to_enterprise": appeal.anonymous_to_enterprise,
+        "outcome_public": appeal.outcome_public,
+        "assigned_to": _ref(case.organisation),
+        "supervisor": _ref(appeal.supervisor),
+        "worker": _ref(case.reporter) if visible else None,
+        "deadline": deadline_of(case),
+        "overdue": case.overdue,
+        "rating": case.rating,
+        "created_at": _local(appeal.created_at),
+        "attachments": [
+            {
+                "id": a.pk,
+                "url": request.build_absolute_uri(a.file.url),
+                "thumbnail": request.build_absolute_uri(a.thumbnail.url) if a.thumbnail else None,
+            }
+            for a in appeal.attachments.all()
+        ],
+        # No actor names here: the worker's page shows the organisations, never the people.
+        "timeline": [
+            {
+                "at": _local(e.at),
+                "actor_role": e.actor_role,
+                "action": e.action,
+                "from_org": _ref(e.from_org),
+                "to_org": _ref(e.to_org),
+                "note": e.note,
+            }
+            for e in events
+        ],
+    }
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _enterprise_id(value: str) -> int | None:
+    text = value.strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+        raise InvalidInput.one("enterprise", _("该企业不存在。"))
+    return int(text)
+
+
+@router.post("/appeals", response={201: SubmittedOut, **ERRORS, 413: ErrorOut})
+def appeal_post(
+    request: HttpRequest,
+    type: Form[str] = "",
+    involves: Form[str] = "",
+    enterprise: Form[str] = "",
+    subject: Form[str] = "",
+    description: Form[str] = "",
+    anonymous_to_enterprise: Form[str] = "",
+    outcome_public: Form[str] = "",
+    attachments: File[list[UploadedFile] | None] = None,
+) -> Status[dict[str, Any]]:
+    """multipart/form-data; `attachments` may repeat up to 9 times. Any bad field or image
+    refuses the whole appeal and nothing is stored."""
+    user = request_user(request)
+    appeal = services.appeal_submit(
+        worker=user,
+        type=type.strip(),
+        involves=involves.strip(),
+        enterprise_id=_enterprise_id(enterprise),
+        subject=subject,
+        description=description,
+        anonymous_to_enterprise=_flag(anonymous_to_enterprise),
+        outcome_public=_flag(outcome_public),
+        attachments=list(attachments or []),
+    )
+    case = appeal.case
+    return Status(
+        201,
+        {
+            "id": appeal.pk,
+            "status": case.status,
+            "assigned_to": _ref(case.organisation),
+            "supervisor": _ref(appeal.supervisor),
+            "deadline": deadline_of(case),
+        },
+    )
+
+
+class ListQuery(Schema):
+    mine: bool = True
+    limit: int | None = None
+    offset: int | None = None
+
+
+@router.get("/appeals", response={200: AppealList, **ERRORS})
+def appeals_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+    """The caller's own appeals (`mine=true`, the only list offered here; staff use /cases)."""
+    if not query.mine:
+        raise InvalidInput.one("mine", _("只能查看自己的诉求；办理请使用案件列表。"))
+    user = request_user(request)
+    limit, offset = clamp(query.limit, query.offset)
+    appeals = selectors.appeals_of(user)
+    page = list(appeals.select_related("case__reporter")[offset : offset + limit])
+    return {
+        "count": appeals.count(),
+        "items": [appeal_payload(request, a, user, timeline=False) for a in page],
+    }
+
+
+@router.get("/appeals/similar", response={200: SimilarList, **ERRORS})
+def appeals_similar(request: HttpRequest, query: Query[SimilarQuery]) -> dict[str, Any]:
+    """Before sending: resolved appeals like the one being written, and how they ended."""
+    request_user(request)
+    items = selectors.similar_appeals(query.q, type=query.type, involves=query.involves, limit=query.limit)
+    return {
+        "count": len(items),
+        "items": [
+            {
+                "subject": s.subject,
+                "type": s.type,
+                "type_label": s.type_label,
+                "involves": s.involves,
+                "involves_label": s.involves_label,
+                "resolution": s.resolution,
+                "resolved_on": timezone.localtime(s.resolved_on).date() if s.resolved_on else None,
+            }
+            for s in items
+        ],
+    }
+
+
+@router.get("/appeals/{appeal_id}", response={200: AppealOut, **ERRORS})
+def appeal_get(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
+    user = request_user(request)
+    return appeal_payload(request, selectors.appeal_for(user, appeal_id), user)
+
+
+@router.post("/appeals/{appeal_id}/feedback", response={200: AppealOut, **ERRORS})
+def appeal_post_feedback(request: HttpRequest, appeal_id: int, body: FeedbackIn) -> dict[str, Any]:
+    user = request_user(request)
+    appeal = services.appeal_feedback(
+        appeal_id=appeal_id, worker=user, rating=body.rating, comment=body.comment, resolved=body.resolved
+    )
+    return appeal_payload(request, appeal, user)
