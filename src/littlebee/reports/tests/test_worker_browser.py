@@ -199,6 +199,18 @@ def test_the_pages_in_english(w: World, new_phone_page: Any, screenshot: Any) ->
     # then the page speaks English
     assert page.locator("html").get_attribute("lang") == "en"
 
+    # and once resolved, the rating form fits the phone's width
+    from littlebee.cases import services as case_services
+    from littlebee.reports.models import Report
+
+    report = Report.objects.get()
+    case_services.case_accept(case_id=report.pk, actor=w.community_handler, points=10)
+    case_services.case_resolve(case_id=report.pk, actor=w.community_handler, note="Filled in")
+    page.reload()
+    page.get_by_role("button", name=re.compile("not solved", re.IGNORECASE)).wait_for()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "reports-rate-en")
+
 
 def log_in_en(page: Any, phone_number: str) -> None:
     page.goto("/login/?next=/")
