@@ -363,10 +363,24 @@ def case_figures(org_ids: list[int] | None, since: datetime | None = None, kind:
         of(row["from_org_id"]).disputes = row["n"]
     # An office whose cases all lie before the period has nothing to show.
     figures = {k: v for k, v in figures.items() if any(_counts(v))}
-    names = dict(Organisation.objects.filter(pk__in=list(figures)).values_list("pk", "name"))
+    names = {
+        pk: short or name
+        for pk, name, short in Organisation.objects.filter(pk__in=list(figures)).values_list("pk", "name", "short_name")
+    }
     for org_id, item in figures.items():
         item.name = names.get(org_id, "")
     return sorted(figures.values(), key=lambda f: (f.name, f.organisation_id))
+
+
+FIGURE_SORTS = ("received", "overdue", "disputes", "rating")
+
+
+def figures_sorted(rows: list[OrgFigures], by: str) -> list[OrgFigures]:
+    """Busiest (or latest, most disputed, worst rated) first; ties by name."""
+    if by == "rating":
+        return sorted(rows, key=lambda f: (f.rating_avg is None, f.rating_avg or 0, f.name))
+    key = by if by in FIGURE_SORTS else "received"
+    return sorted(rows, key=lambda f: (-getattr(f, key), f.name))
 
 
 FIGURE_COUNTS = (

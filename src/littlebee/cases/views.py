@@ -544,6 +544,9 @@ def action(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 # --- Figures ----------------------------------------------------------------------------------
+FIGURES_PAGE_SIZE = 30
+
+
 @login_required
 @require_safe
 def figures(request: HttpRequest) -> HttpResponse:
@@ -557,10 +560,26 @@ def figures(request: HttpRequest) -> HttpResponse:
     since = timezone.now() - timedelta(days=days) if days is not None else None
     org_ids = None if console.city_admin else console.org_ids
     rows = selectors.case_figures(org_ids, since, kind or None)
+    total = selectors.figures_total(rows) if len(rows) > 1 else None
+    query = request.GET.get("q", "").strip()[:50]
+    if query:
+        rows = [row for row in rows if query in row.name]
+    sort = request.GET.get("sort", "received")
+    sort = sort if sort in selectors.FIGURE_SORTS else "received"
+    page = Paginator(selectors.figures_sorted(rows, sort), FIGURES_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **console_chrome(console),
-        "rows": rows,
-        "total": selectors.figures_total(rows) if len(rows) > 1 else None,
+        "rows": page.object_list,
+        "page": page,
+        "query": query,
+        "sort": sort,
+        "sorts": [
+            {"value": "received", "label": _("收到最多")},
+            {"value": "overdue", "label": _("超期最多")},
+            {"value": "disputes", "label": _("异议最多")},
+            {"value": "rating", "label": _("评价最低")},
+        ],
+        "total": total,
         "period": period,
         "periods": [{"value": key, "label": label, "active": key == period} for key, (label, _d) in PERIODS.items()],
         "kind": kind,

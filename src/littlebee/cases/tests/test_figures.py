@@ -137,3 +137,47 @@ def test_the_default_period_is_thirty_days_and_nonsense_is_ignored(w: World) -> 
 def test_staff_without_a_case_role_are_refused(w: World) -> None:
     keeper = staff(w.community_org, role=Role.KEEPER)
     assert client_for(keeper).get("/staff/cases/figures/").status_code == 403
+
+
+def test_a_city_admin_finds_an_office_and_sees_the_busiest_or_latest_first(w: World, settings: Any) -> None:
+    # given the story at the community (6 received, 1 overdue) and one case at another community
+    story(w)
+    open_case(w, region=w.other_community)
+    client = client_for(w.city_admin)
+
+    # when the city admin looks at all time, the busiest office comes first
+    rows = client.get("/staff/cases/figures/", {"period": "all"}).context["rows"]
+    assert rows[0].organisation_id == w.community_org.pk
+
+    # and ordered by overdue cases, the one with a late case leads
+    rows = client.get("/staff/cases/figures/", {"period": "all", "sort": "overdue"}).context["rows"]
+    assert rows[0].overdue == 1
+
+    # and a name narrows the list, while the total stays the city's
+    response = client.get("/staff/cases/figures/", {"period": "all", "q": "户部巷"})
+    assert [r.organisation_id for r in response.context["rows"]] == [w.other_community_org.pk]
+    assert response.context["total"].received == 8
+
+    # and a nonsense sort or page is ignored
+    response = client.get("/staff/cases/figures/", {"period": "all", "sort": "x", "page": "zz"})
+    assert response.status_code == 200 and response.context["sort"] == "received"
+
+
+def test_a_long_list_of_offices_comes_in_pages(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given three offices with cases and pages of two
+    from littlebee.cases import views
+
+    story(w)
+    open_case(w, region=w.other_community)
+    monkeypatch.setattr(views, "FIGURES_PAGE_SIZE", 2)
+    client = client_for(w.city_admin)
+
+    # when the city admin opens the second page, then it holds the third office
+    first = client.get("/staff/cases/figures/", {"period": "all"}).context["rows"]
+    second = client.get("/staff/cases/figures/", {"period": "all", "page": 2}).context["rows"]
+    assert len(first) == 2 and len(second) == 1
+    assert {r.organisation_id for r in [*first, *second]} == {
+        w.community_org.pk,
+        w.street_org.pk,
+        w.other_community_org.pk,
+    }
