@@ -581,6 +581,7 @@ class LoadResult:
 def load_wuhan(*, now: datetime | None = None) -> LoadResult:
     """Create whatever part of the Wuhan demo city (with its stations and events) is missing, in one transaction."""
     # Imported here: the stations are planned from this module's city plan.
+    from .appeals import load_appeals
     from .casework import load_casework
     from .hives import load_hives
     from .points import load_points
@@ -599,6 +600,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
         load_hives(now=now, regions=regions, orgs=orgs, users=users, created=result.created)
         load_points(now=now, users=users, created=result.created)
         load_casework(now=now, users=users, created=result.created)
+        load_appeals(now=now, users=users, created=result.created)
     result.seconds = time.monotonic() - started
     return result
 

@@ -174,7 +174,7 @@ def test_a_long_list_of_offices_comes_in_pages(w: World, monkeypatch: pytest.Mon
 
     # when the city admin opens the second page, then it holds the third office
     first = client.get("/staff/cases/figures/", {"period": "all"}).context["rows"]
-    second = client.get("/staff/cases/figures/", {"period": "all", "page": 2}).context["rows"]
+    second = client.get("/staff/cases/figures/", {"period": "all", "page": "2"}).context["rows"]
     assert len(first) == 2 and len(second) == 1
     assert {r.organisation_id for r in [*first, *second]} == {
         w.community_org.pk,
