@@ -28,6 +28,9 @@ PERIODS = {
     "all": (gettext_lazy("全部"), None),
 }
 DEFAULT_PERIOD = "all"
+# The city's table would list every community that ever had an appeal: the busiest first, the
+# rest behind a link.
+ORG_ROWS = 20
 
 
 @login_required
@@ -43,10 +46,13 @@ def figures(request: HttpRequest) -> HttpResponse:
     days = PERIODS[period][1]
     since = timezone.now() - timedelta(days=days) if days is not None else None
     report = appeal_figures(scope, since)
+    show_all = request.GET.get("all") == "1"
     context = {
         "access": staff_access_of(user),
         "cases_open_count": open_cases_count(staff_org_ids(user)),
         "report": report,
+        "organisations": report.organisations if show_all else report.organisations[:ORG_ROWS],
+        "hidden_rows": 0 if show_all else max(0, len(report.organisations) - ORG_ROWS),
         "scope": scope,
         "period": period,
         "periods": [{"value": key, "label": label, "active": key == period} for key, (label, _d) in PERIODS.items()],

@@ -14,6 +14,7 @@ from django.test import Client
 
 from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.factories import staff, worker
+from littlebee.appeals import views_figures
 from littlebee.appeals.figures import FiguresScope, appeal_figures, figures_scope
 from littlebee.appeals.models import Appeal, AppealType, Involves
 from littlebee.cases import services as cases
@@ -244,7 +245,7 @@ def test_the_page_shows_the_headline_to_the_city(city: City, django_assert_max_n
     client = _client(city.city_admin)
 
     # when
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(14):
         response = client.get("/appeals/figures/")
 
     # then
@@ -274,6 +275,21 @@ def test_the_page_shows_an_enterprise_its_own(city: City) -> None:
     # answers, and never lists 饿了么
     assert response.status_code == 200
     assert city.eleme_party.name not in response.content.decode()
+
+
+def test_the_busiest_organisations_first_and_the_rest_behind_a_link(city: City, monkeypatch: Any) -> None:
+    # given a table limited to two rows
+    monkeypatch.setattr(views_figures, "ORG_ROWS", 2)
+    client = _client(city.city_admin)
+
+    # when
+    short = client.get("/appeals/figures/").content.decode()
+    full = client.get("/appeals/figures/?all=1").content.decode()
+
+    # then two rows (饿了么 received the most) and a link to the others; all of them behind it
+    assert short.count('data-row="org-') == 2 and city.eleme_party.name in short
+    assert "data-all-rows" in short and "还有 3 个单位" in short
+    assert full.count('data-row="org-') == 5 and "data-all-rows" not in full
 
 
 @pytest.mark.parametrize("period", ["bogus", "", "-1"])

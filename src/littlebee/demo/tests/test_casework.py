@@ -114,7 +114,7 @@ def test_timelines_run_forward_in_time() -> None:
 def test_recent_cases_no_one_took_up_are_overdue_and_escalated() -> None:
     # when
     overdue = _reports().filter(overdue=True)
-    escalations = CaseEvent.objects.filter(action=CaseAction.ESCALATE)
+    escalations = CaseEvent.objects.filter(action=CaseAction.ESCALATE, case__kind=CaseKind.REPORT)
 
     # then the sweep moved them up at the times it would have run, within the last days
     assert overdue.exists()
@@ -190,9 +190,13 @@ def test_rejections_and_results_quote_the_reply_templates() -> None:
     bodies = set(ResponseTemplate.objects.filter(kind=CaseKind.REPORT).values_list("body", flat=True))
 
     # then
-    rejections = CaseEvent.objects.filter(action=CaseAction.REJECT).values_list("note", flat=True)
+    rejections = CaseEvent.objects.filter(action=CaseAction.REJECT, case__kind=CaseKind.REPORT).values_list(
+        "note", flat=True
+    )
     assert rejections and all(note in bodies for note in rejections)
-    results = CaseEvent.objects.filter(action=CaseAction.RESOLVE).values_list("note", flat=True)
+    results = CaseEvent.objects.filter(action=CaseAction.RESOLVE, case__kind=CaseKind.REPORT).values_list(
+        "note", flat=True
+    )
     assert results and all(note in bodies for note in results)
 
 

@@ -64,7 +64,8 @@ def test_the_first_load_creates_the_stations_quickly(wuhan):
     # then the stations came with everything they need
     assert wuhan.created["stations"] == 600
     assert wuhan.created["events"] >= 5
-    assert wuhan.seconds < 20
+    # (the whole city: stations, the 随手拍 history and the 我的诉求 history, about 9 s each)
+    assert wuhan.seconds < 30
 
 
 def test_six_hundred_active_stations_thirty_of_them_demonstration():
