@@ -50,4 +50,10 @@ def appeal_message(*, case: Case, event: CaseEvent, title: str, body: str, to_st
         return _("您的诉求已与同一问题合并办理"), _join(what, body)
     if action == CaseAction.CLOSE:
         return _("您的诉求已关闭"), _join(what, body)
+    if action in (CaseAction.ESCALATE, CaseAction.TAKE_OVER):
+        # Where it went, never who let it slip: the note may name the enterprise's office.
+        holder = event.to_org.name if event.to_org is not None else ""
+        return _("您的诉求已提级办理"), _join(
+            _("「%(what)s」已转由%(holder)s办理。") % {"what": what, "holder": holder} if holder else what
+        )
     return title, body

@@ -16,6 +16,7 @@ The kind's message hook words each message; it must not name a reporter hidden f
 (hooks.KindHooks.reporter_visible) — the engine's own wording never names anyone.
   accept, reject, start, resolve,
   close, merge                      the reporter and the followers
+  escalate, take_over               also the reporter and the followers (their case moved up)
 """
 
 from __future__ import annotations
@@ -78,52 +79,62 @@ _WORKER_TITLES = {
 }
 
 
+# Steps both sides hear of: the office that now holds the case, and the worker, who sees their
+# case move up rather than wait in silence.
+_WORKER_TOO = {
+    CaseAction.ESCALATE: _("您的反映已升级办理"),
+    CaseAction.TAKE_OVER: _("您的反映已提级办理"),
+}
+
+
+def _staff_recipients(case: Case, event: CaseEvent) -> list[User]:
+    if event.action == CaseAction.ASSIGN:
+        return [case.handler] if case.handler is not None else []
+    recipients = _staff_of(event.to_org_id or case.organisation_id)
+    previous_handler = event.data.get("previous_handler") if event.data else None
+    if event.action == CaseAction.ESCALATE and previous_handler:
+        recipients += list(User.objects.filter(pk=previous_handler, is_active=True))
+    if event.action == CaseAction.DISPUTE and case.handler is not None:
+        recipients.append(case.handler)
+    return recipients
+
+
 def case_notify(case: Case, event: CaseEvent) -> int:
     """Tell everyone concerned about `event`; returns how many were told. Never raises: a
     failing channel is logged, the case's step has happened anyway."""
     hooks = hooks_for(case.kind)
     action = event.action
-    recipients: list[User] = []
+    # (recipients, generic title, link, by SMS too, told as staff)
+    groups: list[tuple[list[User], Any, str, bool, bool]] = []
     if action in _STAFF_TITLES:
-        title = _STAFF_TITLES[CaseAction(action)]
-        link = hooks.staff_link(case)
-        if action == CaseAction.ASSIGN:
-            recipients = [case.handler] if case.handler is not None else []
-        else:
-            recipients = _staff_of(event.to_org_id or case.organisation_id)
-            previous_handler = event.data.get("previous_handler") if event.data else None
-            if action == CaseAction.ESCALATE and previous_handler:
-                recipients += list(User.objects.filter(pk=previous_handler, is_active=True))
-            if action == CaseAction.DISPUTE and case.handler is not None:
-                recipients.append(case.handler)
         sms = case.urgent and action in (CaseAction.OPEN, CaseAction.FORWARD, CaseAction.ESCALATE)
-    elif action in _WORKER_TITLES:
-        title = _WORKER_TITLES[CaseAction(action)]
-        link = hooks.worker_link(case)
-        recipients = _reporter_and_followers(case)
-        sms = False
-    else:
-        return 0
-    text_title, text_body = hooks.message(
-        case=case, event=event, title=str(title), body=event.note[:500], to_staff=action in _STAFF_TITLES
-    )
+        groups.append(
+            (_staff_recipients(case, event), _STAFF_TITLES[CaseAction(action)], hooks.staff_link(case), sms, True)
+        )
+    if action in _WORKER_TITLES or action in _WORKER_TOO:
+        title = _WORKER_TITLES.get(CaseAction(action)) or _WORKER_TOO[CaseAction(action)]
+        groups.append((_reporter_and_followers(case), title, hooks.worker_link(case), False, False))
     told = 0
     seen: set[int] = set()
-    for user in recipients:
-        if user.pk in seen or (event.actor_id is not None and user.pk == event.actor_id):
-            continue
-        seen.add(user.pk)
-        try:
-            deliver(
-                user=user,
-                kind=f"case_{action}",
-                title=text_title,
-                body=text_body,
-                link=link,
-                data={"case": case.pk, "kind": case.kind, "action": action},
-                sms=sms,
-            )
-            told += 1
-        except Exception:
-            logger.exception("could not notify user %s about case %s", user.pk, case.pk)
+    for recipients, title, link, sms, to_staff in groups:
+        text_title, text_body = hooks.message(
+            case=case, event=event, title=str(title), body=event.note[:500], to_staff=to_staff
+        )
+        for user in recipients:
+            if user.pk in seen or (event.actor_id is not None and user.pk == event.actor_id):
+                continue
+            seen.add(user.pk)
+            try:
+                deliver(
+                    user=user,
+                    kind=f"case_{action}",
+                    title=text_title,
+                    body=text_body,
+                    link=link,
+                    data={"case": case.pk, "kind": case.kind, "action": action},
+                    sms=sms,
+                )
+                told += 1
+            except Exception:
+                logger.exception("could not notify user %s about case %s", user.pk, case.pk)
     return told

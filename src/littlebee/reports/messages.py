@@ -54,4 +54,11 @@ def report_message(*, case: Case, event: CaseEvent, title: str, body: str, to_st
         return _("您的随手拍已与同一问题合并办理"), _join(what, body)
     if action == CaseAction.CLOSE:
         return _("您的随手拍已关闭"), _join(what, body)
+    if action == CaseAction.ESCALATE:
+        holder = event.to_org.name if event.to_org is not None else ""
+        return _("您的随手拍已升级办理"), _join(
+            _("「%(what)s」超过办理期限，已升级由%(holder)s督促办理。") % {"what": what, "holder": holder}
+            if holder
+            else what
+        )
     return title, body

@@ -57,7 +57,7 @@ def test_the_reporter_and_followers_hear_of_acceptance_with_the_kinds_link(
     assert sent[0]["body"] == "已受理"
 
 
-def test_escalation_tells_the_new_organisation_and_the_handler_it_was_taken_from(
+def test_escalation_tells_the_new_organisation_the_handler_it_was_taken_from_and_the_reporter(
     w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
 ) -> None:
     street_handler = staff(w.street_org)
@@ -67,8 +67,15 @@ def test_escalation_tells_the_new_organisation_and_the_handler_it_was_taken_from
     with django_capture_on_commit_callbacks(execute=True):
         services.cases_escalate_overdue(now=WORKING_MORNING + timedelta(days=30))
     assert sorted(_told(sent)) == sorted(
-        [(street_handler.pk, "case_escalate"), (w.community_handler.pk, "case_escalate")]
+        [
+            (street_handler.pk, "case_escalate"),
+            (w.community_handler.pk, "case_escalate"),
+            (case.reporter_id, "case_escalate"),
+        ]
     )
+    by_user = {m["user"].pk: m for m in sent}
+    assert by_user[case.reporter_id]["title"] == "您的反映已升级办理"
+    assert by_user[case.reporter_id]["sms"] is False
 
 
 def test_a_rolled_back_step_tells_nobody(w: World, sent: list[dict[str, Any]]) -> None:

@@ -73,3 +73,28 @@ def test_the_reporter_hears_the_points_earned_and_why_a_report_was_refused(
     assert accepted["body"] == "「安全隐患」已受理。获得 50 积分。\n马上安排"
     assert rejected["title"] == "您的随手拍未被受理"
     assert rejected["body"] == "「垃圾堆放」未被受理。\n原因：照片看不清"
+
+
+def test_the_reporter_hears_when_an_overdue_report_goes_up_to_the_street(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a courier's report nobody at the community took up for a month
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    courier = worker()
+    long_ago = timezone.now() - timedelta(days=30)
+    services.report_submit(
+        reporter=courier, category_code="garbage", description="", lat=30.55, lng=114.30, at=long_ago
+    )
+    sent.clear()
+
+    # when the overdue sweep runs
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.cases_escalate_overdue(now=timezone.now())
+
+    # then the courier is told where it went, in the report's words
+    [told] = [m for m in sent if m["user"] == courier]
+    assert told["title"] == "您的随手拍已升级办理"
+    assert told["body"] == f"「垃圾堆放」超过办理期限，已升级由{w.street_org.name}督促办理。"
