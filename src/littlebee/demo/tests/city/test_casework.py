@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
 from littlebee.accounts.models import Membership, Role, User
@@ -26,14 +24,6 @@ from littlebee.reports.models import Report, ReportCategory
 pytestmark = pytest.mark.django_db
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def wuhan(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The city loaded once for the module and rolled back after."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5), transaction.atomic():
-        yield load_wuhan()
-        transaction.set_rollback(True)
 
 
 def _reports() -> Any:

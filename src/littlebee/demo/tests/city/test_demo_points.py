@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
-from django.test import override_settings
 
 from littlebee.accounts.models import User
 from littlebee.demo.wuhan import load_wuhan
@@ -16,14 +14,6 @@ from littlebee.rewards.services import gift_redeem
 pytestmark = pytest.mark.django_db
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def wuhan(django_db_setup, django_db_blocker):
-    """The city loaded once for the module and rolled back after."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5), transaction.atomic():
-        yield load_wuhan()
-        transaction.set_rollback(True)
 
 
 def test_the_default_rules_and_the_mall_are_there() -> None:

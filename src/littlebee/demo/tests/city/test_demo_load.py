@@ -5,8 +5,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
-from django.test import override_settings
 from shapely.geometry import Point, shape
 
 from littlebee.accounts.models import (
@@ -58,15 +56,6 @@ DEMO_ROLES = {
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def wuhan(django_db_setup, django_db_blocker):
-    """The city, loaded once for the module inside a transaction that is rolled back after."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5), transaction.atomic():
-        result = load_wuhan()
-        yield result
-        transaction.set_rollback(True)
-
-
 def _region(*names: str) -> Region:
     region = Region.objects.get(level=RegionLevel.CITY, code="4201")
     for name in names:
@@ -75,12 +64,11 @@ def _region(*names: str) -> Region:
 
 
 def test_first_load_creates_the_city(wuhan):
-    # given the module's first load
-    # then it reports what it made and took no more than a few seconds (about 6 s for the city,
-    # 12-16 s more for the 随手拍 history played through the case services)
+    # given the package's first load (how long it takes is measured by `littlebee demo_load`,
+    # not asserted here)
+    # then it reports what it made
     assert not wuhan.already_loaded
     assert wuhan.created["regions"] == Region.objects.count()
-    assert wuhan.seconds < 45
 
 
 def test_wuhan_has_its_thirteen_districts_with_real_codes():

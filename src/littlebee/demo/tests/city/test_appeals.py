@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.db.models import F
 from django.test import override_settings
 from django.utils import timezone
@@ -26,14 +25,6 @@ from littlebee.orgs.models import Industry, Organisation, OrgKind
 pytestmark = pytest.mark.django_db
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def wuhan(django_db_setup: Any, django_db_blocker: Any) -> Any:
-    """The city loaded once for the module and rolled back after."""
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5), transaction.atomic():
-        yield load_wuhan()
-        transaction.set_rollback(True)
 
 
 def _appeals() -> Any:
