@@ -60,7 +60,7 @@ def demo_city(settings: Any, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end(
+def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end_and_an_overdue_case_and_a_clue(
     demo_city: Path, new_phone_page: Any, screenshot: Any
 ) -> None:
     # given the demo courier, his phone refusing to tell where it is, and a photo of the light
@@ -147,13 +147,9 @@ def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end(
     assert case.status == CaseStatus.CLOSED and case.rating == 5
     assert not points_mismatches()
 
-
-def test_an_overdue_case_escalates_to_the_street_and_a_clue_stays_with_its_office(
-    demo_city: Path, new_phone_page: Any, screenshot: Any
-) -> None:
+    # --- and on the same demo city (loaded once: it takes a while) ---
     # given a pile of garbage the courier reported at 西厂口 two weeks ago that nobody took up,
     # and a public-security clue he sent today
-    courier = User.objects.get(phone=COURIER)
     long_ago = timezone.now() - timedelta(days=14)
     garbage = services.report_submit(
         reporter=courier,
