@@ -29,7 +29,7 @@ from ninja.files import UploadedFile
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
-from littlebee.cases.models import Case, CaseStatus
+from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, form_flag, local, ref
 from littlebee.cases.selectors import case_timeline
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
@@ -38,14 +38,6 @@ from . import selectors, services
 from .models import Appeal
 
 router = Router(tags=["appeals"])
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-MAX_ID = 2**31 - 1
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class SubmittedOut(Schema):
@@ -99,12 +91,6 @@ class AppealList(Schema):
     items: list[AppealOut]
 
 
-class FeedbackIn(Schema):
-    rating: int = Field(..., ge=1, le=5)
-    comment: str = Field("", max_length=500)
-    resolved: bool
-
-
 class SimilarOut(Schema):
     subject: str
     type: str
@@ -127,25 +113,6 @@ class SimilarQuery(Schema):
     limit: int = Field(5, ge=1, le=20)
 
 
-def _ref(obj: Any) -> dict[str, Any] | None:
-    return {"id": obj.pk, "name": obj.name} if obj is not None else None
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return timezone.localtime(value) if value else None
-
-
-def deadline_of(case: Case) -> datetime | None:
-    """The deadline of the stage the case is in now."""
-    if case.status == CaseStatus.SUBMITTED:
-        return _local(case.accept_due_at)
-    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
-        return _local(case.resolve_due_at)
-    if case.status == CaseStatus.DISPUTED:
-        return _local(case.dispute_due_at)
-    return None
-
-
 def appeal_payload(request: HttpRequest, appeal: Appeal, user: Any, *, timeline: bool = True) -> dict[str, Any]:
     case = appeal.case
     visible = selectors.identity_visible_to(user, case)
@@ -155,19 +122,19 @@ def appeal_payload(request: HttpRequest, appeal: Appeal, user: Any, *, timeline:
         "status": case.status,
         "type": appeal.type,
         "involves": appeal.involves,
-        "enterprise": _ref(appeal.enterprise),
+        "enterprise": ref(appeal.enterprise),
         "industry": appeal.industry,
         "subject": appeal.subject,
         "description": appeal.description,
         "anonymous_to_enterprise": appeal.anonymous_to_enterprise,
         "outcome_public": appeal.outcome_public,
-        "assigned_to": _ref(case.organisation),
-        "supervisor": _ref(appeal.supervisor),
-        "worker": _ref(case.reporter) if visible else None,
+        "assigned_to": ref(case.organisation),
+        "supervisor": ref(appeal.supervisor),
+        "worker": ref(case.reporter) if visible else None,
         "deadline": deadline_of(case),
         "overdue": case.overdue,
         "rating": case.rating,
-        "created_at": _local(appeal.created_at),
+        "created_at": local(appeal.created_at),
         "attachments": [
             {
                 "id": a.pk,
@@ -179,20 +146,16 @@ def appeal_payload(request: HttpRequest, appeal: Appeal, user: Any, *, timeline:
         # No actor names here: the worker's page shows the organisations, never the people.
         "timeline": [
             {
-                "at": _local(e.at),
+                "at": local(e.at),
                 "actor_role": e.actor_role,
                 "action": e.action,
-                "from_org": _ref(e.from_org),
-                "to_org": _ref(e.to_org),
+                "from_org": ref(e.from_org),
+                "to_org": ref(e.to_org),
                 "note": e.note,
             }
             for e in events
         ],
     }
-
-
-def _flag(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def _enterprise_id(value: str) -> int | None:
@@ -226,8 +189,8 @@ def appeal_post(
         enterprise_id=_enterprise_id(enterprise),
         subject=subject,
         description=description,
-        anonymous_to_enterprise=_flag(anonymous_to_enterprise),
-        outcome_public=_flag(outcome_public),
+        anonymous_to_enterprise=form_flag(anonymous_to_enterprise),
+        outcome_public=form_flag(outcome_public),
         attachments=list(attachments or []),
     )
     case = appeal.case
@@ -236,8 +199,8 @@ def appeal_post(
         {
             "id": appeal.pk,
             "status": case.status,
-            "assigned_to": _ref(case.organisation),
-            "supervisor": _ref(appeal.supervisor),
+            "assigned_to": ref(case.organisation),
+            "supervisor": ref(appeal.supervisor),
             "deadline": deadline_of(case),
         },
     )

@@ -9,7 +9,6 @@ supervision actions.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -28,10 +27,12 @@ from littlebee.accounts.forms import apply_domain_error
 from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import worker_profile_of
-from littlebee.cases.models import CaseAction, CaseEvent, CaseStatus
-from littlebee.cases.selectors import case_timeline
+from littlebee.cases import worker_pages
+from littlebee.cases.models import CaseEvent, CaseStatus
+from littlebee.cases.selectors import case_timeline, stage_due
 from littlebee.cases.views import STATUS_TONES as STAFF_STATUS_TONES
-from littlebee.cases.views import console_chrome, console_of, stage_due
+from littlebee.cases.views import console_chrome, console_of
+from littlebee.cases.worker_pages import STATUS_TONES, when
 from littlebee.core.errors import DomainError, NotFound
 from littlebee.orgs.models import Organisation, OrgKind
 from littlebee.orgs.selectors import enterprises_list
@@ -43,48 +44,15 @@ from .models import Appeal, AppealType, Involves
 PAGE_SIZE = 20
 SIMILAR_LIMIT = 5
 
-# The worker's pill: waiting (warning), being worked on (info), done (success), refused (danger).
-STATUS_TONES: dict[str, str] = {
-    CaseStatus.SUBMITTED: "warning",
-    CaseStatus.ACCEPTED: "info",
-    CaseStatus.IN_PROGRESS: "info",
-    CaseStatus.RESOLVED: "success",
-    CaseStatus.CLOSED: "success",
-    CaseStatus.DISPUTED: "danger",
-    CaseStatus.REJECTED: "danger",
-    CaseStatus.MERGED: "neutral",
-}
-
 TYPE_ICONS = {AppealType.RIGHTS: "shield", AppealType.INDUSTRY: "briefcase", AppealType.GROUP: "users"}
 
-EVENT_TONES: dict[str, str] = {
-    CaseAction.OPEN: "honey",
-    CaseAction.ACCEPT: "success",
-    CaseAction.RESOLVE: "success",
-    CaseAction.CONFIRM: "success",
-    CaseAction.REJECT: "danger",
-    CaseAction.DISPUTE: "danger",
-    CaseAction.ESCALATE: "danger",
-    "take_over": "danger",
-}
+EVENT_TONES: dict[str, str] = {**worker_pages.EVENT_TONES, "take_over": "danger"}
 EVENT_ICONS: dict[str, str] = {
-    CaseAction.OPEN: "send",
-    CaseAction.ACCEPT: "check",
-    CaseAction.RESOLVE: "check",
-    CaseAction.CONFIRM: "check",
-    CaseAction.REJECT: "x",
-    CaseAction.DISPUTE: "alert",
-    CaseAction.ESCALATE: "clock",
-    CaseAction.FORWARD: "arrow-right",
-    CaseAction.RETURN: "chevron-left",
+    **worker_pages.EVENT_ICONS,
     "supervise": "flag",
     "set_deadline": "clock",
     "take_over": "arrow-right",
 }
-
-
-def _when(value: datetime | None) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
 
 
 def _type_icon(appeal: Appeal) -> str:
@@ -137,7 +105,7 @@ def _submitted_message(appeal: Appeal) -> str:
         return _("诉求 #%(id)s 已提交，由%(org)s办理，%(deadline)s前受理。") % {
             "id": appeal.pk,
             "org": case.organisation.name,
-            "deadline": _when(deadline),
+            "deadline": when(deadline),
         }
     return _("诉求 #%(id)s 已提交，由%(org)s办理。") % {"id": appeal.pk, "org": case.organisation.name}
 
@@ -221,7 +189,7 @@ def _next_step(appeal: Appeal, is_worker: bool) -> str:
     """What happens next, in the worker's words."""
     case = appeal.case
     org = case.organisation.name
-    deadline = _when(stage_due(case))
+    deadline = when(stage_due(case))
     status = case.status
     if status == CaseStatus.SUBMITTED:
         return _("等待%(org)s受理，最迟%(deadline)s。") % {"org": org, "deadline": deadline}
@@ -270,7 +238,6 @@ def _render_detail(
     case = appeal.case
     events = list(case_timeline(case))
     is_worker = case.reporter_id == user.pk
-    can_rate = is_worker and case.can(CaseAction.CONFIRM)
     context = {
         "appeal": appeal,
         "case": case,
@@ -280,11 +247,8 @@ def _render_detail(
         "deadline": stage_due(case),
         "attachments": list(appeal.attachments.all()),
         "timeline": _timeline(events, case.reporter_id),
-        "rejection": next((e for e in reversed(events) if e.action == CaseAction.REJECT), None),
-        "resolution": next((e for e in reversed(events) if e.action == CaseAction.RESOLVE), None),
         "is_worker": is_worker,
-        "can_rate": can_rate,
-        "feedback_form": feedback_form or (FeedbackForm() if can_rate else None),
+        **worker_pages.outcome_context(case, events, user, FeedbackForm, feedback_form),
     }
     return render(request, "appeals/detail.html", context, status=status)
 
@@ -298,31 +262,18 @@ def detail(request: HttpRequest, appeal_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def feedback(request: HttpRequest, appeal_id: int) -> HttpResponse:
-    user = request_user(request)
-    appeal = _appeal_or_404(user, appeal_id)
-    if appeal.case.reporter_id != user.pk:
-        raise PermissionDenied()
-    form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, appeal, form, status=400)
-    data = form.cleaned_data
-    try:
-        services.appeal_feedback(
+    appeal = _appeal_or_404(request_user(request), appeal_id)
+    return worker_pages.handle_feedback(
+        request,
+        appeal,
+        form_class=FeedbackForm,
+        submit=lambda user, data: services.appeal_feedback(
             appeal_id=appeal.pk, worker=user, rating=data["rating"], comment=data["comment"], resolved=data["resolved"]
-        )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
-    except DomainError as exc:
-        if exc.errors:
-            apply_domain_error(form, exc)
-            return _render_detail(request, appeal, form, status=400)
-        messages.error(request, str(exc.detail))
-        return redirect("appeals:detail", appeal.pk)
-    if data["resolved"]:
-        messages.success(request, _("感谢评价！这条诉求已办结。"))
-    else:
-        messages.success(request, _("已反馈问题未解决，将重新办理。"))
-    return redirect("appeals:detail", appeal.pk)
+        ),
+        render_detail=_render_detail,
+        detail_view="appeals:detail",
+        closed_message=_("感谢评价！这条诉求已办结。"),
+    )
 
 
 # --- The committee's supervision view -------------------------------------------------------

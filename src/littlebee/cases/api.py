@@ -36,6 +36,7 @@ from littlebee.core.pagination import clamp
 from . import selectors, services
 from .hooks import hooks_for
 from .models import Case, CaseEvent, CaseKind, CaseStatus
+from .selectors import stage_due
 
 router = Router(tags=["cases"])
 
@@ -124,6 +125,14 @@ class CasesQuery(Schema):
     offset: int | None = None
 
 
+class FeedbackIn(Schema):
+    """The reporter's rating of a resolved case (the worker apps' feedback endpoints)."""
+
+    rating: int = Field(..., ge=1, le=5)
+    comment: str = Field("", max_length=500)
+    resolved: bool
+
+
 class ActionIn(Schema):
     action: Literal[
         "accept",
@@ -147,12 +156,22 @@ class ActionIn(Schema):
     handler: int | None = Field(None, ge=1, le=MAX_ID)
 
 
-def _ref(obj: Any) -> dict[str, Any] | None:
+def ref(obj: Any) -> dict[str, Any] | None:
     return {"id": obj.pk, "name": obj.name} if obj is not None else None
 
 
-def _local(value: datetime | None) -> datetime | None:
+def local(value: datetime | None) -> datetime | None:
     return timezone.localtime(value) if value else None
+
+
+def deadline_of(case: Case) -> datetime | None:
+    """The deadline of the stage the case is in now, in local time."""
+    return local(stage_due(case))
+
+
+def form_flag(value: str) -> bool:
+    """A multipart form's checkbox-like field, as the worker apps' submit endpoints take it."""
+    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def case_payload(case: Case, actions: list[str], *, reporter_visible: bool = True) -> dict[str, Any]:
@@ -161,24 +180,24 @@ def case_payload(case: Case, actions: list[str], *, reporter_visible: bool = Tru
         "kind": case.kind,
         "status": case.status,
         "category": case.category,
-        "region": _ref(case.region),
+        "region": ref(case.region),
         "lat": case.lat,
         "lng": case.lng,
-        "organisation": _ref(case.organisation),
-        "handler": _ref(case.handler),
-        "reporter": _ref(case.reporter) if reporter_visible else None,
+        "organisation": ref(case.organisation),
+        "handler": ref(case.handler),
+        "reporter": ref(case.reporter) if reporter_visible else None,
         "urgent": case.urgent,
         "confidential": case.confidential,
         "overdue": case.overdue,
         "escalation_level": case.escalation_level,
         "dispute_count": case.dispute_count,
-        "accept_due_at": _local(case.accept_due_at),
-        "resolve_due_at": _local(case.resolve_due_at),
-        "dispute_due_at": _local(case.dispute_due_at),
+        "accept_due_at": local(case.accept_due_at),
+        "resolve_due_at": local(case.resolve_due_at),
+        "dispute_due_at": local(case.dispute_due_at),
         "rating": case.rating,
         "duplicate_of": case.duplicate_of_id,
-        "created_at": _local(case.created_at),
-        "updated_at": _local(case.updated_at),
+        "created_at": local(case.created_at),
+        "updated_at": local(case.updated_at),
         "actions": actions,
     }
 
@@ -187,14 +206,14 @@ def event_payload(request: HttpRequest, event: CaseEvent, *, hidden_actor_id: in
     """A timeline row; `hidden_actor_id` (the reporter, when hidden from the caller) shows no actor."""
     hidden = hidden_actor_id is not None and event.actor_id == hidden_actor_id
     return {
-        "at": _local(event.at),
+        "at": local(event.at),
         "actor_role": event.actor_role,
-        "actor": None if hidden else _ref(event.actor),
+        "actor": None if hidden else ref(event.actor),
         "action": event.action,
         "from_status": event.from_status,
         "to_status": event.to_status,
-        "from_org": _ref(event.from_org),
-        "to_org": _ref(event.to_org),
+        "from_org": ref(event.from_org),
+        "to_org": ref(event.to_org),
         "note": event.note,
         "attachments": [
             {"id": a.pk, "url": request.build_absolute_uri(a.file.url), "kind": a.kind} for a in event.attachments.all()

@@ -47,6 +47,17 @@ CASE_RELATED = ("organisation", "handler", "reporter", "region")
 QUEUES = ("mine", "assigned", "overdue", "urgent", "all")
 
 
+def stage_due(case: Case) -> datetime | None:
+    """The deadline of the stage the case is in now (none once it is done)."""
+    if case.status == CaseStatus.SUBMITTED:
+        return case.accept_due_at
+    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
+        return case.resolve_due_at
+    if case.status == CaseStatus.DISPUTED:
+        return case.dispute_due_at
+    return None
+
+
 def staff_org_ids(user: User) -> list[int]:
     """Organisations the user handles cases for."""
     if not user.is_authenticated:

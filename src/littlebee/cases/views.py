@@ -45,6 +45,7 @@ from .models import (
     CaseStatus,
     ResponseTemplate,
 )
+from .selectors import stage_due
 
 PAGE_SIZE = 20
 
@@ -108,17 +109,6 @@ def _case_or_404(user: User, case_id: int) -> Case:
 
 
 # --- Shared bits ------------------------------------------------------------------------------
-def stage_due(case: Case) -> datetime | None:
-    """The deadline of the stage the case is in now (none once it is done)."""
-    if case.status == CaseStatus.SUBMITTED:
-        return case.accept_due_at
-    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
-        return case.resolve_due_at
-    if case.status == CaseStatus.DISPUTED:
-        return case.dispute_due_at
-    return None
-
-
 def _report_category_names() -> dict[str, str]:
     """Report category names by code, in one query (the case carries only the code)."""
     from littlebee.reports.models import ReportCategory

@@ -34,7 +34,8 @@ from ninja.files import UploadedFile
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
-from littlebee.cases.models import Case, CaseAction, CaseStatus
+from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, form_flag, local, ref
+from littlebee.cases.models import CaseAction
 from littlebee.cases.selectors import case_timeline
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import haversine_m, valid_lat_lng
@@ -45,14 +46,6 @@ from . import selectors, services
 from .models import PhotoStatus, Report, ReportCategory
 
 router = Router(tags=["reports"])
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
-MAX_ID = 2**31 - 1
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class PointsOut(Schema):
@@ -128,31 +121,6 @@ class ReportList(Schema):
     items: list[ReportOut]
 
 
-class FeedbackIn(Schema):
-    rating: int = Field(..., ge=1, le=5)
-    comment: str = Field("", max_length=500)
-    resolved: bool
-
-
-def _ref(obj: Any) -> dict[str, Any] | None:
-    return {"id": obj.pk, "name": obj.name} if obj is not None else None
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return timezone.localtime(value) if value else None
-
-
-def deadline_of(case: Case) -> datetime | None:
-    """The deadline of the stage the case is in now."""
-    if case.status == CaseStatus.SUBMITTED:
-        return _local(case.accept_due_at)
-    if case.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS):
-        return _local(case.resolve_due_at)
-    if case.status == CaseStatus.DISPUTED:
-        return _local(case.dispute_due_at)
-    return None
-
-
 def category_points(category: ReportCategory) -> dict[str, int] | None:
     rule = rules.rule_for(source=PointsSource.REPORT, category=category.code, region=None, on=timezone.now())
     return {"min": rule.points_min, "max": rule.points_max} if rule is not None else None
@@ -182,16 +150,16 @@ def report_payload(report: Report) -> dict[str, Any]:
         "address": report.address,
         "location_source": report.location_source,
         "urgent": report.urgent,
-        "community": _ref(report.community),
-        "assigned_to": _ref(case.organisation),
+        "community": ref(report.community),
+        "assigned_to": ref(case.organisation),
         "deadline": deadline_of(case),
         "overdue": case.overdue,
         "rating": case.rating,
-        "created_at": _local(report.created_at),
+        "created_at": local(report.created_at),
         "points_awarded": points,
         "photos": [_photo(p) for p in report.photos.all()],
         "timeline": [
-            {"at": _local(e.at), "actor_role": e.actor_role, "action": e.action, "note": e.note} for e in events
+            {"at": local(e.at), "actor_role": e.actor_role, "action": e.action, "note": e.note} for e in events
         ],
     }
 
@@ -224,10 +192,6 @@ def _coordinate(value: str, name: str, errors: list[FieldError]) -> float | None
     return number
 
 
-def _flag(value: str) -> bool:
-    return value.strip().lower() in ("1", "true", "yes", "on")
-
-
 @router.post("/reports", response={201: SubmittedOut, **ERRORS, 413: ErrorOut})
 def report_post(
     request: HttpRequest,
@@ -258,7 +222,7 @@ def report_post(
         lat=lat_value,
         lng=lng_value,
         address=address,
-        urgent=_flag(urgent),
+        urgent=form_flag(urgent),
         photos=list(photos or []),
         location_source=location_source.strip() or "device",
     )
@@ -274,8 +238,8 @@ def report_post(
             "id": report.pk,
             "status": case.status,
             "category": report.category.code,
-            "community": _ref(report.community),
-            "assigned_to": _ref(case.organisation),
+            "community": ref(report.community),
+            "assigned_to": ref(case.organisation),
             "deadline": deadline_of(case),
             "location_source": report.location_source,
             "possible_duplicates": [
@@ -285,7 +249,7 @@ def report_post(
                     "lat": round(d.lat, 4),
                     "lng": round(d.lng, 4),
                     "distance_m": round(haversine_m(report.lat, report.lng, d.lat, d.lng)),
-                    "created_at": _local(d.created_at),
+                    "created_at": local(d.created_at),
                 }
                 for d in duplicates
             ],
@@ -355,7 +319,7 @@ def reports_nearby(request: HttpRequest, query: Query[NearbyQuery]) -> dict[str,
             "status_label": r.case.get_status_display(),
             "address": r.address,
             "distance_m": round(haversine_m(query.lat, query.lng, r.lat, r.lng)),
-            "created_at": _local(r.created_at),
+            "created_at": local(r.created_at),
             "followers": getattr(r, "followers_count", 0),
             "following": r.pk in following,
         }

@@ -8,20 +8,17 @@ offline queue learns where it went without a page load.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -30,31 +27,22 @@ from littlebee.accounts.forms import apply_domain_error
 from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.cases import services as case_services
+from littlebee.cases import worker_pages
+from littlebee.cases.api import deadline_of
 from littlebee.cases.models import CaseAction, CaseEvent, CaseStatus
 from littlebee.cases.selectors import case_timeline
+from littlebee.cases.worker_pages import STATUS_TONES, when
 from littlebee.core.errors import DomainError, NotFound
 from littlebee.core.geo import haversine_m
 from littlebee.hives.views_stations import map_config
 
 from . import selectors, services
-from .api import category_points, deadline_of
+from .api import category_points
 from .forms import FeedbackForm, ReportForm
 from .models import LocationSource, PhotoStatus, Report, ReportCategory
 
 PAGE_SIZE = 20
 CLIENT_KEY_TTL = 60 * 60 * 24 * 3
-
-# The status pill's tone: waiting (warning), being worked on (info), done (success), refused (danger).
-STATUS_TONES: dict[str, str] = {
-    CaseStatus.SUBMITTED: "warning",
-    CaseStatus.ACCEPTED: "info",
-    CaseStatus.IN_PROGRESS: "info",
-    CaseStatus.RESOLVED: "success",
-    CaseStatus.CLOSED: "success",
-    CaseStatus.DISPUTED: "danger",
-    CaseStatus.REJECTED: "danger",
-    CaseStatus.MERGED: "neutral",
-}
 
 # Category icons the platform sprite lacks are drawn by reports/includes/icons.html; anything
 # unknown falls back to the camera.
@@ -82,10 +70,6 @@ def points_label(points: dict[str, int] | None) -> str:
     if points["min"] == points["max"]:
         return f"+{points['max']}"
     return f"+{points['min']}–{points['max']}"
-
-
-def _when(value: datetime | None) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else ""
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -121,7 +105,7 @@ def _submitted_message(report: Report) -> str:
         return _("随手拍 #%(id)s 已提交，由%(org)s办理，%(deadline)s前受理。") % {
             "id": report.pk,
             "org": case.organisation.name,
-            "deadline": _when(deadline),
+            "deadline": when(deadline),
         }
     return _("随手拍 #%(id)s 已提交，由%(org)s办理。") % {"id": report.pk, "org": case.organisation.name}
 
@@ -233,7 +217,7 @@ def _next_step(report: Report, is_reporter: bool) -> str:
     """What happens next, in the worker's words."""
     case = report.case
     org = case.organisation.name
-    deadline = _when(deadline_of(case))
+    deadline = when(deadline_of(case))
     status = case.status
     if status == CaseStatus.SUBMITTED:
         return _("等待%(org)s受理，最迟%(deadline)s。") % {"org": org, "deadline": deadline}
@@ -259,25 +243,8 @@ def _next_step(report: Report, is_reporter: bool) -> str:
     return ""
 
 
-EVENT_TONES: dict[str, str] = {
-    CaseAction.OPEN: "honey",
-    CaseAction.ACCEPT: "success",
-    CaseAction.RESOLVE: "success",
-    CaseAction.CONFIRM: "success",
-    CaseAction.REJECT: "danger",
-    CaseAction.DISPUTE: "danger",
-    CaseAction.ESCALATE: "danger",
-}
 EVENT_ICONS: dict[str, str] = {
-    CaseAction.OPEN: "send",
-    CaseAction.ACCEPT: "check",
-    CaseAction.RESOLVE: "check",
-    CaseAction.CONFIRM: "check",
-    CaseAction.REJECT: "x",
-    CaseAction.DISPUTE: "alert",
-    CaseAction.ESCALATE: "clock",
-    CaseAction.FORWARD: "arrow-right",
-    CaseAction.RETURN: "chevron-left",
+    **worker_pages.EVENT_ICONS,
     CaseAction.FOLLOW: "users",
     CaseAction.MERGE: "refresh",
 }
@@ -287,7 +254,7 @@ def _timeline(events: list[CaseEvent]) -> list[dict[str, Any]]:
     return [
         {
             "event": e,
-            "tone": EVENT_TONES.get(e.action, ""),
+            "tone": worker_pages.EVENT_TONES.get(e.action, ""),
             "icon": EVENT_ICONS.get(e.action, "info"),
             "photos": [a for a in e.attachments.all() if a.kind == "photo"],
             "files": [a for a in e.attachments.all() if a.kind != "photo"],
@@ -305,9 +272,8 @@ def _render_detail(
     events = list(case_timeline(case))
     is_reporter = case.reporter_id == user.pk
     points = sum(int(e.data.get("points_awarded", 0) or 0) for e in events if e.action == CaseAction.ACCEPT)
-    rejection = next((e for e in reversed(events) if e.action == CaseAction.REJECT), None)
-    resolution = next((e for e in reversed(events) if e.action == CaseAction.RESOLVE), None)
-    can_rate = is_reporter and case.can(CaseAction.CONFIRM)
+    outcome = worker_pages.outcome_context(case, events, user, FeedbackForm, feedback_form)
+    resolution = outcome["resolution"]
     context = {
         "report": report,
         "case": case,
@@ -318,12 +284,9 @@ def _render_detail(
         "photos": list(report.photos.all()),
         "timeline": _timeline(events),
         "points": points,
-        "rejection": rejection,
-        "resolution": resolution,
+        **outcome,
         "resolution_photos": [a for a in resolution.attachments.all() if a.kind == "photo"] if resolution else [],
         "is_reporter": is_reporter,
-        "can_rate": can_rate,
-        "feedback_form": feedback_form or (FeedbackForm() if can_rate else None),
         "accepted": any(e.action == CaseAction.ACCEPT for e in events),
     }
     return render(request, "reports/detail.html", context, status=status)
@@ -339,35 +302,21 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 def feedback(request: HttpRequest, report_id: int) -> HttpResponse:
     report = _report_or_404(request, report_id)
-    user = request_user(request)
-    if report.case.reporter_id != user.pk:
-        # Followers see the page read-only; only the reporter rates.
-        raise PermissionDenied()
-    form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        return _render_detail(request, report, form, status=400)
-    data = form.cleaned_data
-    try:
-        services.report_feedback(
+    return worker_pages.handle_feedback(
+        request,
+        report,
+        form_class=FeedbackForm,
+        submit=lambda user, data: services.report_feedback(
             report_id=report.pk,
             worker=user,
             rating=data["rating"],
             comment=data["comment"],
             resolved=data["resolved"],
-        )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
-    except DomainError as exc:
-        if exc.errors:
-            apply_domain_error(form, exc)
-            return _render_detail(request, report, form, status=400)
-        messages.error(request, str(exc.detail))
-        return redirect("reports:detail", report.pk)
-    if data["resolved"]:
-        messages.success(request, _("感谢评价！这条随手拍已办结。"))
-    else:
-        messages.success(request, _("已反馈问题未解决，将重新办理。"))
-    return redirect("reports:detail", report.pk)
+        ),
+        render_detail=_render_detail,
+        detail_view="reports:detail",
+        closed_message=_("感谢评价！这条随手拍已办结。"),
+    )
 
 
 # --- Me too ---------------------------------------------------------------------------------
