@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -792,29 +793,31 @@ def case_escalate(*, case_id: int, at: datetime) -> bool:
 ESCALATION_BATCH = 500
 
 
-def cases_escalate_overdue(*, now: datetime | None = None) -> int:
-    """The periodic sweep: escalate every open case past its current stage's deadline, each in
-    its own transaction. Idempotent: an escalated case has a new deadline (or none), so running
-    again at once changes nothing. Returns how many cases were escalated or marked overdue."""
-    now = now or timezone.now()
+def _sweep(due: QuerySet[Case], order: str, step: Callable[[int], bool], what: str) -> int:
+    """Run `step` on every case of `due`, oldest `order` first, in batches, each case in its own
+    transaction; a case whose step fails is logged and not tried again in this sweep (nor does
+    it hold back the cases after it). Returns how many steps did something."""
     done = 0
     seen: set[int] = set()
     while True:
-        ids = [
-            pk
-            for pk in Case.objects.filter(next_escalation_at__lte=now, status__in=OPEN_STATUSES)
-            .order_by("next_escalation_at", "pk")
-            .values_list("pk", flat=True)[:ESCALATION_BATCH]
-            if pk not in seen
-        ]
+        ids = list(due.exclude(pk__in=seen).order_by(order, "pk").values_list("pk", flat=True)[:ESCALATION_BATCH])
         if not ids:
             return done
         for pk in ids:
             seen.add(pk)
             try:
-                done += case_escalate(case_id=pk, at=now)
+                done += step(pk)
             except Exception:
-                logger.exception("could not escalate case %s", pk)
+                logger.exception("could not %s case %s", what, pk)
+
+
+def cases_escalate_overdue(*, now: datetime | None = None) -> int:
+    """The periodic sweep: escalate every open case past its current stage's deadline, each in
+    its own transaction. Idempotent: an escalated case has a new deadline (or none), so running
+    again at once changes nothing. Returns how many cases were escalated or marked overdue."""
+    at = now or timezone.now()
+    due = Case.objects.filter(next_escalation_at__lte=at, status__in=OPEN_STATUSES)
+    return _sweep(due, "next_escalation_at", lambda pk: case_escalate(case_id=pk, at=at), "escalate")
 
 
 # --- Resolution photos ----------------------------------------------------------------------
@@ -877,24 +880,9 @@ def case_close_unrated(*, case_id: int, at: datetime, days: int | None = None) -
 def cases_close_unrated(*, now: datetime | None = None) -> int:
     """The periodic sweep: close every resolved, unrated case past CASES_AUTO_CLOSE_DAYS, each
     in its own transaction. Idempotent: a closed case is no longer found. Returns how many."""
-    now = now or timezone.now()
+    at = now or timezone.now()
     days = auto_close_days()
-    cutoff = now - timedelta(days=days)
-    done = 0
-    seen: set[int] = set()
-    while True:
-        ids = [
-            pk
-            for pk in Case.objects.filter(status=CaseStatus.RESOLVED, rating__isnull=True, resolved_at__lte=cutoff)
-            .order_by("resolved_at", "pk")
-            .values_list("pk", flat=True)[:ESCALATION_BATCH]
-            if pk not in seen
-        ]
-        if not ids:
-            return done
-        for pk in ids:
-            seen.add(pk)
-            try:
-                done += case_close_unrated(case_id=pk, at=now, days=days)
-            except Exception:
-                logger.exception("could not close unrated case %s", pk)
+    due = Case.objects.filter(
+        status=CaseStatus.RESOLVED, rating__isnull=True, resolved_at__lte=at - timedelta(days=days)
+    )
+    return _sweep(due, "resolved_at", lambda pk: case_close_unrated(case_id=pk, at=at, days=days), "close")
