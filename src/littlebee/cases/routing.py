@@ -169,11 +169,49 @@ def route_with_rule(
     return default or triage_organisation(region), None
 
 
-def escalation_parent(org: Organisation) -> Organisation | None:
-    """Where an overdue case of `org` goes: its configured parent; else, for a community's or
-    street's party organisation, the party organisation one level up (community → street →
-    district); for a department or other office, the party organisation of its own region.
-    A district's party organisation is the top: nothing further."""
+def _cleared_for(org: Organisation, candidate: Organisation) -> bool:
+    """Whether `candidate` may hold a confidential case of `org`: an office of the same kind and,
+    for departments, the same line of work (a district's police answers to the city's police,
+    never to a party committee)."""
+    return candidate.kind == org.kind and candidate.department_type == org.department_type
+
+
+def _superior_department(org: Organisation) -> Organisation | None:
+    """The department of the same type one region up (or higher): a district's police → the
+    city's public security bureau."""
+    ancestors = [r for r in _ancestors(org.region) if r.pk != org.region_id]
+    if not ancestors:
+        return None
+    found = {
+        o.region_id: o
+        for o in Organisation.objects.filter(
+            kind=OrgKind.DEPARTMENT,
+            department_type=org.department_type,
+            region__in=ancestors,
+            is_active=True,
+        ).order_by("-pk")
+    }
+    return next((found[r.pk] for r in ancestors if r.pk in found), None)
+
+
+def escalation_parent(org: Organisation, *, confidential: bool = False) -> Organisation | None:
+    """Where an overdue case of `org` goes, along the holder's own line: its configured parent;
+    else, for a community's or street's party organisation, the party organisation one level up
+    (community → street → district); for a department, the department of the same type above it
+    (a district's police → the city's), failing that the party organisation of its own region;
+    for any other office, the party organisation of its region. A district's party organisation
+    is the top: nothing further.
+
+    A confidential case never leaves offices cleared for it (`_cleared_for`): where the line
+    leads elsewhere, it stays where it is, overdue."""
+    parent = _line_parent(org)
+    if confidential and parent is not None and not _cleared_for(org, parent):
+        superior = _superior_department(org) if org.kind == OrgKind.DEPARTMENT else None
+        return superior
+    return parent
+
+
+def _line_parent(org: Organisation) -> Organisation | None:
     if org.parent_id is not None:
         parent = Organisation.objects.filter(pk=org.parent_id, is_active=True).first()
         if parent is not None:
@@ -183,6 +221,10 @@ def escalation_parent(org: Organisation) -> Organisation | None:
         if region.level in (RegionLevel.COMMUNITY, RegionLevel.STREET) and region.parent_id is not None:
             return _party_org_of_first([r for r in _ancestors(region) if r.pk != region.pk and r.level != "city"])
         return None
+    if org.kind == OrgKind.DEPARTMENT and org.department_type:
+        superior = _superior_department(org)
+        if superior is not None:
+            return superior
     if region.level == RegionLevel.CITY:
         return None
     return _party_org_of_first([r for r in _ancestors(region) if r.level != RegionLevel.CITY])

@@ -752,7 +752,7 @@ def case_escalate(*, case_id: int, at: datetime) -> bool:
     if case.next_escalation_at is None or case.next_escalation_at > at:
         return False  # done meanwhile, or escalated by another run
     from_org = case.organisation
-    parent = routing.escalation_parent(from_org)
+    parent = routing.escalation_parent(from_org, confidential=case.confidential)
     was_handler = case.handler_id
     case.overdue = True
     fields = ["overdue", "next_escalation_at"]

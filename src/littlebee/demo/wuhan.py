@@ -42,6 +42,7 @@ from littlebee.accounts.models import (
     WorkerType,
 )
 from littlebee.accounts.services import membership_grant
+from littlebee.cases.workdays import SHANGHAI
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 from littlebee.orgs.services import enterprise_create, outlet_create
 
@@ -576,6 +577,23 @@ class LoadResult:
     @property
     def already_loaded(self) -> bool:
         return not any(self.created.values())
+
+
+# The hour of day the demo's tests replay the city at: history cut at a fixed hour is the same
+# history whenever the suite runs (which cases are overdue, which the sweep escalated), so a
+# test can't pass in the morning and fail at night.
+DEMO_TEST_HOUR = 10
+
+
+def demo_clock(real_now: datetime | None = None) -> datetime:
+    """The replay's "now" for tests: the latest DEMO_TEST_HOUR:00 in Wuhan at or before
+    `real_now` (at most a day back, so everything planned as upcoming is still upcoming)."""
+    real_now = real_now or timezone.now()
+    local = timezone.localtime(real_now, SHANGHAI)
+    cut = local.replace(hour=DEMO_TEST_HOUR, minute=0, second=0, microsecond=0)
+    if cut > local:
+        cut -= timedelta(days=1)
+    return cut
 
 
 def load_wuhan(*, now: datetime | None = None) -> LoadResult:

@@ -6,8 +6,12 @@ from datetime import timedelta
 
 import pytest
 
+from littlebee.accounts.tests.factories import staff
 from littlebee.cases import services, tasks
 from littlebee.cases.models import CaseEvent, CaseStatus
+from littlebee.cases.selectors import cases_visible_to
+from littlebee.orgs.models import DepartmentType, OrgKind
+from littlebee.orgs.tests.factories import OrganisationFactory
 
 from .factories import WORKING_MORNING, World, open_case, traffic_rule, world
 
@@ -98,3 +102,60 @@ def test_finished_cases_never_escalate(w: World) -> None:
 def test_the_celery_task_runs_the_sweep(w: World) -> None:
     open_case(w, at=WORKING_MORNING - timedelta(days=30))
     assert tasks.cases_escalate_overdue.apply().get() == 1
+
+
+def test_a_district_department_escalates_to_the_same_department_of_the_city(w: World) -> None:
+    # given the city's own traffic police above the district's
+    city_police = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT, department_type=DepartmentType.TRAFFIC_POLICE, region=w.city, name="市交管局"
+    )
+    traffic_rule()
+    case = open_case(w, category="traffic_signal")
+    assert case.organisation == w.traffic_police
+
+    # when nobody accepts it in time
+    services.cases_escalate_overdue(now=WORKING_MORNING + timedelta(days=3))
+
+    # then it goes up its own line, not to a party committee
+    case.refresh_from_db()
+    assert case.organisation == city_police
+
+
+def test_a_confidential_case_never_leaves_offices_cleared_for_it(w: World) -> None:
+    # given a confidential clue held by the district's police, with no police above it
+    police = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.district, name="武昌公安分局"
+    )
+    case = open_case(w, category="public_security_clue", organisation=police, confidential=True)
+    assert case.organisation == police
+
+    # when it goes overdue, again and again
+    services.cases_escalate_overdue(now=WORKING_MORNING + timedelta(days=3))
+    services.cases_escalate_overdue(now=WORKING_MORNING + timedelta(days=30))
+
+    # then it stays with the police, marked overdue, and the district's party committee never sees it
+    case.refresh_from_db()
+    assert (case.organisation, case.overdue, case.next_escalation_at) == (police, True, None)
+    assert not CaseEvent.objects.filter(case=case, to_org=w.district_org).exists()
+    assert not cases_visible_to(staff(w.district_org)).filter(pk=case.pk).exists()
+
+
+def test_a_confidential_case_escalates_to_the_superior_department_of_its_line(w: World) -> None:
+    # given police at the district and at the city, the district's configured under its party committee
+    police = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT,
+        department_type=DepartmentType.PUBLIC_SECURITY,
+        region=w.district,
+        parent=w.district_org,
+    )
+    city_police = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.city
+    )
+    case = open_case(w, category="public_security_clue", organisation=police, confidential=True)
+
+    # when it goes overdue
+    services.cases_escalate_overdue(now=WORKING_MORNING + timedelta(days=3))
+
+    # then the city's police holds it, never the party committee the district's police reports to
+    case.refresh_from_db()
+    assert case.organisation == city_police

@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from littlebee.accounts.models import User
-from littlebee.demo.wuhan import load_wuhan
+from littlebee.demo.wuhan import demo_clock, load_wuhan
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.points.models import LedgerReason
 from littlebee.points.selectors import balance_of, ledger_of, points_mismatches
@@ -35,7 +35,7 @@ def test_the_demo_courier_redeems_the_park_ticket_and_a_keeper_hands_it_over(
 ) -> None:
     # given the demo city, its courier, the park ticket and a keeper (or the city admin) of a pickup station
     with override_settings(PASSWORD_HASHERS=MD5):
-        load_wuhan()
+        load_wuhan(now=demo_clock())
     courier = User.objects.get(phone="13800000001")
     ticket = Gift.objects.get(name="黄鹤楼公园门票")
     stations = [s.hive for s in ticket.stations.select_related("hive").order_by("pk")]

@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from littlebee.demo.wuhan import LoadResult, load_wuhan
+from littlebee.demo.wuhan import LoadResult, demo_clock, load_wuhan
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -19,5 +19,5 @@ MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 @pytest.fixture(scope="package", autouse=True)
 def wuhan(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LoadResult]:
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5), transaction.atomic():
-        yield load_wuhan()
+        yield load_wuhan(now=demo_clock())
         transaction.set_rollback(True)
