@@ -243,8 +243,10 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]
     """A staff queue, newest first."""
     user = request_user(request)
     limit, offset = clamp(query.limit, query.offset)
-    cases = selectors.cases_queue(user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue)
     org_ids = selectors.staff_org_ids(user)
+    cases = selectors.cases_queue(
+        user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue, org_ids=org_ids
+    )
     page = selectors.cases_prefetch(list(cases[offset : offset + limit]))
     return {
         "count": cases.count(),

@@ -176,7 +176,13 @@ def queue(request: HttpRequest) -> HttpResponse:
         messages.warning(request, _("请输入案件编号（数字）。"))
         search = ""
     cases = selectors.cases_queue(
-        console.user, tab, status=status or None, kind=kind or None, category=category or None, case_id=case_id
+        console.user,
+        tab,
+        status=status or None,
+        kind=kind or None,
+        category=category or None,
+        case_id=case_id,
+        org_ids=console.org_ids,
     )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
