@@ -19,6 +19,7 @@ from littlebee.points.selectors import account_of
 
 from . import selectors, services
 from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
+from .phones import mask_phone
 from .requests import request_user
 from .schemas import (
     DecisionIn,
@@ -83,7 +84,10 @@ def worker_payload(profile: WorkerProfile) -> dict[str, Any]:
     return {
         "id": profile.pk,
         "name": profile.user.name,
-        "phone": profile.user.phone,
+        # Staff lists show the number masked, as the console's queues do: deciding a check-in
+        # needs the person recognised, not called (cases.selectors.reporter_phone_for is the
+        # rule where a call may be needed).
+        "phone": mask_phone(profile.user.phone),
         "worker_type": profile.worker_type,
         "worker_type_label": str(profile.get_worker_type_display()),
         "enterprise": {"id": profile.enterprise.pk, "name": profile.enterprise.display_name}

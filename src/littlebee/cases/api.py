@@ -80,6 +80,9 @@ class CaseOut(Schema):
     handler: Ref | None
     # null when the caller may not learn who filed it (an anonymous appeal, to the enterprise).
     reporter: Ref | None
+    # The reporter's phone: in full only to the staff of the office holding the open case,
+    # masked (138****0001) to everyone else; null where the reporter is hidden (selectors.reporter_phone_for).
+    reporter_phone: str | None
     urgent: bool
     confidential: bool
     overdue: bool
@@ -174,7 +177,9 @@ def form_flag(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def case_payload(case: Case, actions: list[str], *, reporter_visible: bool = True) -> dict[str, Any]:
+def case_payload(
+    case: Case, actions: list[str], *, reporter_visible: bool = True, reporter_phone: str | None = None
+) -> dict[str, Any]:
     return {
         "id": case.pk,
         "kind": case.kind,
@@ -186,6 +191,7 @@ def case_payload(case: Case, actions: list[str], *, reporter_visible: bool = Tru
         "organisation": ref(case.organisation),
         "handler": ref(case.handler),
         "reporter": ref(case.reporter) if reporter_visible else None,
+        "reporter_phone": reporter_phone if reporter_visible else None,
         "urgent": case.urgent,
         "confidential": case.confidential,
         "overdue": case.overdue,
@@ -227,7 +233,12 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
     visible = selectors.reporter_visible(case, user)
     hidden = None if visible else case.reporter_id
     return {
-        **case_payload(case, selectors.case_actions_for(user, case), reporter_visible=visible),
+        **case_payload(
+            case,
+            selectors.case_actions_for(user, case),
+            reporter_visible=visible,
+            reporter_phone=selectors.reporter_phone_for(case, user),
+        ),
         "timeline": [event_payload(request, e, hidden_actor_id=hidden) for e in selectors.case_timeline(case)],
         "flags": hooks_for(case.kind).staff_flags(case, user),
     }
@@ -252,7 +263,10 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]
         "count": cases.count(),
         "items": [
             case_payload(
-                c, selectors.case_actions_for(user, c, org_ids), reporter_visible=selectors.reporter_visible(c, user)
+                c,
+                selectors.case_actions_for(user, c, org_ids),
+                reporter_visible=selectors.reporter_visible(c, user),
+                reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
             )
             for c in page
         ],

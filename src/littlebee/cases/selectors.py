@@ -22,6 +22,7 @@ from datetime import datetime
 from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
 
 from littlebee.accounts.models import Membership, Role, User
+from littlebee.accounts.phones import mask_phone
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import NotFound
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
@@ -139,6 +140,25 @@ def case_actions_for(user: User, case: Case, org_ids: list[int] | None = None) -
 def reporter_visible(case: Case, user: User) -> bool:
     """Whether the user may learn who filed the case (hooks.KindHooks.reporter_visible)."""
     return hooks_for(case.kind).reporter_visible(case, user)
+
+
+def reporter_phone_for(case: Case, user: User, org_ids: list[int] | None = None) -> str | None:
+    """The reporter's phone number as this viewer may see it: the one rule for staff pages, lists
+    and the API.
+
+    In full only to those who may need to call the worker about this case now: staff (handler or
+    admin) of the organisation holding the case, while it is open, and only if the reporter is
+    not hidden from them. Everyone else who sees the case gets it masked (138****0001): city
+    admins and supervisors looking on, offices it passed through, and the holder itself once the
+    case is done. None where the reporter is hidden from the viewer (reporter_visible).
+    """
+    if not reporter_visible(case, user):
+        return None
+    org_ids = staff_org_ids(user) if org_ids is None else org_ids
+    phone = case.reporter.phone
+    if case.is_open and case.organisation_id in org_ids:
+        return phone
+    return mask_phone(phone)
 
 
 def cases_prefetch(cases: list[Case]) -> list[Case]:

@@ -417,6 +417,7 @@ def _render_detail(
     names = _report_category_names() if panel is None else {case.category: panel.report.category.name}
     appeal_panel = _appeal_panel(case, console.org_ids)
     show_reporter = selectors.reporter_visible(case, console.user)
+    reporter_phone = selectors.reporter_phone_for(case, console.user, console.org_ids)
     context = {
         **console_chrome(console),
         "case": case,
@@ -427,6 +428,9 @@ def _render_detail(
             list(selectors.case_timeline(case)), hidden_actor_id=None if show_reporter else case.reporter_id
         ),
         "show_reporter": show_reporter,
+        "reporter_phone": reporter_phone,
+        # Only a full number is a number to call; a masked one is shown, not linked.
+        "reporter_phone_callable": reporter_phone is not None and reporter_phone == case.reporter.phone,
         "anonymous_worker": ANONYMOUS_WORKER,
         "appeal_panel": appeal_panel,
         "appeal": appeal_panel.appeal if appeal_panel else None,
