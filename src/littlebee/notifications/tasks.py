@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .sms import sms_backend
+from .sms import sms_pending_send
 
 
 @shared_task(
@@ -11,5 +11,6 @@ from .sms import sms_backend
     retry_backoff=True,
     max_retries=5,
 )
-def sms_deliver(phone: str, message: str) -> None:
-    sms_backend().send(phone, message)
+def sms_deliver(reference: str) -> bool:
+    """Send a pending text. The argument is a reference to it, never its words (sms.py)."""
+    return sms_pending_send(reference=reference)

@@ -14,10 +14,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[4]
 
 @contextmanager
 def celery_worker_process(
-    env: dict[str, str], *, name: str, queue: str | None = None
+    env: dict[str, str], *, name: str, queue: str | None = None, loglevel: str = "WARNING"
 ) -> Iterator[subprocess.Popen[bytes]]:
     """`celery -A littlebee worker` (solo pool) with `env` over this process's environment,
-    listening on `queue` (default: Celery's), stopped on exit."""
+    listening on `queue` (default: Celery's), stopped on exit. Its output (log included) is
+    on the process's stdout."""
     command = [
         sys.executable,
         "-m",
@@ -27,7 +28,7 @@ def celery_worker_process(
         "worker",
         "--pool=solo",
         "--concurrency=1",
-        "--loglevel=WARNING",
+        f"--loglevel={loglevel}",
         "--without-gossip",
         "--without-mingle",
         "--without-heartbeat",
