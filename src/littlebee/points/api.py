@@ -121,6 +121,8 @@ class BoardMeOut(Schema):
     rank: int | None
     points: int
     hidden: bool
+    # Named in full on the boards (else 张*): PUT /me/points-privacy show_name_on_boards.
+    show_name: bool
 
 
 class BoardOut(Schema):
@@ -147,30 +149,55 @@ def leaderboard(request: HttpRequest, query: Query[BoardQuery]) -> dict[str, Any
         raise NotFound()
     rows = selectors.leaderboard(scope=query.scope, scope_id=scope_id, period=query.period, limit=BOARD_SIZE)
     position = selectors.board_position(worker=user, scope=query.scope, scope_id=scope_id, period=query.period)
-    hidden = selectors.account_of(user).hide_from_boards if position is not None else False
+    account = selectors.account_of(user) if position is not None else None
     return {
         "scope": query.scope,
         "period": query.period,
         "id": scope_id,
         "name": name,
         "items": [{"rank": r.rank, "name": r.name, "points": r.points, "me": r.worker_id == user.pk} for r in rows],
-        "me": {"rank": position.rank, "points": position.points, "hidden": hidden} if position is not None else None,
+        "me": {
+            "rank": position.rank,
+            "points": position.points,
+            "hidden": account.hide_from_boards,
+            "show_name": account.show_name_on_boards,
+        }
+        if position is not None and account is not None
+        else None,
     }
 
 
-# --- PUT /me/points-privacy -------------------------------------------------------------------
+# --- GET, PUT /me/points-privacy --------------------------------------------------------------
 class PrivacyIn(Schema):
-    hide_from_boards: bool
+    """How the caller appears on the boards; a field left out stays as it is."""
+
+    hide_from_boards: bool | None = None
+    # Boards show 张* unless the worker opts in to the full name.
+    show_name_on_boards: bool | None = None
 
 
 class PrivacyOut(Schema):
     hide_from_boards: bool
+    show_name_on_boards: bool
+
+
+def privacy_payload(account: Any) -> dict[str, bool]:
+    return {"hide_from_boards": account.hide_from_boards, "show_name_on_boards": account.show_name_on_boards}
+
+
+@router.get("/me/points-privacy", response={200: PrivacyOut, **ERRORS})
+def points_privacy_get(request: HttpRequest) -> dict[str, bool]:
+    return privacy_payload(selectors.account_of(request_user(request)))
 
 
 @router.put("/me/points-privacy", response={200: PrivacyOut, **ERRORS})
 def points_privacy(request: HttpRequest, payload: PrivacyIn) -> dict[str, bool]:
-    account = services.points_set_hidden(worker=request_user(request), hidden=payload.hide_from_boards)
-    return {"hide_from_boards": account.hide_from_boards}
+    account = services.points_board_privacy_set(
+        worker=request_user(request),
+        hide_from_boards=payload.hide_from_boards,
+        show_name_on_boards=payload.show_name_on_boards,
+    )
+    return privacy_payload(account)
 
 
 # --- GET /me/badges, /me/honorary-titles ------------------------------------------------------

@@ -109,6 +109,8 @@ class PointsAccount(models.Model):
     balance = models.IntegerField(_("余额"), default=0)
     lifetime_earned = models.IntegerField(_("累计获得"), default=0)
     hide_from_boards = models.BooleanField(_("不在排行榜显示"), default=False)
+    # Boards show a masked name (张*) unless the worker chooses to be named in full.
+    show_name_on_boards = models.BooleanField(_("排行榜显示全名"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -75,18 +75,35 @@ def _members(scope: Scope, scope_id: int) -> QuerySet[WorkerProfile]:
     return profiles.filter(enterprise_id=scope_id)
 
 
+def masked_name(name: str) -> str:
+    """张三 → 张*: the family name, nothing that tells who, nor how long the name is."""
+    name = name.strip()
+    return f"{name[0]}*" if name else "*"
+
+
+def board_name(name: str, show_name: bool | None) -> str:
+    """The name a board shows: in full only for a worker who chose to be named."""
+    return name if show_name else masked_name(name)
+
+
 def leaderboard(*, scope: Scope, scope_id: int, period: Period, limit: int = 20) -> list[BoardRow]:
-    """Top workers by points earned (this week, or all time), hidden workers left out. One query."""
+    """Top workers by points earned (this week, or all time), hidden workers left out, names
+    masked unless the worker chose to be named (board_name). One query."""
     hidden = PointsAccount.objects.filter(hide_from_boards=True).values("worker_id")
     earnings = _board_earnings(scope, scope_id, period).exclude(worker_id__in=hidden)
     rows = (
-        earnings.values("worker_id", "worker__name")
+        earnings.values("worker_id", "worker__name", "worker__points_account__show_name_on_boards")
         .annotate(points=Sum("amount"))
         .filter(points__gt=0)
         .order_by("-points", "worker_id")[:limit]
     )
     return [
-        BoardRow(rank=i + 1, worker_id=r["worker_id"], name=r["worker__name"], points=r["points"])
+        BoardRow(
+            rank=i + 1,
+            worker_id=r["worker_id"],
+            name=board_name(r["worker__name"], r["worker__points_account__show_name_on_boards"]),
+            points=r["points"],
+        )
         for i, r in enumerate(rows)
     ]
 

@@ -421,8 +421,23 @@ def points_warn_expiring(*, at: datetime | None = None, within_days: int = 30) -
 
 def points_set_hidden(*, worker: User, hidden: bool) -> PointsAccount:
     """A worker hides from (or returns to) the public leaderboards."""
+    return points_board_privacy_set(worker=worker, hide_from_boards=hidden)
+
+
+@transaction.atomic
+def points_board_privacy_set(
+    *, worker: User, hide_from_boards: bool | None = None, show_name_on_boards: bool | None = None
+) -> PointsAccount:
+    """How the worker appears on the boards: not at all, under a masked name (the default), or
+    under their full name. None leaves a setting as it is."""
     PointsAccount.objects.get_or_create(worker=worker)
-    PointsAccount.objects.filter(worker=worker).update(hide_from_boards=hidden)
+    changes: dict[str, bool] = {}
+    if hide_from_boards is not None:
+        changes["hide_from_boards"] = hide_from_boards
+    if show_name_on_boards is not None:
+        changes["show_name_on_boards"] = show_name_on_boards
+    if changes:
+        PointsAccount.objects.filter(worker=worker).update(**changes)
     return PointsAccount.objects.get(worker=worker)
 
 

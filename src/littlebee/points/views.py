@@ -106,13 +106,19 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def privacy(request: HttpRequest) -> HttpResponse:
-    """Hide from (or return to) the boards; back to the board the worker was looking at."""
+    """Hide from (or return to) the boards, and whether they name the worker in full; back to
+    the board the worker was looking at."""
     hidden = request.POST.get("hide_from_boards") in ("on", "true", "1")
-    services.points_set_hidden(worker=request_user(request), hidden=hidden)
+    show_name = request.POST.get("show_name_on_boards") in ("on", "true", "1")
+    services.points_board_privacy_set(
+        worker=request_user(request), hide_from_boards=hidden, show_name_on_boards=show_name
+    )
     if hidden:
         messages.success(request, _("已设置：排行榜上不再显示你。"))
+    elif show_name:
+        messages.success(request, _("已设置：你会以全名出现在排行榜上。"))
     else:
-        messages.success(request, _("已设置：你会出现在排行榜上。"))
+        messages.success(request, _("已设置：你会出现在排行榜上，名字只显示姓氏。"))
     scope, period = _board_choice(request.POST)
     return redirect(f"{reverse('points:leaderboard')}?{urlencode({'scope': scope, 'period': period})}")
 

@@ -141,11 +141,11 @@ def test_the_leaderboard_defaults_to_my_community_this_week(api_as: Any, town: T
         "西厂口社区",
     )
     assert [(r["rank"], r["name"], r["points"], r["me"]) for r in body["items"]] == [
-        (1, "李四", 50, False),
-        (2, "张三", 30, True),
-        (3, "王五", 10, False),
+        (1, "李*", 50, False),
+        (2, "张*", 30, True),
+        (3, "王*", 10, False),
     ]
-    assert body["me"] == {"rank": 2, "points": 30, "hidden": False}
+    assert body["me"] == {"rank": 2, "points": 30, "hidden": False, "show_name": False}
 
 
 def test_the_all_time_district_board(api_as: Any, town: Town) -> None:
@@ -160,7 +160,7 @@ def test_the_all_time_district_board(api_as: Any, town: Town) -> None:
 
     assert body["id"] == town.district.pk
     assert body["name"] == "武昌区"
-    assert [(r["name"], r["points"]) for r in body["items"]] == [("张三", 100), ("赵六", 60)]
+    assert [(r["name"], r["points"]) for r in body["items"]] == [("张*", 100), ("赵*", 60)]
     assert body["me"]["rank"] == 1
 
 
@@ -172,8 +172,8 @@ def test_the_enterprise_board(api_as: Any, town: Town) -> None:
     body = api_as(me).get("/points/leaderboard", {"scope": "enterprise"}).json()
 
     assert (body["id"], body["name"]) == (town.enterprise.pk, "顺丰")
-    assert [r["name"] for r in body["items"]] == ["同事"]
-    assert body["me"] == {"rank": None, "points": 0, "hidden": False}
+    assert [r["name"] for r in body["items"]] == ["同*"]
+    assert body["me"] == {"rank": None, "points": 0, "hidden": False, "show_name": False}
 
 
 def test_a_board_named_by_id(api_as: Any, town: Town) -> None:
@@ -185,7 +185,7 @@ def test_a_board_named_by_id(api_as: Any, town: Town) -> None:
     )
 
     assert body.status_code == 200
-    assert [r["name"] for r in body.json()["items"]] == ["张三"]
+    assert [r["name"] for r in body.json()["items"]] == ["张*"]
     assert body.json()["me"] is None  # not a member of that board
 
 
@@ -202,12 +202,12 @@ def test_hidden_workers_are_left_off_the_board_but_see_their_own_rank(api_as: An
 
     # then
     assert response.status_code == 200
-    assert response.json() == {"hide_from_boards": True}
+    assert response.json() == {"hide_from_boards": True, "show_name_on_boards": False}
     assert PointsAccount.objects.get(worker=me).hide_from_boards is True
     board = client.get("/points/leaderboard").json()
-    assert [r["name"] for r in board["items"]] == ["李四"]
-    assert board["me"] == {"rank": 1, "points": 80, "hidden": True}
-    assert [r["name"] for r in api_as(other).get("/points/leaderboard").json()["items"]] == ["李四"]
+    assert [r["name"] for r in board["items"]] == ["李*"]
+    assert board["me"] == {"rank": 1, "points": 80, "hidden": True, "show_name": False}
+    assert [r["name"] for r in api_as(other).get("/points/leaderboard").json()["items"]] == ["李*"]
 
 
 @pytest.mark.parametrize(
@@ -265,7 +265,7 @@ def test_points_privacy_can_be_turned_back_off(api_as: Any, town: Town) -> None:
 
     response = client.put("/me/points-privacy", {"hide_from_boards": False})
 
-    assert response.json() == {"hide_from_boards": False}
+    assert response.json() == {"hide_from_boards": False, "show_name_on_boards": False}
     assert PointsAccount.objects.get(worker=me).hide_from_boards is False
 
 
