@@ -9,55 +9,50 @@ Two modes:
 
 from __future__ import annotations
 
+import os
 import secrets
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from littlebee.core.config import ConfigReader
+
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent.parent
-
-env = environ.Env()
 
 
 def _config_error(sentence: str) -> NoReturn:
     # SystemExit rather than ImproperlyConfigured: operators must see one sentence, not a
-    # traceback, whether start-up happens in manage.py, gunicorn or celery.
+    # traceback, whether start-up happens in manage.py, gunicorn or celery. Exit status 3 is
+    # gunicorn's "worker failed to boot": its master stops instead of forking workers forever.
     print(f"Little Bee cannot start: {sentence}", file=sys.stderr)
-    raise SystemExit(2)
+    raise SystemExit(3)
 
 
-MODE = env.str("LITTLEBEE_MODE", default="embedded")
-if MODE not in {"embedded", "production"}:
-    _config_error(f"LITTLEBEE_MODE must be 'embedded' or 'production', not {MODE!r}.")
+# Every variable is read through `cfg`, which checks it (type, range, set of values, URL
+# shape, importable path) and stops start-up with one sentence on a bad one (core/config.py).
+cfg = ConfigReader(os.environ, on_error=_config_error)
+
+# Production is LITTLEBEE_MODE=production, nothing else: the embedded default is for one machine.
+MODE = cfg.choice("LITTLEBEE_MODE", "embedded", ["embedded", "production"])
 PRODUCTION = MODE == "production"
 
-VAR_DIR = Path(env.str("LITTLEBEE_VAR_DIR", default=str(PROJECT_DIR / "var")))
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = env.str(name, default="")
-    if raw == "":
-        return default
-    if raw.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if raw.lower() in {"0", "false", "no", "off"}:
-        return False
-    _config_error(f"{name} must be true or false, not {raw!r}.")
+VAR_DIR = Path(cfg.text("LITTLEBEE_VAR_DIR", str(PROJECT_DIR / "var")))
 
 
 def _secret_key() -> str:
     if PRODUCTION:
-        key = env.str("SECRET_KEY", default="")
+        key = cfg.text("SECRET_KEY")
         if len(key) < 32:
             _config_error("SECRET_KEY must be set to a random string of at least 32 characters.")
         return key
-    key = env.str("SECRET_KEY", default="")
+    key = cfg.text("SECRET_KEY")
     if key:
         return key
     key_file = VAR_DIR / "secret_key"
@@ -68,21 +63,23 @@ def _secret_key() -> str:
     return key_file.read_text().strip()
 
 
-DEBUG = _env_bool("DEBUG", default=False)
+DEBUG = cfg.boolean("DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    _config_error("DEBUG must be false in production (LITTLEBEE_MODE=production): it shows code and settings.")
 SECRET_KEY = _secret_key()
 
 if PRODUCTION:
-    if not env.str("ALLOWED_HOSTS", default=""):
+    if not cfg.strings("ALLOWED_HOSTS", []):
         _config_error("ALLOWED_HOSTS must list the host names this site is served under.")
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    ALLOWED_HOSTS = cfg.strings("ALLOWED_HOSTS", [])
 else:
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+    ALLOWED_HOSTS = cfg.strings("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = cfg.origins("CSRF_TRUSTED_ORIGINS")
 
 
 # --- Database -------------------------------------------------------------------------------
 def _database() -> dict[str, Any]:
-    url = env.str("DATABASE_URL", default="")
+    url = cfg.text("DATABASE_URL")
     if PRODUCTION and not url:
         _config_error(
             "DATABASE_URL must point at the PostgreSQL database, e.g. postgres://user:pass@host:5432/littlebee."
@@ -110,7 +107,7 @@ def _database() -> dict[str, Any]:
         _config_error("DATABASE_URL uses a database scheme Little Bee does not support.")
     if PRODUCTION and "sqlite" in config["ENGINE"]:
         _config_error("DATABASE_URL must be PostgreSQL in production; SQLite is for the embedded mode.")
-    config.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    config.setdefault("CONN_MAX_AGE", cfg.integer("CONN_MAX_AGE", 60, minimum=0))
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
@@ -119,11 +116,13 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, background jobs ----------------------------------------------------------
-REDIS_URL = env.str("REDIS_URL", default="")
-if PRODUCTION and not REDIS_URL:
-    _config_error("REDIS_URL must point at Redis, e.g. redis://host:6379/0, for jobs and caching.")
-if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    _config_error("REDIS_URL must start with redis://, rediss:// or unix://.")
+REDIS_URL = cfg.url(
+    "REDIS_URL",
+    "",
+    schemes=["redis", "rediss", "unix"],
+    secret=True,
+    required="Redis, e.g. redis://host:6379/0, for jobs and caching" if PRODUCTION else "",
+)
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -134,13 +133,13 @@ CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_RESULT_EXPIRES = 3600
 # Without Redis (the embedded default) jobs run in process, right after the request commits.
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or _env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL or cfg.boolean("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Without Redis there is no beat: web processes run due jobs themselves (core/periodic.py).
-PERIODIC_JOBS_IN_PROCESS = _env_bool("PERIODIC_JOBS_IN_PROCESS", default=not REDIS_URL)
+PERIODIC_JOBS_IN_PROCESS = cfg.boolean("PERIODIC_JOBS_IN_PROCESS", default=not REDIS_URL)
 # Periodic jobs (Celery beat in production). Each is idempotent, so a second run changes nothing.
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "points-expire-due": {"task": "points.expire_due", "schedule": crontab(hour=2, minute=10)},
@@ -151,6 +150,13 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "cases-escalate-overdue": {"task": "cases.escalate_overdue", "schedule": crontab(minute="*/15")},
     # Resolved cases the reporter never rated: closed by the system (cases.services.cases_close_unrated).
     "cases-close-unrated": {"task": "cases.close_unrated", "schedule": crontab(minute=25)},
+    # Report photos whose processing was never queued or never finished are queued again, and
+    # leftover originals deleted (reports.services.report_photos_sweep).
+    "reports-sweep-photos": {"task": "reports.sweep_photos", "schedule": crontab(minute="*/5")},
+    # Files of rolled-back uploads deleted (reports.services.report_orphan_files_delete,
+    # appeals.services.appeal_orphan_files_delete).
+    "reports-sweep-orphan-files": {"task": "reports.sweep_orphan_files", "schedule": crontab(minute=35)},
+    "appeals-sweep-orphan-files": {"task": "appeals.sweep_orphan_files", "schedule": crontab(minute=40)},
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -174,6 +180,7 @@ INSTALLED_APPS = [
     "littlebee.cases",
     "littlebee.reports",
     "littlebee.appeals",
+    "littlebee.privacy",
     "littlebee.demo",
 ]
 
@@ -231,14 +238,35 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 
-SMS_BACKEND = env.str("SMS_BACKEND", default="littlebee.notifications.sms.ConsoleSmsBackend")
-SMS_CODE_TTL_SECONDS = env.int("SMS_CODE_TTL_SECONDS", default=300)
-SMS_CODE_RESEND_SECONDS = env.int("SMS_CODE_RESEND_SECONDS", default=60)
-SMS_CODES_PER_PHONE_PER_DAY = env.int("SMS_CODES_PER_PHONE_PER_DAY", default=10)
-SMS_CODES_PER_IP_PER_HOUR = env.int("SMS_CODES_PER_IP_PER_HOUR", default=30)
-SMS_CODE_MAX_ATTEMPTS = env.int("SMS_CODE_MAX_ATTEMPTS", default=5)
-LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
-LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+SMS_BACKEND = cfg.dotted_path("SMS_BACKEND", "littlebee.notifications.sms.ConsoleSmsBackend")
+if PRODUCTION and SMS_BACKEND.startswith("littlebee.notifications.sms."):
+    # The console backend prints login codes to stdout, which production collects like a log;
+    # the in-memory one is for tests. Neither reaches a phone.
+    _config_error(
+        f"SMS_BACKEND must name a real SMS provider's backend in production, not {SMS_BACKEND.rpartition('.')[2]}."
+    )
+SMS_CODE_TTL_SECONDS = cfg.integer("SMS_CODE_TTL_SECONDS", 300, minimum=60, maximum=86_400)
+SMS_CODE_RESEND_SECONDS = cfg.integer("SMS_CODE_RESEND_SECONDS", 60, minimum=0, maximum=3_600)
+SMS_CODES_PER_PHONE_PER_DAY = cfg.integer("SMS_CODES_PER_PHONE_PER_DAY", 10, minimum=1)
+SMS_CODES_PER_IP_PER_HOUR = cfg.integer("SMS_CODES_PER_IP_PER_HOUR", 30, minimum=1)
+SMS_CODE_MAX_ATTEMPTS = cfg.integer("SMS_CODE_MAX_ATTEMPTS", 5, minimum=1)
+LOGIN_MAX_FAILURES = cfg.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_LOCKOUT_SECONDS = cfg.integer("LOGIN_LOCKOUT_SECONDS", 15 * 60, minimum=1)
+# Past LOGIN_MAX_FAILURES wrong passwords for a phone (LOGIN_MAX_FAILURES_PER_IP / 2 failures
+# from one address) each further try waits LOGIN_DELAY_SECONDS, doubling each time, at most
+# LOGIN_LOCKOUT_SECONDS. Only password failures slow a phone down: code login stays open.
+LOGIN_DELAY_SECONDS = cfg.integer("LOGIN_DELAY_SECONDS", 30, minimum=1)
+# The hard limit: this many failures from one address within LOGIN_LOCKOUT_SECONDS stop it.
+LOGIN_MAX_FAILURES_PER_IP = cfg.integer("LOGIN_MAX_FAILURES_PER_IP", 50, minimum=1)
+# Sign-up attempts (right code or wrong) per phone and per client address in an hour.
+SIGNUP_ATTEMPTS_PER_PHONE_PER_HOUR = cfg.integer("SIGNUP_ATTEMPTS_PER_PHONE_PER_HOUR", 10, minimum=1)
+SIGNUP_ATTEMPTS_PER_IP_PER_HOUR = cfg.integer("SIGNUP_ATTEMPTS_PER_IP_PER_HOUR", 20, minimum=1)
+# Bearer tokens die after this many days without use (sliding).
+API_TOKEN_TTL_DAYS = cfg.integer("API_TOKEN_TTL_DAYS", 30, minimum=1, maximum=3_650)
+# How many reverse proxies we run in front of the app, each appending to X-Forwarded-For.
+# 0 (the default, gunicorn serving clients directly as `make run` does): the client is
+# REMOTE_ADDR and X-Forwarded-For is ignored. Behind one nginx: 1.
+TRUSTED_PROXY_COUNT = cfg.integer("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -250,7 +278,7 @@ USE_TZ = True
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT = Path(cfg.text("STATIC_ROOT", str(VAR_DIR / "static")))
 # Front-end libraries come from the npm registry (package.json); only their dist folders are served.
 NODE_MODULES_DIR = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS: list[Any] = [
@@ -258,17 +286,19 @@ STATICFILES_DIRS: list[Any] = [
     ("vendor/leaflet", NODE_MODULES_DIR / "leaflet" / "dist"),
     ("vendor/leaflet.markercluster", NODE_MODULES_DIR / "leaflet.markercluster" / "dist"),
 ]
-MEDIA_URL = env.str("MEDIA_URL", default="/media/")
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = cfg.text("MEDIA_URL", "/media/")
+if not MEDIA_URL.endswith("/") or not (MEDIA_URL.startswith("/") or urlsplit(MEDIA_URL).scheme in ("http", "https")):
+    cfg.fail("MEDIA_URL", MEDIA_URL, "a path or http(s) URL ending in a slash, e.g. /media/")
+MEDIA_ROOT = Path(cfg.text("MEDIA_ROOT", str(VAR_DIR / "media")))
 
-_s3_bucket = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+_s3_bucket = cfg.text("AWS_STORAGE_BUCKET_NAME")
 if _s3_bucket:
     _default_storage: dict[str, Any] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": _s3_bucket,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "endpoint_url": cfg.url("AWS_S3_ENDPOINT_URL", "", schemes=["https", "http"]) or None,
+            "region_name": cfg.text("AWS_S3_REGION_NAME") or None,
             "default_acl": None,
             "querystring_auth": True,
             "file_overwrite": False,
@@ -287,6 +317,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Pixels one request may have decoded across all its images (a report's or an appeal's photos),
+# checked from each image's header before it is decoded: 120 Mpx is nine 12-Mpx phone photos.
+UPLOAD_MAX_PIXELS_PER_REQUEST = cfg.integer("UPLOAD_MAX_PIXELS_PER_REQUEST", 120_000_000, minimum=1)
+# A file in an upload folder with no row pointing at it (its transaction rolled back) is deleted
+# once it is this old, so an upload still inside its transaction is never taken.
+UPLOAD_ORPHAN_GRACE_MINUTES = cfg.integer("UPLOAD_ORPHAN_GRACE_MINUTES", 60, minimum=5)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -300,11 +336,16 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Read in every mode, so a bad value is caught before it reaches production; used there only.
+_ssl_redirect = cfg.boolean("SECURE_SSL_REDIRECT", default=True)
+_hsts_seconds = cfg.integer("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = _ssl_redirect
+    SECURE_HSTS_SECONDS = _hsts_seconds
 
 # --- Logging --------------------------------------------------------------------------------
+LOG_LEVEL = cfg.choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], upper=True)
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -313,68 +354,77 @@ LOGGING: dict[str, Any] = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The filter sits on every handler, so records of any logger (Django's, Celery's, a
+    # library's) are redacted on their way out, and on the root for records logged there.
+    "root": {"handlers": ["console"], "filters": ["redact"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Celery keeps the handlers above instead of installing its own (see celery.py).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Product names shown in the chrome; a city deploying Little Bee renames it here.
-PLATFORM_NAME = env.str("PLATFORM_NAME", default="")
+PLATFORM_NAME = cfg.text("PLATFORM_NAME")
 PLATFORM_NAME_DEFAULT = _("江城小蜜蜂")
 
 # --- Stations (蜂巢) visits -------------------------------------------------------------------
 # The station's QR carries a signed token of a time window this long; the current and the
 # previous window are accepted, so a photographed poster stops working within two windows.
-VISIT_TOKEN_WINDOW_SECONDS = env.int("VISIT_TOKEN_WINDOW_SECONDS", default=10 * 60)
-if VISIT_TOKEN_WINDOW_SECONDS < 60:
-    _config_error("VISIT_TOKEN_WINDOW_SECONDS must be at least 60.")
+VISIT_TOKEN_WINDOW_SECONDS = cfg.integer("VISIT_TOKEN_WINDOW_SECONDS", 10 * 60, minimum=60, maximum=86_400)
 # One counted visit per worker per station within this many hours.
-VISIT_COOLDOWN_HOURS = env.int("VISIT_COOLDOWN_HOURS", default=4)
-if VISIT_COOLDOWN_HOURS < 0:
-    _config_error("VISIT_COOLDOWN_HOURS must not be negative.")
+VISIT_COOLDOWN_HOURS = cfg.integer("VISIT_COOLDOWN_HOURS", 4, minimum=0, maximum=8_760)
 
 # --- Stations (蜂巢) map ----------------------------------------------------------------------
 # Any XYZ tile server. OpenStreetMap's by default; a Chinese provider (AutoNavi, Tencent) draws
 # its tiles in GCJ-02, so set HIVES_MAP_COORDINATES=gcj02 with it and the map shifts every
 # station and the worker's own position to match. Data stays WGS-84 everywhere else.
-HIVES_MAP_TILE_URL = env.str("HIVES_MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-HIVES_MAP_TILE_ATTRIBUTION = env.str(
-    "HIVES_MAP_TILE_ATTRIBUTION", default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+HIVES_MAP_TILE_URL = cfg.url(
+    "HIVES_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png", schemes=["https", "http"]
 )
-HIVES_MAP_TILE_SUBDOMAINS = env.str("HIVES_MAP_TILE_SUBDOMAINS", default="abc")
-HIVES_MAP_COORDINATES = env.str("HIVES_MAP_COORDINATES", default="wgs84")
-if HIVES_MAP_COORDINATES not in ("wgs84", "gcj02"):
-    _config_error("HIVES_MAP_COORDINATES must be wgs84 or gcj02.")
+if not all(part in HIVES_MAP_TILE_URL for part in ("{z}", "{x}", "{y}")):
+    cfg.fail("HIVES_MAP_TILE_URL", HIVES_MAP_TILE_URL, "a tile URL with {z}, {x} and {y} in it")
+HIVES_MAP_TILE_ATTRIBUTION = cfg.text(
+    "HIVES_MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+HIVES_MAP_TILE_SUBDOMAINS = cfg.text("HIVES_MAP_TILE_SUBDOMAINS", "abc")
+HIVES_MAP_COORDINATES = cfg.choice("HIVES_MAP_COORDINATES", "wgs84", ["wgs84", "gcj02"])
 # Where the map opens before the worker shares a position: the city's centre (WGS-84).
-HIVES_MAP_CENTER = tuple(env.list("HIVES_MAP_CENTER", cast=float, default=[30.5928, 114.3055]))
-if len(HIVES_MAP_CENTER) != 2:
-    _config_error("HIVES_MAP_CENTER must be two numbers: latitude,longitude.")
+HIVES_MAP_CENTER = cfg.coordinates("HIVES_MAP_CENTER", (30.5928, 114.3055))
 # A resolved case whose reporter gives no feedback within this many days is closed by the system.
-CASES_AUTO_CLOSE_DAYS = env.int("CASES_AUTO_CLOSE_DAYS", default=7)
+CASES_AUTO_CLOSE_DAYS = cfg.integer("CASES_AUTO_CLOSE_DAYS", 7, minimum=1)
 
 # 随手拍: open reports of the same category this close are offered for "me too" (metres).
-REPORTS_DUPLICATE_RADIUS_M = env.int("REPORTS_DUPLICATE_RADIUS_M", default=250)
+REPORTS_DUPLICATE_RADIUS_M = cfg.integer("REPORTS_DUPLICATE_RADIUS_M", 250, minimum=1, maximum=50_000)
 # Fraud flags for the handler (they never change points): a photo whose perceptual hash differs
 # from another report's by at most this many bits (-1: off), looked for among photos of the last
 # REPORTS_PHASH_SCAN_DAYS days, at most REPORTS_PHASH_SCAN_LIMIT of them.
-REPORTS_PHASH_MAX_DISTANCE = env.int("REPORTS_PHASH_MAX_DISTANCE", default=6)
-REPORTS_PHASH_SCAN_DAYS = env.int("REPORTS_PHASH_SCAN_DAYS", default=90)
-REPORTS_PHASH_SCAN_LIMIT = env.int("REPORTS_PHASH_SCAN_LIMIT", default=5000)
+REPORTS_PHASH_MAX_DISTANCE = cfg.integer("REPORTS_PHASH_MAX_DISTANCE", 6, minimum=-1, maximum=64)
+REPORTS_PHASH_SCAN_DAYS = cfg.integer("REPORTS_PHASH_SCAN_DAYS", 90, minimum=1)
+REPORTS_PHASH_SCAN_LIMIT = cfg.integer("REPORTS_PHASH_SCAN_LIMIT", 5000, minimum=1)
 # A photo taken this long before the report, or this far from the reported point, is flagged.
-REPORTS_PHOTO_MAX_AGE_HOURS = env.int("REPORTS_PHOTO_MAX_AGE_HOURS", default=72)
-REPORTS_PHOTO_MAX_DISTANCE_M = env.int("REPORTS_PHOTO_MAX_DISTANCE_M", default=1000)
+REPORTS_PHOTO_MAX_AGE_HOURS = cfg.integer("REPORTS_PHOTO_MAX_AGE_HOURS", 72, minimum=1)
+REPORTS_PHOTO_MAX_DISTANCE_M = cfg.integer("REPORTS_PHOTO_MAX_DISTANCE_M", 1000, minimum=1)
 # More than REPORTS_BURST_COUNT reports by one worker within REPORTS_BURST_MINUTES is flagged.
-REPORTS_BURST_COUNT = env.int("REPORTS_BURST_COUNT", default=5)
-REPORTS_BURST_MINUTES = env.int("REPORTS_BURST_MINUTES", default=60)
+REPORTS_BURST_COUNT = cfg.integer("REPORTS_BURST_COUNT", 5, minimum=1)
+REPORTS_BURST_MINUTES = cfg.integer("REPORTS_BURST_MINUTES", 60, minimum=1)
+# At most REPORTS_RATE_LIMIT_COUNT reports per worker within REPORTS_RATE_LIMIT_MINUTES (429
+# beyond); the same for appeals. Counted in the database, so it holds across processes.
+REPORTS_RATE_LIMIT_COUNT = cfg.integer("REPORTS_RATE_LIMIT_COUNT", 10, minimum=1)
+REPORTS_RATE_LIMIT_MINUTES = cfg.integer("REPORTS_RATE_LIMIT_MINUTES", 10, minimum=1)
+APPEALS_RATE_LIMIT_COUNT = cfg.integer("APPEALS_RATE_LIMIT_COUNT", 10, minimum=1)
+APPEALS_RATE_LIMIT_MINUTES = cfg.integer("APPEALS_RATE_LIMIT_MINUTES", 10, minimum=1)
+# A report photo still processing this many minutes after it was queued is queued again, at
+# most REPORTS_PHOTO_MAX_ATTEMPTS times in all; then it is marked failed.
+REPORTS_PHOTO_REQUEUE_MINUTES = cfg.integer("REPORTS_PHOTO_REQUEUE_MINUTES", 5, minimum=1)
+REPORTS_PHOTO_MAX_ATTEMPTS = cfg.integer("REPORTS_PHOTO_MAX_ATTEMPTS", 5, minimum=1)
 
 # The "navigate" link of a station page. {lat}, {lng} (WGS-84) and {name} are filled in, URL-quoted.
 # AutoNavi's URI API accepts WGS-84, opens its app when installed and its web page otherwise.
-HIVES_NAVIGATION_URL = env.str(
+HIVES_NAVIGATION_URL = cfg.url(
     "HIVES_NAVIGATION_URL",
+    schemes=["https", "http"],
     default="https://uri.amap.com/navigation?to={lng},{lat},{name}&mode=ride&coordinate=wgs84&callnative=1",
 )
 
 # --- Points -------------------------------------------------------------------------------
 # Earned points expire after this many months, oldest spent first (0: never, the default).
-POINTS_EXPIRY_MONTHS = env.int("POINTS_EXPIRY_MONTHS", default=0)
-if POINTS_EXPIRY_MONTHS < 0:
-    _config_error("POINTS_EXPIRY_MONTHS must not be negative.")
+POINTS_EXPIRY_MONTHS = cfg.integer("POINTS_EXPIRY_MONTHS", 0, minimum=0, maximum=1_200)

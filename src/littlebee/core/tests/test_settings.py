@@ -15,6 +15,7 @@ GOOD_PRODUCTION = {
     "DATABASE_URL": "postgres://bee:pw@db.example:5432/littlebee",
     "REDIS_URL": "redis://cache.example:6379/0",
     "ALLOWED_HOSTS": "bee.example.org",
+    "SMS_BACKEND": "littlebee.notifications.tests.file_sms.FileSmsBackend",
 }
 
 PRINT_SETTINGS = (
@@ -65,11 +66,16 @@ def test_production_with_everything_set_starts_with_secure_cookies(tmp_path: Pat
         ({"DATABASE_URL": ""}, "DATABASE_URL must point at the PostgreSQL database"),
         ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
         ({"DATABASE_URL": "sqlite:////tmp/x.db"}, "DATABASE_URL must be PostgreSQL in production"),
-        ({"REDIS_URL": ""}, "REDIS_URL must point at Redis"),
-        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must start with redis://"),
+        ({"REDIS_URL": ""}, "REDIS_URL must be set to Redis"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must be a URL starting with redis://"),
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must list"),
         ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
         ({"LITTLEBEE_MODE": "staging"}, "LITTLEBEE_MODE must be"),
+        ({"DEBUG": "true"}, "DEBUG must be false in production"),
+        ({"SMS_BACKEND": ""}, "SMS_BACKEND must name a real SMS provider's backend in production"),
+        ({"LOGIN_MAX_FAILURES": "0"}, "LOGIN_MAX_FAILURES must be a whole number of at least 1, not '0'."),
+        ({"HIVES_MAP_CENTER": "a,b"}, "HIVES_MAP_CENTER must be two numbers"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"),
     ],
 )
 def test_production_refuses_missing_or_malformed_settings_in_one_sentence(
@@ -82,7 +88,31 @@ def test_production_refuses_missing_or_malformed_settings_in_one_sentence(
     result = start(env, tmp_path)
 
     # then start-up stops with one clear line, not a traceback
-    assert result.returncode == 2
+    assert result.returncode == 3
     assert sentence in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "littlebee", "check"],
+        [sys.executable, "-m", "gunicorn", "littlebee.wsgi:application", "--bind", "127.0.0.1:0", "--workers", "1"],
+    ],
+    ids=["littlebee-cli", "gunicorn"],
+)
+def test_the_cli_and_gunicorn_stop_with_the_sentence(tmp_path: Path, command: list[str]) -> None:
+    # given a malformed value that used to be accepted (every login crashed with it)
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG"}}
+    env.update({"LITTLEBEE_VAR_DIR": str(tmp_path), "LOGIN_MAX_FAILURES": "0"})
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+
+    # when the command starts
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+
+    # then it stops (gunicorn's master too, not respawning workers) with the one sentence
+    assert result.returncode == 3, result.stderr
+    sentence = "Little Bee cannot start: LOGIN_MAX_FAILURES must be a whole number of at least 1, not '0'."
+    assert sentence in result.stderr
+    assert "Traceback" not in result.stderr
