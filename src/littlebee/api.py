@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,6 +15,9 @@ from ninja.openapi.views import openapi_view
 from littlebee.core.api_auth import api_auth
 from littlebee.core.api_parser import StrictJsonParser
 from littlebee.core.errors import DomainError, TooManyRequests
+
+# Django's own logger for failed requests, so a 500 of the API is reported like any other.
+logger = logging.getLogger("django.request")
 
 api = NinjaAPI(
     title="Little Bee API",
@@ -121,6 +125,19 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(
         request, exc.status_code, codes.get(exc.status_code, "error"), details.get(exc.status_code, exc.message)
     )
+
+
+@api.exception_handler(Exception)
+def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything no other handler answers: logged with its traceback (as Django logs a 500), and
+    answered as JSON in the error format, never Django's HTML error page."""
+    logger.error(
+        "Internal Server Error: %s",
+        request.path,
+        exc_info=(type(exc), exc, exc.__traceback__),
+        extra={"status_code": 500, "request": request},
+    )
+    return _error(request, 500, "server_error", _("服务器出错了，请稍后再试。"))
 
 
 def _register_routers() -> None:

@@ -4,7 +4,10 @@ from django.urls import include, path, re_path
 
 from littlebee.accounts import views as account_views
 from littlebee.api import api, api_docs
+from littlebee.appeals.views_files import appeal_attachment_file
+from littlebee.cases.views_files import case_attachment_file
 from littlebee.core.views import media_serve
+from littlebee.reports.views_files import report_photo_file
 
 urlpatterns = [
     path("api/v1/", api.urls),
@@ -24,11 +27,27 @@ urlpatterns = [
     path("appeals/figures/", include("littlebee.appeals.urls_figures")),
     path("appeals/", include("littlebee.appeals.urls")),
     path("staff/cases/", include("littlebee.cases.urls")),
+    path("privacy/", include("littlebee.privacy.urls")),
+    # Files of cases, served only to the people who may see the case (never at a /media/ path).
+    path(
+        "files/reports/<int:report_id>/photos/<int:photo_id>/<str:variant>",
+        report_photo_file,
+        name="report-photo-file",
+    ),
+    path(
+        "files/appeals/<int:appeal_id>/attachments/<int:attachment_id>/<str:variant>",
+        appeal_attachment_file,
+        name="appeal-attachment-file",
+    ),
+    path(
+        "files/cases/<int:case_id>/attachments/<int:attachment_id>", case_attachment_file, name="case-attachment-file"
+    ),
     path("", include("littlebee.accounts.urls")),
 ]
 
-# Uploaded media on local disk (the embedded default) are served by the app itself; with S3
-# storage their URLs point at the bucket and this route is not added.
+# Uploaded media on local disk (the embedded default) are served by the app itself, only the
+# public folders (core.views.PUBLIC_MEDIA_PREFIXES); with S3 storage their URLs point at the
+# bucket and this route is not added.
 _local_media = settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
 if _local_media and settings.MEDIA_URL.startswith("/"):
     urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", media_serve, name="media"))

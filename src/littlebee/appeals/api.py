@@ -138,8 +138,8 @@ def appeal_payload(request: HttpRequest, appeal: Appeal, user: Any, *, timeline:
         "attachments": [
             {
                 "id": a.pk,
-                "url": request.build_absolute_uri(a.file.url),
-                "thumbnail": request.build_absolute_uri(a.thumbnail.url) if a.thumbnail else None,
+                "url": request.build_absolute_uri(a.url),
+                "thumbnail": request.build_absolute_uri(a.thumbnail_url) if a.thumbnail else None,
             }
             for a in appeal.attachments.all()
         ],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases.models import Case
@@ -100,3 +101,14 @@ class AppealAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"attachment {self.pk} of appeal {self.appeal_id}"
+
+    # Served through an authorised view (views_files.py), only to those who may see the appeal.
+    @property
+    def url(self) -> str:
+        return reverse("appeal-attachment-file", args=[self.appeal_id, self.pk, "file"]) if self.file else ""
+
+    @property
+    def thumbnail_url(self) -> str:
+        if not self.thumbnail:
+            return self.url
+        return reverse("appeal-attachment-file", args=[self.appeal_id, self.pk, "thumb"])

@@ -8,10 +8,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
@@ -20,9 +21,11 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases import routing
 from littlebee.cases import services as case_services
-from littlebee.cases.models import CaseKind, DeadlineRule, RoutingRule, RoutingTarget
+from littlebee.cases.models import Case, CaseKind, DeadlineRule, RoutingRule, RoutingTarget
 from littlebee.core.errors import DomainError, FieldError, InvalidInput
-from littlebee.core.images import image_encode, image_open, image_read
+from littlebee.core.images import PixelBudget, image_encode, image_open, image_read
+from littlebee.core.ratelimit import submissions_rate_check
+from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import Industry, Organisation, OrgKind, Region
 
 from .models import Appeal, AppealAttachment, AppealType, Involves
@@ -109,8 +112,9 @@ def _prepare_attachments(uploads: list[Any]) -> list[_Prepared]:
     if len(uploads) > MAX_ATTACHMENTS:
         raise InvalidInput.one(ATTACHMENTS_FIELD, _("最多上传 %(n)d 张图片。") % {"n": MAX_ATTACHMENTS})
     prepared: list[_Prepared] = []
+    budget = PixelBudget()  # the request's pixels across all its images
     for upload in uploads:
-        image = image_open(image_read(upload, ATTACHMENTS_FIELD), ATTACHMENTS_FIELD)
+        image = image_open(image_read(upload, ATTACHMENTS_FIELD), ATTACHMENTS_FIELD, budget)
         try:
             full = image_encode(image, field=ATTACHMENTS_FIELD)
             thumb = image_encode(image, max_side=THUMB_SIDE, field=ATTACHMENTS_FIELD)
@@ -163,6 +167,19 @@ def _routing_reason(
     return text
 
 
+def _rate_check(worker: User, at: datetime) -> None:
+    """429 when the worker already filed APPEALS_RATE_LIMIT_COUNT appeals within the last
+    APPEALS_RATE_LIMIT_MINUTES (their own cases, by the indexed (reporter, created_at))."""
+    submissions_rate_check(
+        Case.objects.filter(reporter=worker, kind=CaseKind.APPEAL),
+        limit=settings.APPEALS_RATE_LIMIT_COUNT,
+        minutes=settings.APPEALS_RATE_LIMIT_MINUTES,
+        at=at,
+        detail=_("诉求提交过于频繁：%(minutes)d 分钟内最多 %(count)d 条，请稍后再试。")
+        % {"minutes": settings.APPEALS_RATE_LIMIT_MINUTES, "count": settings.APPEALS_RATE_LIMIT_COUNT},
+    )
+
+
 def appeal_submit(
     *,
     worker: User,
@@ -180,8 +197,10 @@ def appeal_submit(
     error, or PayloadTooLarge for an attachment), then its case opened and routed by the appeal
     routing rules (an enterprise's party organisation, the industry's regulator, the worker's
     community), the enterprise's industry committee named supervisor, and the attachments
-    stored re-encoded with a thumbnail."""
+    stored re-encoded with a thumbnail. Beyond APPEALS_RATE_LIMIT_COUNT appeals in
+    APPEALS_RATE_LIMIT_MINUTES the worker is refused (TooManyRequests), before any image is read."""
     at = at or timezone.now()
+    _rate_check(worker, at)
     errors: list[FieldError] = []
     if type not in AppealType.values:
         errors.append(FieldError("type", _("请选择诉求类型。")))
@@ -222,6 +241,9 @@ def appeal_submit(
     if target is None:
         raise DomainError(code="no_receiving_office", detail=_("暂时没有可以接收该诉求的单位。"), status=503)
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
+        # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
+        get_user_model().objects.select_for_update().filter(pk=worker.pk).values_list("pk").first()
+        _rate_check(worker, at)
         case = case_services.case_open(
             kind=CaseKind.APPEAL,
             reporter=worker,
@@ -254,6 +276,23 @@ def appeal_submit(
             attachment.thumbnail.save(f"{name}_t.{item.thumb_ext}", ContentFile(item.thumb), save=False)
             attachment.save()
     return appeal
+
+
+def _appeal_files_known(names: list[str]) -> set[str]:
+    known = set(AppealAttachment.objects.filter(file__in=names).values_list("file", flat=True))
+    return known | set(AppealAttachment.objects.filter(thumbnail__in=names).values_list("thumbnail", flat=True))
+
+
+def appeal_orphan_files_delete(*, at: datetime | None = None) -> int:
+    """Files of appeal attachments whose rows never committed (the filing rolled back), older
+    than UPLOAD_ORPHAN_GRACE_MINUTES: deleted (core.uploads)."""
+    folders = [upload_folder(AppealAttachment, name) for name in ("file", "thumbnail")]
+    return orphan_files_delete(
+        upload_to=folders,
+        known=_appeal_files_known,
+        grace=timedelta(minutes=settings.UPLOAD_ORPHAN_GRACE_MINUTES),
+        at=at,
+    )
 
 
 # --- The worker's feedback ----------------------------------------------------------------------

@@ -137,7 +137,7 @@ def new(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 apply_domain_error(form, exc)
-                status = exc.status if exc.status in (400, 413) else 400
+                status = exc.status if exc.status in (400, 413, 429) else 400
             else:
                 messages.success(request, _submitted_message(appeal))
                 return redirect("appeals:detail", appeal.pk)

@@ -222,7 +222,7 @@ def event_payload(request: HttpRequest, event: CaseEvent, *, hidden_actor_id: in
         "to_org": ref(event.to_org),
         "note": event.note,
         "attachments": [
-            {"id": a.pk, "url": request.build_absolute_uri(a.file.url), "kind": a.kind} for a in event.attachments.all()
+            {"id": a.pk, "url": request.build_absolute_uri(a.url), "kind": a.kind} for a in event.attachments.all()
         ],
     }
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.orgs.models import DepartmentType, Organisation, Region
@@ -313,6 +314,11 @@ class CaseAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+    @property
+    def url(self) -> str:
+        """Served through an authorised view (views_files.py), only to those who may see the case."""
+        return reverse("case-attachment-file", args=[self.event.case_id, self.pk]) if self.file else ""
 
 
 # --- Configuration edited by city admins ----------------------------------------------------

@@ -6,6 +6,10 @@ and what it is comes from its bytes. It must be a JPEG, PNG or WebP of at most 1
 What is kept is a fresh encoding of the pixels only: turned upright by its EXIF orientation,
 at most 2048 px on the longer side, in sRGB, as JPEG (PNG when it has transparency), with no
 EXIF, GPS, ICC profile or text chunks.
+
+One request may carry several images (a report's nine photos): a PixelBudget shared by them caps
+the pixels one request may have decoded (setting UPLOAD_MAX_PIXELS_PER_REQUEST), charged from
+each header before its pixels are decoded.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import IO, Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageCms, ImageOps
 
@@ -49,6 +54,23 @@ def _not_an_image(field: str = FIELD) -> InvalidInput:
 
 def _too_many_pixels(field: str = FIELD) -> InvalidInput:
     return InvalidInput.one(field, _("照片尺寸过大：最多 4000 万像素，请缩小后再上传。"))
+
+
+def _request_too_many_pixels(field: str = FIELD) -> InvalidInput:
+    return InvalidInput.one(field, _("这些照片的总尺寸过大：请少传几张，或缩小后再上传。"))
+
+
+class PixelBudget:
+    """The pixels one request may still have decoded, shared by all its images. A header is
+    charged before its image is decoded, so an over-budget request costs header reads only."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.left = int(settings.UPLOAD_MAX_PIXELS_PER_REQUEST if limit is None else limit)
+
+    def charge(self, pixels: int, field: str = FIELD) -> None:
+        if pixels > self.left:
+            raise _request_too_many_pixels(field)
+        self.left -= pixels
 
 
 def _size_of(upload: IO[bytes] | Any) -> int:
@@ -105,9 +127,10 @@ def _flatten(image: Image.Image) -> tuple[Image.Image, str]:
     return image.convert("RGB") if image.mode != "RGB" else image, "JPEG"
 
 
-def image_open(data: bytes, field: str = FIELD) -> Image.Image:
-    """Open, check the header (format and pixel count), then decode: the size check comes before
-    any pixel is decoded. Pillow's own decompression-bomb error and warning count as too big."""
+def image_open(data: bytes, field: str = FIELD, budget: PixelBudget | None = None) -> Image.Image:
+    """Open, check the header (format and pixel count, charged to the request's `budget` when
+    given), then decode: the size checks come before any pixel is decoded. Pillow's own
+    decompression-bomb error and warning count as too big."""
     with warnings.catch_warnings():
         # Pillow warns above its own limit (89 Mpx), which is above MAX_PIXELS: such an image
         # is refused either way; as an error the warning cannot reach the logs. (The filter is
@@ -126,6 +149,8 @@ def image_open(data: bytes, field: str = FIELD) -> Image.Image:
             raise _not_an_image(field)
         if width * height > MAX_PIXELS:
             raise _too_many_pixels(field)
+        if budget is not None:
+            budget.charge(width * height, field)
         try:
             # A big JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers MAX_SIDE.
             image.draft(None, (MAX_SIDE, MAX_SIDE))

@@ -43,7 +43,7 @@ from littlebee.points import rules
 from littlebee.points.models import PointsSource
 
 from . import selectors, services
-from .models import PhotoStatus, Report, ReportCategory
+from .models import Report, ReportCategory
 
 router = Router(tags=["reports"])
 
@@ -127,11 +127,11 @@ def category_points(category: ReportCategory) -> dict[str, int] | None:
 
 
 def _photo(photo: Any) -> dict[str, Any]:
-    ready = photo.status == PhotoStatus.READY
+    # Authorised URLs (views_files.py): the client sends its token, as for the API itself.
     return {
         "id": photo.pk,
-        "url": photo.image.url if ready and photo.image else None,
-        "thumbnail": photo.thumbnail.url if ready and photo.thumbnail else None,
+        "url": photo.image_url or None,
+        "thumbnail": photo.thumbnail_url or None,
         "status": photo.status,
     }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases.models import Case
@@ -93,7 +94,8 @@ class PhotoStatus(models.TextChoices):
 
 class ReportPhoto(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
-    # The upload as sent, kept only until processed (it may carry the worker's location).
+    # The upload as sent, kept only until processed (it may carry the worker's location). Never
+    # served: /media/ serves only public folders (core.views.media_serve).
     original = models.FileField(upload_to="reports/originals/%Y/%m/", blank=True)
     image = models.FileField(upload_to="reports/photos/%Y/%m/", blank=True)
     thumbnail = models.FileField(upload_to="reports/thumbs/%Y/%m/", blank=True)
@@ -104,19 +106,41 @@ class ReportPhoto(models.Model):
     exif_lng = models.FloatField(null=True, blank=True)
     exif_taken_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
+    # When processing was last handed to the queue, and how many times: a photo still processing
+    # long after is queued again by the sweep (services.report_photos_sweep), up to a limit.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("随手拍照片")
         verbose_name_plural = _("随手拍照片")
         ordering = ["id"]
-        # The near-duplicate scan reads the most recent photos (flags.py).
-        indexes = [models.Index(fields=["-created_at"], name="reportphoto_recent_idx")]
+        indexes = [
+            # The near-duplicate scan reads the most recent photos (flags.py).
+            models.Index(fields=["-created_at"], name="reportphoto_recent_idx"),
+            # The sweep's rows: photos still holding their original (processing, or left over).
+            models.Index(fields=["status", "queued_at"], condition=~Q(original=""), name="reportphoto_original_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PhotoStatus.values), name="reportphoto_status_valid"),
         ]
 
     def __str__(self) -> str:
         return f"photo {self.pk} of report {self.report_id}"
+
+    # Served through an authorised view (views_files.py), never at its /media/ path: a photo of a
+    # confidential report must reach only the people who may see the report.
+    @property
+    def image_url(self) -> str:
+        if self.status != PhotoStatus.READY or not self.image:
+            return ""
+        return reverse("report-photo-file", args=[self.report_id, self.pk, "image"])
+
+    @property
+    def thumbnail_url(self) -> str:
+        if self.status != PhotoStatus.READY or not self.thumbnail:
+            return self.image_url
+        return reverse("report-photo-file", args=[self.report_id, self.pk, "thumb"])
 
 
 class FlagKind(models.TextChoices):

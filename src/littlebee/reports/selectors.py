@@ -111,6 +111,11 @@ def _public_reports() -> QuerySet[Report]:
     return Report.objects.filter(category__sensitivity=Sensitivity.PUBLIC, case__confidential=False)
 
 
+def report_is_public(report_id: int) -> bool:
+    """Whether anyone may see the report's photos: a public category, not a confidential case."""
+    return _public_reports().filter(pk=report_id).exists()
+
+
 def report_followable(report_id: int) -> Report:
     """A report a worker may say "me too" to: public, not confidential, still open. NotFound
     otherwise, the same as for no such report, so nothing is learnt about the others."""

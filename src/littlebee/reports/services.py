@@ -7,23 +7,26 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import F, Max, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image
 
 from littlebee.cases import services as case_services
-from littlebee.cases.models import Case, CaseKind, RoutingRule, RoutingTarget
+from littlebee.cases.models import Case, CaseAttachment, CaseKind, RoutingRule, RoutingTarget
 from littlebee.core.errors import FieldError, InvalidInput
 from littlebee.core.geo import valid_lat_lng
-from littlebee.core.images import image_encode, image_open, image_read
+from littlebee.core.images import PixelBudget, image_encode, image_open, image_read
+from littlebee.core.ratelimit import submissions_rate_check
+from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import DepartmentType, Region, RegionLevel
 from littlebee.orgs.selectors import community_at_point
 from littlebee.points.models import PointsSource
@@ -154,9 +157,10 @@ def _check_photos(photos: list[Any]) -> list[_CheckedPhoto]:
     if len(photos) > MAX_PHOTOS:
         raise InvalidInput.one(PHOTOS_FIELD, _("最多上传 %(n)d 张照片。") % {"n": MAX_PHOTOS})
     checked: list[_CheckedPhoto] = []
+    budget = PixelBudget()  # the request's pixels across all its photos
     for upload in photos:
         data = image_read(upload, PHOTOS_FIELD)
-        image = image_open(data, PHOTOS_FIELD)
+        image = image_open(data, PHOTOS_FIELD, budget)
         try:
             exif_lat, exif_lng, _taken = exif_location_and_time(image)
         finally:
@@ -171,6 +175,19 @@ def _photo_point(checked: list[_CheckedPhoto]) -> tuple[float, float] | None:
         if photo.exif_lat is not None and photo.exif_lng is not None:
             return photo.exif_lat, photo.exif_lng
     return None
+
+
+def _rate_check(reporter: User, at: datetime) -> None:
+    """429 when the worker already sent REPORTS_RATE_LIMIT_COUNT reports within the last
+    REPORTS_RATE_LIMIT_MINUTES (their own cases, by the indexed (reporter, created_at))."""
+    submissions_rate_check(
+        Case.objects.filter(reporter=reporter, kind=CaseKind.REPORT),
+        limit=settings.REPORTS_RATE_LIMIT_COUNT,
+        minutes=settings.REPORTS_RATE_LIMIT_MINUTES,
+        at=at,
+        detail=_("随手拍提交过于频繁：%(minutes)d 分钟内最多 %(count)d 条，请稍后再试。")
+        % {"minutes": settings.REPORTS_RATE_LIMIT_MINUTES, "count": settings.REPORTS_RATE_LIMIT_COUNT},
+    )
 
 
 def report_submit(
@@ -192,8 +209,10 @@ def report_submit(
     Without lat and lng the point is read from the first photo carrying EXIF GPS (the report's
     location_source is then "photo"); location_source says where a given point came from
     ("device", the default, or "map" when picked on a map). A burst of reports by the same worker
-    flags the new one (flags.burst_flag_compute)."""
+    flags the new one (flags.burst_flag_compute). Beyond REPORTS_RATE_LIMIT_COUNT reports in
+    REPORTS_RATE_LIMIT_MINUTES the worker is refused (TooManyRequests), before any photo is read."""
     at = at or timezone.now()
+    _rate_check(reporter, at)
     errors: list[FieldError] = []
     category: ReportCategory | None = None
     try:
@@ -238,6 +257,9 @@ def report_submit(
     match = community_at_point(lat, lng)
     community = match.community if match is not None else None
     with transaction.atomic():
+        # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
+        get_user_model().objects.select_for_update().filter(pk=reporter.pk).values_list("pk").first()
+        _rate_check(reporter, at)
         case = case_services.case_open(
             kind=CaseKind.REPORT,
             reporter=reporter,
@@ -262,8 +284,9 @@ def report_submit(
             community=community,
             created_at=at,
         )
+        queued_at = timezone.now()
         for photo_in in checked:
-            photo = ReportPhoto(report=report, created_at=at)
+            photo = ReportPhoto(report=report, created_at=at, queued_at=queued_at, attempts=1)
             photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(photo_in.data), save=False)
             photo.save()
             transaction.on_commit(partial(_queue_processing, photo.pk))
@@ -271,10 +294,21 @@ def report_submit(
     return report
 
 
-def _queue_processing(photo_id: int) -> None:
+# Publishing gives up quickly when the broker is down: the sweep queues the photo again later.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+
+
+def _queue_processing(photo_id: int) -> bool:
+    """Hand the photo to the queue; False (logged) when the broker refuses. Never raises: it runs
+    after commit, where the report is already filed and the worker must get their answer."""
     from .tasks import reports_process_photo
 
-    reports_process_photo.delay(photo_id)
+    try:
+        reports_process_photo.apply_async((photo_id,), retry=True, retry_policy=_PUBLISH_RETRY)
+    except Exception:
+        log.warning("report photo %s could not be queued; the sweep will queue it again", photo_id, exc_info=True)
+        return False
+    return True
 
 
 # --- Processing a photo -----------------------------------------------------------------------
@@ -315,57 +349,174 @@ def exif_location_and_time(image: Image.Image) -> tuple[float | None, float | No
     return lat, lng, taken
 
 
+def _photo_fail(photo: ReportPhoto) -> None:
+    """A photo that will never be ready: marked failed (if still processing) and its original,
+    which may carry the worker's location, deleted."""
+    ReportPhoto.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(status=PhotoStatus.FAILED)
+    _original_drop(photo)
+
+
+def _original_drop(photo: ReportPhoto) -> bool:
+    """The original's file deleted and the row cleared; False (logged, the row kept for the
+    sweep) when the storage refuses."""
+    name = photo.original.name
+    if name:
+        try:
+            photo.original.storage.delete(name)
+        except Exception:
+            log.warning("original of report photo %s could not be deleted", photo.pk, exc_info=True)
+            return False
+    ReportPhoto.objects.filter(pk=photo.pk).exclude(original="").update(original="")
+    return True
+
+
 def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
     """Read EXIF GPS and time, then store an upright, ≤2048 px, metadata-free image and a ≤480 px
     thumbnail, with the original's sha256 (exact reuse) and the perceptual hash (near reuse).
-    The original is deleted once processed. Marks the photo ready, or failed on any error; a
+    The original is deleted once processed. Marks the photo ready, or failed when its bytes are
+    not a usable image; a storage error leaves it processing for the sweep to queue again. Two
+    runs of the same photo (a task delivered twice) finish it once: the second keeps nothing. A
     ready photo then gets its fraud flags (flags.photo_flags_compute)."""
     import imagehash
 
     photo = ReportPhoto.objects.filter(pk=photo_id).select_related("report").first()
     if photo is None or photo.status != PhotoStatus.PROCESSING:
         return photo
+    if not photo.original:
+        _photo_fail(photo)
+        photo.refresh_from_db()
+        return photo
     try:
         with photo.original.open("rb") as file:
             data = file.read()
+    except FileNotFoundError:
+        log.warning("report photo %s has lost its original", photo_id)
+        _photo_fail(photo)
+        photo.refresh_from_db()
+        return photo
+    except Exception:
+        # The storage may be back in a minute: the sweep queues the photo again.
+        log.warning("report photo %s could not be read; left for the sweep", photo_id, exc_info=True)
+        return photo
+    try:
         image = image_open(data, PHOTOS_FIELD)
         exif_lat, exif_lng, taken = exif_location_and_time(image)
         full = image_encode(image, field=PHOTOS_FIELD)
         thumb = image_encode(image, max_side=THUMB_SIDE, field=PHOTOS_FIELD)
         with Image.open(ContentFile(full.content)) as stored:
             phash = str(imagehash.phash(stored))
-        name = uuid.uuid4().hex
-        photo.image.save(f"{name}.{full.extension}", ContentFile(full.content), save=False)
-        photo.thumbnail.save(f"{name}_t.{thumb.extension}", ContentFile(thumb.content), save=False)
-        photo.content_sha256 = hashlib.sha256(data).hexdigest()
-        photo.phash = phash
-        photo.exif_lat, photo.exif_lng, photo.exif_taken_at = exif_lat, exif_lng, taken
-        photo.status = PhotoStatus.READY
-        photo.save(
-            update_fields=[
-                "image",
-                "thumbnail",
-                "content_sha256",
-                "phash",
-                "exif_lat",
-                "exif_lng",
-                "exif_taken_at",
-                "status",
-            ]
-        )
-        photo.original.delete(save=False)
-        photo.save(update_fields=["original"])
     except Exception:
         log.warning("report photo %s could not be processed", photo_id, exc_info=True)
-        photo.status = PhotoStatus.FAILED
-        photo.save(update_fields=["status"])
+        _photo_fail(photo)
+        photo.refresh_from_db()
         return photo
+    name = uuid.uuid4().hex
+    try:
+        photo.image.save(f"{name}.{full.extension}", ContentFile(full.content), save=False)
+        photo.thumbnail.save(f"{name}_t.{thumb.extension}", ContentFile(thumb.content), save=False)
+    except Exception:
+        log.warning("report photo %s could not be stored; left for the sweep", photo_id, exc_info=True)
+        return photo
+    done = ReportPhoto.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(
+        image=photo.image.name,
+        thumbnail=photo.thumbnail.name,
+        content_sha256=hashlib.sha256(data).hexdigest(),
+        phash=phash,
+        exif_lat=exif_lat,
+        exif_lng=exif_lng,
+        exif_taken_at=taken,
+        status=PhotoStatus.READY,
+    )
+    if not done:
+        # Another run finished it first: what this run stored is nobody's.
+        photo.image.delete(save=False)
+        photo.thumbnail.delete(save=False)
+        return ReportPhoto.objects.filter(pk=photo_id).select_related("report").first()
+    _original_drop(photo)
+    photo.refresh_from_db()
     try:
         photo_flags_compute(photo, at=timezone.now())
     except Exception:
         # The photo itself is fine; a missing flag must not undo it.
         log.warning("flags of report photo %s could not be computed", photo_id, exc_info=True)
     return photo
+
+
+# --- Photos that fell through -----------------------------------------------------------------
+SWEEP_BATCH = 200
+
+
+@dataclass(frozen=True)
+class PhotoSweep:
+    queued: int
+    failed: int
+    originals_deleted: int
+
+
+def report_photos_sweep(*, at: datetime | None = None) -> PhotoSweep:
+    """What a broker or worker fault left behind. A photo still processing
+    REPORTS_PHOTO_REQUEUE_MINUTES after it was queued (its queueing failed after commit, or its
+    worker died) is queued again, and marked failed after REPORTS_PHOTO_MAX_ATTEMPTS attempts; an
+    original left beside a finished photo is deleted. Stops queueing at the first refusal of the
+    broker (the next run tries again). Idempotent; reads through reportphoto_original_idx."""
+    at = at or timezone.now()
+    stale_before = at - timedelta(minutes=settings.REPORTS_PHOTO_REQUEUE_MINUTES)
+    queued = failed = dropped = 0
+    stale = list(
+        ReportPhoto.objects.filter(status=PhotoStatus.PROCESSING)
+        .filter(Q(queued_at__lt=stale_before) | Q(queued_at__isnull=True, created_at__lt=stale_before))
+        .exclude(original="")
+        .order_by("queued_at")[:SWEEP_BATCH]
+    )
+    for photo in stale:
+        if photo.attempts >= settings.REPORTS_PHOTO_MAX_ATTEMPTS:
+            log.warning("report photo %s failed after %d attempts", photo.pk, photo.attempts)
+            _photo_fail(photo)
+            failed += 1
+            continue
+        # Claimed first (the row's queued_at as it was read), so two sweeps queue it once.
+        claimed = ReportPhoto.objects.filter(
+            pk=photo.pk, status=PhotoStatus.PROCESSING, queued_at=photo.queued_at
+        ).update(queued_at=at, attempts=F("attempts") + 1)
+        if not claimed:
+            continue
+        if not _queue_processing(photo.pk):
+            # Broker down: give the attempt back and leave the rest for the next run.
+            ReportPhoto.objects.filter(pk=photo.pk, queued_at=at).update(
+                queued_at=photo.queued_at, attempts=F("attempts") - 1
+            )
+            break
+        queued += 1
+    leftovers = list(
+        ReportPhoto.objects.filter(status__in=[PhotoStatus.READY, PhotoStatus.FAILED])
+        .exclude(original="")
+        .order_by("pk")[:SWEEP_BATCH]
+    )
+    for photo in leftovers:
+        dropped += _original_drop(photo)
+    return PhotoSweep(queued=queued, failed=failed, originals_deleted=dropped)
+
+
+def _report_files_known(names: list[str]) -> set[str]:
+    rows = ReportPhoto.objects.filter(original__in=names).values_list("original", flat=True)
+    known = set(rows)
+    known |= set(ReportPhoto.objects.filter(image__in=names).values_list("image", flat=True))
+    known |= set(ReportPhoto.objects.filter(thumbnail__in=names).values_list("thumbnail", flat=True))
+    known |= set(CaseAttachment.objects.filter(file__in=names).values_list("file", flat=True))
+    return known
+
+
+def report_orphan_files_delete(*, at: datetime | None = None) -> int:
+    """Files of report photos and case attachments (a handler's photos) whose rows never
+    committed, older than UPLOAD_ORPHAN_GRACE_MINUTES: deleted (core.uploads)."""
+    folders = [upload_folder(ReportPhoto, name) for name in ("original", "image", "thumbnail")]
+    folders.append(upload_folder(CaseAttachment, "file"))
+    return orphan_files_delete(
+        upload_to=folders,
+        known=_report_files_known,
+        grace=timedelta(minutes=settings.UPLOAD_ORPHAN_GRACE_MINUTES),
+        at=at,
+    )
 
 
 # --- The loop ---------------------------------------------------------------------------------

@@ -136,6 +136,7 @@ def new(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     categories = list(selectors.report_categories_active())
     status = 200
+    retry_after: int | None = None
     form = ReportForm(request.POST or None, request.FILES or None, categories=categories)
     if request.method == "POST":
         if form.is_valid():
@@ -159,7 +160,9 @@ def new(request: HttpRequest) -> HttpResponse:
                         cache.set(key, report.pk, CLIENT_KEY_TTL)
             except DomainError as exc:
                 apply_domain_error(form, exc)
-                status = exc.status if exc.status in (400, 413) else 400
+                # 429 lets the phone's outbox keep the report and send it again later.
+                status = exc.status if exc.status in (400, 413, 429) else 400
+                retry_after = getattr(exc, "retry_after", None)
             else:
                 message = _submitted_message(report)
                 messages.success(request, message)
@@ -170,7 +173,7 @@ def new(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
         if _wants_json(request):
-            return _form_errors_json(form, status)
+            return _with_retry_after(_form_errors_json(form, status), retry_after)
     context = {
         "form": form,
         "tiles": _category_tiles(categories),
@@ -179,7 +182,13 @@ def new(request: HttpRequest) -> HttpResponse:
         "map_config": map_config(),
         "max_photos": services.MAX_PHOTOS,
     }
-    return render(request, "reports/new.html", context, status=status)
+    return _with_retry_after(render(request, "reports/new.html", context, status=status), retry_after)
+
+
+def _with_retry_after(response: HttpResponse, retry_after: int | None) -> HttpResponse:
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 # --- My reports -----------------------------------------------------------------------------
@@ -198,7 +207,7 @@ def mine(request: HttpRequest) -> HttpResponse:
                 "icon": category_icon(report.category),
                 "tone": STATUS_TONES.get(report.case.status, "neutral"),
                 "following": report.case.reporter_id != user.pk,
-                "thumbnail": thumb.thumbnail.url if thumb is not None else None,
+                "thumbnail": thumb.thumbnail_url if thumb is not None else None,
                 "photo_count": len(photos),
             }
         )

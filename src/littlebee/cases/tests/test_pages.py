@@ -339,7 +339,7 @@ def test_resolving_with_a_photo_tells_the_worker_what_was_done(w: World) -> None
     attachment = CaseAttachment.objects.get(event__case=case)
     assert attachment.file.name.endswith(".jpg")
     page = client.get(f"/staff/cases/{report.pk}/")
-    assert "已加装护栏" in page.content.decode() and attachment.file.url in page.content.decode()
+    assert "已加装护栏" in page.content.decode() and attachment.url in page.content.decode()
 
 
 def test_a_resolution_with_a_file_that_is_not_a_photo_is_refused_whole(w: World) -> None:
