@@ -4,10 +4,10 @@ from datetime import datetime
 
 from ninja import Schema
 
-
-class Ref(Schema):
-    id: int
-    name: str
+# ErrorOut and FieldErrorOut re-exported: the apps' routers import the error body from here.
+from littlebee.core.api_schemas import ErrorOut as ErrorOut
+from littlebee.core.api_schemas import FieldErrorOut as FieldErrorOut
+from littlebee.core.api_schemas import Ref
 
 
 class CommunityRef(Ref):
@@ -116,14 +116,3 @@ class WorkerOut(Schema):
 class WorkerList(Schema):
     count: int
     items: list[WorkerOut]
-
-
-class FieldErrorOut(Schema):
-    field: str
-    detail: str
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    errors: list[FieldErrorOut] | None = None

@@ -40,7 +40,7 @@ from .models import Appeal
 router = Router(tags=["appeals"])
 
 
-class SubmittedOut(Schema):
+class AppealSubmittedOut(Schema):
     id: int
     status: str
     assigned_to: Ref
@@ -48,7 +48,7 @@ class SubmittedOut(Schema):
     deadline: datetime | None
 
 
-class EventOut(Schema):
+class AppealEventOut(Schema):
     at: datetime
     actor_role: str
     action: str
@@ -57,7 +57,7 @@ class EventOut(Schema):
     note: str
 
 
-class AttachmentOut(Schema):
+class AppealAttachmentOut(Schema):
     id: int
     url: str
     thumbnail: str | None
@@ -82,8 +82,8 @@ class AppealOut(Schema):
     overdue: bool
     rating: int | None
     created_at: datetime
-    attachments: list[AttachmentOut]
-    timeline: list[EventOut]
+    attachments: list[AppealAttachmentOut]
+    timeline: list[AppealEventOut]
 
 
 class AppealList(Schema):
@@ -167,7 +167,7 @@ def _enterprise_id(value: str) -> int | None:
     return int(text)
 
 
-@router.post("/appeals", response={201: SubmittedOut, **ERRORS, 413: ErrorOut})
+@router.post("/appeals", response={201: AppealSubmittedOut, **ERRORS, 413: ErrorOut})
 def appeal_post(
     request: HttpRequest,
     type: Form[str] = "",
@@ -206,14 +206,14 @@ def appeal_post(
     )
 
 
-class ListQuery(Schema):
+class AppealListQuery(Schema):
     mine: bool = True
     limit: int | None = None
     offset: int | None = None
 
 
 @router.get("/appeals", response={200: AppealList, **ERRORS})
-def appeals_list(request: HttpRequest, query: Query[ListQuery]) -> dict[str, Any]:
+def appeals_list(request: HttpRequest, query: Query[AppealListQuery]) -> dict[str, Any]:
     """The caller's own appeals (`mine=true`, the only list offered here; staff use /cases)."""
     if not query.mine:
         raise InvalidInput.one("mine", _("只能查看自己的诉求；办理请使用案件列表。"))

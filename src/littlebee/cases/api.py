@@ -30,6 +30,7 @@ from ninja import Field, Query, Router, Schema
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
+from littlebee.core.api_schemas import Ref
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.pagination import clamp
 
@@ -44,18 +45,13 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 MAX_ID = 2**31 - 1
 
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class AttachmentOut(Schema):
+class CaseAttachmentOut(Schema):
     id: int
     url: str
     kind: str
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: datetime
     actor_role: str
     actor: Ref | None
@@ -65,7 +61,7 @@ class EventOut(Schema):
     from_org: Ref | None
     to_org: Ref | None
     note: str
-    attachments: list[AttachmentOut]
+    attachments: list[CaseAttachmentOut]
 
 
 class CaseOut(Schema):
@@ -109,7 +105,7 @@ class FlagOut(Schema):
 
 
 class CaseDetailOut(CaseOut):
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     # Staff only: what the owning app flags for a second look (see hooks.KindHooks.staff_flags).
     flags: list[FlagOut] = []
 

@@ -14,6 +14,7 @@ from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_auth import optional_auth
+from littlebee.core.api_schemas import Ref
 from littlebee.core.pagination import clamp
 
 from . import event_exports, event_selectors, event_services
@@ -26,12 +27,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 MAX_ID = 2**31 - 1
 
 
-class Ref(Schema):
-    id: int
-    name: str
-
-
-class EventOut(Schema):
+class HiveEventOut(Schema):
     id: int
     title: str
     description: str
@@ -52,7 +48,7 @@ class EventOut(Schema):
 
 class EventList(Schema):
     count: int
-    items: list[EventOut]
+    items: list[HiveEventOut]
 
 
 class EventsQuery(Schema):
@@ -86,7 +82,7 @@ class RegistrationOut(Schema):
 
 
 class MyRegistrationOut(RegistrationOut):
-    event_detail: EventOut
+    event_detail: HiveEventOut
 
 
 class MyRegistrationList(Schema):
@@ -170,13 +166,13 @@ def events_list(request: HttpRequest, query: Query[EventsQuery]) -> dict[str, An
     return {"count": events.count(), "items": _events_payload(request, page)}
 
 
-@router.get("/events/{event_id}", auth=optional_auth, response={200: EventOut, **ERRORS})
+@router.get("/events/{event_id}", auth=optional_auth, response={200: HiveEventOut, **ERRORS})
 def event_get(request: HttpRequest, event_id: int) -> dict[str, Any]:
     event = event_selectors.event_get(event_id)
     return _events_payload(request, [event])[0]
 
 
-@router.post("/events", response={201: EventOut, **ERRORS})
+@router.post("/events", response={201: HiveEventOut, **ERRORS})
 def event_post(request: HttpRequest, payload: EventIn) -> Status[Any]:
     def aware(value: datetime) -> datetime:
         return timezone.make_aware(value) if timezone.is_naive(value) else value
@@ -196,7 +192,7 @@ def event_post(request: HttpRequest, payload: EventIn) -> Status[Any]:
     return Status(201, event_payload(event, my_status=None, manages=True))
 
 
-@router.post("/events/{event_id}/cancel", response={200: EventOut, **ERRORS})
+@router.post("/events/{event_id}/cancel", response={200: HiveEventOut, **ERRORS})
 def event_post_cancel(request: HttpRequest, event_id: int) -> dict[str, Any]:
     event = event_services.event_cancel(event_id=event_id, actor=request_user(request))
     return _events_payload(request, [event_selectors.event_get(event.pk)])[0]

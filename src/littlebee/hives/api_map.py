@@ -14,7 +14,7 @@ from . import finder_selectors
 router = Router(tags=["hives"])
 
 
-class MapQuery(Schema):
+class HiveMapQuery(Schema):
     south: float
     west: float
     north: float
@@ -23,7 +23,7 @@ class MapQuery(Schema):
     service: str | None = None
 
 
-class MapPointOut(Schema):
+class HiveMapPointOut(Schema):
     id: int
     name: str
     lat: float
@@ -32,15 +32,15 @@ class MapPointOut(Schema):
     demonstration: bool
 
 
-class MapOut(Schema):
+class HiveMapOut(Schema):
     count: int
     # True when the box held more stations than one answer carries: zoom in to see them all.
     truncated: bool
-    items: list[MapPointOut]
+    items: list[HiveMapPointOut]
 
 
-@router.get("/hives/map", auth=None, response={200: MapOut, 400: ErrorOut})
-def hives_map(request: HttpRequest, query: Query[MapQuery]) -> dict[str, Any]:
+@router.get("/hives/map", auth=None, response={200: HiveMapOut, 400: ErrorOut})
+def hives_map(request: HttpRequest, query: Query[HiveMapQuery]) -> dict[str, Any]:
     points, truncated = finder_selectors.hives_in_box(
         south=query.south,
         west=query.west,

@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
+from littlebee.core.api_schemas import PageQuery, Ref
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
 
@@ -23,11 +24,6 @@ router = Router(tags=["hives"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 MAX_STATS_DAYS = 366
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class ServiceRef(Schema):
@@ -67,11 +63,6 @@ class MyVisitOut(Schema):
 class MyVisitList(Schema):
     count: int
     items: list[MyVisitOut]
-
-
-class PageQuery(Schema):
-    limit: int | None = None
-    offset: int | None = None
 
 
 class StatsQuery(Schema):

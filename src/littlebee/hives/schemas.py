@@ -75,7 +75,7 @@ class AnnualItemIn(Schema):
     frequency: str = ""
 
 
-class PhotoOut(Schema):
+class HivePhotoOut(Schema):
     id: int
     url: str
     caption: str
@@ -110,7 +110,7 @@ class HiveDetailOut(Schema):
     exceptions: list[ExceptionOut]
     services: list[ServiceOut]
     annual_items: list[AnnualItemOut]
-    photos: list[PhotoOut]
+    photos: list[HivePhotoOut]
     events: list[EventRef]
 
 

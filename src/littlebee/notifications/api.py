@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
+from littlebee.core.api_schemas import PageQuery
 from littlebee.core.pagination import clamp
 
 from .inbox import inbox_mark_read
@@ -23,11 +24,6 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut}
 # Larger than any real id; keeps a hostile id from overflowing the database's integers.
 MAX_ID = 2**31 - 1
 MAX_IDS = 500
-
-
-class Page(Schema):
-    limit: int | None = None
-    offset: int | None = None
 
 
 class NotificationOut(Schema):
@@ -59,7 +55,7 @@ def notification_payload(n: Notification) -> dict[str, Any]:
 
 
 @router.get("/me/notifications", response={200: NotificationList, **ERRORS})
-def my_notifications(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+def my_notifications(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """The caller's inbox, newest first. Reading it marks nothing: POST …/read does."""
     user = request_user(request)
     limit, offset = clamp(page.limit, page.offset)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from littlebee.core.api_schemas import ErrorOut
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import valid_lat_lng
 from littlebee.core.pagination import clamp
@@ -18,17 +19,6 @@ from . import selectors
 from .models import Industry, Organisation, OrgKind, Region
 
 router = Router(tags=["organisations"])
-
-
-class FieldErrorOut(Schema):
-    field: str
-    detail: str
-
-
-class ErrorOut(Schema):
-    code: str
-    detail: str
-    errors: list[FieldErrorOut] | None = None
 
 
 class RegionOut(Schema):

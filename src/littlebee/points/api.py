@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.accounts.selectors import worker_profile_of
+from littlebee.core.api_schemas import PageQuery
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.pagination import clamp
 
@@ -58,11 +59,6 @@ class PointsOut(Schema):
     items: list[LedgerEntryOut]
 
 
-class Page(Schema):
-    limit: int | None = None
-    offset: int | None = None
-
-
 def title_payload(title: Title) -> dict[str, Any]:
     return {
         "name": title.name,
@@ -89,7 +85,7 @@ def entry_payload(entry: LedgerEntry) -> dict[str, Any]:
 
 
 @router.get("/points", response={200: PointsOut, **ERRORS})
-def points(request: HttpRequest, page: Query[Page]) -> dict[str, Any]:
+def points(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """The caller's balance, title (level by lifetime points) and history, newest first."""
     user = request_user(request)
     account = selectors.account_of(user)

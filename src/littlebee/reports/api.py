@@ -48,7 +48,7 @@ from .models import Report, ReportCategory
 router = Router(tags=["reports"])
 
 
-class PointsOut(Schema):
+class CategoryPointsOut(Schema):
     min: int
     max: int
 
@@ -56,7 +56,7 @@ class PointsOut(Schema):
 class CategoryOut(Schema):
     code: str
     name: str
-    points: PointsOut | None
+    points: CategoryPointsOut | None
     sensitivity: str
     icon: str
 
@@ -70,7 +70,7 @@ class DuplicateOut(Schema):
     created_at: datetime
 
 
-class SubmittedOut(Schema):
+class ReportSubmittedOut(Schema):
     id: int
     status: str
     category: str
@@ -81,14 +81,14 @@ class SubmittedOut(Schema):
     possible_duplicates: list[DuplicateOut]
 
 
-class EventOut(Schema):
+class ReportEventOut(Schema):
     at: datetime
     actor_role: str
     action: str
     note: str
 
 
-class PhotoOut(Schema):
+class ReportPhotoOut(Schema):
     id: int
     url: str | None
     thumbnail: str | None
@@ -112,8 +112,8 @@ class ReportOut(Schema):
     rating: int | None
     created_at: datetime
     points_awarded: int
-    photos: list[PhotoOut]
-    timeline: list[EventOut]
+    photos: list[ReportPhotoOut]
+    timeline: list[ReportEventOut]
 
 
 class ReportList(Schema):
@@ -192,7 +192,7 @@ def _coordinate(value: str, name: str, errors: list[FieldError]) -> float | None
     return number
 
 
-@router.post("/reports", response={201: SubmittedOut, **ERRORS, 413: ErrorOut})
+@router.post("/reports", response={201: ReportSubmittedOut, **ERRORS, 413: ErrorOut})
 def report_post(
     request: HttpRequest,
     category: Form[str] = "",
@@ -342,7 +342,7 @@ def report_post_follow(request: HttpRequest, report_id: int) -> dict[str, Any]:
     return {"following": True}
 
 
-class MapQuery(Schema):
+class ReportMapQuery(Schema):
     min_lat: float | None = Field(None, ge=-90, le=90)
     max_lat: float | None = Field(None, ge=-90, le=90)
     min_lng: float | None = Field(None, ge=-180, le=180)
@@ -357,7 +357,7 @@ class MapCategoryOut(Schema):
     icon: str
 
 
-class MapPointOut(Schema):
+class ReportMapPointOut(Schema):
     id: int
     category: MapCategoryOut
     # Public wording only: "open" (处理中) or "resolved" (已办结).
@@ -368,11 +368,11 @@ class MapPointOut(Schema):
     created_at: date
 
 
-class MapOut(Schema):
+class ReportMapOut(Schema):
     count: int
     # True when more reports matched than one answer carries (2000): zoom in to see them all.
     truncated: bool
-    items: list[MapPointOut]
+    items: list[ReportMapPointOut]
 
 
 def map_point_payload(point: selectors.MapPoint) -> dict[str, Any]:
@@ -387,8 +387,8 @@ def map_point_payload(point: selectors.MapPoint) -> dict[str, Any]:
     }
 
 
-@router.get("/reports/map", response={200: MapOut, 400: ErrorOut}, auth=None)
-def reports_map(request: HttpRequest, query: Query[MapQuery]) -> dict[str, Any]:
+@router.get("/reports/map", response={200: ReportMapOut, 400: ErrorOut}, auth=None)
+def reports_map(request: HttpRequest, query: Query[ReportMapQuery]) -> dict[str, Any]:
     """The public map: public-category, non-confidential reports that are being handled or are
     done, newest first, points rounded to about 100 m. No description, address, photo or
     reporter. Filters: the box, a category code, a status (open / resolved)."""

@@ -25,6 +25,7 @@ from littlebee.accounts.phones import mask_phone
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_auth import optional_auth
+from littlebee.core.api_schemas import Ref
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.pagination import clamp
 from littlebee.points.selectors import balance_of
@@ -36,11 +37,6 @@ router = Router(tags=["rewards"])
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 MAX_ID = 2**31 - 1
-
-
-class Ref(Schema):
-    id: int
-    name: str
 
 
 class StationOut(Schema):
