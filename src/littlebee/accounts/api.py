@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from django.conf import settings
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -18,18 +19,22 @@ from littlebee.points.badges import title_for
 from littlebee.points.selectors import account_of
 
 from . import selectors, services
-from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
+from .models import ApiToken, CheckinStatus, EmploymentStatus, SmsPurpose, User, WorkerProfile
 from .phones import mask_phone
 from .requests import request_user
 from .schemas import (
     DecisionIn,
+    DetailOut,
     ErrorOut,
     MeOut,
     MeUpdateIn,
+    PasswordChangeIn,
+    PasswordResetIn,
     ProfileEventOut,
     RegisterIn,
     RegisterOut,
     ResubmitIn,
+    RevokedAllOut,
     SmsCodeIn,
     SmsCodeOut,
     TokenIn,
@@ -118,7 +123,9 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]
             community_id=payload.community,
             outlet_id=payload.outlet,
             party_member=payload.party_member,
-        )
+            code=payload.code,
+        ),
+        ip=client_ip(request),
     )
     _token, raw = services.token_issue(user=user, name="register")
     return Status(201, {"user": me_payload(user), "token": raw})
@@ -126,11 +133,25 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]
 
 @router.post("/auth/sms-code", auth=None, response={202: SmsCodeOut, **ERRORS})
 def sms_code(request: HttpRequest, payload: SmsCodeIn) -> Status[dict[str, Any]]:
-    services.sms_code_send(phone=payload.phone, ip=client_ip(request))
-    return Status(
-        202,
-        {"detail": _("如果该手机号已注册，验证码将以短信发送。"), "resend_after": settings.SMS_CODE_RESEND_SECONDS},
+    services.sms_code_send(phone=payload.phone, ip=client_ip(request), purpose=payload.purpose)
+    return Status(202, {"detail": sms_sent_detail(payload.purpose), "resend_after": settings.SMS_CODE_RESEND_SECONDS})
+
+
+def sms_sent_detail(purpose: str) -> str:
+    """The same answer whether or not the number is registered: numbers cannot be probed."""
+    if purpose == SmsPurpose.REGISTER:
+        return _("验证码已发送，请查收短信。")
+    return _("如果该手机号已注册，验证码将以短信发送。")
+
+
+@router.post("/auth/password-reset", auth=None, response={200: DetailOut, **ERRORS})
+def password_reset(request: HttpRequest, payload: PasswordResetIn) -> dict[str, str]:
+    """Set a new password with a code from POST /auth/sms-code (purpose=password_reset).
+    Every token and session of the account ends; sign in again with the new password."""
+    services.password_reset(
+        phone=payload.phone, code=payload.code, new_password=payload.new_password, ip=client_ip(request)
     )
+    return {"detail": _("密码已重置，请使用新密码登录。")}
 
 
 @router.post("/auth/token", auth=None, response={200: TokenOut, **ERRORS})
@@ -155,6 +176,28 @@ def token_revoke(request: HttpRequest) -> dict[str, bool]:
     """Log out: revoke the bearer token this request carries."""
     raw = request.headers.get("Authorization", "").partition(" ")[2].strip()
     return {"revoked": services.token_revoke(raw=raw, user=request_user(request))}
+
+
+@router.post("/auth/token/revoke-all", response={200: RevokedAllOut, **ERRORS})
+def tokens_revoke_all(request: HttpRequest) -> dict[str, int]:
+    """Sign out everywhere: every token of the caller (this one too) and every session end."""
+    return {"revoked": services.sign_out_everywhere(user=request_user(request))}
+
+
+@router.post("/me/password", response={200: DetailOut, **ERRORS})
+def me_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, str]:
+    """Change the password. Every other token and session ends; the caller's own stays."""
+    token = getattr(request, "api_token", None)
+    user = services.password_change(
+        user=request_user(request),
+        old_password=payload.old_password,
+        new_password=payload.new_password,
+        keep=token if isinstance(token, ApiToken) else None,
+        ip=client_ip(request),
+    )
+    if token is None:
+        update_session_auth_hash(request, user)
+    return {"detail": _("密码已修改，其他设备上的登录已退出。")}
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})

@@ -87,6 +87,39 @@ def _phone_field() -> PhoneField:
     )
 
 
+def _code_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        min_length=6,
+        error_messages={"min_length": _("验证码是 6 位数字。"), "required": _("请填写短信验证码。")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "pattern": "[0-9]{6}",
+                "placeholder": _("6 位数字"),
+            }
+        ),
+    )
+
+
+def _new_password_fields(label: Any) -> tuple[forms.CharField, forms.CharField]:
+    return (
+        forms.CharField(
+            label=label,
+            strip=False,
+            help_text=_("至少 8 位，须同时包含字母和数字。"),
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        ),
+        forms.CharField(
+            label=_("确认密码"),
+            strip=False,
+            widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        ),
+    )
+
+
 def _options(blank: str | Any, items: Iterable[tuple[Any, Any]]) -> Choices:
     return [("", blank), *items]
 
@@ -142,6 +175,7 @@ def outlet_choices(outlets: Iterable[Outlet], blank: Any) -> Choices:
 class RegistrationForm(RegionPickerMixin):
     field_order = (
         "phone",
+        "code",
         "password",
         "password_confirm",
         "name",
@@ -155,6 +189,7 @@ class RegistrationForm(RegionPickerMixin):
     )
 
     phone = _phone_field()
+    code = _code_field()
     password = forms.CharField(
         label=_("设置密码"),
         strip=False,
@@ -220,6 +255,7 @@ class RegistrationForm(RegionPickerMixin):
             community_id=data.get("community"),
             outlet_id=data.get("outlet"),
             party_member=bool(data.get("party_member")),
+            code=data["code"],
         )
 
 
@@ -235,20 +271,34 @@ class PasswordLoginForm(StyledForm):
 
 class CodeLoginForm(StyledForm):
     phone = _phone_field()
-    code = forms.CharField(
-        label=_("短信验证码"),
-        max_length=6,
-        min_length=6,
-        error_messages={"min_length": _("验证码是 6 位数字。")},
-        widget=forms.TextInput(
-            attrs={
-                "inputmode": "numeric",
-                "autocomplete": "one-time-code",
-                "pattern": "[0-9]{6}",
-                "placeholder": _("6 位数字"),
-            }
-        ),
+    code = _code_field()
+
+
+class _NewPasswordForm(StyledForm):
+    new_password: forms.CharField
+    new_password_confirm: forms.CharField
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        password, confirm = cleaned.get("new_password"), cleaned.get("new_password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("new_password_confirm", _("两次输入的密码不一致。"))
+        return cleaned
+
+
+class PasswordResetForm(_NewPasswordForm):
+    phone = _phone_field()
+    code = _code_field()
+    new_password, new_password_confirm = _new_password_fields(_("新密码"))
+
+
+class PasswordChangeForm(_NewPasswordForm):
+    old_password = forms.CharField(
+        label=_("原密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    new_password, new_password_confirm = _new_password_fields(_("新密码"))
 
 
 class SmsCodeRequestForm(StyledForm):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
@@ -38,6 +40,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("有效"), default=True)
     is_staff = models.BooleanField(_("可进入管理后台"), default=False)
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    # Rotated to sign the user out everywhere (sessions and tokens) without changing the password.
+    security_stamp = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     USERNAME_FIELD = "phone"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
@@ -56,6 +60,19 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name
+
+    def credentials_stamp(self) -> str:
+        """Changes whenever the password does or the security stamp is rotated. A token carries
+        the stamp it was issued under, so a password changed anywhere (a service, the admin,
+        `manage.py changepassword`) ends every older token, as Django ends older sessions."""
+        return hashlib.sha256(f"{self.password}|{self.security_stamp}".encode()).hexdigest()[:32]
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's session hash covers the password; add the stamp so "sign out everywhere"
+        # ends sessions too. Without a stamp the hash is Django's own, so no session is lost.
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        value = f"{self.password}|{self.security_stamp}" if self.security_stamp else self.password
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class WorkerType(models.TextChoices):
@@ -202,8 +219,11 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12)
     name = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Sliding expiry: a token unused for API_TOKEN_TTL_DAYS is dead. Set at issue.
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The user's credentials_stamp() when issued: a changed password ends the token.
+    credentials = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         verbose_name = _("API 令牌")
@@ -219,6 +239,8 @@ class ApiToken(models.Model):
 
 class SmsPurpose(models.TextChoices):
     LOGIN = "login", _("登录")
+    REGISTER = "register", _("注册")
+    PASSWORD_RESET = "password_reset", _("找回密码")
 
 
 class SmsCode(models.Model):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Schema
 
@@ -42,6 +43,8 @@ class MeOut(Schema):
 
 class RegisterIn(Schema):
     phone: str
+    # From POST /auth/sms-code with purpose=register; missing or wrong is 400 invalid_code.
+    code: str = ""
     password: str
     name: str
     worker_type: str
@@ -58,6 +61,7 @@ class RegisterOut(Schema):
 
 class SmsCodeIn(Schema):
     phone: str
+    purpose: Literal["login", "register", "password_reset"] = "login"
 
 
 class SmsCodeOut(Schema):
@@ -73,6 +77,25 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
+
+
+class PasswordResetIn(Schema):
+    phone: str
+    code: str
+    new_password: str
+
+
+class PasswordChangeIn(Schema):
+    old_password: str
+    new_password: str
+
+
+class DetailOut(Schema):
+    detail: str
+
+
+class RevokedAllOut(Schema):
+    revoked: int
 
 
 class MeUpdateIn(Schema):

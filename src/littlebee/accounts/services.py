@@ -11,16 +11,17 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
@@ -63,6 +64,8 @@ class RegistrationInput:
     community_id: int | None
     outlet_id: int | None = None
     party_member: bool = False
+    # The code sent to the phone for `register`: the worker proves the number is theirs.
+    code: str = ""
 
 
 def _has_control_characters(text: str, *, allow_newlines: bool = False) -> bool:
@@ -117,9 +120,38 @@ def _validate_registration(data: RegistrationInput) -> tuple[str, Organisation |
     return phone, enterprise, community, outlet
 
 
-def worker_register(*, data: RegistrationInput) -> User:
-    """A worker signs up and checks in with a community; both confirmations start pending."""
+def _signup_throttle(phone: str, ip: str, now: datetime) -> None:
+    """A few sign-up attempts an hour per number and per client address, so codes cannot be
+    guessed at scale nor numbers probed for being taken."""
+    hour_ago = now - timedelta(hours=1)
+    attempts = AuthAttempt.objects.filter(method="register", at__gt=hour_ago)
+    limits = [(attempts.filter(phone=phone), settings.SIGNUP_ATTEMPTS_PER_PHONE_PER_HOUR)]
+    if ip:
+        limits.append((attempts.filter(ip=ip), settings.SIGNUP_ATTEMPTS_PER_IP_PER_HOUR))
+    for found, limit in limits:
+        limit = max(1, int(limit))
+        times = list(found.order_by("-at").values_list("at", flat=True)[:limit])
+        if len(times) >= limit:
+            wait = max(1, math.ceil((times[-1] + timedelta(hours=1) - now).total_seconds()))
+            raise TooManyRequests(_("注册尝试过于频繁，请稍后再试。"), retry_after=wait)
+
+
+def worker_register(*, data: RegistrationInput, ip: str = "") -> User:
+    """A worker signs up with a code sent to the phone and checks in with a community; both
+    confirmations start pending.
+
+    The form is checked before the code, so a typo does not use the code up; then the code
+    (400 invalid_code), and only then whether the number is taken (409), which therefore only
+    the phone's owner can learn.
+    """
     phone, enterprise, community, outlet = _validate_registration(data)
+    now = timezone.now()
+    _signup_throttle(phone, ip, now)
+    with transaction.atomic():
+        code_ok = _code_consume(phone, SmsPurpose.REGISTER, data.code, now)
+    _record_attempt(phone, ip, "register", succeeded=code_ok)
+    if not code_ok:
+        raise _invalid_code()
     if User.objects.filter(phone=phone).exists():
         raise Conflict("already_registered", _("该手机号已注册，请直接登录。"))
     try:
@@ -315,6 +347,35 @@ def checkin_resubmit(*, worker: User, community_id: int) -> WorkerProfile:
     return profile
 
 
+class NotCheckedIn(Conflict):
+    """409 not_checked_in: a worker whose community has not confirmed the check-in may look
+    around but not take part (redeem gifts, register for events, claim tasks)."""
+
+    def __init__(self, detail: str | Promise) -> None:
+        super().__init__("not_checked_in", detail)
+
+
+Participation = Literal["redeem", "event", "task"]
+
+_PENDING_MESSAGES: dict[str, Promise] = {
+    "redeem": _("你的社区报到尚未确认，确认后即可兑换礼品。请等待社区确认或到 我的 页面查看报到状态。"),
+    "event": _("你的社区报到尚未确认，确认后即可报名活动。请等待社区确认或到 我的 页面查看报到状态。"),
+    "task": _("你的社区报到尚未确认，确认后即可认领任务。请等待社区确认或到 我的 页面查看报到状态。"),
+}
+_REJECTED_MESSAGE = _("你的社区报到未通过。请到 我的 页面查看社区意见并重新提交报到，确认后即可参加。")
+
+
+def worker_require_checked_in(user: User, *, doing: Participation = "redeem") -> None:
+    """Refuse a worker whose check-in is not confirmed. A user without a worker profile
+    (staff) passes: whatever they may or may not do is the calling service's rule."""
+    status = WorkerProfile.objects.filter(user_id=user.pk).values_list("checkin_status", flat=True).first()
+    if status is None or status == CheckinStatus.CONFIRMED:
+        return
+    if status == CheckinStatus.REJECTED:
+        raise NotCheckedIn(_REJECTED_MESSAGE)
+    raise NotCheckedIn(_PENDING_MESSAGES[doing])
+
+
 def _actor_role(actor: User) -> str:
     if selectors.is_city_admin(actor):
         return Role.CITY_ADMIN
@@ -322,55 +383,127 @@ def _actor_role(actor: User) -> str:
     return membership.role if membership else "worker"
 
 
-# --- Login, lock-outs and one-time codes ----------------------------------------------------
+# --- Login, slow-downs and one-time codes ---------------------------------------------------
 INVALID_CREDENTIALS = _("手机号或密码不正确。")
 INVALID_CODE = _("验证码不正确或已过期。")
 
+# A phone's password failures count back this far, or to its last successful sign-in.
+PHONE_FAILURE_WINDOW = timedelta(days=1)
+LOGIN_METHODS = ("password", "sms")
 
-def _lockout_check(phone: str, ip: str) -> None:
-    """Refuse a login while the phone (or the address) has too many recent failures.
 
-    A phone counts failures since its last success; an address counts all of them. The answer
-    says when the oldest failure that keeps the lock-out in force leaves the window.
-    """
-    now = timezone.now()
-    window = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
-    window_start = now - window
+def _delay_after(failures: int, free: int) -> int:
+    """Seconds to wait after the latest failure: none before `free` failures, then
+    LOGIN_DELAY_SECONDS doubling with every further failure, at most LOGIN_LOCKOUT_SECONDS.
+    A setting of 0 or below gives a working (if strict) answer: one try, then the waits."""
+    over = failures - _free_tries(free)
+    if over < 0:
+        return 0
+    base = max(1, int(settings.LOGIN_DELAY_SECONDS))
+    cap = max(base, int(settings.LOGIN_LOCKOUT_SECONDS))
+    return min(cap, base * 2 ** min(over, 20))
+
+
+def _free_tries(setting: int) -> int:
+    return max(1, int(setting))
+
+
+def _wait_message(seconds: int, *, phone: bool) -> str:
+    if phone:
+        if seconds < 120:
+            return gettext("密码错误次数较多，请 %(seconds)d 秒后再试，或改用短信验证码登录。") % {"seconds": seconds}
+        return gettext("密码错误次数较多，请 %(minutes)d 分钟后再试，或改用短信验证码登录。") % {
+            "minutes": math.ceil(seconds / 60)
+        }
+    if seconds < 120:
+        return gettext("登录失败次数过多，请 %(seconds)d 秒后再试。") % {"seconds": seconds}
+    return gettext("登录失败次数过多，请 %(minutes)d 分钟后再试。") % {"minutes": math.ceil(seconds / 60)}
+
+
+def _phone_password_failures(phone: str, now: datetime) -> tuple[int, datetime | None]:
+    """Wrong passwords for the phone since its last successful sign-in (by any method: a code
+    proves the phone is in the right hands), and when the latest was."""
+    since = now - PHONE_FAILURE_WINDOW
     last_success = (
-        AuthAttempt.objects.filter(phone=phone, succeeded=True, at__gte=window_start)
+        AuthAttempt.objects.filter(phone=phone, succeeded=True, at__gte=since)
         .order_by("-at")
         .values_list("at", flat=True)
         .first()
     )
-    since = max(window_start, last_success) if last_success else window_start
-    checks = [(AuthAttempt.objects.filter(phone=phone, at__gt=since), settings.LOGIN_MAX_FAILURES)]
-    if ip:
-        checks.append((AuthAttempt.objects.filter(ip=ip, at__gt=window_start), settings.LOGIN_MAX_FAILURES * 10))
-    unlock_at = None
-    for attempts, limit in checks:
-        failures = list(attempts.filter(succeeded=False).order_by("-at").values_list("at", flat=True)[:limit])
-        if len(failures) >= limit:
-            unlock_at = max(unlock_at or failures[-1], failures[-1] + window)
-    if unlock_at is not None:
-        retry_after = max(1, math.ceil((unlock_at - now).total_seconds()))
-        minutes = max(1, math.ceil(retry_after / 60))
-        raise TooManyRequests(
-            _gettext("登录失败次数过多，账号已暂时锁定，请 %(minutes)d 分钟后再试。") % {"minutes": minutes},
-            retry_after=retry_after,
+    found = AuthAttempt.objects.filter(
+        phone=phone, method="password", succeeded=False, at__gt=max(since, last_success or since)
+    ).aggregate(count=Count("id"), latest=Max("at"))
+    return found["count"], found["latest"]
+
+
+def _phone_throttle(phone: str, now: datetime) -> None:
+    """Past the free tries, each further password for the phone waits longer. Only password
+    failures count, and they never stop code login: a stranger who knows the number can slow
+    its password down, not lock its owner out."""
+    failures, latest = _phone_password_failures(phone, now)
+    delay = _delay_after(failures, settings.LOGIN_MAX_FAILURES)
+    if delay and latest is not None:
+        wait = math.ceil((latest + timedelta(seconds=delay) - now).total_seconds())
+        if wait > 0:
+            raise TooManyRequests(_wait_message(wait, phone=True), retry_after=wait)
+
+
+def _address_throttle(ip: str, now: datetime) -> None:
+    """One client address: past half the hard limit each failed login (any phone, any method)
+    waits longer; at the hard limit it stops until its failures leave the window. Generous,
+    because many workers share a carrier's address."""
+    if not ip:
+        return
+    window = timedelta(seconds=max(1, int(settings.LOGIN_LOCKOUT_SECONDS)))
+    hard = max(1, int(settings.LOGIN_MAX_FAILURES_PER_IP))
+    failures = list(
+        AuthAttempt.objects.filter(ip=ip, method__in=LOGIN_METHODS, succeeded=False, at__gt=now - window)
+        .order_by("-at")
+        .values_list("at", flat=True)[:hard]
+    )
+    if not failures:
+        return
+    if len(failures) >= hard:
+        wait = math.ceil((failures[-1] + window - now).total_seconds())
+    else:
+        wait = math.ceil(
+            (failures[0] + timedelta(seconds=_delay_after(len(failures), hard // 2)) - now).total_seconds()
         )
+    if wait > 0:
+        raise TooManyRequests(_wait_message(wait, phone=False), retry_after=wait)
 
 
 def _record_attempt(phone: str, ip: str, method: str, succeeded: bool) -> None:
     AuthAttempt.objects.create(phone=phone, ip=ip, method=method, succeeded=succeeded)
 
 
+def _wrong_password(phone: str, now: datetime) -> DomainError:
+    """The 401 for a wrong password, saying how many tries are left before the slow-down."""
+    failures, _latest = _phone_password_failures(phone, now)
+    left = _free_tries(settings.LOGIN_MAX_FAILURES) - failures
+    if left > 0:
+        detail = ngettext(
+            "手机号或密码不正确，还可以再试 %(count)d 次。",
+            "手机号或密码不正确，还可以再试 %(count)d 次。",
+            left,
+        ) % {"count": left}
+    else:
+        wait = _delay_after(failures, settings.LOGIN_MAX_FAILURES)
+        detail = gettext("手机号或密码不正确。下次尝试前需等待 %(seconds)d 秒，也可以改用短信验证码登录。") % {
+            "seconds": wait
+        }
+    return DomainError("invalid_credentials", detail, status=401)
+
+
 def login_with_password(*, phone: str, password: str, ip: str = "") -> User:
     phone = normalise_phone(phone)
-    _lockout_check(phone, ip)
+    now = timezone.now()
+    _address_throttle(ip, now)
+    _phone_throttle(phone, now)
     user = authenticate(None, username=phone, password=password)
     if not isinstance(user, User) or not user.is_active:
         _record_attempt(phone, ip, "password", succeeded=False)
-        raise DomainError("invalid_credentials", INVALID_CREDENTIALS, status=401)
+        raise _wrong_password(phone, now)
     _record_attempt(phone, ip, "password", succeeded=True)
     return user
 
@@ -380,15 +513,35 @@ def _hash_code(phone: str, code: str) -> str:
     return hmac.new(key, f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def sms_code_send(*, phone: str, ip: str = "") -> None:
-    """Send a login code. Registered or not, the answer is the same, so numbers cannot be probed."""
+def _code_message(purpose: str, code: str, minutes: int) -> str:
+    values = {"code": code, "minutes": minutes}
+    if purpose == SmsPurpose.REGISTER:
+        return gettext("【小蜜蜂】您的注册验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。") % values
+    if purpose == SmsPurpose.PASSWORD_RESET:
+        return (
+            gettext("【小蜜蜂】您正在找回密码，验证码是 %(code)s，%(minutes)d 分钟内有效。如非本人操作请忽略。")
+            % values
+        )
+    return gettext("【小蜜蜂】您的登录验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。") % values
+
+
+def sms_code_send(*, phone: str, ip: str = "", purpose: str = SmsPurpose.LOGIN) -> None:
+    """Send a one-time code for signing in, signing up or resetting the password.
+
+    The answer is the same whether the number is registered or not, so numbers cannot be
+    probed: a login or reset code goes only to a registered number; a sign-up code goes to any
+    number (its owner alone learns, by registering, that it is taken). The limits (one code a
+    minute and a few a day per number, a few an hour per address) hold across purposes.
+    """
+    if purpose not in SmsPurpose.values:
+        raise InvalidInput.one("purpose", _("验证码用途无效。"))
     phone = normalise_phone(phone)
     now = timezone.now()
     last = SmsCode.objects.filter(phone=phone).order_by("-created_at").values_list("created_at", flat=True).first()
     if last and (now - last).total_seconds() < settings.SMS_CODE_RESEND_SECONDS:
-        wait = settings.SMS_CODE_RESEND_SECONDS - int((now - last).total_seconds())
+        wait = max(1, settings.SMS_CODE_RESEND_SECONDS - int((now - last).total_seconds()))
         raise TooManyRequests(
-            _gettext("验证码已发送，请 %(seconds)d 秒后再重新获取。") % {"seconds": wait}, retry_after=wait
+            gettext("验证码已发送，请 %(seconds)d 秒后再重新获取。") % {"seconds": wait}, retry_after=wait
         )
     if (
         SmsCode.objects.filter(phone=phone, created_at__gte=now - timedelta(days=1)).count()
@@ -404,46 +557,52 @@ def sms_code_send(*, phone: str, ip: str = "") -> None:
 
     code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
-        # A new code supersedes any earlier one still unused.
-        SmsCode.objects.filter(phone=phone, used_at__isnull=True, expires_at__gt=now).update(expires_at=now)
+        # A new code supersedes any earlier one for the same purpose still unused.
+        SmsCode.objects.filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now).update(
+            expires_at=now
+        )
         SmsCode.objects.create(
             phone=phone,
-            purpose=SmsPurpose.LOGIN,
+            purpose=purpose,
             code_hash=_hash_code(phone, code),
             requested_ip=ip,
             created_at=now,
             expires_at=now + timedelta(seconds=settings.SMS_CODE_TTL_SECONDS),
         )
-        if User.objects.filter(phone=phone, is_active=True).exists():
+        if purpose == SmsPurpose.REGISTER or User.objects.filter(phone=phone, is_active=True).exists():
             minutes = max(1, settings.SMS_CODE_TTL_SECONDS // 60)
-            sms_send_on_commit(
-                phone=phone,
-                message=_gettext("【小蜜蜂】您的登录验证码是 %(code)s，%(minutes)d 分钟内有效。请勿告诉他人。")
-                % {"code": code, "minutes": minutes},
-            )
+            sms_send_on_commit(phone=phone, message=_code_message(purpose, code, minutes))
+
+
+def _code_consume(phone: str, purpose: str, code: str, now: datetime) -> bool:
+    """Use up the phone's latest live code for the purpose if `code` is it. Every guess counts
+    against the code's attempts, so a code cannot be guessed in more than a handful of tries."""
+    code = (code or "").strip()
+    sms = (
+        SmsCode.objects.select_for_update()
+        .filter(phone=phone, purpose=purpose, used_at__isnull=True, expires_at__gt=now)
+        .order_by("-created_at")
+        .first()
+    )
+    if sms is None or not code:
+        return False
+    # Conditional update: the attempt counts even if two guesses race.
+    counted = SmsCode.objects.filter(pk=sms.pk, attempts__lt=settings.SMS_CODE_MAX_ATTEMPTS).update(
+        attempts=F("attempts") + 1
+    )
+    if not counted or not hmac.compare_digest(sms.code_hash, _hash_code(phone, code)):
+        return False
+    return bool(SmsCode.objects.filter(pk=sms.pk, used_at__isnull=True).update(used_at=now))
 
 
 def login_with_code(*, phone: str, code: str, ip: str = "") -> User:
+    """Sign in with a code. Only the address's failures can slow this down, never the phone's
+    wrong passwords."""
     phone = normalise_phone(phone)
-    _lockout_check(phone, ip)
     now = timezone.now()
-    code = (code or "").strip()
+    _address_throttle(ip, now)
     with transaction.atomic():
-        sms = (
-            SmsCode.objects.select_for_update()
-            .filter(phone=phone, purpose=SmsPurpose.LOGIN, used_at__isnull=True, expires_at__gt=now)
-            .order_by("-created_at")
-            .first()
-        )
-        ok = False
-        if sms is not None:
-            # Conditional update: the attempt counts even if two guesses race.
-            counted = SmsCode.objects.filter(pk=sms.pk, attempts__lt=settings.SMS_CODE_MAX_ATTEMPTS).update(
-                attempts=F("attempts") + 1
-            )
-            ok = bool(counted) and hmac.compare_digest(sms.code_hash, _hash_code(phone, code))
-            if ok:
-                ok = bool(SmsCode.objects.filter(pk=sms.pk, used_at__isnull=True).update(used_at=now))
+        ok = _code_consume(phone, SmsPurpose.LOGIN, code, now)
         user = User.objects.filter(phone=phone, is_active=True).first() if ok else None
     if user is None:
         _record_attempt(phone, ip, "sms", succeeded=False)
@@ -452,7 +611,90 @@ def login_with_code(*, phone: str, code: str, ip: str = "") -> User:
     return user
 
 
+def _invalid_code() -> DomainError:
+    return DomainError("invalid_code", INVALID_CODE, status=400, errors=[FieldError("code", INVALID_CODE)])
+
+
+def _check_new_password(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise InvalidInput.one("new_password", " ".join(str(m) for m in exc.messages)) from exc
+
+
+def password_reset(*, phone: str, code: str, new_password: str, ip: str = "") -> User:
+    """Set a new password with a code sent for `password_reset`. Every token and session of
+    the account ends. A wrong code, or a number with no account, is the same 400 invalid_code."""
+    phone = normalise_phone(phone)
+    now = timezone.now()
+    _address_throttle(ip, now)
+    # Checked before the code is used up, so a weak password does not cost the worker a code.
+    _check_new_password(new_password, User(phone=phone))
+    with transaction.atomic():
+        ok = _code_consume(phone, SmsPurpose.PASSWORD_RESET, code, now)
+        user = User.objects.select_for_update().filter(phone=phone, is_active=True).first() if ok else None
+        if user is not None:
+            _check_new_password(new_password, user)
+            user.set_password(new_password)
+            user.save(update_fields=["password"])
+            tokens_revoke_all(user=user)
+    if user is None:
+        _record_attempt(phone, ip, "reset", succeeded=False)
+        raise _invalid_code()
+    # A success also ends the phone's password slow-down: the owner has proved the phone.
+    _record_attempt(phone, ip, "reset", succeeded=True)
+    return user
+
+
+def password_change(
+    *, user: User, old_password: str, new_password: str, keep: ApiToken | None = None, ip: str = ""
+) -> User:
+    """The signed-in user changes their password. Every other token ends; `keep` (the token
+    the request came with, if any) stays valid. Sessions end with the old password hash (the
+    page keeps its own with update_session_auth_hash). Wrong old passwords count like wrong
+    logins, so a stolen token cannot be used to guess the password."""
+    now = timezone.now()
+    _phone_throttle(user.phone, now)
+    if not old_password or not user.check_password(old_password):
+        _record_attempt(user.phone, ip, "password", succeeded=False)
+        raise InvalidInput.one("old_password", _("原密码不正确。"))
+    if new_password == old_password:
+        raise InvalidInput.one("new_password", _("新密码不能与原密码相同。"))
+    _check_new_password(new_password, user)
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        others = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+        if keep is not None:
+            others = others.exclude(pk=keep.pk)
+            ApiToken.objects.filter(pk=keep.pk).update(credentials=user.credentials_stamp())
+        others.update(revoked_at=now)
+    return user
+
+
+def user_deactivate(*, user: User, actor: User | None) -> User:
+    """Close the door on an account: inactive, every token revoked, every session ended."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        sign_out_everywhere(user=user)
+    logger.info("user %s deactivated by %s", user.pk, actor.pk if actor else "system")
+    return user
+
+
+def sign_out_everywhere(*, user: User) -> int:
+    """Revoke every token and end every session of the user (including the caller's)."""
+    with transaction.atomic():
+        user.security_stamp = secrets.token_hex(16)
+        user.save(update_fields=["security_stamp"])
+        return tokens_revoke_all(user=user)
+
+
 # --- API tokens -----------------------------------------------------------------------------
+# A used token records its use at most this often: the hot path stays a single read.
+TOKEN_TOUCH_SECONDS = 3600
+
+
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
@@ -461,25 +703,41 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     # The name often comes from a User-Agent header: keep printable characters only.
     name = "".join(c for c in name if c.isprintable())[:100]
-    token = ApiToken.objects.create(user=user, key_hash=_token_hash(raw), prefix=raw[:10], name=name)
+    token = ApiToken.objects.create(
+        user=user,
+        key_hash=_token_hash(raw),
+        prefix=raw[:10],
+        name=name,
+        last_used_at=timezone.now(),
+        credentials=user.credentials_stamp(),
+    )
     return token, raw
 
 
-def token_authenticate(raw: str) -> User | None:
+def token_lookup(raw: str) -> ApiToken | None:
+    """The live token for a bearer secret, with its user, in one indexed query: not revoked,
+    used within API_TOKEN_TTL_DAYS, its user active and its password unchanged since issue."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
+    now = timezone.now()
+    ttl = timedelta(days=max(1, int(settings.API_TOKEN_TTL_DAYS)))
     token = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, user__is_active=True, last_used_at__gt=now - ttl)
         .first()
     )
-    if token is None:
+    if token is None or not hmac.compare_digest(token.credentials, token.user.credentials_stamp()):
         return None
-    now = timezone.now()
-    # Touch last_used_at at most once a minute: a write per request would serialise SQLite.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    # Sliding expiry without a write per request (which would also serialise SQLite).
+    assert token.last_used_at is not None
+    if (now - token.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    return token
+
+
+def token_authenticate(raw: str) -> User | None:
+    token = token_lookup(raw)
+    return token.user if token is not None else None
 
 
 def token_revoke(*, raw: str, user: User) -> bool:

@@ -5,6 +5,10 @@ from . import views
 app_name = "accounts"
 urlpatterns = [
     path("register/", views.register, name="register"),
+    path("register/sms-code/", views.register_sms_code, name="register_sms_code"),
+    path("password-reset/", views.password_reset, name="password_reset"),
+    path("password-reset/sms-code/", views.password_reset_sms_code, name="password_reset_sms_code"),
+    path("me/password/", views.password_change, name="password_change"),
     path("login/", views.login_view, name="login"),
     path("login/sms-code/", views.sms_code_request, name="sms_code"),
     path("logout/", views.logout_view, name="logout"),

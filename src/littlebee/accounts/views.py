@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -35,17 +35,20 @@ from littlebee.core.requests import client_ip
 from littlebee.points.selectors import balance_of
 
 from . import selectors, services
+from .api import sms_sent_detail
 from .forms import (
     CheckinResubmitForm,
     CodeLoginForm,
     DecisionForm,
+    PasswordChangeForm,
     PasswordLoginForm,
+    PasswordResetForm,
     ProfileEditForm,
     RegistrationForm,
     SmsCodeRequestForm,
     apply_domain_error,
 )
-from .models import CheckinStatus, EmploymentStatus, User, WorkerProfile
+from .models import CheckinStatus, EmploymentStatus, SmsPurpose, User, WorkerProfile
 from .requests import request_user
 from .selectors import StaffAccess
 
@@ -59,7 +62,18 @@ SESSION_SMS_PHONE = "littlebee.sms_phone"
 SESSION_SMS_SENT_AT = "littlebee.sms_sent_at"
 
 # Form fields that must never be echoed back into a page.
-_SECRET_FIELDS = frozenset({"csrfmiddlewaretoken", "password", "password_confirm", "code", "refresh"})
+_SECRET_FIELDS = frozenset(
+    {
+        "csrfmiddlewaretoken",
+        "password",
+        "password_confirm",
+        "old_password",
+        "new_password",
+        "new_password_confirm",
+        "code",
+        "refresh",
+    }
+)
 
 
 def _safe_next(request: HttpRequest, fallback: str, *, under: str = "") -> str:
@@ -104,32 +118,111 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 # --- Registration ---------------------------------------------------------------------------
+def _render_register(
+    request: HttpRequest,
+    form: RegistrationForm,
+    *,
+    sms_errors: list[str] | None = None,
+    status: int = 200,
+    retry_after: int | None = None,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "sms_errors": sms_errors or [],
+        "sms_wait": _sms_wait_seconds(request, SmsPurpose.REGISTER),
+        "sms_resend_seconds": settings.SMS_CODE_RESEND_SECONDS,
+    }
+    response = render(request, "accounts/register.html", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:profile")
     if request.method != "POST":
-        form = RegistrationForm()
-    elif "refresh" in request.POST:
+        initial = {"phone": request.session.get(_sms_phone_key(SmsPurpose.REGISTER), "")}
+        return _render_register(request, RegistrationForm(initial=initial))
+    if "refresh" in request.POST:
         # Without JavaScript the district → street → community lists fill in one step at a time.
-        form = RegistrationForm(initial=_refresh_initial(request.POST))
-    else:
-        form = RegistrationForm(request.POST)
-        if form.is_valid():
-            try:
-                user = services.worker_register(data=form.to_input())
-            except DomainError as exc:
-                apply_domain_error(form, exc, field_for_code={"already_registered": "phone"})
-            else:
-                login(request, user, backend=LOGIN_BACKEND)
-                messages.success(request, _("注册成功！社区确认报到后即可参与平台各项活动。"))
-                return redirect("accounts:profile")
-    return render(request, "accounts/register.html", {"form": form})
+        return _render_register(request, RegistrationForm(initial=_refresh_initial(request.POST)))
+    form = RegistrationForm(request.POST)
+    if form.is_valid():
+        try:
+            user = services.worker_register(data=form.to_input(), ip=client_ip(request))
+        except TooManyRequests as exc:
+            form.add_error(None, str(exc.detail))
+            return _render_register(request, form, status=429, retry_after=exc.retry_after)
+        except DomainError as exc:
+            apply_domain_error(form, exc, field_for_code={"already_registered": "phone"})
+        else:
+            _forget_sms(request, SmsPurpose.REGISTER)
+            login(request, user, backend=LOGIN_BACKEND)
+            messages.success(request, _("注册成功！社区确认报到后即可参与平台各项活动。"))
+            return redirect("accounts:profile")
+    return _render_register(request, form)
+
+
+@require_POST
+def register_sms_code(request: HttpRequest) -> HttpResponse:
+    """The "获取验证码" button of the registration page: littlebee.js posts here for JSON;
+    without JavaScript it submits the whole form here, which comes back filled in (but for
+    the passwords) with the code sent."""
+    sent, errors, status, retry_after = _send_code(request, SmsPurpose.REGISTER)
+    if _wants_json(request):
+        return _code_json(sent, errors, status, retry_after, SmsPurpose.REGISTER)
+    form = RegistrationForm(initial=_refresh_initial(request.POST))
+    if sent:
+        messages.info(request, sms_sent_detail(SmsPurpose.REGISTER))
+    return _render_register(request, form, sms_errors=errors, status=429 if status == 429 else 200)
+
+
+# --- One-time codes for pages ---------------------------------------------------------------
+def _sms_phone_key(purpose: str) -> str:
+    return SESSION_SMS_PHONE if purpose == SmsPurpose.LOGIN else f"{SESSION_SMS_PHONE}.{purpose}"
+
+
+def _sms_sent_key(purpose: str) -> str:
+    return SESSION_SMS_SENT_AT if purpose == SmsPurpose.LOGIN else f"{SESSION_SMS_SENT_AT}.{purpose}"
+
+
+def _forget_sms(request: HttpRequest, purpose: str) -> None:
+    request.session.pop(_sms_phone_key(purpose), None)
+    request.session.pop(_sms_sent_key(purpose), None)
+
+
+def _send_code(request: HttpRequest, purpose: str) -> tuple[bool, list[str], int, int | None]:
+    """Send a code for the page's phone field: (sent, error messages, status, retry-after)."""
+    form = SmsCodeRequestForm(request.POST, auto_id="sms_%s")
+    if not form.is_valid():
+        return False, [str(m) for found in form.errors.values() for m in found], 400, None
+    try:
+        services.sms_code_send(phone=form.cleaned_data["phone"], ip=client_ip(request), purpose=purpose)
+    except DomainError as exc:
+        retry_after = exc.retry_after if isinstance(exc, TooManyRequests) else None
+        messages_ = [str(e.detail) for e in exc.errors] or [str(exc.detail)]
+        return False, messages_, exc.status, retry_after
+    request.session[_sms_phone_key(purpose)] = form.cleaned_data["phone"]
+    request.session[_sms_sent_key(purpose)] = time.time()
+    return True, [], 202, None
+
+
+def _code_json(sent: bool, errors: list[str], status: int, retry_after: int | None, purpose: str) -> HttpResponse:
+    if sent:
+        return JsonResponse(
+            {"detail": sms_sent_detail(purpose), "resend_after": settings.SMS_CODE_RESEND_SECONDS}, status=202
+        )
+    response = JsonResponse({"detail": errors[0] if errors else _("请检查填写的内容。")}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 # --- Login and logout -----------------------------------------------------------------------
-def _sms_wait_seconds(request: HttpRequest) -> int:
-    sent_at = request.session.get(SESSION_SMS_SENT_AT)
+def _sms_wait_seconds(request: HttpRequest, purpose: str = SmsPurpose.LOGIN) -> int:
+    sent_at = request.session.get(_sms_sent_key(purpose))
     if not isinstance(sent_at, int | float):
         return 0
     return max(0, int(settings.SMS_CODE_RESEND_SECONDS - (time.time() - sent_at)))
@@ -254,6 +347,94 @@ def sms_code_request(request: HttpRequest) -> HttpResponse:
         status=429 if status == 429 else 200,
         retry_after=retry_after,
     )
+
+
+# --- Password reset and change --------------------------------------------------------------
+def _render_password_reset(
+    request: HttpRequest,
+    form: PasswordResetForm,
+    *,
+    sms_errors: list[str] | None = None,
+    status: int = 200,
+    retry_after: int | None = None,
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "sms_errors": sms_errors or [],
+        "sms_wait": _sms_wait_seconds(request, SmsPurpose.PASSWORD_RESET),
+        "sms_resend_seconds": settings.SMS_CODE_RESEND_SECONDS,
+    }
+    response = render(request, "accounts/password_reset.html", context, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Forgot the password: a code texted to the phone sets a new one and signs out every
+    device. The answer never says whether the number has an account."""
+    if request.method != "POST":
+        initial = {"phone": request.session.get(_sms_phone_key(SmsPurpose.PASSWORD_RESET), "")}
+        return _render_password_reset(request, PasswordResetForm(initial=initial))
+    form = PasswordResetForm(request.POST)
+    if form.is_valid():
+        try:
+            services.password_reset(
+                phone=form.cleaned_data["phone"],
+                code=form.cleaned_data["code"],
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),
+            )
+        except TooManyRequests as exc:
+            form.add_error(None, str(exc.detail))
+            return _render_password_reset(request, form, status=429, retry_after=exc.retry_after)
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            _forget_sms(request, SmsPurpose.PASSWORD_RESET)
+            messages.success(request, _("密码已重置，请使用新密码登录。"))
+            return redirect("accounts:login")
+    return _render_password_reset(request, form)
+
+
+@require_POST
+def password_reset_sms_code(request: HttpRequest) -> HttpResponse:
+    sent, errors, status, retry_after = _send_code(request, SmsPurpose.PASSWORD_RESET)
+    if _wants_json(request):
+        return _code_json(sent, errors, status, retry_after, SmsPurpose.PASSWORD_RESET)
+    if sent:
+        messages.info(request, sms_sent_detail(SmsPurpose.PASSWORD_RESET))
+    form = PasswordResetForm(initial=_refresh_initial(request.POST))
+    return _render_password_reset(request, form, sms_errors=errors, status=429 if status == 429 else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Change the password: every other device is signed out, this one stays signed in."""
+    if request.method != "POST":
+        return render(request, "accounts/password_change.html", {"form": PasswordChangeForm()})
+    form = PasswordChangeForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            user = services.password_change(
+                user=request_user(request),
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+                ip=client_ip(request),
+            )
+        except TooManyRequests as exc:
+            form.add_error(None, str(exc.detail))
+            status = 429
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(request, _("密码已修改，其他设备上的登录已退出。"))
+            return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form}, status=status)
 
 
 @require_POST

@@ -5,21 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from littlebee.accounts.services import token_authenticate
+        from littlebee.accounts.services import token_lookup
 
-        user = token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = token_lookup(token)
+        if found is None:
+            return None
+        request.user = found.user
+        # The token the request came with: "change my password" keeps it and ends the others.
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.user
+
+
+class SignedInSession(SessionAuth):
+    """The session cookie of a signed-in page. CSRF is checked only when the session belongs to
+    someone: an anonymous caller has nothing to forge and must hear 401 not_authenticated, not
+    a CSRF 403 that reads as "logged in but not allowed"."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
 
 bearer_auth = BearerToken()
-api_auth = [bearer_auth, django_auth]
+session_auth = SignedInSession()
+api_auth = [bearer_auth, session_auth]
 
 
 def _anonymous(request: HttpRequest) -> bool:
@@ -28,4 +44,4 @@ def _anonymous(request: HttpRequest) -> bool:
 
 
 # Public endpoints that answer more to a signed-in caller (their own status, their balance).
-optional_auth = [bearer_auth, django_auth, _anonymous]
+optional_auth = [bearer_auth, session_auth, _anonymous]

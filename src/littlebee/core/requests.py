@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from django.conf import settings
 from django.http import HttpRequest
 
 
@@ -17,14 +18,22 @@ def _valid_ip(value: str) -> str:
 def client_ip(request: HttpRequest) -> str:
     """The client's IP address, or "" when the request carries nothing that parses as one.
 
+    X-Forwarded-For is the client's word until a proxy we run vouches for it: every proxy
+    appends the address it saw to the right, so only the rightmost TRUSTED_PROXY_COUNT entries
+    were written by our own proxies, and the Nth from the right is the client as our outermost
+    proxy saw it. Anything to the left of that is whatever the client chose to send. With no
+    trusted proxy (the default, gunicorn serving directly) the header is ignored, so a forged
+    one cannot dodge the per-address limits on login, codes and sign-up.
+
     Only well-formed addresses come back: the value is stored and used as a rate-limit key, so
     a forged header must not smuggle arbitrary text (or NUL bytes) into the database.
     """
-    # Behind the reverse proxy in production the first X-Forwarded-For hop is the client;
-    # the proxy is trusted to overwrite the header rather than append to a forged one.
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-    if forwarded:
-        ip = _valid_ip(forwarded.split(",")[0])
-        if ip:
-            return ip
-    return _valid_ip(str(request.META.get("REMOTE_ADDR", "")))
+    remote = _valid_ip(str(request.META.get("REMOTE_ADDR", "")))
+    hops = max(0, int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0))
+    if hops == 0:
+        return remote
+    entries = [part for part in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if part.strip()]
+    if len(entries) < hops:
+        # Fewer entries than proxies: the request did not come through all of them.
+        return remote
+    return _valid_ip(entries[-hops]) or remote

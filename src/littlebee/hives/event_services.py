@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
+from littlebee.accounts.services import worker_require_checked_in
 from littlebee.core.errors import (
     Conflict,
     DomainError,
@@ -190,6 +191,8 @@ def event_register(*, event_id: int, worker: User) -> EventRegistration:
     """A place if one is free, else the waiting list. Returns the registration with its status."""
     if not worker.is_authenticated or not WorkerProfile.objects.filter(user=worker).exists():
         raise PermissionDenied(_("只有注册报到的新就业群体可以报名活动。"))
+    # Looking around is open to all; taking part waits for the community's confirmation.
+    worker_require_checked_in(worker, doing="event")
     event = _lock_event(event_id)
     if not event.accepts_registrations(timezone.now()):
         raise Conflict("registration_closed", _("该活动已不再接受报名。"))

@@ -35,6 +35,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
+from littlebee.accounts.services import worker_require_checked_in
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from littlebee.hives.models import Hive
 from littlebee.notifications.inbox import notify
@@ -217,6 +218,8 @@ def gift_redeem(*, worker: User, gift_id: int, hive_id: int | None = None, at: d
     # (1) The worker's profile: eligibility, and the guard of the per-worker limit.
     if _lock_profile(worker.pk) is None:
         raise PermissionDenied(_("只有注册报到的新就业群体可以兑换礼品。"))
+    # Looking around is open to all; redeeming waits for the community's confirmation.
+    worker_require_checked_in(worker, doing="redeem")
     hive, station = _pickup_station(gift, hive_id)
     if gift.per_worker_limit is not None:
         held = Voucher.objects.filter(worker=worker, gift=gift, status__in=LIVE_STATUSES).count()

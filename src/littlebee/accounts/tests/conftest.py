@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from littlebee.accounts.tests.factories import sms_code_for
 from littlebee.orgs.models import Organisation, Region
 from littlebee.orgs.tests.factories import (
     CityFactory,
@@ -79,9 +80,10 @@ def other_enterprise(db: Any) -> Organisation:
 
 @pytest.fixture
 def registration(city: City, enterprise: Organisation) -> dict[str, Any]:
-    """A valid body for POST /auth/register."""
+    """A valid body for POST /auth/register, with a live sign-up code for its phone."""
     return {
         "phone": "13800000001",
+        "code": sms_code_for("13800000001"),
         "password": STRONG_PASSWORD,
         "name": "张三",
         "worker_type": "courier",

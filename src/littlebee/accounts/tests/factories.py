@@ -1,10 +1,22 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import factory
+from django.utils import timezone
 
-from littlebee.accounts.models import Membership, Role, User, WorkerProfile, WorkerType
+from littlebee.accounts.models import (
+    CheckinStatus,
+    Membership,
+    Role,
+    SmsCode,
+    SmsPurpose,
+    User,
+    WorkerProfile,
+    WorkerType,
+)
+from littlebee.accounts.services import _hash_code
 from littlebee.orgs.tests.factories import CommunityFactory, EnterpriseFactory, PartyOrgFactory
 
 PASSWORD = "Bee-test-2026"
@@ -33,6 +45,9 @@ class WorkerProfileFactory(factory.django.DjangoModelFactory):
     worker_type = WorkerType.COURIER
     enterprise = factory.SubFactory(EnterpriseFactory)
     community = factory.SubFactory(CommunityFactory)
+    # Checked in, as most workers are: redeeming, events and tasks need it. Tests of the
+    # check-in itself ask for `checkin_status=CheckinStatus.PENDING`.
+    checkin_status = CheckinStatus.CONFIRMED
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):
@@ -45,7 +60,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 def worker(**kwargs: object) -> User:
-    """A registered worker with a pending check-in."""
+    """A registered worker whose check-in the community confirmed."""
     profile: Any = WorkerProfileFactory(**kwargs)
     return profile.user
 
@@ -53,3 +68,21 @@ def worker(**kwargs: object) -> User:
 def staff(organisation: object, role: str = Role.HANDLER, **kwargs: object) -> User:
     membership: Any = MembershipFactory(organisation=organisation, role=role, **kwargs)
     return membership.user
+
+
+def pending_worker(**kwargs: object) -> User:
+    """A registered worker still waiting for the community to confirm the check-in."""
+    return worker(**{"checkin_status": CheckinStatus.PENDING, **kwargs})
+
+
+def sms_code_for(phone: str, purpose: str = SmsPurpose.REGISTER, code: str = "246810") -> str:
+    """A live one-time code for the phone, as if POST /auth/sms-code had sent it: returns it."""
+    now = timezone.now()
+    SmsCode.objects.create(
+        phone=phone,
+        purpose=purpose,
+        code_hash=_hash_code(phone, code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=5),
+    )
+    return code

@@ -199,7 +199,19 @@ def test_token_with_a_wrong_password_answers_401_invalid_credentials(api, member
 
     # then
     assert response.status_code == 401
-    assert response.json() == {"code": "invalid_credentials", "detail": "手机号或密码不正确。"}
+    assert response.json() == {"code": "invalid_credentials", "detail": "手机号或密码不正确，还可以再试 4 次。"}
+
+
+def test_each_wrong_password_says_how_many_tries_are_left(api, member, settings):
+    # when
+    details = [
+        api.post("/auth/token", {"phone": PHONE, "password": "Wrong-pass-1"}).json()["detail"]
+        for _ in range(settings.LOGIN_MAX_FAILURES)
+    ]
+
+    # then
+    assert details[:-1] == [f"手机号或密码不正确，还可以再试 {n} 次。" for n in (4, 3, 2, 1)]
+    assert details[-1] == "手机号或密码不正确。下次尝试前需等待 30 秒，也可以改用短信验证码登录。"
 
 
 def test_token_for_an_unknown_phone_answers_exactly_like_a_wrong_password(api, member):
@@ -280,12 +292,60 @@ def test_after_max_failures_even_the_right_password_answers_429(api, member, set
     # when
     response = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
 
-    # then
+    # then the phone must wait LOGIN_DELAY_SECONDS before the next password
     assert response.status_code == 429
     body = response.json()
     assert body["code"] == "too_many_requests"
-    assert body["detail"] == "登录失败次数过多，账号已暂时锁定，请 15 分钟后再试。"
-    assert int(response["Retry-After"]) > 0
+    assert body["detail"] == "密码错误次数较多，请 30 秒后再试，或改用短信验证码登录。"
+    assert 25 <= int(response["Retry-After"]) <= 30
+
+
+def test_after_the_delay_one_more_try_is_allowed_and_the_next_delay_doubles(api, member, settings):
+    # given the failures, and the first delay has passed
+    _fail(api, settings.LOGIN_MAX_FAILURES)
+    AuthAttempt.objects.update(at=timezone.now() - timedelta(seconds=31))
+
+    # when one more wrong password is tried
+    wrong = api.post("/auth/token", {"phone": PHONE, "password": "Wrong-pass-1"})
+    right = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
+
+    # then it is heard, and the next try waits twice as long
+    assert wrong.status_code == 401
+    assert right.status_code == 429
+    assert 55 <= int(right["Retry-After"]) <= 60
+
+
+def test_the_delay_grows_but_never_beyond_the_lockout_seconds(api, member, settings):
+    # given many failures over the day, the latest just now
+    now = timezone.now()
+    AuthAttempt.objects.bulk_create(
+        AuthAttempt(phone=PHONE, ip="10.9.9.9", method="password", succeeded=False, at=now - timedelta(minutes=i))
+        for i in range(30)
+    )
+
+    # when
+    response = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
+
+    # then
+    assert response.status_code == 429
+    assert settings.LOGIN_LOCKOUT_SECONDS - 5 <= int(response["Retry-After"]) <= settings.LOGIN_LOCKOUT_SECONDS
+    assert response.json()["detail"] == "密码错误次数较多，请 15 分钟后再试，或改用短信验证码登录。"
+
+
+def test_with_no_free_tries_login_still_works_and_says_how_long_to_wait(api, member, settings):
+    # given LOGIN_MAX_FAILURES=0 (which used to crash every login)
+    settings.LOGIN_MAX_FAILURES = 0
+
+    # when
+    right = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
+    wrong = api.post("/auth/token", {"phone": PHONE, "password": "Wrong-pass-1"})
+    again = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
+
+    # then
+    assert right.status_code == 200
+    assert wrong.status_code == 401
+    assert wrong.json()["detail"] == "手机号或密码不正确。下次尝试前需等待 30 秒，也可以改用短信验证码登录。"
+    assert again.status_code == 429
 
 
 def test_one_failure_short_of_the_limit_still_lets_the_right_password_in(api, member, settings):
@@ -324,16 +384,23 @@ def test_the_lockout_ends_when_the_failures_leave_the_window(api, member, settin
     assert response.status_code == 200
 
 
-def test_the_lockout_also_stops_code_logins(api, member, settings, request_code):
-    # given
-    _fail(api, settings.LOGIN_MAX_FAILURES)
+def test_a_strangers_wrong_passwords_do_not_block_code_login(api, member, settings, request_code):
+    # given a stranger elsewhere tried many passwords for the worker's number
+    stranger = ApiClient()
+    for _ in range(settings.LOGIN_MAX_FAILURES + 3):
+        stranger.client.post(
+            "/api/v1/auth/token",
+            {"phone": PHONE, "password": "Wrong-pass-1"},
+            content_type="application/json",
+            REMOTE_ADDR="198.51.100.7",
+        )
     _response, code = request_code()
 
-    # when
+    # when the worker signs in with a texted code
     response = api.post("/auth/token", {"phone": PHONE, "code": code})
 
     # then
-    assert response.status_code == 429
+    assert response.status_code == 200
 
 
 def test_the_lockout_of_one_phone_does_not_lock_another(api, member, settings):
@@ -615,24 +682,43 @@ def test_a_forged_forwarded_for_header_is_not_stored(api, member):
     assert AuthAttempt.objects.get().ip == "127.0.0.1"
 
 
-def test_the_lockout_says_how_long_is_left(api, member, settings):
-    # given the failures happened ten minutes into a fifteen-minute window
-    _fail(api, settings.LOGIN_MAX_FAILURES)
-    AuthAttempt.objects.update(at=timezone.now() - timedelta(minutes=10))
+def test_the_slow_down_says_how_long_is_left(api, member, settings):
+    # given eight failures, the latest ten seconds ago: the wait is 30 * 2**3 = 240 seconds
+    now = timezone.now()
+    AuthAttempt.objects.bulk_create(
+        AuthAttempt(phone=PHONE, ip="10.9.9.9", method="password", succeeded=False, at=now - timedelta(seconds=10 + i))
+        for i in range(8)
+    )
 
     # when
     response = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
 
     # then
     assert response.status_code == 429
-    assert 290 <= int(response["Retry-After"]) <= 300
-    assert response.json()["detail"] == "登录失败次数过多，账号已暂时锁定，请 5 分钟后再试。"
+    assert 225 <= int(response["Retry-After"]) <= 230
+    assert response.json()["detail"] == "密码错误次数较多，请 4 分钟后再试，或改用短信验证码登录。"
 
 
-def test_many_failures_from_one_address_lock_that_address(api, member, settings):
-    # given failures spread over many phones from one address
-    settings.LOGIN_MAX_FAILURES = 2
-    for i in range(20):
+def test_the_slow_down_message_is_translated(member, settings):
+    # given
+    english = ApiClient(language="en")
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        english.post("/auth/token", {"phone": PHONE, "password": "Wrong-pass-1"})
+
+    # when
+    response = english.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
+
+    # then the message is English, like every other (it was never in the catalogue before)
+    assert response.status_code == 429
+    detail = response.json()["detail"]
+    assert "30" in detail
+    assert not any("\u4e00" <= c <= "\u9fff" for c in detail), detail
+
+
+def test_many_failures_from_one_address_slow_that_address_down(api, member, settings):
+    # given failures spread over many phones from one address: past half the hard limit
+    settings.LOGIN_MAX_FAILURES_PER_IP = 20
+    for i in range(10):
         api.post("/auth/token", {"phone": f"1390000{i:04d}", "password": "Wrong-pass-1"})
 
     # when
@@ -640,3 +726,72 @@ def test_many_failures_from_one_address_lock_that_address(api, member, settings)
 
     # then
     assert response.status_code == 429
+    assert response.json()["detail"] == "登录失败次数过多，请 30 秒后再试。"
+
+
+def test_the_hard_limit_per_address_stops_it_until_its_failures_leave_the_window(api, member, settings):
+    # given the hard limit of failures from one address, spread over the last ten minutes
+    now = timezone.now()
+    AuthAttempt.objects.bulk_create(
+        AuthAttempt(
+            phone=f"1390000{i:04d}", ip="127.0.0.1", method="sms", succeeded=False, at=now - timedelta(minutes=10)
+        )
+        for i in range(settings.LOGIN_MAX_FAILURES_PER_IP)
+    )
+
+    # when
+    response = api.post("/auth/token", {"phone": PHONE, "password": PASSWORD})
+
+    # then the address waits until the oldest failure is fifteen minutes old
+    assert response.status_code == 429
+    assert 295 <= int(response["Retry-After"]) <= 300
+
+
+def test_a_forged_forwarded_for_does_not_reset_the_per_address_limit(api, member, settings):
+    # given an address that reached half the hard limit
+    settings.LOGIN_MAX_FAILURES_PER_IP = 20
+    for i in range(10):
+        api.post("/auth/token", {"phone": f"1390000{i:04d}", "password": "Wrong-pass-1"})
+
+    # when it pretends to be another client
+    response = api.client.post(
+        "/api/v1/auth/token",
+        {"phone": PHONE, "password": PASSWORD},
+        content_type="application/json",
+        headers={"X-Forwarded-For": "203.0.113.77"},
+    )
+
+    # then it is still the same address, still slowed down
+    assert response.status_code == 429
+    assert not AuthAttempt.objects.filter(ip="203.0.113.77").exists()
+
+
+def test_behind_a_trusted_proxy_the_proxys_word_is_the_address(api, member, settings):
+    # given one trusted proxy, and a client that reached half the hard limit through it
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_MAX_FAILURES_PER_IP = 20
+
+    def post(password: str, forwarded: str) -> Any:
+        return api.client.post(
+            "/api/v1/auth/token",
+            {"phone": PHONE, "password": password},
+            content_type="application/json",
+            headers={"X-Forwarded-For": forwarded},
+        )
+
+    for i in range(10):
+        api.client.post(
+            "/api/v1/auth/token",
+            {"phone": f"1390000{i:04d}", "password": "Wrong-pass-1"},
+            content_type="application/json",
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+
+    # when the client forges an extra entry to the left of what the proxy appended
+    forged = post(PASSWORD, "1.2.3.4, 203.0.113.9")
+    # and another client comes through the same proxy
+    other = post(PASSWORD, "198.51.100.1")
+
+    # then the forgery changes nothing, and the other client is not held back
+    assert forged.status_code == 429
+    assert other.status_code == 200

@@ -8,7 +8,8 @@ from littlebee.accounts.models import CheckinStatus, EmploymentStatus, ProfileEv
 from littlebee.conftest import ApiClient
 from littlebee.orgs.tests.factories import EnterprisePartyOrgFactory, IndustryCommitteeFactory
 
-from .factories import MembershipFactory, UserFactory, staff, worker
+from .factories import MembershipFactory, UserFactory, staff
+from .factories import pending_worker as worker
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ import pytest
 
 from littlebee.accounts.models import User
 
-from .factories import PASSWORD, staff, worker
+from .factories import PASSWORD, staff
+from .factories import pending_worker as worker
 
 pytestmark = pytest.mark.django_db
 

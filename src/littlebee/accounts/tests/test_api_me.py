@@ -9,7 +9,8 @@ from littlebee.accounts.services import checkin_reject
 from littlebee.conftest import ApiClient
 from littlebee.orgs.tests.factories import OutletFactory
 
-from .factories import MembershipFactory, UserFactory, staff, worker
+from .factories import MembershipFactory, UserFactory, staff
+from .factories import pending_worker as worker
 
 pytestmark = pytest.mark.django_db
 

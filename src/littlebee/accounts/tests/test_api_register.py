@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
-from littlebee.accounts.models import ApiToken, ProfileEvent, User, WorkerProfile
+from littlebee.accounts.models import ApiToken, AuthAttempt, ProfileEvent, SmsCode, User, WorkerProfile
 from littlebee.conftest import ApiClient
 from littlebee.orgs.tests.factories import OutletFactory
 
-from .factories import worker
+from .factories import sms_code_for, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_register_a_second_time_answers_409_already_registered(api, registration
     before = _counts()
 
     # when
-    response = api.post("/auth/register", {**registration, "name": "李四"})
+    response = api.post("/auth/register", {**registration, "name": "李四", "code": sms_code_for("13800000001")})
 
     # then
     assert response.status_code == 409
@@ -132,7 +133,7 @@ def test_register_duplicate_is_detected_in_any_spelling(api, registration, spell
     api.post("/auth/register", registration)
 
     # when
-    response = api.post("/auth/register", {**registration, "phone": spelling})
+    response = api.post("/auth/register", {**registration, "phone": spelling, "code": sms_code_for("13800000001")})
 
     # then
     assert response.status_code == 409
@@ -345,9 +346,129 @@ def test_register_duplicate_in_english_keeps_the_code(api, registration):
     api.post("/auth/register", registration)
 
     # when
-    response = ApiClient(language="en").post("/auth/register", registration)
+    response = ApiClient(language="en").post("/auth/register", {**registration, "code": sms_code_for("13800000001")})
 
     # then
     assert response.status_code == 409
     assert response.json()["code"] == "already_registered"
     assert response.json()["detail"].strip()
+
+
+# --- The phone is proved with a code --------------------------------------------------------
+@pytest.mark.parametrize("code", [None, "", "000000", "abc"])
+def test_register_without_the_right_code_answers_400_invalid_code_and_creates_nothing(api, registration, code):
+    # given
+    body = {**registration}
+    if code is None:
+        del body["code"]
+    else:
+        body["code"] = code
+    before = _counts()
+
+    # when
+    response = api.post("/auth/register", body)
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_code"
+    assert response.json()["detail"] == "验证码不正确或已过期。"
+    assert _counts() == before
+
+
+def test_a_login_code_does_not_register(api, registration):
+    # given a code sent for logging in, not for signing up
+    body = {**registration, "code": sms_code_for("13800000002", purpose="login"), "phone": "13800000002"}
+
+    # when
+    response = api.post("/auth/register", body)
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_code"
+
+
+def test_a_sign_up_code_works_once(api, registration):
+    # given
+    assert api.post("/auth/register", registration).status_code == 201
+    User.objects.filter(phone="13800000001").delete()
+
+    # when the same code is tried again
+    response = api.post("/auth/register", registration)
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_code"
+
+
+def test_a_typo_in_the_form_does_not_use_the_code_up(api, registration):
+    # given
+    api.post("/auth/register", {**registration, "name": ""})
+
+    # when
+    response = api.post("/auth/register", registration)
+
+    # then
+    assert response.status_code == 201
+
+
+def test_the_whole_sign_up_goes_through_a_texted_code(
+    api, registration, sms_outbox, django_capture_on_commit_callbacks
+):
+    # given an unregistered phone asks for a sign-up code
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = api.post("/auth/sms-code", {"phone": "13800000009", "purpose": "register"})
+    assert sent.status_code == 202
+    assert sent.json()["detail"] == "验证码已发送，请查收短信。"
+    match = re.search(r"\b(\d{6})\b", sms_outbox[-1].message)
+    assert match is not None and "注册" in sms_outbox[-1].message
+
+    # when
+    response = api.post("/auth/register", {**registration, "phone": "13800000009", "code": match.group(1)})
+
+    # then
+    assert response.status_code == 201
+    assert SmsCode.objects.get(phone="13800000009").purpose == "register"
+
+
+def test_sms_code_with_an_unknown_purpose_answers_400(api, db):
+    # when
+    response = api.post("/auth/sms-code", {"phone": "13800000009", "purpose": "anything"})
+
+    # then
+    assert response.status_code == 400
+    assert not SmsCode.objects.exists()
+
+
+def test_sign_up_attempts_are_limited_per_phone(api, registration, settings):
+    # given the phone's attempts this hour used up with wrong codes
+    settings.SIGNUP_ATTEMPTS_PER_PHONE_PER_HOUR = 3
+    for _ in range(3):
+        assert api.post("/auth/register", {**registration, "code": "000000"}).status_code == 400
+
+    # when even the right code is tried
+    response = api.post("/auth/register", registration)
+
+    # then
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_requests"
+    assert int(response["Retry-After"]) > 0
+    assert not User.objects.filter(phone="13800000001").exists()
+
+
+def test_sign_up_attempts_are_limited_per_client_address(api, registration, settings):
+    # given one address tried many numbers
+    settings.SIGNUP_ATTEMPTS_PER_IP_PER_HOUR = 3
+    for i in range(3):
+        api.post("/auth/register", {**registration, "phone": f"1390000000{i}", "code": "000000"})
+
+    # when it pretends to be another client with a forged X-Forwarded-For
+    response = api.client.post(
+        "/api/v1/auth/register",
+        registration,
+        content_type="application/json",
+        headers={"X-Forwarded-For": "203.0.113.50"},
+    )
+
+    # then
+    assert response.status_code == 429
+    assert AuthAttempt.objects.filter(method="register").count() == 3

@@ -79,7 +79,7 @@ def test_a_new_worker_registers_and_sees_the_pending_check_in(phone_page: Page, 
 
 def test_registration_with_a_taken_phone_shows_the_error_and_creates_nothing(phone_page: Page, city) -> None:
     # given a phone already registered
-    WorkerProfileFactory(user__phone="13812345678", community=city["community"])
+    WorkerProfileFactory(checkin_status=CheckinStatus.PENDING, user__phone="13812345678", community=city["community"])
     page = phone_page
     page.goto("/register/")
 
@@ -97,7 +97,9 @@ def test_registration_with_a_taken_phone_shows_the_error_and_creates_nothing(pho
 
 def test_a_worker_logs_in_with_a_password(phone_page: Page, city, screenshot) -> None:
     # given
-    WorkerProfileFactory(user__phone="13800000001", user__name="朱涛", community=city["community"])
+    WorkerProfileFactory(
+        checkin_status=CheckinStatus.PENDING, user__phone="13800000001", user__name="朱涛", community=city["community"]
+    )
 
     # when
     log_in_with_password(phone_page, "13800000001")
@@ -110,7 +112,7 @@ def test_a_worker_logs_in_with_a_password(phone_page: Page, city, screenshot) ->
 
 def test_a_wrong_password_is_refused_with_a_message(phone_page: Page, city) -> None:
     # given
-    WorkerProfileFactory(user__phone="13800000001", community=city["community"])
+    WorkerProfileFactory(checkin_status=CheckinStatus.PENDING, user__phone="13800000001", community=city["community"])
     page = phone_page
 
     # when
@@ -126,7 +128,9 @@ def test_a_wrong_password_is_refused_with_a_message(phone_page: Page, city) -> N
 
 def test_a_worker_logs_in_with_an_sms_code(phone_page: Page, city, screenshot) -> None:
     # given a registered worker on the code tab
-    WorkerProfileFactory(user__phone="13800000002", user__name="郭锋", community=city["community"])
+    WorkerProfileFactory(
+        checkin_status=CheckinStatus.PENDING, user__phone="13800000002", user__name="郭锋", community=city["community"]
+    )
     LocmemSmsBackend.outbox.clear()
     page = phone_page
     page.goto("/login/")
@@ -153,7 +157,12 @@ def test_a_worker_logs_in_with_an_sms_code(phone_page: Page, city, screenshot) -
 
 def test_staff_confirms_a_check_in_and_the_worker_sees_verified(new_phone_page, city, screenshot) -> None:
     # given a pending worker and a handler of their community
-    WorkerProfileFactory(user__phone="13800000003", user__name="李师傅", community=city["community"])
+    WorkerProfileFactory(
+        checkin_status=CheckinStatus.PENDING,
+        user__phone="13800000003",
+        user__name="李师傅",
+        community=city["community"],
+    )
     staff(city["party_org"], user__phone="13900000001", user__name="王主任")
     staff_page = new_phone_page()
 

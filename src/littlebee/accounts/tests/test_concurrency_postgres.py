@@ -47,7 +47,7 @@ def test_two_staff_confirming_one_checkin_at_once_write_one_decision() -> None:
     # given a pending worker and two handlers of the community
     community: Any = CommunityFactory()
     party_org = PartyOrgFactory(region=community)
-    profile: Any = WorkerProfileFactory(community=community)
+    profile: Any = WorkerProfileFactory(checkin_status=CheckinStatus.PENDING, community=community)
     handlers = [staff(party_org), staff(party_org)]
 
     # when both confirm at the same moment

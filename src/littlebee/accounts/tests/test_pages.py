@@ -31,7 +31,7 @@ from littlebee.orgs.tests.factories import (
     StreetFactory,
 )
 
-from .factories import PASSWORD, UserFactory, WorkerProfileFactory, staff
+from .factories import PASSWORD, UserFactory, WorkerProfileFactory, sms_code_for, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,8 @@ NEW_PASSWORD = "Honey-bee-2026"
 
 # factory_boy's calls are typed as returning the factory; these say what they really make.
 def _profile(**kwargs: Any) -> WorkerProfile:
+    """A worker still waiting for the community's check-in confirmation, unless told otherwise."""
+    kwargs.setdefault("checkin_status", CheckinStatus.PENDING)
     return cast(WorkerProfile, WorkerProfileFactory(**kwargs))
 
 
@@ -124,6 +126,9 @@ def _registration(town: Town, **overrides: Any) -> dict[str, Any]:
         "party_member": "on",
     }
     data.update(overrides)
+    if "code" not in data:
+        # A live sign-up code for the phone, as if it had been texted.
+        data["code"] = sms_code_for(str(data["phone"]))
     return data
 
 
@@ -378,7 +383,7 @@ def test_a_wrong_password_shows_a_message_and_logs_nobody_in() -> None:
 
     # then
     assert response.status_code == 200
-    assert "手机号或密码不正确。" in _text(response)
+    assert "手机号或密码不正确，还可以再试 4 次。" in _text(response)
     assert "_auth_user_id" not in client.session
 
 
@@ -396,7 +401,7 @@ def test_repeated_failures_lock_the_login_with_429(settings: Any) -> None:
 
     # then
     assert response.status_code == 429
-    assert "登录失败次数过多" in _text(response)
+    assert "密码错误次数较多，请 30 秒后再试，或改用短信验证码登录。" in _text(response)
     assert int(response["Retry-After"]) > 0
     assert "_auth_user_id" not in client.session
 

@@ -13,7 +13,8 @@ from littlebee.accounts.models import Role
 from littlebee.accounts.services import checkin_reject, checkin_resubmit
 from littlebee.orgs.tests.factories import OutletFactory
 
-from .factories import MembershipFactory, UserFactory, staff, worker
+from .factories import MembershipFactory, UserFactory, staff
+from .factories import pending_worker as worker
 
 pytestmark = pytest.mark.django_db
 

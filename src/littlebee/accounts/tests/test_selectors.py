@@ -16,7 +16,8 @@ from littlebee.orgs.tests.factories import (
     OrganisationFactory,
 )
 
-from .factories import UserFactory, staff, worker
+from .factories import UserFactory, staff
+from .factories import pending_worker as worker
 
 pytestmark = pytest.mark.django_db
 

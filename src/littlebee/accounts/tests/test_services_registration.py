@@ -17,7 +17,7 @@ from littlebee.accounts.models import (
 from littlebee.core.errors import Conflict, InvalidInput, NotFound
 
 from .conftest import STRONG_PASSWORD
-from .factories import UserFactory, staff, worker
+from .factories import UserFactory, pending_worker, sms_code_for, staff, worker
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,9 @@ def _data(city, enterprise, **changes) -> services.RegistrationInput:
         "community_id": city.community.pk,
     }
     values.update(changes)
+    if "code" not in values:
+        # A live sign-up code for the phone, as if it had been texted.
+        values["code"] = sms_code_for(str(values["phone"]))
     return services.RegistrationInput(**values)
 
 
@@ -108,7 +111,7 @@ def test_worker_register_validation_comes_before_the_duplicate_check(city, enter
 # --- Decisions ------------------------------------------------------------------------------
 def test_checkin_confirm_is_written_with_actor_time_and_event(city, enterprise):
     # given
-    profile = worker(community=city.community, enterprise=enterprise).worker_profile
+    profile = pending_worker(community=city.community, enterprise=enterprise).worker_profile
     handler = staff(city.party_org(city.community))
 
     # when
@@ -130,7 +133,7 @@ def test_checkin_confirm_is_written_with_actor_time_and_event(city, enterprise):
 
 def test_checkin_confirm_by_a_stranger_raises_not_found(city, enterprise):
     # given
-    profile = worker(community=city.community, enterprise=enterprise).worker_profile
+    profile = pending_worker(community=city.community, enterprise=enterprise).worker_profile
     stranger = staff(city.party_org(city.other_district_community))
 
     # when / then
@@ -143,7 +146,7 @@ def test_checkin_confirm_by_a_stranger_raises_not_found(city, enterprise):
 
 def test_checkin_reject_refuses_a_note_with_a_nul(city, enterprise):
     # given
-    profile = worker(community=city.community, enterprise=enterprise).worker_profile
+    profile = pending_worker(community=city.community, enterprise=enterprise).worker_profile
     handler = staff(city.party_org(city.community))
 
     # when / then
@@ -154,7 +157,7 @@ def test_checkin_reject_refuses_a_note_with_a_nul(city, enterprise):
 
 def test_a_note_may_span_lines(city, enterprise):
     # given
-    profile = worker(community=city.community, enterprise=enterprise).worker_profile
+    profile = pending_worker(community=city.community, enterprise=enterprise).worker_profile
     handler = staff(city.party_org(city.community))
 
     # when

@@ -29,19 +29,28 @@ def test_clamp_keeps_limit_and_offset_in_range(limit, offset, expected):
 
 
 @pytest.mark.parametrize(
-    ("meta", "expected"),
+    ("proxies", "meta", "expected"),
     [
-        ({"REMOTE_ADDR": "10.1.2.3"}, "10.1.2.3"),
-        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.0.0.1"}, "203.0.113.9"),
-        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "2001:db8::1"}, "2001:db8::1"),
-        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "fe80::1%eth0"}, "fe80::1"),
-        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "<script>"}, "10.1.2.3"),
-        ({"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "1.2.3.4\x00"}, "10.1.2.3"),
-        ({"REMOTE_ADDR": "unix-socket"}, ""),
+        (0, {"REMOTE_ADDR": "10.1.2.3"}, "10.1.2.3"),
+        # No trusted proxy: the header is the client's word and is ignored.
+        (0, {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "10.1.2.3"),
+        # One proxy: the rightmost entry is what our proxy saw; the left ones are forgeable.
+        (1, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "203.0.113.9"),
+        (1, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "1.1.1.1, 203.0.113.9"}, "203.0.113.9"),
+        (2, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "1.1.1.1, 203.0.113.9, 10.0.0.1"}, "203.0.113.9"),
+        # Fewer entries than proxies: the address that reached us.
+        (2, {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "127.0.0.1"),
+        (1, {"REMOTE_ADDR": "127.0.0.1"}, "127.0.0.1"),
+        (1, {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "2001:db8::1"}, "2001:db8::1"),
+        (1, {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "fe80::1%eth0"}, "fe80::1"),
+        (1, {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "<script>"}, "10.1.2.3"),
+        (1, {"REMOTE_ADDR": "10.1.2.3", "HTTP_X_FORWARDED_FOR": "1.2.3.4\x00"}, "10.1.2.3"),
+        (0, {"REMOTE_ADDR": "unix-socket"}, ""),
     ],
 )
-def test_client_ip_returns_only_well_formed_addresses(meta, expected):
+def test_client_ip_trusts_only_the_configured_proxies_and_well_formed_addresses(settings, proxies, meta, expected):
     # given
+    settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/")
     request.META.pop("REMOTE_ADDR", None)
     request.META.update(meta)
