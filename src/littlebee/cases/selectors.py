@@ -150,9 +150,10 @@ def reporter_phone_for(case: Case, user: User, org_ids: list[int] | None = None)
     admin) of the organisation holding the case, while it is open, and only if the reporter is
     not hidden from them. Everyone else who sees the case gets it masked (138****0001): city
     admins and supervisors looking on, offices it passed through, and the holder itself once the
-    case is done. None where the reporter is hidden from the viewer (reporter_visible).
+    case is done. None where the reporter is hidden from the viewer (reporter_visible), and
+    where the reporter has closed their account (its number is gone, a placeholder holds it).
     """
-    if not reporter_visible(case, user):
+    if not reporter_visible(case, user) or not case.reporter.is_active:
         return None
     org_ids = staff_org_ids(user) if org_ids is None else org_ids
     phone = case.reporter.phone

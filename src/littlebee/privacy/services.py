@@ -1,0 +1,196 @@
+"""Closing an account (PIPL's right to deletion), as the privacy page (/privacy/) tells it.
+
+What goes, at once:
+  * the name and phone number (replaced by a placeholder, so the number is free to register
+    again), the password (unusable), every API token and session, staff roles;
+  * the inbox, sign-in attempts and one-time codes kept under the number;
+  * the person's own name and number wherever they wrote them in free text (report
+    descriptions, appeal subjects and descriptions, ratings, timeline notes), and the outlet and
+    review notes on the worker profile, the citations of honorary titles;
+  * live event registrations and unclaimed vouchers are cancelled (places and gifts go back).
+
+What stays, without the person: the user row itself, anonymised (points ledgers, vouchers,
+case records and their timelines point at it and must keep adding up), the cases and what they
+say about the street (a report's description, place and photos are a public-interest record),
+station visits and event attendance, and the profile's worker type, enterprise, community and
+check-in status (the city's statistics count them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.accounts.models import AuthAttempt, Membership, SmsCode, User, WorkerProfile
+from littlebee.accounts.services import tokens_revoke_all
+from littlebee.appeals.models import Appeal
+from littlebee.cases.models import Case, CaseEvent, CaseFollower
+from littlebee.core.errors import DomainError, InvalidInput, TooManyRequests
+from littlebee.hives import event_services
+from littlebee.hives.models import EventCheckinFailure, EventRegistration, RegistrationStatus
+from littlebee.notifications.models import Notification
+from littlebee.points.models import HonoraryTitle, PointsAccount
+from littlebee.reports.models import Report
+from littlebee.rewards import services as reward_services
+from littlebee.rewards.models import Voucher, VoucherStatus
+
+from .models import AccountClosure
+
+# What a closed account is called wherever its rows still show (case records, ledgers).
+CLOSED_NAME = "已注销用户"
+REDACTED = "***"
+WRONG_PASSWORD = _("密码不正确。")
+# Any mainland mobile number in free text, with or without separators.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
+
+
+def closed_phone(user_id: int) -> str:
+    """The placeholder that takes a closed account's phone number: 11 characters like the column,
+    unique, and never a number anyone can register (it starts with a letter)."""
+    return f"x{user_id:010d}"
+
+
+def _check_password(user: User, password: str, ip: str) -> None:
+    """A wrong password counts like a wrong login (a stolen token must not guess the password)
+    and past LOGIN_MAX_FAILURES the door stays shut for LOGIN_LOCKOUT_SECONDS."""
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    failures = AuthAttempt.objects.filter(phone=user.phone, succeeded=False, at__gte=since).count()
+    if failures >= settings.LOGIN_MAX_FAILURES:
+        raise TooManyRequests(_("密码错误次数过多，请稍后再试。"), retry_after=settings.LOGIN_LOCKOUT_SECONDS)
+    if not password or not user.check_password(password):
+        AuthAttempt.objects.create(phone=user.phone, ip=ip, method="close_account", succeeded=False)
+        raise InvalidInput.one("password", WRONG_PASSWORD)
+
+
+def redact(text: str, *, name: str, phone: str) -> str:
+    """The text without the person's name and without any mobile number (theirs, typed however)."""
+    if not text:
+        return text
+    text = _PHONE_IN_TEXT.sub(REDACTED, text)
+    if phone:
+        text = text.replace(phone, REDACTED)
+    # A one-character name would blank out ordinary words; only names of two or more go.
+    if len(name.strip()) >= 2:
+        text = text.replace(name.strip(), REDACTED)
+    return text
+
+
+def _redact_rows(rows: Sequence[Model], fields: tuple[str, ...], *, name: str, phone: str) -> None:
+    for row in rows:
+        changed = []
+        for field in fields:
+            before = getattr(row, field)
+            after = redact(before, name=name, phone=phone)
+            if after != before:
+                setattr(row, field, after)
+                changed.append(field)
+        if changed:
+            row.save(update_fields=changed)
+
+
+def _release_live_bookings(user: User) -> None:
+    """Give back what the person holds for later: event places (to the waiting list) and
+    reserved gifts (stock back). Each through its app's own service, each in a savepoint: one
+    that can no longer be cancelled (the event has started) stays as it is."""
+    now = timezone.now()
+    live = EventRegistration.objects.filter(
+        worker=user,
+        status__in=(RegistrationStatus.REGISTERED, RegistrationStatus.WAITLISTED),
+        event__starts_at__gt=now,
+    ).values_list("pk", flat=True)
+    for registration_id in list(live):
+        try:
+            with transaction.atomic():
+                event_services.event_cancel_registration(registration_id=registration_id, worker=user)
+        except DomainError:
+            pass
+    reserved = Voucher.objects.filter(worker=user, status=VoucherStatus.RESERVED).values_list("pk", flat=True)
+    for voucher_id in list(reserved):
+        try:
+            with transaction.atomic():
+                reward_services.voucher_cancel(worker=user, voucher_id=voucher_id, at=now)
+        except DomainError:
+            pass
+
+
+def account_close(*, user: User, password: str, ip: str = "") -> User:
+    """The person closes their own account, confirming with their password (400 when wrong,
+    nothing changed; 429 after too many wrong ones). Afterwards they cannot sign in, every token
+    answers 401, and their phone number may register a new account."""
+    if not user.is_authenticated or not user.is_active:
+        raise DomainError("account_closed", _("该账号已注销。"), status=409)
+    # Outside the transaction: a wrong password's attempt row must stay when the refusal rolls back.
+    _check_password(user, password, ip)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user.pk, is_active=True).first()
+        if locked is None:  # closed by a request that raced this one
+            raise DomainError("account_closed", _("该账号已注销。"), status=409)
+        return _erase(locked)
+
+
+def _erase(user: User) -> User:
+    name, phone = user.name, user.phone
+    now = timezone.now()
+
+    _release_live_bookings(user)
+
+    # Free text the person wrote, and the timelines of their own cases (a note by staff may
+    # quote their number).
+    _redact_rows(
+        list(Report.objects.filter(case__reporter=user).only("case_id", "description", "address")),
+        ("description", "address"),
+        name=name,
+        phone=phone,
+    )
+    _redact_rows(
+        list(Appeal.objects.filter(case__reporter=user).only("case_id", "subject", "description")),
+        ("subject", "description"),
+        name=name,
+        phone=phone,
+    )
+    _redact_rows(
+        list(Case.objects.filter(reporter=user).only("pk", "rating_comment")),
+        ("rating_comment",),
+        name=name,
+        phone=phone,
+    )
+    _redact_rows(
+        list(CaseEvent.objects.filter(case__reporter=user).only("pk", "note"))
+        + list(CaseEvent.objects.filter(actor=user).exclude(case__reporter=user).only("pk", "note")),
+        ("note",),
+        name=name,
+        phone=phone,
+    )
+    _redact_rows(
+        list(HonoraryTitle.objects.filter(worker=user).only("pk", "citation")), ("citation",), name=name, phone=phone
+    )
+
+    # What only served the person: gone.
+    Notification.objects.filter(recipient=user).delete()
+    CaseFollower.objects.filter(user=user).delete()
+    EventCheckinFailure.objects.filter(worker=user).delete()
+    SmsCode.objects.filter(phone=phone).delete()
+    AuthAttempt.objects.filter(phone=phone).delete()
+    Membership.objects.filter(user=user).delete()
+    tokens_revoke_all(user=user)
+
+    # What the statistics count stays on the profile; what tells who it was goes.
+    WorkerProfile.objects.filter(user=user).update(outlet=None, checkin_note="", employment_note="", updated_at=now)
+    PointsAccount.objects.filter(worker=user).update(hide_from_boards=True, show_name_on_boards=False)
+
+    user.name = CLOSED_NAME
+    user.phone = closed_phone(user.pk)
+    user.set_unusable_password()  # also ends every session: its hash no longer matches
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.save(update_fields=["name", "phone", "password", "is_active", "is_staff", "is_superuser"])
+    AccountClosure.objects.create(user=user, closed_at=now)
+    return user
