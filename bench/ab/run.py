@@ -1,0 +1,551 @@
+"""A/B harness: the product's API against a bare Django baseline, both on PostgreSQL, both served
+by gunicorn as `make run` serves the product (--workers 2 --threads 4), driven by wrk in
+alternating rounds (product, baseline, product, baseline, ...) with bearer tokens rotating over
+thousands of workers.
+
+    make bench-ab                                   # every path, 3 rounds of 10 s, 16 connections
+    make bench-ab BENCH_AB_ARGS=--quick             # 3 rounds of 2 s on three paths: a smoke test
+    .venv/bin/python bench/ab/run.py --paths me,redeem --rounds 5 --seconds 20 --connections 32
+
+What happens, and is undone at the end (also on Ctrl-C or a failure):
+1. two throwaway databases on --postgres; a temporary folder for media, tokens, logs;
+2. the product's: migrate, the Wuhan demo city, --workers more checked-in workers, points,
+   one hot gift with a big stock, a token for every worker and handler (product_setup.py);
+3. the baseline's: its tables and one row per token (baseline_db.py, baseline.py);
+4. both servers on 127.0.0.1 (free ports), a short warm-up that also checks each path answers 2xx;
+5. per path, --rounds rounds on each server in turn; wrk (Debian's, installed with apt-get when
+   missing) runs bench/ab/paths.lua, which counts statuses and prints percentiles as JSON.
+
+Paths (product → baseline): me, points, rewards, reports_mine, notifications, cases_mine (staff
+tokens), hives (nearest 20 around a random station) → one indexed SELECT; report_post (multipart,
+one small JPEG) → a multipart POST storing the file and one row; redeem (the hot gift) → the
+conditional stock UPDATE, voucher and ledger INSERTs in one transaction; mixed (70 % reads, 20 %
+station searches, 10 % report submissions; --mixed-connections 32, --mixed-seconds 30) → the
+same mix on the baseline.
+
+Prints, per path: the median req/s of each side, the product/baseline ratio of each round pair
+(min / median / max), the product's p50/p95/p99 latency (median over rounds) and its non-2xx
+answers and socket errors; the machine's load average at the start and the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from baseline_db import baseline_populate
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parents[1]
+BIN = Path(sys.executable).parent
+# Exactly the serving line of `make run` (Makefile), but for the bind address.
+GUNICORN_ARGS = ["--workers", "2", "--threads", "4", "--access-logfile", "-", "--forwarded-allow-ips", "127.0.0.1"]
+
+READS = {
+    "me": "/api/v1/me",
+    "points": "/api/v1/points",
+    "rewards": "/api/v1/rewards",
+    "reports_mine": "/api/v1/reports?mine=true",
+    "notifications": "/api/v1/me/notifications",
+    "cases_mine": "/api/v1/cases?queue=mine",
+}
+MIXED_READS = ["me", "points", "rewards", "reports_mine", "notifications"]
+ALL_PATHS = [*READS, "hives", "report_post", "redeem", "mixed"]
+QUICK_PATHS = ["me", "report_post", "redeem"]
+
+
+@dataclass
+class Round:
+    rate: float
+    requests: int
+    p50: float  # milliseconds
+    p95: float
+    p99: float
+    non_2xx: dict[int, int]
+    errors: int
+    first_error: str
+
+
+@dataclass
+class PathResult:
+    name: str
+    product: list[Round] = field(default_factory=list)
+    baseline: list[Round] = field(default_factory=list)
+
+
+# --- Resources, each undone by the ExitStack ------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _database(stack: contextlib.ExitStack, server: str, name: str) -> str:
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    stack.callback(drop)
+    return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+
+
+def _serve(stack: contextlib.ExitStack, label: str, app: list[str], env: dict[str, str], work: Path) -> int:
+    port = _free_port()
+    log = work / f"{label}.log"
+    log_file = log.open("wb")
+    stack.callback(log_file.close)
+    process = subprocess.Popen(  # its own session: a Ctrl-C reaches us, and we stop it
+        # Gunicorn's control socket is per user by default: each server gets its own.
+        [
+            str(BIN / "gunicorn"),
+            *app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            *GUNICORN_ARGS,
+            "--control-socket",
+            str(work / f"{label}.ctl"),
+        ],
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def stop() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    stack.callback(stop)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the {label} server stopped at start-up; its log:\n{_tail(log)}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+            return port
+        time.sleep(0.3)
+    raise SystemExit(f"the {label} server did not answer within 60 s; its log:\n{_tail(log)}")
+
+
+def _first_answers(port: int, path: str) -> None:
+    """Wait for the first answers of both gunicorn workers (Django loads lazily on the first
+    request), with eight requests at a time and a generous timeout."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def get(_: int) -> int:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=120) as answer:
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(get, range(16)))
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+# --- Data -----------------------------------------------------------------------------------
+def _small_jpeg(path: Path) -> int:
+    """A 640×480 photo-like JPEG (about 40 KB): a smooth gradient with noise, no EXIF."""
+    from PIL import Image, ImageFilter
+
+    width, height = 640, 480
+    gradient = Image.linear_gradient("L").resize((width, height))
+    image = Image.merge("RGB", (gradient, gradient.rotate(90).resize((width, height)), gradient.transpose(0)))
+    noise = Image.effect_noise((width, height), 40).convert("RGB")
+    image = Image.blend(image, noise, 0.25).filter(ImageFilter.SMOOTH)
+    out = BytesIO()
+    image.save(out, "JPEG", quality=85)
+    path.write_bytes(out.getvalue())
+    return len(out.getvalue())
+
+
+def _ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("  wrk is missing: installing Debian's package with apt-get", flush=True)
+    prefix = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    try:
+        subprocess.run([*prefix, "apt-get", "install", "-y", "-q", "wrk"], env=env, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        subprocess.run([*prefix, "apt-get", "update", "-q"], env=env, check=True)
+        subprocess.run([*prefix, "apt-get", "install", "-y", "-q", "wrk"], env=env, check=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is still missing after apt-get install wrk")
+    return found
+
+
+# --- Load -----------------------------------------------------------------------------------
+@dataclass
+class Target:
+    """One side of the comparison: where it listens and what each path means there."""
+
+    label: str
+    port: int
+    paths: dict[str, dict[str, str]]
+
+
+def _path_envs(product_gift: int, baseline_gift: int) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    product: dict[str, dict[str, str]] = {}
+    baseline: dict[str, dict[str, str]] = {}
+    for name, url in READS.items():
+        product[name] = {"AB_MODE": "read", "AB_READ_PATHS": url}
+        baseline[name] = {"AB_MODE": "read", "AB_READ_PATHS": "/read"}
+    product["hives"] = {"AB_MODE": "hives", "AB_HIVES_PATH": "/api/v1/hives"}
+    baseline["hives"] = {"AB_MODE": "hives", "AB_HIVES_PATH": "/read"}
+    product["report_post"] = {"AB_MODE": "upload", "AB_UPLOAD_PATH": "/api/v1/reports"}
+    baseline["report_post"] = {"AB_MODE": "upload", "AB_UPLOAD_PATH": "/upload"}
+    product["redeem"] = {"AB_MODE": "redeem", "AB_REDEEM_PATH": f"/api/v1/rewards/{product_gift}/redemptions"}
+    baseline["redeem"] = {"AB_MODE": "redeem", "AB_REDEEM_PATH": f"/redeem/{baseline_gift}"}
+    product["mixed"] = {
+        "AB_MODE": "mixed",
+        "AB_READ_PATHS": ",".join(READS[r] for r in MIXED_READS),
+        "AB_HIVES_PATH": "/api/v1/hives",
+        "AB_UPLOAD_PATH": "/api/v1/reports",
+    }
+    baseline["mixed"] = {
+        "AB_MODE": "mixed",
+        "AB_READ_PATHS": "/read",
+        "AB_HIVES_PATH": "/read",
+        "AB_UPLOAD_PATH": "/upload",
+    }
+    return product, baseline
+
+
+def _wrk(
+    wrk: str,
+    target: Target,
+    path: str,
+    common: dict[str, str],
+    *,
+    seconds: float,
+    connections: int,
+    threads: int,
+    timeout: float,
+    token_start: int,
+    seed: int,
+) -> Round:
+    threads = max(1, min(threads, connections))
+    env = {
+        **os.environ,
+        **common,
+        **target.paths[path],
+        "AB_TOKEN_START": str(token_start),
+        "AB_SEED": str(seed),
+        "AB_THREADS": str(threads),
+    }
+    if path == "cases_mine":
+        env["AB_TOKENS"] = common["AB_STAFF_TOKENS"]
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        f"--timeout={max(1, round(timeout))}s",
+        "-s",
+        str(HERE / "paths.lua"),
+        f"http://127.0.0.1:{target.port}",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, check=False)
+    out = done.stdout.decode(errors="replace")
+    line = next((x for x in out.splitlines() if x.startswith("AB_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise SystemExit(f"wrk failed on {target.label} {path}:\n{out}\n{done.stderr.decode(errors='replace')}")
+    data = json.loads(line[len("AB_JSON ") :])
+    statuses = {int(k): v for k, v in data["statuses"].items()}
+    lat = data["latency_us"]
+    return Round(
+        rate=data["requests"] / (data["duration_us"] / 1e6),
+        requests=data["requests"],
+        p50=lat["p50"] / 1000,
+        p95=lat["p95"] / 1000,
+        p99=lat["p99"] / 1000,
+        non_2xx={s: n for s, n in statuses.items() if not 200 <= s <= 299},
+        errors=sum(data["errors"].values()),
+        first_error=data["first_error"],
+    )
+
+
+# --- Report ---------------------------------------------------------------------------------
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _table(results: list[PathResult]) -> str:
+    header = (
+        f"{'path':<14} {'product r/s':>11} {'baseline r/s':>12}  {'ratio min / med / max':>21}"
+        f"  {'product p50 / p95 / p99 ms':>27}  {'baseline p50/p99':>16}  {'non-2xx prod':>12}  {'non-2xx base':>12}"
+    )
+    rows = [header, "-" * len(header)]
+    for r in results:
+        ratios = [p.rate / b.rate for p, b in zip(r.product, r.baseline, strict=False) if b.rate > 0]
+        ratio = f"{min(ratios):.3f} / {_median(ratios):.3f} / {max(ratios):.3f}" if ratios else "-"
+        prod = (
+            f"{_median([x.p50 for x in r.product]):.1f} / {_median([x.p95 for x in r.product]):.1f}"
+            f" / {_median([x.p99 for x in r.product]):.1f}"
+        )
+        base = f"{_median([x.p50 for x in r.baseline]):.1f} / {_median([x.p99 for x in r.baseline]):.1f}"
+
+        def bad(rounds: list[Round]) -> str:
+            non = sum(sum(x.non_2xx.values()) for x in rounds)
+            errors = sum(x.errors for x in rounds)
+            return f"{non}" + (f" +{errors}e" if errors else "")
+
+        prod_rate, base_rate = _median([x.rate for x in r.product]), _median([x.rate for x in r.baseline])
+        rows.append(
+            f"{r.name:<14} {prod_rate:>11,.1f} {base_rate:>12,.1f}"
+            f"  {ratio:>21}  {prod:>27}  {base:>16}  {bad(r.product):>12}  {bad(r.baseline):>12}"
+        )
+    return "\n".join(rows)
+
+
+def _problems(results: list[PathResult]) -> list[str]:
+    lines = []
+    for r in results:
+        for label, rounds in (("product", r.product), ("baseline", r.baseline)):
+            statuses: dict[int, int] = {}
+            for x in rounds:
+                for s, n in x.non_2xx.items():
+                    statuses[s] = statuses.get(s, 0) + n
+            errors = sum(x.errors for x in rounds)
+            if statuses or errors:
+                sample = next((x.first_error for x in rounds if x.first_error), "")
+                counts = ", ".join(f"{s}×{n}" for s, n in sorted(statuses.items()))
+                lines.append(
+                    f"  {r.name} {label}: {counts or 'no non-2xx'}"
+                    + (f"; {errors} socket errors/timeouts" if errors else "")
+                    + (f"; first: {sample[:200]}" if sample else "")
+                )
+    return lines
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min, {os.cpu_count()} CPUs)"
+
+
+# --- Main -----------------------------------------------------------------------------------
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="PostgreSQL server URL; two throwaway databases are made there and dropped at the end",
+    )
+    parser.add_argument("--paths", help=f"comma-separated, from: {', '.join(ALL_PATHS)} (default: all)")
+    parser.add_argument("--rounds", type=int, help="rounds per side and path (default 3, at least 3)")
+    parser.add_argument("--seconds", type=float, help="seconds per round (default 10)")
+    parser.add_argument("--connections", type=int, default=16, help="connections per round (default 16)")
+    parser.add_argument("--mixed-seconds", type=float, help="seconds per round of the mixed load (default 30)")
+    parser.add_argument("--mixed-connections", type=int, default=32, help="connections of the mixed load (32)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument("--timeout", type=float, default=10.0, help="wrk's per-request timeout in seconds (10)")
+    parser.add_argument("--workers", type=int, help="workers added to the demo city's 300 (default 3000)")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"3 rounds of 2 s on {', '.join(QUICK_PATHS)}, 500 workers: a smoke test"
+    )
+    args = parser.parse_args()
+    args.rounds = args.rounds or 3
+    args.seconds = args.seconds or (2.0 if args.quick else 10.0)
+    args.mixed_seconds = args.mixed_seconds or (args.seconds if args.quick else 30.0)
+    args.workers = args.workers if args.workers is not None else (500 if args.quick else 3000)
+    paths = args.paths.split(",") if args.paths else (QUICK_PATHS if args.quick else ALL_PATHS)
+    unknown = [p for p in paths if p not in ALL_PATHS]
+    if unknown:
+        parser.error(f"unknown path(s) {', '.join(unknown)}; choose from {', '.join(ALL_PATHS)}")
+    if args.rounds < 3:
+        parser.error("--rounds must be at least 3 (min / median / max need three)")
+    args.paths = paths
+    return args
+
+
+def _product_env(database_url: str, var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("REDIS_", "CELERY_", "LITTLEBEE_"))}
+    env.update(
+        DATABASE_URL=database_url,
+        LITTLEBEE_VAR_DIR=str(var_dir),
+        DJANGO_SETTINGS_MODULE="littlebee.settings",
+        PYTHONPATH=str(PROJECT / "src"),
+    )
+    return env
+
+
+def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResult]:
+    wrk = _ensure_wrk()
+    work = Path(tempfile.mkdtemp(prefix="littlebee-ab-"))
+    stack.callback(shutil.rmtree, work, True)
+    pid = os.getpid()
+    product_url = _database(stack, args.postgres, f"littlebee_ab_product_{pid}")
+    baseline_url = _database(stack, args.postgres, f"littlebee_ab_baseline_{pid}")
+
+    print(f"setting up (throwaway databases on {urlsplit(args.postgres).netloc}, files in {work})", flush=True)
+    product_env = _product_env(product_url, work / "product-var")
+    subprocess.run(
+        [sys.executable, str(HERE / "product_setup.py"), "--workers", str(args.workers), "--out", str(work)],
+        env={**product_env, "LOG_LEVEL": "WARNING"},
+        check=True,
+    )
+    product = json.loads((work / "product.json").read_text())
+    worker_tokens = (work / "worker_tokens.txt").read_text().split()
+    staff_tokens = (work / "staff_tokens.txt").read_text().split()
+    baseline_gift = baseline_populate(baseline_url, worker_tokens + staff_tokens, stock=10**9, points=1_000_000)
+    photo_size = _small_jpeg(work / "photo.jpg")
+    print(f"  baseline: {len(worker_tokens) + len(staff_tokens):,} token rows, hot gift #{baseline_gift}", flush=True)
+
+    (work / "product-var" / "static").mkdir(parents=True, exist_ok=True)  # no collectstatic: the API needs none
+    product_port = _serve(stack, "product", ["littlebee.wsgi:application"], product_env, work)
+    baseline_env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "AB_BASELINE_DATABASE_URL": baseline_url,
+        "AB_BASELINE_MEDIA_DIR": str(work / "baseline-media"),
+    }
+    baseline_port = _serve(stack, "baseline", ["--chdir", str(HERE), "baseline:application"], baseline_env, work)
+    product_paths, baseline_paths = _path_envs(product["gift_id"], baseline_gift)
+    targets = (Target("product", product_port, product_paths), Target("baseline", baseline_port, baseline_paths))
+    common = {
+        "AB_TOKENS": str(work / "worker_tokens.txt"),
+        "AB_STAFF_TOKENS": str(work / "staff_tokens.txt"),
+        "AB_POINTS": str(work / "points.txt"),
+        "AB_PHOTO": str(work / "photo.jpg"),
+        "AB_CATEGORIES": ",".join(product["categories"]),
+    }
+    print(
+        f"  servers: product :{product_port}, baseline :{baseline_port} (gunicorn {' '.join(GUNICORN_ARGS[:4])});"
+        f" photo {photo_size / 1000:.0f} KB",
+        flush=True,
+    )
+
+    # Warm-up and check: two seconds on two connections per path and side, every answer 2xx.
+    _first_answers(product_port, "/api/v1/report-categories")
+    _first_answers(baseline_port, "/read")
+    cursor = 0
+    for path in args.paths:
+        for target in targets:
+            check = _wrk(
+                wrk,
+                target,
+                path,
+                common,
+                seconds=2,
+                connections=2,
+                threads=1,
+                timeout=args.timeout,
+                token_start=cursor,
+                seed=0,
+            )
+            if check.non_2xx or check.errors or check.requests == 0:
+                raise SystemExit(
+                    f"{target.label} {path}: {check.non_2xx or 'no 2xx'} in the warm-up; first answer: "
+                    f"{check.first_error}\n{_tail(work / f'{target.label}.log')}"
+                )
+        cursor += 50
+
+    results = []
+    for path in args.paths:
+        mixed = path == "mixed"
+        seconds = args.mixed_seconds if mixed else args.seconds
+        connections = args.mixed_connections if mixed else args.connections
+        result = PathResult(path)
+        print(f"{path}: {args.rounds} rounds × {seconds:g} s × {connections} connections per side", flush=True)
+        for n in range(args.rounds):
+            rounds = []
+            for target in targets:  # A then B, with the same tokens from the same place
+                measured = _wrk(
+                    wrk,
+                    target,
+                    path,
+                    common,
+                    seconds=seconds,
+                    connections=connections,
+                    threads=args.threads,
+                    timeout=args.timeout,
+                    token_start=cursor,
+                    seed=n + 1,
+                )
+                rounds.append(measured)
+                time.sleep(0.5)
+            result.product.append(rounds[0])
+            result.baseline.append(rounds[1])
+            # Next round starts with tokens not used yet: the product limits reports per worker.
+            cursor += max(r.requests for r in rounds)
+            print(
+                f"  round {n + 1}: product {rounds[0].rate:,.1f} r/s, baseline {rounds[1].rate:,.1f} r/s,"
+                f" ratio {rounds[0].rate / rounds[1].rate if rounds[1].rate else float('nan'):.3f}",
+                flush=True,
+            )
+        results.append(result)
+    return results
+
+
+def main() -> None:
+    args = _arguments()
+    # SIGTERM unwinds like Ctrl-C, so the servers stop and the databases go.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    print(f"load at start: {_load()}", flush=True)
+    stack = contextlib.ExitStack()
+    try:
+        results = run(args, stack)
+    except KeyboardInterrupt:
+        results = []
+    finally:
+        # Ctrl-C or SIGTERM again must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("stopping the servers, dropping the throwaway databases", flush=True)
+        stack.close()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if not results:
+        print("interrupted", file=sys.stderr)
+        sys.exit(130)
+    print()
+    print(
+        f"A/B: product (Little Bee API) vs bare Django baseline, PostgreSQL, gunicorn {' '.join(GUNICORN_ARGS[:4])},"
+        f" {args.rounds} alternating rounds per path; ratio = product / baseline req/s per round pair"
+    )
+    print(_table(results))
+    problems = _problems(results)
+    if problems:
+        print("non-2xx answers and socket errors:")
+        print("\n".join(problems))
+    print(f"load at end: {_load()}")
+
+
+if __name__ == "__main__":
+    main()
