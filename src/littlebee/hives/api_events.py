@@ -15,6 +15,7 @@ from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_auth import optional_auth
 from littlebee.core.api_schemas import Ref
+from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp
 
 from . import event_exports, event_selectors, event_services
@@ -207,6 +208,9 @@ def registration_post(request: HttpRequest, event_id: int) -> Status[Any]:
 
 @router.delete("/events/{event_id}/registrations/mine", response={200: RegistrationOut, **ERRORS})
 def registration_delete_mine(request: HttpRequest, event_id: int) -> dict[str, Any]:
+    # A larger id is no event of ours, and would overflow the registration query.
+    if not 1 <= event_id <= MAX_ID:
+        raise NotFound()
     registration = event_services.event_cancel_my_registration(event_id=event_id, worker=request_user(request))
     return registration_payload(registration)
 

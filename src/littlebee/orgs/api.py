@@ -145,7 +145,9 @@ def enterprises(request: HttpRequest, filters: Query[EnterpriseFilter]) -> dict[
     }
 
 
-@router.get("/enterprises/{enterprise_id}/outlets", auth=None, response={200: list[OutletOut], 404: ErrorOut})
+@router.get(
+    "/enterprises/{enterprise_id}/outlets", auth=None, response={200: list[OutletOut], 400: ErrorOut, 404: ErrorOut}
+)
 def enterprise_outlets(request: HttpRequest, enterprise_id: int) -> list[dict[str, Any]]:
     enterprise = get_object_or_404(Organisation, pk=enterprise_id, kind=OrgKind.ENTERPRISE, is_active=True)
     return [

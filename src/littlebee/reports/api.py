@@ -401,11 +401,15 @@ def reports_map(request: HttpRequest, query: Query[ReportMapQuery]) -> dict[str,
 
 @router.get("/reports/{report_id}", response={200: ReportOut, **ERRORS})
 def report_get(request: HttpRequest, report_id: int) -> dict[str, Any]:
+    if not 1 <= report_id <= MAX_ID:
+        raise NotFound()
     return report_payload(selectors.report_for(request_user(request), report_id))
 
 
 @router.post("/reports/{report_id}/feedback", response={200: ReportOut, **ERRORS})
 def report_post_feedback(request: HttpRequest, report_id: int, body: FeedbackIn) -> dict[str, Any]:
+    if not 1 <= report_id <= MAX_ID:
+        raise NotFound()
     report = services.report_feedback(
         report_id=report_id,
         worker=request_user(request),
