@@ -6,8 +6,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+BENCH_POSTGRES    ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres messages bench clean
+.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres messages bench bench-ab clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +69,11 @@ messages: $(VENV)/.dev-deps
 	cd src/littlebee && DJANGO_SETTINGS_MODULE= ../../$(BIN)/python -m django makemessages -l en --no-obsolete \
 		--no-location --ignore 'tests/*' --ignore '*/tests/*' --ignore conftest.py
 	cd src/littlebee && DJANGO_SETTINGS_MODULE= ../../$(BIN)/python -m django compilemessages
+
+# The product's API against a bare Django baseline under wrk (bench/ab/run.py; README "Benchmarks").
+# BENCH_AB_ARGS=--quick for a smoke test; --help for the rest.
+bench-ab: $(VENV)/.run-deps
+	$(BIN)/python bench/ab/run.py --postgres $(BENCH_POSTGRES) $(BENCH_AB_ARGS)
 
 clean:
 	rm -rf $(VENV) var node_modules
