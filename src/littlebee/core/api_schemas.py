@@ -8,8 +8,6 @@ other schema has a name of its own (core/tests/test_openapi_contract.py keeps it
 
 from __future__ import annotations
 
-from typing import Any
-
 from ninja import Schema
 
 
@@ -36,8 +34,3 @@ class Ref(Schema):
 class PageQuery(Schema):
     limit: int | None = None
     offset: int | None = None
-
-
-def error_responses(*statuses: int) -> dict[int, Any]:
-    """`response={200: X, **error_responses(400, 404)}`: the error answers an operation documents."""
-    return dict.fromkeys(statuses, ErrorOut)
