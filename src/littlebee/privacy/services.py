@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import AuthAttempt, Membership, SmsCode, User, WorkerProfile
-from littlebee.accounts.services import tokens_revoke_all
+from littlebee.accounts.services import sign_out_everywhere
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import Case, CaseEvent, CaseFollower
 from littlebee.core.errors import DomainError, InvalidInput, TooManyRequests
@@ -179,7 +179,7 @@ def _erase(user: User) -> User:
     SmsCode.objects.filter(phone=phone).delete()
     AuthAttempt.objects.filter(phone=phone).delete()
     Membership.objects.filter(user=user).delete()
-    tokens_revoke_all(user=user)
+    sign_out_everywhere(user=user)  # every token revoked, every session ended
 
     # What the statistics count stays on the profile; what tells who it was goes.
     WorkerProfile.objects.filter(user=user).update(outlet=None, checkin_note="", employment_note="", updated_at=now)

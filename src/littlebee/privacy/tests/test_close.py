@@ -85,12 +85,16 @@ def test_closing_erases_the_person_and_keeps_the_records(me: Life, other: Life, 
         case=me.case, at=me.case.created_at, actor_role="handler", action="note", note="已电话联系 13800000001"
     )
 
+    browser = Client()
+    browser.force_login(me.user)
+
     # when they close the account with their password
     response = _delete_me(client, {"password": PASSWORD})
 
-    # then 202, and the token no longer works
+    # then 202, the token no longer works and the signed-in browser is signed out
     assert response.status_code == 202
     assert client.get("/me").status_code == 401
+    assert browser.get("/me/").status_code == 302
 
     # the person is gone from the user row
     user = User.objects.get(pk=me.user.pk)
