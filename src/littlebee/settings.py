@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "ninja",
     "littlebee.core",
     "littlebee.orgs",
@@ -194,6 +195,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "littlebee.core.headers.PermissionsPolicyMiddleware",
     "littlebee.core.periodic.InProcessPeriodicJobs",
 ]
 
@@ -389,6 +392,76 @@ HIVES_MAP_TILE_SUBDOMAINS = cfg.text("HIVES_MAP_TILE_SUBDOMAINS", "abc")
 HIVES_MAP_COORDINATES = cfg.choice("HIVES_MAP_COORDINATES", "wgs84", ["wgs84", "gcj02"])
 # Where the map opens before the worker shares a position: the city's centre (WGS-84).
 HIVES_MAP_CENTER = cfg.coordinates("HIVES_MAP_CENTER", (30.5928, 114.3055))
+
+
+# --- Content-Security-Policy and Permissions-Policy ------------------------------------------
+def _csp_source(url: str) -> str:
+    """The CSP source of a URL's origin; a templated host ({s}.tile…, webrd0{s}.…) becomes
+    a wildcard for the labels that vary."""
+    parts = urlsplit(url)
+    host = parts.netloc
+    if "{" in host:
+        labels = host.split(".")
+        last_templated = max(i for i, label in enumerate(labels) if "{" in label)
+        host = ".".join(["*", *labels[last_templated + 1 :]])
+    return f"{parts.scheme}://{host}"
+
+
+# Where pictures come from besides this site: map tiles, and media when it lives elsewhere
+# (an absolute MEDIA_URL, an S3 bucket's presigned URLs), plus any origins an operator adds.
+_IMAGE_ORIGINS = [_csp_source(HIVES_MAP_TILE_URL)]
+if urlsplit(MEDIA_URL).scheme:
+    _IMAGE_ORIGINS.append(_csp_source(MEDIA_URL))
+if _s3_bucket:
+    _endpoint = STORAGES["default"]["OPTIONS"]["endpoint_url"]
+    if _endpoint:  # path-style and virtual-hosted-style presigned URLs
+        _IMAGE_ORIGINS += [_csp_source(_endpoint), _csp_source(_endpoint).replace("://", "://*.", 1)]
+    else:
+        _IMAGE_ORIGINS.append("https://*.amazonaws.com")
+for _origin in cfg.strings("CSP_EXTRA_IMG_SRC", []):
+    if urlsplit(_origin).scheme not in ("http", "https") or not urlsplit(_origin).netloc:
+        cfg.fail("CSP_EXTRA_IMG_SRC", _origin, "a comma-separated list of origins such as https://img.example.org")
+    _IMAGE_ORIGINS.append(_origin)
+
+# No inline script anywhere (no <script> without src, no on…= attributes, no javascript: URLs),
+# so script-src is this site alone. Style: stylesheets from this site only, but style=""
+# attributes are allowed (style-src-attr): a few bars draw a width computed on the server, and
+# an attribute can hold declarations only, no selectors, so it cannot read the page.
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *dict.fromkeys(_IMAGE_ORIGINS)],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The report form takes a photo (camera) and the position; the station finder the position.
+# Nothing else of the browser's is needed by our pages.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": ["self"],
+    "geolocation": ["self"],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "midi": [],
+    "display-capture": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "fullscreen": ["self"],
+}
 # A resolved case whose reporter gives no feedback within this many days is closed by the system.
 CASES_AUTO_CLOSE_DAYS = cfg.integer("CASES_AUTO_CLOSE_DAYS", 7, minimum=1)
 

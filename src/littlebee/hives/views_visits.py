@@ -14,6 +14,7 @@ import segno
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -59,9 +60,10 @@ def poster(request: HttpRequest, hive_id: int) -> HttpResponse:
     window, so the page reloads itself just after each window starts."""
     hive = _managed_hive(request, hive_id)
     now = timezone.now()
-    visit_url = (
-        f"{request.build_absolute_uri(reverse('hives:visit', args=[hive.pk]))}?{urlencode({'t': token_for(hive, now)})}"
-    )
+    # The token rides in the fragment: browsers never send it, so no access log, proxy or
+    # Referer holds it. The landing page's script reads it and posts it (visit below).
+    landing = request.build_absolute_uri(reverse("hives:visit", args=[hive.pk]))
+    visit_url = f"{landing}#{urlencode({'t': token_for(hive, now)})}"
     context = {
         "hive": hive,
         "qr": qr_svg(visit_url, css_class="poster__qr-svg"),
@@ -72,15 +74,24 @@ def poster(request: HttpRequest, hive_id: int) -> HttpResponse:
 
 
 # --- The page a worker lands on after scanning ----------------------------------------------
-@login_required
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache
 def visit(request: HttpRequest, hive_id: int) -> HttpResponse:
-    """Records the visit the scanned token stands for. Reloading it within the cooldown only
-    says the visit is already recorded."""
+    """GET: the page the station's QR opens (/hives/<id>/visit/#t=<token>). The token is in the
+    fragment, which the server never sees; the page's script (hives-visit.js) posts it back
+    here, keeping it for the tab first so that a worker who must sign in comes back to it.
+
+    POST: records the visit the token stands for. Posting again within the cooldown only says
+    the visit is already recorded."""
+    if request.method != "POST":
+        login_url = f"{reverse('accounts:login')}?{urlencode({'next': request.path})}"
+        context = {"hive_id": hive_id, "login_url": login_url, "signed_in": request.user.is_authenticated}
+        return render(request, "hives/visit_landing.html", context)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.path)
     try:
         result = visit_services.visit_record_by_qr(
-            worker=request_user(request), hive_id=hive_id, token=request.GET.get("t", "")
+            worker=request_user(request), hive_id=hive_id, token=request.POST.get("token", "")
         )
     except NotFound as exc:
         raise Http404(str(exc.detail)) from exc

@@ -119,7 +119,7 @@ def test_a_rider_finds_the_nearest_open_station_with_charging_registers_and_visi
     assert EventRegistration.objects.get(event=party, worker=rider).status == RegistrationStatus.REGISTERED
 
     # when he arrives and scans the station's QR (the test opens the URL the QR carries)
-    page.goto(f"/hives/{target.pk}/visit/?{urlencode({'t': token_for(target, timezone.now())})}")
+    page.goto(f"/hives/{target.pk}/visit/#{urlencode({'t': token_for(target, timezone.now())})}")
 
     # then the visit is recorded and he sees it with his member code
     page.get_by_text("签到成功").wait_for()

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlencode
 
 import pytest
 
@@ -40,6 +41,8 @@ def test_a_worker_scans_the_poster_and_sees_the_visit(new_phone_page: Any, scree
 
     # when a signed-out worker opens what the QR carries and signs in
     phone = new_phone_page()
+    requested: list[str] = []
+    phone.on("request", lambda request: requested.append(f"{request.url} {request.headers.get('referer', '')}"))
     phone.goto(qr_url)
     log_in(phone, courier.phone)
 
@@ -48,6 +51,11 @@ def test_a_worker_scans_the_poster_and_sees_the_visit(new_phone_page: Any, scree
     assert phone.get_by_text("本次到访已记录").is_visible()
     screenshot(phone, "hives-visit-recorded")
     assert HiveVisit.objects.filter(worker=courier, hive=hive).count() == 1
+    # and the token went to the server in a form body only: in no URL, query or Referer
+    token = qr_url.partition("#t=")[2]
+    assert token and requested
+    assert not [line for line in requested if token in line or unquote(token) in line]
+    assert "#" not in phone.url
     phone.get_by_role("link", name="我的会员码和到访记录").click()
     assert phone.locator(".row__title", has_text="武昌区机安社区爱心驿站").is_visible()
 
@@ -66,7 +74,7 @@ def test_after_scanning_a_worker_taps_the_service_used_and_the_keeper_picks_one_
 
     # when the worker opens what the station's QR carries, signs in, and taps 休息充电
     phone = new_phone_page()
-    phone.goto(f"/hives/{hive.pk}/visit/?t={token_for(hive)}")
+    phone.goto(f"/hives/{hive.pk}/visit/#{urlencode({'t': token_for(hive)})}")
     log_in(phone, courier.phone)
     phone.get_by_text("本次使用了哪项服务？").wait_for()
     assert phone.locator(".service-choice__chip").count() == 5

@@ -41,11 +41,12 @@ def test_the_keeper_sees_a_poster_with_a_fresh_qr_that_refreshes_itself() -> Non
     assert "武昌区机安社区爱心驿站" in html
     assert "<svg" in html
     assert 'http-equiv="refresh"' in html
-    assert "@media print" in html
+    assert "css/hives-visits.css" in html  # the print layout
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
-    token = response.context["visit_url"].partition("?t=")[2]
-    assert response.context["visit_url"].startswith(f"http://testserver/hives/{hive.pk}/visit/?t=")
-    assert hive_id_from_token(unquote(token)) == hive.pk
+    # the token is in the fragment, which browsers never send: no access log can hold it
+    page, _sep, fragment = response.context["visit_url"].partition("#t=")
+    assert page == f"http://testserver/hives/{hive.pk}/visit/"
+    assert hive_id_from_token(unquote(fragment)) == hive.pk
 
 
 def test_the_poster_is_404_for_anyone_but_the_stations_staff() -> None:
@@ -64,13 +65,39 @@ def test_the_poster_sends_anonymous_visitors_to_login() -> None:
 
 
 # --- The page a scan lands on ---------------------------------------------------------------
-def test_landing_on_the_visit_page_records_the_visit() -> None:
+def test_the_visit_page_takes_the_token_from_the_fragment_and_posts_it() -> None:
+    # when a worker opens what the QR carries (the browser sends the path, not the fragment)
+    hive: Any = HiveFactory()
+    response = client_for(worker()).get(reverse("hives:visit", args=[hive.pk]))
+
+    # then the page has the form its script fills from the fragment, and nothing is recorded yet
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "data-visit-landing" in html and 'name="token"' in html and 'method="post"' in html
+    assert "js/hives-visit.js" in html
+    assert not HiveVisit.objects.exists()
+
+
+def test_a_token_in_the_query_string_records_nothing() -> None:
+    # given an old-style link with the token in the query (it would sit in the access log)
+    hive: Any = HiveFactory()
+    url = f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}"
+
+    # when it is opened
+    response = client_for(worker()).get(url)
+
+    # then no visit is taken from it
+    assert response.status_code == 200
+    assert not HiveVisit.objects.exists()
+
+
+def test_posting_the_token_records_the_visit() -> None:
     hive: Any = HiveFactory(name="西厂口社区驿站")
     courier = worker()
     client = client_for(courier)
-    url = f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}"
+    url = reverse("hives:visit", args=[hive.pk])
 
-    response = client.get(url)
+    response = client.post(url, {"token": token_for(hive)})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -78,28 +105,41 @@ def test_landing_on_the_visit_page_records_the_visit() -> None:
     assert "本次到访已记录" in html
     assert HiveVisit.objects.get().worker == courier
 
-    again = client.get(url)
+    again = client.post(url, {"token": token_for(hive)})
     assert "近 4 小时内已记录过" in again.content.decode()
     assert HiveVisit.objects.count() == 1
 
 
 def test_a_bad_token_on_the_visit_page_shows_the_error() -> None:
     hive: Any = HiveFactory()
-    response = client_for(worker()).get(f"{reverse('hives:visit', args=[hive.pk])}?t=forged")
+    response = client_for(worker()).post(reverse("hives:visit", args=[hive.pk]), {"token": "forged"})
     assert response.status_code == 400
     assert "二维码无效或已过期" in response.content.decode()
     assert not HiveVisit.objects.exists()
 
 
-def test_an_anonymous_scan_goes_to_login_and_comes_back_with_the_token() -> None:
+def test_an_anonymous_scan_is_sent_to_login_and_back_without_the_token_in_any_url() -> None:
     hive: Any = HiveFactory()
-    path = f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}"
+    path = reverse("hives:visit", args=[hive.pk])
 
-    response = Client().get(path)
+    # when someone signed out opens the page: it offers the way to login and back (its script
+    # keeps the token for the tab and follows it)
+    landing = Client().get(path)
+    assert landing.status_code == 200
+    assert f'data-login-url="{reverse("accounts:login")}?next={quote(path, safe="")}"' in landing.content.decode()
+    assert 'data-signed-in="false"' in landing.content.decode()
 
+    # and a post without a session goes to login too, the token left behind
+    response = Client().post(path, {"token": token_for(hive)})
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next={quote(path, safe='/')}"
     assert not HiveVisit.objects.exists()
+
+
+def test_the_visit_page_refuses_other_methods() -> None:
+    hive: Any = HiveFactory()
+    response = client_for(worker()).put(reverse("hives:visit", args=[hive.pk]))
+    assert response.status_code == 405
 
 
 # --- Member code and the keeper's counter ---------------------------------------------------
@@ -191,7 +231,7 @@ def test_the_counter_records_no_service_by_default_and_refuses_one_not_offered()
 
 
 def _scan(client: Client, hive: Any) -> Any:
-    return client.get(f"{reverse('hives:visit', args=[hive.pk])}?t={quote(token_for(hive))}")
+    return client.post(reverse("hives:visit", args=[hive.pk]), {"token": token_for(hive)})
 
 
 def test_after_a_scan_the_worker_taps_the_service_used() -> None:
