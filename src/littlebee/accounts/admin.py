@@ -86,6 +86,24 @@ class UserAdmin(CityAdminPermissions, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("phone", "name", "usable_password", "password1", "password2")}),
     )
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        deactivated = change and "is_active" in form.changed_data and not obj.is_active
+        super().save_model(request, obj, form, change)
+        if deactivated:
+            # Unticking "active" closes the door now: every token revoked, every session ended.
+            actor = request.user if isinstance(request.user, User) else None
+            services.user_deactivate(user=obj, actor=actor)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # A password set here ends the user's tokens (their stamp no longer matches); mark
+            # them revoked too, so the token list says so.
+            user = User.objects.filter(pk=id).first() if str(id).isdigit() else None
+            if user is not None:
+                services.tokens_revoke_all(user=user)
+        return response
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = ["is_staff", "last_login", "date_joined"]
         if not getattr(request.user, "is_superuser", False):

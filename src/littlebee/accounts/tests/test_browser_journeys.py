@@ -45,7 +45,7 @@ def log_in_with_password(page: Page, phone: str) -> None:
     page.locator("#panel-password").get_by_role("button", name="登录").click()
 
 
-def test_a_new_worker_registers_and_sees_the_pending_check_in(phone_page: Page, city, screenshot) -> None:
+def test_a_new_worker_registers_and_sees_the_pending_check_in(phone_page: Page, city, screenshot, sms_outbox) -> None:
     # given the registration page
     page = phone_page
     page.goto("/")
@@ -54,6 +54,12 @@ def test_a_new_worker_registers_and_sees_the_pending_check_in(phone_page: Page, 
 
     # when the worker fills it in, picking the community through the cascading lists
     page.get_by_label("手机号").fill("13812345678")
+    # the code is sent in the background, and the button counts down to the next one
+    page.get_by_role("button", name="获取验证码").click()
+    expect(page.get_by_role("button", name=re.compile("秒后重发"))).to_be_disabled()
+    texted = re.search(r"\b(\d{6})\b", sms_outbox[-1].message)
+    assert texted is not None
+    page.get_by_label("短信验证码").fill(texted.group(1))
     page.get_by_label("设置密码").fill("Honey-bee-2026")
     page.get_by_label("确认密码").fill("Honey-bee-2026")
     page.get_by_label("真实姓名").fill("朱涛")
@@ -122,7 +128,7 @@ def test_a_wrong_password_is_refused_with_a_message(phone_page: Page, city) -> N
     page.locator("#panel-password").get_by_role("button", name="登录").click()
 
     # then
-    expect(page.get_by_text("手机号或密码不正确。")).to_be_visible()
+    expect(page.get_by_text("手机号或密码不正确，还可以再试 4 次。")).to_be_visible()
     expect(page).to_have_url(re.compile("/login/"))
 
 
