@@ -167,7 +167,7 @@ def _enterprise_id(value: str) -> int | None:
     return int(text)
 
 
-@router.post("/appeals", response={201: AppealSubmittedOut, **ERRORS, 413: ErrorOut})
+@router.post("/appeals", response={201: AppealSubmittedOut, **ERRORS, 413: ErrorOut, 429: ErrorOut})
 def appeal_post(
     request: HttpRequest,
     type: Form[str] = "",

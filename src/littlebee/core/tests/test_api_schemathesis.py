@@ -202,3 +202,12 @@ def test_outlets_of_a_non_numeric_enterprise_is_a_documented_400(api: Any, db: A
     assert response.status_code == 400
     described = api.get("/openapi.json").json()["paths"]["/api/v1/enterprises/{enterprise_id}/outlets"]["get"]
     assert "400" in described["responses"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/reports", "/api/v1/appeals"])
+def test_the_submission_rate_limit_is_documented(api: Any, db: Any, path: str) -> None:
+    # when
+    described = api.get("/openapi.json").json()["paths"][path]["post"]
+
+    # then the 429 a worker gets after too many submissions is in the description
+    assert "429" in described["responses"]
