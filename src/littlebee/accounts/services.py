@@ -389,7 +389,8 @@ INVALID_CODE = _("验证码不正确或已过期。")
 
 # A phone's password failures count back this far, or to its last successful sign-in.
 PHONE_FAILURE_WINDOW = timedelta(days=1)
-LOGIN_METHODS = ("password", "sms")
+# Failures of these count against a client address (sign-up has its own limits).
+LOGIN_METHODS = ("password", "sms", "reset")
 
 
 def _delay_after(failures: int, free: int) -> int:
