@@ -1,5 +1,6 @@
 """The report photo task on the real thing: submitting sends reports.process_photo through Redis,
-and a Celery worker process, on the same PostgreSQL test database and media folder, processes it."""
+and a Celery worker process, on the same PostgreSQL test database and media folder, processes it;
+a photo whose queueing failed (the broker down at commit) is queued again by the periodic sweep."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from PIL import Image
 
 from littlebee.accounts.tests.factories import worker
@@ -24,6 +27,7 @@ from littlebee.core.tests.celery_worker import celery_worker_process
 from littlebee.hives.tests.photo_files import jpeg_bytes, upload
 from littlebee.reports import services
 from littlebee.reports.models import PhotoStatus, ReportPhoto
+from littlebee.reports.tasks import reports_sweep_photos
 
 # The worker reads rows this test has committed: only a real server shares them between processes
 # (an in-memory SQLite test database cannot).
@@ -130,3 +134,45 @@ def test_a_submitted_photo_is_processed_by_a_celery_worker_through_redis(
     assert not stored.getexif() and "exif" not in stored.info
     assert max(stored.size) <= 2048
     assert photo.thumbnail and not photo.original
+
+
+CLOSED_BROKER = "redis://127.0.0.1:1/15"  # nothing listens on port 1: every connection is refused
+
+
+def _use_broker(url: str) -> None:
+    celery_app.close()  # drop the pool made for the previous broker
+    celery_app.conf.update(broker_url=url)
+    _forget_routing()
+
+
+def test_a_photo_sent_while_the_broker_is_down_is_processed_once_it_is_back(
+    w: World, media_root: Path, broker: None, celery_worker: subprocess.Popen[bytes]
+) -> None:
+    # given a broker that refuses connections at the moment the report commits
+    _use_broker(CLOSED_BROKER)
+
+    # when a worker submits a report with a photo (the queueing after commit fails)
+    report = services.report_submit(
+        reporter=worker(),
+        category_code="road_damage",
+        description="非机动车道上有一个大坑",
+        lat=30.55,
+        lng=114.30,
+        photos=[upload(jpeg_bytes((800, 600), gps=True))],
+    )
+
+    # then the report is filed all the same, its photo waiting with its original
+    photo = ReportPhoto.objects.get(report=report)
+    assert photo.status == PhotoStatus.PROCESSING and photo.original
+
+    # when the broker is back and, a few minutes later, the periodic sweep runs (here, in this
+    # process as beat's job would on a worker: its queueing goes out through Redis to our queue)
+    _use_broker(TEST_REDIS_URL)
+    ReportPhoto.objects.filter(pk=photo.pk).update(queued_at=timezone.now() - timedelta(minutes=10))
+    assert reports_sweep_photos.apply().get()["queued"] == 1
+
+    # then the sweep queues the photo again and the worker processes it
+    photo = _wait_for(photo.pk, celery_worker)
+    assert photo.status == PhotoStatus.READY
+    assert photo.image and photo.thumbnail and not photo.original
+    assert photo.attempts == 2
