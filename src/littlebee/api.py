@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -130,7 +131,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def on_server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     """Anything no other handler answers: logged with its traceback (as Django logs a 500), and
-    answered as JSON in the error format, never Django's HTML error page."""
+    answered as JSON in the error format, never Django's HTML error page. Django's own request
+    errors keep the status Django would give them: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is
+    413, other suspicious requests 400, PermissionDenied 403."""
+    if isinstance(exc, RequestDataTooBig):
+        return _error(request, 413, "too_large", _("上传的内容过大。"))
+    if isinstance(exc, SuspiciousOperation):
+        return _error(request, 400, "bad_request", _("请求格式不正确。"))
+    if isinstance(exc, PermissionDenied):
+        return on_not_allowed(request, AuthorizationError())
     logger.error(
         "Internal Server Error: %s",
         request.path,

@@ -832,14 +832,15 @@ def case_resolve_with_photos(
     resolution (InvalidInput on "photos", or PayloadTooLarge)."""
     from django.core.files.base import ContentFile
 
-    from littlebee.core.images import image_prepare
+    from littlebee.core.images import PixelBudget, image_prepare
 
     uploads = list(photos)
     if len(uploads) > MAX_ATTACHMENTS:
         raise InvalidInput.one(RESOLVE_PHOTOS_FIELD, _("最多上传 %(max)d 张照片。") % {"max": MAX_ATTACHMENTS})
     files: list[File] = []
+    budget = PixelBudget()  # the pixels the whole resolution may have decoded, not each photo
     for index, upload in enumerate(uploads):
-        prepared = image_prepare(upload, RESOLVE_PHOTOS_FIELD)
+        prepared = image_prepare(upload, RESOLVE_PHOTOS_FIELD, budget)
         files.append(ContentFile(prepared.content, name=f"resolve-{case_id}-{index}.{prepared.extension}"))
     return case_resolve(case_id=case_id, actor=actor, note=note, attachments=files, at=at)
 

@@ -187,7 +187,8 @@ def image_encode(image: Image.Image, *, max_side: int = MAX_SIDE, field: str = F
     )
 
 
-def image_prepare(upload: IO[bytes] | Any, field: str = FIELD) -> PreparedImage:
+def image_prepare(upload: IO[bytes] | Any, field: str = FIELD, budget: PixelBudget | None = None) -> PreparedImage:
     """The upload checked and re-encoded for storage; InvalidInput (on `field`) or
-    PayloadTooLarge when it is refused. Nothing of the original file but its pixels is kept."""
-    return image_encode(image_open(image_read(upload, field), field), field=field)
+    PayloadTooLarge when it is refused. Nothing of the original file but its pixels is kept.
+    Several uploads of one request share one `budget`."""
+    return image_encode(image_open(image_read(upload, field), field, budget), field=field)

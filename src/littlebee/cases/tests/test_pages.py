@@ -358,6 +358,25 @@ def test_a_resolution_with_a_file_that_is_not_a_photo_is_refused_whole(w: World)
     assert not CaseAttachment.objects.exists()
 
 
+def test_a_resolution_over_the_pixel_budget_of_one_request_is_refused_whole(w: World, settings: Any) -> None:
+    # given an accepted case, and a budget that one photo fits but two do not
+    settings.UPLOAD_MAX_PIXELS_PER_REQUEST = 4000  # a photo here is 64 × 48
+    report = submit("safety_hazard")
+    client = client_for(w.community_handler)
+    post(client, report.pk, "accept")
+
+    # when the handler resolves it with two photos
+    response = client.post(
+        f"/staff/cases/{report.pk}/actions/",
+        {"action": "resolve", "resolve-note": "好了", "resolve-photos": [jpeg("green"), jpeg("blue")]},
+    )
+
+    # then nothing is resolved or stored
+    assert response.status_code == 400
+    assert Case.objects.get(pk=report.pk).status == CaseStatus.ACCEPTED
+    assert not CaseAttachment.objects.exists()
+
+
 def test_forwarding_to_the_traffic_police_needs_a_reason(w: World) -> None:
     report = submit("garbage")
     client = client_for(w.community_handler)
