@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,8 @@ from ninja.files import UploadedFile
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, form_flag, local, ref
-from littlebee.cases.selectors import case_timeline
+from littlebee.cases.models import CaseEvent
+from littlebee.cases.selectors import case_timeline, timeline_events
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
 
@@ -113,10 +115,15 @@ class SimilarQuery(Schema):
     limit: int = Field(5, ge=1, le=20)
 
 
-def appeal_payload(request: HttpRequest, appeal: Appeal, user: Any, *, timeline: bool = True) -> dict[str, Any]:
+def appeal_payload(
+    request: HttpRequest, appeal: Appeal, user: Any, *, events: list[CaseEvent] | None = None
+) -> dict[str, Any]:
+    """`events`: the case's timeline when the caller has loaded it (a list page prefetches every
+    appeal's at once); otherwise it is read here."""
     case = appeal.case
     visible = selectors.identity_visible_to(user, case)
-    events = list(case_timeline(case)) if timeline else []
+    if events is None:
+        events = list(case_timeline(case))
     return {
         "id": appeal.pk,
         "status": case.status,
@@ -220,10 +227,11 @@ def appeals_list(request: HttpRequest, query: Query[AppealListQuery]) -> dict[st
     user = request_user(request)
     limit, offset = clamp(query.limit, query.offset)
     appeals = selectors.appeals_of(user)
-    page = list(appeals.select_related("case__reporter")[offset : offset + limit])
+    timelines = Prefetch("case__events", queryset=timeline_events())
+    page = list(appeals.select_related("case__reporter").prefetch_related(timelines)[offset : offset + limit])
     return {
         "count": appeals.count(),
-        "items": [appeal_payload(request, a, user, timeline=False) for a in page],
+        "items": [appeal_payload(request, a, user, events=list(a.case.events.all())) for a in page],
     }
 
 

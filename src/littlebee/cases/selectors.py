@@ -223,14 +223,19 @@ def cases_queue(
     return qs.order_by("-created_at", "-id")
 
 
-def case_timeline(case: Case) -> QuerySet[CaseEvent]:
-    """The case's timeline, oldest first, with who and where and the attachments."""
+def timeline_events() -> QuerySet[CaseEvent]:
+    """Timeline rows, oldest first, with who and where and the attachments: for one case
+    (case_timeline) or prefetched for a page of cases."""
     return (
-        CaseEvent.objects.filter(case=case)
-        .select_related("actor", "from_org", "to_org")
+        CaseEvent.objects.select_related("actor", "from_org", "to_org")
         .prefetch_related("attachments")
         .order_by("at", "id")
     )
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """The case's timeline, oldest first, with who and where and the attachments."""
+    return timeline_events().filter(case=case)
 
 
 def response_templates_for(kind: str, category: str, action: str = "") -> QuerySet[ResponseTemplate]:

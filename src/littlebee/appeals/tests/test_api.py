@@ -123,6 +123,8 @@ def test_my_appeals_list(c: AppealCity, api_as: Any, django_assert_max_num_queri
     assert body["count"] == 3
     assert [i["worker"]["id"] for i in body["items"]] == [c.rider.pk] * 3
     assert body["items"][0]["created_at"] > body["items"][1]["created_at"]
+    # each with its timeline, as API.md promises, in the same bounded queries
+    assert all(item["timeline"] and item["timeline"][0]["action"] == "open" for item in body["items"])
     assert client.get("/appeals", {"mine": "false"}).status_code == 400
 
 
