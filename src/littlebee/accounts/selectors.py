@@ -63,8 +63,9 @@ def worker_profiles_visible_to(user: User) -> QuerySet[WorkerProfile]:
 
 
 def checkins_reviewable_by(user: User) -> QuerySet[WorkerProfile]:
-    """Profiles whose check-in the user may confirm: staff of the community or a region above it."""
-    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED)
+    """Profiles whose check-in the user may confirm: staff of the community or a region above it.
+    A closed (inactive) account waits for nobody's decision."""
+    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED).filter(user__is_active=True)
     if not user.is_authenticated:
         return base.none()
     if is_city_admin(user):
@@ -73,8 +74,9 @@ def checkins_reviewable_by(user: User) -> QuerySet[WorkerProfile]:
 
 
 def employment_reviewable_by(user: User) -> QuerySet[WorkerProfile]:
-    """Profiles whose employment the user may confirm: staff of the enterprise's party organisation."""
-    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED)
+    """Profiles whose employment the user may confirm: staff of the enterprise's party organisation.
+    A closed (inactive) account waits for nobody's decision."""
+    base = WorkerProfile.objects.select_related(*PROFILE_ROW_RELATED).filter(user__is_active=True)
     if not user.is_authenticated:
         return base.none()
     if is_city_admin(user):

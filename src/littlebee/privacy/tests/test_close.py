@@ -8,13 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from littlebee.accounts.models import ApiToken, Membership, User, WorkerProfile
-from littlebee.accounts.tests.factories import PASSWORD
-
-try:  # registration asks for an SMS sign-up code once the accounts app sends them
-    from littlebee.accounts.tests.factories import sms_code_for
-except ImportError:  # pragma: no cover
-    sms_code_for = None  # type: ignore[assignment]
+from littlebee.accounts.models import ApiToken, CheckinStatus, EmploymentStatus, Membership, User, WorkerProfile
+from littlebee.accounts.tests.factories import PASSWORD, sms_code_for, worker
 from littlebee.cases.models import Case, CaseEvent
 from littlebee.cases.tests.factories import World
 from littlebee.conftest import ApiClient
@@ -137,7 +132,7 @@ def test_the_phone_number_may_register_again(me: Life, w: World, api_as: Any, ap
     # when someone registers with the same number (with a sign-up code where registration asks for one)
     assert not User.objects.filter(phone="13800000001").exists()
     party_org: Any = EnterprisePartyOrgFactory()
-    code = {"code": sms_code_for("13800000001")} if sms_code_for is not None else {}
+    code = {"code": sms_code_for("13800000001", "register")}
     response = api.post(
         "/auth/register",
         {
@@ -226,3 +221,23 @@ def test_staff_see_the_case_without_the_person(me: Life, w: World, api_as: Any) 
     page.force_login(w.community_handler)
     html = page.get(f"/staff/cases/{me.case.pk}/").content.decode()
     assert CLOSED_NAME in html and "13800000001" not in html
+
+
+def test_a_closed_account_leaves_the_check_in_and_employment_queues(w: World, api_as: Any) -> None:
+    # given a worker whose check-in and employment still wait for a decision
+    pending = worker(
+        user__phone="13700000077",
+        checkin_status=CheckinStatus.PENDING,
+        employment_status=EmploymentStatus.PENDING,
+        community=w.community,
+    )
+    handler = api_as(w.community_handler)
+    city_admin = api_as(w.city_admin)
+    assert any(i["id"] == pending.worker_profile.pk for i in handler.get("/checkins").json()["items"])
+
+    # when the worker closes the account
+    assert _delete_me(api_as(pending), {"password": PASSWORD}).status_code == 202
+
+    # then nobody is asked to decide on it any more
+    assert all(i["id"] != pending.worker_profile.pk for i in handler.get("/checkins").json()["items"])
+    assert all(i["id"] != pending.worker_profile.pk for i in city_admin.get("/employment-checks").json()["items"])
