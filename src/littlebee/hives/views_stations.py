@@ -79,7 +79,7 @@ def finder(request: HttpRequest) -> HttpResponse:
         if words:
             items = finder_selectors.hives_matching(words=words, lat=lat, lng=lng, open_now=open_now, service=service)
         else:
-            centre_lat, centre_lng = (lat, lng) if located else settings.HIVES_MAP_CENTER
+            centre_lat, centre_lng = (lat, lng) if lat is not None and lng is not None else settings.HIVES_MAP_CENTER
             rows = selectors.hives_nearest(
                 lat=centre_lat, lng=centre_lng, open_now=open_now, service=service, limit=FINDER_LIMIT
             )
