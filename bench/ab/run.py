@@ -515,7 +515,9 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
 
 def main() -> None:
     args = _arguments()
-    # SIGTERM unwinds like Ctrl-C, so the servers stop and the databases go.
+    # Ctrl-C (even when started with SIGINT ignored, as a shell's background job is) and SIGTERM
+    # unwind, so the servers stop and the databases go.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(f"load at start: {_load()}", flush=True)
     stack = contextlib.ExitStack()
