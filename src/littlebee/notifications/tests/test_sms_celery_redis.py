@@ -21,6 +21,11 @@ from littlebee.celery import app as celery_app
 from littlebee.conftest import TEST_REDIS_URL
 from littlebee.core.tests.celery_worker import celery_worker_process
 
+# Imported now, while the app is registered: `celery_app.close()` (the broker fixtures) takes the
+# app off Celery's list of live apps, and a shared task first imported after that, on an app
+# finalized before, would never be registered with it.
+from littlebee.notifications import tasks as _registered  # noqa: F401
+
 pytestmark = [pytest.mark.redis, pytest.mark.django_db]
 
 WAIT_SECONDS = 60
