@@ -36,7 +36,7 @@ run: $(VENV)/.run-deps node_modules/.installed
 	@echo ""
 	@echo "  Little Bee is serving at http://$(HOST):$(PORT)/  (staff console /staff/, API docs /api/docs)"
 	@echo ""
-	$(BIN)/gunicorn littlebee.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 \
+	$(BIN)/gunicorn littlebee.wsgi:application -c python:littlebee.gunicorn_conf --bind $(HOST):$(PORT) --workers 2 --threads 4 \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
 lint: $(VENV)/.dev-deps
