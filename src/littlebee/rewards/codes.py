@@ -27,7 +27,8 @@ def voucher_code_normalise(raw: str | None) -> str:
     """The stored form of a typed or scanned code: "abcde fghjk", "ABCDE-FGHJK", full-width
     characters, or the pickup URL the voucher's QR carries. "" when it cannot be a code."""
     text = unicodedata.normalize("NFKC", (raw or "")[:500]).strip()
-    if "code=" in text:  # the QR's pickup URL, scanned into the input by a scanner gun
-        text = (parse_qs(urlsplit(text).query).get("code") or [""])[0]
+    if "code=" in text:  # the QR's pickup URL (…/pickup/#code=…), scanned into the input by a scanner gun
+        url = urlsplit(text)
+        text = (parse_qs(url.fragment).get("code") or parse_qs(url.query).get("code") or [""])[0]
     code = _SEPARATORS.sub("", text).upper()
     return code if _CODE_RE.fullmatch(code) else ""

@@ -10,6 +10,6 @@ urlpatterns = [
     path("vouchers/", views.vouchers, name="vouchers"),
     path("vouchers/<str:code>/", views.voucher, name="voucher"),
     path("vouchers/<str:code>/cancel/", views.voucher_cancel, name="voucher_cancel"),
-    # The keeper's counter in the staff console; a voucher's QR opens it with ?code=.
+    # The keeper's counter in the staff console; a voucher's QR opens it with #code= (posted by its script).
     path("pickup/", views.pickup, name="pickup"),
 ]

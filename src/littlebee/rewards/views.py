@@ -191,8 +191,12 @@ def _voucher_or_404(request: HttpRequest, code: str) -> Voucher:
 
 def pickup_url(request: HttpRequest, voucher: Voucher) -> str:
     """What the voucher's QR carries: the keeper's pickup screen with the code filled in, so any
-    phone camera (or a scanner gun into the code field) brings the keeper straight to it."""
-    return f"{request.build_absolute_uri(reverse('rewards:pickup'))}?{urlencode({'code': voucher.code})}"
+    phone camera (or a scanner gun into the code field) brings the keeper straight to it.
+
+    The code is a secret (whoever holds it can have the gift handed out), so it rides in the
+    fragment, which browsers never send: no access log, proxy or Referer sees it. The page's
+    script (rewards-pickup.js) posts it."""
+    return f"{request.build_absolute_uri(reverse('rewards:pickup'))}#{urlencode({'code': voucher.code})}"
 
 
 @login_required
@@ -267,17 +271,25 @@ class HandOverForm(StyledForm):
 @require_http_methods(["GET", "POST"])
 @never_cache
 def pickup(request: HttpRequest) -> HttpResponse:
-    """Type or scan a code, see whose voucher it is and for what, confirm the hand-over."""
+    """Type or scan a code, see whose voucher it is and for what, confirm the hand-over.
+
+    Both steps are POSTs with the code in the body (`lookup=1` marks the first): a code in the
+    query string would be written to access logs and sent on as Referer, so ?code= is ignored."""
     user = request_user(request)
     managed = hives_managed_by(user)
     if not managed.exists():
         raise Http404(_("只有驿站站长可以发放礼品。"))
-    raw = request.POST.get("code") if request.method == "POST" else request.GET.get("code")
+    raw = request.POST.get("code") if request.method == "POST" else None
+    confirming = request.method == "POST" and not request.POST.get("lookup")
     form = PickupForm({"code": raw} if raw else None)
     found: selectors.KeeperVoucher | None = None
     hand_over: HandOverForm | None = None
     status = 200
-    if raw and form.is_valid():
+    if request.method == "POST" and not raw:
+        form = PickupForm({"code": ""})  # an empty lookup says what to type
+        form.is_valid()
+        status = 400
+    elif raw and form.is_valid():
         try:
             found = selectors.voucher_for_keeper(form.cleaned_data["code"], user)
         except NotFound as exc:
@@ -286,11 +298,13 @@ def pickup(request: HttpRequest) -> HttpResponse:
         else:
             default = found.default_station
             hand_over = HandOverForm(
-                request.POST if request.method == "POST" else None,
+                request.POST if confirming else None,
                 stations=found.stations,
                 initial={"code": found.voucher.code, "hive": default.pk if default else None},
             )
-    if request.method == "POST" and found is not None and hand_over is not None:
+    elif raw:
+        status = 400  # not a code: the form says so
+    if confirming and found is not None and hand_over is not None:
         if hand_over.is_valid():
             try:
                 done = services.voucher_fulfil(

@@ -1,13 +1,16 @@
 """Browser journeys on a phone: a worker redeems the park ticket for pickup at a station and shows
-the voucher; the keeper of that station hands it over by typing the code; balance, stock and
-history agree. And the mall's filters: near me (the phone's position) and what I can afford."""
+the voucher; the keeper of that station scans its QR and hands it over, the code reaching the
+server in a form body only; balance, stock and history agree. And the mall's filters: near me
+(the phone's position) and what I can afford."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from django.urls import reverse
 
 from littlebee.accounts.tests.factories import PASSWORD, worker
 from littlebee.orgs.models import OrgKind
@@ -71,15 +74,18 @@ def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone
     assert voucher.hive == chuhe
     screenshot(page, "rewards-voucher")
 
-    # when the keeper of that station types the code on the pickup screen
+    # when the keeper of that station, signed in, scans its QR with his phone's camera
+    # (the page test checks the QR carries exactly this address)
     counter = new_phone_page()
-    log_in(counter, keeper.phone, "/rewards/pickup/")
-    counter.get_by_role("textbox", name="兑换码").fill(voucher.code_display.lower())
-    counter.get_by_role("button", name="查询").click()
+    log_in(counter, keeper.phone, reverse("accounts:staff"))
+    requested: list[str] = []
+    counter.on("request", lambda request: requested.append(f"{request.url} {request.headers.get('referer', '')}"))
+    counter.goto(f"/rewards/pickup/#{urlencode({'code': voucher.code})}")
 
     # then he sees the ticket, the rider (phone masked) and the station, and confirms
     card = counter.locator("[data-pickup-voucher]")
     card.wait_for()
+    assert "#" not in counter.url  # the code is off the address bar and out of history
     assert "黄鹤楼公园门票" in card.inner_text()
     assert "王小哥" in card.inner_text() and rider.phone not in card.inner_text()
     assert "楚河汉街驿站" in card.inner_text()
@@ -87,6 +93,9 @@ def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone
     counter.get_by_role("button", name="确认发放").click()
     counter.get_by_text("已发放：黄鹤楼公园门票").wait_for()
     screenshot(counter, "rewards-pickup-done")
+    # and the code went to the server in form bodies only: in no URL, query or Referer
+    assert requested
+    assert not [line for line in requested if voucher.code in line or voucher.code_display in line]
 
     # then the rider's voucher says it was picked up
     page.reload()
@@ -109,11 +118,17 @@ def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone
     assert "已领取" in page.locator(".voucher-row").first.inner_text()
     screenshot(page, "rewards-vouchers")
 
-    # and a second scan of the same code is refused at the counter
-    counter.get_by_role("textbox", name="兑换码").fill(voucher.code)
-    counter.get_by_role("button", name="查询").click()
+    # and a second scan of the same code, with the counter still open, is refused
+    counter.goto(f"/rewards/pickup/#{urlencode({'code': voucher.code})}")
     counter.get_by_text("已领取过，不能重复发放").wait_for()
     screenshot(counter, "rewards-pickup-again")
+    assert not [line for line in requested if voucher.code in line]
+
+    # and so is typing it in
+    counter.get_by_role("textbox", name="兑换码").fill(voucher.code_display.lower())
+    with counter.expect_response(lambda response: response.request.method == "POST"):
+        counter.get_by_role("button", name="查询").click()
+    counter.get_by_text("已领取过，不能重复发放").wait_for()
 
 
 def test_the_mall_filters_near_me_and_what_i_can_afford(new_phone_page: Any, screenshot: Any) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.points.selectors import balance_of
-from littlebee.rewards import services
+from littlebee.rewards import services, views
 from littlebee.rewards.models import Voucher, VoucherStatus
 
 from .factories import GiftFactory, HiveFactory, give_points, keeper_of, listed_gift
@@ -173,17 +173,27 @@ def test_a_refused_redemption_comes_back_with_the_reason() -> None:
 
 
 # --- Vouchers -------------------------------------------------------------------------------
-def test_the_voucher_qr_opens_the_pickup_counter_with_the_code() -> None:
+def test_the_voucher_qr_opens_the_pickup_counter_with_the_code_in_the_fragment(monkeypatch: Any) -> None:
+    # given a reserved voucher, and a watch on what the page puts in its QR
     rider = rider_with(1000)
     voucher = services.gift_redeem(worker=rider, gift_id=GiftFactory().pk)
+    encoded: list[str] = []
+    real_qr_svg = views.qr_svg
 
+    def watched_qr_svg(data: str, **kwargs: Any) -> Any:
+        encoded.append(data)
+        return real_qr_svg(data, **kwargs)
+
+    monkeypatch.setattr(views, "qr_svg", watched_qr_svg)
+
+    # when the worker opens it
     response = client_for(rider).get(reverse("rewards:voucher", args=[voucher.code]))
 
+    # then the QR carries the code in the fragment, which browsers never send: no ?code=
     assert response.status_code == 200
     assert response.context["due"] is False
-    from littlebee.rewards.views import pickup_url
-
-    assert pickup_url(response.wsgi_request, voucher) == f"http://testserver/rewards/pickup/?code={voucher.code}"
+    assert encoded == [f"http://testserver/rewards/pickup/#code={voucher.code}"]
+    assert "?" not in encoded[0]
 
 
 def test_someone_elses_voucher_is_404() -> None:
@@ -234,6 +244,11 @@ def test_pages_for_vouchers_need_a_login() -> None:
 
 
 # --- The pickup counter ---------------------------------------------------------------------
+def lookup(client: Client, code: str) -> Any:
+    """The counter's first step: the code in the form body, never in the query string."""
+    return client.post(reverse("rewards:pickup"), {"code": code, "lookup": "1"})
+
+
 def test_only_keepers_see_the_pickup_counter() -> None:
     assert client_for(rider_with(0)).get(reverse("rewards:pickup")).status_code == 404
     response = client_for(keeper_of(HiveFactory())).get(reverse("rewards:pickup"))
@@ -250,13 +265,15 @@ def test_the_keeper_looks_a_code_up_sees_whose_it_is_and_hands_it_over() -> None
     keeper = client_for(keeper_of(hive))
 
     # when the keeper types the code
-    looked_up = keeper.get(reverse("rewards:pickup"), {"code": voucher.code_display.lower()})
+    looked_up = keeper.post(reverse("rewards:pickup"), {"code": voucher.code_display.lower(), "lookup": "1"})
 
-    # then he sees the gift, the worker (phone masked) and a confirm button
+    # then he sees the gift, the worker (phone masked) and a confirm button; nothing is handed over yet
+    assert looked_up.status_code == 200
     html = looked_up.content.decode()
     assert "黄鹤楼公园门票" in html and "王小哥" in html
     assert f"{rider.phone[:3]}****{rider.phone[-4:]}" in html and rider.phone not in html
     assert "确认发放" in html
+    assert Voucher.objects.get(pk=voucher.pk).status == VoucherStatus.RESERVED
 
     # when he confirms
     done = keeper.post(reverse("rewards:pickup"), {"code": voucher.code, "hive": hive.pk}, follow=True)
@@ -274,7 +291,7 @@ def test_the_counter_says_a_fulfilled_voucher_was_already_handed_over() -> None:
     keeper = keeper_of(hive)
     services.voucher_fulfil(code=voucher.code, keeper=keeper)
 
-    html = client_for(keeper).get(reverse("rewards:pickup"), {"code": voucher.code}).content.decode()
+    html = lookup(client_for(keeper), voucher.code).content.decode()
 
     assert "已领取过，不能重复发放" in html
     assert "确认发放</button>" not in html
@@ -296,7 +313,7 @@ def test_another_stations_keeper_is_told_the_code_is_not_theirs() -> None:
     here, there = HiveFactory(), HiveFactory()
     voucher = services.gift_redeem(worker=rider_with(1000), gift_id=listed_gift([here]).pk)
 
-    response = client_for(keeper_of(there)).get(reverse("rewards:pickup"), {"code": voucher.code})
+    response = lookup(client_for(keeper_of(there)), voucher.code)
 
     assert response.status_code == 404
     assert "不在你管理的驿站领取" in response.content.decode()
@@ -314,13 +331,72 @@ def test_an_expired_voucher_is_shown_as_expired_at_the_counter() -> None:
         at=timezone.now() - timedelta(days=2),
     )
 
-    html = client_for(keeper_of(hive)).get(reverse("rewards:pickup"), {"code": voucher.code}).content.decode()
+    html = lookup(client_for(keeper_of(hive)), voucher.code).content.decode()
 
     assert "兑换券已过期" in html
     assert "确认发放</button>" not in html
 
 
 def test_a_malformed_code_is_explained() -> None:
-    response = client_for(keeper_of(HiveFactory())).get(reverse("rewards:pickup"), {"code": "12"})
+    response = lookup(client_for(keeper_of(HiveFactory())), "12")
 
+    assert response.status_code == 400
     assert "兑换码应为 10 位字母和数字" in response.content.decode()
+
+
+def test_a_code_in_the_query_string_looks_nothing_up() -> None:
+    # given a voucher to pick up at the keeper's station
+    hive = HiveFactory()
+    rider = rider_with(1000)
+    voucher = services.gift_redeem(worker=rider, gift_id=listed_gift([hive], name="黄鹤楼公园门票").pk)
+
+    # when the counter is opened with the code in the query (an old QR, a link from a log)
+    response = client_for(keeper_of(hive)).get(reverse("rewards:pickup"), {"code": voucher.code})
+
+    # then it is the empty counter: nothing about the voucher, its worker or its code
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "黄鹤楼公园门票" not in html and "王小哥" not in html
+    assert voucher.code_display not in html and "确认发放</button>" not in html and "data-pickup-voucher" not in html
+    assert response.context["voucher"] is None and not response.context["form"].is_bound
+    # and the lookup form is a POST with its CSRF token, loading the script that reads #code=
+    assert 'method="post"' in html and "data-pickup-lookup" in html and "csrfmiddlewaretoken" in html
+    assert "js/qr-fragment.js" in html and "js/rewards-pickup.js" in html
+    assert 'method="get"' not in html
+
+
+def test_only_a_keeper_may_look_a_code_up() -> None:
+    # given a valid voucher
+    voucher = services.gift_redeem(worker=rider_with(1000), gift_id=GiftFactory(name="黄鹤楼公园门票").pk)
+
+    # when a worker who keeps no station, or a signed-out visitor, posts its code
+    as_worker = lookup(client_for(rider_with(0)), voucher.code)
+    signed_out = lookup(Client(), voucher.code)
+
+    # then the worker is told the counter is not his and the visitor is sent to sign in
+    assert as_worker.status_code == 404
+    assert "黄鹤楼公园门票" not in as_worker.content.decode()
+    assert signed_out.status_code == 302 and signed_out["Location"].startswith(reverse("accounts:login"))
+    voucher.refresh_from_db()
+    assert voucher.status == VoucherStatus.RESERVED
+
+
+def test_the_lookup_needs_the_csrf_token() -> None:
+    # given a keeper whose browser enforces CSRF, and a voucher
+    hive = HiveFactory()
+    voucher = services.gift_redeem(worker=rider_with(1000), gift_id=GiftFactory().pk)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(keeper_of(hive))
+
+    # when a lookup arrives without the token (from another site)
+    response = lookup(client, voucher.code)
+
+    # then it is refused
+    assert response.status_code == 403
+
+
+def test_an_empty_lookup_says_what_to_type() -> None:
+    response = lookup(client_for(keeper_of(HiveFactory())), "")
+
+    assert response.status_code == 400
+    assert "field__error" in response.content.decode()

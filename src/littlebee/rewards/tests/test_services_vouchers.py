@@ -41,7 +41,8 @@ def stock_of(gift: Gift) -> int:
         " abcdefghjk ",
         "ＡＢＣＤＥ－ＦＧＨＪＫ",  # full-width, from a Chinese keyboard
         "ABCDE_FGHJK",
-        "https://bee.example.cn/rewards/pickup/?code=ABCDEFGHJK",  # the QR, read by a scanner gun
+        "https://bee.example.cn/rewards/pickup/#code=ABCDEFGHJK",  # the QR, read by a scanner gun
+        "https://bee.example.cn/rewards/pickup/?code=ABCDEFGHJK",  # an older QR
     ],
 )
 def test_codes_are_read_however_they_are_typed_or_scanned(typed: str) -> None:
