@@ -23,6 +23,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _celery_tasks_registered() -> None:
+    """Every app's tasks imported up front, as a worker does at start. The Redis tests call
+    `celery_app.close()`, which takes the app off Celery's list of live apps; a shared task whose
+    module was first imported after that would never be registered with it, and queueing it
+    would fail in whichever test came next."""
+    from littlebee.celery import app as celery_app
+
+    celery_app.autodiscover_tasks(force=True)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"

@@ -40,12 +40,14 @@ def queue() -> str:
 @pytest.fixture
 def broker(queue: str, settings: Any) -> Iterator[None]:
     """This process queues texts on Redis (cache and broker) instead of sending them itself."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL}
-    settings.CACHES = {"default": redis_cache}
+    # Saved before the settings change: Celery reads its configuration from the settings lazily,
+    # and read afterwards it would save (and later restore) the changed values for every test after.
     saved = {
         key: celery_app.conf[key] for key in ("task_always_eager", "broker_url", "result_backend", "task_default_queue")
     }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    redis_cache = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": TEST_REDIS_URL}
+    settings.CACHES = {"default": redis_cache}
     celery_app.close()
     celery_app.conf.update(
         task_always_eager=False, broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_default_queue=queue
