@@ -1,7 +1,8 @@
 /* The page a station's QR opens: /hives/<id>/visit/#t=<token>.
  *
  * The token travels in the URL's fragment, which a browser never sends, so it reaches no access
- * log, proxy or Referer. This script takes it out of the address bar, keeps it for this tab
+ * log, proxy or Referer. This script takes it out of the address bar (qr-fragment.js, loaded
+ * first, as the voucher pickup page does), keeps it for this tab
  * (a worker who must sign in first comes back here without the fragment), and posts it.
  * The poster's print button is wired here too (no inline handlers: the CSP forbids them).
  */
@@ -13,13 +14,6 @@
 
   function store() {
     try { return window.sessionStorage; } catch (e) { return null; }
-  }
-
-  function tokenFromFragment() {
-    var hash = window.location.hash.replace(/^#/, "");
-    if (!hash) return "";
-    var params = new URLSearchParams(hash);
-    return params.get("t") || "";
   }
 
   function keep(hive, token) {
@@ -44,11 +38,10 @@
 
   function landing(box) {
     var hive = box.getAttribute("data-hive");
-    var token = tokenFromFragment();
+    // Off the address bar and out of history: a shared or bookmarked link carries no token.
+    var token = window.LittleBeeFragment ? window.LittleBeeFragment.take("t") : "";
     if (token) {
       keep(hive, token);
-      // Off the address bar and out of history: a shared or bookmarked link carries no token.
-      window.history.replaceState(null, "", window.location.pathname + window.location.search);
     } else {
       token = kept(hive);
     }
