@@ -444,6 +444,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+@require_POST
+@login_required
+def logout_everywhere_view(request: HttpRequest) -> HttpResponse:
+    """A lost phone: every session and API token of the person ends, this browser's too."""
+    services.sign_out_everywhere(user=request_user(request))
+    logout(request)
+    messages.info(request, _("已在所有设备上退出登录。"))
+    return redirect("home")
+
+
 # --- The worker's profile -------------------------------------------------------------------
 def _render_profile(
     request: HttpRequest,

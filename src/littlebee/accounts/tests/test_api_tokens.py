@@ -320,6 +320,37 @@ def test_revoke_all_ends_every_token_and_session(api_as, member):
     assert page.get(reverse("accounts:profile")).status_code == 302
 
 
+def test_signing_out_everywhere_from_my_page_ends_every_token_and_session(api_as, member):
+    # given the worker signed in on a phone app, another browser and this one
+    phone = api_as(member)
+    other_browser = _signed_in_client(member)
+    this_browser = _signed_in_client(member)
+    assert b"logout-everywhere" in this_browser.get(reverse("accounts:profile")).content
+
+    # when they press the button on /me/
+    response = this_browser.post(reverse("accounts:logout_everywhere"))
+
+    # then every device is signed out, this browser too
+    assert response.status_code == 302
+    assert phone.get("/me").status_code == 401
+    assert other_browser.get(reverse("accounts:profile")).status_code == 302
+    assert this_browser.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_signing_out_everywhere_needs_a_post_by_a_signed_in_person(member):
+    # given
+    browser = _signed_in_client(member)
+
+    # when a link or a stranger tries it
+    by_get = browser.get(reverse("accounts:logout_everywhere"))
+    by_stranger = Client().post(reverse("accounts:logout_everywhere"))
+
+    # then nothing is ended
+    assert by_get.status_code == 405
+    assert by_stranger.status_code == 302 and "/login/" in by_stranger["Location"]
+    assert browser.get(reverse("accounts:profile")).status_code == 200
+
+
 def test_deactivating_a_user_revokes_their_tokens(api_as, member):
     # given
     client = api_as(member)
