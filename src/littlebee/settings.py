@@ -183,6 +183,7 @@ INSTALLED_APPS = [
     "littlebee.appeals",
     "littlebee.privacy",
     "littlebee.demo",
+    "littlebee.web",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +198,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "littlebee.core.headers.PermissionsPolicyMiddleware",
+    "littlebee.core.error_pages.DomainErrorPagesMiddleware",
     "littlebee.core.periodic.InProcessPeriodicJobs",
 ]
 
@@ -214,7 +216,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "littlebee.core.context_processors.navigation",
+                "littlebee.web.context_processors.navigation",
             ],
         },
     },

@@ -17,8 +17,8 @@ urlpatterns = [
     # Django's own admin login form would bypass that.
     path("admin/login/", account_views.admin_login_redirect, name="admin-login"),
     path("admin/", admin.site.urls),
-    # The worker's home sits at the root, outside the accounts namespace: reverse("home").
-    path("", account_views.home, name="home"),
+    # The worker's home and the staff dashboard, outside any namespace: reverse("home"), reverse("staff").
+    path("", include("littlebee.web.urls")),
     path("hives/", include("littlebee.hives.urls")),
     path("points/", include("littlebee.points.urls")),
     path("rewards/", include("littlebee.rewards.urls")),

@@ -16,7 +16,6 @@ urlpatterns = [
     path("me/", views.profile, name="profile"),
     path("me/edit/", views.profile_edit, name="profile_edit"),
     path("me/checkin/", views.checkin_resubmit, name="checkin_resubmit"),
-    path("staff/", views.staff_dashboard, name="staff"),
     path("staff/checkins/", views.checkin_queue, name="checkin_queue"),
     path("staff/checkins/<int:profile_id>/confirm", views.checkin_confirm, name="checkin_confirm"),
     path("staff/checkins/<int:profile_id>/reject", views.checkin_reject, name="checkin_reject"),

@@ -1,4 +1,6 @@
-"""Server-rendered pages: home, registration, login, the worker's profile and the staff console.
+"""Server-rendered pages: registration, login, the worker's profile and the staff review queues.
+
+The home page and the staff dashboard, which gather from other apps, are in `littlebee.web`.
 
 Views parse the request, call a service (every write) or a selector (every read with rules),
 and render. A service's refusal comes back as a DomainError and is shown on the form.
@@ -29,10 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from littlebee.cases.selectors import casework_counts, staff_org_ids
 from littlebee.core.errors import DomainError, NotFound, TooManyRequests
 from littlebee.core.requests import client_ip
-from littlebee.points.selectors import balance_of
 
 from . import selectors, services
 from .api import sms_sent_detail
@@ -96,25 +96,6 @@ def _refresh_initial(data: QueryDict) -> dict[str, Any]:
     if "party_member" in initial:
         initial["party_member"] = True
     return initial
-
-
-def points_balance(user: User) -> int:
-    """The worker's points, as the ledger's cached balance has them."""
-    return balance_of(user)
-
-
-# --- Home -----------------------------------------------------------------------------------
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "accounts/landing.html")
-    user = request_user(request)
-    context = {
-        "profile": selectors.worker_profile_of(user),
-        "access": selectors.staff_access_of(user),
-        "points_balance": points_balance(user),
-    }
-    return render(request, "accounts/home.html", context)
 
 
 # --- Registration ---------------------------------------------------------------------------
@@ -519,8 +500,8 @@ def checkin_resubmit(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             services.checkin_resubmit(worker=request_user(request), community_id=form.cleaned_data["community"])
-        except NotFound as exc:
-            raise Http404(str(exc.detail)) from exc
+        except NotFound:
+            raise  # the 404 page (core.error_pages), not the handler below
         except DomainError as exc:
             if exc.errors:
                 apply_domain_error(form, exc)
@@ -616,21 +597,6 @@ EMPLOYMENT_QUEUE = Queue(
 )
 
 
-@staff_required
-@require_safe
-def staff_dashboard(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    user = request_user(request)
-    queues = []
-    for queue in (CHECKIN_QUEUE, EMPLOYMENT_QUEUE):
-        if queue.allowed(access):
-            pending = queue.reviewable_by(user).filter(**{queue.status_field: "pending"}).count()
-            queues.append({"queue": queue, "pending": pending})
-    context: dict[str, Any] = {"access": access, "queues": queues}
-    if access.handles_cases:
-        context["casework"] = casework_counts(staff_org_ids(user))
-    return render(request, "staff/dashboard.html", context)
-
-
 def _queue_page(request: HttpRequest, access: StaffAccess, queue: Queue) -> HttpResponse:
     if not queue.allowed(access):
         raise PermissionDenied(_("您的岗位不负责这项审核。"))
@@ -667,8 +633,8 @@ def _decide(request: HttpRequest, access: StaffAccess, queue: Queue, profile_id:
     action = queue.confirm if confirm else queue.reject
     try:
         decided = action(profile_id=profile_id, actor=request_user(request), note=form.cleaned_data["note"])
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         messages.error(request, str(exc.detail))
         return redirect(back)

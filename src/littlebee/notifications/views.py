@@ -10,10 +10,9 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from littlebee.accounts.requests import request_user
-from littlebee.core.context_processors import InboxBadge
 
 from .inbox import inbox_mark_read
-from .selectors import inbox_of, unread_count
+from .selectors import InboxBadge, inbox_of, unread_count
 
 PAGE_SIZE = 20
 

@@ -190,7 +190,7 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
     assert 'class="points__value">0<' in page
     assert reverse("accounts:profile") in page
     # no staff console for a worker, and no links to modules that do not exist yet
-    assert reverse("accounts:staff") not in page
+    assert reverse("staff") not in page
     hrefs = set(re.findall(r'href="(/[^"]*)"', page))
     assert hrefs <= {
         reverse("home"),
@@ -233,7 +233,7 @@ def test_home_links_staff_to_the_console(town: Town) -> None:
     page = _text(_client(handler).get(reverse("home")))
 
     # then
-    assert reverse("accounts:staff") in page
+    assert reverse("staff") in page
 
 
 # --- Registration ---------------------------------------------------------------------------
@@ -611,7 +611,7 @@ def test_an_outlet_of_another_enterprise_is_refused_inline(town: Town) -> None:
 
 
 # --- Staff console --------------------------------------------------------------------------
-@pytest.mark.parametrize("url_name", ["accounts:staff", "accounts:checkin_queue", "accounts:employment_queue"])
+@pytest.mark.parametrize("url_name", ["staff", "accounts:checkin_queue", "accounts:employment_queue"])
 def test_anonymous_visitors_are_sent_to_the_login_page(url_name: str) -> None:
     # when
     response = _client().get(reverse(url_name))
@@ -621,7 +621,7 @@ def test_anonymous_visitors_are_sent_to_the_login_page(url_name: str) -> None:
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-@pytest.mark.parametrize("url_name", ["accounts:staff", "accounts:checkin_queue", "accounts:employment_queue"])
+@pytest.mark.parametrize("url_name", ["staff", "accounts:checkin_queue", "accounts:employment_queue"])
 def test_workers_get_a_friendly_403(town: Town, url_name: str) -> None:
     # given
     profile = _profile(community=town.community, enterprise=town.enterprise)
@@ -642,7 +642,7 @@ def test_the_dashboard_lists_roles_pending_counts_and_role_aware_links(town: Tow
     _profile(community=town.elsewhere, enterprise=town.enterprise)
 
     # when
-    response = _client(handler).get(reverse("accounts:staff"))
+    response = _client(handler).get(reverse("staff"))
 
     # then
     page = _text(response)
@@ -659,7 +659,7 @@ def test_the_dashboard_links_city_admins_to_the_admin_site(town: Town) -> None:
     admin = staff(_party_org(region=town.district), role=Role.CITY_ADMIN)
 
     # when
-    page = _text(_client(admin).get(reverse("accounts:staff")))
+    page = _text(_client(admin).get(reverse("staff")))
 
     # then
     assert reverse("admin:index") in page

@@ -36,7 +36,7 @@ def test_the_overview_counts_open_overdue_and_urgent_cases_of_my_organisation(
     # when its handler opens the console
     client = _client(w.community_handler)
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("accounts:staff"))
+        response = client.get(reverse("staff"))
 
     # then the casework tile shows them, with a link to the queue
     assert response.context["casework"] == {"open": 3, "overdue": 1, "urgent": 1}
@@ -53,6 +53,6 @@ def test_staff_without_casework_see_no_casework_tile() -> None:
     keeper = staff(OrganisationFactory(), role=Role.KEEPER)
 
     # when they open the console, then there is no casework tile
-    response = _client(keeper).get(reverse("accounts:staff"))
+    response = _client(keeper).get(reverse("staff"))
     assert response.status_code in (200, 403)
     assert "casework" not in (response.context or {})

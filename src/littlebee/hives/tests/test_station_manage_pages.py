@@ -226,7 +226,7 @@ def test_someone_who_manages_no_station_sees_an_empty_page_and_anonymous_visitor
 
 
 def test_the_staff_dashboard_leads_keepers_to_their_stations(keeper: User) -> None:
-    response = client_for(keeper).get(reverse("accounts:staff"))
+    response = client_for(keeper).get(reverse("staff"))
     assert reverse("hives:manage") in response.content.decode()
 
 

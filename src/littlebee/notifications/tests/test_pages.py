@@ -89,7 +89,7 @@ def test_the_bell_shows_99_plus_beyond_99() -> None:
 def test_staff_see_the_bell_in_the_console_too() -> None:
     keeper = staff(PartyOrgFactory(), role=Role.HANDLER)
     NotificationFactory(recipient=keeper)
-    html = client_of(keeper).get(reverse("accounts:staff")).content.decode()
+    html = client_of(keeper).get(reverse("staff")).content.decode()
     assert bell_count(html) == "1"
 
 

@@ -77,7 +77,7 @@ def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone
     # when the keeper of that station, signed in, scans its QR with his phone's camera
     # (the page test checks the QR carries exactly this address)
     counter = new_phone_page()
-    log_in(counter, keeper.phone, reverse("accounts:staff"))
+    log_in(counter, keeper.phone, reverse("staff"))
     requested: list[str] = []
     counter.on("request", lambda request: requested.append(f"{request.url} {request.headers.get('referer', '')}"))
     counter.goto(f"/rewards/pickup/#{urlencode({'code': voucher.code})}")
