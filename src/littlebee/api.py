@@ -13,7 +13,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.openapi.views import openapi_view
 
-from littlebee.core.api_auth import api_auth
+from littlebee.accounts.api_auth import api_auth
 from littlebee.core.api_parser import StrictJsonParser
 from littlebee.core.errors import DomainError, TooManyRequests
 

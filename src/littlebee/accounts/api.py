@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from littlebee.core.api_auth import bearer_auth
+from littlebee.accounts.api_auth import bearer_auth
 from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
 from littlebee.core.requests import client_ip

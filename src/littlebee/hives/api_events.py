@@ -10,10 +10,10 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from littlebee.accounts.api_auth import optional_auth
 from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
-from littlebee.core.api_auth import optional_auth
 from littlebee.core.api_schemas import Ref
 from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp

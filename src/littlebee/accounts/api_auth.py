@@ -7,11 +7,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from .services import token_lookup
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from littlebee.accounts.services import token_lookup
-
         found = token_lookup(token)
         if found is None:
             return None
