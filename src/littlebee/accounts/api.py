@@ -15,10 +15,8 @@ from littlebee.accounts.api_auth import bearer_auth
 from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
 from littlebee.core.requests import client_ip
-from littlebee.points.badges import title_for
-from littlebee.points.selectors import account_of
 
-from . import selectors, services
+from . import hooks, selectors, services
 from .models import ApiToken, CheckinStatus, EmploymentStatus, SmsPurpose, User, WorkerProfile
 from .phones import mask_phone
 from .requests import request_user
@@ -50,7 +48,6 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 def me_payload(user: User) -> dict[str, Any]:
     profile = selectors.worker_profile_of(user)
-    account = account_of(user)
     roles = [
         {
             "organisation": {"id": m.organisation.pk, "name": m.organisation.name, "kind": m.organisation.kind},
@@ -78,9 +75,8 @@ def me_payload(user: User) -> dict[str, Any]:
         "checkin_status": profile.checkin_status if profile else None,
         "employment_status": profile.employment_status if profile else None,
         "party_member": bool(profile and profile.party_member),
-        "points_balance": account.balance,
-        # The worker's level by lifetime points (GET /points has the details); staff have none.
-        "title": title_for(account.lifetime_earned).name if profile else None,
+        # The points balance and title (points fills this hook: accounts never names it).
+        **hooks.me_fields(user=user, profile=profile),
         "roles": roles,
     }
 

@@ -25,12 +25,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
-from littlebee.notifications.sms import sms_send_on_commit
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
-from littlebee.points.models import PointsSource
-from littlebee.points.services import points_award
 
-from . import selectors
+from . import hooks, selectors
 from .models import (
     ApiToken,
     AuthAttempt,
@@ -268,29 +265,10 @@ def _decide(decision: _Decision, *, profile_id: int, actor: User, to_status: str
             at=now,
         )
         if decision is _CHECKIN and to_status == CheckinStatus.CONFIRMED:
-            _checkin_points_award(profile, actor=actor, at=now)
+            # The points for it (points fills this hook: accounts never names the apps above it).
+            for hook in hooks.checkin_confirmed_hooks():
+                hook(profile=profile, actor=actor, at=now)
     return profile
-
-
-def _checkin_points_award(profile: WorkerProfile, *, actor: User, at: datetime) -> None:
-    """Points for checking in with a community, once per worker ever, in the confirmation's
-    transaction. A refusal (no rule, say) leaves the confirmation standing."""
-    try:
-        result = points_award(
-            worker=profile.user,
-            source=PointsSource.CHECKIN_CONFIRMED,
-            idempotency_key=f"checkin_confirmed:{profile.pk}",
-            source_object=profile,
-            region=profile.community,
-            actor=actor,
-            note=profile.community.name,
-            at=at,
-        )
-    except DomainError as exc:
-        logger.warning("check-in points for profile %s refused: %s", profile.pk, exc)
-        return
-    if result.refusal:
-        logger.info("no check-in points for profile %s: %s", profile.pk, result.refusal)
 
 
 def checkin_confirm(*, profile_id: int, actor: User, note: str = "") -> WorkerProfile:
@@ -572,7 +550,7 @@ def sms_code_send(*, phone: str, ip: str = "", purpose: str = SmsPurpose.LOGIN) 
         )
         if purpose == SmsPurpose.REGISTER or User.objects.filter(phone=phone, is_active=True).exists():
             minutes = max(1, settings.SMS_CODE_TTL_SECONDS // 60)
-            sms_send_on_commit(phone=phone, message=_code_message(purpose, code, minutes))
+            hooks.text_send_on_commit(phone=phone, message=_code_message(purpose, code, minutes))
 
 
 def _code_consume(phone: str, purpose: str, code: str, now: datetime) -> bool:

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class PointsConfig(AppConfig):
     name = "littlebee.points"
     verbose_name = _("积分")
+
+    def ready(self) -> None:
+        # accounts sits below points and never names it: points plugs in here.
+        from littlebee.accounts.hooks import checkin_confirmed_add, me_fields_add
+
+        from .selectors import me_points_fields
+        from .services import checkin_points_award
+
+        checkin_confirmed_add(checkin_points_award)
+        me_fields_add(me_points_fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
@@ -27,6 +27,16 @@ def balance_of(worker: User) -> int:
 def account_of(worker: User) -> PointsAccount:
     """The worker's account as it stands (an unsaved empty one before the first entry)."""
     return PointsAccount.objects.filter(worker=worker).first() or PointsAccount(worker=worker)
+
+
+def me_points_fields(*, user: User, profile: WorkerProfile | None) -> dict[str, Any]:
+    """The points fields of GET /me (accounts.hooks.me_fields): the balance, and the worker's
+    level by lifetime points (GET /points has the details); staff have none."""
+    account = account_of(user)
+    return {
+        "points_balance": account.balance,
+        "title": title_for(account.lifetime_earned).name if profile else None,
+    }
 
 
 def title_of(worker: User) -> Title:

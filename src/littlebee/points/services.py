@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
 from littlebee.accounts.selectors import is_city_admin
-from littlebee.core.errors import Conflict, FieldError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.notifications.inbox import notify
 from littlebee.orgs.models import Region
 
@@ -596,3 +596,25 @@ def points_defaults_ensure() -> tuple[int, int]:
             )
             badges_created += created
     return rules_created, badges_created
+
+
+def checkin_points_award(*, profile: WorkerProfile, actor: User, at: datetime) -> None:
+    """Points for checking in with a community, once per worker ever, in the confirmation's
+    transaction (accounts.hooks.checkin_confirmed). A refusal (no rule, say) leaves the
+    confirmation standing."""
+    try:
+        result = points_award(
+            worker=profile.user,
+            source=PointsSource.CHECKIN_CONFIRMED,
+            idempotency_key=f"checkin_confirmed:{profile.pk}",
+            source_object=profile,
+            region=profile.community,
+            actor=actor,
+            note=profile.community.name,
+            at=at,
+        )
+    except DomainError as exc:
+        logger.warning("check-in points for profile %s refused: %s", profile.pk, exc)
+        return
+    if result.refusal:
+        logger.info("no check-in points for profile %s: %s", profile.pk, result.refusal)

@@ -1,0 +1,77 @@
+"""What the apps above accounts plug into it, so that accounts never names them.
+
+Accounts sits low in the layers (DESIGN.md, "Dependencies run one way"): points and
+notifications build on it, so it cannot import them. Each fills its part in its
+AppConfig.ready():
+
+    notifications: text_sender_set(sms_send_on_commit)
+    points:        checkin_confirmed_add(checkin_points_award)
+                   me_fields_add(points_me_fields)
+
+`text_sender(phone=, message=)` sends a text once the current transaction commits (login and
+sign-up codes). Without one, sending refuses loudly rather than dropping a code in silence.
+
+`checkin_confirmed(profile=, actor=, at=)` runs inside the transaction that confirms a worker's
+check-in with a community; it must not raise for a refusal of its own (the confirmation stands).
+
+`me_fields(user=, profile=)` returns fields of GET /me that another app owns (the points
+balance and the title); `profile` is the worker's profile, None for staff.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .models import User, WorkerProfile
+
+
+class TextSender(Protocol):
+    def __call__(self, *, phone: str, message: str) -> None: ...
+
+
+class CheckinConfirmedHook(Protocol):
+    def __call__(self, *, profile: WorkerProfile, actor: User, at: datetime) -> None: ...
+
+
+class MeFieldsHook(Protocol):
+    def __call__(self, *, user: User, profile: WorkerProfile | None) -> dict[str, Any]: ...
+
+
+def _no_sender(*, phone: str, message: str) -> None:
+    raise RuntimeError("No SMS sender is registered (littlebee.notifications sets one when it starts).")
+
+
+_text_sender: list[TextSender] = [_no_sender]
+_checkin_confirmed: list[CheckinConfirmedHook] = []
+_me_fields: list[MeFieldsHook] = []
+
+
+def text_sender_set(sender: TextSender) -> None:
+    _text_sender[0] = sender
+
+
+def text_send_on_commit(*, phone: str, message: str) -> None:
+    _text_sender[0](phone=phone, message=message)
+
+
+def checkin_confirmed_add(hook: CheckinConfirmedHook) -> None:
+    if hook not in _checkin_confirmed:
+        _checkin_confirmed.append(hook)
+
+
+def checkin_confirmed_hooks() -> list[CheckinConfirmedHook]:
+    return list(_checkin_confirmed)
+
+
+def me_fields_add(hook: MeFieldsHook) -> None:
+    if hook not in _me_fields:
+        _me_fields.append(hook)
+
+
+def me_fields(*, user: User, profile: WorkerProfile | None) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for hook in _me_fields:
+        fields.update(hook(user=user, profile=profile))
+    return fields
