@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from littlebee.cases.selectors import case_timeline, stage_due
 from littlebee.cases.views import STATUS_TONES as STAFF_STATUS_TONES
 from littlebee.cases.views import console_chrome, console_of
 from littlebee.cases.worker_pages import STATUS_TONES, when
-from littlebee.core.errors import DomainError, NotFound
+from littlebee.core.errors import DomainError
 from littlebee.orgs.models import Organisation, OrgKind
 from littlebee.orgs.selectors import enterprises_list
 
@@ -179,10 +179,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 # --- An appeal ------------------------------------------------------------------------------
 def _appeal_or_404(user: User, appeal_id: int) -> Appeal:
-    try:
-        return selectors.appeal_for(user, appeal_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.appeal_for(user, appeal_id)
 
 
 def _next_step(appeal: Appeal, is_worker: bool) -> str:

@@ -8,7 +8,6 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from littlebee.cases.views_files import file_viewer, ids_in_range
-from littlebee.core.errors import NotFound
 from littlebee.core.views import stored_file_response
 
 from . import selectors
@@ -21,10 +20,7 @@ VARIANTS = ("file", "thumb")
 def appeal_attachment_file(request: HttpRequest, appeal_id: int, attachment_id: int, variant: str) -> HttpResponseBase:
     if variant not in VARIANTS or not ids_in_range(appeal_id, attachment_id):
         raise Http404()
-    try:
-        appeal = selectors.appeal_for(file_viewer(request), appeal_id)
-    except NotFound:
-        raise Http404() from None
+    appeal = selectors.appeal_for(file_viewer(request), appeal_id)
     attachment = AppealAttachment.objects.filter(pk=attachment_id, appeal_id=appeal.pk).first()
     if attachment is None:
         raise Http404()

@@ -19,7 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -102,10 +102,7 @@ def console_chrome(console: Console) -> dict[str, Any]:
 
 
 def _case_or_404(user: User, case_id: int) -> Case:
-    try:
-        return selectors.case_for_actor(user, case_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.case_for_actor(user, case_id)
 
 
 # --- Shared bits ------------------------------------------------------------------------------
@@ -522,8 +519,8 @@ def action(request: HttpRequest, case_id: int) -> HttpResponse:
         return _render_detail(request, console, case, bound=form, status=400)
     try:
         SERVICES[name](**_arguments(form, case.pk, console.user))
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         if exc.code == "invalid_transition":
             messages.error(request, _("该案件状态已变化，请刷新后再办理。"))

@@ -13,7 +13,6 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
-from littlebee.core.errors import NotFound
 from littlebee.core.views import stored_file_response
 
 from .models import CaseAttachment
@@ -47,10 +46,7 @@ def case_attachment_file(request: HttpRequest, case_id: int, attachment_id: int)
     """A file on a case's timeline (a handler's photo of the repair), for those who see the case."""
     if not ids_in_range(case_id, attachment_id):
         raise Http404()
-    try:
-        case = case_for_actor(file_viewer(request), case_id)
-    except NotFound:
-        raise Http404() from None
+    case = case_for_actor(file_viewer(request), case_id)
     attachment = CaseAttachment.objects.filter(pk=attachment_id, event__case_id=case.pk).first()
     if attachment is None:
         raise Http404()

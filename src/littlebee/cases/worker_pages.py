@@ -14,7 +14,7 @@ from typing import Any, Protocol, TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -114,8 +114,8 @@ def handle_feedback(
     data = form.cleaned_data
     try:
         submit(user, data)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         if exc.errors:
             apply_domain_error(form, exc)

@@ -18,7 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -94,8 +94,8 @@ def event_cancel(request: HttpRequest, event_id: int) -> HttpResponse:
     """The organiser calls the event off. Anyone who may not manage it gets 404, as elsewhere."""
     try:
         cancelled = event_services.event_cancel(event_id=event_id, actor=request_user(request))
-    except errors.NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except errors.NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except errors.DomainError as exc:
         messages.error(request, str(exc.detail))
     else:

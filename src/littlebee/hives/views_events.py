@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,10 +60,7 @@ class CheckinForm(forms.Form):
 
 
 def _event_or_404(event_id: int) -> Event:
-    try:
-        return event_selectors.event_get(event_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return event_selectors.event_get(event_id)
 
 
 @require_safe
@@ -142,10 +139,7 @@ def event_action(request: HttpRequest, event_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def attendance(request: HttpRequest, event_id: int) -> HttpResponse:
     user = request_user(request)
-    try:
-        found = event_selectors.manageable_event(user, event_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    found = event_selectors.manageable_event(user, event_id)
     if request.method == "POST":
         try:
             registration_id = int(request.POST.get("registration", ""))

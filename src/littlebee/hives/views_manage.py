@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,10 +40,7 @@ ADMIN_ONLY_FIELDS = ("demonstration",)
 
 
 def _managed_hive(user: User, hive_id: int) -> Hive:
-    try:
-        return selectors.hive_managed(user, hive_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.hive_managed(user, hive_id)
 
 
 # --- The list of stations -------------------------------------------------------------------
@@ -363,10 +360,7 @@ def edit(request: HttpRequest, hive_id: int) -> HttpResponse:
         catalogue=finder_selectors.services_catalogue(),
         editable=services.hive_editable_fields(actor=user, hive=hive),
     )
-    try:
-        saved = form.is_valid() and _save(user, hive, form)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    saved = form.is_valid() and _save(user, hive, form)
     if saved:
         messages.success(request, _("驿站信息已保存。"))
         return redirect("hives:edit", hive_id=hive.pk)
@@ -397,8 +391,6 @@ def exception_add(request: HttpRequest, hive_id: int) -> HttpResponse:
                 note=data["note"],
                 today=manage_selectors.hive_local_today(hive),
             )
-        except NotFound as exc:
-            raise Http404(str(exc.detail)) from exc
         except InvalidInput as exc:
             apply_domain_error(form, exc)
         else:
@@ -411,10 +403,7 @@ def exception_add(request: HttpRequest, hive_id: int) -> HttpResponse:
 @require_POST
 def exception_remove(request: HttpRequest, hive_id: int, exception_id: int) -> HttpResponse:
     user = request_user(request)
-    try:
-        exception = services.hive_remove_exception(hive_id=hive_id, actor=user, exception_id=exception_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    exception = services.hive_remove_exception(hive_id=hive_id, actor=user, exception_id=exception_id)
     messages.success(
         request, _("已删除 %(date)s 的日期例外，当天按每周时间开放。") % {"date": f"{exception.date:%Y-%m-%d}"}
     )
@@ -445,8 +434,8 @@ def annual_item_add(request: HttpRequest, hive_id: int) -> HttpResponse:
                 frequency=data["frequency"],
                 today=manage_selectors.hive_local_today(hive),
             )
-        except NotFound as exc:
-            raise Http404(str(exc.detail)) from exc
+        except NotFound:
+            raise  # the 404 page (core.error_pages), not the handler below
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
@@ -461,10 +450,7 @@ def annual_item_add(request: HttpRequest, hive_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def annual_item_remove(request: HttpRequest, hive_id: int, item_id: int) -> HttpResponse:
-    try:
-        item = services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=request_user(request))
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    item = services.hive_remove_annual_item(hive_id=hive_id, item_id=item_id, actor=request_user(request))
     messages.success(
         request, _("已从 %(year)d 年服务项目清单删除“%(title)s”。") % {"title": item.title, "year": item.year}
     )
@@ -493,8 +479,8 @@ def photo_add(request: HttpRequest, hive_id: int) -> HttpResponse:
         services.hive_add_photo(
             hive_id=hive.pk, actor=user, upload=form.cleaned_data["photo"], caption=form.cleaned_data["caption"]
         )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:
@@ -505,9 +491,6 @@ def photo_add(request: HttpRequest, hive_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def photo_remove(request: HttpRequest, hive_id: int, photo_id: int) -> HttpResponse:
-    try:
-        services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=request_user(request))
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    services.hive_remove_photo(hive_id=hive_id, photo_id=photo_id, actor=request_user(request))
     messages.success(request, _("照片已删除。"))
     return redirect(_photos_url(hive_id))

@@ -13,15 +13,15 @@ from urllib.parse import quote, urlencode
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from littlebee.accounts.models import User
-from littlebee.core.errors import InvalidInput, NotFound
-from littlebee.core.geo import valid_lat_lng
+from littlebee.core.errors import InvalidInput
+from littlebee.core.geo import map_config, valid_lat_lng
 
 from . import event_selectors, finder_selectors, hours, selectors
 from .models import Service
@@ -48,17 +48,6 @@ class FinderForm(forms.Form):
             # A broken position is dropped, not an error page: the list falls back to the city centre.
             data["lat"] = data["lng"] = None
         return data
-
-
-def map_config() -> dict[str, Any]:
-    """What the map script needs, given to it as JSON (json_script), never as code."""
-    return {
-        "tileUrl": settings.HIVES_MAP_TILE_URL,
-        "attribution": settings.HIVES_MAP_TILE_ATTRIBUTION,
-        "subdomains": settings.HIVES_MAP_TILE_SUBDOMAINS,
-        "coordinates": settings.HIVES_MAP_COORDINATES,
-        "center": list(settings.HIVES_MAP_CENTER),
-    }
 
 
 @require_safe
@@ -159,10 +148,7 @@ def navigation_url(lat: float, lng: float, name: str) -> str:
 
 @require_safe
 def station(request: HttpRequest, hive_id: int) -> HttpResponse:
-    try:
-        detail = selectors.hive_detail(hive_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    detail = selectors.hive_detail(hive_id)
     hive = detail.hive
     user = request.user
     local_now = timezone.localtime(timezone.now(), hours.zone(hive.time_zone))

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -45,10 +45,7 @@ def qr_svg(data: str, *, scale: int = 8, css_class: str = "qr") -> SafeString:
 
 
 def _managed_hive(request: HttpRequest, hive_id: int) -> Hive:
-    try:
-        return selectors.hive_managed(request_user(request), hive_id, active_only=True)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.hive_managed(request_user(request), hive_id, active_only=True)
 
 
 # --- The station's poster -------------------------------------------------------------------
@@ -93,8 +90,8 @@ def visit(request: HttpRequest, hive_id: int) -> HttpResponse:
         result = visit_services.visit_record_by_qr(
             worker=request_user(request), hive_id=hive_id, token=request.POST.get("token", "")
         )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         return render(request, "hives/visit.html", {"error": exc}, status=exc.status)
     context = {
@@ -114,8 +111,8 @@ def visit_service(request: HttpRequest, visit_id: int) -> HttpResponse:
         visit = visit_services.visit_set_service(
             visit_id=visit_id, worker=request_user(request), service_code=request.POST.get("service", "")
         )
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:
@@ -182,8 +179,8 @@ def scan(request: HttpRequest, hive_id: int) -> HttpResponse:
             result = visit_services.visit_record_by_member_code(
                 keeper=user, hive_id=hive.pk, member_code=form.cleaned_data["member_code"], service_code=service_code
             )
-        except NotFound as exc:
-            raise Http404(str(exc.detail)) from exc
+        except NotFound:
+            raise  # the 404 page (core.error_pages), not the handler below
         except DomainError as exc:
             apply_domain_error(form, exc, field_for_code={"invalid_member_code": "member_code"})
         else:

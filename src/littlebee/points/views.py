@@ -290,8 +290,8 @@ def title_revoke(request: HttpRequest, access: StaffAccess, title_id: int) -> Ht
     _titles_access(access)
     try:
         revoked = services.honorary_title_revoke(actor=request_user(request), title_id=title_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     else:

@@ -13,7 +13,6 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
 from littlebee.cases.views_files import file_viewer, ids_in_range
-from littlebee.core.errors import NotFound
 from littlebee.core.views import stored_file_response
 
 from . import selectors
@@ -34,8 +33,5 @@ def report_photo_file(request: HttpRequest, report_id: int, photo_id: int, varia
     if photo is None:
         raise Http404()
     if not selectors.report_is_public(report_id):
-        try:
-            selectors.report_for(file_viewer(request), report_id)
-        except NotFound:
-            raise Http404() from None
+        selectors.report_for(file_viewer(request), report_id)
     return stored_file_response(photo.image if variant == "image" else photo.thumbnail)

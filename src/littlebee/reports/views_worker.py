@@ -29,16 +29,16 @@ from littlebee.accounts.requests import request_user
 from littlebee.cases import services as case_services
 from littlebee.cases import worker_pages
 from littlebee.cases.api import deadline_of
+from littlebee.cases.forms import FeedbackForm
 from littlebee.cases.models import CaseAction, CaseEvent, CaseStatus
 from littlebee.cases.selectors import case_timeline
 from littlebee.cases.worker_pages import STATUS_TONES, when
 from littlebee.core.errors import DomainError, NotFound
-from littlebee.core.geo import haversine_m
-from littlebee.hives.views_stations import map_config
+from littlebee.core.geo import haversine_m, map_config
 
 from . import selectors, services
 from .api import category_points
-from .forms import FeedbackForm, ReportForm
+from .forms import ReportForm
 from .models import LocationSource, PhotoStatus, Report, ReportCategory
 
 PAGE_SIZE = 20
@@ -216,10 +216,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 # --- A report -------------------------------------------------------------------------------
 def _report_or_404(request: HttpRequest, report_id: int) -> Report:
-    try:
-        return selectors.report_for(request_user(request), report_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.report_for(request_user(request), report_id)
 
 
 def _next_step(report: Report, is_reporter: bool) -> str:
@@ -336,8 +333,8 @@ def follow(request: HttpRequest, report_id: int) -> HttpResponse:
     try:
         report = selectors.report_followable(report_id)
         added = case_services.case_follow(case_id=report.pk, user=user)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    except NotFound:
+        raise  # the 404 page (core.error_pages), not the handler below
     except DomainError:
         messages.error(request, _("这条随手拍已办结，不能再关注。"))
         return redirect("reports:new")

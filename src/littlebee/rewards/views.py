@@ -113,10 +113,7 @@ class RedeemForm(StyledForm):
 
 
 def _gift_or_404(gift_id: int) -> Gift:
-    try:
-        return selectors.gift_on_sale(gift_id)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.gift_on_sale(gift_id)
 
 
 def _render_gift(request: HttpRequest, gift: Gift, form: RedeemForm, status: int = 200) -> HttpResponse:
@@ -183,10 +180,7 @@ def vouchers(request: HttpRequest) -> HttpResponse:
 
 
 def _voucher_or_404(request: HttpRequest, code: str) -> Voucher:
-    try:
-        return selectors.voucher_of(request_user(request), code)
-    except NotFound as exc:
-        raise Http404(str(exc.detail)) from exc
+    return selectors.voucher_of(request_user(request), code)
 
 
 def pickup_url(request: HttpRequest, voucher: Voucher) -> str:
