@@ -12,10 +12,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.forms import StyledForm
-from littlebee.cases.forms import ActionForm
+from littlebee.cases.forms import ActionForm, FeedbackForm
 from littlebee.cases.models import CaseAction
 from littlebee.orgs.models import Industry, Organisation
-from littlebee.reports.forms import FeedbackForm
 
 from .models import AppealType, Involves
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from typing import Any
+
+from django.conf import settings
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -26,3 +29,15 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     cos_lat = max(math.cos(math.radians(lat)), 1e-6)
     dlng = math.degrees(radius_m / (EARTH_RADIUS_M * cos_lat))
     return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def map_config() -> dict[str, Any]:
+    """What the map script needs, given to it as JSON (json_script), never as code. Every map
+    (stations, reports, the staff map) draws on the same tiles."""
+    return {
+        "tileUrl": settings.HIVES_MAP_TILE_URL,
+        "attribution": settings.HIVES_MAP_TILE_ATTRIBUTION,
+        "subdomains": settings.HIVES_MAP_TILE_SUBDOMAINS,
+        "coordinates": settings.HIVES_MAP_COORDINATES,
+        "center": list(settings.HIVES_MAP_CENTER),
+    }

@@ -85,26 +85,3 @@ class ReportForm(StyledForm):
         field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [(c.code, c.name) for c in categories]
-
-
-class FeedbackForm(StyledForm):
-    RATINGS = [(n, str(n)) for n in range(5, 0, -1)]
-
-    rating = forms.TypedChoiceField(
-        label=_("满意度"),
-        choices=RATINGS,
-        coerce=int,
-        widget=forms.RadioSelect,
-        error_messages={"required": _("请给出 1 到 5 星的评价。")},
-    )
-    comment = forms.CharField(
-        label=_("说两句（选填）"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("处理得怎么样？")}),
-    )
-    resolved = forms.TypedChoiceField(
-        choices=[("1", _("问题已解决")), ("0", _("问题未解决"))],
-        coerce=lambda v: v == "1",
-        error_messages={"required": _("请选择问题是否已解决。")},
-    )

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from littlebee.hives.views_stations import map_config
+from littlebee.core.geo import map_config
 
 from . import selectors
 
