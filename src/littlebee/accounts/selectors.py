@@ -11,6 +11,9 @@ from littlebee.orgs.models import Organisation, OrgKind, RegionLevel
 from .models import ApiToken, Membership, ProfileEvent, Role, User, WorkerProfile
 
 STAFF_DECISION_ROLES = (Role.HANDLER, Role.ADMIN)
+# Staff who run a station for its managing unit (its keepers and admins); every clause of the
+# stations' rule (hives.selectors.hives_managed_by) needs one of these roles.
+STATION_STAFF_ROLES = (Role.KEEPER, Role.ADMIN)
 
 # A profile row shows the community's full name (district, street, community): load the whole
 # chain up to the city with the row, or every row costs three more queries.
@@ -103,6 +106,27 @@ def worker_profile_of(user: User) -> WorkerProfile | None:
 
 
 # --- Staff console --------------------------------------------------------------------------
+# What one membership lets a person decide. The apps that own a rule build it from these (points
+# from the first two), and StaffAccess from the same, so a menu never offers what the rule refuses.
+def administers_district(m: Membership) -> bool:
+    """An admin of a district's party organisation: sets that district's earning rules (points.rules)."""
+    return (
+        m.role == Role.ADMIN
+        and m.organisation.kind == OrgKind.PARTY_ORG
+        and m.organisation.region.level == RegionLevel.DISTRICT
+    )
+
+
+def grants_community_titles(m: Membership) -> bool:
+    """A handler or admin of a community's party organisation: grants honorary titles
+    (points.selectors.title_granting_orgs)."""
+    return (
+        m.role in STAFF_DECISION_ROLES
+        and m.organisation.kind == OrgKind.PARTY_ORG
+        and m.organisation.region.level == RegionLevel.COMMUNITY
+    )
+
+
 @dataclass(frozen=True)
 class StaffAccess:
     """What a signed-in person may do in the staff console, read in one query."""
@@ -132,8 +156,10 @@ class StaffAccess:
 
     @property
     def manages_hives(self) -> bool:
-        """Keepers and admins may manage stations (hives.selectors.hives_managed_by has the exact rule)."""
-        return self.city_admin or any(m.role in (Role.KEEPER, Role.ADMIN) for m in self.memberships)
+        """Whether the console offers the stations page: a city admin, or anyone with a role every
+        clause of hives.selectors.hives_managed_by needs (that selector decides which stations;
+        a keeper not yet linked to one sees an empty list, not a refusal)."""
+        return self.city_admin or any(m.role in STATION_STAFF_ROLES for m in self.memberships)
 
     @property
     def runs_events(self) -> bool:
@@ -142,23 +168,14 @@ class StaffAccess:
 
     @property
     def edits_point_rules(self) -> bool:
-        """City admins, and admins of a district's party organisation (points.rules has the exact rule)."""
-        return self.city_admin or any(
-            m.role == Role.ADMIN
-            and m.organisation.kind == OrgKind.PARTY_ORG
-            and m.organisation.region.level == RegionLevel.DISTRICT
-            for m in self.memberships
-        )
+        """City admins, and admins of a district's party organisation (points.rules.rule_editor_of,
+        built from the same memberships)."""
+        return self.city_admin or any(administers_district(m) for m in self.memberships)
 
     @property
     def grants_titles(self) -> bool:
         """Handlers and admins of a community's party organisation grant honorary titles."""
-        return any(
-            m.role in STAFF_DECISION_ROLES
-            and m.organisation.kind == OrgKind.PARTY_ORG
-            and m.organisation.region.level == RegionLevel.COMMUNITY
-            for m in self.memberships
-        )
+        return any(grants_community_titles(m) for m in self.memberships)
 
 
 def staff_access_of(user: User) -> StaffAccess:

@@ -10,12 +10,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import Membership
 from littlebee.cases.models import Case, CaseAction, CaseEvent, CaseKind, CaseStatus
 from littlebee.cases.selectors import case_for_actor, staff_org_ids
-from littlebee.core.errors import NotFound
-from littlebee.orgs.models import OrgKind
+from littlebee.core.errors import NotFound, PermissionDenied
+from littlebee.orgs.models import Organisation, OrgKind
 
 from .models import Appeal, AppealType, Involves
 
@@ -54,6 +55,20 @@ def appeal_for(user: User, appeal_id: int) -> Appeal:
     if appeal is None:
         raise NotFound()
     return appeal
+
+
+def supervises_appeals(org_ids: list[int]) -> bool:
+    """Whether these organisations include an industry committee (the supervision view's users)."""
+    return bool(org_ids) and Organisation.objects.filter(pk__in=org_ids, kind=OrgKind.INDUSTRY_COMMITTEE).exists()
+
+
+def appeals_supervision_of(user: User, *, org_ids: list[int], city_admin: bool) -> QuerySet[Appeal]:
+    """The supervision view (appeals_supervised_by) for the staff of an industry committee and city
+    admins; PermissionDenied (403) for anyone else. `org_ids` and `city_admin` are the console's,
+    already read."""
+    if not city_admin and not supervises_appeals(org_ids):
+        raise PermissionDenied(_("诉求督办仅向行业党委和管理员开放。"))
+    return appeals_supervised_by(user)
 
 
 def appeals_supervised_by(user: User) -> QuerySet[Appeal]:

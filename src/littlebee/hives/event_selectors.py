@@ -54,14 +54,16 @@ def _manages_q(user: User) -> Q:
     return Q(Exists(organiser_staff)) | Q(hive__in=hive_selectors.hives_managed_by(user, through_membership=True))
 
 
-def events_manageable_by(user: User) -> QuerySet[Event]:
-    """Events the user may manage (attendance, staff check-in, cancel): organiser staff, whoever
-    manages the host station (its managing unit's keepers and admins, admins of a party
-    organisation over its community), or a city admin. Anything else answers 404."""
+def events_manageable_by(user: User, *, through_membership: bool = False) -> QuerySet[Event]:
+    """THE permission rule for events: which ones the user may manage (attendance, staff check-in,
+    cancel, the full phone numbers of the attendance export): organiser staff, whoever manages the
+    host station (its managing unit's keepers and admins, admins of a party organisation over its
+    community), or a city admin, unless `through_membership` asks only for the events the user
+    runs through a membership of their own. Anything else answers 404."""
     base = Event.objects.select_related(*EVENT_ROW_RELATED)
     if not user.is_authenticated:
         return base.none()
-    if is_city_admin(user):
+    if not through_membership and is_city_admin(user):
         return base
     return base.filter(_manages_q(user))
 
@@ -74,18 +76,15 @@ def manageable_event(user: User, event_id: int) -> Event:
 
 
 def manageable_ids(user: User, event_ids: list[int]) -> set[int]:
-    if not user.is_authenticated or not event_ids:
+    """Which of these events the user may manage (events_manageable_by), in one query."""
+    if not event_ids:
         return set()
-    if is_city_admin(user):
-        return set(event_ids)
-    return set(Event.objects.filter(pk__in=event_ids).filter(_manages_q(user)).values_list("pk", flat=True))
+    return set(events_manageable_by(user).filter(pk__in=event_ids).values_list("pk", flat=True))
 
 
 def is_event_organiser_staff(user: User, event: Event) -> bool:
     """Staff acting for the event's organiser or host station (not merely a city admin)."""
-    if not user.is_authenticated:
-        return False
-    return Event.objects.filter(pk=event.pk).filter(_manages_q(user)).exists()
+    return events_manageable_by(user, through_membership=True).filter(pk=event.pk).exists()
 
 
 def _publishing_party_org_ids(user: User) -> QuerySet[Membership, Any]:
@@ -96,11 +95,6 @@ def _publishing_party_org_ids(user: User) -> QuerySet[Membership, Any]:
         organisation__kind=OrgKind.PARTY_ORG,
         organisation__region__level__in=PUBLISHING_LEVELS,
     ).values("organisation_id")
-
-
-def _station_unit_ids(user: User) -> QuerySet[Membership, Any]:
-    """Organisations the user runs stations for (keeper or admin): they publish at those stations."""
-    return Membership.objects.filter(user=user, role__in=hive_selectors.STATION_STAFF_ROLES).values("organisation_id")
 
 
 def organisers_for(user: User) -> QuerySet[Organisation]:
@@ -126,7 +120,8 @@ def organisers_for(user: User) -> QuerySet[Organisation]:
         )
     )
     return active.filter(
-        Q(pk__in=_publishing_party_org_ids(user)) | (Q(pk__in=_station_unit_ids(user)) & Q(runs_a_station))
+        Q(pk__in=_publishing_party_org_ids(user))
+        | (Q(pk__in=hive_selectors.station_unit_ids(user)) & Q(runs_a_station))
     )
 
 
@@ -145,7 +140,7 @@ def hives_hostable_by(user: User, *, organiser_id: int | None = None) -> QuerySe
     if is_city_admin(user):
         return active
     party_orgs = Organisation.objects.filter(pk__in=_publishing_party_org_ids(user))
-    units = _station_unit_ids(user)
+    units = hive_selectors.station_unit_ids(user)
     if organiser_id is not None:
         party_orgs = party_orgs.filter(pk=organiser_id)
         units = units.filter(organisation_id=organiser_id)

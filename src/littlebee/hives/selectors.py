@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import Membership, Role, User
-from littlebee.accounts.selectors import is_city_admin, memberships_of
+from littlebee.accounts.selectors import STATION_STAFF_ROLES, is_city_admin
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
 from littlebee.orgs.models import Organisation, OrgKind
@@ -319,27 +320,36 @@ def hive_detail(
     )
 
 
-# Staff who run a station for its managing unit: its keepers and its admins.
-STATION_STAFF_ROLES = (Role.KEEPER, Role.ADMIN)
+# --- Who manages a station: THE rule for stations --------------------------------------------
+# Everything else about stations is derived from hives_managed_by (or from its two clauses below):
+# hive_managed, hive_is_managed_by, hive_administered_by (its second clause), the menu's
+# StaffAccess.manages_hives (the roles every clause needs), and the events' rules
+# (event_selectors: hosting, managing an event at a station).
+
+
+def station_unit_ids(user: User) -> QuerySet[Membership, Any]:
+    """Organisations the user runs stations for, as keeper or admin (STATION_STAFF_ROLES): the
+    first clause of the rule, also the managing units they publish events for."""
+    return Membership.objects.filter(user=user, role__in=STATION_STAFF_ROLES).values("organisation_id")
+
+
+def _region_admins(user: User) -> QuerySet[Membership]:
+    """The user's admin memberships of party organisations: the second clause of the rule holds
+    for a station under such an organisation's region."""
+    return Membership.objects.filter(user=user, role=Role.ADMIN, organisation__kind=OrgKind.PARTY_ORG)
 
 
 def _station_staff_q(user: User) -> Q:
     """Stations the user runs through a membership: keeper or admin of the managing unit, or admin
     of a party organisation whose region contains the station's community. Subqueries only, so it
     adds no query of its own and nests inside other querysets (events by host station)."""
-    units = Membership.objects.filter(user=user, role__in=STATION_STAFF_ROLES).values("organisation_id")
-    region_admin = Membership.objects.filter(
-        StartsWith(OuterRef("community__path"), F("organisation__region__path")),
-        user=user,
-        role=Role.ADMIN,
-        organisation__kind=OrgKind.PARTY_ORG,
-    )
-    return Q(managing_unit_id__in=units) | Q(Exists(region_admin))
+    region_admin = _region_admins(user).filter(StartsWith(OuterRef("community__path"), F("organisation__region__path")))
+    return Q(managing_unit_id__in=station_unit_ids(user)) | Q(Exists(region_admin))
 
 
 def hives_managed_by(user: User, *, through_membership: bool = False) -> QuerySet[Hive]:
     """THE permission rule for stations: which ones the user may edit, show the QR poster of, record
-    visits at, see visit stats of, and whose hosted events the user may manage.
+    visits at, see visit stats of, hand vouchers over at, and whose hosted events the user may manage.
 
     - a keeper or an admin of the station's managing unit;
     - an admin of a party organisation whose region contains the station's community
@@ -370,16 +380,17 @@ def hive_managed(user: User, hive_id: int, *, active_only: bool = False) -> Hive
     return hive
 
 
+def hive_is_managed_by(user: User | AnonymousUser, hive_id: int) -> bool:
+    """Whether the station's public page offers its management links: hives_managed_by, asked."""
+    return isinstance(user, User) and hives_managed_by(user).filter(pk=hive_id).exists()
+
+
 def hive_administered_by(user: User, hive: Hive) -> bool:
     """Whether the user edits this station as an administrator (demonstration flag, activation, time
-    zone; adding stations), not only as its keeper: a city admin, or an admin of a party organisation
-    whose region contains the station's community. A narrower rule inside hives_managed_by."""
+    zone; adding stations), not only as its keeper: a city admin, or the rule's second clause (an
+    admin of a party organisation whose region contains the station's community). The station may
+    be unsaved (a new one, being added): its community decides."""
     if is_city_admin(user):
         return True
-    path = hive.community.path
-    return any(
-        m.role == Role.ADMIN
-        and m.organisation.kind == OrgKind.PARTY_ORG
-        and path.startswith(m.organisation.region.path)
-        for m in memberships_of(user)
-    )
+    path = Value(hive.community.path, output_field=CharField())
+    return _region_admins(user).filter(StartsWith(path, F("organisation__region__path"))).exists()

@@ -154,7 +154,7 @@ def station(request: HttpRequest, hive_id: int) -> HttpResponse:
     local_now = timezone.localtime(timezone.now(), hours.zone(hive.time_zone))
     event_ids = [e.pk for e in detail.events]
     my_statuses = event_selectors.my_statuses(user, event_ids) if isinstance(user, User) else {}
-    manages = isinstance(user, User) and selectors.hives_managed_by(user).filter(pk=hive.pk).exists()
+    manages = selectors.hive_is_managed_by(user, hive.pk)
     context = {
         "hive": hive,
         "detail": detail,

@@ -7,16 +7,17 @@ inside its district; a rule for the exact category wins over the source's catch-
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.accounts.models import Role, User
-from littlebee.accounts.selectors import is_city_admin, memberships_of
-from littlebee.core.errors import FieldError, InvalidInput, PermissionDenied
-from littlebee.orgs.models import OrgKind, Region, RegionLevel
+from littlebee.accounts.models import User
+from littlebee.accounts.selectors import StaffAccess, administers_district, staff_access_of
+from littlebee.core.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from littlebee.orgs.models import Region, RegionLevel
 
 from .models import EarningRule
 
@@ -76,23 +77,59 @@ def points_for(rule: EarningRule, amount: int | None) -> int:
     return amount
 
 
-def districts_administered_by(user: User) -> list[Region]:
-    """Districts whose party organisation the user administers."""
-    return [
-        m.organisation.region
-        for m in memberships_of(user)
-        if m.role == Role.ADMIN
-        and m.organisation.kind == OrgKind.PARTY_ORG
-        and m.organisation.region.level == RegionLevel.DISTRICT
-    ]
+# --- Who may set which rule: the one rule ----------------------------------------------------
+@dataclass(frozen=True)
+class RuleEditor:
+    """Which earning rules a person may set: a city admin every rule (the city's included); an
+    admin of a district's party organisation (accounts.selectors.administers_district) that
+    district's overrides; anyone else none. The rules pages, the admin and the service all ask it."""
+
+    city: bool
+    districts: tuple[Region, ...]
+
+    @property
+    def edits_any(self) -> bool:
+        return self.city or bool(self.districts)
+
+    def covers(self, district_id: int | None) -> bool:
+        """May set a rule of this district (None: a city rule)."""
+        if self.city:
+            return True
+        return district_id is not None and district_id in {d.pk for d in self.districts}
+
+    def rules(self) -> QuerySet[EarningRule]:
+        """The rules this person may edit."""
+        if self.city:
+            return EarningRule.objects.all()
+        return EarningRule.objects.filter(district__in=[d.pk for d in self.districts])
 
 
-def rules_editable_by(user: User) -> Q:
-    """City admins edit every rule; a district's admins that district's overrides."""
-    if is_city_admin(user):
-        return Q()
-    districts = districts_administered_by(user)
-    return Q(district__in=districts) if districts else Q(pk__in=[])
+def rule_editor_of(access: StaffAccess) -> RuleEditor:
+    """The rule from the memberships already read for the console (no query of its own)."""
+    return RuleEditor(
+        city=access.city_admin,
+        districts=tuple(m.organisation.region for m in access.memberships if administers_district(m)),
+    )
+
+
+def rule_editor(user: User) -> RuleEditor:
+    return rule_editor_of(staff_access_of(user))
+
+
+def rule_editor_required(access: StaffAccess) -> RuleEditor:
+    """The editor for the rules pages; PermissionDenied (403) for someone who may set none."""
+    editor = rule_editor_of(access)
+    if not editor.edits_any:
+        raise PermissionDenied(_("积分规则由市级管理员和区党组织管理员设置。"))
+    return editor
+
+
+def earning_rule_editable(editor: RuleEditor, rule_id: int) -> EarningRule:
+    """A rule the editor may change; NotFound (404) for one they may not, as for none."""
+    rule = editor.rules().filter(pk=rule_id).select_related("district").first()
+    if rule is None:
+        raise NotFound(_("找不到该积分规则，或您无权修改。"))
+    return rule
 
 
 def rule_check(*, actor: User, rule: EarningRule) -> None:
@@ -102,11 +139,12 @@ def rule_check(*, actor: User, rule: EarningRule) -> None:
         errors.append(FieldError("points_min", _("最低积分不能高于最高积分。")))
     if rule.active_from and rule.active_until and rule.active_from > rule.active_until:
         errors.append(FieldError("active_until", _("截止日期不能早于生效日期。")))
+    editor = rule_editor(actor)
     if rule.district_id is None:
-        if not is_city_admin(actor):
+        if not editor.covers(None):
             raise PermissionDenied(_("只有市级管理员可以设置全市积分规则。"))
     else:
-        if not is_city_admin(actor) and rule.district_id not in {d.pk for d in districts_administered_by(actor)}:
+        if not editor.covers(rule.district_id):
             raise PermissionDenied(_("您只能设置本区的积分规则。"))
         if rule.district_max_points is not None:
             errors.append(FieldError("district_max_points", _("区级规则不能再向下授权。")))

@@ -9,9 +9,11 @@ from typing import Any, Literal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from littlebee.accounts.models import CheckinStatus, Role, User, WorkerProfile
-from littlebee.accounts.selectors import memberships_of
+from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.accounts.selectors import StaffAccess, grants_community_titles, memberships_of
+from littlebee.core.errors import PermissionDenied
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
 from .badges import Title, title_for
@@ -276,16 +278,23 @@ def badges_overview(worker: User) -> list[BadgeState]:
 
 # --- Honorary titles --------------------------------------------------------------------------
 def title_granting_orgs(user: User) -> list[Organisation]:
-    """Community party organisations whose handler or admin the user is: who may grant titles."""
+    """Community party organisations whose handler or admin the user is: who may grant titles
+    (accounts.selectors.grants_community_titles, which the console's menu reads too)."""
     if not user.is_authenticated:
         return []
-    return [
-        m.organisation
-        for m in memberships_of(user)
-        if m.role in (Role.HANDLER, Role.ADMIN)
-        and m.organisation.kind == OrgKind.PARTY_ORG
-        and m.organisation.region.level == RegionLevel.COMMUNITY
-    ]
+    return [m.organisation for m in memberships_of(user) if grants_community_titles(m)]
+
+
+def title_granting_required(access: StaffAccess) -> None:
+    """The titles pages are for community staff only: PermissionDenied (403) for anyone else."""
+    if not access.grants_titles:
+        raise PermissionDenied(_("荣誉称号由社区党组织的工作人员授予。"))
+
+
+def city_figures_required(access: StaffAccess) -> None:
+    """The city's points figures are for city admins only: PermissionDenied (403) for anyone else."""
+    if not access.city_admin:
+        raise PermissionDenied(_("全市积分统计仅向市级管理员开放。"))
 
 
 def workers_titleable_by(user: User) -> QuerySet[WorkerProfile]:

@@ -2,9 +2,10 @@
 figures and the communities' honorary titles.
 
 Views parse the request, call a service (every write) or a selector (every read with rules)
-and render. Who may edit which rule is points.rules; who may grant titles is
-selectors.title_granting_orgs. A console page that is not for the person's post answers 403;
-an object they may not touch answers 404.
+and render; no view decides who may do what. Who may edit which rule is points.rules.RuleEditor;
+who may grant titles is selectors.title_granting_orgs. A console page that is not for the
+person's post answers 403 (a PermissionDenied the selector raises); an object they may not
+touch answers 404 (NotFound), both through core.error_pages.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -124,25 +124,15 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 # --- Earning rules (staff) ----------------------------------------------------------------------
-def _rules_access(access: StaffAccess) -> None:
-    if not access.edits_point_rules:
-        raise PermissionDenied(_("积分规则由市级管理员和区党组织管理员设置。"))
-
-
 @staff_required
 @require_safe
 def rules_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     """The rules the person may edit; for district admins also the city rules their district
     may adjust, each with the most points allowed."""
-    _rules_access(access)
-    user = request_user(request)
-    editable = list(
-        EarningRule.objects.filter(rules.rules_editable_by(user))
-        .select_related("district")
-        .order_by("district__code", "source", "category")
-    )
+    editor = rules.rule_editor_required(access)
+    editable = list(editor.rules().select_related("district").order_by("district__code", "source", "category"))
     adjustable: list[EarningRule] = []
-    districts = [] if access.city_admin else rules.districts_administered_by(user)
+    districts = [] if editor.city else list(editor.districts)
     if districts:
         adjustable = list(
             EarningRule.objects.filter(district__isnull=True, district_max_points__isnull=False).order_by(
@@ -163,7 +153,8 @@ def _rule_form_page(
     request: HttpRequest, access: StaffAccess, rule: EarningRule | None, initial: dict[str, Any] | None = None
 ) -> HttpResponse:
     user = request_user(request)
-    districts = None if access.city_admin else rules.districts_administered_by(user)
+    editor = rules.rule_editor_required(access)
+    districts = None if editor.city else list(editor.districts)
     kwargs: dict[str, Any] = {"rule": rule, "districts": districts, "city_admin": access.city_admin}
     if request.method == "POST":
         form = EarningRuleForm(request.POST, **kwargs)
@@ -192,7 +183,7 @@ def _rule_form_page(
 @staff_required
 @require_http_methods(["GET", "POST"])
 def rule_new(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    _rules_access(access)
+    rules.rule_editor_required(access)
     initial: dict[str, Any] = {"is_active": True}
     for name in ("source", "category"):
         if request.GET.get(name):
@@ -214,14 +205,7 @@ def rule_new(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def rule_edit(request: HttpRequest, access: StaffAccess, rule_id: int) -> HttpResponse:
-    _rules_access(access)
-    rule = (
-        EarningRule.objects.filter(rules.rules_editable_by(request_user(request)), pk=rule_id)
-        .select_related("district")
-        .first()
-    )
-    if rule is None:
-        raise Http404(_("找不到该积分规则，或您无权修改。"))
+    rule = rules.earning_rule_editable(rules.rule_editor_required(access), rule_id)
     return _rule_form_page(request, access, rule)
 
 
@@ -230,8 +214,7 @@ def rule_edit(request: HttpRequest, access: StaffAccess, rule_id: int) -> HttpRe
 @require_safe
 def city(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     """Points issued, redeemed, expired and reversed per month, with the all-time totals."""
-    if not access.city_admin:
-        raise PermissionDenied(_("全市积分统计仅向市级管理员开放。"))
+    selectors.city_figures_required(access)
     months = selectors.city_figures(months=12)
     context = {
         "access": access,
@@ -243,11 +226,6 @@ def city(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 
 
 # --- Honorary titles (community staff) ----------------------------------------------------------
-def _titles_access(access: StaffAccess) -> None:
-    if not access.grants_titles:
-        raise PermissionDenied(_("荣誉称号由社区党组织的工作人员授予。"))
-
-
 def _titles_page(request: HttpRequest, access: StaffAccess, form: HonoraryTitleForm, status: int = 200) -> HttpResponse:
     page = Paginator(selectors.honorary_titles_granted_by(request_user(request)), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -258,7 +236,7 @@ def _titles_page(request: HttpRequest, access: StaffAccess, form: HonoraryTitleF
 @staff_required
 @require_http_methods(["GET", "POST"])
 def title_grant(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    _titles_access(access)
+    selectors.title_granting_required(access)
     user = request_user(request)
     workers = selectors.workers_titleable_by(user)
     if request.method != "POST":
@@ -287,7 +265,7 @@ def title_grant(request: HttpRequest, access: StaffAccess) -> HttpResponse:
 @staff_required
 @require_POST
 def title_revoke(request: HttpRequest, access: StaffAccess, title_id: int) -> HttpResponse:
-    _titles_access(access)
+    selectors.title_granting_required(access)
     try:
         revoked = services.honorary_title_revoke(actor=request_user(request), title_id=title_id)
     except NotFound:

@@ -190,6 +190,15 @@ def pickup_stations(voucher: Voucher, keeper: User) -> list[Hive]:
     return list(managed.order_by("name", "id"))
 
 
+def pickup_counter_hives(keeper: User) -> QuerySet[Hive]:
+    """The stations whose hand-overs the pickup counter lists: those the keeper manages (the
+    stations' rule, hives_managed_by); NotFound (404) for someone who manages none."""
+    managed = hives_managed_by(keeper)
+    if not managed.exists():
+        raise NotFound(_("只有驿站站长可以发放礼品。"))
+    return managed
+
+
 def voucher_for_keeper(code: str, keeper: User) -> KeeperVoucher:
     """The voucher behind a code, if this keeper may hand it over; NotFound otherwise (a code of
     another station's gift is as unknown as a made-up one)."""

@@ -1,8 +1,9 @@
 """Pages of the rewards mall: the mall, a gift and its redeem button, my vouchers, one voucher with
 its QR code, and the keeper's pickup counter in the staff console.
 
-Views parse the request, call services (writes) or selectors (reads) and render. Who may hand a
-voucher over is selectors.voucher_for_keeper.
+Views parse the request, call services (writes) or selectors (reads) and render. Who may open
+the counter is selectors.pickup_counter_hives, who may hand a voucher over
+selectors.voucher_for_keeper (both the stations' rule, hives_managed_by).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +29,6 @@ from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, InvalidInput, NotFound
-from littlebee.hives.selectors import hives_managed_by
 from littlebee.hives.views_visits import qr_svg
 from littlebee.points.selectors import balance_of
 
@@ -270,9 +270,7 @@ def pickup(request: HttpRequest) -> HttpResponse:
     Both steps are POSTs with the code in the body (`lookup=1` marks the first): a code in the
     query string would be written to access logs and sent on as Referer, so ?code= is ignored."""
     user = request_user(request)
-    managed = hives_managed_by(user)
-    if not managed.exists():
-        raise Http404(_("只有驿站站长可以发放礼品。"))
+    managed = selectors.pickup_counter_hives(user)
     raw = request.POST.get("code") if request.method == "POST" else None
     confirming = request.method == "POST" and not request.POST.get("lookup")
     form = PickupForm({"code": raw} if raw else None)
