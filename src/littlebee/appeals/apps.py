@@ -10,6 +10,8 @@ class AppealsConfig(AppConfig):
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
 
+        from .case_panel import appeal_category_labels, appeal_list_subjects, appeal_queue_links, appeal_staff_panel
+        from .forms import SUPERVISION_FORMS
         from .messages import appeal_message
         from .selectors import appeal_supervised_scope, appeal_supervisor_id, identity_visible_to
 
@@ -23,5 +25,10 @@ class AppealsConfig(AppConfig):
                 supervisor_id=appeal_supervisor_id,
                 supervised_scope=appeal_supervised_scope,
                 prefetch=("appeal",),
+                category_labels=appeal_category_labels,
+                list_subjects=appeal_list_subjects,
+                staff_panel=appeal_staff_panel,
+                action_forms=SUPERVISION_FORMS,
+                queue_links=appeal_queue_links,
             ),
         )

@@ -28,12 +28,21 @@ supervise it (comment, set a deadline, take it over): an enterprise appeal's ind
 `supervised_scope(org_ids)` is the matching filter on Case for the cases those organisations
 supervise (cases_visible_to), and `prefetch` the related lookups the hooks read, prefetched once
 for a page of cases.
+
+The staff console's pages (cases.views) show what only the owning app knows, without naming it:
+`category_labels()` gives the kind's category names by code (one query at most), and
+`category_filter` says whether the queue's category filter offers them; `list_subjects(cases)`
+the subjects of a page of cases of the kind, by case id, in one query; `staff_panel(case, user,
+org_ids)` the kind's part of the case page (a StaffPanel: its template and variables, the page's
+heading, extra arguments of an action's form); `action_forms` the forms of the actions the kind
+adds (an appeal's supervision); `queue_links(org_ids)` further staff pages for these
+organisations, as (label, url), shown beside the queue's tabs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -76,6 +85,36 @@ def _no_supervisor(case: Case) -> int | None:
     return None
 
 
+def _no_labels() -> dict[str, str]:
+    return {}
+
+
+def _no_subjects(cases: list[Case]) -> dict[int, str]:
+    return {}
+
+
+def _no_links(org_ids: list[int]) -> list[tuple[str, str]]:
+    return []
+
+
+@dataclass
+class StaffPanel:
+    """A kind's part of the staff's case page."""
+
+    template: str
+    # Variables of the template, added to the page's.
+    context: dict[str, Any] = field(default_factory=dict)
+    # The page's heading instead of the category's name (an appeal's subject), and a stylesheet.
+    title: str = ""
+    stylesheet: str = ""
+    # Extra keyword arguments of an action's form, by action (the accept form's points range).
+    form_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _no_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel | None:
+    return None
+
+
 @dataclass(frozen=True)
 class KindHooks:
     on_accept: AcceptHook | None = None
@@ -91,6 +130,13 @@ class KindHooks:
     supervisor_id: Callable[[Case], int | None] = _no_supervisor
     supervised_scope: Callable[[list[int]], Q] | None = None
     prefetch: tuple[str, ...] = ()
+    # The staff console's pages (see the module's docstring).
+    category_labels: Callable[[], dict[str, str]] = _no_labels
+    category_filter: bool = False
+    list_subjects: Callable[[list[Case]], dict[int, str]] = _no_subjects
+    staff_panel: Callable[[Case, User, list[int]], StaffPanel | None] = _no_panel
+    action_forms: Mapping[str, type[Any]] = field(default_factory=dict)
+    queue_links: Callable[[list[int]], list[tuple[str, str]]] = _no_links
 
 
 _REGISTRY: dict[str, KindHooks] = {}
@@ -110,3 +156,7 @@ def hooks_for(kind: str) -> KindHooks:
 
 def registered_hooks() -> list[KindHooks]:
     return list(_REGISTRY.values())
+
+
+def registered_kinds() -> dict[str, KindHooks]:
+    return dict(_REGISTRY)

@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -35,6 +33,7 @@ from littlebee.core.errors import DomainError, NotFound
 
 from . import selectors, services
 from .forms import ACTION_FORMS, AcceptForm, ActionForm, AssignForm, ForwardForm, MergeForm, ResolveForm
+from .hooks import StaffPanel, hooks_for, registered_hooks, registered_kinds
 from .models import (
     OPEN_STATUSES,
     ActorRole,
@@ -106,41 +105,27 @@ def _case_or_404(user: User, case_id: int) -> Case:
 
 
 # --- Shared bits ------------------------------------------------------------------------------
-def _report_category_names() -> dict[str, str]:
-    """Report category names by code, in one query (the case carries only the code)."""
-    from littlebee.reports.models import ReportCategory
-
-    return dict(ReportCategory.objects.order_by("order", "code").values_list("code", "name"))
-
-
-def _category_name(case: Case, names: dict[str, str]) -> str:
-    if case.kind == CaseKind.REPORT:
-        return names.get(case.category, case.category)
-    if case.kind == CaseKind.APPEAL:
-        from littlebee.appeals.models import Involves
-
-        return str(Involves(case.category).label) if case.category in Involves.values else case.category
-    return case.category
+# What only the kinds' owning apps know comes through their hooks (hooks.py): this module never
+# names reports or appeals.
+def _category_labels(kinds: list[str]) -> dict[str, dict[str, str]]:
+    """The category names of these kinds by code, kind by kind (one query per kind at most)."""
+    return {kind: hooks_for(kind).category_labels() for kind in kinds}
 
 
-def _appeal_subjects(cases: list[Case]) -> dict[int, str]:
-    """The subjects of the appeals among a page of cases, in one query (none without appeals)."""
-    ids = [c.pk for c in cases if c.kind == CaseKind.APPEAL]
-    if not ids:
-        return {}
-    from littlebee.appeals.models import Appeal
-
-    return dict(Appeal.objects.filter(case_id__in=ids).values_list("case_id", "subject"))
+def _category_name(case: Case, labels: dict[str, dict[str, str]]) -> str:
+    return labels.get(case.kind, {}).get(case.category, case.category)
 
 
-def _supervises(org_ids: list[int]) -> bool:
-    from littlebee.appeals.views import supervises_appeals
+def _list_subjects(cases: list[Case]) -> dict[int, str]:
+    """The subjects the kinds give a page of cases (an appeal's), one query per kind at most."""
+    subjects: dict[int, str] = {}
+    for kind in {c.kind for c in cases}:
+        subjects.update(hooks_for(kind).list_subjects([c for c in cases if c.kind == kind]))
+    return subjects
 
-    return supervises_appeals(org_ids)
 
-
-def _map_url(lat: float, lng: float, name: str) -> str:
-    return str(settings.HIVES_NAVIGATION_URL).format(lat=f"{lat:.6f}", lng=f"{lng:.6f}", name=quote(name))
+def _queue_links(org_ids: list[int]) -> list[dict[str, str]]:
+    return [{"label": label, "url": url} for hooks in registered_hooks() for label, url in hooks.queue_links(org_ids)]
 
 
 def _int(raw: str | None, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
@@ -164,7 +149,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = status if status in CaseStatus.values else ""
     kind = request.GET.get("kind", "")
     kind = kind if kind in CaseKind.values else ""
-    names = _report_category_names()
+    labels = _category_labels(list(registered_kinds()))
+    # The categories offered by the filter: those of the kinds that ask for it (reports).
+    names: dict[str, str] = {}
+    for kind_name, hooks in registered_kinds().items():
+        if hooks.category_filter:
+            names.update(labels[kind_name])
     category = request.GET.get("category", "")
     category = category if category in names else ""
     search = request.GET.get("q", "").strip()[:20]
@@ -184,13 +174,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []
-    subjects = _appeal_subjects(list(page.object_list))
+    subjects = _list_subjects(list(page.object_list))
     for case in page.object_list:
         due = stage_due(case)
         rows.append(
             {
                 "case": case,
-                "category_name": _category_name(case, names),
+                "category_name": _category_name(case, labels),
                 "subject": subjects.get(case.pk, ""),
                 "tone": STATUS_TONES.get(CaseStatus(case.status), "neutral"),
                 "due": due,
@@ -219,7 +209,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "statuses": CaseStatus.choices,
         "kinds": CaseKind.choices,
         "categories": list(names.items()),
-        "supervises": _supervises(console.org_ids),
+        "queue_links": _queue_links(console.org_ids),
     }
     return render(request, "cases/queue.html", context)
 
@@ -246,90 +236,26 @@ def _templates_by_action(case: Case, actions: list[str]) -> dict[str, list[Respo
 ANONYMOUS_WORKER = gettext_lazy("匿名小哥（已对企业隐藏身份）")
 
 
-@dataclass
-class ReportPanel:
-    report: Any
-    flags: list[Any]
-    map_url: str
-    points_range: dict[str, int] | None
-    merge_candidates: list[Any]
-
-
-def _report_panel(case: Case, user: User) -> ReportPanel | None:
-    if case.kind != CaseKind.REPORT:
-        return None
-    from littlebee.reports.api import category_points
-    from littlebee.reports.models import Report
-    from littlebee.reports.selectors import possible_duplicates
-
-    report = Report.objects.filter(case=case).select_related("category").prefetch_related("photos").first()
-    if report is None:
-        return None
-    # The fraud flags come from another part of the reports app; a page must work without them.
-    flags = list(report.flags.all()) if hasattr(report, "flags") else []
-    nearby = [r.case for r in possible_duplicates(report.category, report.lat, report.lng, exclude_id=report.pk)]
-    merged_here = list(case.duplicates.all())
-    seen: set[int] = set()
-    candidates = []
-    for other in [*merged_here, *nearby]:
-        if other.pk not in seen:
-            seen.add(other.pk)
-            candidates.append(other)
-    visible = set(
-        selectors.cases_visible_to(user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True)
-    )
-    return ReportPanel(
-        report=report,
-        flags=flags,
-        map_url=_map_url(report.lat, report.lng, report.address or report.category.name),
-        points_range=category_points(report.category),
-        merge_candidates=[c for c in candidates if c.pk in visible],
-    )
-
-
-@dataclass
-class AppealPanel:
-    appeal: Any
-    attachments: list[Any]
-    supervising: bool
-
-
-def _appeal_panel(case: Case, org_ids: list[int]) -> AppealPanel | None:
-    if case.kind != CaseKind.APPEAL:
-        return None
-    from littlebee.appeals.models import Appeal
-
-    appeal = (
-        Appeal.objects.filter(case=case)
-        .select_related("enterprise", "supervisor")
-        .prefetch_related("attachments")
-        .first()
-    )
-    if appeal is None:
-        return None
-    return AppealPanel(
-        appeal=appeal,
-        attachments=list(appeal.attachments.all()),
-        supervising=appeal.supervisor_id is not None
-        and appeal.supervisor_id in org_ids
-        and appeal.supervisor_id != case.organisation_id,
-    )
-
-
-def _action_form(action: str) -> type[ActionForm]:
-    """The form of a holder's action, or of a supervisor's (defined by the appeals app)."""
+def _action_form(action: str) -> type[ActionForm] | None:
+    """The form of a holder's action, or of one a kind adds (an appeal's supervision)."""
     if action in ACTION_FORMS:
         return ACTION_FORMS[action]
-    from littlebee.appeals.forms import SUPERVISION_FORMS
+    for hooks in registered_hooks():
+        if action in hooks.action_forms:
+            form_class: type[ActionForm] = hooks.action_forms[action]
+            return form_class
+    return None
 
-    return SUPERVISION_FORMS[action]
+
+def _staff_panel(case: Case, console: Console) -> StaffPanel | None:
+    return hooks_for(case.kind).staff_panel(case, console.user, console.org_ids)
 
 
 def _form_kwargs(
-    action: str, case: Case, panel: ReportPanel | None, org_query: str, bound_org: int | None
+    action: str, case: Case, panel: StaffPanel | None, org_query: str, bound_org: int | None
 ) -> dict[str, Any]:
     if action == CaseAction.ACCEPT:
-        return {"points_range": panel.points_range if panel is not None else None}
+        return {"points_range": None, **(panel.form_kwargs.get(action, {}) if panel is not None else {})}
     if action == CaseAction.FORWARD:
         candidates = selectors.forward_candidates(case, org_query)
         if bound_org is not None and bound_org not in {o.pk for o in candidates}:
@@ -390,7 +316,7 @@ def _render_detail(
 ) -> HttpResponse:
     now = timezone.now()
     actions = selectors.case_actions_for(console.user, case, console.org_ids)
-    panel = _report_panel(case, console.user)
+    panel = _staff_panel(case, console)
     org_query = request.GET.get("org_q", "").strip()[:50]
     bound_org = None
     if isinstance(bound, ForwardForm):
@@ -401,7 +327,10 @@ def _render_detail(
         if bound is not None and bound.action == action:
             form = bound
         else:
-            form = _action_form(action)(**_form_kwargs(action, case, panel, org_query, bound_org))
+            form_class = _action_form(action)
+            if form_class is None:  # an action no installed kind offers a form for
+                continue
+            form = form_class(**_form_kwargs(action, case, panel, org_query, bound_org))
         forms.append(
             {
                 "action": action,
@@ -411,14 +340,12 @@ def _render_detail(
                 "open": form.is_bound or (action == CaseAction.FORWARD and bool(org_query)),
             }
         )
-    names = _report_category_names() if panel is None else {case.category: panel.report.category.name}
-    appeal_panel = _appeal_panel(case, console.org_ids)
     show_reporter = selectors.reporter_visible(case, console.user)
     reporter_phone = selectors.reporter_phone_for(case, console.user, console.org_ids)
     context = {
         **console_chrome(console),
         "case": case,
-        "category_name": appeal_panel.appeal.subject if appeal_panel else _category_name(case, names),
+        "category_name": panel.title if panel and panel.title else _category_name(case, _category_labels([case.kind])),
         "tone": STATUS_TONES.get(CaseStatus(case.status), "neutral"),
         "deadlines": _deadlines(case, now),
         "timeline": _timeline_rows(
@@ -429,13 +356,11 @@ def _render_detail(
         # Only a full number is a number to call; a masked one is shown, not linked.
         "reporter_phone_callable": reporter_phone is not None and reporter_phone == case.reporter.phone,
         "anonymous_worker": ANONYMOUS_WORKER,
-        "appeal_panel": appeal_panel,
-        "appeal": appeal_panel.appeal if appeal_panel else None,
         "forms": forms,
         "org_query": org_query,
-        "panel": panel,
-        "report": panel.report if panel else None,
-        "flags": panel.flags if panel else [],
+        # The kind's part of the page (a report, an appeal) and its variables.
+        "kind_panel": panel,
+        **(panel.context if panel else {}),
         "can_act": bool(actions),
         "holder_staff": case.organisation_id in console.org_ids,
         "now": now,
@@ -506,13 +431,11 @@ def action(request: HttpRequest, case_id: int) -> HttpResponse:
     console = console_of(request)
     case = _case_or_404(console.user, case_id)
     name = request.POST.get("action", "")
-    form_class = ACTION_FORMS.get(name)
-    if form_class is None and name in (CaseAction.SUPERVISE, CaseAction.SET_DEADLINE, CaseAction.TAKE_OVER):
-        form_class = _action_form(name)
+    form_class = _action_form(name)
     if form_class is None:
         messages.error(request, _("请选择要执行的操作。"))
         return redirect("cases:detail", case_id=case.pk)
-    panel = _report_panel(case, console.user) if name == CaseAction.ACCEPT else None
+    panel = _staff_panel(case, console) if name == CaseAction.ACCEPT else None
     bound_org = _int(request.POST.get(f"{name}-to_org"))
     form = form_class(request.POST, request.FILES, **_form_kwargs(name, case, panel, "", bound_org))
     if not form.is_valid():

@@ -10,6 +10,7 @@ class ReportsConfig(AppConfig):
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
 
+        from .case_panel import report_category_labels, report_staff_panel
         from .messages import report_message
         from .selectors import report_staff_flags
         from .services import report_award_on_accept
@@ -22,5 +23,8 @@ class ReportsConfig(AppConfig):
                 staff_link=lambda case: f"/staff/cases/{case.pk}/",
                 message=report_message,
                 staff_flags=report_staff_flags,
+                category_labels=report_category_labels,
+                category_filter=True,
+                staff_panel=report_staff_panel,
             ),
         )

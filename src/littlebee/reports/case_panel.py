@@ -1,0 +1,69 @@
+"""A report's part of the staff's case page (cases.hooks.KindHooks.staff_panel and friends):
+the report itself, its fraud flags, the map, the points its acceptance earns and the cases it
+may duplicate. The case engine shows it without knowing reports exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+
+from littlebee.accounts.models import User
+from littlebee.cases.hooks import StaffPanel
+from littlebee.cases.models import Case, CaseAction
+from littlebee.cases.selectors import cases_visible_to
+
+from .api import category_points
+from .models import Report, ReportCategory
+from .selectors import possible_duplicates
+
+
+def report_category_labels() -> dict[str, str]:
+    """Report category names by code, in one query (the case carries only the code)."""
+    return dict(ReportCategory.objects.order_by("order", "code").values_list("code", "name"))
+
+
+def _map_url(lat: float, lng: float, name: str) -> str:
+    return str(settings.HIVES_NAVIGATION_URL).format(lat=f"{lat:.6f}", lng=f"{lng:.6f}", name=quote(name))
+
+
+@dataclass
+class ReportPanel:
+    report: Any
+    flags: list[Any]
+    map_url: str
+    points_range: dict[str, int] | None
+    merge_candidates: list[Any]
+
+
+def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel | None:
+    report = Report.objects.filter(case=case).select_related("category").prefetch_related("photos").first()
+    if report is None:
+        return None
+    # The fraud flags come from another part of the reports app; a page must work without them.
+    flags = list(report.flags.all()) if hasattr(report, "flags") else []
+    nearby = [r.case for r in possible_duplicates(report.category, report.lat, report.lng, exclude_id=report.pk)]
+    merged_here = list(case.duplicates.all())
+    seen: set[int] = set()
+    candidates = []
+    for other in [*merged_here, *nearby]:
+        if other.pk not in seen:
+            seen.add(other.pk)
+            candidates.append(other)
+    visible = set(cases_visible_to(user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True))
+    panel = ReportPanel(
+        report=report,
+        flags=flags,
+        map_url=_map_url(report.lat, report.lng, report.address or report.category.name),
+        points_range=category_points(report.category),
+        merge_candidates=[c for c in candidates if c.pk in visible],
+    )
+    return StaffPanel(
+        template="cases/includes/report_panel.html",
+        # `panel` also feeds the accept and merge forms' hints (cases/includes/action_form.html).
+        context={"panel": panel, "report": report, "flags": flags},
+        title=report.category.name,
+        form_kwargs={CaseAction.ACCEPT: {"points_range": panel.points_range}},
+    )
