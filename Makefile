@@ -42,6 +42,7 @@ run: $(VENV)/.run-deps node_modules/.installed
 lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
 
 typecheck: $(VENV)/.dev-deps
 	$(BIN)/mypy src
