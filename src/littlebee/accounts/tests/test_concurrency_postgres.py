@@ -13,13 +13,14 @@ from littlebee.core.errors import DomainError
 from littlebee.core.tests.races import run_together
 from littlebee.orgs.tests.factories import CommunityFactory, EnterpriseFactory, PartyOrgFactory
 
-from .factories import WorkerProfileFactory, staff
+from .factories import WorkerProfileFactory, sms_code_for, staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_simultaneous_registrations_of_one_phone_create_one_account() -> None:
-    # given
+    # given the phone's owner holds a sign-up code
+    code = sms_code_for("13812340000")
     community: Any = CommunityFactory()
     enterprise: Any = EnterpriseFactory()
     data = RegistrationInput(
@@ -29,16 +30,17 @@ def test_simultaneous_registrations_of_one_phone_create_one_account() -> None:
         worker_type="courier",
         enterprise_id=enterprise.pk,
         community_id=community.pk,
+        code=code,
     )
 
-    # when eight clients register the same phone at once
+    # when eight clients register the same phone with that code at once
     results = run_together([lambda: worker_register(data=data) for _ in range(8)])
 
-    # then exactly one succeeds and the rest are told the phone is already registered
+    # then exactly one succeeds; the rest are refused (the code is used up, or the phone taken)
     users = [r for r in results if isinstance(r, User)]
-    conflicts = [r for r in results if isinstance(r, DomainError) and r.code == "already_registered"]
+    refused = [r for r in results if isinstance(r, DomainError) and r.code in {"invalid_code", "already_registered"}]
     assert len(users) == 1
-    assert len(conflicts) == 7
+    assert len(refused) == 7
     assert User.objects.filter(phone="13812340000").count() == 1
     assert WorkerProfile.objects.filter(user__phone="13812340000").count() == 1
 
