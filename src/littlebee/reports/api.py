@@ -26,6 +26,7 @@ import math
 from datetime import date, datetime
 from typing import Any, Literal
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,10 +36,11 @@ from ninja.files import UploadedFile
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, form_flag, local, ref
-from littlebee.cases.models import CaseAction
-from littlebee.cases.selectors import case_timeline
+from littlebee.cases.models import CaseAction, CaseEvent
+from littlebee.cases.selectors import case_timeline, timeline_events
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import haversine_m, valid_lat_lng
+from littlebee.core.pagination import clamp
 from littlebee.points import rules
 from littlebee.points.models import PointsSource
 
@@ -136,9 +138,11 @@ def _photo(photo: Any) -> dict[str, Any]:
     }
 
 
-def report_payload(report: Report) -> dict[str, Any]:
+def report_payload(report: Report, *, events: list[CaseEvent] | None = None) -> dict[str, Any]:
+    """`events`: the case's timeline when the caller has loaded it (the list prefetches a page's)."""
     case = report.case
-    events = list(case_timeline(case))
+    if events is None:
+        events = list(case_timeline(case))
     points = sum(int(e.data.get("points_awarded", 0) or 0) for e in events if e.action == CaseAction.ACCEPT)
     return {
         "id": report.pk,
@@ -257,13 +261,27 @@ def report_post(
     )
 
 
+class ReportListQuery(Schema):
+    mine: bool = True
+    limit: int | None = None
+    offset: int | None = None
+
+
 @router.get("/reports", response={200: ReportList, **ERRORS})
-def reports_list(request: HttpRequest, mine: bool = True) -> dict[str, Any]:
-    """The caller's own reports (`mine=true`, the only list offered here; staff use /cases)."""
-    if not mine:
+def reports_list(request: HttpRequest, query: Query[ReportListQuery]) -> dict[str, Any]:
+    """The caller's own reports (`mine=true`, the only list offered here; staff use /cases),
+    newest first, a page at a time (`count` is all of them); every report's timeline is
+    prefetched with the page, so the queries do not grow with its length."""
+    if not query.mine:
         raise InvalidInput.one("mine", _("只能查看自己的随手拍；办理请使用案件列表。"))
-    items = [report_payload(r) for r in selectors.reports_of(request_user(request))[:100]]
-    return {"count": len(items), "items": items}
+    limit, offset = clamp(query.limit, query.offset)
+    reports = selectors.reports_of(request_user(request))
+    timelines = Prefetch("case__events", queryset=timeline_events())
+    page = list(reports.prefetch_related(timelines)[offset : offset + limit])
+    return {
+        "count": reports.count(),
+        "items": [report_payload(r, events=list(r.case.events.all())) for r in page],
+    }
 
 
 class NearbyQuery(Schema):

@@ -125,6 +125,32 @@ def test_mine_and_others_reports(w: World, api_as: Any) -> None:
     assert api_as(courier).get(f"/reports/{theirs['id']}").status_code == 404
 
 
+def test_my_reports_come_a_page_at_a_time_in_a_fixed_number_of_queries(
+    w: World, api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given a courier with five reports, two of them accepted (more timeline rows)
+    courier = worker()
+    ids = [
+        post_report(api_as, courier, {"category": "garbage", "lat": "30.55", "lng": "114.30"}).json()["id"]
+        for _ in range(5)
+    ]
+    for case_id in ids[:2]:
+        case_services.case_accept(case_id=case_id, actor=w.community_handler, points=10)
+    client = api_as(courier)
+
+    # when the phone asks for a page of three: the queries do not grow with the page
+    with django_assert_max_num_queries(6):  # token, page, photos, timelines, their files, count
+        first = client.get("/reports", {"mine": "true", "limit": 3}).json()
+    second = client.get("/reports", {"mine": "true", "limit": 3, "offset": 3}).json()
+
+    # then count is all five, the pages split them newest first, each with its timeline
+    assert first["count"] == second["count"] == 5
+    assert [r["id"] for r in first["items"] + second["items"]] == list(reversed(ids))
+    accepted = {r["id"]: r for r in first["items"] + second["items"]}
+    assert [e["action"] for e in accepted[ids[0]]["timeline"]] == ["open", "accept"]
+    assert [e["action"] for e in accepted[ids[4]]["timeline"]] == ["open"]
+
+
 def test_accept_then_feedback_shows_points_and_the_loop(w: World, api_as: Any) -> None:
     courier = worker()
     created = post_report(api_as, courier, {"category": "safety_hazard", "lat": "30.55", "lng": "114.30"}).json()
