@@ -174,7 +174,7 @@ def _enterprise_id(value: str) -> int | None:
     return int(text)
 
 
-@router.post("/appeals", response={201: AppealSubmittedOut, **ERRORS, 413: ErrorOut, 429: ErrorOut})
+@router.post("/appeals", response={201: AppealSubmittedOut, **ERRORS, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut})
 def appeal_post(
     request: HttpRequest,
     type: Form[str] = "",

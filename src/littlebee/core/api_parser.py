@@ -4,6 +4,10 @@ PostgreSQL cannot store U+0000 in a text column, and a lone surrogate ("\\ud800"
 cannot even be encoded as UTF-8 for a query or a password hash: either would answer 500. Django's
 forms refuse NUL (ProhibitNullCharactersValidator); this refuses both in every JSON body and
 query string of the REST API. And a body must be a JSON object.
+
+A call that reads form fields (an upload) is sent a form: anything else, JSON above all, would
+be read as a form with every field missing and answered "this field is required" for each;
+it is answered 415 instead.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from ninja.errors import ValidationError
 from ninja.parser import Parser
+
+from littlebee.core.errors import UnsupportedMediaType
+
+FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 class UnstorableTextError(ValueError):
@@ -60,6 +68,10 @@ class StrictJsonParser(Parser):
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
+        # Ninja hands form and file parameters the request's own POST and FILES.
+        reads_form = data is request.POST or data is request.FILES
+        if reads_form and request.content_type not in FORM_CONTENT_TYPES:
+            raise UnsupportedMediaType()
         errors = [
             {"loc": (key,), "type": "null_character", "msg": "NUL character"}
             for key, values in data.lists()

@@ -79,3 +79,15 @@ class PayloadTooLarge(DomainError):
 
     def __init__(self, detail: str | Promise | None = None) -> None:
         super().__init__(code="too_large", detail=detail or _("上传的内容过大。"), status=413)
+
+
+class UnsupportedMediaType(DomainError):
+    """A body in a form the call does not read (HTTP 415): JSON sent to an upload, which takes
+    multipart/form-data. Answered rather than read as a form with every field missing."""
+
+    def __init__(self, detail: str | Promise | None = None) -> None:
+        super().__init__(
+            code="unsupported_media_type",
+            detail=detail or _("此接口只接受 multipart/form-data 表单（可带照片），请勿以 JSON 发送。"),
+            status=415,
+        )

@@ -164,7 +164,7 @@ def hive_delete_annual_item(request: HttpRequest, hive_id: int, item_id: int) ->
     return Status(204, None)
 
 
-@router.post("/hives/{hive_id}/photos", response={201: HivePhotoOut, **ERRORS, 413: ErrorOut})
+@router.post("/hives/{hive_id}/photos", response={201: HivePhotoOut, **ERRORS, 413: ErrorOut, 415: ErrorOut})
 def hive_post_photo(
     request: HttpRequest, hive_id: int, photo: File[UploadedFile | None] = None, caption: Form[str] = ""
 ) -> Status[Any]:

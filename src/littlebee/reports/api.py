@@ -196,7 +196,7 @@ def _coordinate(value: str, name: str, errors: list[FieldError]) -> float | None
     return number
 
 
-@router.post("/reports", response={201: ReportSubmittedOut, **ERRORS, 413: ErrorOut, 429: ErrorOut})
+@router.post("/reports", response={201: ReportSubmittedOut, **ERRORS, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut})
 def report_post(
     request: HttpRequest,
     category: Form[str] = "",

@@ -108,6 +108,16 @@ def test_post_needs_login(c: AppealCity) -> None:
     assert Client().post("/api/v1/appeals", form(c)).status_code == 401
 
 
+def test_an_appeal_sent_as_json_is_refused_as_the_wrong_media_type(c: AppealCity, api_as: Any) -> None:
+    # when a client sends the appeal's fields as JSON
+    response = api_as(c.rider).post("/appeals", form(c))
+
+    # then it is told to send a form, and nothing is filed
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Appeal.objects.exists()
+
+
 # --- Reading -------------------------------------------------------------------------------------
 def test_my_appeals_list(c: AppealCity, api_as: Any, django_assert_max_num_queries: Any) -> None:
     # given three appeals of the rider and one of another rider

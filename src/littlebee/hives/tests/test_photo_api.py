@@ -80,7 +80,7 @@ def test_errors_answer_in_english_when_asked(api_as: Any, hive: Any, keeper: Any
     assert "JPG, PNG or WebP" in response.json()["detail"]
 
 
-def test_a_missing_photo_or_a_json_body_is_a_400(api_as: Any, hive: Any, keeper: Any) -> None:
+def test_a_missing_photo_is_a_400_and_a_json_body_a_415(api_as: Any, hive: Any, keeper: Any) -> None:
     client = api_as(keeper)
 
     missing = post_photo(client, hive.pk, None, caption="没有照片")
@@ -88,7 +88,8 @@ def test_a_missing_photo_or_a_json_body_is_a_400(api_as: Any, hive: Any, keeper:
 
     assert missing.status_code == 400
     assert [e["field"] for e in missing.json()["errors"]] == ["photo"]
-    assert as_json.status_code == 400
+    assert as_json.status_code == 415
+    assert as_json.json()["code"] == "unsupported_media_type"
     assert not HivePhoto.objects.exists()
 
 

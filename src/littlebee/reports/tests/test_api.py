@@ -115,6 +115,21 @@ def test_bad_submissions_are_400_or_413_and_store_nothing(w: World, api_as: Any,
     assert stored_files(media_root) == []
 
 
+def test_a_report_sent_as_json_is_refused_as_the_wrong_media_type(w: World, api_as: Any) -> None:
+    # given a client that sends JSON to the upload
+    client = api_as(worker(), language="en")
+
+    # when
+    response = client.post("/reports", {"category": "garbage", "lat": 30.55, "lng": 114.30})
+
+    # then it is told to send a form, in its language, instead of "this field is required" for all
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert "multipart/form-data" in response.json()["detail"]
+    assert "errors" not in response.json()
+    assert Report.objects.count() == 0
+
+
 def test_mine_and_others_reports(w: World, api_as: Any) -> None:
     courier, other = worker(), worker()
     mine = post_report(api_as, courier, {"category": "garbage", "lat": "30.55", "lng": "114.30"}).json()
