@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 from django.db.models import F
-from django.test import override_settings
 from django.utils import timezone
 
 from littlebee.accounts.models import Membership, Role, User
@@ -22,7 +21,6 @@ from littlebee.appeals.figures import appeal_figures, figures_scope
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import Case, CaseAction, CaseEvent, CaseOrganisation, CaseStatus
 from littlebee.cases.services import cases_escalate_overdue
-from littlebee.demo.wuhan import demo_clock, load_wuhan
 from littlebee.orgs.models import Industry, Organisation, OrgKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -70,10 +68,8 @@ def filed_days_ago(case: Case, days: int) -> Case:
 
 
 @pytest.fixture
-def demo_city(settings: Any, tmp_path: Path) -> Path:
+def demo_city(wuhan_city: Any, settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
-    with override_settings(PASSWORD_HASHERS=MD5):
-        load_wuhan(now=demo_clock())
     return tmp_path
 
 

@@ -7,10 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from django.test import override_settings
 
 from littlebee.accounts.models import User
-from littlebee.demo.wuhan import demo_clock, load_wuhan
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.points.models import LedgerReason
 from littlebee.points.selectors import balance_of, ledger_of, points_mismatches
@@ -19,7 +17,6 @@ from littlebee.rewards.models import Gift, Voucher, VoucherStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Bee-demo-2021"
-MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def log_in(page: Any, phone: str, next_url: str) -> None:
@@ -31,11 +28,9 @@ def log_in(page: Any, phone: str, next_url: str) -> None:
 
 
 def test_the_demo_courier_redeems_the_park_ticket_and_a_keeper_hands_it_over(
-    new_phone_page: Any, screenshot: Any
+    wuhan_city: Any, new_phone_page: Any, screenshot: Any
 ) -> None:
     # given the demo city, its courier, the park ticket and a keeper (or the city admin) of a pickup station
-    with override_settings(PASSWORD_HASHERS=MD5):
-        load_wuhan(now=demo_clock())
     courier = User.objects.get(phone="13800000001")
     ticket = Gift.objects.get(name="黄鹤楼公园门票")
     stations = [s.hive for s in ticket.stations.select_related("hive").order_by("pk")]

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 from PIL import Image
 
@@ -22,7 +21,6 @@ from littlebee.accounts.models import User
 from littlebee.cases.models import Case, CaseStatus
 from littlebee.cases.selectors import staff_org_ids
 from littlebee.cases.services import cases_escalate_overdue
-from littlebee.demo.wuhan import demo_clock, load_wuhan
 from littlebee.orgs.models import DepartmentType, Organisation
 from littlebee.points.selectors import balance_of, points_mismatches
 from littlebee.reports import services
@@ -53,10 +51,8 @@ def log_in(page: Any, phone: str, next_url: str) -> None:
 
 
 @pytest.fixture
-def demo_city(settings: Any, tmp_path: Path) -> Path:
+def demo_city(wuhan_city: Any, settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
-    with override_settings(PASSWORD_HASHERS=MD5):
-        load_wuhan(now=demo_clock())
     return tmp_path
 
 

@@ -1,6 +1,6 @@
-"""The Wuhan demo city, loaded once for every module of this package (about 20 s on SQLite and
-twice that on PostgreSQL, so once rather than per module) inside a transaction rolled back at
-the end. Each test runs in its own savepoint, so what one test changes the next does not see."""
+"""The Wuhan demo city for every module of this package, copied in once (../conftest.py builds
+it once per run) inside a transaction rolled back at the end. Each test runs in its own
+savepoint, so what one test changes the next does not see."""
 
 from __future__ import annotations
 
@@ -8,16 +8,20 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.test import override_settings
 
-from littlebee.demo.wuhan import LoadResult, demo_clock, load_wuhan
-
-MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+from littlebee.demo.tests.snapshot import CitySnapshot
+from littlebee.demo.wuhan import LoadResult
 
 
 @pytest.fixture(scope="package", autouse=True)
-def wuhan(django_db_setup: Any, django_db_blocker: Any) -> Iterator[LoadResult]:
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=MD5), transaction.atomic():
-        yield load_wuhan(now=demo_clock())
+def wuhan(wuhan_snapshot: CitySnapshot, django_db_blocker: Any) -> Iterator[LoadResult]:
+    with django_db_blocker.unblock():
+        wuhan_snapshot.attach()
+    with django_db_blocker.unblock(), transaction.atomic():
+        wuhan_snapshot.restore()
+        yield wuhan_snapshot.result
         transaction.set_rollback(True)
+    # The rolled-back rows took their content type ids with them.
+    ContentType.objects.clear_cache()

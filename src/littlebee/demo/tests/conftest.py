@@ -1,0 +1,43 @@
+"""The Wuhan demo city, built once per test run and copied into the test database wherever a
+test needs it.
+
+Loading the city takes about 30 s on SQLite and twice that on PostgreSQL; the `city` package
+and the three browser journeys used to load it four times, 40 % of the SQLite pass. Now the
+first test that needs it loads it once, the rows of every table are copied aside inside the
+test database itself (attached database files on SQLite, schemas of their own on
+PostgreSQL; snapshot.py) and the database is put back as it was. A test then gets the city by copying the
+rows back in with INSERT ... SELECT, in one transaction, in well under a second. The copy is
+the whole database's content, so a test sees exactly what a fresh load leaves, nothing more.
+
+Every test that uses the city is in the xdist group "wuhan", so under `pytest -n` one worker
+builds it, once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from littlebee.demo.tests.snapshot import CitySnapshot, build_snapshot
+from littlebee.demo.wuhan import LoadResult
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test under this folder goes to the worker that holds the city (pytest -n --dist loadgroup)."""
+    for item in items:
+        if "/demo/tests/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.xdist_group("wuhan"))
+
+
+@pytest.fixture(scope="session")
+def wuhan_snapshot(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> CitySnapshot:
+    """The city, loaded once for this run (or this xdist worker), its rows kept aside."""
+    with django_db_blocker.unblock():
+        return build_snapshot(tmp_path_factory.mktemp("wuhan"))
+
+
+@pytest.fixture
+def wuhan_city(wuhan_snapshot: CitySnapshot, transactional_db: None) -> LoadResult:
+    """The demo city in this (transactional) test's database; pytest-django empties it afterwards."""
+    wuhan_snapshot.restore()
+    return wuhan_snapshot.result
