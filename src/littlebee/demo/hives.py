@@ -29,7 +29,6 @@ from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from littlebee.accounts.models import CheckinStatus, Role, User
-from littlebee.hives.event_services import CODE_ALPHABET, CODE_LENGTH
 from littlebee.hives.models import (
     AnnualServiceItem,
     Event,
@@ -39,7 +38,7 @@ from littlebee.hives.models import (
     OpeningInterval,
     RegistrationStatus,
 )
-from littlebee.hives.services import CATALOGUE, service_catalogue_ensure
+from littlebee.hives.services import CATALOGUE, CODE_ALPHABET, CODE_LENGTH, service_catalogue_ensure
 from littlebee.orgs.models import Organisation, Region, RegionLevel
 
 from . import wuhan_data as data

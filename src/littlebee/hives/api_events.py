@@ -18,8 +18,10 @@ from littlebee.core.api_schemas import Ref
 from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp
 
-from . import event_exports, event_selectors, event_services
+from . import event_exports
 from .models import Event, EventRegistration
+from .selectors import events as event_selectors
+from .services import events as event_services
 
 router = Router(tags=["events"])
 

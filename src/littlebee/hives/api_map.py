@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 
 from littlebee.accounts.schemas import ErrorOut
 
-from . import finder_selectors
+from .selectors import finder as finder_selectors
 
 router = Router(tags=["hives"])
 

@@ -17,8 +17,10 @@ from littlebee.core.api_schemas import PageQuery, Ref
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
 
-from . import selectors, visit_selectors, visit_services
+from . import selectors
 from .models import HiveVisit
+from .selectors import visits as visit_selectors
+from .services import visits as visit_services
 
 router = Router(tags=["hives"])
 

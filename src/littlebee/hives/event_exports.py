@@ -14,8 +14,8 @@ from openpyxl import Workbook
 from littlebee.accounts.models import User
 from littlebee.accounts.phones import mask_phone
 
-from . import event_selectors
 from .models import Event
+from .selectors import events as event_selectors
 
 # A cell starting with one of these is a formula to a spreadsheet: a worker's name must never be.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

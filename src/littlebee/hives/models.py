@@ -158,7 +158,7 @@ class VisitMethod(models.TextChoices):
 
 class HiveVisit(models.Model):
     """A counted visit: at most one per worker and station within VISIT_COOLDOWN_HOURS
-    (enforced by visit_services under a lock on the worker's profile row)."""
+    (enforced by services.visits under a lock on the worker's profile row)."""
 
     hive = models.ForeignKey(Hive, verbose_name=_("驿站"), on_delete=models.CASCADE, related_name="visits")
     worker = models.ForeignKey(

@@ -1,7 +1,7 @@
 """Staff console pages for events (活动): the organisers' list (with cancelling) and the publishing
 form, so communities and stations run their events without the REST API.
 
-Views parse the request, call event_services (writes) or event_selectors (reads) and render. Who
+Views parse the request, call services.events (writes) or selectors.events (reads) and render. Who
 may publish for which organisation and at which station is event_selectors.organisers_for and
 hives_hostable_by (the pick-lists of can_publish_for's rule, which event_create applies); who may
 manage an event is event_selectors.events_manageable_by. A page that is not for the person's
@@ -34,8 +34,9 @@ from littlebee.accounts.views import staff_required
 from littlebee.core import errors
 from littlebee.orgs.models import Organisation
 
-from . import event_selectors, event_services
 from .models import Hive
+from .selectors import events as event_selectors
+from .services import events as event_services
 
 PAGE_SIZE = 20
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

@@ -1,7 +1,7 @@
 """Pages for events (活动): the list, an event's page where workers register, cancel and check in,
 and the organiser's attendance list with check-in at the door and exports.
 
-Views parse the request, call event_services (writes) or event_selectors (reads) and render.
+Views parse the request, call services.events (writes) or selectors.events (reads) and render.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, NotFound
 
-from . import event_exports, event_selectors, event_services
+from . import event_exports
 from .models import Event, RegistrationStatus
+from .selectors import events as event_selectors
+from .services import events as event_services
 
 PAGE_SIZE = 20
 

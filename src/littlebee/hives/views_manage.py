@@ -29,8 +29,10 @@ from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of
 from littlebee.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 
-from . import finder_selectors, hours, manage_selectors, photo_images, selectors, services
+from . import hours, photo_images, selectors, services
 from .models import Hive, Service
+from .selectors import finder as finder_selectors
+from .selectors import manage as manage_selectors
 from .views_stations import WEEKDAY_NAMES
 
 MANAGE_PAGE_SIZE = 20

@@ -23,8 +23,10 @@ from littlebee.accounts.models import User
 from littlebee.core.errors import InvalidInput
 from littlebee.core.geo import map_config, valid_lat_lng
 
-from . import event_selectors, finder_selectors, hours, selectors
+from . import hours, selectors
 from .models import Service
+from .selectors import events as event_selectors
+from .selectors import finder as finder_selectors
 
 FINDER_LIMIT = 20
 WEEKDAY_NAMES = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))

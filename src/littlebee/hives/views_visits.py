@@ -1,7 +1,7 @@
 """Pages for station visits: the station's QR poster, the page a scan lands on (and the chips there
 that say which service the visit used), the worker's member code and the keeper's counter page.
 
-Views parse the request, call visit_services (writes) or the selectors (reads) and render; who
+Views parse the request, call services.visits (writes) or the selectors (reads) and render; who
 may show a station's poster or use its counter page is selectors.hive_managed.
 """
 
@@ -30,8 +30,10 @@ from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of, worker_profile_of
 from littlebee.core.errors import DomainError, NotFound
 
-from . import selectors, visit_selectors, visit_services
+from . import selectors
 from .models import Hive, Service
+from .selectors import visits as visit_selectors
+from .services import visits as visit_services
 from .visit_tokens import member_code_for, seconds_to_next_window, token_for
 
 RECENT_VISITS = 10

@@ -33,8 +33,8 @@ from littlebee.accounts.services import sign_out_everywhere
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import Case, CaseEvent, CaseFollower
 from littlebee.core.errors import DomainError, InvalidInput, TooManyRequests
-from littlebee.hives import event_services
 from littlebee.hives.models import EventCheckinFailure, EventRegistration, RegistrationStatus
+from littlebee.hives.services import events as event_services
 from littlebee.notifications.models import Notification
 from littlebee.points.models import HonoraryTitle, PointsAccount
 from littlebee.reports.models import Report

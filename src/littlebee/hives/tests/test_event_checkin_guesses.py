@@ -10,13 +10,13 @@ from django.db.models import F
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.core.errors import DomainError, TooManyRequests
-from littlebee.hives.event_services import (
+from littlebee.hives.models import EventCheckinFailure, EventRegistration, RegistrationStatus
+from littlebee.hives.services import (
     CHECKIN_FAILURE_WINDOW,
     CHECKIN_MAX_FAILURES,
     event_checkin,
     event_register,
 )
-from littlebee.hives.models import EventCheckinFailure, EventRegistration, RegistrationStatus
 
 from .event_factories import CODE, EventFactory
 

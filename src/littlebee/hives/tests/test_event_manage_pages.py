@@ -15,8 +15,9 @@ from django.utils import timezone
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import UserFactory, staff, worker
 from littlebee.core.errors import PermissionDenied
-from littlebee.hives import event_selectors, event_services
 from littlebee.hives.models import Event, EventStatus
+from littlebee.hives.selectors import events as event_selectors
+from littlebee.hives.services import events as event_services
 from littlebee.orgs.tests.factories import CommunityFactory, EnterprisePartyOrgFactory, PartyOrgFactory
 
 from .event_factories import EventFactory

@@ -11,13 +11,13 @@ from django.db import transaction
 from django.utils import translation
 
 from littlebee.accounts.tests.factories import staff, worker
-from littlebee.hives.event_services import (
+from littlebee.hives.models import RegistrationStatus
+from littlebee.hives.services import (
     event_cancel,
     event_cancel_my_registration,
     event_cancel_registration,
     event_register,
 )
-from littlebee.hives.models import RegistrationStatus
 
 from .event_factories import EventFactory
 

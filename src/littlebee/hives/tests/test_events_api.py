@@ -15,8 +15,8 @@ from openpyxl import load_workbook
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import UserFactory, WorkerProfileFactory, staff, worker
-from littlebee.hives import event_services
 from littlebee.hives.models import Event, EventRegistration, EventStatus, RegistrationStatus
+from littlebee.hives.services import events as event_services
 from littlebee.hives.tests.factories import HiveFactory
 from littlebee.orgs.tests.factories import EnterpriseFactory, PartyOrgFactory
 

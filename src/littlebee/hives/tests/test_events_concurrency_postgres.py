@@ -10,13 +10,13 @@ import pytest
 from littlebee.accounts.tests.factories import worker
 from littlebee.core.errors import DomainError, TooManyRequests
 from littlebee.core.tests.races import run_together
-from littlebee.hives.event_services import (
+from littlebee.hives.models import Event, EventCheckinFailure, EventRegistration, RegistrationStatus
+from littlebee.hives.services import (
     CHECKIN_MAX_FAILURES,
     event_cancel_registration,
     event_checkin,
     event_register,
 )
-from littlebee.hives.models import Event, EventCheckinFailure, EventRegistration, RegistrationStatus
 
 from .event_factories import EventFactory
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import UserFactory, staff, worker
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from littlebee.hives import event_selectors
-from littlebee.hives.event_services import (
+from littlebee.hives.models import Event, EventRegistration, EventStatus, RegistrationStatus
+from littlebee.hives.selectors import events as event_selectors
+from littlebee.hives.services import (
     CODE_ALPHABET,
     event_cancel,
     event_cancel_my_registration,
@@ -22,7 +23,6 @@ from littlebee.hives.event_services import (
     event_create,
     event_register,
 )
-from littlebee.hives.models import Event, EventRegistration, EventStatus, RegistrationStatus
 from littlebee.hives.tests.factories import HiveFactory
 from littlebee.orgs.tests.factories import CommunityFactory, EnterpriseFactory, PartyOrgFactory
 

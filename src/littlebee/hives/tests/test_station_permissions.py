@@ -17,8 +17,8 @@ from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.conftest import City, city  # noqa: F401  (fixture)
 from littlebee.accounts.tests.factories import UserFactory, staff, worker
 from littlebee.core.errors import PermissionDenied
-from littlebee.hives import event_services
 from littlebee.hives.models import Hive, HiveVisit, OpeningException
+from littlebee.hives.services import events as event_services
 from littlebee.hives.visit_tokens import member_code_for
 from littlebee.orgs.models import OrgKind
 from littlebee.orgs.tests.factories import OrganisationFactory

@@ -9,7 +9,7 @@ import pytest
 from littlebee.accounts.tests.factories import worker
 from littlebee.core.tests.races import run_together
 from littlebee.hives.models import HiveVisit
-from littlebee.hives.visit_services import VisitResult, visit_record_by_qr
+from littlebee.hives.services import VisitResult, visit_record_by_qr
 from littlebee.hives.visit_tokens import token_for
 
 from .factories import HiveFactory

@@ -11,8 +11,8 @@ from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import UserFactory, staff, worker
 from littlebee.core.errors import DomainError, NotFound
 from littlebee.hives.models import HiveVisit, VisitMethod
-from littlebee.hives.visit_selectors import visit_counts, visits_of
-from littlebee.hives.visit_services import visit_record_by_member_code, visit_record_by_qr
+from littlebee.hives.selectors import visit_counts, visits_of
+from littlebee.hives.services import visit_record_by_member_code, visit_record_by_qr
 from littlebee.hives.visit_tokens import member_code_for, token_for
 from littlebee.orgs.tests.factories import PartyOrgFactory
 

@@ -11,7 +11,7 @@ from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.core.errors import Conflict, InvalidInput, NotFound
 from littlebee.hives.models import HiveVisit
-from littlebee.hives.visit_services import visit_record_by_qr, visit_set_service
+from littlebee.hives.services import visit_record_by_qr, visit_set_service
 from littlebee.hives.visit_tokens import token_for
 
 from .factories import HiveFactory as _HiveFactory

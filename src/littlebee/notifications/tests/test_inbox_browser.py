@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import PASSWORD, staff, worker
-from littlebee.hives.event_services import event_register
+from littlebee.hives.services import event_register
 from littlebee.hives.tests.event_factories import EventFactory
 from littlebee.notifications.inbox import notify
 from littlebee.orgs.tests.factories import PartyOrgFactory

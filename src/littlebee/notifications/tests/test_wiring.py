@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from littlebee.accounts.tests.factories import staff, worker
-from littlebee.hives.event_services import event_cancel, event_cancel_registration, event_register
+from littlebee.hives.services import event_cancel, event_cancel_registration, event_register
 from littlebee.hives.tests.event_factories import EventFactory
 from littlebee.notifications.models import Notification
 from littlebee.points import services as points_services

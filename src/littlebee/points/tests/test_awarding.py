@@ -12,8 +12,8 @@ import pytest
 from littlebee.accounts.models import CheckinStatus, Role, WorkerProfile
 from littlebee.accounts.services import checkin_confirm, checkin_reject, checkin_resubmit
 from littlebee.accounts.tests.factories import staff
-from littlebee.hives.event_services import event_checkin, event_checkin_by_staff, event_register
 from littlebee.hives.models import RegistrationStatus
+from littlebee.hives.services import event_checkin, event_checkin_by_staff, event_register
 from littlebee.hives.tests.event_factories import CODE
 from littlebee.hives.tests.event_factories import EventFactory as _EventFactory
 from littlebee.hives.tests.factories import HiveFactory as _HiveFactory
@@ -74,7 +74,7 @@ def test_without_a_rule_the_check_in_stands_and_nothing_is_awarded(town: Town, c
     me = rider(town)
     event_register(event_id=event.pk, worker=me)
 
-    with caplog.at_level(logging.INFO, logger="littlebee.hives.event_services"):
+    with caplog.at_level(logging.INFO, logger="littlebee.hives.services.events"):
         registration = event_checkin(event_id=event.pk, worker=me, code=CODE)
 
     registration.refresh_from_db()
@@ -103,7 +103,7 @@ def test_more_points_than_the_rule_allows_are_refused_and_the_check_in_stands(to
     event_register(event_id=event.pk, worker=me)
 
     # when
-    with caplog.at_level(logging.WARNING, logger="littlebee.hives.event_services"):
+    with caplog.at_level(logging.WARNING, logger="littlebee.hives.services.events"):
         registration = event_checkin(event_id=event.pk, worker=me, code=CODE)
 
     # then the rider is checked in, nothing is awarded, and the refusal is in the log

@@ -17,8 +17,8 @@ from littlebee.accounts.tests.factories import PASSWORD, worker
 from littlebee.cases import notify
 from littlebee.cases.models import Case
 from littlebee.cases.tests.factories import World, world
-from littlebee.hives import event_services
 from littlebee.hives.models import EventRegistration, HiveVisit, VisitMethod
+from littlebee.hives.services import events as event_services
 from littlebee.hives.tests.event_factories import EventFactory
 from littlebee.hives.tests.factories import HiveFactory
 from littlebee.notifications.models import Notification

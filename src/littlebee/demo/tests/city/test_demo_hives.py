@@ -18,7 +18,6 @@ from littlebee.demo.hives import BIRTHDAY_PARTY, hive_counts, hive_plan
 from littlebee.demo.points import PAST_DESCRIPTION
 from littlebee.demo.wuhan import city_counts, load_wuhan
 from littlebee.hives import hours, selectors
-from littlebee.hives.event_services import event_register
 from littlebee.hives.models import (
     Event,
     EventRegistration,
@@ -28,7 +27,7 @@ from littlebee.hives.models import (
     RegistrationStatus,
     Service,
 )
-from littlebee.hives.services import PHONE_RE
+from littlebee.hives.services import PHONE_RE, event_register
 from littlebee.orgs.models import OrgKind, Region, RegionLevel
 
 pytestmark = pytest.mark.django_db

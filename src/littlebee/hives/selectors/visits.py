@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import User
 
-from .models import Hive, HiveVisit
+from ..models import Hive, HiveVisit
 
 
 def visits_of(worker: User) -> QuerySet[HiveVisit]:

@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
-from . import selectors
-from .models import Hive, HiveVisit, Service, VisitMethod
-from .visit_tokens import InvalidMemberCode, token_check, user_id_from_member_code
+from .. import selectors
+from ..models import Hive, HiveVisit, Service, VisitMethod
+from ..visit_tokens import InvalidMemberCode, token_check, user_id_from_member_code
 
 
 class NotAWorker(DomainError):

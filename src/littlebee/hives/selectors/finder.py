@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.core.errors import FieldError, InvalidInput
 from littlebee.core.geo import haversine_m, valid_lat_lng
 
-from . import hours
-from .models import Hive, OpeningException, Service
-from .selectors import NearestHive
+from .. import hours
+from ..models import Hive, OpeningException, Service
+from .stations import NearestHive
 
 # A map box answers at most this many stations; a wider view is clustered from a sample and
 # tells the client to zoom in.

@@ -14,8 +14,8 @@ from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import NotFound
 from littlebee.orgs.models import Organisation, OrgKind, RegionLevel
 
-from . import selectors as hive_selectors
-from .models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
+from ..models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
+from . import stations as hive_selectors
 
 # A party organisation of these levels may publish events: community, street and district.
 PUBLISHING_LEVELS = (RegionLevel.COMMUNITY, RegionLevel.STREET, RegionLevel.DISTRICT)

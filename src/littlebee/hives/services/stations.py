@@ -19,8 +19,8 @@ from littlebee.core.errors import Conflict, FieldError, InvalidInput, NotFound, 
 from littlebee.core.geo import valid_lat_lng
 from littlebee.orgs.models import Organisation, Region, RegionLevel
 
-from . import hours, photo_images, selectors
-from .models import AnnualServiceItem, Hive, HivePhoto, OpeningException, OpeningInterval, Service
+from .. import hours, photo_images, selectors
+from ..models import AnnualServiceItem, Hive, HivePhoto, OpeningException, OpeningInterval, Service
 
 # code, name, icon, base
 CATALOGUE = (

@@ -20,8 +20,8 @@ from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
 from littlebee.orgs.models import Organisation, OrgKind
 
-from . import hours
-from .models import AnnualServiceItem, Event, EventStatus, Hive, HivePhoto, OpeningException, OpeningInterval, Service
+from .. import hours
+from ..models import AnnualServiceItem, Event, EventStatus, Hive, HivePhoto, OpeningException, OpeningInterval, Service
 
 MAX_RADIUS_KM = 50.0
 MAX_LIMIT = 100
@@ -324,7 +324,7 @@ def hive_detail(
 # Everything else about stations is derived from hives_managed_by (or from its two clauses below):
 # hive_managed, hive_is_managed_by, hive_administered_by (its second clause), the menu's
 # StaffAccess.manages_hives (the roles every clause needs), and the events' rules
-# (event_selectors: hosting, managing an event at a station).
+# (selectors.events: hosting, managing an event at a station).
 
 
 def station_unit_ids(user: User) -> QuerySet[Membership, Any]:

@@ -2,7 +2,7 @@
 time) with their open/closed state and this week's visits, and a station's upcoming exceptions,
 annual service list and photos.
 
-Which stations a person runs is the stations' one rule, selectors.hives_managed_by.
+Which stations a person runs is the stations' one rule, selectors.stations.hives_managed_by.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from littlebee.accounts.models import User
 
-from . import hours, selectors, visit_selectors
-from .models import AnnualServiceItem, Hive, HivePhoto, OpeningException
+from .. import hours
+from ..models import AnnualServiceItem, Hive, HivePhoto, OpeningException
+from . import stations, visits
 
 SEARCH_MAX_CHARS = 50
 UPCOMING_EXCEPTIONS = 60
@@ -25,7 +26,7 @@ UPCOMING_EXCEPTIONS = 60
 
 def hives_managed_search(user: User, words: str = "") -> QuerySet[Hive]:
     """The stations the user manages whose name or address contains every word, by name."""
-    hives = selectors.hives_managed_by(user).select_related("community")
+    hives = stations.hives_managed_by(user).select_related("community")
     for word in words.split()[:5]:
         hives = hives.filter(Q(name__icontains=word) | Q(address__icontains=word))
     return hives.order_by("name", "id")
@@ -58,7 +59,7 @@ def managed_rows(hives: Sequence[Hive], *, at: datetime | None = None) -> list[M
     )
     prefetch_related_objects(list(hives), "intervals", Prefetch("exceptions", queryset=near))
     since, until = week_bounds(at)
-    counts = visit_selectors.visit_counts(hive_ids=[h.pk for h in hives], since=since, until=until)
+    counts = visits.visit_counts(hive_ids=[h.pk for h in hives], since=since, until=until)
     return [
         ManagedRow(
             hive=hive,

@@ -39,8 +39,8 @@ from littlebee.points.models import PointsSource
 from littlebee.points.rules import rule_for
 from littlebee.points.services import points_award
 
-from . import event_selectors
-from .models import Event, EventCheckinFailure, EventRegistration, EventStatus, Hive, RegistrationStatus
+from ..models import Event, EventCheckinFailure, EventRegistration, EventStatus, Hive, RegistrationStatus
+from ..selectors import events as event_selectors
 
 logger = logging.getLogger(__name__)
 
