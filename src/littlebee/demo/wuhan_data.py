@@ -456,6 +456,16 @@ DEMO_STAFF: tuple[DemoStaff, ...] = (
     # these two the only station its community party organisation manages.
     DemoStaff("13900000007", "何春梅", "keeper", "蜂巢站长 · 西厂口社区蜂巢驿站", region=XICHANGKOU),
     DemoStaff("13900000008", "罗晓琳", "keeper", "蜂巢站长 · 机安社区爱心驿站", region=JIAN),
+    # The demo rider's appeals against 饿了么 go to its party organisation, supervised by the
+    # food-delivery committee: both have a login, as 顺丰's and the express committee's do.
+    DemoStaff(
+        "13900000009", "吴思远", "admin", "管理员 · 饿了么党委（企业党组织）",
+        organisation="wh-ent-eleme-party",
+    ),
+    DemoStaff(
+        "13900000010", "钱慧敏", "admin", "管理员 · 武汉市外卖行业党委",
+        organisation="wh-ic-food",
+    ),
 )  # fmt: skip
 
 # --- People -------------------------------------------------------------------------------

@@ -14,10 +14,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from littlebee.accounts.models import Membership, Role, User, WorkerProfile
+from littlebee.accounts.services import login_with_password
 from littlebee.appeals.figures import FiguresScope, appeal_figures
 from littlebee.appeals.models import Appeal, AppealType, Involves
-from littlebee.appeals.selectors import identity_visible_to
+from littlebee.appeals.selectors import appeals_supervised_by, identity_visible_to
 from littlebee.cases.models import Case, CaseAction, CaseEvent, CaseKind, CaseStatus
+from littlebee.cases.selectors import cases_visible_to
 from littlebee.demo import appeals as demo_appeals
 from littlebee.demo.wuhan import load_wuhan
 from littlebee.orgs.models import Industry, Organisation, OrgKind
@@ -176,3 +178,40 @@ def test_the_plan_is_the_same_on_every_machine(wuhan: Any) -> None:
         return [(s.at, s.worker.pk, s.subject, s.outcome, s.anonymous) for s in specs]
 
     assert shape(first) == shape(second) and len(first) > 250
+
+
+@pytest.mark.parametrize(
+    ("phone", "organisation"), [("13900000009", "饿了么党委"), ("13900000010", "武汉市外卖行业党委")]
+)
+def test_the_organisations_receiving_the_riders_appeal_have_demo_logins(
+    wuhan: Any, phone: str, organisation: str
+) -> None:
+    # given the demo rider's appeal against 饿了么, and the README's login for its party
+    # organisation (which handles it) and for the food-delivery committee (which supervises it)
+    rider = User.objects.get(phone=demo_appeals.RIDER)
+    against_eleme = Case.objects.get(kind=CaseKind.APPEAL, reporter=rider, appeal__enterprise__name="饿了么")
+
+    # when that login signs in and opens the cases it may see
+    user = login_with_password(phone=phone, password="Bee-demo-2021")
+    visible = cases_visible_to(user)
+
+    # then it is an admin of that organisation and sees the rider's appeal
+    assert [(m.organisation.name, m.role) for m in user.memberships.select_related("organisation")] == [
+        (organisation, Role.ADMIN)
+    ]
+    assert visible.filter(pk=against_eleme.pk).exists()
+
+
+def test_the_food_delivery_committee_supervises_the_riders_appeal(wuhan: Any) -> None:
+    # given
+    committee_admin = User.objects.get(phone="13900000010")
+    rider = User.objects.get(phone=demo_appeals.RIDER)
+
+    # when
+    supervised = appeals_supervised_by(committee_admin)
+
+    # then the rider's appeal against 饿了么 is in the committee's supervision view
+    assert supervised.filter(case__reporter=rider, enterprise__name="饿了么").exists()
+    # and 顺丰's party organisation does not see it
+    sf = User.objects.get(phone="13900000004")
+    assert not cases_visible_to(sf).filter(reporter=rider, appeal__enterprise__name="饿了么").exists()

@@ -52,6 +52,8 @@ DEMO_ROLES = {
     "13900000006": ("武汉市公安局交通管理局武昌大队", Role.HANDLER),
     "13900000007": ("中共黄鹤楼街道西厂口社区委员会", Role.KEEPER),
     "13900000008": ("中共中华路街道机安社区委员会", Role.KEEPER),
+    "13900000009": ("饿了么党委", Role.ADMIN),
+    "13900000010": ("武汉市外卖行业党委", Role.ADMIN),
 }
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
