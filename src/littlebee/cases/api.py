@@ -25,13 +25,12 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_schemas import Ref
-from littlebee.core.errors import InvalidInput, NotFound
+from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp
 
 from . import selectors, services
@@ -275,47 +274,23 @@ def case_get(request: HttpRequest, case_id: int) -> dict[str, Any]:
     return _detail(request, case_id)
 
 
-def _required(value: int | None, field: str) -> int:
-    if value is None:
-        raise InvalidInput.one(field, _("此项为必填项。"))
-    return value
-
-
 @router.post("/cases/{case_id}/actions", response={200: CaseDetailOut, **ERRORS})
 def case_action(request: HttpRequest, case_id: int, payload: ActionIn) -> dict[str, Any]:
     """Act on a case: 200 with the case; 409 `invalid_transition`; 403 for a case the caller
-    sees but may not act on; 404 for one it may not see."""
+    sees but may not act on; 404 for one it may not see. The console's case page acts through
+    the same services.case_act."""
     _check_id(case_id)
-    user = request_user(request)
-    action, note = payload.action, payload.note
-    if action == "accept":
-        services.case_accept(case_id=case_id, actor=user, note=note, points=payload.points)
-    elif action == "reject":
-        services.case_reject(case_id=case_id, actor=user, note=note)
-    elif action == "start":
-        services.case_start(case_id=case_id, actor=user, note=note)
-    elif action == "forward":
-        services.case_forward(case_id=case_id, actor=user, to_org=_required(payload.to_org, "to_org"), note=note)
-    elif action == "return":
-        services.case_return(case_id=case_id, actor=user, note=note)
-    elif action == "resolve":
-        services.case_resolve(case_id=case_id, actor=user, note=note)
-    elif action == "close":
-        services.case_close(case_id=case_id, actor=user, note=note)
-    elif action == "merge":
-        services.case_merge(
-            case_id=case_id, actor=user, duplicate_of=_required(payload.duplicate_of, "duplicate_of"), note=note
-        )
-    elif action == "assign":
-        services.case_assign(case_id=case_id, actor=user, handler=_required(payload.handler, "handler"), note=note)
-    elif action == "supervise":
-        services.case_supervise(case_id=case_id, actor=user, note=note)
-    elif action == "set_deadline":
-        if payload.due_at is None:
-            raise InvalidInput.one("due_at", _("此项为必填项。"))
-        services.case_set_deadline(case_id=case_id, actor=user, due_at=payload.due_at, note=note)
-    else:
-        services.case_take_over(case_id=case_id, actor=user, note=note)
+    services.case_act(
+        case_id=case_id,
+        actor=request_user(request),
+        action=payload.action,
+        note=payload.note,
+        points=payload.points,
+        to_org=payload.to_org,
+        duplicate_of=payload.duplicate_of,
+        handler=payload.handler,
+        due_at=payload.due_at,
+    )
     return _detail(request, case_id)
 
 

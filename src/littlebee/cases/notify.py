@@ -11,6 +11,8 @@ replace `deliver` with a fake.
   dispute                           the handler, and staff of the organisation holding it
   supervise, set_deadline           staff of the organisation holding it (from its supervisor)
   take_over                         staff of the supervising organisation now holding it
+  follow ("me too")                 the handler, else staff of the organisation holding it
+  merge, on the case merged into    staff of the organisation holding that case
 
 The kind's message hook words each message; it must not name a reporter hidden from staff
 (hooks.KindHooks.reporter_visible) — the engine's own wording never names anyone.
@@ -68,7 +70,10 @@ _STAFF_TITLES = {
     CaseAction.SUPERVISE: _("收到督办意见"),
     CaseAction.SET_DEADLINE: _("督办单位设定了办理期限"),
     CaseAction.TAKE_OVER: _("案件已提级办理"),
+    CaseAction.FOLLOW: _("又有人反映遇到同一问题"),
 }
+# The master's row of a merge (its data names the merged case): its holders, not its reporter.
+MERGED_INTO_TITLE = _("有重复案件并入本案")
 _WORKER_TITLES = {
     CaseAction.ACCEPT: _("您的反映已受理"),
     CaseAction.REJECT: _("您的反映未被受理"),
@@ -87,9 +92,15 @@ _WORKER_TOO = {
 }
 
 
+def _merged_into(event: CaseEvent) -> bool:
+    return event.action == CaseAction.MERGE and "merged_case" in (event.data or {})
+
+
 def _staff_recipients(case: Case, event: CaseEvent) -> list[User]:
     if event.action == CaseAction.ASSIGN:
         return [case.handler] if case.handler is not None else []
+    if event.action == CaseAction.FOLLOW and case.handler is not None:
+        return [case.handler]
     recipients = _staff_of(event.to_org_id or case.organisation_id)
     previous_handler = event.data.get("previous_handler") if event.data else None
     if event.action == CaseAction.ESCALATE and previous_handler:
@@ -106,12 +117,14 @@ def case_notify(case: Case, event: CaseEvent) -> int:
     action = event.action
     # (recipients, generic title, link, by SMS too, told as staff)
     groups: list[tuple[list[User], Any, str, bool, bool]] = []
-    if action in _STAFF_TITLES:
+    if _merged_into(event):
+        groups.append((_staff_of(case.organisation_id), MERGED_INTO_TITLE, hooks.staff_link(case), False, True))
+    elif action in _STAFF_TITLES:
         sms = case.urgent and action in (CaseAction.OPEN, CaseAction.FORWARD, CaseAction.ESCALATE)
         groups.append(
             (_staff_recipients(case, event), _STAFF_TITLES[CaseAction(action)], hooks.staff_link(case), sms, True)
         )
-    if action in _WORKER_TITLES or action in _WORKER_TOO:
+    if (action in _WORKER_TITLES or action in _WORKER_TOO) and not _merged_into(event):
         title = _WORKER_TITLES.get(CaseAction(action)) or _WORKER_TOO[CaseAction(action)]
         groups.append((_reporter_and_followers(case), title, hooks.worker_link(case), False, False))
     told = 0

@@ -41,6 +41,9 @@ from . import routing, selectors
 from .hooks import hooks_for
 from .models import (
     OPEN_STATUSES,
+    STAFF_ACTIONS,
+    SUPERVISION_ACTIONS,
+    TRANSITIONS,
     ActorRole,
     AttachmentKind,
     Case,
@@ -91,8 +94,19 @@ _DUE_FIELD = {
 }
 
 
+def _stop_clock(case: Case) -> list[str]:
+    """Nobody can miss a deadline now (the case is done, or escalation has nowhere further to
+    go): the escalation sweep stops looking at it. The fields changed."""
+    case.next_escalation_at = None
+    case.overdue = False
+    return ["next_escalation_at", "overdue"]
+
+
 def _enter_stage(case: Case, status: str, at: datetime) -> list[str]:
-    """Set the new stage's deadline (and the escalation clock); the fields changed."""
+    """Set the new stage's deadline (and the escalation clock), or stop the clock for a status
+    without one (resolved, closed, rejected, merged); the fields changed."""
+    if status not in _DUE_FIELD:
+        return _stop_clock(case)
     due = _stage_due(case, deadline_rule_for(case.kind, case.category), status, at)
     fields = ["next_escalation_at", "overdue"]
     case.next_escalation_at = due
@@ -158,6 +172,23 @@ def _guard(case: Case, action: str) -> None:
             _("案件当前状态为“%(status)s”，不能执行“%(action)s”。")
             % {"status": case.get_status_display(), "action": CaseAction(action).label},
         )
+
+
+def _transition(case: Case, action: str) -> str:
+    """The guard (409 `invalid_transition`), then the status `action` leads to from here, as
+    models.TRANSITIONS says: the one table decides, no service names a target status itself."""
+    _guard(case, action)
+    target = TRANSITIONS[action][1]
+    return case.status if target is None else target
+
+
+def _name_handler(case: Case, actor: User) -> list[str]:
+    """Whoever first acts on the case at its organisation becomes its handler, unless someone
+    is named already. The fields changed."""
+    if case.handler_id is not None:
+        return []
+    case.handler = actor
+    return ["handler"]
 
 
 def _lock(case_id: int) -> Case:
@@ -263,16 +294,11 @@ def case_accept(
     and runs the kind's accept hook (points) in this transaction."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.ACCEPT)
+    to = _transition(case, CaseAction.ACCEPT)
     note = _note(note)
-    was = case.status
-    case.status = CaseStatus.ACCEPTED
+    was, case.status = case.status, to
     case.accepted_at = at
-    fields = ["status", "accepted_at", *_enter_stage(case, CaseStatus.ACCEPTED, at)]
-    if case.handler_id is None:
-        case.handler = actor
-        fields.append("handler")
-    _save(case, at, fields)
+    _save(case, at, ["status", "accepted_at", *_enter_stage(case, to, at), *_name_handler(case, actor)])
     hook = hooks_for(case.kind).on_accept
     if hook is not None:
         data = hook(case=case, actor=actor, points=points, at=at) or {}
@@ -290,14 +316,11 @@ def case_reject(*, case_id: int, actor: User, note: str, at: datetime | None = N
     is required. Nothing is awarded."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.REJECT)
+    to = _transition(case, CaseAction.REJECT)
     note = _note(note, required=True)
-    was = case.status
-    case.status = CaseStatus.REJECTED
+    was, case.status = case.status, to
     case.closed_at = at
-    case.next_escalation_at = None
-    case.overdue = False
-    _save(case, at, ["status", "closed_at", "next_escalation_at", "overdue"])
+    _save(case, at, ["status", "closed_at", *_stop_clock(case)])
     _record(case, action=CaseAction.REJECT, actor=actor, role=role, at=at, from_status=was, note=note)
     return case
 
@@ -307,14 +330,9 @@ def case_start(*, case_id: int, actor: User, note: str = "", at: datetime | None
     """Work has begun on site (the stage's deadline is unchanged)."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.START)
-    was = case.status
-    case.status = CaseStatus.IN_PROGRESS
-    fields = ["status"]
-    if case.handler_id is None:
-        case.handler = actor
-        fields.append("handler")
-    _save(case, at, fields)
+    to = _transition(case, CaseAction.START)
+    was, case.status = case.status, to
+    _save(case, at, ["status", *_name_handler(case, actor)])
     _record(case, action=CaseAction.START, actor=actor, role=role, at=at, from_status=was, note=_note(note))
     return case
 
@@ -343,18 +361,11 @@ def case_resolve(
     if len(files) > MAX_ATTACHMENTS:
         raise InvalidInput.one("attachments", _("最多上传 %(max)d 个附件。") % {"max": MAX_ATTACHMENTS})
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.RESOLVE)
+    to = _transition(case, CaseAction.RESOLVE)
     note = _note(note, required=True)
-    was = case.status
-    case.status = CaseStatus.RESOLVED
+    was, case.status = case.status, to
     case.resolved_at = at
-    case.next_escalation_at = None
-    case.overdue = False
-    fields = ["status", "resolved_at", "next_escalation_at", "overdue"]
-    if case.handler_id is None:
-        case.handler = actor
-        fields.append("handler")
-    _save(case, at, fields)
+    _save(case, at, ["status", "resolved_at", *_stop_clock(case), *_name_handler(case, actor)])
     event = _record(case, action=CaseAction.RESOLVE, actor=actor, role=role, at=at, from_status=was, note=note)
     _attach(event, files, at)
     return case
@@ -365,32 +376,33 @@ def case_close(*, case_id: int, actor: User, note: str = "", at: datetime | None
     """Close a resolved case the reporter has not answered."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.CLOSE)
-    was = case.status
-    case.status = CaseStatus.CLOSED
+    to = _transition(case, CaseAction.CLOSE)
+    was, case.status = case.status, to
     case.closed_at = at
-    _save(case, at, ["status", "closed_at"])
+    _save(case, at, ["status", "closed_at", *_stop_clock(case)])
     _record(case, action=CaseAction.CLOSE, actor=actor, role=role, at=at, from_status=was, note=_note(note))
     return case
 
 
-def _move(case: Case, to_org: Organisation, at: datetime) -> list[str]:
-    """Hand the case to another organisation: nobody there is named yet, and it must be accepted
-    again within the acceptance deadline."""
+def _hand_to(case: Case, to_org: Organisation, at: datetime) -> list[str]:
+    """The case now sits with `to_org`, where nobody is named for it yet (and that organisation
+    keeps read access afterwards). The fields changed."""
     case.organisation = to_org
     case.handler = None
-    case.status = CaseStatus.SUBMITTED
-    case.resolve_due_at = None
     _hold(case, to_org.pk, at)
-    return ["organisation", "handler", "status", "resolve_due_at", *_enter_stage(case, CaseStatus.SUBMITTED, at)]
+    return ["organisation", "handler"]
 
 
 def _relocate(
-    case: Case, target: Organisation, *, action: str, actor: User, role: str, at: datetime, note: str
+    case: Case, target: Organisation, *, to: str, action: str, actor: User, role: str, at: datetime, note: str
 ) -> Case:
-    """Move the case to another organisation (forward, return) and record the hop."""
+    """Move the case to another organisation (forward, return, take over) and record the hop:
+    it must be accepted there again (`to`, the action's target status), within the acceptance
+    deadline."""
     was, from_org = case.status, case.organisation_id
-    _save(case, at, _move(case, target, at))
+    case.status = to
+    case.resolve_due_at = None
+    _save(case, at, ["status", "resolve_due_at", *_hand_to(case, target, at), *_enter_stage(case, to, at)])
     _record(
         case,
         action=action,
@@ -412,12 +424,12 @@ def case_forward(
     """转办: send the case to the organisation that should handle it, with the reason."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.FORWARD)
+    to = _transition(case, CaseAction.FORWARD)
     note = _note(note, required=True)
     target = _organisation(to_org, "to_org")
     if target.pk == case.organisation_id:
         raise InvalidInput.one("to_org", _("案件已在该单位。"))
-    return _relocate(case, target, action=CaseAction.FORWARD, actor=actor, role=role, at=at, note=note)
+    return _relocate(case, target, to=to, action=CaseAction.FORWARD, actor=actor, role=role, at=at, note=note)
 
 
 def return_target(case: Case) -> Organisation | None:
@@ -439,12 +451,12 @@ def case_return(*, case_id: int, actor: User, note: str, at: datetime | None = N
     """退回: not ours. Back to the organisation it came from, or to triage; reason required."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.RETURN)
+    to = _transition(case, CaseAction.RETURN)
     note = _note(note, required=True)
     target = return_target(case)
     if target is None or target.pk == case.organisation_id:
         raise Conflict("nowhere_to_return", _("该案件已在分拨单位，无法退回，请转办给相应单位。"))
-    return _relocate(case, target, action=CaseAction.RETURN, actor=actor, role=role, at=at, note=note)
+    return _relocate(case, target, to=to, action=CaseAction.RETURN, actor=actor, role=role, at=at, note=note)
 
 
 @transaction.atomic
@@ -464,17 +476,14 @@ def case_merge(
     role = selectors.staff_role_in(actor, case.organisation_id)
     if role is None:
         raise PermissionDenied(_("只有承办单位的工作人员可以办理该案件。"))
-    _guard(case, CaseAction.MERGE)
+    to = _transition(case, CaseAction.MERGE)
     if master.kind != case.kind or master.status in (CaseStatus.MERGED, CaseStatus.REJECTED):
         raise Conflict("invalid_merge", _("只能合并到同类、未被合并或驳回的案件。"))
     note = _note(note)
-    was = case.status
-    case.status = CaseStatus.MERGED
+    was, case.status = case.status, to
     case.duplicate_of = master
     case.closed_at = at
-    case.next_escalation_at = None
-    case.overdue = False
-    _save(case, at, ["status", "duplicate_of", "closed_at", "next_escalation_at", "overdue"])
+    _save(case, at, ["status", "duplicate_of", "closed_at", *_stop_clock(case)])
     users = {case.reporter_id, *CaseFollower.objects.filter(case=case).values_list("user_id", flat=True)}
     users.discard(master.reporter_id)
     CaseFollower.objects.bulk_create(
@@ -490,14 +499,14 @@ def case_merge(
         note=note,
         data={"duplicate_of": master.pk},
     )
-    CaseEvent.objects.create(
-        case=master,
-        at=at,
-        actor=actor,
-        actor_role=role,
+    # The master's own row: its holders hear that a duplicate joined it (notify.py).
+    _record(
+        master,
         action=CaseAction.MERGE,
+        actor=actor,
+        role=role,
+        at=at,
         from_status=master.status,
-        to_status=master.status,
         note=note,
         data={"merged_case": case.pk},
     )
@@ -509,21 +518,21 @@ def case_assign(*, case_id: int, actor: User, handler: User | int, note: str = "
     """Name the handler: a handler or admin of the organisation holding the case."""
     at = at or timezone.now()
     case, role = _locked_for_staff(actor, case_id)
-    _guard(case, CaseAction.ASSIGN)
+    to = _transition(case, CaseAction.ASSIGN)
     handler_id = handler.pk if isinstance(handler, User) else handler
     new_handler = User.objects.filter(pk=handler_id, is_active=True).first()
     if new_handler is None or selectors.staff_role_in(new_handler, case.organisation_id) is None:
         raise InvalidInput.one("handler", _("经办人须是承办单位的工作人员。"))
-    previous = case.handler_id
-    case.handler = new_handler
-    _save(case, at, ["handler"])
+    previous, was = case.handler_id, case.status
+    case.status, case.handler = to, new_handler
+    _save(case, at, ["status", "handler"])
     _record(
         case,
         action=CaseAction.ASSIGN,
         actor=actor,
         role=role,
         at=at,
-        from_status=case.status,
+        from_status=was,
         note=_note(note),
         data={"handler": handler_id, "previous_handler": previous},
     )
@@ -553,19 +562,17 @@ def case_feedback(
     if case.reporter_id != worker.pk:
         raise PermissionDenied(_("只有提交人可以评价。"))
     action = CaseAction.CONFIRM if resolved else CaseAction.DISPUTE
-    _guard(case, action)
-    was = case.status
+    to = _transition(case, action)
+    was, case.status = case.status, to
     case.rating = rating
     case.rating_comment = comment
-    fields = ["status", "rating", "rating_comment"]
+    fields = ["status", "rating", "rating_comment", *_enter_stage(case, to, at)]
     if resolved:
-        case.status = CaseStatus.CLOSED
         case.closed_at = at
         fields.append("closed_at")
     else:
-        case.status = CaseStatus.DISPUTED
         case.dispute_count += 1
-        fields += ["dispute_count", *_enter_stage(case, CaseStatus.DISPUTED, at)]
+        fields.append("dispute_count")
     _save(case, at, fields)
     _record(
         case,
@@ -592,7 +599,7 @@ def case_follow(*, case_id: int, user: User, at: datetime | None = None) -> bool
         raise NotFound()
     if case.reporter_id == user.pk:
         return False
-    _guard(case, CaseAction.FOLLOW)
+    to = _transition(case, CaseAction.FOLLOW)
     if CaseFollower.objects.filter(case=case, user=user).exists():
         return False
     try:
@@ -600,15 +607,8 @@ def case_follow(*, case_id: int, user: User, at: datetime | None = None) -> bool
             CaseFollower.objects.create(case=case, user=user, created_at=at)
     except IntegrityError:  # the same "me too" twice at once
         return False
-    CaseEvent.objects.create(
-        case=case,
-        at=at,
-        actor=user,
-        actor_role=ActorRole.WORKER,
-        action=CaseAction.FOLLOW,
-        from_status=case.status,
-        to_status=case.status,
-    )
+    was, case.status = case.status, to
+    _record(case, action=CaseAction.FOLLOW, actor=user, role=ActorRole.WORKER, at=at, from_status=was)
     return True
 
 
@@ -631,16 +631,17 @@ def case_supervise(*, case_id: int, actor: User, note: str, at: datetime | None 
     """督办意见: the supervising organisation's comment to the one holding the case (required)."""
     at = at or timezone.now()
     case, supervisor, role = _locked_for_supervisor(actor, case_id)
-    _guard(case, CaseAction.SUPERVISE)
+    to = _transition(case, CaseAction.SUPERVISE)
     note = _note(note, required=True)
-    _save(case, at, [])
+    was, case.status = case.status, to
+    _save(case, at, ["status"])
     _record(
         case,
         action=CaseAction.SUPERVISE,
         actor=actor,
         role=role,
         at=at,
-        from_status=case.status,
+        from_status=was,
         from_org=supervisor,
         to_org=case.organisation_id,
         note=note,
@@ -665,21 +666,22 @@ def case_set_deadline(
     if due_at > at + timedelta(days=MAX_SET_DEADLINE_DAYS):
         raise InvalidInput.one("due_at", _("期限不能超过 %(days)d 天。") % {"days": MAX_SET_DEADLINE_DAYS})
     case, supervisor, role = _locked_for_supervisor(actor, case_id)
-    _guard(case, CaseAction.SET_DEADLINE)
+    to = _transition(case, CaseAction.SET_DEADLINE)
     note = _note(note)
+    was, case.status = case.status, to
     field = _DUE_FIELD[CaseStatus(case.status)]
     previous = getattr(case, field)
     setattr(case, field, due_at)
     case.next_escalation_at = due_at
     case.overdue = False
-    _save(case, at, [field, "next_escalation_at", "overdue"])
+    _save(case, at, ["status", field, "next_escalation_at", "overdue"])
     _record(
         case,
         action=CaseAction.SET_DEADLINE,
         actor=actor,
         role=role,
         at=at,
-        from_status=case.status,
+        from_status=was,
         from_org=supervisor,
         to_org=case.organisation_id,
         note=note,
@@ -698,14 +700,21 @@ def case_take_over(*, case_id: int, actor: User, note: str, at: datetime | None 
     forward to itself: to be accepted there, within the acceptance deadline). Reason required."""
     at = at or timezone.now()
     case, supervisor, role = _locked_for_supervisor(actor, case_id)
-    _guard(case, CaseAction.TAKE_OVER)
+    to = _transition(case, CaseAction.TAKE_OVER)
     note = _note(note, required=True)
     if case.organisation_id == supervisor.pk:
         raise Conflict("already_held", _("案件已由本单位办理。"))
-    return _relocate(case, supervisor, action=CaseAction.TAKE_OVER, actor=actor, role=role, at=at, note=note)
+    return _relocate(case, supervisor, to=to, action=CaseAction.TAKE_OVER, actor=actor, role=role, at=at, note=note)
 
 
 # --- Escalation -----------------------------------------------------------------------------
+def _escalate_up(case: Case, to_org: Organisation, at: datetime) -> list[str]:
+    """One level up: the case sits with `to_org`, nobody named there yet, with a fresh deadline
+    for the stage it is in. The fields changed."""
+    case.escalation_level += 1
+    return ["escalation_level", *_hand_to(case, to_org, at), *_enter_stage(case, case.status, at)]
+
+
 @transaction.atomic
 def case_escalate_to(
     *, case_id: int, to_org: Organisation, reason: str, data: dict[str, Any] | None = None, at: datetime | None = None
@@ -715,24 +724,20 @@ def case_escalate_to(
     there yet, a fresh deadline for the stage. Not marked overdue."""
     at = at or timezone.now()
     case = _lock(case_id)
-    if case.status not in OPEN_STATUSES:
+    if not case.can(CaseAction.ESCALATE):
         raise Conflict("invalid_transition", _("案件已办结，无法升级。"))
     if case.organisation_id == to_org.pk:
         return case
     from_org, was_handler = case.organisation_id, case.handler_id
-    case.organisation = to_org
-    case.handler = None
-    case.escalation_level += 1
-    _hold(case, to_org.pk, at)
-    fields = ["organisation", "handler", "escalation_level", *_enter_stage(case, case.status, at)]
-    _save(case, at, fields)
+    was, case.status = case.status, _transition(case, CaseAction.ESCALATE)
+    _save(case, at, ["status", *_escalate_up(case, to_org, at)])
     _record(
         case,
         action=CaseAction.ESCALATE,
         actor=None,
         role=ActorRole.SYSTEM,
         at=at,
-        from_status=case.status,
+        from_status=was,
         from_org=from_org,
         to_org=to_org,
         note=_note(reason),
@@ -747,41 +752,32 @@ def case_escalate(*, case_id: int, at: datetime) -> bool:
     parent organisation (community → street → district), with a fresh deadline for the same stage
     there. At the top, mark it overdue and stop the clock. True if anything changed."""
     case = Case.objects.select_for_update().filter(pk=case_id).select_related("organisation__region").first()
-    if case is None or case.status not in OPEN_STATUSES:
+    if case is None or not case.can(CaseAction.ESCALATE):
         return False
     if case.next_escalation_at is None or case.next_escalation_at > at:
         return False  # done meanwhile, or escalated by another run
     from_org = case.organisation
     parent = routing.escalation_parent(from_org, confidential=case.confidential)
     was_handler = case.handler_id
-    case.overdue = True
-    fields = ["overdue", "next_escalation_at"]
+    was, case.status = case.status, _transition(case, CaseAction.ESCALATE)
     if parent is None or parent.pk == from_org.pk:
-        case.next_escalation_at = None
+        fields = _stop_clock(case)
         note = str(_("已超期，已是最高一级，请尽快办理。"))
         to_org = from_org
     else:
-        case.organisation = parent
-        case.handler = None
-        case.escalation_level += 1
-        _hold(case, parent.pk, at)
-        due = _stage_due(case, deadline_rule_for(case.kind, case.category), case.status, at)
-        case.next_escalation_at = due
-        field = _DUE_FIELD.get(CaseStatus(case.status))
-        if field is not None:
-            setattr(case, field, due)
-            fields.append(field)
-        fields += ["organisation", "handler", "escalation_level"]
+        fields = _escalate_up(case, parent, at)
         note = str(_("超期未办理，升级至 %(org)s。") % {"org": parent.name})
         to_org = parent
-    _save(case, at, fields)
+    # Marked overdue after the stage's clock is reset or stopped, which clears the mark.
+    case.overdue = True
+    _save(case, at, ["status", "overdue", *fields])
     _record(
         case,
         action=CaseAction.ESCALATE,
         actor=None,
         role=ActorRole.SYSTEM,
         at=at,
-        from_status=case.status,
+        from_status=was,
         from_org=from_org,
         to_org=to_org,
         note=note,
@@ -845,6 +841,65 @@ def case_resolve_with_photos(
     return case_resolve(case_id=case_id, actor=actor, note=note, attachments=files, at=at)
 
 
+# --- One way in for staff ------------------------------------------------------------------
+# What staff may ask for through case_act: the holder's actions, then the supervisor's.
+ACT_ACTIONS: tuple[str, ...] = (*STAFF_ACTIONS, *SUPERVISION_ACTIONS)
+
+
+def _required(value: Any, field: str) -> Any:
+    if value is None or value == "":
+        raise InvalidInput.one(field, _("此项为必填项。"))
+    return value
+
+
+def case_act(
+    *,
+    case_id: int,
+    actor: User,
+    action: str,
+    note: str = "",
+    points: int | None = None,
+    to_org: Organisation | int | None = None,
+    duplicate_of: Case | int | None = None,
+    handler: User | int | None = None,
+    due_at: datetime | None = None,
+    photos: Iterable[Any] = (),
+    at: datetime | None = None,
+) -> Case:
+    """A staff action on a case by name: the one entry the API (POST /cases/{id}/actions) and the
+    console's case page both use, so they take the same arguments and refuse alike — 400
+    `invalid_input` for an unknown action or a missing argument (to_org for forward,
+    duplicate_of for merge, handler for assign, due_at for set_deadline), then the transition's
+    own 404, 403 and 409 `invalid_transition`. Arguments the action does not take are ignored;
+    `photos` (resolve) are checked and re-encoded first (case_resolve_with_photos)."""
+    if action not in ACT_ACTIONS:
+        raise InvalidInput.one("action", _("请选择要执行的操作。"))
+    common: dict[str, Any] = {"case_id": case_id, "actor": actor, "note": note, "at": at}
+    if action == CaseAction.ACCEPT:
+        return case_accept(**common, points=points)
+    if action == CaseAction.REJECT:
+        return case_reject(**common)
+    if action == CaseAction.START:
+        return case_start(**common)
+    if action == CaseAction.RESOLVE:
+        return case_resolve_with_photos(**common, photos=photos)
+    if action == CaseAction.CLOSE:
+        return case_close(**common)
+    if action == CaseAction.FORWARD:
+        return case_forward(**common, to_org=_required(to_org, "to_org"))
+    if action == CaseAction.RETURN:
+        return case_return(**common)
+    if action == CaseAction.MERGE:
+        return case_merge(**common, duplicate_of=_required(duplicate_of, "duplicate_of"))
+    if action == CaseAction.ASSIGN:
+        return case_assign(**common, handler=_required(handler, "handler"))
+    if action == CaseAction.SUPERVISE:
+        return case_supervise(**common)
+    if action == CaseAction.SET_DEADLINE:
+        return case_set_deadline(**common, due_at=_required(due_at, "due_at"))
+    return case_take_over(**common)
+
+
 # --- Closing what the reporter never rated ----------------------------------------------------
 def auto_close_days() -> int:
     return max(1, int(settings.CASES_AUTO_CLOSE_DAYS))
@@ -861,10 +916,9 @@ def case_close_unrated(*, case_id: int, at: datetime, days: int | None = None) -
         return False
     if case.resolved_at is None or case.resolved_at > at - timedelta(days=days):
         return False
-    was = case.status
-    case.status = CaseStatus.CLOSED
+    was, case.status = case.status, _transition(case, CaseAction.CLOSE)
     case.closed_at = at
-    _save(case, at, ["status", "closed_at"])
+    _save(case, at, ["status", "closed_at", *_stop_clock(case)])
     _record(
         case,
         action=CaseAction.CLOSE,

@@ -8,7 +8,6 @@ admins; anyone else signed in gets 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -376,21 +375,6 @@ def detail(request: HttpRequest, case_id: int) -> HttpResponse:
     return _render_detail(request, console, case)
 
 
-SERVICES: dict[str, Callable[..., Case]] = {
-    CaseAction.ACCEPT: services.case_accept,
-    CaseAction.REJECT: services.case_reject,
-    CaseAction.START: services.case_start,
-    CaseAction.RESOLVE: services.case_resolve_with_photos,
-    CaseAction.FORWARD: services.case_forward,
-    CaseAction.RETURN: services.case_return,
-    CaseAction.MERGE: services.case_merge,
-    CaseAction.ASSIGN: services.case_assign,
-    CaseAction.CLOSE: services.case_close,
-    CaseAction.SUPERVISE: services.case_supervise,
-    CaseAction.SET_DEADLINE: services.case_set_deadline,
-    CaseAction.TAKE_OVER: services.case_take_over,
-}
-
 DONE_MESSAGES: dict[str, Any] = {
     CaseAction.ACCEPT: gettext_lazy("已受理。"),
     CaseAction.REJECT: gettext_lazy("已不予受理，提交人会收到原因。"),
@@ -408,6 +392,7 @@ DONE_MESSAGES: dict[str, Any] = {
 
 
 def _arguments(form: ActionForm, case_id: int, actor: User) -> dict[str, Any]:
+    """services.case_act's arguments from the action's form."""
     data = form.cleaned_data
     arguments: dict[str, Any] = {"case_id": case_id, "actor": actor, "note": data.get("note", "")}
     if isinstance(form, AcceptForm):
@@ -441,7 +426,7 @@ def action(request: HttpRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, console, case, bound=form, status=400)
     try:
-        SERVICES[name](**_arguments(form, case.pk, console.user))
+        services.case_act(action=name, **_arguments(form, case.pk, console.user))
     except NotFound:
         raise  # the 404 page (core.error_pages), not the handler below
     except DomainError as exc:

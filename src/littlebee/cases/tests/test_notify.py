@@ -99,3 +99,51 @@ def test_the_real_inbox_receives_the_message(w: World, monkeypatch: pytest.Monke
     event = CaseEvent.objects.get(case=case)
     # told once, and the inbox did not refuse it (a failure would be logged and not counted)
     assert notify.case_notify(case, event) == 1
+
+
+def test_a_me_too_tells_the_handler_of_the_case(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    # given an accepted case, its handler named
+    case = open_case(w)
+    services.case_accept(case_id=case.pk, actor=w.community_handler, at=WORKING_MORNING)
+    sent.clear()
+    # when another worker says "me too"
+    fan = worker()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.case_follow(case_id=case.pk, user=fan)
+    # then its handler hears of it (the "me too" row went through the timeline's one writer)
+    assert _told(sent) == [(w.community_handler.pk, "case_follow")]
+
+
+def test_a_me_too_on_a_case_nobody_handles_yet_tells_its_office(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a case nobody has taken yet
+    colleague = staff(w.community_org)
+    case = open_case(w)
+    sent.clear()
+    # when another worker says "me too"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_follow(case_id=case.pk, user=worker())
+    # then the office holding it hears of it
+    assert sorted(_told(sent)) == sorted([(w.community_handler.pk, "case_follow"), (colleague.pk, "case_follow")])
+
+
+def test_a_merge_tells_the_office_holding_the_master(
+    w: World, sent: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a master case forwarded to the traffic police, and a duplicate at the community
+    master = open_case(w)
+    services.case_forward(case_id=master.pk, actor=w.community_handler, to_org=w.traffic_police, note="信号灯")
+    duplicate = open_case(w)
+    sent.clear()
+    # when the community's handler merges the duplicate into it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.case_merge(case_id=duplicate.pk, actor=w.community_handler, duplicate_of=master.pk)
+    # then the duplicate's reporter hears of the merge, and the police (holding the master) of
+    # the case that joined theirs; the master's reporter is not told their case was merged
+    by_user = {m["user"].pk: m for m in sent}
+    assert sorted(by_user) == sorted([duplicate.reporter_id, w.police_handler.pk])
+    assert by_user[w.police_handler.pk]["title"] == "有重复案件并入本案"
+    assert by_user[w.police_handler.pk]["data"]["case"] == master.pk
