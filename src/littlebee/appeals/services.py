@@ -99,19 +99,21 @@ def appeal_routing_ensure() -> int:
 
 # --- Filing -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _Prepared:
+class PreparedAttachment:
+    """An attachment checked and re-encoded, held in memory until the appeal is stored."""
+
     full: bytes
     full_ext: str
     thumb: bytes
     thumb_ext: str
 
 
-def _prepare_attachments(uploads: list[Any]) -> list[_Prepared]:
+def _prepare_attachments(uploads: list[Any]) -> list[PreparedAttachment]:
     """Every upload checked and re-encoded (pixels only: no EXIF, GPS, camera or software
     metadata survive, so nothing in a file points to the worker); the first bad one refuses all."""
     if len(uploads) > MAX_ATTACHMENTS:
         raise InvalidInput.one(ATTACHMENTS_FIELD, _("最多上传 %(n)d 张图片。") % {"n": MAX_ATTACHMENTS})
-    prepared: list[_Prepared] = []
+    prepared: list[PreparedAttachment] = []
     budget = PixelBudget()  # the request's pixels across all its images
     for upload in uploads:
         image = image_open(image_read(upload, ATTACHMENTS_FIELD), ATTACHMENTS_FIELD, budget)
@@ -120,7 +122,7 @@ def _prepare_attachments(uploads: list[Any]) -> list[_Prepared]:
             thumb = image_encode(image, max_side=THUMB_SIDE, field=ATTACHMENTS_FIELD)
         finally:
             image.close()
-        prepared.append(_Prepared(full.content, full.extension, thumb.content, thumb.extension))
+        prepared.append(PreparedAttachment(full.content, full.extension, thumb.content, thumb.extension))
     return prepared
 
 
@@ -180,9 +182,22 @@ def _rate_check(worker: User, at: datetime) -> None:
     )
 
 
-def appeal_submit(
+@dataclass(frozen=True)
+class AppealInput:
+    """An appeal checked whole and cleaned, not yet stored (appeal_validate's answer)."""
+
+    type: str
+    involves: str
+    enterprise: Organisation | None  # only for an appeal that involves an enterprise
+    subject: str
+    description: str
+    anonymous_to_enterprise: bool
+    outcome_public: bool
+    attachments: tuple[PreparedAttachment, ...]
+
+
+def appeal_validate(
     *,
-    worker: User,
     type: str,
     involves: str,
     enterprise_id: int | None,
@@ -191,16 +206,9 @@ def appeal_submit(
     anonymous_to_enterprise: bool,
     outcome_public: bool = False,
     attachments: list[Any] | None = None,
-    at: datetime | None = None,
-) -> Appeal:
-    """A new appeal: checked whole before anything is stored (InvalidInput with every field's
-    error, or PayloadTooLarge for an attachment), then its case opened and routed by the appeal
-    routing rules (an enterprise's party organisation, the industry's regulator, the worker's
-    community), the enterprise's industry committee named supervisor, and the attachments
-    stored re-encoded with a thumbnail. Beyond APPEALS_RATE_LIMIT_COUNT appeals in
-    APPEALS_RATE_LIMIT_MINUTES the worker is refused (TooManyRequests), before any image is read."""
-    at = at or timezone.now()
-    _rate_check(worker, at)
+) -> AppealInput:
+    """An appeal as the worker sent it, checked whole and cleaned; it writes nothing. Raises
+    InvalidInput with every field's error, or PayloadTooLarge for an attachment."""
     errors: list[FieldError] = []
     if type not in AppealType.values:
         errors.append(FieldError("type", _("请选择诉求类型。")))
@@ -221,23 +229,72 @@ def appeal_submit(
         errors.append(FieldError("description", _("请说明具体情况。")))
     elif len(description) > DESCRIPTION_MAX:
         errors.append(FieldError("description", _("具体情况最多 %(n)d 字。") % {"n": DESCRIPTION_MAX}))
-    prepared: list[_Prepared] = []
+    prepared: list[PreparedAttachment] = []
     try:
         prepared = _prepare_attachments(list(attachments or []))
     except InvalidInput as exc:
         errors += exc.errors
     if errors:
         raise InvalidInput(errors)
+    return AppealInput(
+        type=type,
+        involves=involves,
+        enterprise=enterprise if involves == Involves.ENTERPRISE else None,
+        subject=subject,
+        description=description,
+        anonymous_to_enterprise=bool(anonymous_to_enterprise),
+        outcome_public=bool(outcome_public),
+        attachments=tuple(prepared),
+    )
 
-    if involves != Involves.ENTERPRISE:
-        enterprise = None
+
+def appeal_submit(
+    *,
+    worker: User,
+    type: str,
+    involves: str,
+    enterprise_id: int | None,
+    subject: str,
+    description: str,
+    anonymous_to_enterprise: bool,
+    outcome_public: bool = False,
+    attachments: list[Any] | None = None,
+    at: datetime | None = None,
+) -> Appeal:
+    """A new appeal: checked whole before anything is stored (appeal_validate: InvalidInput with
+    every field's error, or PayloadTooLarge for an attachment), then its case opened and routed by
+    the appeal routing rules (an enterprise's party organisation, the industry's regulator, the
+    worker's community), the enterprise's industry committee named supervisor, and the
+    attachments stored re-encoded with a thumbnail. Beyond APPEALS_RATE_LIMIT_COUNT appeals in
+    APPEALS_RATE_LIMIT_MINUTES the worker is refused (TooManyRequests), before any image is read."""
+    at = at or timezone.now()
+    _rate_check(worker, at)
+    data = appeal_validate(
+        type=type,
+        involves=involves,
+        enterprise_id=enterprise_id,
+        subject=subject,
+        description=description,
+        anonymous_to_enterprise=anonymous_to_enterprise,
+        outcome_public=outcome_public,
+        attachments=attachments,
+    )
+    return _appeal_store(worker=worker, data=data, at=at)
+
+
+def _appeal_store(*, worker: User, data: AppealInput, at: datetime) -> Appeal:
+    """Route a checked appeal and store it: the case, the appeal and its attachments, in one
+    transaction. Refused (503) when no office can receive it, before anything is written."""
+    enterprise = data.enterprise
     community, worker_industry = _worker_community_and_industry(worker)
     industry = enterprise.industry if enterprise is not None else worker_industry
     supervisor = supervisor_of(enterprise) if enterprise is not None else None
     # An enterprise appeal lies where the enterprise is: the worker's own community says nothing
     # the enterprise needs and might help it guess who wrote.
     region = enterprise.region if enterprise is not None else community
-    target, rule = routing.route_with_rule(CaseKind.APPEAL, involves, region, enterprise=enterprise, industry=industry)
+    target, rule = routing.route_with_rule(
+        CaseKind.APPEAL, data.involves, region, enterprise=enterprise, industry=industry
+    )
     if target is None:
         raise DomainError(code="no_receiving_office", detail=_("暂时没有可以接收该诉求的单位。"), status=503)
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
@@ -247,27 +304,27 @@ def appeal_submit(
         case = case_services.case_open(
             kind=CaseKind.APPEAL,
             reporter=worker,
-            category=involves,
+            category=data.involves,
             region=region,
             organisation=target,
-            note=_routing_reason(involves, target, rule, supervisor),
+            note=_routing_reason(data.involves, target, rule, supervisor),
             at=at,
             data={"routed": True, "rule": rule.pk if rule is not None else None},
         )
         appeal = Appeal.objects.create(
             case=case,
-            type=type,
-            involves=involves,
+            type=data.type,
+            involves=data.involves,
             enterprise=enterprise,
             industry=industry,
             supervisor=supervisor,
-            subject=subject,
-            description=description,
-            anonymous_to_enterprise=bool(anonymous_to_enterprise),
-            outcome_public=bool(outcome_public),
+            subject=data.subject,
+            description=data.description,
+            anonymous_to_enterprise=data.anonymous_to_enterprise,
+            outcome_public=data.outcome_public,
             created_at=at,
         )
-        for item in prepared:
+        for item in data.attachments:
             name = uuid.uuid4().hex
             attachment = AppealAttachment(
                 appeal=appeal, content_sha256=hashlib.sha256(item.full).hexdigest(), created_at=at

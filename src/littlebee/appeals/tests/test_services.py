@@ -174,6 +174,67 @@ def test_too_many_attachments_are_refused(c: AppealCity) -> None:
     assert not Case.objects.exists()
 
 
+def test_validation_answers_the_cleaned_appeal_and_writes_nothing(c: AppealCity, media_root: Path) -> None:
+    # given an appeal about the rider's community that still carries an enterprise from the form,
+    # padded text and a photo whose EXIF names the rider
+    # when it is validated on its own
+    data = services.appeal_validate(
+        type=AppealType.RIGHTS,
+        involves=Involves.GRASSROOTS,
+        enterprise_id=c.eleme.pk,
+        subject="  夜间照明不足  ",
+        description="\n路口没有路灯。\n",
+        anonymous_to_enterprise=1,  # type: ignore[arg-type]  # a form's truthy value
+        attachments=[jpeg_with_exif()],
+    )
+    # then the answer is the cleaned appeal: text trimmed, the enterprise dropped, flags as
+    # booleans, the photo re-encoded without its metadata
+    assert (data.subject, data.description, data.enterprise) == ("夜间照明不足", "路口没有路灯。", None)
+    assert (data.anonymous_to_enterprise, data.outcome_public) == (True, False)
+    assert len(data.attachments) == 1 and b"RiderPhone" not in data.attachments[0].full
+    # and nothing is stored: no case, no appeal, no file
+    assert not Case.objects.exists() and not Appeal.objects.exists()
+    assert not [f for f in media_root.rglob("*") if f.is_file()]
+
+
+def test_validation_keeps_the_enterprise_of_an_enterprise_appeal(c: AppealCity) -> None:
+    # when an appeal about 饿了么 is validated
+    data = services.appeal_validate(
+        type=AppealType.RIGHTS,
+        involves=Involves.ENTERPRISE,
+        enterprise_id=c.eleme.pk,
+        subject="超时罚款过高",
+        description="申诉无回应。",
+        anonymous_to_enterprise=False,
+    )
+    # then the enterprise is the one named, and there are no attachments
+    assert data.enterprise == c.eleme
+    assert data.attachments == ()
+
+
+def test_validation_names_every_bad_field_at_once(c: AppealCity) -> None:
+    # when every field is wrong
+    with pytest.raises(InvalidInput) as exc:
+        services.appeal_validate(
+            type="nonsense",
+            involves="nonsense",
+            enterprise_id=999_999,
+            subject="",
+            description="",
+            anonymous_to_enterprise=False,
+            attachments=[SimpleUploadedFile("a.jpg", b"not an image", content_type="image/jpeg")],
+        )
+    # then each is named in one refusal
+    assert {e.field for e in exc.value.errors} == {
+        "type",
+        "involves",
+        "enterprise",
+        "subject",
+        "description",
+        "attachments",
+    }
+
+
 def test_attachments_are_reencoded_without_metadata_and_thumbnailed(c: AppealCity, media_root: Path) -> None:
     # when the rider attaches a photo whose EXIF names the phone and the rider
     appeal = file_appeal(c, attachments=[jpeg_with_exif("李骑手-罚单.jpg")])
