@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -233,7 +233,7 @@ def test_visit_counts_group_per_station_day_and_service(django_assert_num_querie
         counts = visit_counts(since=day_one - timedelta(days=1), until=day_two + timedelta(days=1))
 
     # then
-    d1, d2 = datetime(2026, 11, 30).date(), datetime(2026, 12, 1).date()
+    d1, d2 = date(2026, 11, 30), date(2026, 12, 1)
     assert counts.total == 3
     assert counts.by_hive == {hive.pk: 2, other_hive.pk: 1}
     assert counts.by_day == {d1: 1, d2: 2}
