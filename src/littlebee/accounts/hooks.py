@@ -5,6 +5,7 @@ notifications build on it, so it cannot import them. Each fills its part in its
 AppConfig.ready():
 
     notifications: text_sender_set(sms_send_on_commit)
+                   profile_decided_add(profile_decision_notify)
     points:        checkin_confirmed_add(checkin_points_award)
                    me_fields_add(points_me_fields)
 
@@ -13,6 +14,10 @@ sign-up codes). Without one, sending refuses loudly rather than dropping a code 
 
 `checkin_confirmed(profile=, actor=, at=)` runs inside the transaction that confirms a worker's
 check-in with a community; it must not raise for a refusal of its own (the confirmation stands).
+
+`profile_decided(profile=, event=)` runs inside the transaction of each decision a worker waits
+for (the community's check-in, the employer's confirmation, either way), with the timeline row
+just written; notifications tells the worker. It must not raise for a refusal of its own.
 
 `me_fields(user=, profile=)` returns fields of GET /me that another app owns (the points
 balance and the title); `profile` is the worker's profile, None for staff.
@@ -24,7 +29,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .models import User, WorkerProfile
+    from .models import ProfileEvent, User, WorkerProfile
 
 
 class TextSender(Protocol):
@@ -33,6 +38,10 @@ class TextSender(Protocol):
 
 class CheckinConfirmedHook(Protocol):
     def __call__(self, *, profile: WorkerProfile, actor: User, at: datetime) -> None: ...
+
+
+class ProfileDecidedHook(Protocol):
+    def __call__(self, *, profile: WorkerProfile, event: ProfileEvent) -> None: ...
 
 
 class MeFieldsHook(Protocol):
@@ -45,6 +54,7 @@ def _no_sender(*, phone: str, message: str) -> None:
 
 _text_sender: list[TextSender] = [_no_sender]
 _checkin_confirmed: list[CheckinConfirmedHook] = []
+_profile_decided: list[ProfileDecidedHook] = []
 _me_fields: list[MeFieldsHook] = []
 
 
@@ -63,6 +73,15 @@ def checkin_confirmed_add(hook: CheckinConfirmedHook) -> None:
 
 def checkin_confirmed_hooks() -> list[CheckinConfirmedHook]:
     return list(_checkin_confirmed)
+
+
+def profile_decided_add(hook: ProfileDecidedHook) -> None:
+    if hook not in _profile_decided:
+        _profile_decided.append(hook)
+
+
+def profile_decided_hooks() -> list[ProfileDecidedHook]:
+    return list(_profile_decided)
 
 
 def me_fields_add(hook: MeFieldsHook) -> None:

@@ -253,7 +253,7 @@ def _decide(decision: _Decision, *, profile_id: int, actor: User, to_status: str
         for field_name, value in changes.items():
             setattr(profile, field_name, value)
         profile.save(update_fields=[*changes, "updated_at"])
-        ProfileEvent.objects.create(
+        event = ProfileEvent.objects.create(
             profile=profile,
             action=decision.confirmed_action if to_status == decision.confirmed else decision.rejected_action,
             actor=actor,
@@ -264,6 +264,9 @@ def _decide(decision: _Decision, *, profile_id: int, actor: User, to_status: str
             note=note,
             at=now,
         )
+        # The worker hears of it in the inbox (notifications fills this hook), before the points.
+        for decided in hooks.profile_decided_hooks():
+            decided(profile=profile, event=event)
         if decision is _CHECKIN and to_status == CheckinStatus.CONFIRMED:
             # The points for it (points fills this hook: accounts never names the apps above it).
             for hook in hooks.checkin_confirmed_hooks():

@@ -12,7 +12,9 @@ import pytest
 from littlebee.accounts import hooks
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.core import admin as core_admin
+from littlebee.notifications.checkins import profile_decision_notify
 from littlebee.notifications.sms import sms_send_on_commit
+from littlebee.points.notify import checkin_points_notify
 from littlebee.points.selectors import me_points_fields
 from littlebee.points.services import checkin_points_award
 
@@ -21,8 +23,13 @@ def test_points_and_notifications_fill_the_hooks_at_start_up() -> None:
     # given the apps as Django started them
     # then points awards the check-in and fills GET /me, notifications sends the texts
     assert checkin_points_award in hooks.checkin_confirmed_hooks()
+    # and tells the worker of the points, after awarding them
+    confirmed = hooks.checkin_confirmed_hooks()
+    assert confirmed.index(checkin_points_award) < confirmed.index(checkin_points_notify)
     assert me_points_fields in hooks._me_fields
     assert hooks._text_sender[0] is sms_send_on_commit
+    # and tells workers of the check-in and employment decisions
+    assert profile_decision_notify in hooks.profile_decided_hooks()
     # and accounts answers the admin's question
     assert core_admin._city_admin_check[0] is is_city_admin
 
