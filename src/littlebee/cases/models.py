@@ -188,6 +188,10 @@ class Case(models.Model):
             models.Index(fields=["handler", "status"], name="case_handler_status_idx"),
             models.Index(fields=["reporter", "-created_at"], name="case_reporter_idx"),
             models.Index(fields=["kind", "category", "status"], name="case_kind_category_idx"),
+            # Where: open reports of a category near a point (reports' possible duplicates), and
+            # every located case in a box (the public map).
+            models.Index(fields=["kind", "category", "lat", "lng"], name="case_kind_category_point_idx"),
+            models.Index(fields=["lat", "lng"], condition=Q(lat__isnull=False), name="case_point_idx"),
             models.Index(
                 fields=["next_escalation_at"],
                 condition=Q(next_escalation_at__isnull=False),

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from littlebee.accounts.models import ApiToken, AuthAttempt, Membership, ProfileEvent, SmsCode, User, WorkerProfile
@@ -65,7 +65,14 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "reports",
-        lambda u: Report.objects.filter(case__reporter=u).order_by("created_at", "case_id"),
+        # Where, when and how urgent are the case's; exported under the report's names as before.
+        lambda u: (
+            Report.objects.filter(case__reporter=u)
+            .annotate(
+                lat=F("case__lat"), lng=F("case__lng"), urgent=F("case__urgent"), created_at=F("case__created_at")
+            )
+            .order_by("created_at", "case_id")
+        ),
         (
             "case_id",
             "category__code",

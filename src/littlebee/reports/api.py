@@ -46,6 +46,7 @@ from littlebee.points.models import PointsSource
 
 from . import selectors, services
 from .models import Report, ReportCategory
+from .selectors import report_point
 
 router = Router(tags=["reports"])
 
@@ -149,17 +150,17 @@ def report_payload(report: Report, *, events: list[CaseEvent] | None = None) -> 
         "status": case.status,
         "category": report.category.code,
         "description": report.description,
-        "lat": report.lat,
-        "lng": report.lng,
+        "lat": case.lat,
+        "lng": case.lng,
         "address": report.address,
         "location_source": report.location_source,
-        "urgent": report.urgent,
-        "community": ref(report.community),
+        "urgent": case.urgent,
+        "community": ref(case.region),
         "assigned_to": ref(case.organisation),
         "deadline": deadline_of(case),
         "overdue": case.overdue,
         "rating": case.rating,
-        "created_at": local(report.created_at),
+        "created_at": local(case.created_at),
         "points_awarded": points,
         "photos": [_photo(p) for p in report.photos.all()],
         "timeline": [
@@ -233,7 +234,7 @@ def report_post(
     case = report.case
     duplicates = [
         r
-        for r in selectors.possible_duplicates(report.category, report.lat, report.lng, exclude_id=report.pk)
+        for r in selectors.possible_duplicates(report.category, *report_point(report), exclude_id=report.pk)
         if r.case.reporter_id != user.pk
     ]
     return Status(
@@ -242,7 +243,7 @@ def report_post(
             "id": report.pk,
             "status": case.status,
             "category": report.category.code,
-            "community": ref(report.community),
+            "community": ref(case.region),
             "assigned_to": ref(case.organisation),
             "deadline": deadline_of(case),
             "location_source": report.location_source,
@@ -250,10 +251,10 @@ def report_post(
                 {
                     "id": d.pk,
                     "status": d.case.status,
-                    "lat": round(d.lat, 4),
-                    "lng": round(d.lng, 4),
-                    "distance_m": round(haversine_m(report.lat, report.lng, d.lat, d.lng)),
-                    "created_at": local(d.created_at),
+                    "lat": round(report_point(d)[0], 4),
+                    "lng": round(report_point(d)[1], 4),
+                    "distance_m": round(haversine_m(*report_point(report), *report_point(d))),
+                    "created_at": local(d.case.created_at),
                 }
                 for d in duplicates
             ],
@@ -336,8 +337,8 @@ def reports_nearby(request: HttpRequest, query: Query[NearbyQuery]) -> dict[str,
             "status": r.case.status,
             "status_label": r.case.get_status_display(),
             "address": r.address,
-            "distance_m": round(haversine_m(query.lat, query.lng, r.lat, r.lng)),
-            "created_at": local(r.created_at),
+            "distance_m": round(haversine_m(query.lat, query.lng, *report_point(r))),
+            "created_at": local(r.case.created_at),
             "followers": getattr(r, "followers_count", 0),
             "following": r.pk in following,
         }

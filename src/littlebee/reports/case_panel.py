@@ -44,7 +44,8 @@ def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel
         return None
     # The fraud flags come from another part of the reports app; a page must work without them.
     flags = list(report.flags.all()) if hasattr(report, "flags") else []
-    nearby = [r.case for r in possible_duplicates(report.category, report.lat, report.lng, exclude_id=report.pk)]
+    point = (case.lat or 0.0, case.lng or 0.0)  # a report's case always has its point
+    nearby = [r.case for r in possible_duplicates(report.category, *point, exclude_id=report.pk)]
     merged_here = list(case.duplicates.all())
     seen: set[int] = set()
     candidates = []
@@ -56,7 +57,7 @@ def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel
     panel = ReportPanel(
         report=report,
         flags=flags,
-        map_url=_map_url(report.lat, report.lng, report.address or report.category.name),
+        map_url=_map_url(*point, report.address or report.category.name),
         points_range=category_points(report.category),
         merge_candidates=[c for c in candidates if c.pk in visible],
     )

@@ -33,6 +33,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from littlebee.cases.models import Case, CaseKind
 from littlebee.core.geo import haversine_m
 
 from .models import FlagKind, PhotoStatus, Report, ReportFlag, ReportPhoto
@@ -138,7 +139,7 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
             flags.append(_flag(report, FlagKind.PHOTO_SIMILAR, at, data, photo=photo, other_report_id=other))
 
     if photo.exif_taken_at is not None:
-        submitted = report.created_at
+        submitted = report.case.created_at
         max_age = timedelta(hours=settings.REPORTS_PHOTO_MAX_AGE_HOURS)
         if photo.exif_taken_at > submitted + FUTURE_SLACK:
             flags.append(_flag(report, FlagKind.PHOTO_OLD, at, {"future": True}, photo=photo))
@@ -148,8 +149,9 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
 
     # A report placed by this very photo's GPS is 0 m from it, so it is never "far" from itself;
     # another photo of the same report still is when taken elsewhere.
-    if photo.exif_lat is not None and photo.exif_lng is not None:
-        metres = haversine_m(report.lat, report.lng, photo.exif_lat, photo.exif_lng)
+    case = report.case
+    if photo.exif_lat is not None and photo.exif_lng is not None and case.lat is not None and case.lng is not None:
+        metres = haversine_m(case.lat, case.lng, photo.exif_lat, photo.exif_lng)
         if metres > settings.REPORTS_PHOTO_MAX_DISTANCE_M:
             flags.append(_flag(report, FlagKind.PHOTO_FAR, at, {"distance_m": round(metres)}, photo=photo))
     return _store(flags)
@@ -159,9 +161,11 @@ def burst_flag_compute(report: Report) -> ReportFlag | None:
     """A burst flag on the report when its reporter sent more than REPORTS_BURST_COUNT reports
     (this one included) within REPORTS_BURST_MINUTES before it."""
     minutes = settings.REPORTS_BURST_MINUTES
-    at = report.created_at
-    count = Report.objects.filter(
-        case__reporter_id=report.case.reporter_id,
+    at = report.case.created_at
+    # The reporter's report cases, by the indexed (reporter, created_at).
+    count = Case.objects.filter(
+        kind=CaseKind.REPORT,
+        reporter_id=report.case.reporter_id,
         created_at__gt=at - timedelta(minutes=minutes),
         created_at__lte=at,
     ).count()

@@ -1,7 +1,9 @@
 """随手拍 intake: report categories, reports (each one a cases.Case of kind "report") and their photos.
 
-The case carries status, the organisation holding it, the handler and the timeline; the report
-carries what the worker sent. Points for a category are the points app's EarningRule for source
+The case carries status, the organisation holding it, the handler and the timeline, and also
+where and when the problem was reported (lat, lng, the community as its region, urgent,
+created_at): those are read from `report.case`, never copied here. The report carries the rest
+of what the worker sent. Points for a category are the points app's EarningRule for source
 "report" and the category's code, not a column here.
 """
 
@@ -13,7 +15,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases.models import Case
-from littlebee.orgs.models import Region
 
 
 class Sensitivity(models.TextChoices):
@@ -55,28 +56,19 @@ class Report(models.Model):
     case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="report")
     category = models.ForeignKey(ReportCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="+")
     description = models.TextField(_("描述"), blank=True)
-    lat = models.FloatField(_("纬度"))
-    lng = models.FloatField(_("经度"))
     address = models.CharField(_("地址"), max_length=200, blank=True)
     # Where the point came from: a point read from the photo is not checked against that photo.
     location_source = models.CharField(
         _("位置来源"), max_length=8, choices=LocationSource.choices, default=LocationSource.DEVICE
     )
-    urgent = models.BooleanField(_("紧急"), default=False)
-    community = models.ForeignKey(
-        Region, verbose_name=_("所在社区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(_("提交时间"), db_index=True)
 
     class Meta:
         verbose_name = _("随手拍")
         verbose_name_plural = _("随手拍")
-        ordering = ["-created_at", "-case"]
-        indexes = [models.Index(fields=["category", "lat", "lng"], name="report_category_point_idx")]
+        # The report's id is its case's, given in submission order; lists that show dates order
+        # by case__created_at themselves.
+        ordering = ["-case"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(lat__gte=-90, lat__lte=90, lng__gte=-180, lng__lte=180), name="report_point_in_range"
-            ),
             models.CheckConstraint(
                 condition=Q(location_source__in=LocationSource.values), name="report_location_source_valid"
             ),

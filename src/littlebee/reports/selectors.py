@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from littlebee.accounts.selectors import is_city_admin
-from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseStatus
+from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseKind, CaseStatus
 from littlebee.cases.selectors import cases_of_reporter, cases_visible_to, staff_org_ids
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m
@@ -24,7 +24,9 @@ from .models import Report, ReportCategory, ReportFlag, Sensitivity
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
 
-REPORT_RELATED = ("case", "case__organisation", "case__handler", "category", "community")
+# A report's place and time are its case's (lat, lng, urgent, created_at, and its community as
+# the case's region): loaded with it.
+REPORT_RELATED = ("case", "case__organisation", "case__handler", "case__region", "category")
 
 
 def report_categories_active() -> QuerySet[ReportCategory]:
@@ -54,7 +56,7 @@ def reports_of(worker: User) -> QuerySet[Report]:
         Report.objects.filter(case__in=cases_of_reporter(worker).values("pk"))
         .select_related(*REPORT_RELATED)
         .prefetch_related("photos")
-        .order_by("-created_at", "-pk")
+        .order_by("-case__created_at", "-pk")
     )
 
 
@@ -72,6 +74,14 @@ def report_for(user: User, report_id: int) -> Report:
     return report
 
 
+def report_point(report: Report) -> tuple[float, float]:
+    """Where the report was made: its case's point (report_submit always gives the case one)."""
+    case = report.case
+    if case.lat is None or case.lng is None:
+        raise ValueError(f"the case of report {report.pk} has no point")
+    return case.lat, case.lng
+
+
 def duplicate_radius_m() -> float:
     return float(settings.REPORTS_DUPLICATE_RADIUS_M)
 
@@ -85,24 +95,26 @@ def possible_duplicates(
     exclude_id: int | None = None,
 ) -> list[Report]:
     """Open public reports of the same category within radius_m (setting
-    REPORTS_DUPLICATE_RADIUS_M, default 250 m), nearest first; each with `followers_count`."""
+    REPORTS_DUPLICATE_RADIUS_M, default 250 m), nearest first; each with `followers_count`. The
+    case's kind, category and point narrow it (cases' case_kind_category_point_idx)."""
     radius = duplicate_radius_m() if radius_m is None else radius_m
     code = category if isinstance(category, str) else category.code
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
     candidates = (
         Report.objects.filter(
-            category__code=code,
-            category__sensitivity=Sensitivity.PUBLIC,
+            case__kind=CaseKind.REPORT,
+            case__category=code,
+            case__lat__range=(min_lat, max_lat),
+            case__lng__range=(min_lng, max_lng),
             case__confidential=False,
             case__status__in=list(OPEN_STATUSES),
-            lat__range=(min_lat, max_lat),
-            lng__range=(min_lng, max_lng),
+            category__sensitivity=Sensitivity.PUBLIC,
         )
         .exclude(pk=exclude_id)
         .select_related("case", "category")
         .annotate(followers_count=Count("case__followers"))
     )
-    near = [(haversine_m(lat, lng, r.lat, r.lng), r) for r in candidates]
+    near = [(haversine_m(lat, lng, *report_point(r)), r) for r in candidates]
     return [r for d, r in sorted(near, key=lambda pair: (pair[0], pair[1].pk)) if d <= radius]
 
 
@@ -241,21 +253,23 @@ def reports_public_map(
     if category and category not in {c.code for c in public_map_categories()}:
         raise InvalidInput.one("category", _("请从给定的类别中选择。"))
     statuses = MAP_STATUSES[status] if status else MAP_STATUSES["open"] + MAP_STATUSES["resolved"]
-    rows = _public_reports().filter(case__status__in=statuses, category__is_active=True)
+    # Located cases only (a report's always is), which also lets the box use case_point_idx.
+    rows = _public_reports().filter(case__status__in=statuses, category__is_active=True, case__lat__isnull=False)
     if category:
         rows = rows.filter(category__code=category)
     if box is not None:
-        rows = rows.filter(lat__range=(box.min_lat, box.max_lat), lng__range=(box.min_lng, box.max_lng))
-    values = rows.order_by("-created_at", "-case").values_list(
+        # The case's point, through cases' case_point_idx.
+        rows = rows.filter(case__lat__range=(box.min_lat, box.max_lat), case__lng__range=(box.min_lng, box.max_lng))
+    values = rows.order_by("-case__created_at", "-case").values_list(
         "case_id",
         "category__code",
         "category__name",
         "category__icon",
         "case__status",
-        "lat",
-        "lng",
-        "created_at",
-        "community__name",
+        "case__lat",
+        "case__lng",
+        "case__created_at",
+        "case__region__name",
     )[: limit + 1]
     points = [
         MapPoint(
@@ -270,5 +284,6 @@ def reports_public_map(
             area=area or "",
         )
         for pk, code, name, icon, case_status, lat, lng, created, area in values
+        if lat is not None and lng is not None
     ]
     return points[:limit], len(points) > limit

@@ -190,9 +190,24 @@ def _rate_check(reporter: User, at: datetime) -> None:
     )
 
 
-def report_submit(
+@dataclass(frozen=True)
+class ReportDraft:
+    """A report as report_validate accepts it: every field checked, the point known (given, or
+    read from a photo), the photos read and checked, the community found. Nothing stored yet."""
+
+    category: ReportCategory
+    description: str
+    lat: float
+    lng: float
+    address: str
+    location_source: str
+    urgent: bool
+    community: Region | None
+    photos: tuple[_CheckedPhoto, ...]
+
+
+def report_validate(
     *,
-    reporter: User,
     category_code: str,
     description: str,
     lat: float | None,
@@ -201,18 +216,13 @@ def report_submit(
     urgent: bool = False,
     photos: list[Any] | None = None,
     location_source: str = LocationSource.DEVICE,
-    at: datetime | None = None,
-) -> Report:
-    """A new report: checked whole before anything is stored, its case opened and routed, its
-    originals stored, and photo processing queued after commit (reports.process_photo).
+) -> ReportDraft:
+    """Everything a report's fields must be, checked whole, with no write: InvalidInput listing
+    every bad field at once (or PayloadTooLarge for a photo too big), else the draft to store.
 
-    Without lat and lng the point is read from the first photo carrying EXIF GPS (the report's
+    Without lat and lng the point is read from the first photo carrying EXIF GPS (its
     location_source is then "photo"); location_source says where a given point came from
-    ("device", the default, or "map" when picked on a map). A burst of reports by the same worker
-    flags the new one (flags.burst_flag_compute). Beyond REPORTS_RATE_LIMIT_COUNT reports in
-    REPORTS_RATE_LIMIT_MINUTES the worker is refused (TooManyRequests), before any photo is read."""
-    at = at or timezone.now()
-    _rate_check(reporter, at)
+    ("device", the default, or "map" when picked on a map). The point must lie in the city."""
     errors: list[FieldError] = []
     category: ReportCategory | None = None
     try:
@@ -253,44 +263,87 @@ def report_submit(
     assert category is not None and lat is not None and lng is not None
     if checked is None:
         checked = _check_photos(list(photos or []))
-
     match = community_at_point(lat, lng)
-    community = match.community if match is not None else None
-    with transaction.atomic():
-        # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
-        get_user_model().objects.select_for_update().filter(pk=reporter.pk).values_list("pk").first()
-        _rate_check(reporter, at)
-        case = case_services.case_open(
-            kind=CaseKind.REPORT,
-            reporter=reporter,
-            category=category.code,
-            region=community,
-            lat=lat,
-            lng=lng,
-            urgent=urgent,
-            confidential=category.sensitivity == Sensitivity.CONFIDENTIAL,
-            note=description[:500],
-            at=at,
-        )
-        report = Report.objects.create(
-            case=case,
-            category=category,
-            description=description,
-            lat=lat,
-            lng=lng,
-            address=address,
-            location_source=source,
-            urgent=urgent,
-            community=community,
-            created_at=at,
-        )
-        queued_at = timezone.now()
-        for photo_in in checked:
-            photo = ReportPhoto(report=report, created_at=at, queued_at=queued_at, attempts=1)
-            photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(photo_in.data), save=False)
-            photo.save()
-            transaction.on_commit(partial(_queue_processing, photo.pk))
-        burst_flag_compute(report)
+    return ReportDraft(
+        category=category,
+        description=description,
+        lat=lat,
+        lng=lng,
+        address=address,
+        location_source=source,
+        urgent=urgent,
+        community=match.community if match is not None else None,
+        photos=tuple(checked),
+    )
+
+
+def report_submit(
+    *,
+    reporter: User,
+    category_code: str,
+    description: str,
+    lat: float | None,
+    lng: float | None,
+    address: str = "",
+    urgent: bool = False,
+    photos: list[Any] | None = None,
+    location_source: str = LocationSource.DEVICE,
+    at: datetime | None = None,
+) -> Report:
+    """A new report: checked whole before anything is stored (report_validate), then in one
+    transaction its case opened and routed (the case holds where, when and how urgent) and its
+    originals stored; photo processing is queued after commit (reports.process_photo).
+
+    A burst of reports by the same worker flags the new one (flags.burst_flag_compute). Beyond
+    REPORTS_RATE_LIMIT_COUNT reports in REPORTS_RATE_LIMIT_MINUTES the worker is refused
+    (TooManyRequests), before any photo is read."""
+    at = at or timezone.now()
+    _rate_check(reporter, at)
+    draft = report_validate(
+        category_code=category_code,
+        description=description,
+        lat=lat,
+        lng=lng,
+        address=address,
+        urgent=urgent,
+        photos=photos,
+        location_source=location_source,
+    )
+    return _report_store(reporter=reporter, draft=draft, at=at)
+
+
+@transaction.atomic
+def _report_store(*, reporter: User, draft: ReportDraft, at: datetime) -> Report:
+    """The writes of report_submit, for a draft report_validate accepted."""
+    # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
+    get_user_model().objects.select_for_update().filter(pk=reporter.pk).values_list("pk").first()
+    _rate_check(reporter, at)
+    case = case_services.case_open(
+        kind=CaseKind.REPORT,
+        reporter=reporter,
+        category=draft.category.code,
+        region=draft.community,
+        lat=draft.lat,
+        lng=draft.lng,
+        urgent=draft.urgent,
+        confidential=draft.category.sensitivity == Sensitivity.CONFIDENTIAL,
+        note=draft.description[:500],
+        at=at,
+    )
+    report = Report.objects.create(
+        case=case,
+        category=draft.category,
+        description=draft.description,
+        address=draft.address,
+        location_source=draft.location_source,
+    )
+    queued_at = timezone.now()
+    for photo_in in draft.photos:
+        photo = ReportPhoto(report=report, created_at=at, queued_at=queued_at, attempts=1)
+        photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(photo_in.data), save=False)
+        photo.save()
+        transaction.on_commit(partial(_queue_processing, photo.pk))
+    burst_flag_compute(report)
     return report
 
 
@@ -379,7 +432,7 @@ def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
     ready photo then gets its fraud flags (flags.photo_flags_compute)."""
     import imagehash
 
-    photo = ReportPhoto.objects.filter(pk=photo_id).select_related("report").first()
+    photo = ReportPhoto.objects.filter(pk=photo_id).select_related("report__case").first()
     if photo is None or photo.status != PhotoStatus.PROCESSING:
         return photo
     if not photo.original:
@@ -524,14 +577,14 @@ def report_award_on_accept(*, case: Case, actor: User, points: int | None, at: d
     """The cases engine's on_accept hook for reports: the category's points, once per case
     (idempotency key case:{id}:accept). A fixed category refuses another amount and a ranged
     one needs the handler's pick (InvalidInput on "points", refusing the acceptance)."""
-    report = Report.objects.filter(case=case).select_related("community").first()
+    report = Report.objects.filter(case=case).first()
     result = points_award(
         worker=case.reporter,
         source=PointsSource.REPORT,
         idempotency_key=f"case:{case.pk}:accept",
         source_object=report,
         category=case.category,
-        region=report.community if report is not None else case.region,
+        region=case.region,
         amount=points,
         actor=actor,
         at=at,

@@ -92,7 +92,7 @@ def _duplicates_near(form: ReportForm, user_id: int) -> list[dict[str, Any]]:
     except (TypeError, ValueError):
         return []
     return [
-        {"report": r, "distance_m": round(haversine_m(lat, lng, r.lat, r.lng))}
+        {"report": r, "distance_m": round(haversine_m(lat, lng, *selectors.report_point(r)))}
         for r in found
         if r.case.reporter_id != user_id
     ][:5]

@@ -90,11 +90,10 @@ def test_without_a_point_the_first_photo_with_gps_places_the_report(w: World) ->
     report = submit(photos=photos)
 
     # then the report (and its case) sit at the photo's point, which is recorded as the source
-    assert report.lat == pytest.approx(30.552, abs=1e-5)
-    assert report.lng == pytest.approx(114.303, abs=1e-5)
-    assert report.location_source == LocationSource.PHOTO
     assert report.case.lat == pytest.approx(30.552, abs=1e-5)
-    assert report.community == w.community
+    assert report.case.lng == pytest.approx(114.303, abs=1e-5)
+    assert report.location_source == LocationSource.PHOTO
+    assert report.case.region == w.community
     assert ReportPhoto.objects.filter(report=report).count() == 2
 
 
@@ -103,7 +102,7 @@ def test_a_point_sent_by_the_phone_wins_over_the_photo(w: World) -> None:
     report = submit(lat=30.55, lng=114.30, photos=[upload(gps_jpeg(30.56, 114.31))])
 
     # then the given point is kept, from the device
-    assert (report.lat, report.lng) == (30.55, 114.30)
+    assert (report.case.lat, report.case.lng) == (30.55, 114.30)
     assert report.location_source == LocationSource.DEVICE
 
 

@@ -68,7 +68,7 @@ def test_the_report_opens_a_routed_case_with_the_community(w: World) -> None:
     # then
     case = report.case
     assert case.kind == "report" and case.category == "garbage" and case.urgent
-    assert report.community == w.community
+    assert case.region == w.community
     assert case.organisation == w.community_org
     assert not case.confidential
     assert ReportPhoto.objects.count() == 0
@@ -159,3 +159,37 @@ def test_the_catalogue_loader_is_idempotent(w: World) -> None:
 
     assert services.report_categories_ensure() == 0
     assert RoutingRule.objects.filter(category="traffic_signal").count() == 1
+
+
+# --- Checking apart from storing ----------------------------------------------------------------
+def test_validation_lists_every_bad_field_and_writes_nothing(
+    w: World, media_root: Path, django_assert_max_num_queries: Any
+) -> None:
+    # when a report with a bad category, an overlong address and no point is checked
+    with pytest.raises(InvalidInput) as refused, django_assert_max_num_queries(3):
+        services.report_validate(category_code="nonsense", description="", lat=None, lng=30.0, address="路" * 201)
+    # then every bad field is named at once, and nothing was stored (reads only)
+    assert {e.field for e in refused.value.errors} == {"category", "address", "lat"}
+    assert (Case.objects.count(), Report.objects.count()) == (0, 0)
+    assert stored_files(media_root) == []
+
+
+def test_validation_reads_the_point_from_the_photo(w: World) -> None:
+    # when a report without a point but with a photo carrying GPS is checked
+    draft = services.report_validate(
+        category_code="garbage", description=" 垃圾 ", lat=None, lng=None, photos=[upload(jpeg_bytes(gps=True))]
+    )
+    # then the draft is placed by the photo, with the photo read and the text trimmed; nothing stored
+    assert (draft.lat, draft.lng) == (pytest.approx(30 + 35 / 60), pytest.approx(114 + 18 / 60))
+    assert draft.location_source == "photo" and draft.description == "垃圾" and len(draft.photos) == 1
+    assert Case.objects.count() == 0
+
+
+def test_a_report_keeps_no_copy_of_its_cases_place_and_time(w: World) -> None:
+    # given a submitted urgent report
+    report = submit(urgent=True)
+    # then where, when and how urgent live on its case only, and the API reads them from there
+    columns = {f.name for f in Report._meta.get_fields()}
+    assert not columns & {"lat", "lng", "urgent", "community", "created_at"}
+    case = report.case
+    assert (case.lat, case.lng, case.urgent, case.region) == (30.55, 114.30, True, w.community)

@@ -14,19 +14,12 @@ from PIL import Image
 
 from littlebee.accounts.tests.factories import PASSWORD, worker
 from littlebee.cases.tests.factories import World
+from littlebee.conftest import log_in
 from littlebee.reports.models import Report
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HERE = {"latitude": 30.5501, "longitude": 114.3002}
-
-
-def log_in(page: Any, phone: str, next_url: str = "/") -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def photo_file(tmp_path: Path) -> Path:
@@ -73,7 +66,8 @@ def test_a_worker_reports_garbage_from_home_and_finds_it_in_my_reports(
     page.wait_for_url(re.compile(r"/reports/\d+/$"))
     report = Report.objects.get()
     assert report.case.reporter == courier
-    assert abs(report.lat - HERE["latitude"]) < 1e-5 and abs(report.lng - HERE["longitude"]) < 1e-5
+    assert report.case.lat == pytest.approx(HERE["latitude"], abs=1e-5)
+    assert report.case.lng == pytest.approx(HERE["longitude"], abs=1e-5)
     assert page.url.endswith(f"/reports/{report.pk}/")
     assert page.locator("[data-status]").inner_text().startswith("待受理")
     assert page.locator("[data-photo-processing], [data-photo-ready]").count() == 1

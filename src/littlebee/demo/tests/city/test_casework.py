@@ -57,7 +57,7 @@ def test_categories_are_spread_like_a_city(wuhan: Any) -> None:
     assert by_category.most_common(2)[0][0] in {"illegal_parking", "garbage"}
     assert by_category["public_security_clue"] < by_category["garbage"] / 4
     # across many communities of several districts
-    communities = set(Report.objects.values_list("community__code", flat=True))
+    communities = set(Report.objects.values_list("case__region__code", flat=True))
     assert len(communities) > 100
     assert len({code[:6] for code in communities if code}) >= 10
 
