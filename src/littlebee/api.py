@@ -15,7 +15,7 @@ from ninja.openapi.views import openapi_view
 
 from littlebee.accounts.api_auth import api_auth
 from littlebee.core.api_parser import StrictJsonParser
-from littlebee.core.errors import DomainError, TooManyRequests
+from littlebee.core.errors import DomainError, TooManyRequests, error_codes_markdown
 
 # Django's own logger for failed requests, so a 500 of the API is reported like any other.
 logger = logging.getLogger("django.request")
@@ -23,7 +23,12 @@ logger = logging.getLogger("django.request")
 api = NinjaAPI(
     title="Little Bee API",
     version="1",
-    description="小蜜蜂 REST API v1. Errors: {code, detail[, errors]}.",
+    description=(
+        "小蜜蜂 REST API v1.\n\n"
+        "Errors answer `{code, detail[, errors]}`: `code` is one of the machine codes below, `detail` a "
+        "sentence in the request's language, `errors` a list of `{field, detail}` for `invalid_input`.\n\n"
+        + error_codes_markdown()
+    ),
     urls_namespace="api-v1",
     docs_url=None,
     auth=api_auth,

@@ -91,3 +91,69 @@ class UnsupportedMediaType(DomainError):
             detail=detail or _("此接口只接受 multipart/form-data 表单（可带照片），请勿以 JSON 发送。"),
             status=415,
         )
+
+
+# --- The catalogue of codes -------------------------------------------------------------------
+@dataclass(frozen=True)
+class ErrorCode:
+    """A machine code the API may answer with, its usual HTTP status, and what it means (English:
+    the API's documentation, not a message shown to people; `detail` is that)."""
+
+    code: str
+    status: int
+    meaning: str
+
+
+# Every code an error may carry, in one place: the API's OpenAPI description lists them
+# (littlebee.api), and a test (core/tests/test_error_codes.py) fails when code anywhere raises a
+# code missing here. Add a code here before raising it.
+ERROR_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode("bad_request", 400, "The request could not be read (a malformed body or query)."),
+    ErrorCode("invalid_input", 400, "A field is missing or wrong; `errors` lists a message per field."),
+    ErrorCode("invalid_code", 400, "A texted code, or an event's check-in code, is wrong or has expired."),
+    ErrorCode("invalid_token", 400, "A station's visit QR code is not valid (or no longer)."),
+    ErrorCode("invalid_member_code", 400, "The worker's member code shown at a station is not valid."),
+    ErrorCode("not_authenticated", 401, "Sign in first (a token, or a session)."),
+    ErrorCode("invalid_credentials", 401, "The phone number and password (or code) do not match."),
+    ErrorCode("permission_denied", 403, "Signed in, but not allowed to do this."),
+    ErrorCode("not_a_worker", 403, "Only a registered worker may do this (a station visit)."),
+    ErrorCode("not_found", 404, "No such thing, or the caller may not see it."),
+    ErrorCode("method_not_allowed", 405, "The path does not take this HTTP method."),
+    ErrorCode("conflict", 409, "The request conflicts with the current state."),
+    ErrorCode("invalid_transition", 409, "The object's status does not allow this action now (a case, a voucher…)."),
+    ErrorCode("invalid_merge", 409, "A case may only be merged into an open case of the same kind."),
+    ErrorCode("nowhere_to_return", 409, "The case already sits with the office that sorts cases: forward it instead."),
+    ErrorCode("already_held", 409, "The supervising organisation already holds the case."),
+    ErrorCode("already_registered", 409, "The phone number (or the worker, for an event) is already registered."),
+    ErrorCode("not_registered", 409, "The worker is not registered for the event."),
+    ErrorCode("registration_closed", 409, "The event no longer takes registrations."),
+    ErrorCode("waitlisted", 409, "A registration on the waiting list cannot check in."),
+    ErrorCode("event_cancelled", 409, "The event was cancelled."),
+    ErrorCode("checkin_closed", 409, "The event's check-in is not open."),
+    ErrorCode("visit_window_closed", 409, "The visit is too long ago to record the service used."),
+    ErrorCode("not_checked_in", 409, "The worker has not checked in with the community yet."),
+    ErrorCode("insufficient_points", 409, "The worker's balance does not cover the points asked."),
+    ErrorCode("out_of_stock", 409, "The gift is out of stock."),
+    ErrorCode("limit_reached", 409, "A limit is reached (redemptions of a gift, a station's photos or items)."),
+    ErrorCode("gift_inactive", 409, "The gift is no longer offered."),
+    ErrorCode("already_fulfilled", 409, "The voucher was already handed out."),
+    ErrorCode("voucher_expired", 409, "The voucher has expired."),
+    ErrorCode("voucher_cancelled", 409, "The voucher was cancelled."),
+    ErrorCode("already_granted", 409, "The honorary title is already held."),
+    ErrorCode("already_reversed", 409, "The ledger entry was already reversed."),
+    ErrorCode("duplicate", 409, "The same points spending was already recorded (its idempotency key)."),
+    ErrorCode("duplicate_rule", 409, "An earning rule for the same scope exists."),
+    ErrorCode("account_closed", 409, "The account has been closed."),
+    ErrorCode("too_large", 413, "An upload or body is bigger than accepted."),
+    ErrorCode("unsupported_media_type", 415, "The call takes multipart/form-data, not JSON."),
+    ErrorCode("too_many_requests", 429, "Too many requests or submissions; see Retry-After."),
+    ErrorCode("server_error", 500, "Something failed on the server; nothing was changed by this request."),
+    ErrorCode("code_exhausted", 503, "No free voucher code could be drawn; try again."),
+    ErrorCode("no_receiving_office", 503, "No organisation can receive the case yet (routing has no target)."),
+)
+
+
+def error_codes_markdown() -> str:
+    """The catalogue as a Markdown table, for the API's OpenAPI description."""
+    rows = [f"| `{e.code}` | {e.status} | {e.meaning} |" for e in ERROR_CODES]
+    return "\n".join(["| code | status | meaning |", "|---|---|---|", *rows])
