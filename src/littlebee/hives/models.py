@@ -307,3 +307,42 @@ class EventCheckinFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} → {self.event_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class EventAction(models.TextChoices):
+    PUBLISH = "publish", _("发布活动")
+    REGISTER = "register", _("报名")
+    CANCEL_REGISTRATION = "cancel_registration", _("取消报名")
+    PROMOTE = "promote", _("候补转正")
+    CANCEL = "cancel", _("取消活动")
+    CHECK_IN = "check_in", _("签到")
+
+
+class EventLog(models.Model):
+    """The append-only record of an event's and its registrations' changes: who (none for the
+    system's promotion from the waiting list), when, which action, from and to which status.
+    Written by each service in hives.services.events in the transaction of the change itself."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="log")
+    registration = models.ForeignKey(
+        EventRegistration, null=True, blank=True, on_delete=models.CASCADE, related_name="log"
+    )
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=24, choices=EventAction.choices)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("活动记录")
+        verbose_name_plural = _("活动记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["event", "at"], name="eventlog_event_at_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=EventAction.values), name="eventlog_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"

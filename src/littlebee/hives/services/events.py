@@ -1,5 +1,8 @@
 """Writes about events (活动): publish, register, waiting list, cancel, check in.
 
+Every change writes an EventLog row (who, when, what, from and to which status) in its own
+transaction (`_log`), as cases write their timeline.
+
 Lock order, always: the event row, then registration rows. The event row carries the counts
 (`registered_count`, `waitlisted_count`), changed only by conditional updates in the same
 transaction as the registration they count; the database check `event_not_overfull` is the
@@ -39,7 +42,16 @@ from littlebee.points.models import PointsSource
 from littlebee.points.rules import rule_for
 from littlebee.points.services import points_award
 
-from ..models import Event, EventCheckinFailure, EventRegistration, EventStatus, Hive, RegistrationStatus
+from ..models import (
+    Event,
+    EventAction,
+    EventCheckinFailure,
+    EventLog,
+    EventRegistration,
+    EventStatus,
+    Hive,
+    RegistrationStatus,
+)
 from ..selectors import events as event_selectors
 
 logger = logging.getLogger(__name__)
@@ -59,6 +71,28 @@ CODE_LENGTH = 6
 # then every try (the right code too) answers 429 until the oldest of them leaves the window.
 CHECKIN_MAX_FAILURES = 5
 CHECKIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def _log(
+    event: Event,
+    action: str,
+    *,
+    actor: User | None,
+    at: datetime,
+    registration: EventRegistration | None = None,
+    from_status: str = "",
+    to_status: str = "",
+) -> EventLog:
+    """The audit row of a change, written in the change's transaction."""
+    return EventLog.objects.create(
+        event=event,
+        registration=registration,
+        at=at,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+    )
 
 
 def checkin_code_new() -> str:
@@ -164,7 +198,7 @@ def event_create(
         points=points,
     )
     _points_check(points, region=hive_obj.community if hive_obj else organiser_obj.region, on=starts_at)
-    return Event.objects.create(
+    event = Event.objects.create(
         title=title,
         description=description,
         place=place,
@@ -177,6 +211,8 @@ def event_create(
         checkin_code=checkin_code_new(),
         created_by=actor,
     )
+    _log(event, EventAction.PUBLISH, actor=actor, at=event.created_at, to_status=event.status)
+    return event
 
 
 def _lock_event(event_id: int) -> Event:
@@ -210,9 +246,18 @@ def event_register(*, event_id: int, worker: User) -> EventRegistration:
         status = RegistrationStatus.WAITLISTED
     try:
         with transaction.atomic():
-            return EventRegistration.objects.create(event=event, worker=worker, status=status)
+            registration = EventRegistration.objects.create(event=event, worker=worker, status=status)
     except IntegrityError as exc:  # one live registration per worker: the constraint's answer
         raise Conflict("already_registered", _("您已报名该活动。")) from exc
+    _log(
+        event,
+        EventAction.REGISTER,
+        actor=worker,
+        at=registration.created_at,
+        registration=registration,
+        to_status=status,
+    )
+    return registration
 
 
 def _promotion_notify(event: Event, *, worker_id: int) -> None:
@@ -252,9 +297,12 @@ def _promote_next(event: Event, now: datetime) -> EventRegistration | None:
     )
     if nxt is None:
         return None
+    was = nxt.status
     nxt.status = RegistrationStatus.REGISTERED
     nxt.promoted_at = now
     nxt.save(update_fields=["status", "promoted_at", "updated_at"])
+    # The system's step (a place was freed), not the cancelling worker's.
+    _log(event, EventAction.PROMOTE, actor=None, at=now, registration=nxt, from_status=was, to_status=nxt.status)
     Event.objects.filter(pk=event.pk).update(
         registered_count=F("registered_count") + 1, waitlisted_count=F("waitlisted_count") - 1
     )
@@ -280,6 +328,15 @@ def event_cancel_registration(*, registration_id: int, worker: User) -> EventReg
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+    _log(
+        event,
+        EventAction.CANCEL_REGISTRATION,
+        actor=worker,
+        at=now,
+        registration=registration,
+        from_status=was,
+        to_status=registration.status,
+    )
     if was == RegistrationStatus.REGISTERED:
         Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") - 1)
         _promote_next(event, now)
@@ -302,8 +359,10 @@ def event_cancel(*, event_id: int, actor: User) -> Event:
     event = _lock_event(event_id)
     if not event.can_cancel():
         raise Conflict("invalid_transition", _("该活动已取消。"))
+    was = event.status
     event.status = EventStatus.CANCELLED
     event.save(update_fields=["status", "updated_at"])
+    _log(event, EventAction.CANCEL, actor=actor, at=event.updated_at, from_status=was, to_status=event.status)
     _cancellation_notify(event)
     return event
 
@@ -351,6 +410,7 @@ def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) 
         raise Conflict("waitlisted", _("候补名单中的报名不能签到。"))
     if not registration.can_check_in():
         raise Conflict("not_registered", _("没有有效的报名，不能签到。"))
+    was = registration.status
     registration.status = RegistrationStatus.ATTENDED
     registration.checked_in_at = now
     registration.checked_in_by = by
@@ -358,6 +418,15 @@ def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) 
     # The event's points, awarded once per registration in this transaction; a refusal (no rule,
     # a cap, more points than the rule allows) is logged and the check-in stands.
     event = Event.objects.select_related("hive__community").get(pk=registration.event_id)
+    _log(
+        event,
+        EventAction.CHECK_IN,
+        actor=by,
+        at=now,
+        registration=registration,
+        from_status=was,
+        to_status=registration.status,
+    )
     if event.points > 0:
         try:
             result = points_award(
