@@ -163,7 +163,7 @@ class StaffAccess:
 
     @property
     def runs_events(self) -> bool:
-        """Station staff and party-organisation staff publish and run events (hives.event_selectors)."""
+        """Station staff and party-organisation staff publish and run events (hives.selectors.events)."""
         return self.manages_hives or self._decides_for(OrgKind.PARTY_ORG)
 
     @property
