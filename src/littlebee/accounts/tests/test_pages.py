@@ -208,6 +208,9 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
         "/static/img/logo.svg",
         "/static/css/littlebee.css",
         "/static/css/reports.css",
+        # installing on the home screen (web.views_pwa)
+        reverse("manifest"),
+        "/static/img/icons/apple-touch-icon.png",
     }
 
 
