@@ -6,13 +6,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.cases import selectors, services
 from littlebee.cases.models import Case, CaseKind
+from littlebee.conftest import client_for
 
 from .factories import WORKING_MORNING, World, open_case, world
 
@@ -93,12 +93,6 @@ def test_figures_cost_the_same_queries_for_many_offices(w: World, django_assert_
     with django_assert_num_queries(4):
         rows = selectors.case_figures(None)
     assert len(rows) == 3
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_page_shows_a_handler_only_his_offices(w: World, django_assert_max_num_queries: Any) -> None:

@@ -15,6 +15,7 @@ from PIL import Image
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.cases.models import Case, CaseAttachment, CaseStatus, ResponseTemplate
+from littlebee.conftest import client_for
 from littlebee.orgs.models import DepartmentType, OrgKind
 from littlebee.orgs.tests.factories import OrganisationFactory
 from littlebee.points.models import LedgerEntry
@@ -62,12 +63,6 @@ def jpeg(colour: str = "red") -> io.BytesIO:
 def w(settings: Any, tmp_path: Path) -> World:
     settings.MEDIA_ROOT = tmp_path / "media"
     return report_city()
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Who may open the console ------------------------------------------------------------------

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from littlebee.accounts.tests.factories import PASSWORD, worker
+from littlebee.accounts.tests.factories import worker
 from littlebee.cases.models import Case, CaseAttachment, CaseStatus, ResponseTemplate
+from littlebee.conftest import log_in
 from littlebee.points.models import LedgerEntry
 
 from .test_pages import report_city, submit
@@ -21,14 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"viewport": {"width": 375, "height": 812}}
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False, "device_scale_factor": 1}
-
-
-def log_in(page: Any, phone: str, next_url: str) -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def to_english(page: Any) -> None:

@@ -21,6 +21,7 @@ from littlebee.appeals.figures import appeal_figures, figures_scope
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import Case, CaseAction, CaseEvent, CaseOrganisation, CaseStatus
 from littlebee.cases.services import cases_escalate_overdue
+from littlebee.conftest import log_in
 from littlebee.orgs.models import Industry, Organisation, OrgKind
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -30,14 +31,6 @@ MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 RIDER, CITY_ADMIN = "13800000002", "13900000000"
 SUBJECT = "站点超时罚款标准不透明"
 DESCRIPTION = "汉街站对超时一律罚款五十元，雨天也不例外，罚款标准从来没有公示过，希望核实并退还不合理的罚款。"
-
-
-def log_in(page: Any, phone: str, next_url: str) -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def to_english(page: Any) -> None:
@@ -89,7 +82,7 @@ def test_an_anonymous_appeal_against_eleme_escalates_to_the_committee_and_is_res
 
     # when the rider files an appeal against 饿了么 about penalty fees, hiding who he is
     page = new_phone_page()
-    log_in(page, RIDER, "/appeals/new/")
+    log_in(page, RIDER, "/appeals/new/", password=PASSWORD)
     page.locator("input[name=type][value=rights]").check()
     page.locator("input[name=involves][value=enterprise]").check()
     page.locator("select[name=enterprise]").select_option(label="饿了么")
@@ -111,7 +104,7 @@ def test_an_anonymous_appeal_against_eleme_escalates_to_the_committee_and_is_res
 
     # when 饿了么's admin opens it
     desk = new_phone_page()
-    log_in(desk, eleme_admin.phone, "/staff/cases/")
+    log_in(desk, eleme_admin.phone, "/staff/cases/", password=PASSWORD)
     desk.goto(f"/staff/cases/{case.pk}/")
     screenshot(desk, "appeal-done-when-3-enterprise-sees-content-only")
 
@@ -139,7 +132,7 @@ def test_an_anonymous_appeal_against_eleme_escalates_to_the_committee_and_is_res
 
     # when the committee's handler opens it, accepts it and resolves it on its case page
     chief = new_phone_page()
-    log_in(chief, committee_handler.phone, "/staff/cases/")
+    log_in(chief, committee_handler.phone, "/staff/cases/", password=PASSWORD)
     chief.goto(f"/staff/cases/{case.pk}/")
     # (the committee sees who sent it)
     assert rider.name in chief.locator("main").inner_text()
@@ -186,7 +179,7 @@ def test_an_anonymous_appeal_against_eleme_escalates_to_the_committee_and_is_res
 
     # and so do the city's
     city = new_phone_page()
-    log_in(city, CITY_ADMIN, "/appeals/figures/")
+    log_in(city, CITY_ADMIN, "/appeals/figures/", password=PASSWORD)
     city_admin = User.objects.get(phone=CITY_ADMIN)
     city_scope = figures_scope(city_admin)
     assert city_scope is not None

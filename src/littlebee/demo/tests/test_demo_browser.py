@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from littlebee.accounts.models import User
+from littlebee.conftest import log_in
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.points.models import LedgerReason
 from littlebee.points.selectors import balance_of, ledger_of, points_mismatches
@@ -17,14 +18,6 @@ from littlebee.rewards.models import Gift, Voucher, VoucherStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Bee-demo-2021"
-
-
-def log_in(page: Any, phone: str, next_url: str) -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_the_demo_courier_redeems_the_park_ticket_and_a_keeper_hands_it_over(
@@ -47,7 +40,7 @@ def test_the_demo_courier_redeems_the_park_ticket_and_a_keeper_hands_it_over(
 
     # when he redeems the ticket for that station on his phone
     page = new_phone_page()
-    log_in(page, courier.phone, "/rewards/")
+    log_in(page, courier.phone, "/rewards/", password=PASSWORD)
     page.get_by_role("link", name=re.compile("黄鹤楼公园门票")).click()
     page.get_by_text(station.name).first.click()
     page.once("dialog", lambda dialog: dialog.accept())
@@ -58,7 +51,7 @@ def test_the_demo_courier_redeems_the_park_ticket_and_a_keeper_hands_it_over(
 
     # and the keeper types the code at the counter and confirms
     counter = new_phone_page()
-    log_in(counter, keeper_phone, "/rewards/pickup/")
+    log_in(counter, keeper_phone, "/rewards/pickup/", password=PASSWORD)
     counter.get_by_role("textbox", name="兑换码").fill(voucher.code_display)
     counter.get_by_role("button", name="查询").click()
     counter.locator("[data-pickup-voucher]").wait_for()

@@ -21,6 +21,7 @@ from littlebee.accounts.models import User
 from littlebee.cases.models import Case, CaseStatus
 from littlebee.cases.selectors import staff_org_ids
 from littlebee.cases.services import cases_escalate_overdue
+from littlebee.conftest import log_in
 from littlebee.orgs.models import DepartmentType, Organisation
 from littlebee.points.selectors import balance_of, points_mismatches
 from littlebee.reports import services
@@ -42,14 +43,6 @@ COURIER, TRAFFIC_POLICE, CITY_ADMIN, XICHANGKOU, STREET = (
 CROSSING = (30.5478, 114.3004)
 
 
-def log_in(page: Any, phone: str, next_url: str) -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
-
-
 @pytest.fixture
 def demo_city(wuhan_city: Any, settings: Any, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -67,7 +60,7 @@ def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end_and_an_
     taken = timezone.localtime() - timedelta(minutes=1)
     photo.write_bytes(gps_jpeg(*CROSSING, taken=taken.replace(tzinfo=None), size=(1200, 900), pattern=7))
     page = new_phone_page()
-    log_in(page, COURIER, "/")
+    log_in(page, COURIER, "/", password=PASSWORD)
 
     # when he taps 随手拍, attaches the photo, picks 信号灯故障 and sends
     page.locator("a.report-cta").click()
@@ -96,7 +89,7 @@ def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end_and_an_
 
     # when 赵刚 opens his queue, the report, and accepts it with 30 points
     desk = new_phone_page()
-    log_in(desk, TRAFFIC_POLICE, "/staff/cases/")
+    log_in(desk, TRAFFIC_POLICE, "/staff/cases/", password=PASSWORD)
     desk.locator(f"[data-case-row='{report.pk}'] a").first.click()
     desk.wait_for_url(f"**/staff/cases/{report.pk}/")
     accept = desk.locator("[data-case-action=accept]")
@@ -171,7 +164,7 @@ def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end_and_an_
     street = User.objects.get(phone=STREET)
     assert garbage.case.overdue and garbage.case.organisation_id in staff_org_ids(street)
     page = new_phone_page()
-    log_in(page, STREET, "/staff/cases/?queue=overdue")
+    log_in(page, STREET, "/staff/cases/?queue=overdue", password=PASSWORD)
     row = page.locator(f"[data-case-row='{garbage.pk}']")
     assert "超期" in row.inner_text()
     screenshot(page, "done-when-5-escalated-to-street")
@@ -181,14 +174,14 @@ def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end_and_an_
     assert office.department_type == DepartmentType.PUBLIC_SECURITY
     for phone in (CITY_ADMIN, TRAFFIC_POLICE, XICHANGKOU, STREET):
         page = new_phone_page()
-        log_in(page, phone, "/staff/cases/")
+        log_in(page, phone, "/staff/cases/", password=PASSWORD)
         assert page.goto(f"/staff/cases/{clue.pk}/").status == 404, phone
         page.goto("/staff/cases/?queue=all")
         assert not page.locator(f"[data-case-row='{clue.pk}']").count()
     officer = User.objects.filter(memberships__organisation=office, is_active=True).first()
     assert officer is not None
     page = new_phone_page()
-    log_in(page, officer.phone, f"/staff/cases/{clue.pk}/")
+    log_in(page, officer.phone, f"/staff/cases/{clue.pk}/", password=PASSWORD)
     assert "有人在路口兜售假证" in page.locator("main").inner_text()
     assert courier.phone in page.content()  # the office sees who sent it
 

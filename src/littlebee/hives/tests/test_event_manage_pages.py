@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import UserFactory, staff, worker
+from littlebee.conftest import client_for
 from littlebee.core.errors import PermissionDenied
 from littlebee.hives.models import Event, EventStatus
 from littlebee.hives.selectors import events as event_selectors
@@ -27,12 +28,6 @@ pytestmark = pytest.mark.django_db
 
 NEW = reverse("hives:event_new")
 MANAGE = reverse("hives:events_manage")
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def local(value: datetime) -> str:

@@ -13,18 +13,13 @@ from django.utils import timezone
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
+from littlebee.conftest import client_for
 from littlebee.hives.models import EventRegistration, RegistrationStatus
 
 from .event_factories import CODE, EventFactory
 from .factories import HiveFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def act(client: Client, event: Any, action: str, **extra: str) -> Any:

@@ -13,7 +13,8 @@ from urllib.parse import urlencode
 import pytest
 from django.utils import timezone
 
-from littlebee.accounts.tests.factories import PASSWORD, worker
+from littlebee.accounts.tests.factories import worker
+from littlebee.conftest import log_in
 from littlebee.hives.models import EventRegistration, HiveVisit, RegistrationStatus
 from littlebee.hives.visit_tokens import token_for
 
@@ -34,14 +35,6 @@ HERE = {"latitude": 30.5440, "longitude": 114.3000}
 TILE_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8+/9/PQAJYgN4Kf0PRAAAAABJRU5ErkJggg=="
 )
-
-
-def log_in(page: Any, phone: str, next_url: str = "/") -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def serve_tiles(page: Any) -> None:

@@ -14,7 +14,8 @@ import pytest
 from django.utils import timezone
 
 from littlebee.accounts.models import Role
-from littlebee.accounts.tests.factories import PASSWORD, staff, worker
+from littlebee.accounts.tests.factories import staff, worker
+from littlebee.conftest import log_in
 from littlebee.hives import hours, services
 from littlebee.hives.models import AnnualServiceItem, HivePhoto, HiveVisit, OpeningInterval, VisitMethod
 
@@ -26,14 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HiveFactory: Any = _HiveFactory
 OpeningIntervalFactory: Any = _OpeningIntervalFactory
-
-
-def log_in(page: Any, phone: str) -> None:
-    page.goto("/login/")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url("**/")
 
 
 def test_a_keeper_changes_todays_hours_on_a_phone(new_phone_page: Any, screenshot: Any) -> None:

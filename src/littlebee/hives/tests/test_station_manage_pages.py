@@ -15,6 +15,7 @@ from django.utils import timezone
 from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.conftest import City, city  # noqa: F401  (fixture)
 from littlebee.accounts.tests.factories import staff, worker
+from littlebee.conftest import client_for
 from littlebee.hives import hours, services
 from littlebee.hives.models import (
     AnnualServiceItem,
@@ -46,12 +47,6 @@ MANAGE = "/hives/manage/"
 # A list page: session, user, memberships (access), city-admin check, count, page, intervals,
 # exceptions, two grouped visit counts, the bell's unread count. Whatever the number of stations.
 LIST_QUERIES = 13
-
-
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
+from littlebee.conftest import client_for
 from littlebee.hives.models import Service
 
 from .event_factories import EventFactory as _EventFactory
@@ -28,12 +29,6 @@ ServiceFactory: Any = _ServiceFactory
 
 CENTRE: Any = (30.5928, 114.3055)
 FINDER = "/hives/"
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def charging() -> Service:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
+from littlebee.conftest import client_for
 from littlebee.hives.models import HiveVisit, VisitMethod
 from littlebee.hives.visit_tokens import hive_id_from_token, member_code_for, token_for
 
@@ -21,12 +22,6 @@ from .factories import ServiceFactory as _ServiceFactory
 pytestmark = pytest.mark.django_db
 
 ServiceFactory: Any = _ServiceFactory
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 # --- Poster ---------------------------------------------------------------------------------

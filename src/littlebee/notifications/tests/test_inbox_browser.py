@@ -11,21 +11,14 @@ import pytest
 from django.utils import timezone
 
 from littlebee.accounts.models import Role
-from littlebee.accounts.tests.factories import PASSWORD, staff, worker
+from littlebee.accounts.tests.factories import staff, worker
+from littlebee.conftest import log_in
 from littlebee.hives.services import event_register
 from littlebee.hives.tests.event_factories import EventFactory
 from littlebee.notifications.inbox import notify
 from littlebee.orgs.tests.factories import PartyOrgFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page: Any, phone: str, next_url: str = "/") -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_a_promoted_rider_sees_the_bell_and_follows_the_message_to_the_event(

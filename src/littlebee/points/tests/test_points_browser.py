@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from littlebee.accounts.tests.factories import PASSWORD
+from littlebee.conftest import log_in
 from littlebee.points import services
 from littlebee.points.models import EarningRule, HonoraryTitle, PointsAccount
 
@@ -19,14 +19,6 @@ from .factories import city_admin, community_handler, district_admin, earn, make
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BadgeFactory: Any = _BadgeFactory
-
-
-def log_in(page: Any, phone: str, next_url: str = "/") -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_a_worker_reads_their_points_and_hides_from_the_leaderboard(new_phone_page: Any, screenshot: Any) -> None:

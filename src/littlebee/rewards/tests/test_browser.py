@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 import pytest
 from django.urls import reverse
 
-from littlebee.accounts.tests.factories import PASSWORD, worker
+from littlebee.accounts.tests.factories import worker
+from littlebee.conftest import log_in
 from littlebee.orgs.models import OrgKind
 from littlebee.points.models import LedgerReason
 from littlebee.points.selectors import balance_of, ledger_of, points_mismatches
@@ -23,14 +24,6 @@ from .factories import DonorFactory, GiftFactory, HiveFactory, give_points, keep
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HERE = {"latitude": 30.5440, "longitude": 114.3000}
-
-
-def log_in(page: Any, phone: str, next_url: str = "/") -> None:
-    page.goto(f"/login/?next={next_url}")
-    page.locator("#panel-password").get_by_label("手机号").fill(phone)
-    page.locator("#panel-password").get_by_label("密码").fill(PASSWORD)
-    page.locator("#panel-password").get_by_role("button", name="登录").click()
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone_page: Any, screenshot: Any) -> None:

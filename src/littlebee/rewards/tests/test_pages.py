@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from littlebee.accounts.tests.factories import worker
+from littlebee.conftest import client_for
 from littlebee.points.selectors import balance_of
 from littlebee.rewards import services, views
 from littlebee.rewards.models import Voucher, VoucherStatus
@@ -18,12 +19,6 @@ from littlebee.rewards.models import Voucher, VoucherStatus
 from .factories import GiftFactory, HiveFactory, give_points, keeper_of, listed_gift
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def rider_with(points: int) -> Any:
