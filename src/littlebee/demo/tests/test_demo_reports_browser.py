@@ -76,7 +76,8 @@ def test_the_demo_courier_reports_a_dead_light_and_follows_it_to_the_end_and_an_
     # then the report took its place from the photo and lies with 武昌's traffic police
     report = Report.objects.select_related("case__organisation").get(description="西厂口路口红绿灯全灭，车辆抢行")
     assert report.location_source == LocationSource.PHOTO
-    assert abs(report.lat - CROSSING[0]) < 1e-4 and abs(report.lng - CROSSING[1]) < 1e-4
+    assert report.case.lat == pytest.approx(CROSSING[0], abs=1e-4)
+    assert report.case.lng == pytest.approx(CROSSING[1], abs=1e-4)
     police = User.objects.get(phone=TRAFFIC_POLICE)
     assert report.case.organisation.department_type == DepartmentType.TRAFFIC_POLICE
     assert report.case.organisation_id in staff_org_ids(police)
