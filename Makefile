@@ -7,6 +7,10 @@ PORT   ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 BENCH_POSTGRES    ?= postgres://postgres@127.0.0.1:5432/postgres
+# pytest-xdist workers for the two test passes (0: none). The demo city's tests share a worker
+# (src/littlebee/demo/tests/conftest.py), which builds the city once.
+PYTEST_WORKERS    ?= 2
+PYTEST            := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 .PHONY: run test lint typecheck migrations-check test-sqlite test-postgres messages bench bench-ab clean
 
@@ -52,12 +56,12 @@ migrations-check: $(VENV)/.dev-deps
 
 test-sqlite: $(VENV)/.dev-deps node_modules/.installed
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest
+	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PYTEST)
 
 test-postgres: $(VENV)/.dev-deps node_modules/.installed
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(BIN)/pytest; \
+		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST); \
 	elif [ -n "$$LITTLEBEE_REQUIRE_SERVICES" ]; then \
 		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable, and LITTLEBEE_REQUIRE_SERVICES demands it."; exit 1; \
 	else \
