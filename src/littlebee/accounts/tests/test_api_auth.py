@@ -191,6 +191,7 @@ def test_token_accepts_the_phone_in_another_spelling(api, member):
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == member.pk
 
 
 def test_token_with_a_wrong_password_answers_401_invalid_credentials(api, member):
@@ -280,6 +281,11 @@ def test_token_records_each_attempt(api, member):
 
 
 # --- Lock-out -------------------------------------------------------------------------------
+def _token_owner(response: Any) -> int:
+    """Whose the token in a /auth/token answer is, asked of /me with it."""
+    return ApiClient(token=response.json()["token"]).get("/me").json()["id"]
+
+
 def _fail(api: ApiClient, times: int) -> None:
     for _ in range(times):
         assert api.post("/auth/token", {"phone": PHONE, "password": "Wrong-pass-1"}).status_code == 401
@@ -357,6 +363,7 @@ def test_one_failure_short_of_the_limit_still_lets_the_right_password_in(api, me
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == member.pk
 
 
 def test_a_success_resets_the_failure_count(api, member, settings):
@@ -370,6 +377,7 @@ def test_a_success_resets_the_failure_count(api, member, settings):
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == member.pk
 
 
 def test_the_lockout_ends_when_the_failures_leave_the_window(api, member, settings):
@@ -382,6 +390,7 @@ def test_the_lockout_ends_when_the_failures_leave_the_window(api, member, settin
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == member.pk
 
 
 def test_a_strangers_wrong_passwords_do_not_block_code_login(api, member, settings, request_code):
@@ -401,6 +410,7 @@ def test_a_strangers_wrong_passwords_do_not_block_code_login(api, member, settin
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == member.pk
 
 
 def test_the_lockout_of_one_phone_does_not_lock_another(api, member, settings):
@@ -413,6 +423,7 @@ def test_the_lockout_of_one_phone_does_not_lock_another(api, member, settings):
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == other.pk
 
 
 # --- POST /auth/token with an SMS code ------------------------------------------------------
@@ -530,6 +541,7 @@ def test_the_right_code_works_after_fewer_wrong_guesses_than_the_limit(api, memb
 
     # then
     assert response.status_code == 200
+    assert _token_owner(response) == member.pk
 
 
 def test_a_code_texted_to_one_phone_does_not_log_in_another(api, member, request_code):

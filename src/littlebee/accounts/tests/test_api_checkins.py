@@ -215,6 +215,7 @@ def test_confirming_without_a_body_is_allowed(api_as, city, workers):
 
     # then
     assert response.status_code == 200
+    assert response.json()["checkin_status"] == "confirmed"
 
 
 def test_confirming_twice_answers_409_invalid_transition(api_as, city, workers):

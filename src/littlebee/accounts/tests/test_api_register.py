@@ -319,6 +319,7 @@ def test_register_does_not_collide_with_an_existing_worker(api, registration):
 
     # then
     assert response.status_code == 201
+    assert response.json()["user"]["phone"] == registration["phone"]
 
 
 # --- English -------------------------------------------------------------------------------
@@ -409,6 +410,7 @@ def test_a_typo_in_the_form_does_not_use_the_code_up(api, registration):
 
     # then
     assert response.status_code == 201
+    assert response.json()["user"]["name"] == registration["name"]
 
 
 def test_the_whole_sign_up_goes_through_a_texted_code(

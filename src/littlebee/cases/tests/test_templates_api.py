@@ -52,7 +52,10 @@ def test_staff_get_the_templates_for_the_case_and_action(w: World, api_as: Any) 
 
 def test_a_city_admin_looking_on_may_read_them(w: World, api_as: Any) -> None:
     case = open_case(w, category="garbage")
-    assert api_as(w.city_admin).get(f"/cases/{case.pk}/templates").status_code == 200
+    response = api_as(w.city_admin).get(f"/cases/{case.pk}/templates")
+
+    assert response.status_code == 200
+    assert [t["title"] for t in response.json()] == ["已清理", "非本辖区", "感谢"]
 
 
 def test_others_get_404(w: World, api_as: Any) -> None:

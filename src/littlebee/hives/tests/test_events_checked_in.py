@@ -37,8 +37,11 @@ def test_an_unconfirmed_worker_may_still_look_at_events(api_as: Any) -> None:
     event: Any = EventFactory()
     client = api_as(pending_worker())
 
-    assert client.get("/events").status_code == 200
-    assert client.get(f"/events/{event.pk}").status_code == 200
+    listed = client.get("/events")
+    shown = client.get(f"/events/{event.pk}")
+
+    assert listed.status_code == 200 and [e["id"] for e in listed.json()["items"]] == [event.pk]
+    assert shown.status_code == 200 and shown.json()["title"] == event.title
 
 
 def test_the_event_page_shows_what_to_do() -> None:
@@ -58,4 +61,6 @@ def test_the_event_page_shows_what_to_do() -> None:
 def test_a_confirmed_worker_registers(api_as: Any) -> None:
     event: Any = EventFactory()
 
-    assert api_as(worker()).post(f"/events/{event.pk}/registrations").status_code == 201
+    response = api_as(worker()).post(f"/events/{event.pk}/registrations")
+
+    assert response.status_code == 201 and response.json()["status"] == "registered"

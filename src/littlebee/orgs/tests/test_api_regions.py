@@ -150,13 +150,14 @@ def test_an_offset_past_the_end_gives_an_empty_page(api):
 
 def test_regions_need_no_login(api):
     # given
-    CityFactory()
+    city = CityFactory()
 
     # when
     response = api.get("/regions")
 
     # then
     assert response.status_code == 200
+    assert [item["id"] for item in response.json()["items"]] == [city.pk]
 
 
 @pytest.mark.parametrize("n", [5, 25])

@@ -168,8 +168,11 @@ def test_a_staff_member_who_closes_loses_their_roles(w: World, api_as: Any) -> N
 
 def test_get_and_patch_me_still_answer_beside_delete(me: Life, api_as: Any) -> None:
     client = api_as(me.user)
-    assert client.get("/me").status_code == 200
-    assert client.patch("/me", {"name": "张三"}).status_code == 200
+    shown = client.get("/me")
+    changed = client.patch("/me", {"name": "张三"})
+
+    assert shown.status_code == 200 and shown.json()["id"] == me.user.pk
+    assert changed.status_code == 200 and changed.json()["name"] == "张三"
 
 
 def test_the_page_flow_asks_for_the_password(me: Life) -> None:

@@ -187,6 +187,7 @@ def test_redeeming_with_an_empty_body(api_as: Any) -> None:
     )
 
     assert response.status_code == 201, response.content
+    assert response.json()["status"] == "reserved"
 
 
 def test_redeeming_at_a_listed_station(api_as: Any) -> None:

@@ -59,8 +59,11 @@ def test_an_unconfirmed_worker_may_still_look_around(api_as: Any) -> None:
     rider = pending_worker()
     gift: Any = GiftFactory()
 
-    assert api_as(rider).get("/rewards").status_code == 200
-    assert api_as(rider).get(f"/rewards/{gift.pk}").status_code == 200
+    listed = api_as(rider).get("/rewards")
+    shown = api_as(rider).get(f"/rewards/{gift.pk}")
+
+    assert listed.status_code == 200 and [g["id"] for g in listed.json()["items"]] == [gift.pk]
+    assert shown.status_code == 200 and shown.json()["name"] == gift.name
 
 
 def test_the_page_shows_what_to_do() -> None:
