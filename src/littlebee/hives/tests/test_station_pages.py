@@ -133,8 +133,9 @@ def test_bad_finder_input_answers_a_page_never_a_500(params: dict[str, str]) -> 
     # when the finder gets nonsense
     response = Client().get(FINDER, params)
 
-    # then it still answers with a page
+    # then it still answers with the finder's page
     assert response.status_code == 200
+    assert "hives/finder.html" in [t.name for t in response.templates]
 
 
 def test_an_unknown_service_is_explained() -> None:

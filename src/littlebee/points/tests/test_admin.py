@@ -25,7 +25,8 @@ def test_a_city_admin_browses_every_points_model(town: Town) -> None:
 
     for model in ("earningrule", "badge", "honorarytitle", "ledgerentry", "pointsaccount"):
         assert client.get(reverse(f"admin:points_{model}_changelist")).status_code == 200, model
-    assert client.get(reverse("admin:points_ledgerentry_change", args=[entry.pk])).status_code == 200
+    entry_page = client.get(reverse("admin:points_ledgerentry_change", args=[entry.pk]))
+    assert entry_page.status_code == 200 and entry_page.context["original"] == entry
 
 
 def test_the_ledger_cannot_be_added_to_changed_or_deleted_in_the_admin(town: Town) -> None:
