@@ -290,6 +290,8 @@ STATICFILES_DIRS: list[Any] = [
     BASE_DIR / "static",
     ("vendor/leaflet", NODE_MODULES_DIR / "leaflet" / "dist"),
     ("vendor/leaflet.markercluster", NODE_MODULES_DIR / "leaflet.markercluster" / "dist"),
+    # The QR decoder for browsers without BarcodeDetector (static/js/qr-scan.js).
+    ("vendor/jsqr", NODE_MODULES_DIR / "jsqr" / "dist"),
 ]
 MEDIA_URL = cfg.text("MEDIA_URL", "/media/")
 if not MEDIA_URL.endswith("/") or not (MEDIA_URL.startswith("/") or urlsplit(MEDIA_URL).scheme in ("http", "https")):
