@@ -47,37 +47,29 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 
 def me_payload(user: User) -> dict[str, Any]:
-    profile = selectors.worker_profile_of(user)
-    roles = [
-        {
-            "organisation": {"id": m.organisation.pk, "name": m.organisation.name, "kind": m.organisation.kind},
-            "role": m.role,
-        }
-        for m in selectors.memberships_of(user).order_by("organisation__name", "role")
-    ]
+    summary = selectors.me_summary(user)
+    profile = summary.profile
     return {
         "id": user.pk,
         "phone": user.phone,
         "name": user.name,
-        "worker_type": profile.worker_type if profile else None,
-        "enterprise": {"id": profile.enterprise.pk, "name": profile.enterprise.display_name}
-        if profile and profile.enterprise
-        else None,
-        "outlet": {"id": profile.outlet.pk, "name": str(profile.outlet)} if profile and profile.outlet else None,
-        "community": {
-            "id": profile.community.pk,
-            "name": profile.community.name,
-            "full_name": profile.community.full_name(),
-        }
-        if profile
-        else None,
-        "verified": bool(profile and profile.verified),
-        "checkin_status": profile.checkin_status if profile else None,
-        "employment_status": profile.employment_status if profile else None,
-        "party_member": bool(profile and profile.party_member),
+        "worker_type": profile["worker_type"] if profile else None,
+        "enterprise": profile["enterprise"] if profile else None,
+        "outlet": profile["outlet"] if profile else None,
+        "community": profile["community"] if profile else None,
+        "verified": bool(profile and profile["checkin_status"] == CheckinStatus.CONFIRMED),
+        "checkin_status": profile["checkin_status"] if profile else None,
+        "employment_status": profile["employment_status"] if profile else None,
+        "party_member": bool(profile and profile["party_member"]),
         # The points balance and title (points fills this hook: accounts never names it).
-        **hooks.me_fields(user=user, profile=profile),
-        "roles": roles,
+        **hooks.me_fields(user=user, worker=profile is not None),
+        "roles": [
+            {
+                "organisation": {"id": r.organisation_id, "name": r.organisation_name, "kind": r.organisation_kind},
+                "role": r.role,
+            }
+            for r in summary.roles
+        ],
     }
 
 

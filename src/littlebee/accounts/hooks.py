@@ -19,8 +19,9 @@ check-in with a community; it must not raise for a refusal of its own (the confi
 for (the community's check-in, the employer's confirmation, either way), with the timeline row
 just written; notifications tells the worker. It must not raise for a refusal of its own.
 
-`me_fields(user=, profile=)` returns fields of GET /me that another app owns (the points
-balance and the title); `profile` is the worker's profile, None for staff.
+`me_fields(user=, worker=)` returns fields of GET /me that another app owns (the points
+balance and the title); `worker` says whether the user has a worker profile (staff have none).
+GET /me is a hot path: a hook reads only the columns it answers with.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class ProfileDecidedHook(Protocol):
 
 
 class MeFieldsHook(Protocol):
-    def __call__(self, *, user: User, profile: WorkerProfile | None) -> dict[str, Any]: ...
+    def __call__(self, *, user: User, worker: bool) -> dict[str, Any]: ...
 
 
 def _no_sender(*, phone: str, message: str) -> None:
@@ -89,8 +90,8 @@ def me_fields_add(hook: MeFieldsHook) -> None:
         _me_fields.append(hook)
 
 
-def me_fields(*, user: User, profile: WorkerProfile | None) -> dict[str, Any]:
+def me_fields(*, user: User, worker: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for hook in _me_fields:
-        fields.update(hook(user=user, profile=profile))
+        fields.update(hook(user=user, worker=worker))
     return fields

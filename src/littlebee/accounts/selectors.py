@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from littlebee.orgs.models import Organisation, OrgKind, RegionLevel
+from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
 from .models import ApiToken, Membership, ProfileEvent, Role, User, WorkerProfile
 
@@ -96,13 +98,113 @@ def api_tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at")
 
 
+# A region's boundary is a GeoJSON value of kilobytes (a city's is 6.5 KB) that no per-request
+# read shows: every select_related of a region chain leaves it behind.
+COMMUNITY_CHAIN_BOUNDARIES = (
+    "community__boundary",
+    "community__parent__boundary",
+    "community__parent__parent__boundary",
+    "community__parent__parent__parent__boundary",
+)
+
+
 def worker_profile_of(user: User) -> WorkerProfile | None:
-    try:
-        return WorkerProfile.objects.select_related(
-            "enterprise", "outlet__parent", "community__parent__parent__parent"
-        ).get(user=user)
-    except WorkerProfile.DoesNotExist:
-        return None
+    return (
+        WorkerProfile.objects.select_related("enterprise", "outlet__parent", "community__parent__parent__parent")
+        .defer(*COMMUNITY_CHAIN_BOUNDARIES)
+        .filter(user=user)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class MeRole:
+    organisation_id: int
+    organisation_name: str
+    organisation_kind: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MeSummary:
+    """What GET /me shows of the account itself; `profile` is None for staff without one."""
+
+    profile: dict[str, Any] | None
+    roles: list[MeRole]
+
+
+# GET /me is the call a phone makes most. Its read is one statement of plain SQL built once per
+# process (quoted names from the models, "%s" placeholders): the profile with only the columns
+# the answer shows, the community's chain of names (never a region's boundary), and whether the
+# person holds any staff role; the roles themselves are read only for someone who holds one.
+_ME_SQL: list[str] = []
+
+
+def _me_sql() -> str:
+    if not _ME_SQL:
+        q = connection.ops.quote_name
+        region, org, outlet = q(Region._meta.db_table), q(Organisation._meta.db_table), q(Outlet._meta.db_table)
+        chain = ", ".join(f"r{i}.{q('name')}, r{i}.{q('level')}" for i in range(4))
+        joins = "".join(f" LEFT JOIN {region} r{i} ON r{i}.{q('id')} = r{i - 1}.{q('parent_id')}" for i in range(1, 4))
+        _ME_SQL.append(
+            f"SELECT p.{q('id')}, p.{q('worker_type')}, p.{q('party_member')}, p.{q('checkin_status')},"  # noqa: S608
+            f" p.{q('employment_status')}, e.{q('id')}, e.{q('name')}, e.{q('short_name')},"
+            f" o.{q('id')}, o.{q('name')}, op.{q('name')}, r0.{q('id')}, {chain},"
+            f" EXISTS (SELECT 1 FROM {q(Membership._meta.db_table)} m WHERE m.{q('user_id')} = %s)"
+            f" FROM {q(User._meta.db_table)} u"
+            f" LEFT JOIN {q(WorkerProfile._meta.db_table)} p ON p.{q('user_id')} = u.{q('id')}"
+            f" LEFT JOIN {org} e ON e.{q('id')} = p.{q('enterprise_id')}"
+            f" LEFT JOIN {outlet} o ON o.{q('id')} = p.{q('outlet_id')}"
+            f" LEFT JOIN {outlet} op ON op.{q('id')} = o.{q('parent_id')}"
+            f" LEFT JOIN {region} r0 ON r0.{q('id')} = p.{q('community_id')}{joins}"
+            f" WHERE u.{q('id')} = %s"
+        )
+    return _ME_SQL[0]
+
+
+def me_summary(user: User) -> MeSummary:
+    """The account as GET /me shows it: one query, and one more for someone with staff roles."""
+    with connection.cursor() as cursor:
+        cursor.execute(_me_sql(), [user.pk, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return MeSummary(profile=None, roles=[])
+    (profile_id, worker_type, party_member, checkin_status, employment_status, enterprise_id, enterprise_name,
+     enterprise_short, outlet_id, outlet_name, outlet_parent_name, community_id, *chain, has_roles) = row  # fmt: skip
+    profile = None
+    if profile_id is not None:
+        names = []
+        # Region.full_name(): the names below the city, community last.
+        for name, level in zip(chain[0::2], chain[1::2], strict=True):
+            if name is None or level == RegionLevel.CITY:
+                break
+            names.append(name)
+        profile = {
+            "worker_type": worker_type,
+            "party_member": bool(party_member),
+            "checkin_status": checkin_status,
+            "employment_status": employment_status,
+            "enterprise": {"id": enterprise_id, "name": enterprise_short or enterprise_name}
+            if enterprise_id is not None
+            else None,
+            # Outlet.__str__: the parent's name before the outlet's own.
+            "outlet": {
+                "id": outlet_id,
+                "name": outlet_name if outlet_parent_name is None else f"{outlet_parent_name} {outlet_name}",
+            }
+            if outlet_id is not None
+            else None,
+            "community": {"id": community_id, "name": chain[0], "full_name": " ".join(reversed(names))},
+        }
+    roles: list[MeRole] = []
+    if has_roles:
+        rows = (
+            Membership.objects.filter(user_id=user.pk)
+            .order_by("organisation__name", "role")
+            .values_list("organisation_id", "organisation__name", "organisation__kind", "role")
+        )
+        roles = [MeRole(*r) for r in rows]
+    return MeSummary(profile=profile, roles=roles)
 
 
 # --- Staff console --------------------------------------------------------------------------

@@ -11,13 +11,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -696,23 +696,48 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     return token, raw
 
 
+# Every API request runs this lookup. It is plain parameterised SQL built once per process from
+# the models (quoted names only, "%s" placeholders): compiling the ORM query with its join cost
+# more than running it. Only the statement is cached, never a user or a token, so a revoked
+# token, a changed password or a closed account is refused at the very next request.
+_TOKEN_SQL: list[str] = []
+
+
+def _token_sql() -> str:
+    if not _TOKEN_SQL:
+        quote = connection.ops.quote_name
+        user_columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
+        _TOKEN_SQL.append(
+            f"SELECT {user_columns}, t.{quote('id')} AS token_id, t.{quote('credentials')} AS token_credentials,"  # noqa: S608
+            f" t.{quote('last_used_at')} < %s AS token_stale"
+            f" FROM {quote(ApiToken._meta.db_table)} t JOIN {quote(User._meta.db_table)} u"
+            f" ON u.{quote('id')} = t.{quote('user_id')}"
+            f" WHERE t.{quote('key_hash')} = %s AND t.{quote('revoked_at')} IS NULL"
+            f" AND u.{quote('is_active')} = %s AND t.{quote('last_used_at')} > %s"
+        )
+    return _TOKEN_SQL[0]
+
+
 def token_lookup(raw: str) -> ApiToken | None:
     """The live token for a bearer secret, with its user, in one indexed query: not revoked,
-    used within API_TOKEN_TTL_DAYS, its user active and its password unchanged since issue."""
+    used within API_TOKEN_TTL_DAYS, its user active and its password unchanged since issue.
+    The token comes with its id and credentials loaded (other fields load when read)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     now = timezone.now()
     ttl = timedelta(days=max(1, int(settings.API_TOKEN_TTL_DAYS)))
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, user__is_active=True, last_used_at__gt=now - ttl)
-        .first()
-    )
-    if token is None or not hmac.compare_digest(token.credentials, token.user.credentials_stamp()):
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [adapt(now - timedelta(seconds=TOKEN_TOUCH_SECONDS)), _token_hash(raw), True, adapt(now - ttl)]
+    # RawQuerySet converts the user's columns as the ORM would (SQLite's booleans and datetimes).
+    user: Any = next(iter(User.objects.raw(_token_sql(), params)), None)
+    if user is None or not hmac.compare_digest(user.token_credentials, user.credentials_stamp()):
         return None
+    token = ApiToken.from_db(
+        connection.alias, ["id", "user_id", "credentials"], [user.token_id, user.pk, user.token_credentials]
+    )
+    token.user = user
     # Sliding expiry without a write per request (which would also serialise SQLite).
-    assert token.last_used_at is not None
-    if (now - token.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
+    if user.token_stale:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 

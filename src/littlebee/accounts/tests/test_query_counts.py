@@ -20,8 +20,11 @@ pytestmark = pytest.mark.django_db
 
 # token, city-admin check, memberships, staff check, count, page
 CHECKIN_QUEUE_QUERIES = 6
-# token, profile, points account, memberships
-ME_QUERIES = 4
+# token; the account (profile, enterprise, outlet, community chain, "has roles?") in one
+# statement; the points account
+ME_QUERIES = 3
+# and the roles, for someone who holds any
+ME_WITH_ROLES_QUERIES = 4
 
 
 def _queries(call) -> int:
@@ -88,8 +91,34 @@ def test_me_has_a_bounded_query_count(api_as, city, enterprise, django_assert_ma
     client.get("/me")
 
     # when / then
-    with django_assert_max_num_queries(ME_QUERIES):
-        client.get("/me")
+    with django_assert_max_num_queries(ME_WITH_ROLES_QUERIES):
+        response = client.get("/me")
+    assert len(response.json()["roles"]) == 3
+
+
+def test_me_for_a_worker_is_three_queries_and_reads_no_region_boundary(api_as, city, enterprise):
+    # given a worker (no staff role) of a community whose regions all carry boundaries
+    square = {"type": "Polygon", "coordinates": [[[114.0, 30.0], [114.1, 30.0], [114.1, 30.1], [114.0, 30.0]]]}
+    for region in (city.city, city.district, city.street, city.community):
+        region.boundary = square
+        region.save(update_fields=["boundary"])
+    outlet = OutletFactory(
+        enterprise=enterprise, name="东吴网点", parent=OutletFactory(enterprise=enterprise, name="汉西分部")
+    )
+    client = api_as(worker(community=city.community, enterprise=enterprise, outlet=outlet))
+    client.get("/me")
+
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/me")
+
+    # then
+    assert len(ctx.captured_queries) == ME_QUERIES
+    assert not any("boundary" in q["sql"] for q in ctx.captured_queries)
+    body = response.json()
+    assert body["community"]["full_name"] == "武昌区 黄鹤楼街道 西厂口社区"
+    assert body["outlet"] == {"id": outlet.pk, "name": "汉西分部 东吴网点"}
+    assert body["enterprise"] == {"id": enterprise.pk, "name": "顺丰"}
 
 
 def test_the_timeline_has_a_bounded_query_count(api_as, city, enterprise, django_assert_max_num_queries):
