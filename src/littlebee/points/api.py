@@ -20,7 +20,7 @@ from littlebee.core.pagination import clamp
 
 from . import selectors, services
 from .badges import Title, title_for
-from .models import LedgerEntry
+from .models import LedgerReason, PointsSource
 
 router = Router(tags=["points"])
 
@@ -70,17 +70,21 @@ def title_payload(title: Title) -> dict[str, Any]:
     }
 
 
-def entry_payload(entry: LedgerEntry) -> dict[str, Any]:
+def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """A history row (selectors.ledger_rows_of: plain values, no model instance)."""
+    reason, source = row["reason"], row["source"]
+    reason_label = str(LedgerReason(reason).label) if reason in LedgerReason.values else reason
     return {
-        "id": entry.pk,
-        "amount": entry.amount,
-        "reason": entry.reason,
-        "reason_label": str(entry.get_reason_display()),
-        "source": entry.source,
-        "source_label": entry.source_label,
-        "note": entry.note,
-        "created_at": timezone.localtime(entry.created_at),
-        "reverses": entry.reverses_id,
+        "id": row["id"],
+        "amount": row["amount"],
+        "reason": reason,
+        "reason_label": reason_label,
+        "source": source,
+        # LedgerEntry.source_label: the earning's source, else the kind of entry.
+        "source_label": str(PointsSource(source).label) if source in PointsSource.values else reason_label,
+        "note": row["note"],
+        "created_at": timezone.localtime(row["created_at"]),
+        "reverses": row["reverses_id"],
     }
 
 
@@ -88,14 +92,14 @@ def entry_payload(entry: LedgerEntry) -> dict[str, Any]:
 def points(request: HttpRequest, page: Query[PageQuery]) -> dict[str, Any]:
     """The caller's balance, title (level by lifetime points) and history, newest first."""
     user = request_user(request)
-    account = selectors.account_of(user)
+    summary = selectors.points_summary_of(user)
     limit, offset = clamp(page.limit, page.offset)
-    entries = selectors.ledger_of(user)
+    rows = selectors.ledger_rows_of(user, limit=limit, offset=offset) if summary.entries > offset else []
     return {
-        "balance": account.balance,
-        "title": title_payload(title_for(account.lifetime_earned)),
-        "count": entries.count(),
-        "items": [entry_payload(e) for e in entries[offset : offset + limit]],
+        "balance": summary.balance,
+        "title": title_payload(title_for(summary.lifetime_earned)),
+        "count": summary.entries,
+        "items": [entry_payload(r) for r in rows],
     }
 
 

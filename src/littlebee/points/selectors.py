@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -43,6 +44,58 @@ def me_points_fields(*, user: User, worker: bool) -> dict[str, Any]:
 
 def title_of(worker: User) -> Title:
     return title_for(account_of(worker).lifetime_earned)
+
+
+@dataclass(frozen=True)
+class PointsSummary:
+    balance: int
+    lifetime_earned: int
+    entries: int  # how many ledger entries the worker has
+
+
+# GET /points is a hot path: its two reads are plain SQL built once per process from the models
+# (quoted names, "%s" placeholders), as building and compiling the ORM queries cost more than
+# running them. The columns are those the answer shows.
+_POINTS_SQL: dict[str, str] = {}
+LEDGER_ROW_FIELDS = ("id", "amount", "reason", "source", "note", "created_at", "reverses_id")
+
+
+def _points_sql(name: str) -> str:
+    if not _POINTS_SQL:
+        q = connection.ops.quote_name
+        account, ledger = q(PointsAccount._meta.db_table), q(LedgerEntry._meta.db_table)
+        worker = q("worker_id")
+        _POINTS_SQL["summary"] = (
+            f"SELECT (SELECT {q('balance')} FROM {account} WHERE {worker} = %s),"  # noqa: S608
+            f" (SELECT {q('lifetime_earned')} FROM {account} WHERE {worker} = %s),"
+            f" (SELECT COUNT(*) FROM {ledger} WHERE {worker} = %s)"
+        )
+        columns = ", ".join(q(LedgerEntry._meta.get_field(f.removesuffix("_id")).column) for f in LEDGER_ROW_FIELDS)
+        _POINTS_SQL["rows"] = (
+            f"SELECT {columns} FROM {ledger} WHERE {worker} = %s"  # noqa: S608
+            f" ORDER BY {q('created_at')} DESC, {q('id')} DESC LIMIT %s OFFSET %s"
+        )
+    return _POINTS_SQL[name]
+
+
+def points_summary_of(worker: User) -> PointsSummary:
+    """Balance, lifetime points and the number of ledger entries, in one query (GET /points)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_points_sql("summary"), [worker.pk] * 3)
+        balance, lifetime, count = cursor.fetchone()
+    return PointsSummary(int(balance or 0), int(lifetime or 0), int(count or 0))
+
+
+def ledger_rows_of(worker: User, *, limit: int, offset: int) -> list[dict[str, Any]]:
+    """A page of the worker's entries, newest first, as plain rows of LEDGER_ROW_FIELDS."""
+    with connection.cursor() as cursor:
+        cursor.execute(_points_sql("rows"), [worker.pk, limit, offset])
+        rows = [dict(zip(LEDGER_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        # SQLite hands back naive UTC datetimes; the ORM would make them aware, so do the same.
+        if timezone.is_naive(row["created_at"]):
+            row["created_at"] = timezone.make_aware(row["created_at"], UTC)
+    return rows
 
 
 def ledger_of(worker: User) -> QuerySet[LedgerEntry]:

@@ -19,8 +19,8 @@ from .factories import BadgeFactory, Town, community_handler, earn, plain_user, 
 pytestmark = pytest.mark.django_db
 
 BadgeFactory_: Any = BadgeFactory
-# token, account, count, page of entries
-POINTS_QUERIES = 4
+# token; balance, lifetime points and the number of entries in one statement; the page of entries
+POINTS_QUERIES = 3
 
 
 # --- GET /points ------------------------------------------------------------------------------
