@@ -70,7 +70,8 @@ def _points_sql(name: str) -> str:
             f" (SELECT {q('lifetime_earned')} FROM {account} WHERE {worker} = %s),"
             f" (SELECT COUNT(*) FROM {ledger} WHERE {worker} = %s)"
         )
-        columns = ", ".join(q(LedgerEntry._meta.get_field(f.removesuffix("_id")).column) for f in LEDGER_ROW_FIELDS)
+        column_of = {f.attname: f.column for f in LedgerEntry._meta.concrete_fields}
+        columns = ", ".join(q(column_of[f]) for f in LEDGER_ROW_FIELDS)
         _POINTS_SQL["rows"] = (
             f"SELECT {columns} FROM {ledger} WHERE {worker} = %s"  # noqa: S608
             f" ORDER BY {q('created_at')} DESC, {q('id')} DESC LIMIT %s OFFSET %s"
