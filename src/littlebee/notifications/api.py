@@ -15,8 +15,7 @@ from littlebee.core.api_schemas import PageQuery
 from littlebee.core.pagination import clamp
 
 from .inbox import inbox_mark_read
-from .models import Notification
-from .selectors import inbox_of, unread_count
+from .selectors import inbox_counts, inbox_page, unread_count
 
 router = Router(tags=["notifications"])
 
@@ -42,15 +41,16 @@ class NotificationList(Schema):
     items: list[NotificationOut]
 
 
-def notification_payload(n: Notification) -> dict[str, Any]:
+def notification_payload(row: dict[str, Any]) -> dict[str, Any]:
+    """One message (selectors.inbox_page: plain values, no model instance)."""
     return {
-        "id": n.pk,
-        "kind": n.kind,
-        "title": n.title,
-        "body": n.body,
-        "link": n.link,
-        "created_at": timezone.localtime(n.created_at),
-        "read": n.read_at is not None,
+        "id": row["id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "body": row["body"],
+        "link": row["link"],
+        "created_at": timezone.localtime(row["created_at"]),
+        "read": row["read_at"] is not None,
     }
 
 
@@ -59,11 +59,13 @@ def my_notifications(request: HttpRequest, page: Query[PageQuery]) -> dict[str, 
     """The caller's inbox, newest first. Reading it marks nothing: POST …/read does."""
     user = request_user(request)
     limit, offset = clamp(page.limit, page.offset)
-    inbox = inbox_of(user)
+    count, unread = inbox_counts(user)
     return {
-        "count": inbox.count(),
-        "unread": unread_count(user),
-        "items": [notification_payload(n) for n in inbox[offset : offset + limit]],
+        "count": count,
+        "unread": unread,
+        "items": [notification_payload(n) for n in inbox_page(user, limit=limit, offset=offset)]
+        if count > offset
+        else [],
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.notifications.models import Notification
@@ -92,3 +94,26 @@ def test_bad_ids_are_refused(api_as: Any, ids: Any) -> None:
 def test_signing_in_is_required(api: Any) -> None:
     assert api.get("/me/notifications").status_code == 401
     assert api.post("/me/notifications/read", {}).status_code == 401
+
+
+# token; the count and the unread count in one statement; the page (committed: raising it needs a reason)
+INBOX_QUERIES = 3
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_list_costs_the_same_queries_for_3_or_30_messages(api_as: Any, n: int) -> None:
+    # given
+    me = worker()
+    NotificationFactory.create_batch(n, recipient=me)
+    client = api_as(me)
+    client.get("/me/notifications")  # the token's last-used touch happens once an hour at most
+    connection.queries_log.clear()
+
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/me/notifications", {"limit": 100})
+
+    # then
+    assert len(response.json()["items"]) == n
+    assert len(ctx.captured_queries) == INBOX_QUERIES
+    assert not any('"data"' in q["sql"] for q in ctx.captured_queries)  # the JSON payload stays behind
