@@ -9,6 +9,11 @@ One report with the photo is submitted (processing deferred), then the photo is 
 every run does the whole job (read EXIF, decode, orient, resize to ≤2048 px, re-encode without
 metadata, thumbnail, sha256 and perceptual hash, store, delete the original). Prints median,
 p95 and max seconds per photo and the process's peak resident memory.
+
+The same photo is then run through plain Pillow in the same process, interleaved with the
+pipeline so that both see the same machine: open, draft to 2048 px, load, resize to at most
+2048 px, save as JPEG at quality 85 (no EXIF, thumbnail, hash or storage). The ratio
+pipeline / plain Pillow (p50) is what issue 13 item 4 budgets: at most 1.0.
 """
 
 from __future__ import annotations
@@ -61,6 +66,19 @@ def camera_jpeg(width: int = WIDTH, height: int = HEIGHT, *, seed: int = 12) -> 
     )
     out = BytesIO()
     image.save(out, "JPEG", quality=92, exif=exif)
+    return out.getvalue()
+
+
+def plain_pillow(content: bytes) -> bytes:
+    """The baseline: what bare Pillow does to store a photo at most 2048 px on a side."""
+    from PIL import Image
+
+    with Image.open(BytesIO(content)) as image:
+        image.draft("RGB", (2048, 2048))
+        image.load()
+        image.thumbnail((2048, 2048))
+        out = BytesIO()
+        image.save(out, "JPEG", quality=85)
     return out.getvalue()
 
 
@@ -143,7 +161,11 @@ def main() -> None:
             f"EXIF GPS + time, {args.runs} runs (made in {made:.1f} s)"
         )
         seconds = []
+        baseline = []
         for run in range(args.runs):
+            started = clock.perf_counter()
+            plain_pillow(content)
+            baseline.append(clock.perf_counter() - started)
             if run:
                 photo.original.save(f"again-{run}.bin", ContentFile(content), save=False)
                 photo.status = PhotoStatus.PROCESSING
@@ -156,11 +178,14 @@ def main() -> None:
                 sys.exit(1)
         photo.refresh_from_db()
         seconds.sort()
+        baseline.sort()
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"  seconds p50        {statistics.median(seconds):>8.2f}")
+        print(f"  seconds p50        {statistics.median(seconds):>8.3f}")
         print(f"  seconds p95        {seconds[max(0, int(len(seconds) * 0.95) - 1)]:>8.2f}")
         print(f"  seconds max        {seconds[-1]:>8.2f}")
         print(f"  photos/s, 1 core   {1 / statistics.median(seconds):>8.2f}")
+        print(f"  plain Pillow p50   {statistics.median(baseline):>8.3f}  (draft 2048, resize, JPEG q85)")
+        print(f"  ratio pipeline/plain Pillow (p50)  {statistics.median(seconds) / statistics.median(baseline):.2f}×")
         print(f"  peak RSS MB        {rss_after / 1024:>8.0f}  (before processing {rss_before / 1024:.0f})")
         print(f"  stored image KB    {photo.image.size / 1024:>8.0f}  thumbnail {photo.thumbnail.size / 1024:.0f} KB")
         print(f"  EXIF point read    {photo.exif_lat:.5f}, {photo.exif_lng:.5f} at {photo.exif_taken_at}")

@@ -39,6 +39,8 @@ def _test_settings(settings: Any) -> None:
     settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"
     # Tests run periodic jobs themselves; a background thread would race their database.
     settings.PERIODIC_JOBS_IN_PROCESS = False
+    # Report photos processed in the on_commit callback, not on a job thread the test can't see.
+    settings.REPORTS_PHOTO_INLINE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
         **settings.STORAGES,

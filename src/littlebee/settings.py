@@ -140,6 +140,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # Without Redis there is no beat: web processes run due jobs themselves (core/periodic.py).
 PERIODIC_JOBS_IN_PROCESS = cfg.boolean("PERIODIC_JOBS_IN_PROCESS", default=not REDIS_URL)
+# Without Redis, work that must not hold up the answer (a report photo's processing) runs after
+# it on this many threads of the web process (core/background.py).
+BACKGROUND_THREADS = cfg.integer("BACKGROUND_THREADS", 2, minimum=1, maximum=16)
 # Periodic jobs (Celery beat in production). Each is idempotent, so a second run changes nothing.
 CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "points-expire-due": {"task": "points.expire_due", "schedule": crontab(hour=2, minute=10)},
@@ -493,6 +496,9 @@ APPEALS_RATE_LIMIT_MINUTES = cfg.integer("APPEALS_RATE_LIMIT_MINUTES", 10, minim
 # most REPORTS_PHOTO_MAX_ATTEMPTS times in all; then it is marked failed.
 REPORTS_PHOTO_REQUEUE_MINUTES = cfg.integer("REPORTS_PHOTO_REQUEUE_MINUTES", 5, minimum=1)
 REPORTS_PHOTO_MAX_ATTEMPTS = cfg.integer("REPORTS_PHOTO_MAX_ATTEMPTS", 5, minimum=1)
+# Without Redis a photo is processed after the answer on a job thread (BACKGROUND_THREADS); true
+# processes it eagerly right after the request's commit instead, inside the request (the tests).
+REPORTS_PHOTO_INLINE = cfg.boolean("REPORTS_PHOTO_INLINE", default=False)
 
 # The "navigate" link of a station page. {lat}, {lng} (WGS-84) and {name} are filled in, URL-quoted.
 # AutoNavi's URI API accepts WGS-84, opens its app when installed and its web page otherwise.

@@ -7,6 +7,12 @@ What is kept is a fresh encoding of the pixels only: turned upright by its EXIF 
 at most 2048 px on the longer side, in sRGB, as JPEG (PNG when it has transparency), with no
 EXIF, GPS, ICC profile or text chunks.
 
+Decoding is the cost: a JPEG is decoded at the smallest DCT scale (1/2, 1/4, 1/8) that still
+gives nearly MAX_SIDE px (DRAFT_SLACK: a 4000 px photo is decoded at 2000 px, not at full size),
+then turned upright and resized once (image_fit); a thumbnail or a hash is made from that result
+rather than from the original again. A check that only needs to know the bytes decode
+(`target_side=0`) decodes at 1/8.
+
 One request may carry several images (a report's nine photos): a PixelBudget shared by them caps
 the pixels one request may have decoded (setting UPLOAD_MAX_PIXELS_PER_REQUEST), charged from
 each header before its pixels are decoded.
@@ -14,6 +20,7 @@ each header before its pixels are decoded.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -28,6 +35,9 @@ from littlebee.core.errors import InvalidInput, PayloadTooLarge
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 MAX_SIDE = 2048
+# A JPEG may be decoded at a DCT scale giving this share of the wanted side and kept at that size:
+# a 4000×3000 photo then costs a 2000×1500 decode (a quarter of the work) instead of a full one.
+DRAFT_SLACK = 15 / 16
 JPEG_QUALITY = 85
 # What Pillow may try to read the bytes as (it decides by content). An MPO is the JPEG a phone
 # writes with a second, depth or preview, picture inside: its first picture is an ordinary JPEG.
@@ -127,10 +137,26 @@ def _flatten(image: Image.Image) -> tuple[Image.Image, str]:
     return image.convert("RGB") if image.mode != "RGB" else image, "JPEG"
 
 
-def image_open(data: bytes, field: str = FIELD, budget: PixelBudget | None = None) -> Image.Image:
+def _draft_size(size: tuple[int, int], target_side: int) -> tuple[int, int]:
+    """The size to ask Image.draft for so that it picks the largest DCT reduction (1/8 … 1/1)
+    whose result still has a longer side of at least `target_side` × DRAFT_SLACK (0: any, 1/8).
+
+    Pillow's draft takes the largest scale s in (8, 4, 2, 1) with s ≤ min(width // asked_width,
+    height // asked_height); asking for (width // s, height // s) therefore gets exactly s."""
+    width, height = size
+    longer = max(width, height)
+    need = math.ceil(target_side * DRAFT_SLACK)
+    scale = next((s for s in (8, 4, 2) if -(-longer // s) >= need), 1)
+    return max(1, width // scale), max(1, height // scale)
+
+
+def image_open(
+    data: bytes, field: str = FIELD, budget: PixelBudget | None = None, *, target_side: int = MAX_SIDE
+) -> Image.Image:
     """Open, check the header (format and pixel count, charged to the request's `budget` when
-    given), then decode: the size checks come before any pixel is decoded. Pillow's own
-    decompression-bomb error and warning count as too big."""
+    given), then decode: the size checks come before any pixel is decoded. A JPEG is decoded at
+    the DCT scale that still gives about `target_side` px (0: the smallest, for a check that the
+    bytes decode at all). Pillow's own decompression-bomb error and warning count as too big."""
     with warnings.catch_warnings():
         # Pillow warns above its own limit (89 Mpx), which is above MAX_PIXELS: such an image
         # is refused either way; as an error the warning cannot reach the logs. (The filter is
@@ -152,8 +178,7 @@ def image_open(data: bytes, field: str = FIELD, budget: PixelBudget | None = Non
         if budget is not None:
             budget.charge(width * height, field)
         try:
-            # A big JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers MAX_SIDE.
-            image.draft(None, (MAX_SIDE, MAX_SIDE))
+            image.draft(None, _draft_size(image.size, target_side))  # JPEG only; others ignore it
             image.load()  # a truncated or corrupt file fails here
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_many_pixels(field) from None
@@ -162,29 +187,62 @@ def image_open(data: bytes, field: str = FIELD, budget: PixelBudget | None = Non
     return image
 
 
-def image_encode(image: Image.Image, *, max_side: int = MAX_SIDE, field: str = FIELD) -> PreparedImage:
-    """A fresh encoding of a decoded image's pixels only: upright by its EXIF orientation, at most
-    `max_side` px on the longer side, sRGB, JPEG (PNG when really transparent), no metadata."""
+def image_fit(image: Image.Image, *, max_side: int = MAX_SIDE, field: str = FIELD) -> Image.Image:
+    """A decoded image's pixels made ready to store: resized once to at most `max_side` px on
+    the longer side (never enlarged), then turned upright by its EXIF orientation (turning the
+    small image, not the big one), in sRGB, RGB (RGBA when some pixel is really transparent),
+    with no metadata left in `info`. A thumbnail or hash can be made from the result."""
     try:
-        upright = ImageOps.exif_transpose(image) or image
-        if upright is image:
-            upright = image.copy()
-        upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        flat, kind = _flatten(_to_srgb(upright))
+        fitted = _shrunk(image, max_side) if max(image.size) > max_side else image
+        # resize() keeps `info`, so the orientation tag is still there to read; exif_transpose
+        # answers a new image either way (a copy when already upright): `image` is left as it is.
+        upright = ImageOps.exif_transpose(fitted) or fitted.copy()
+        flat, _kind = _flatten(_to_srgb(upright))
         flat.info = {}  # no EXIF, GPS, ICC profile, text chunks, DPI or comments in the output
-        out = BytesIO()
-        if kind == "PNG":
-            flat.save(out, "PNG", optimize=True)
-        else:
-            flat.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     except Exception:  # malformed EXIF or an odd mode in an otherwise decodable file
+        raise _not_an_image(field) from None
+    return flat
+
+
+def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
+    width, height = image.size
+    ratio = max_side / max(width, height)
+    size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
+    # reducing_gap: a cheap box reduction first when the image is more than twice the size.
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def image_thumbnail(fitted: Image.Image, *, max_side: int) -> Image.Image:
+    """A smaller copy of an image_fit result (upright, sRGB, no metadata already)."""
+    if max(fitted.size) <= max_side:
+        return fitted
+    return _shrunk(fitted, max_side)
+
+
+def image_save(fitted: Image.Image, *, field: str = FIELD) -> PreparedImage:
+    """An image_fit result encoded: JPEG at JPEG_QUALITY (no optimize or progressive pass: they
+    cost a second pass over the image for a few per cent of bytes), PNG when it has alpha."""
+    out = BytesIO()
+    kind = "PNG" if fitted.mode == "RGBA" else "JPEG"
+    try:
+        if kind == "PNG":
+            fitted.save(out, "PNG", compress_level=6)
+        else:
+            fitted.save(out, "JPEG", quality=JPEG_QUALITY)
+    except Exception:
         raise _not_an_image(field) from None
     return PreparedImage(
         content=out.getvalue(),
         extension="png" if kind == "PNG" else "jpg",
-        width=flat.width,
-        height=flat.height,
+        width=fitted.width,
+        height=fitted.height,
     )
+
+
+def image_encode(image: Image.Image, *, max_side: int = MAX_SIDE, field: str = FIELD) -> PreparedImage:
+    """A fresh encoding of a decoded image's pixels only: upright by its EXIF orientation, at most
+    `max_side` px on the longer side, sRGB, JPEG (PNG when really transparent), no metadata."""
+    return image_save(image_fit(image, max_side=max_side, field=field), field=field)
 
 
 def image_prepare(upload: IO[bytes] | Any, field: str = FIELD, budget: PixelBudget | None = None) -> PreparedImage:

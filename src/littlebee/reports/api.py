@@ -73,6 +73,13 @@ class DuplicateOut(Schema):
     created_at: datetime
 
 
+class ReportPhotoOut(Schema):
+    id: int
+    url: str | None
+    thumbnail: str | None
+    status: str
+
+
 class ReportSubmittedOut(Schema):
     id: int
     status: str
@@ -82,6 +89,8 @@ class ReportSubmittedOut(Schema):
     deadline: datetime | None
     location_source: str
     possible_duplicates: list[DuplicateOut]
+    # Processed after the answer: each is "processing" here, with no url yet.
+    photos: list[ReportPhotoOut]
 
 
 class ReportEventOut(Schema):
@@ -89,13 +98,6 @@ class ReportEventOut(Schema):
     actor_role: str
     action: str
     note: str
-
-
-class ReportPhotoOut(Schema):
-    id: int
-    url: str | None
-    thumbnail: str | None
-    status: str
 
 
 class ReportOut(Schema):
@@ -247,6 +249,7 @@ def report_post(
             "assigned_to": ref(case.organisation),
             "deadline": deadline_of(case),
             "location_source": report.location_source,
+            "photos": [_photo(p) for p in report.photos.all()],
             "possible_duplicates": [
                 {
                     "id": d.pk,

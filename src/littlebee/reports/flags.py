@@ -157,18 +157,20 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
     return _store(flags)
 
 
-def burst_flag_compute(report: Report) -> ReportFlag | None:
+def burst_flag_compute(report: Report, *, count: int | None = None) -> ReportFlag | None:
     """A burst flag on the report when its reporter sent more than REPORTS_BURST_COUNT reports
-    (this one included) within REPORTS_BURST_MINUTES before it."""
+    (this one included) within REPORTS_BURST_MINUTES before it. `count`: that number when the
+    caller has read it already (report_submit reads the recent reports for the rate limit)."""
     minutes = settings.REPORTS_BURST_MINUTES
     at = report.case.created_at
-    # The reporter's report cases, by the indexed (reporter, created_at).
-    count = Case.objects.filter(
-        kind=CaseKind.REPORT,
-        reporter_id=report.case.reporter_id,
-        created_at__gt=at - timedelta(minutes=minutes),
-        created_at__lte=at,
-    ).count()
+    if count is None:
+        # The reporter's report cases, by the indexed (reporter, created_at).
+        count = Case.objects.filter(
+            kind=CaseKind.REPORT,
+            reporter_id=report.case.reporter_id,
+            created_at__gt=at - timedelta(minutes=minutes),
+            created_at__lte=at,
+        ).count()
     if count <= settings.REPORTS_BURST_COUNT:
         return None
     flag = _flag(report, FlagKind.BURST, at, {"count": count, "minutes": minutes})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,10 +23,10 @@ from PIL import ExifTags, Image
 
 from littlebee.cases import services as case_services
 from littlebee.cases.models import Case, CaseAttachment, CaseKind, RoutingRule, RoutingTarget
-from littlebee.core.errors import FieldError, InvalidInput
+from littlebee.core.background import background_run
+from littlebee.core.errors import FieldError, InvalidInput, TooManyRequests
 from littlebee.core.geo import valid_lat_lng
-from littlebee.core.images import PixelBudget, image_encode, image_open, image_read
-from littlebee.core.ratelimit import submissions_rate_check
+from littlebee.core.images import PixelBudget, image_fit, image_open, image_read, image_save, image_thumbnail
 from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import DepartmentType, Region, RegionLevel
 from littlebee.orgs.selectors import community_at_point
@@ -102,20 +103,25 @@ def report_categories_ensure() -> int:
 # --- Submitting -------------------------------------------------------------------------------
 def city_extent() -> tuple[float, float, float, float] | None:
     """(min_lat, max_lat, min_lng, max_lng) of the city: its boundary's box, else the extent of
-    its communities' boxes and centres; None when no region is known at all."""
-    city = Region.objects.filter(level=RegionLevel.CITY, min_lat__isnull=False).order_by("pk").first()
-    if city is not None and None not in (city.min_lat, city.max_lat, city.min_lng, city.max_lng):
-        return (city.min_lat, city.max_lat, city.min_lng, city.max_lng)  # type: ignore[return-value]
-    agg = Region.objects.filter(level=RegionLevel.COMMUNITY).aggregate(
-        a=Min("lat"),
-        b=Max("lat"),
-        c=Min("lng"),
-        d=Max("lng"),
-        e=Min("min_lat"),
-        f=Max("max_lat"),
-        g=Min("min_lng"),
-        h=Max("max_lng"),
+    its communities' boxes and centres; None when no region is known at all. One query."""
+    city = Q(level=RegionLevel.CITY, min_lat__isnull=False)
+    community = Q(level=RegionLevel.COMMUNITY)
+    agg = Region.objects.filter(city | community).aggregate(
+        city_a=Min("min_lat", filter=city),
+        city_b=Max("max_lat", filter=city),
+        city_c=Min("min_lng", filter=city),
+        city_d=Max("max_lng", filter=city),
+        a=Min("lat", filter=community),
+        b=Max("lat", filter=community),
+        c=Min("lng", filter=community),
+        d=Max("lng", filter=community),
+        e=Min("min_lat", filter=community),
+        f=Max("max_lat", filter=community),
+        g=Min("min_lng", filter=community),
+        h=Max("max_lng", filter=community),
     )
+    if None not in (agg["city_a"], agg["city_b"], agg["city_c"], agg["city_d"]):
+        return (agg["city_a"], agg["city_b"], agg["city_c"], agg["city_d"])
     if agg["a"] is None:
         return None
     pick_min = lambda *v: min(x for x in v if x is not None)  # noqa: E731
@@ -160,7 +166,9 @@ def _check_photos(photos: list[Any]) -> list[_CheckedPhoto]:
     budget = PixelBudget()  # the request's pixels across all its photos
     for upload in photos:
         data = image_read(upload, PHOTOS_FIELD)
-        image = image_open(data, PHOTOS_FIELD, budget)
+        # Only whether it decodes: at the smallest scale (1/8 for a JPEG). The real work is the
+        # background task's.
+        image = image_open(data, PHOTOS_FIELD, budget, target_side=0)
         try:
             exif_lat, exif_lng, _taken = exif_location_and_time(image)
         finally:
@@ -177,17 +185,33 @@ def _photo_point(checked: list[_CheckedPhoto]) -> tuple[float, float] | None:
     return None
 
 
-def _rate_check(reporter: User, at: datetime) -> None:
+# Enough of the worker's recent reports to count a burst exactly in any sane configuration.
+_RECENT_READ = 500
+
+
+def _rate_check(reporter: User, at: datetime) -> list[datetime]:
     """429 when the worker already sent REPORTS_RATE_LIMIT_COUNT reports within the last
-    REPORTS_RATE_LIMIT_MINUTES (their own cases, by the indexed (reporter, created_at))."""
-    submissions_rate_check(
-        Case.objects.filter(reporter=reporter, kind=CaseKind.REPORT),
-        limit=settings.REPORTS_RATE_LIMIT_COUNT,
-        minutes=settings.REPORTS_RATE_LIMIT_MINUTES,
-        at=at,
-        detail=_("随手拍提交过于频繁：%(minutes)d 分钟内最多 %(count)d 条，请稍后再试。")
-        % {"minutes": settings.REPORTS_RATE_LIMIT_MINUTES, "count": settings.REPORTS_RATE_LIMIT_COUNT},
+    REPORTS_RATE_LIMIT_MINUTES. Returns the times of their reports within the longer of that
+    window and REPORTS_BURST_MINUTES (newest first), which the burst flag counts: one indexed
+    read of (reporter, created_at) serves both."""
+    rate_minutes = settings.REPORTS_RATE_LIMIT_MINUTES
+    limit = settings.REPORTS_RATE_LIMIT_COUNT
+    window = timedelta(minutes=max(rate_minutes, settings.REPORTS_BURST_MINUTES))
+    recent = list(
+        Case.objects.filter(reporter=reporter, kind=CaseKind.REPORT, created_at__gt=at - window, created_at__lte=at)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: max(limit, _RECENT_READ)]
     )
+    in_window = [t for t in recent if t > at - timedelta(minutes=rate_minutes)]
+    if len(in_window) >= limit:
+        # The wait is until the oldest of the last `limit` leaves the window (core.ratelimit's rule).
+        wait = (in_window[limit - 1] + timedelta(minutes=rate_minutes) - at).total_seconds()
+        raise TooManyRequests(
+            _("随手拍提交过于频繁：%(minutes)d 分钟内最多 %(count)d 条，请稍后再试。")
+            % {"minutes": rate_minutes, "count": limit},
+            retry_after=max(1, math.ceil(wait)),
+        )
+    return recent
 
 
 @dataclass(frozen=True)
@@ -296,9 +320,8 @@ def report_submit(
 
     A burst of reports by the same worker flags the new one (flags.burst_flag_compute). Beyond
     REPORTS_RATE_LIMIT_COUNT reports in REPORTS_RATE_LIMIT_MINUTES the worker is refused
-    (TooManyRequests), before any photo is read."""
+    (TooManyRequests), counted with the worker's row locked, before anything is stored."""
     at = at or timezone.now()
-    _rate_check(reporter, at)
     draft = report_validate(
         category_code=category_code,
         description=description,
@@ -317,7 +340,7 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime) -> Report
     """The writes of report_submit, for a draft report_validate accepted."""
     # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
     get_user_model().objects.select_for_update().filter(pk=reporter.pk).values_list("pk").first()
-    _rate_check(reporter, at)
+    recent = _rate_check(reporter, at)
     case = case_services.case_open(
         kind=CaseKind.REPORT,
         reporter=reporter,
@@ -338,12 +361,22 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime) -> Report
         location_source=draft.location_source,
     )
     queued_at = timezone.now()
+    stored = []
     for photo_in in draft.photos:
         photo = ReportPhoto(report=report, created_at=at, queued_at=queued_at, attempts=1)
         photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(photo_in.data), save=False)
-        photo.save()
-        transaction.on_commit(partial(_queue_processing, photo.pk))
-    burst_flag_compute(report)
+        stored.append(photo)
+    if stored:
+        ReportPhoto.objects.bulk_create(stored)  # one INSERT for all nine
+        for photo in stored:
+            transaction.on_commit(partial(_queue_processing, photo.pk))
+    # report.photos.all() answers with these (status "processing") without reading them back,
+    # as after prefetch_related: the submission's answer lists them.
+    listed = ReportPhoto.objects.none()
+    listed._result_cache = stored
+    report._prefetched_objects_cache = {"photos": listed}  # type: ignore[attr-defined]
+    burst_minutes = timedelta(minutes=settings.REPORTS_BURST_MINUTES)
+    burst_flag_compute(report, count=1 + sum(1 for t in recent if t > at - burst_minutes))
     return report
 
 
@@ -353,15 +386,25 @@ _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "
 
 def _queue_processing(photo_id: int) -> bool:
     """Hand the photo to the queue; False (logged) when the broker refuses. Never raises: it runs
-    after commit, where the report is already filed and the worker must get their answer."""
+    after commit, where the report is already filed and the worker must get their answer.
+
+    Without Redis (Celery eager) the photo goes to this process's job threads
+    (core.background), to be processed after the answer; REPORTS_PHOTO_INLINE processes it
+    right here instead. A job lost with its process is queued again by the sweep."""
     from .tasks import reports_process_photo
 
+    if settings.CELERY_TASK_ALWAYS_EAGER and not settings.REPORTS_PHOTO_INLINE:
+        return background_run(("reports.process_photo", photo_id), _process_in_background, photo_id)
     try:
         reports_process_photo.apply_async((photo_id,), retry=True, retry_policy=_PUBLISH_RETRY)
     except Exception:
         log.warning("report photo %s could not be queued; the sweep will queue it again", photo_id, exc_info=True)
         return False
     return True
+
+
+def _process_in_background(photo_id: int) -> None:
+    report_photo_process(photo_id=photo_id)
 
 
 # --- Processing a photo -----------------------------------------------------------------------
@@ -452,12 +495,15 @@ def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
         log.warning("report photo %s could not be read; left for the sweep", photo_id, exc_info=True)
         return photo
     try:
-        image = image_open(data, PHOTOS_FIELD)
-        exif_lat, exif_lng, taken = exif_location_and_time(image)
-        full = image_encode(image, field=PHOTOS_FIELD)
-        thumb = image_encode(image, max_side=THUMB_SIDE, field=PHOTOS_FIELD)
-        with Image.open(ContentFile(full.content)) as stored:
-            phash = str(imagehash.phash(stored))
+        image = image_open(data, PHOTOS_FIELD)  # at the DCT scale nearest 2048 px
+        exif_lat, exif_lng, taken = exif_location_and_time(image)  # from the original's EXIF
+        fitted = image_fit(image, field=PHOTOS_FIELD)  # upright, resized once, sRGB, no metadata
+        image.close()
+        full = image_save(fitted, field=PHOTOS_FIELD)
+        thumb = image_save(image_thumbnail(fitted, max_side=THUMB_SIDE), field=PHOTOS_FIELD)
+        # The hash of the stored pixels, from memory (decoding the stored JPEG again gives
+        # the same 64 bits but for the rare bit the re-encoding flips).
+        phash = str(imagehash.phash(fitted))
     except Exception:
         log.warning("report photo %s could not be processed", photo_id, exc_info=True)
         _photo_fail(photo)
