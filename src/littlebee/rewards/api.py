@@ -207,10 +207,11 @@ def gifts_list(request: HttpRequest, query: Query[GiftsQuery]) -> dict[str, Any]
     limit, offset = clamp(query.limit, query.offset)
     near = _near(query)
     user = request.user if isinstance(request.user, User) else None
-    gifts = selectors.gifts_available(worker=user, affordable=query.affordable, near=near)
-    balance = _balance(request)
-    page = list(gifts[offset : offset + limit])
-    return {"count": gifts.count(), "items": [gift_payload(request, g, balance=balance, near=near) for g in page]}
+    page = selectors.gift_page(worker=user, affordable=query.affordable, near=near, limit=limit, offset=offset)
+    return {
+        "count": page.count,
+        "items": [gift_payload(request, g, balance=page.balance, near=near) for g in page.gifts],
+    }
 
 
 @router.get("/rewards/{gift_id}", auth=optional_auth, response={200: GiftDetailOut, **ERRORS})

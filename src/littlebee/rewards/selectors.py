@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +22,7 @@ from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
 from littlebee.hives.models import Hive
 from littlebee.hives.selectors import hives_managed_by
+from littlebee.orgs.models import Organisation
 from littlebee.points.selectors import balance_of
 
 from .codes import voucher_code_normalise
@@ -112,15 +115,95 @@ def gifts_available(
 
 
 def nearest_pickup_m(gift: Gift, near: dict[int, float]) -> float | None:
-    """How far the nearest place to pick the gift up is (gifts from gifts_on_sale)."""
+    """How far the nearest place to pick the gift up is (gifts from gifts_on_sale or gift_page)."""
     if gift.pickup == PickupRule.ANY_HIVE:
         return min(near.values(), default=None)
-    distances = [near[s.hive_id] for s in getattr(gift, "active_stations", []) if s.hive_id in near]
+    distances = [near[hive_id] for hive_id in pickup_hive_ids(gift) if hive_id in near]
     return min(distances, default=None)
 
 
 def pickup_hive_ids(gift: Gift) -> list[int]:
+    """The active pickup stations of a gift from gifts_on_sale (prefetched) or gift_page (ids)."""
+    ids = getattr(gift, "active_hive_ids", None)
+    if ids is not None:
+        return list(ids)
     return [s.hive_id for s in getattr(gift, "active_stations", [])]
+
+
+@dataclass(frozen=True)
+class GiftPage:
+    count: int
+    gifts: list[Gift]
+    balance: int | None  # the signed-in worker's balance; None for an anonymous caller
+
+
+# GET /rewards is a hot path: the page and its count are one statement of plain SQL (the
+# filters of gifts_available, a window count), as building and compiling the ORM query cost
+# more than running it; the gifts' pickup stations are read only for gifts bound to stations.
+def gift_page(
+    *,
+    worker: User | None,
+    affordable: bool = False,
+    near: dict[int, float] | None = None,
+    limit: int,
+    offset: int,
+    at: datetime | None = None,
+) -> GiftPage:
+    """A page of the mall as gifts_available orders and filters it, its count, and the balance."""
+    at = at or timezone.now()
+    balance = balance_of(worker) if worker is not None and worker.is_authenticated else None
+    q = connection.ops.quote_name
+    moment = connection.ops.adapt_datetimefield_value(at)
+    where = (
+        f" WHERE g.{q('is_active')} = %s AND (g.{q('active_from')} IS NULL OR g.{q('active_from')} <= %s)"
+        f" AND (g.{q('active_until')} IS NULL OR g.{q('active_until')} > %s)"
+    )
+    params: list[Any] = [True, moment, moment]
+    if affordable:
+        where += f" AND g.{q('points_cost')} <= %s AND g.{q('stock_available')} > 0"
+        params.append(balance or 0)
+    if near is not None:
+        if not near:
+            return GiftPage(count=0, gifts=[], balance=balance)
+        marks = ", ".join(["%s"] * len(near))
+        where += (
+            f" AND (g.{q('pickup')} = %s OR (g.{q('pickup')} = %s AND g.{q('id')} IN"  # noqa: S608
+            f" (SELECT {q('gift_id')} FROM {q(GiftStation._meta.db_table)} WHERE {q('hive_id')} IN ({marks}))))"
+        )
+        params += [PickupRule.ANY_HIVE, PickupRule.LISTED, *near]
+    columns = ", ".join(f"g.{q(f.column)}" for f in Gift._meta.concrete_fields)
+    tables = (
+        f" FROM {q(Gift._meta.db_table)} g JOIN {q(Organisation._meta.db_table)} d ON d.{q('id')} = g.{q('donor_id')}"
+    )
+    sql = (
+        f"SELECT {columns}, d.{q('name')} AS donor_name, COUNT(*) OVER () AS total_count{tables}{where}"
+        f" ORDER BY CASE WHEN g.{q('stock_available')} = 0 THEN 1 ELSE 0 END, g.{q('points_cost')}, g.{q('id')}"
+        " LIMIT %s OFFSET %s"
+    )
+    gifts: list[Any] = list(Gift.objects.raw(sql, [*params, limit, offset]))
+    if gifts:
+        count = int(gifts[0].total_count)
+    elif offset == 0:
+        count = 0
+    else:  # a page past the end: its window counted nothing
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*){tables}{where}", params)
+            count = int(cursor.fetchone()[0])
+    for gift in gifts:
+        gift.donor = Organisation.from_db(connection.alias, ["id", "name"], [gift.donor_id, gift.donor_name])
+    listed = [g for g in gifts if g.pickup == PickupRule.LISTED]
+    if listed:
+        ids: dict[int, list[int]] = {g.pk: [] for g in listed}
+        stations = (
+            GiftStation.objects.filter(gift_id__in=ids, hive__is_active=True)
+            .order_by("hive__name", "id")
+            .values_list("gift_id", "hive_id")
+        )
+        for gift_id, hive_id in stations:
+            ids[gift_id].append(hive_id)
+        for gift in listed:
+            gift.active_hive_ids = ids[gift.pk]
+    return GiftPage(count=count, gifts=gifts, balance=balance)
 
 
 def gift_on_sale(gift_id: int, *, at: datetime | None = None) -> Gift:

@@ -63,6 +63,20 @@ def test_the_mall_pages_with_limit_and_offset(api: Any) -> None:
     assert [g["points_cost"] for g in body["items"]] == [200]
 
 
+def test_a_page_past_the_end_is_empty_and_still_counts_the_mall(api: Any) -> None:
+    # given three gifts
+    for cost in (100, 200, 300):
+        GiftFactory(points_cost=cost)
+
+    # when a client pages past the end, and onto the last page
+    past = api.get("/rewards", {"limit": 2, "offset": 4}).json()
+    last = api.get("/rewards", {"limit": 2, "offset": 2}).json()
+
+    # then the count is the mall's either way
+    assert (past["count"], past["items"]) == (3, [])
+    assert (last["count"], [g["points_cost"] for g in last["items"]]) == (3, [300])
+
+
 def test_the_mall_hides_gifts_off_sale_and_lists_sold_out_ones_last(api: Any) -> None:
     now = timezone.now()
     GiftFactory(name="下架", is_active=False)

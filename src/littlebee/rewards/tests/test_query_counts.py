@@ -21,8 +21,8 @@ from .factories import GiftFactory, HiveFactory, give_points, listed_gift
 
 pytestmark = pytest.mark.django_db
 
-# token, balance, count, page of gifts, their stations
-GIFTS_API_QUERIES = 5
+# token, balance, the page of gifts with its count, the stations of the page's station-bound gifts
+GIFTS_API_QUERIES = 4
 # token, count, page of vouchers (with gift, donor and stations joined)
 MY_VOUCHERS_QUERIES = 3
 # session, user, the layout's two staff checks, the bell's unread count, balance, count, page, stations
