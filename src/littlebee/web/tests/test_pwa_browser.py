@@ -14,11 +14,23 @@ from littlebee.conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+# Resolves, once the registration for the scope has an activated worker, with that worker's URL.
+WAIT_ACTIVE = """async (scope) => {
+  for (let i = 0; i < 150; i++) {
+    const registration = await navigator.serviceWorker.getRegistration(scope);
+    if (registration && registration.active && registration.active.state === 'activated'
+        && (scope === '/' || registration.scope.endsWith(scope))) {
+      return registration.active.scriptURL;
+    }
+    await new Promise(resolve => setTimeout(resolve, 100));
+  }
+  return null;
+}"""
+
+
 def _worker_ready(page: Any) -> None:
     """Wait until the site's worker is active and controls the page."""
-    page.wait_for_function(
-        "navigator.serviceWorker.getRegistration('/').then(r => r && r.active && r.active.state === 'activated')"
-    )
+    assert page.evaluate(WAIT_ACTIVE, "/") is not None
     page.reload()  # a page loaded before the worker activated is not yet controlled by it
     page.wait_for_function("navigator.serviceWorker.controller !== null")
 
@@ -102,15 +114,13 @@ def test_the_report_queue_keeps_its_own_worker(new_phone_page: Any) -> None:
     log_in(page, me.phone)
     _worker_ready(page)
     page.goto("/reports/new/")
-    page.wait_for_function(
-        "navigator.serviceWorker.getRegistration('/reports/new/')"
-        ".then(r => r && r.scope.endsWith('/reports/') && !!r.active)"
-    )
+    script = page.evaluate(WAIT_ACTIVE, "/reports/")
 
     # then both are registered, each with its scope, and the report pages are the queue's
     scopes = page.evaluate(
         "navigator.serviceWorker.getRegistrations().then(rs => rs.map(r => new URL(r.scope).pathname).sort())"
     )
     assert scopes == ["/", "/reports/"]
-    script = page.evaluate("navigator.serviceWorker.getRegistration('/reports/new/').then(r => r.active.scriptURL)")
-    assert script.endswith("/reports/sw.js")
+    assert script is not None and script.endswith("/reports/sw.js")
+    served = page.evaluate("navigator.serviceWorker.getRegistration('/reports/new/').then(r => r.active.scriptURL)")
+    assert served == script
