@@ -242,7 +242,7 @@ def redemption_post(request: HttpRequest, gift_id: int, payload: RedeemIn | None
     voucher = services.gift_redeem(
         worker=request_user(request), gift_id=gift_id, hive_id=payload.hive if payload else None
     )
-    voucher = selectors.voucher_of(request_user(request), voucher.code)
+    # The voucher as written, with its gift and station: nothing to read back.
     return Status(201, voucher_payload(request, voucher))
 
 

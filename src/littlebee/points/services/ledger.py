@@ -11,7 +11,8 @@ this package, with its ledger entry.
 
 The worker's account row is locked (SELECT … FOR UPDATE) for every write, so caps and the
 "once per source event" rule hold under concurrency; the balance itself only moves through
-`UPDATE … SET balance = balance ± n WHERE …` in the same transaction as the entry.
+`UPDATE … SET balance = balance ± n WHERE …` in the same transaction as the entry. A spend
+needs no separate lock: its conditional update takes the row lock and checks the balance at once.
 `_account_locked` and `_insert` are shared with `expiry`, which writes entries the same way.
 """
 
@@ -184,18 +185,36 @@ def points_spend(
     note: str = "",
     at: datetime | None = None,
 ) -> LedgerEntry:
-    """Debit `amount` points for a redemption. Runs inside the caller's transaction; raises
-    Conflict("insufficient_points") and writes nothing when the balance is short."""
+    """Debit `amount` points for a redemption: Conflict("insufficient_points") and nothing written
+    when the balance is short. Inside the caller's transaction it adds no savepoint of its own
+    (a redemption is a hot write): a refusal writes nothing, so the caller may go on; otherwise it
+    runs in a transaction of its own."""
     if amount <= 0:
         raise InvalidInput.one("amount", _("积分数额必须大于 0。"))
     at = at or timezone.now()
+    if transaction.get_connection().in_atomic_block:
+        return _spend(worker, amount, idempotency_key, source_object, actor, note, at)
     with transaction.atomic():
-        account = _account_locked(worker.pk)
-        debited = PointsAccount.objects.filter(pk=account.pk, balance__gte=amount).update(balance=F("balance") - amount)
-        if not debited:
-            raise Conflict("insufficient_points", _("积分不足。"))
-        source_type, source_id = source_ref(source_object) if source_object is not None else ("", "")
-        entry, created = _insert(
+        return _spend(worker, amount, idempotency_key, source_object, actor, note, at)
+
+
+def _spend(
+    worker: User,
+    amount: int,
+    idempotency_key: str,
+    source_object: Model | None,
+    actor: User | None,
+    note: str,
+    at: datetime,
+) -> LedgerEntry:
+    # The conditional update is the lock on the account (3 in rewards' lock order) and the guard:
+    # a concurrent debit waits for it, then finds the balance it left. No account, no points.
+    debited = PointsAccount.objects.filter(pk=worker.pk, balance__gte=amount).update(balance=F("balance") - amount)
+    if not debited:
+        raise Conflict("insufficient_points", _("积分不足。"))
+    source_type, source_id = source_ref(source_object) if source_object is not None else ("", "")
+    try:
+        return LedgerEntry.objects.create(
             worker=worker,
             amount=-amount,
             reason=LedgerReason.REDEMPTION,
@@ -206,9 +225,11 @@ def points_spend(
             note=note,
             created_at=at,
         )
-        if not created:
-            raise Conflict("duplicate", _("这笔积分已经扣除过。"))
-    return entry
+    except IntegrityError:
+        # Only the idempotency key can clash: this debit was made already. The debit above must
+        # not stand without its entry, so the whole transaction rolls back.
+        transaction.set_rollback(True)
+        raise Conflict("duplicate", _("这笔积分已经扣除过。")) from None
 
 
 @transaction.atomic

@@ -25,6 +25,9 @@ pytestmark = pytest.mark.django_db
 GIFTS_API_QUERIES = 4
 # token, count, page of vouchers (with gift, donor and stations joined)
 MY_VOUCHERS_QUERIES = 3
+# the gift, the worker's profile (locked), the voucher, the points debit, the ledger entry, the
+# voucher's link to it, the voucher's timeline row, the stock: no savepoint
+REDEEM_STATEMENTS = 8
 # session, user, the layout's two staff checks, the bell's unread count, balance, count, page, stations
 MALL_PAGE_QUERIES = 9
 
@@ -122,3 +125,25 @@ def test_my_vouchers_page_costs_the_same_for_3_and_25_vouchers(rider: Any) -> No
     many = _queries(lambda: client.get(reverse("rewards:vouchers")))
 
     assert few == many
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redemption_is_eight_statements_and_no_savepoint(api_as: Any) -> None:
+    # given a worker with points and an any-station gift, outside any transaction of the test's
+    rider = worker()
+    give_points(rider, 1_000)
+    gift: Any = GiftFactory(points_cost=100, total_stock=10)
+    client = api_as(rider)
+    client.get("/me")  # the token's last-used touch happens once an hour at most
+
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(f"/rewards/{gift.pk}/redemptions", {})
+
+    # then the token lookup, then the redemption's own statements (BEGIN and COMMIT aside)
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT"))]
+    assert not any("SAVEPOINT" in sql for sql in statements)
+    assert len(statements) == 1 + REDEEM_STATEMENTS
+    body = response.json()
+    assert (body["status"], body["points"], body["gift"]["id"], body["hive"]) == ("reserved", 100, gift.pk, None)
