@@ -2,7 +2,8 @@
 
 GET  /cases?queue=mine      queue: mine (sitting with my organisations) · assigned (naming me) ·
                             overdue · urgent · all (everything I may see); filters status, kind,
-                            overdue; paginated {count, items}
+                            overdue; paginated {count, count_capped, items}: count stops at
+                            1000 (count_capped true beyond), so a long history costs no full count
 GET  /cases/{id}            the case with its timeline
 POST /cases/{id}/actions    {action, note, to_org, points, duplicate_of, handler, due_at} → 200 the case;
                             the supervising organisation's actions: supervise, set_deadline (due_at),
@@ -110,7 +111,9 @@ class CaseDetailOut(CaseOut):
 
 
 class CaseList(Schema):
+    # At most selectors.COUNT_CAP (1000): a longer list answers that many with count_capped.
     count: int
+    count_capped: bool = False
     items: list[CaseOut]
 
 
@@ -254,8 +257,10 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]
         user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue, org_ids=org_ids
     )
     page = selectors.cases_prefetch(list(cases[offset : offset + limit]))
+    count, capped = selectors.count_bounded(cases)
     return {
-        "count": cases.count(),
+        "count": count,
+        "count_capped": capped,
         "items": [
             case_payload(
                 c,

@@ -226,6 +226,19 @@ def cases_queue(
     return qs.order_by("-created_at", "-id")
 
 
+# A staff list counts at most this many rows: "1000+" says as much as 187,000 and costs a
+# bounded scan, however long the city's history grows.
+COUNT_CAP = 1000
+
+
+def count_bounded(queryset: QuerySet[Case], cap: int | None = None) -> tuple[int, bool]:
+    """(rows, capped): the rows of the list when at most `cap` (COUNT_CAP), else (`cap`, True).
+    The database stops after cap + 1 rows (SELECT COUNT(*) FROM (… LIMIT cap + 1))."""
+    cap = COUNT_CAP if cap is None else cap
+    found = queryset.order_by().values("pk")[: cap + 1].count()
+    return min(found, cap), found > cap
+
+
 def timeline_events() -> QuerySet[CaseEvent]:
     """Timeline rows, oldest first, with who and where and the attachments: for one case
     (case_timeline) or prefetched for a page of cases."""

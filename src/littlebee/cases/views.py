@@ -16,10 +16,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -136,6 +138,23 @@ def _int(raw: str | None, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
 
 
 # --- The queue --------------------------------------------------------------------------------
+class BoundedPaginator(Paginator):
+    """Django's Paginator, counting at most selectors.COUNT_CAP rows: a queue of a city's whole
+    history offers its first 1000 (the filters and the search by number reach the rest), and
+    `capped` says there are more."""
+
+    capped = False
+
+    def __init__(self, cases: QuerySet[Case], per_page: int) -> None:
+        super().__init__(cases, per_page)
+        self.cases = cases
+
+    @cached_property
+    def count(self) -> int:
+        count, self.capped = selectors.count_bounded(self.cases)
+        return count
+
+
 @login_required
 @require_safe
 def queue(request: HttpRequest) -> HttpResponse:
@@ -170,7 +189,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         case_id=case_id,
         org_ids=console.org_ids,
     )
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = []
     subjects = _list_subjects(list(page.object_list))
