@@ -307,3 +307,35 @@ def test_refusals_are_domain_errors_with_stable_codes() -> None:
         services.gift_redeem(worker=rider, gift_id=gift.pk)
 
     assert (refused.value.status, refused.value.code) == (409, "insufficient_points")
+
+
+def test_a_code_that_clashes_with_an_issued_one_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a voucher already issued, and a code generator that first draws that same code
+    rider = rich_worker(1000)
+    gift: Any = GiftFactory(points_cost=100, total_stock=10)
+    issued = services.gift_redeem(worker=rider, gift_id=gift.pk)
+    draws = iter([issued.code, "FRESHCODE2"])
+    monkeypatch.setattr(services, "voucher_code_new", lambda: next(draws))
+
+    # when the worker redeems again
+    voucher = services.gift_redeem(worker=rider, gift_id=gift.pk)
+
+    # then the clash left nothing behind and the second draw was used, points and stock exact
+    assert voucher.code == "FRESHCODE2"
+    assert Voucher.objects.filter(worker=rider).count() == 2
+    assert balance_of(rider) == 800
+    assert stock_of(gift) == 8
+    assert points_mismatches() == []
+
+
+def test_codes_that_keep_clashing_end_in_a_clear_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    rider = rich_worker(1000)
+    gift: Any = GiftFactory(points_cost=100, total_stock=10)
+    issued = services.gift_redeem(worker=rider, gift_id=gift.pk)
+    monkeypatch.setattr(services, "voucher_code_new", lambda: issued.code)
+
+    with pytest.raises(DomainError) as refused:
+        services.gift_redeem(worker=rider, gift_id=gift.pk)
+
+    assert (refused.value.status, refused.value.code) == (503, "code_exhausted")
+    assert (balance_of(rider), stock_of(gift)) == (900, 9)
