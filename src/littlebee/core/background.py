@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -68,12 +68,11 @@ class BackgroundJobs:
         while True:
             key, fn, args = jobs.get()
             try:
-                _connections_tidy()
                 fn(*args)
             except Exception:
                 logger.exception("background job %r failed", key)
             finally:
-                _connections_tidy()
+                _connections_close()
                 with self.lock:
                     self.pending.discard(key)
                 jobs.task_done()
@@ -90,11 +89,12 @@ class BackgroundJobs:
         return done.wait(timeout)
 
 
-def _connections_tidy() -> None:
-    """This thread's database connections closed when broken or past CONN_MAX_AGE, as around a
-    request. A failure here must not end the thread."""
+def _connections_close() -> None:
+    """This thread's database connections closed after each job: a reconnection is cheap beside
+    a photo's processing, and an idle thread then holds no connection (nor a test database
+    open). A failure here must not end the thread."""
     try:
-        close_old_connections()
+        connections.close_all()
     except Exception:
         logger.warning("closing a job thread's database connections failed", exc_info=True)
 
