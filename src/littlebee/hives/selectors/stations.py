@@ -26,11 +26,11 @@ from ..models import AnnualServiceItem, Event, EventStatus, Hive, HivePhoto, Ope
 MAX_RADIUS_KM = 50.0
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 20
-# Without a radius the search starts small and widens until it has `limit` stations or reaches this.
-START_RADIUS_KM = 3.0
+# Without a radius the search finds the nearest `limit` stations within this distance.
 MAX_AUTO_RADIUS_KM = 200.0
-# Schedules are loaded for candidates nearest first, in growing batches: a bounded number of queries.
+# Open stations only: the first read takes at least this many candidates with their hours.
 FIRST_BATCH = 40
+SERVICE_UNKNOWN = FieldError("service", _("未知的服务项目。"))
 
 
 @dataclass
@@ -77,30 +77,29 @@ class _Candidate:
     open_now: bool | None = None
     intervals: list[hours.WeeklyInterval] = field(default_factory=list)
     exceptions: list[hours.DatedException] = field(default_factory=list)
+    row: HiveRow | None = None
 
 
-def search_validate(
-    *, lat: float, lng: float, radius_km: float | None, service: str | None, limit: int | None
-) -> tuple[int, Service | None]:
-    """Check a search's input: InvalidInput with every bad field, or (limit clamped to 1..100, the service)."""
+def search_validate(*, lat: float, lng: float, radius_km: float | None, service: str | None, limit: int | None) -> int:
+    """Check a search's input: InvalidInput with every bad field, or the limit clamped to 1..100.
+    A service code is looked up here only to list it among other bad fields; otherwise the search
+    statement itself finds out whether it exists (SERVICE_UNKNOWN)."""
     errors: list[FieldError] = []
     if not valid_lat_lng(lat, lng):
         errors.append(FieldError("lat", _("坐标无效：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间。")))
     if radius_km is not None and not (math.isfinite(radius_km) and 0 < radius_km <= MAX_RADIUS_KM):
         errors.append(FieldError("radius_km", _("搜索半径应大于 0 且不超过 50 公里。")))
-    found: Service | None = None
-    if service:
-        found = Service.objects.filter(code=service).first()
-        if found is None:
-            errors.append(FieldError("service", _("未知的服务项目。")))
     if errors:
+        if service and not Service.objects.filter(code=service).exists():
+            errors.append(SERVICE_UNKNOWN)
         raise InvalidInput(errors)
-    return (DEFAULT_LIMIT if limit is None else max(1, min(limit, MAX_LIMIT))), found
+    return DEFAULT_LIMIT if limit is None else max(1, min(limit, MAX_LIMIT))
 
 
-# The search's hot path runs plain parameterised SQL: compiling an ORM query costs more than
-# running these indexed ones, and a search runs four to eight of them. Only quoted table names
-# from the models and "%s" placeholders are put into the text (hence the S608 exemptions).
+# The search's hot path is one statement of plain parameterised SQL (two when open stations are
+# asked for and the nearest ones are mostly closed): compiling ORM queries costs more than running
+# them. Only quoted table and column names from the models and "%s" placeholders are put into the
+# text (hence the S608 exemptions).
 def _table(model: type[Any]) -> str:
     return str(connection.ops.quote_name(model._meta.db_table))
 
@@ -109,65 +108,120 @@ def _time(value: Any) -> Any:
     return value if value is None or isinstance(value, time) else time.fromisoformat(value)
 
 
-def _candidates(lat: float, lng: float, radius_m: float, service: Service | None) -> list[_Candidate]:
-    """Active stations in the box around the circle (indexed lat, lng), nearest first, inside the circle only."""
+def _date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+# One row shape for every part of the statement: (part, hive id, lat, lng, flag, flag2, number,
+# opens, closes, date, text1..text5). A station (0) fills its display fields, a weekly interval (1)
+# its weekday and times, an exception (2) its date, closed flag and times, a service (3) its order,
+# base flag, code and name. The station part names each column's type for the parts below it.
+_SEARCH_SQL: dict[bool, str] = {}
+# Candidates are ordered by the haversine term of each station's distance (the same function
+# core.geo.haversine_m applies, so the order is the order of distances); a few more than asked
+# are read, so rounding in the database can never leave out a station the exact distance keeps.
+MARGIN = 5
+_ALL = 1_000_000_000  # "no limit" that PostgreSQL and SQLite both accept after OFFSET
+
+
+def _search_sql(with_service: bool) -> str:
+    if with_service not in _SEARCH_SQL:
+        q = connection.ops.quote_name
+        link, service = _table(Hive.services.through), _table(Service)
+        service_filter = (
+            f" AND EXISTS (SELECT 1 FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')}"  # noqa: S608
+            f" WHERE l.{q('hive_id')} = h.{q('id')} AND s.{q('code')} = %s)"
+            if with_service
+            else ""
+        )
+        key = (
+            f"POWER(SIN((RADIANS(h.{q('lat')}) - %s) / 2), 2)"
+            f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
+        )
+        hive_columns = ", ".join(
+            f"h.{q(c)}"
+            for c in ("id", "lat", "lng", "always_open", "demonstration", "managing_unit_id", "name", "address")
+        )
+        in_c = f"IN (SELECT {q('id')} FROM c)"  # noqa: S608
+        _SEARCH_SQL[with_service] = (
+            f"WITH c AS (SELECT {hive_columns}, h.{q('contact_phone')}, h.{q('time_zone')}"  # noqa: S608
+            f" FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"
+            f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}"
+            f" ORDER BY {key}, h.{q('id')} LIMIT %s OFFSET %s)"
+            f" SELECT 0, c.{q('id')}, c.{q('lat')}, c.{q('lng')}, c.{q('always_open')}, c.{q('demonstration')},"
+            f" CAST(c.{q('managing_unit_id')} AS BIGINT), CAST(NULL AS TIME), CAST(NULL AS TIME),"
+            f" CAST(NULL AS DATE), c.{q('name')}, c.{q('address')}, c.{q('contact_phone')}, c.{q('time_zone')},"
+            f" u.{q('name')} FROM c JOIN {_table(Organisation)} u ON u.{q('id')} = c.{q('managing_unit_id')}"
+            f" UNION ALL SELECT 1, i.{q('hive_id')}, NULL, NULL, NULL, NULL, CAST(i.{q('weekday')} AS BIGINT),"
+            f" i.{q('opens')}, i.{q('closes')}, NULL, NULL, NULL, NULL, NULL, NULL"
+            f" FROM {_table(OpeningInterval)} i WHERE i.{q('hive_id')} {in_c}"
+            f" UNION ALL SELECT 2, e.{q('hive_id')}, NULL, NULL, e.{q('closed')}, NULL, NULL,"
+            f" e.{q('opens')}, e.{q('closes')}, e.{q('date')}, NULL, NULL, NULL, NULL, NULL"
+            f" FROM {_table(OpeningException)} e WHERE e.{q('hive_id')} {in_c} AND e.{q('date')} BETWEEN %s AND %s"
+            f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, s.{q('is_base')}, NULL,"
+            f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, NULL, NULL, NULL"
+            f" FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')} WHERE l.{q('hive_id')} {in_c}"
+        )
+        if with_service:
+            # Whether the service asked for exists at all: without it, the answer is a 400.
+            _SEARCH_SQL[with_service] += (
+                f" UNION ALL SELECT 4, s.{q('id')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  # noqa: S608
+                f" NULL, NULL, NULL, NULL, NULL FROM {service} s WHERE s.{q('code')} = %s"
+            )
+    return _SEARCH_SQL[with_service]
+
+
+def _search(
+    lat: float, lng: float, radius_m: float, service: str | None, at: datetime, *, limit: int, offset: int
+) -> tuple[list[_Candidate], int]:
+    """One round trip: the active stations of the box around the circle, nearest first from
+    `offset`, at most `limit`, each with its display fields, weekly hours, exceptions around `at`
+    and services. Returns those inside the circle, and how many stations of the box were read;
+    InvalidInput for a service code that names nothing."""
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_m)
-    sql = (
-        f"SELECT h.id, h.lat, h.lng, h.always_open, h.time_zone FROM {_table(Hive)} h"  # noqa: S608
-        " WHERE h.is_active = %s AND h.lat BETWEEN %s AND %s AND h.lng BETWEEN %s AND %s"
-    )
+    day = at.date()
+    # Station time zones differ by at most a day from UTC: a margin of two days covers them all.
+    first, last = day - timedelta(days=2), day + timedelta(days=hours.LOOKAHEAD_DAYS + 2)
+    phi = math.radians(lat)
     params: list[Any] = [True, min_lat, max_lat, min_lng, max_lng]
     if service is not None:
-        # A correlated EXISTS probes the (hive, service) unique index once per row of the box, so its
-        # cost follows the box, not the number of stations offering the service nationwide.
-        link = _table(Hive.services.through)
-        sql += f" AND EXISTS (SELECT 1 FROM {link} l WHERE l.hive_id = h.id AND l.service_id = %s)"  # noqa: S608
-        params.append(service.pk)
-    found = []
+        params.append(service)
+    params += [phi, math.cos(phi), lng, limit, offset, first, last]
+    if service is not None:
+        params.append(service)
+    found: dict[int, _Candidate] = {}
+    services: dict[int, list[tuple[int, str, str, bool]]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for pk, h_lat, h_lng, always_open, tz in cursor.fetchall():
-            distance = haversine_m(lat, lng, h_lat, h_lng)
-            if distance <= radius_m:
-                found.append(_Candidate(pk, distance, bool(always_open), tz))
-    found.sort(key=lambda c: (c.distance_m, c.id))
-    return found
-
-
-def _load_schedules(batch: list[_Candidate], at: datetime) -> None:
-    """Two queries for a batch: weekly intervals, and exceptions around `at` (plain tuples, not models).
-
-    The whole week is read even where only open-now matters: reading just yesterday's and today's
-    intervals was measured no faster, and the stations shown would need the rest for their status.
-    """
-    ids = [c.id for c in batch]
-    marks = ", ".join(["%s"] * len(ids))
-    intervals: dict[int, list[hours.WeeklyInterval]] = {}
-    exceptions: dict[int, list[hours.DatedException]] = {}
-    # Station time zones differ by at most a day from UTC: a margin of two days covers them all.
-    day = at.date()
-    first, last = day - timedelta(days=2), day + timedelta(days=hours.LOOKAHEAD_DAYS + 2)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT hive_id, weekday, opens, closes FROM {_table(OpeningInterval)} WHERE hive_id IN ({marks})",  # noqa: S608
-            ids,
-        )
-        for hive_id, weekday, opens, closes in cursor.fetchall():
-            intervals.setdefault(hive_id, []).append(hours.WeeklyInterval(weekday, _time(opens), _time(closes)))
-        cursor.execute(
-            f"SELECT hive_id, date, closed, opens, closes FROM {_table(OpeningException)}"  # noqa: S608
-            f" WHERE hive_id IN ({marks}) AND date BETWEEN %s AND %s",
-            [*ids, first, last],
-        )
-        for hive_id, on, closed, opens, closes in cursor.fetchall():
-            on = on if isinstance(on, date) else date.fromisoformat(on)
-            exceptions.setdefault(hive_id, []).append(
-                hours.DatedException(on, bool(closed), _time(opens), _time(closes))
-            )
-    for candidate in batch:
-        candidate.intervals = sorted(intervals.get(candidate.id, []), key=lambda i: (i.weekday, i.opens))
-        candidate.exceptions = exceptions.get(candidate.id, [])
-        candidate.loaded = True
+        cursor.execute(_search_sql(service is not None), params)
+        rows = cursor.fetchall()
+    for part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5 in rows:
+        if part == 0:
+            row = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
+            found[pk] = _Candidate(pk, haversine_m(lat, lng, h_lat, h_lng), bool(flag), t4, loaded=True, row=row)
+    read = len(found)
+    if service is not None and not any(row[0] == 4 for row in rows):
+        raise InvalidInput([SERVICE_UNKNOWN])
+    for part, pk, _lat, _lng, flag, _flag2, number, opens, closes, on, t1, t2, _t3, _t4, _t5 in rows:
+        candidate = found.get(pk)
+        if candidate is None:
+            continue
+        if part == 1:
+            candidate.intervals.append(hours.WeeklyInterval(number, _time(opens), _time(closes)))
+        elif part == 2:
+            candidate.exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
+        elif part == 3:
+            services.setdefault(pk, []).append((number, t1, t2, bool(flag)))
+    inside = []
+    for candidate in found.values():
+        candidate.intervals.sort(key=lambda i: (i.weekday, i.opens))
+        assert candidate.row is not None
+        candidate.row.services = [
+            ServiceRef(code, name, is_base) for _order, code, name, is_base in sorted(services.get(candidate.id, []))
+        ]
+        if candidate.distance_m <= radius_m:
+            inside.append(candidate)
+    inside.sort(key=lambda c: (c.distance_m, c.id))
+    return inside, read
 
 
 def _is_open(candidate: _Candidate, at: datetime) -> bool:
@@ -176,54 +230,6 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
             at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone
         )
     return candidate.open_now
-
-
-def _pick(candidates: list[_Candidate], open_now: bool, limit: int, at: datetime) -> list[_Candidate]:
-    """The first `limit` candidates (open ones only if asked), loading schedules only as far as needed."""
-    if not open_now:
-        return candidates[:limit]
-    chosen: list[_Candidate] = []
-    position = 0
-    batch_size = max(FIRST_BATCH, limit)
-    while position < len(candidates) and len(chosen) < limit:
-        batch = candidates[position : position + batch_size]
-        pending = [c for c in batch if not c.loaded]
-        if pending:
-            _load_schedules(pending, at)
-        for candidate in batch:
-            if len(chosen) < limit and _is_open(candidate, at):
-                chosen.append(candidate)
-        position += len(batch)
-        batch_size *= 2
-    return chosen
-
-
-def _rows(ids: list[int]) -> dict[int, HiveRow]:
-    """Two queries: the stations' display fields with their managing unit, and their services."""
-    if not ids:
-        return {}
-    marks = ", ".join(["%s"] * len(ids))
-    unit = _table(Organisation)
-    service = _table(Service)
-    rows: dict[int, HiveRow] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT h.id, h.name, h.address, h.lat, h.lng, h.demonstration, h.contact_phone, h.always_open,"  # noqa: S608
-            f" h.managing_unit_id, u.name FROM {_table(Hive)} h JOIN {unit} u ON u.id = h.managing_unit_id"
-            f" WHERE h.id IN ({marks})",
-            ids,
-        )
-        for pk, name, address, lat, lng, demo, phone, always_open, unit_id, unit_name in cursor.fetchall():
-            rows[pk] = HiveRow(pk, name, address, lat, lng, bool(demo), phone, bool(always_open), unit_id, unit_name)
-        cursor.execute(
-            f"SELECT l.hive_id, s.code, s.name, s.is_base FROM {_table(Hive.services.through)} l"  # noqa: S608
-            f" JOIN {service} s ON s.id = l.service_id WHERE l.hive_id IN ({marks})"
-            f" ORDER BY s.{connection.ops.quote_name('order')}, s.code",
-            ids,
-        )
-        for hive_id, code, name, is_base in cursor.fetchall():
-            rows[hive_id].services.append(ServiceRef(code, name, bool(is_base)))
-    return rows
 
 
 def hives_nearest(
@@ -236,39 +242,36 @@ def hives_nearest(
     limit: int | None = DEFAULT_LIMIT,
     at: datetime | None = None,
 ) -> list[NearestHive]:
-    """Active stations nearest to (lat, lng), nearest first.
+    """Active stations nearest to (lat, lng), nearest first: within `radius_km`, or without one
+    the nearest `limit` within MAX_AUTO_RADIUS_KM. Longitudes are not wrapped at ±180°.
 
-    A bounding box on the indexed (lat, lng) columns selects candidates; exact great-circle
-    distance orders them in Python; opening hours are loaded for candidates only, nearest first,
-    in doubling batches (two queries each). Without a radius the box starts at 3 km and widens
-    (to at most 200 km) until `limit` stations are found. Longitudes are not wrapped at ±180°.
+    One statement reads the nearest candidates of a bounding box on the indexed (lat, lng)
+    columns, ordered by distance in the database, with their hours and services; the exact
+    great-circle distance orders them here. Asking for open stations reads twice as many; if too
+    few of them are open, a second statement reads the rest of the box: two round trips at most.
     """
-    clamped, found_service = search_validate(lat=lat, lng=lng, radius_km=radius_km, service=service, limit=limit)
+    clamped = search_validate(lat=lat, lng=lng, radius_km=radius_km, service=service, limit=limit)
     at = at or timezone.now()
-    radius_m = (radius_km if radius_km is not None else START_RADIUS_KM) * 1000
-    statuses: dict[int, _Candidate] = {}
-    while True:
-        candidates = _candidates(lat, lng, radius_m, found_service)
-        # Keep what earlier, smaller boxes already loaded.
-        candidates = [statuses.get(c.id, c) for c in candidates]
-        chosen = _pick(candidates, open_now, clamped, at)
-        statuses.update({c.id: c for c in candidates if c.loaded})
-        if radius_km is not None or len(chosen) >= clamped or radius_m >= MAX_AUTO_RADIUS_KM * 1000:
-            break
-        # Grow by the density seen so far: enough area for `limit` stations, at least twice the radius.
-        seen = max(len(chosen), 1)
-        factor = min(8.0, max(2.0, math.sqrt(clamped / seen) * 1.3))
-        radius_m = min(radius_m * factor, MAX_AUTO_RADIUS_KM * 1000)
-    pending = [c for c in chosen if not c.loaded]
-    if pending:
-        _load_schedules(pending, at)
-    hives = _rows([c.id for c in chosen])
+    radius_m = (radius_km if radius_km is not None else MAX_AUTO_RADIUS_KM) * 1000
+    code = service or None
+    first_read = max(FIRST_BATCH, 2 * clamped) if open_now else clamped + MARGIN
+    candidates, read = _search(lat, lng, radius_m, code, at, limit=first_read, offset=0)
+    if open_now:
+        chosen = [c for c in candidates if _is_open(c, at)][:clamped]
+        # The box may hold more (the first read was full) and they may lie inside the circle.
+        if len(chosen) < clamped and read == first_read and len(candidates) == read:
+            rest, _read = _search(lat, lng, radius_m, code, at, limit=_ALL, offset=first_read)
+            candidates = sorted([*candidates, *rest], key=lambda c: (c.distance_m, c.id))
+            chosen = [c for c in candidates if _is_open(c, at)][:clamped]
+    else:
+        chosen = candidates[:clamped]
     result = []
     for candidate in chosen:
         status = hours.status(at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone)
+        assert candidate.row is not None
         result.append(
             NearestHive(
-                hive=hives[candidate.id],
+                hive=candidate.row,
                 distance_m=candidate.distance_m,
                 open_now=status.open_now,
                 closes_at=status.closes_at,

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.conftest import city  # noqa: F401  (fixture)
@@ -55,6 +57,44 @@ def test_nearest_matches_a_brute_force_ordering(city):  # noqa: F811
     assert [r.hive.id for r in open_rows] == [h.pk for h in expected_open[:15]]
     night = next(r for r in rows if not r.hive.always_open)
     assert night.closes_at == datetime(2026, 12, 5, 2, 0, tzinfo=SH)
+
+
+def test_open_stations_beyond_the_first_read_cost_one_more_round_trip_and_match_brute_force(city):  # noqa: F811
+    # given 50 stations open only at night close by, and 10 always open farther out
+    rng = random.Random(11)
+    unit = city.party_org(city.community)
+    night, day = [], []
+    for i in range(60):
+        far = i >= 50
+        hive = HiveFactory(
+            lat=30.6 + (0.05 + rng.random() * 0.05 if far else rng.random() * 0.02), lng=114.3 + rng.random() * 0.02,
+            always_open=far, community=city.community, managing_unit=unit,
+        )  # fmt: skip
+        if not far:
+            OpeningInterval.objects.create(hive=hive, weekday=4, opens=time(22), closes=time(2))
+        (day if far else night).append(hive)
+    noon = datetime(2026, 12, 5, 12, 0, tzinfo=SH)
+    connection.queries_log.clear()
+
+    # when
+    with CaptureQueriesContext(connection) as ctx:
+        rows = selectors.hives_nearest(lat=30.6, lng=114.3, limit=5, open_now=True, at=noon)
+
+    # then the first read (40 nearest, all closed) was not enough, the second read the rest
+    assert len(ctx.captured_queries) == 2
+    expected = sorted(day, key=lambda h: (haversine_m(30.6, 114.3, h.lat, h.lng), h.pk))[:5]
+    assert [r.hive.id for r in rows] == [h.pk for h in expected]
+    assert all(r.open_now for r in rows)
+
+
+def test_an_unknown_service_is_refused_by_the_search_itself(city):  # noqa: F811
+    # given a station
+    HiveFactory(lat=30.6, lng=114.3, community=city.community, managing_unit=city.party_org(city.community))
+
+    # when / then
+    with pytest.raises(InvalidInput) as caught:
+        selectors.hives_nearest(lat=30.6, lng=114.3, service="massage")
+    assert [e.field for e in caught.value.errors] == ["service"]
 
 
 def test_nearest_validates_its_input():
