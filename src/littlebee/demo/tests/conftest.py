@@ -1,5 +1,5 @@
-"""The Wuhan demo city, built once per test run and copied into the test database wherever a
-test needs it.
+"""The Wuhan demo city, built once per test process and copied into the test database wherever
+a test needs it.
 
 Loading the city takes about 30 s on SQLite and twice that on PostgreSQL; the `city` package
 and the three browser journeys used to load it four times, 40 % of the SQLite pass. Now the
@@ -9,8 +9,9 @@ PostgreSQL; snapshot.py) and the database is put back as it was. A test then get
 rows back in with INSERT ... SELECT, in one transaction, in well under a second. The copy is
 the whole database's content, so a test sees exactly what a fresh load leaves, nothing more.
 
-Every test that uses the city is in the xdist group "wuhan", so under `pytest -n` one worker
-builds it, once."""
+Under `pytest -n N` each worker that runs such a test builds the city once for itself (at most N
+builds). Grouping them on one worker (xdist_group with --dist loadgroup) would make it one, but
+pytest-xdist 3.8 marks the group in an attribute pytest 9.2 no longer reads, so it is not done."""
 
 from __future__ import annotations
 
@@ -20,13 +21,6 @@ import pytest
 
 from littlebee.demo.tests.snapshot import CitySnapshot, build_snapshot
 from littlebee.demo.wuhan import LoadResult
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under this folder goes to the worker that holds the city (pytest -n --dist loadgroup)."""
-    for item in items:
-        if "/demo/tests/" in item.nodeid.replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("wuhan"))
 
 
 @pytest.fixture(scope="session")
