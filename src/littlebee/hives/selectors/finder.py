@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,8 +20,8 @@ from littlebee.core.errors import FieldError, InvalidInput
 from littlebee.core.geo import haversine_m, valid_lat_lng
 
 from .. import hours
-from ..models import Hive, OpeningException, Service
-from .stations import NearestHive
+from ..models import Hive, Service
+from .stations import SERVICE_UNKNOWN, STATION_COLUMNS, NearestHive, stations_read
 
 # A map box answers at most this many stations; a wider view is clustered from a sample and
 # tells the client to zoom in.
@@ -81,26 +83,18 @@ def services_catalogue() -> list[Service]:
     return list(Service.objects.order_by("order", "code"))
 
 
-def _service_or_error(code: str | None, errors: list[FieldError]) -> Service | None:
-    if not code:
-        return None
-    found = Service.objects.filter(code=code).first()
-    if found is None:
-        errors.append(FieldError("service", _("未知的服务项目。")))
-    return found
+def _service_or_error(code: str | None, errors: list[FieldError]) -> None:
+    """With other bad fields, an unknown service is listed too; otherwise the search statement
+    itself finds out (stations_read)."""
+    if code and not Service.objects.filter(code=code).exists():
+        errors.append(SERVICE_UNKNOWN)
 
 
-def _with_schedules(hives: QuerySet[Hive], at: datetime) -> QuerySet[Hive]:
-    """Weekly intervals and the exceptions near `at` (a margin of two days covers every time zone)."""
-    day = at.date()
-    near = OpeningException.objects.filter(
-        date__gte=day - timedelta(days=2), date__lte=day + timedelta(days=hours.LOOKAHEAD_DAYS + 2)
-    )
-    return hives.prefetch_related("intervals", Prefetch("exceptions", queryset=near))
-
-
-def _status(hive: Hive, at: datetime) -> hours.Status:
-    return hours.status(at, hive.intervals.all(), hive.exceptions.all(), hive.always_open, hive.time_zone)
+def _candidates_sql(hives: QuerySet[Hive]) -> tuple[str, list[Any]]:
+    """The candidates' SQL for stations_read: the queryset's stations with STATION_COLUMNS (its
+    `seq` annotation last), compiled by the ORM once per search."""
+    sql, params = hives.values_list(*STATION_COLUMNS).query.sql_with_params()
+    return sql, list(params)
 
 
 def hives_in_box(
@@ -114,7 +108,7 @@ def hives_in_box(
     at: datetime | None = None,
 ) -> tuple[list[MapPoint], bool]:
     """Active stations inside the box (indexed lat, lng), at most MAP_CAP of them, and whether
-    more were left out. Three queries whatever the number of stations."""
+    more were left out. One round trip whatever the number of stations."""
     errors: list[FieldError] = []
     values = (south, west, north, east)
     if not all(math.isfinite(v) for v in values) or not (
@@ -123,22 +117,25 @@ def hives_in_box(
         errors.append(FieldError("south", _("地图范围无效：应满足 south < north、west < east，且坐标在有效范围内。")))
     elif north - south > MAP_MAX_SPAN or east - west > MAP_MAX_SPAN:
         errors.append(FieldError("south", _("地图范围太大，请放大地图后再试。")))
-    found = _service_or_error(service, errors)
     if errors:
+        _service_or_error(service, errors)
         raise InvalidInput(errors)
     at = at or timezone.now()
     hives = Hive.objects.filter(is_active=True, lat__range=(south, north), lng__range=(west, east))
-    if found is not None:
-        hives = hives.filter(services=found)
-    hives = hives.only("id", "name", "lat", "lng", "demonstration", "always_open", "time_zone").order_by("id")
-    chosen = list(_with_schedules(hives, at)[: MAP_CAP + 1])
+    if service:
+        hives = hives.filter(services__code=service)
+    hives = hives.annotate(seq=F("id")).order_by("id")[: MAP_CAP + 1]
+    sql, params = _candidates_sql(hives)
+    chosen = stations_read(sql, params, at=at, service=service or None, with_services=False)
     truncated = len(chosen) > MAP_CAP
     points = []
-    for hive in chosen[:MAP_CAP]:
-        is_open = hours.is_open(at, hive.intervals.all(), hive.exceptions.all(), hive.always_open, hive.time_zone)
+    for candidate in chosen[:MAP_CAP]:
+        row = candidate.row
+        assert row is not None
+        is_open = hours.is_open(at, candidate.intervals, candidate.exceptions, row.always_open, candidate.time_zone)
         if open_now and not is_open:
             continue
-        points.append(MapPoint(hive.pk, hive.name, hive.lat, hive.lng, is_open, hive.demonstration))
+        points.append(MapPoint(row.id, row.name, row.lat, row.lng, is_open, row.demonstration))
     return points, truncated
 
 
@@ -152,43 +149,49 @@ def hives_matching(
     at: datetime | None = None,
 ) -> list[FinderItem]:
     """Active stations whose name, address or community contains the words (all of them), nearest
-    first when a position is known, by name otherwise; at most SEARCH_LIMIT."""
+    first when a position is known, by name otherwise; at most SEARCH_LIMIT. One round trip."""
     errors: list[FieldError] = []
     words = " ".join(words.split())
     if not (SEARCH_MIN_CHARS <= len(words) <= SEARCH_MAX_CHARS):
         errors.append(FieldError("q", _("搜索词应为 1 到 50 个字。")))
-    found = _service_or_error(service, errors)
     if lat is not None and lng is not None and not valid_lat_lng(lat, lng):
         errors.append(FieldError("lat", _("坐标无效：纬度应在 -90 到 90 之间，经度在 -180 到 180 之间。")))
     if errors:
+        _service_or_error(service, errors)
         raise InvalidInput(errors)
     at = at or timezone.now()
     hives = Hive.objects.filter(is_active=True)
     for word in words.split(" "):
         hives = hives.filter(Q(name__icontains=word) | Q(address__icontains=word) | Q(community__name__icontains=word))
-    if found is not None:
-        hives = hives.filter(services=found)
-    # Search words narrow the set well below a city's stations; the cap keeps a one-letter search cheap.
-    candidates = list(_with_schedules(hives.prefetch_related("services"), at).order_by("name", "id")[:500])
+    if service:
+        hives = hives.filter(services__code=service)
+    # Search words narrow the set well below a city's stations; the cap keeps a one-letter search
+    # cheap. The database orders by name (its collation), `seq` carries that order through.
+    by_name = Window(RowNumber(), order_by=[F("name").asc(), F("id").asc()])
+    hives = hives.annotate(seq=by_name).order_by("name", "id")[:500]
+    sql, params = _candidates_sql(hives)
+    candidates = stations_read(sql, params, at=at, service=service or None)
     items = []
-    for hive in candidates:
-        status = _status(hive, at)
+    for candidate in candidates:
+        row = candidate.row
+        assert row is not None
+        status = hours.status(at, candidate.intervals, candidate.exceptions, row.always_open, candidate.time_zone)
         if open_now and not status.open_now:
             continue
-        distance = haversine_m(lat, lng, hive.lat, hive.lng) if lat is not None and lng is not None else None
+        distance = haversine_m(lat, lng, row.lat, row.lng) if lat is not None and lng is not None else None
         items.append(
             FinderItem(
-                id=hive.pk,
-                name=hive.name,
-                address=hive.address,
-                demonstration=hive.demonstration,
-                contact_phone=hive.contact_phone,
+                id=row.id,
+                name=row.name,
+                address=row.address,
+                demonstration=row.demonstration,
+                contact_phone=row.contact_phone,
                 distance_m=distance,
                 open_now=status.open_now,
                 closes_at=status.closes_at,
                 opens_at=status.opens_at,
-                always_open=hive.always_open,
-                services=[(s.code, s.name) for s in hive.services.all()],
+                always_open=row.always_open,
+                services=[(s.code, s.name) for s in row.services],
             )
         )
     if lat is not None and lng is not None:

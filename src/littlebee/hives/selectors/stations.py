@@ -113,95 +113,79 @@ def _date(value: Any) -> date:
 
 
 # One row shape for every part of the statement: (part, hive id, lat, lng, flag, flag2, number,
-# opens, closes, date, text1..text5). A station (0) fills its display fields, a weekly interval (1)
-# its weekday and times, an exception (2) its date, closed flag and times, a service (3) its order,
-# base flag, code and name. The station part names each column's type for the parts below it.
-_SEARCH_SQL: dict[bool, str] = {}
-# Candidates are ordered by the haversine term of each station's distance (the same function
-# core.geo.haversine_m applies, so the order is the order of distances); a few more than asked
-# are read, so rounding in the database can never leave out a station the exact distance keeps.
-MARGIN = 5
-_ALL = 1_000_000_000  # "no limit" that PostgreSQL and SQLite both accept after OFFSET
+# opens, closes, date, text1..text5, seq). A station (0) fills its display fields and its place in
+# the candidates' order, a weekly interval (1) its weekday and times, an exception (2) its date,
+# closed flag and times, a service (3) its order, base flag, code and name, the service asked for
+# (4) only its id. The station part names each column's type for the parts below it.
+STATION_COLUMNS = (
+    "id", "lat", "lng", "always_open", "demonstration", "managing_unit_id", "name", "address", "contact_phone",
+    "time_zone", "seq",
+)  # fmt: skip
+_DETAILS_SQL: dict[tuple[bool, bool], str] = {}
 
 
-def _search_sql(with_service: bool) -> str:
-    if with_service not in _SEARCH_SQL:
+def _details_sql(with_services: bool, service_check: bool) -> str:
+    """What follows `WITH c (STATION_COLUMNS) AS (…)`: the candidates with their managing unit,
+    weekly intervals, exceptions between two dates, services, and the service asked for."""
+    key = (with_services, service_check)
+    if key not in _DETAILS_SQL:
         q = connection.ops.quote_name
         link, service = _table(Hive.services.through), _table(Service)
-        service_filter = (
-            f" AND EXISTS (SELECT 1 FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')}"  # noqa: S608
-            f" WHERE l.{q('hive_id')} = h.{q('id')} AND s.{q('code')} = %s)"
-            if with_service
-            else ""
-        )
-        key = (
-            f"POWER(SIN((RADIANS(h.{q('lat')}) - %s) / 2), 2)"
-            f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
-        )
-        hive_columns = ", ".join(
-            f"h.{q(c)}"
-            for c in ("id", "lat", "lng", "always_open", "demonstration", "managing_unit_id", "name", "address")
-        )
-        in_c = f"IN (SELECT {q('id')} FROM c)"  # noqa: S608
-        _SEARCH_SQL[with_service] = (
-            f"WITH c AS (SELECT {hive_columns}, h.{q('contact_phone')}, h.{q('time_zone')}"  # noqa: S608
-            f" FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"
-            f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}"
-            f" ORDER BY {key}, h.{q('id')} LIMIT %s OFFSET %s)"
-            f" SELECT 0, c.{q('id')}, c.{q('lat')}, c.{q('lng')}, c.{q('always_open')}, c.{q('demonstration')},"
-            f" CAST(c.{q('managing_unit_id')} AS BIGINT), CAST(NULL AS TIME), CAST(NULL AS TIME),"
-            f" CAST(NULL AS DATE), c.{q('name')}, c.{q('address')}, c.{q('contact_phone')}, c.{q('time_zone')},"
-            f" u.{q('name')} FROM c JOIN {_table(Organisation)} u ON u.{q('id')} = c.{q('managing_unit_id')}"
+        in_c = "IN (SELECT id FROM c)"
+        sql = (
+            "SELECT 0, c.id, c.lat, c.lng, c.always_open, c.demonstration, CAST(c.managing_unit_id AS BIGINT),"  # noqa: S608
+            " CAST(NULL AS TIME), CAST(NULL AS TIME), CAST(NULL AS DATE), c.name, c.address, c.contact_phone,"
+            f" c.time_zone, u.{q('name')}, CAST(c.seq AS BIGINT)"
+            f" FROM c JOIN {_table(Organisation)} u ON u.{q('id')} = c.managing_unit_id"
             f" UNION ALL SELECT 1, i.{q('hive_id')}, NULL, NULL, NULL, NULL, CAST(i.{q('weekday')} AS BIGINT),"
-            f" i.{q('opens')}, i.{q('closes')}, NULL, NULL, NULL, NULL, NULL, NULL"
+            f" i.{q('opens')}, i.{q('closes')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
             f" FROM {_table(OpeningInterval)} i WHERE i.{q('hive_id')} {in_c}"
             f" UNION ALL SELECT 2, e.{q('hive_id')}, NULL, NULL, e.{q('closed')}, NULL, NULL,"
-            f" e.{q('opens')}, e.{q('closes')}, e.{q('date')}, NULL, NULL, NULL, NULL, NULL"
+            f" e.{q('opens')}, e.{q('closes')}, e.{q('date')}, NULL, NULL, NULL, NULL, NULL, NULL"
             f" FROM {_table(OpeningException)} e WHERE e.{q('hive_id')} {in_c} AND e.{q('date')} BETWEEN %s AND %s"
-            f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, s.{q('is_base')}, NULL,"
-            f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, NULL, NULL, NULL"
-            f" FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')} WHERE l.{q('hive_id')} {in_c}"
         )
-        if with_service:
-            # Whether the service asked for exists at all: without it, the answer is a 400.
-            _SEARCH_SQL[with_service] += (
-                f" UNION ALL SELECT 4, s.{q('id')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  # noqa: S608
-                f" NULL, NULL, NULL, NULL, NULL FROM {service} s WHERE s.{q('code')} = %s"
+        if with_services:
+            sql += (
+                f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, s.{q('is_base')}, NULL,"  # noqa: S608
+                f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, NULL, NULL, NULL,"
+                f" NULL FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')}"
+                f" WHERE l.{q('hive_id')} {in_c}"
             )
-    return _SEARCH_SQL[with_service]
+        if service_check:
+            # Whether the service asked for exists at all: without it, the answer is a 400.
+            sql += (
+                f" UNION ALL SELECT 4, s.{q('id')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  # noqa: S608
+                f" NULL, NULL, NULL, NULL, NULL, NULL FROM {service} s WHERE s.{q('code')} = %s"
+            )
+        _DETAILS_SQL[key] = sql
+    return _DETAILS_SQL[key]
 
 
-def _search(
-    lat: float, lng: float, radius_m: float, service: str | None, at: datetime, *, limit: int, offset: int
-) -> tuple[list[_Candidate], int]:
-    """One round trip: the active stations of the box around the circle, nearest first from
-    `offset`, at most `limit`, each with its display fields, weekly hours, exceptions around `at`
-    and services. Returns those inside the circle, and how many stations of the box were read;
-    InvalidInput for a service code that names nothing."""
-    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_m)
+def stations_read(
+    candidates: str, params: list[Any], *, at: datetime, service: str | None = None, with_services: bool = True
+) -> list[_Candidate]:
+    """One round trip: the stations the candidates' SQL selects (its columns STATION_COLUMNS), in
+    its `seq` order, each with its display fields, weekly hours, exceptions around `at` and (if
+    asked) services. `service`: the code the candidates were filtered by; InvalidInput if it names
+    nothing. Distances are left at 0 for the caller."""
     day = at.date()
     # Station time zones differ by at most a day from UTC: a margin of two days covers them all.
     first, last = day - timedelta(days=2), day + timedelta(days=hours.LOOKAHEAD_DAYS + 2)
-    phi = math.radians(lat)
-    params: list[Any] = [True, min_lat, max_lat, min_lng, max_lng]
-    if service is not None:
-        params.append(service)
-    params += [phi, math.cos(phi), lng, limit, offset, first, last]
-    if service is not None:
-        params.append(service)
-    found: dict[int, _Candidate] = {}
-    services: dict[int, list[tuple[int, str, str, bool]]] = {}
+    sql = f"WITH c ({', '.join(STATION_COLUMNS)}) AS ({candidates}) {_details_sql(with_services, service is not None)}"
     with connection.cursor() as cursor:
-        cursor.execute(_search_sql(service is not None), params)
+        cursor.execute(sql, [*params, first, last, *([service] if service is not None else [])])
         rows = cursor.fetchall()
-    for part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5 in rows:
+    found: dict[int, _Candidate] = {}
+    order: dict[int, int] = {}
+    for part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5, seq in rows:
         if part == 0:
             row = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
-            found[pk] = _Candidate(pk, haversine_m(lat, lng, h_lat, h_lng), bool(flag), t4, loaded=True, row=row)
-    read = len(found)
+            found[pk] = _Candidate(pk, 0.0, bool(flag), t4, loaded=True, row=row)
+            order[pk] = seq
     if service is not None and not any(row[0] == 4 for row in rows):
         raise InvalidInput([SERVICE_UNKNOWN])
-    for part, pk, _lat, _lng, flag, _flag2, number, opens, closes, on, t1, t2, _t3, _t4, _t5 in rows:
+    services: dict[int, list[tuple[int, str, str, bool]]] = {}
+    for part, pk, _lat, _lng, flag, _flag2, number, opens, closes, on, t1, t2, *_rest in rows:
         candidate = found.get(pk)
         if candidate is None:
             continue
@@ -211,17 +195,63 @@ def _search(
             candidate.exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
         elif part == 3:
             services.setdefault(pk, []).append((number, t1, t2, bool(flag)))
-    inside = []
     for candidate in found.values():
         candidate.intervals.sort(key=lambda i: (i.weekday, i.opens))
         assert candidate.row is not None
         candidate.row.services = [
             ServiceRef(code, name, is_base) for _order, code, name, is_base in sorted(services.get(candidate.id, []))
         ]
+    return sorted(found.values(), key=lambda c: (order[c.id], c.id))
+
+
+# Candidates are ordered by the haversine term of each station's distance (the same function
+# core.geo.haversine_m applies, so the order is the order of distances); a few more than asked
+# are read, so rounding in the database can never leave out a station the exact distance keeps.
+MARGIN = 5
+_ALL = 1_000_000_000  # "no limit" that PostgreSQL and SQLite both accept after OFFSET
+
+
+def _nearest_sql(with_service: bool) -> str:
+    q = connection.ops.quote_name
+    service_filter = (
+        f" AND EXISTS (SELECT 1 FROM {_table(Hive.services.through)} l JOIN {_table(Service)} s"  # noqa: S608
+        f" ON s.{q('id')} = l.{q('service_id')} WHERE l.{q('hive_id')} = h.{q('id')} AND s.{q('code')} = %s)"
+        if with_service
+        else ""
+    )
+    key = (
+        f"POWER(SIN((RADIANS(h.{q('lat')}) - %s) / 2), 2)"
+        f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
+    )
+    columns = ", ".join(f"h.{q(c)}" for c in STATION_COLUMNS[:-1])
+    return (
+        f"SELECT {columns}, 0 FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"  # noqa: S608
+        f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}"
+        f" ORDER BY {key}, h.{q('id')} LIMIT %s OFFSET %s"
+    )
+
+
+def _search(
+    lat: float, lng: float, radius_m: float, service: str | None, at: datetime, *, limit: int, offset: int
+) -> tuple[list[_Candidate], int]:
+    """One round trip: the active stations of the box around the circle, nearest first from
+    `offset`, at most `limit`, with what stations_read adds. Returns those inside the circle,
+    nearest first, and how many stations of the box were read."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_m)
+    phi = math.radians(lat)
+    params: list[Any] = [True, min_lat, max_lat, min_lng, max_lng]
+    if service is not None:
+        params.append(service)
+    params += [phi, math.cos(phi), lng, limit, offset]
+    found = stations_read(_nearest_sql(service is not None), params, at=at, service=service)
+    inside = []
+    for candidate in found:
+        assert candidate.row is not None
+        candidate.distance_m = haversine_m(lat, lng, candidate.row.lat, candidate.row.lng)
         if candidate.distance_m <= radius_m:
             inside.append(candidate)
     inside.sort(key=lambda c: (c.distance_m, c.id))
-    return inside, read
+    return inside, len(found)
 
 
 def _is_open(candidate: _Candidate, at: datetime) -> bool:

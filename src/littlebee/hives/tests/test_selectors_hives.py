@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +17,7 @@ from littlebee.accounts.tests.factories import MembershipFactory, UserFactory, s
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import haversine_m
 from littlebee.hives import selectors
-from littlebee.hives.models import Hive, OpeningInterval
+from littlebee.hives.models import Hive, OpeningException, OpeningInterval, Service
 from littlebee.orgs.models import DepartmentType, OrgKind
 from littlebee.orgs.tests.factories import CommunityFactory, OrganisationFactory, StreetFactory
 
@@ -94,6 +94,62 @@ def test_an_unknown_service_is_refused_by_the_search_itself(city):  # noqa: F811
     # when / then
     with pytest.raises(InvalidInput) as caught:
         selectors.hives_nearest(lat=30.6, lng=114.3, service="massage")
+    assert [e.field for e in caught.value.errors] == ["service"]
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_map_box_and_the_word_search_are_one_round_trip(city, n):  # noqa: F811
+    # given n stations offering a service, each with weekly hours and an exception tomorrow
+    unit = city.party_org(city.community)
+    charging = Service.objects.create(code="charging", name="充电", is_base=True, order=2)
+    water = Service.objects.create(code="water", name="饮水", is_base=True, order=1)
+    noon = datetime(2026, 12, 5, 12, 0, tzinfo=SH)
+    for i in range(n):
+        hive = HiveFactory(
+            name=f"爱心驿站{i:02d}", lat=30.6 + i * 0.001, lng=114.3, always_open=False,
+            community=city.community, managing_unit=unit,
+        )  # fmt: skip
+        hive.services.set([charging, water])
+        for day in range(7):
+            OpeningInterval.objects.create(hive=hive, weekday=day, opens=time(8), closes=time(20))
+        OpeningException.objects.create(hive=hive, date=noon.date() + timedelta(days=1), closed=True)
+    connection.queries_log.clear()
+
+    # when
+    with CaptureQueriesContext(connection) as box:
+        points, truncated = selectors.hives_in_box(
+            south=30.5, west=114.2, north=30.7, east=114.4, open_now=True, service="charging", at=noon
+        )
+    with CaptureQueriesContext(connection) as words:
+        items = selectors.hives_matching(words="爱心 驿站", lat=30.6, lng=114.3, service="charging", at=noon)
+
+    # then
+    assert (len(box.captured_queries), len(words.captured_queries)) == (1, 1)
+    assert (len(points), truncated) == (n, False) and all(p.open_now for p in points)
+    assert [i.id for i in items] == [p.id for p in points][: selectors.SEARCH_LIMIT]  # nearest first
+    assert items[0].services == [("water", "饮水"), ("charging", "充电")]  # in the services' order
+    assert items[0].closes_at == datetime(2026, 12, 5, 20, 0, tzinfo=SH)
+
+
+def test_the_word_search_without_a_position_keeps_the_databases_name_order(city):  # noqa: F811
+    unit = city.party_org(city.community)
+    for name in ("驿站乙", "驿站甲", "驿站丙"):
+        HiveFactory(name=name, community=city.community, managing_unit=unit)
+
+    items = selectors.hives_matching(words="驿站")
+
+    assert [i.name for i in items] == list(Hive.objects.order_by("name", "id").values_list("name", flat=True))
+
+
+@pytest.mark.parametrize("search", ["box", "words"])
+def test_the_finders_refuse_an_unknown_service(city, search):  # noqa: F811
+    HiveFactory(lat=30.6, lng=114.3, community=city.community, managing_unit=city.party_org(city.community))
+
+    with pytest.raises(InvalidInput) as caught:
+        if search == "box":
+            selectors.hives_in_box(south=30.5, west=114.2, north=30.7, east=114.4, service="massage")
+        else:
+            selectors.hives_matching(words="驿站", service="massage")
     assert [e.field for e in caught.value.errors] == ["service"]
 
 
