@@ -22,9 +22,19 @@ from .models import Badge, HonoraryTitle, LedgerEntry, LedgerReason, PointsAccou
 
 
 def balance_of(worker: User) -> int:
+    """The worker's balance (0 before the first entry): one indexed read, GET /rewards asks it."""
     if not worker.is_authenticated:
         return 0
-    return PointsAccount.objects.filter(worker=worker).values_list("balance", flat=True).first() or 0
+    return _account_numbers(worker.pk)[0]
+
+
+def _account_numbers(worker_id: int) -> tuple[int, int]:
+    """(balance, lifetime points) of an account, (0, 0) before the first entry. Hot paths (GET /me,
+    GET /rewards) read it: plain SQL, not an ORM query built and compiled per request."""
+    with connection.cursor() as cursor:
+        cursor.execute(_points_sql("account"), [worker_id])
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
 def account_of(worker: User) -> PointsAccount:
@@ -35,10 +45,7 @@ def account_of(worker: User) -> PointsAccount:
 def me_points_fields(*, user: User, worker: bool) -> dict[str, Any]:
     """The points fields of GET /me (accounts.hooks.me_fields): the balance, and the worker's
     level by lifetime points (GET /points has the details); staff have none. One narrow read."""
-    balance, lifetime = PointsAccount.objects.filter(pk=user.pk).values_list("balance", "lifetime_earned").first() or (
-        0,
-        0,
-    )
+    balance, lifetime = _account_numbers(user.pk)
     return {"points_balance": balance, "title": title_for(lifetime).name if worker else None}
 
 
@@ -53,9 +60,9 @@ class PointsSummary:
     entries: int  # how many ledger entries the worker has
 
 
-# GET /points is a hot path: its two reads are plain SQL built once per process from the models
-# (quoted names, "%s" placeholders), as building and compiling the ORM queries cost more than
-# running them. The columns are those the answer shows.
+# GET /points, /me and /rewards are hot paths: their reads of points are plain SQL built once per
+# process from the models (quoted names, "%s" placeholders), as building and compiling the ORM
+# queries cost more than running them. The columns are those the answer shows.
 _POINTS_SQL: dict[str, str] = {}
 LEDGER_ROW_FIELDS = ("id", "amount", "reason", "source", "note", "created_at", "reverses_id")
 
@@ -65,6 +72,7 @@ def _points_sql(name: str) -> str:
         q = connection.ops.quote_name
         account, ledger = q(PointsAccount._meta.db_table), q(LedgerEntry._meta.db_table)
         worker = q("worker_id")
+        _POINTS_SQL["account"] = f"SELECT {q('balance')}, {q('lifetime_earned')} FROM {account} WHERE {worker} = %s"  # noqa: S608
         _POINTS_SQL["summary"] = (
             f"SELECT (SELECT {q('balance')} FROM {account} WHERE {worker} = %s),"  # noqa: S608
             f" (SELECT {q('lifetime_earned')} FROM {account} WHERE {worker} = %s),"
