@@ -99,9 +99,17 @@ def _refresh_initial(data: QueryDict) -> dict[str, Any]:
 
 
 # --- Registration ---------------------------------------------------------------------------
-def _render_register(
+# The pages whose form asks for a texted code: each purpose has its own page and form.
+_CODE_PAGES: dict[str, tuple[str, type[RegistrationForm] | type[PasswordResetForm]]] = {
+    SmsPurpose.REGISTER: ("accounts/register.html", RegistrationForm),
+    SmsPurpose.PASSWORD_RESET: ("accounts/password_reset.html", PasswordResetForm),
+}
+
+
+def _render_code_page(
     request: HttpRequest,
-    form: RegistrationForm,
+    purpose: str,
+    form: RegistrationForm | PasswordResetForm,
     *,
     sms_errors: list[str] | None = None,
     status: int = 200,
@@ -110,13 +118,25 @@ def _render_register(
     context = {
         "form": form,
         "sms_errors": sms_errors or [],
-        "sms_wait": _sms_wait_seconds(request, SmsPurpose.REGISTER),
+        "sms_wait": _sms_wait_seconds(request, purpose),
         "sms_resend_seconds": settings.SMS_CODE_RESEND_SECONDS,
     }
-    response = render(request, "accounts/register.html", context, status=status)
+    response = render(request, _CODE_PAGES[purpose][0], context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def _code_page_send(request: HttpRequest, purpose: str) -> HttpResponse:
+    """The "获取验证码" button of a page with a code: JSON for littlebee.js; without
+    JavaScript the whole form comes back filled in (but for the passwords) with the code sent."""
+    sent, errors, status, retry_after = _send_code(request, purpose)
+    if _wants_json(request):
+        return _code_json(sent, errors, status, retry_after, purpose)
+    if sent:
+        messages.info(request, sms_sent_detail(purpose))
+    form = _CODE_PAGES[purpose][1](initial=_refresh_initial(request.POST))
+    return _render_code_page(request, purpose, form, sms_errors=errors, status=429 if status == 429 else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,17 +145,17 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     if request.method != "POST":
         initial = {"phone": request.session.get(_sms_phone_key(SmsPurpose.REGISTER), "")}
-        return _render_register(request, RegistrationForm(initial=initial))
+        return _render_code_page(request, SmsPurpose.REGISTER, RegistrationForm(initial=initial))
     if "refresh" in request.POST:
         # Without JavaScript the district → street → community lists fill in one step at a time.
-        return _render_register(request, RegistrationForm(initial=_refresh_initial(request.POST)))
+        return _render_code_page(request, SmsPurpose.REGISTER, RegistrationForm(initial=_refresh_initial(request.POST)))
     form = RegistrationForm(request.POST)
     if form.is_valid():
         try:
             user = services.worker_register(data=form.to_input(), ip=client_ip(request))
         except TooManyRequests as exc:
             form.add_error(None, str(exc.detail))
-            return _render_register(request, form, status=429, retry_after=exc.retry_after)
+            return _render_code_page(request, SmsPurpose.REGISTER, form, status=429, retry_after=exc.retry_after)
         except DomainError as exc:
             apply_domain_error(form, exc, field_for_code={"already_registered": "phone"})
         else:
@@ -143,21 +163,13 @@ def register(request: HttpRequest) -> HttpResponse:
             login(request, user, backend=LOGIN_BACKEND)
             messages.success(request, _("注册成功！社区确认报到后即可参与平台各项活动。"))
             return redirect("accounts:profile")
-    return _render_register(request, form)
+    return _render_code_page(request, SmsPurpose.REGISTER, form)
 
 
 @require_POST
 def register_sms_code(request: HttpRequest) -> HttpResponse:
-    """The "获取验证码" button of the registration page: littlebee.js posts here for JSON;
-    without JavaScript it submits the whole form here, which comes back filled in (but for
-    the passwords) with the code sent."""
-    sent, errors, status, retry_after = _send_code(request, SmsPurpose.REGISTER)
-    if _wants_json(request):
-        return _code_json(sent, errors, status, retry_after, SmsPurpose.REGISTER)
-    form = RegistrationForm(initial=_refresh_initial(request.POST))
-    if sent:
-        messages.info(request, sms_sent_detail(SmsPurpose.REGISTER))
-    return _render_register(request, form, sms_errors=errors, status=429 if status == 429 else 200)
+    """The "获取验证码" button of the registration page."""
+    return _code_page_send(request, SmsPurpose.REGISTER)
 
 
 # --- One-time codes for pages ---------------------------------------------------------------
@@ -331,33 +343,13 @@ def sms_code_request(request: HttpRequest) -> HttpResponse:
 
 
 # --- Password reset and change --------------------------------------------------------------
-def _render_password_reset(
-    request: HttpRequest,
-    form: PasswordResetForm,
-    *,
-    sms_errors: list[str] | None = None,
-    status: int = 200,
-    retry_after: int | None = None,
-) -> HttpResponse:
-    context = {
-        "form": form,
-        "sms_errors": sms_errors or [],
-        "sms_wait": _sms_wait_seconds(request, SmsPurpose.PASSWORD_RESET),
-        "sms_resend_seconds": settings.SMS_CODE_RESEND_SECONDS,
-    }
-    response = render(request, "accounts/password_reset.html", context, status=status)
-    if retry_after:
-        response["Retry-After"] = str(retry_after)
-    return response
-
-
 @require_http_methods(["GET", "POST"])
 def password_reset(request: HttpRequest) -> HttpResponse:
     """Forgot the password: a code texted to the phone sets a new one and signs out every
     device. The answer never says whether the number has an account."""
     if request.method != "POST":
         initial = {"phone": request.session.get(_sms_phone_key(SmsPurpose.PASSWORD_RESET), "")}
-        return _render_password_reset(request, PasswordResetForm(initial=initial))
+        return _render_code_page(request, SmsPurpose.PASSWORD_RESET, PasswordResetForm(initial=initial))
     form = PasswordResetForm(request.POST)
     if form.is_valid():
         try:
@@ -369,25 +361,19 @@ def password_reset(request: HttpRequest) -> HttpResponse:
             )
         except TooManyRequests as exc:
             form.add_error(None, str(exc.detail))
-            return _render_password_reset(request, form, status=429, retry_after=exc.retry_after)
+            return _render_code_page(request, SmsPurpose.PASSWORD_RESET, form, status=429, retry_after=exc.retry_after)
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
             _forget_sms(request, SmsPurpose.PASSWORD_RESET)
             messages.success(request, _("密码已重置，请使用新密码登录。"))
             return redirect("accounts:login")
-    return _render_password_reset(request, form)
+    return _render_code_page(request, SmsPurpose.PASSWORD_RESET, form)
 
 
 @require_POST
 def password_reset_sms_code(request: HttpRequest) -> HttpResponse:
-    sent, errors, status, retry_after = _send_code(request, SmsPurpose.PASSWORD_RESET)
-    if _wants_json(request):
-        return _code_json(sent, errors, status, retry_after, SmsPurpose.PASSWORD_RESET)
-    if sent:
-        messages.info(request, sms_sent_detail(SmsPurpose.PASSWORD_RESET))
-    form = PasswordResetForm(initial=_refresh_initial(request.POST))
-    return _render_password_reset(request, form, sms_errors=errors, status=429 if status == 429 else 200)
+    return _code_page_send(request, SmsPurpose.PASSWORD_RESET)
 
 
 @login_required
