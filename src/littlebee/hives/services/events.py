@@ -15,6 +15,7 @@ import hmac
 import logging
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -36,7 +37,7 @@ from littlebee.core.errors import (
     PermissionDenied,
     TooManyRequests,
 )
-from littlebee.notifications.inbox import notify, notify_many
+from littlebee.notifications.inbox import notify_many
 from littlebee.orgs.models import Organisation, Region
 from littlebee.points.models import PointsSource
 from littlebee.points.rules import rule_for
@@ -271,19 +272,29 @@ def _promotion_notify(event: Event, *, worker_id: int) -> None:
     if user is None:
         return
     with translation.override(settings.LANGUAGE_CODE):
-        facts = {"title": event.title, "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")}
+        facts = _event_facts(event)
         message = gettext("【小蜜蜂】您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % facts
         title = gettext("候补转正：%(title)s") % facts
         body = gettext("您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % facts
-    notify(
-        user=user,
-        kind="event_promoted",
+    _tell_registrants(event, [user], kind="event_promoted", title=title, body=body, sms_text=message)
+
+
+def _event_facts(event: Event) -> dict[str, str]:
+    """What a notice about the event names: its title and local start time."""
+    return {"title": event.title, "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")}
+
+
+def _tell_registrants(event: Event, users: Iterable[User], *, kind: str, title: str, body: str, sms_text: str) -> None:
+    """A notice about the event in each person's inbox, linking to the event, and as a text."""
+    notify_many(
+        users,
+        kind=kind,
         title=title,
         body=body,
         link=reverse("hives:event", args=[event.pk]),
         data={"event_id": event.pk},
         sms=True,
-        sms_text=message,
+        sms_text=sms_text,
     )
 
 
@@ -380,19 +391,12 @@ def _cancellation_notify(event: Event) -> None:
         .order_by("id")
     )
     with translation.override(settings.LANGUAGE_CODE):
-        facts = {"title": event.title, "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")}
+        facts = _event_facts(event)
         message = gettext("【小蜜蜂】很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % facts
         title = gettext("活动已取消：%(title)s") % facts
         body = gettext("很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % facts
-    notify_many(
-        (r.worker for r in registrations),
-        kind="event_cancelled",
-        title=title,
-        body=body,
-        link=reverse("hives:event", args=[event.pk]),
-        data={"event_id": event.pk},
-        sms=True,
-        sms_text=message,
+    _tell_registrants(
+        event, (r.worker for r in registrations), kind="event_cancelled", title=title, body=body, sms_text=message
     )
 
 
