@@ -4,9 +4,7 @@ every route the enterprise's staff have: GET /cases, GET /cases/{id}, /appeals/{
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,25 +13,13 @@ from django.test import Client
 from django.utils import timezone
 
 from littlebee.appeals.models import Appeal
-from littlebee.appeals.tests.factories import AppealCity, appeal_city, file_appeal
+from littlebee.appeals.tests.factories import AppealCity, file_appeal
 from littlebee.appeals.tests.test_services import jpeg_with_exif
-from littlebee.cases import notify
 from littlebee.cases.models import Case, CaseAction, CaseStatus
 from littlebee.cases.services import case_accept, case_resolve, cases_escalate_overdue
 from littlebee.cases.tests.factories import WORKING_MORNING
 
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
-    yield outbox
-
-
-@pytest.fixture
-def c(db: Any, settings: Any, tmp_path: Path) -> AppealCity:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return appeal_city()
+pytestmark = pytest.mark.usefixtures("sent")
 
 
 def post_appeal(api_as: Any, user: Any, data: dict[str, Any]) -> Any:

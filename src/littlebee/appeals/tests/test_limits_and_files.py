@@ -4,7 +4,6 @@ refused request stores nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -18,30 +17,10 @@ from PIL import Image
 from littlebee.accounts.tests.factories import worker
 from littlebee.appeals.models import Appeal, AppealAttachment
 from littlebee.appeals.services import appeal_orphan_files_delete
-from littlebee.appeals.tests.factories import AppealCity, appeal_city, file_appeal
-from littlebee.cases import notify
+from littlebee.appeals.tests.factories import AppealCity, file_appeal
 from littlebee.cases.models import Case
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
-    yield outbox
-
-
-@pytest.fixture
-def media(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    settings.MEDIA_ROOT = root
-    return root
-
-
-@pytest.fixture
-def c(db: Any, media: Path) -> AppealCity:
-    return appeal_city()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sent")]
 
 
 def png(size: tuple[int, int] = (80, 60)) -> Any:
@@ -96,11 +75,11 @@ def test_an_attachment_reaches_only_those_who_may_see_the_appeal(c: AppealCity, 
     assert body["attachments"][0]["url"].endswith(attachment.url)
 
 
-def test_files_of_a_rolled_back_filing_are_deleted_after_the_grace_period(c: AppealCity, media: Path) -> None:
+def test_files_of_a_rolled_back_filing_are_deleted_after_the_grace_period(c: AppealCity, media_root: Path) -> None:
     # given an appeal's attachment, and a file with no row (its filing rolled back)
     appeal = file_appeal(c, attachments=[png()])
     kept = appeal.attachments.get()
-    folder = media / Path(kept.file.name).parent
+    folder = media_root / Path(kept.file.name).parent
     orphan = folder / "orphan.jpg"
     orphan.write_bytes(b"\xff\xd8 jpeg")
 
@@ -112,12 +91,12 @@ def test_files_of_a_rolled_back_filing_are_deleted_after_the_grace_period(c: App
 
     # then the orphan is gone and the attachment's files are not
     assert deleted == 1 and not orphan.exists()
-    assert (media / kept.file.name).exists() and (media / kept.thumbnail.name).exists()
+    assert (media_root / kept.file.name).exists() and (media_root / kept.thumbnail.name).exists()
 
 
 # --- Limits -----------------------------------------------------------------------------------------
 def test_a_burst_of_appeals_is_refused_with_429_and_retry_after(
-    c: AppealCity, api_as: Any, settings: Any, media: Path
+    c: AppealCity, api_as: Any, settings: Any, media_root: Path
 ) -> None:
     # given a limit of 3 appeals in 10 minutes, and 3 just filed by the rider
     settings.APPEALS_RATE_LIMIT_COUNT = 3
@@ -126,7 +105,7 @@ def test_a_burst_of_appeals_is_refused_with_429_and_retry_after(
     for _ in range(3):
         response = Client().post("/api/v1/appeals", form(c), headers=client._headers())
         assert response.status_code == 201, response.content
-    files_before = stored(media)
+    files_before = stored(media_root)
 
     # when the rider sends a fourth, with a picture
     response = Client().post("/api/v1/appeals", form(c, attachments=[png()]), headers=client._headers())
@@ -137,7 +116,7 @@ def test_a_burst_of_appeals_is_refused_with_429_and_retry_after(
     assert body["code"] == "too_many_requests" and body["detail"]
     assert 1 <= int(response["Retry-After"]) <= 600
     assert Appeal.objects.filter(case__reporter=c.rider).count() == 3
-    assert stored(media) == files_before
+    assert stored(media_root) == files_before
     # and another worker is not held back by the rider's burst
     other = api_as(c.other_rider)
     assert Client().post("/api/v1/appeals", form(c), headers=other._headers()).status_code == 201
@@ -156,7 +135,7 @@ def test_the_limit_counts_only_the_window(c: AppealCity, settings: Any) -> None:
 
 
 def test_the_pixel_budget_covers_all_images_of_one_appeal(
-    c: AppealCity, api_as: Any, settings: Any, media: Path
+    c: AppealCity, api_as: Any, settings: Any, media_root: Path
 ) -> None:
     # given a budget of 10,000 pixels per request
     settings.UPLOAD_MAX_PIXELS_PER_REQUEST = 10_000
@@ -171,7 +150,7 @@ def test_the_pixel_budget_covers_all_images_of_one_appeal(
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "attachments"
     assert not Appeal.objects.exists() and not AppealAttachment.objects.exists()
-    assert stored(media) == []
+    assert stored(media_root) == []
     # and one of them alone is accepted
     ok = Client().post("/api/v1/appeals", form(c, attachments=[png((100, 60))]), headers=client._headers())
     assert ok.status_code == 201

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,32 +18,11 @@ from PIL import Image
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.appeals.models import Appeal, AppealType, Involves
-from littlebee.appeals.tests.factories import AppealCity, appeal_city, file_appeal
-from littlebee.cases import notify
+from littlebee.appeals.tests.factories import AppealCity, file_appeal
 from littlebee.cases import services as case_services
 from littlebee.cases.models import CaseAction, CaseEvent, CaseStatus
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
-    yield outbox
-
-
-@pytest.fixture
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root
-
-
-@pytest.fixture
-def c(db: Any, media_root: Path) -> AppealCity:
-    return appeal_city()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sent")]
 
 
 def jpeg(name: str = "李骑手_工资条.jpg") -> SimpleUploadedFile:

@@ -22,14 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ENGLISH = {"locale": "en-US", "extra_http_headers": {"Accept-Language": "en"}}
 
 
-@pytest.fixture
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root
-
-
 def signed_in(new_phone_page: Any, live_server: Any, user: Any, **options: Any) -> Any:
     """A phone page whose browser carries a session of `user` (the sign-in page has its own tests)."""
     client = Client()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -14,8 +13,7 @@ from PIL import Image
 
 from littlebee.appeals import selectors, services
 from littlebee.appeals.models import Appeal, AppealAttachment, AppealType, Involves
-from littlebee.appeals.tests.factories import AppealCity, appeal_city, file_appeal
-from littlebee.cases import notify
+from littlebee.appeals.tests.factories import AppealCity, file_appeal
 from littlebee.cases.models import (
     Case,
     CaseAction,
@@ -31,25 +29,7 @@ from littlebee.cases.tests.factories import WORKING_MORNING
 from littlebee.core.errors import InvalidInput, NotFound, PermissionDenied
 from littlebee.orgs.models import OrgKind
 
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
-    yield outbox
-
-
-@pytest.fixture
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root
-
-
-@pytest.fixture
-def c(db: Any, media_root: Path) -> AppealCity:
-    return appeal_city()
+pytestmark = pytest.mark.usefixtures("sent")
 
 
 def jpeg_with_exif(name: str = "IMG_0001.jpg") -> SimpleUploadedFile:
