@@ -12,19 +12,11 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from littlebee.core.config import ConfigReader
+from littlebee.core.tests.test_settings import GOOD_PRODUCTION
 
 SETTINGS = Path(__file__).resolve().parents[2] / "settings.py"
 SOURCE = SETTINGS.read_text(encoding="utf-8")
 INTEGERS = re.findall(r'cfg\.integer\(\s*"(\w+)",\s*[^,]+,\s*minimum=(-?[\d_]+)(?:,\s*maximum=(-?[\d_]+))?', SOURCE)
-
-GOOD_PRODUCTION = {
-    "LITTLEBEE_MODE": "production",
-    "SECRET_KEY": "x" * 50,
-    "DATABASE_URL": "postgres://bee:pw@db.example:5432/littlebee",
-    "REDIS_URL": "redis://cache.example:6379/0",
-    "ALLOWED_HOSTS": "bee.example.org",
-    "SMS_BACKEND": "littlebee.notifications.tests.file_sms.FileSmsBackend",
-}
 
 
 def load_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, environ: dict[str, str]) -> dict[str, Any]:
