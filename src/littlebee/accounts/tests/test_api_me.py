@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from littlebee.accounts.models import CheckinStatus, Role
+from littlebee.accounts.schemas import MeOut
 from littlebee.accounts.services import checkin_reject
 from littlebee.conftest import ApiClient
+from littlebee.core.api_answers import assert_answer_fits
 from littlebee.orgs.tests.factories import OutletFactory
 
 from .factories import MembershipFactory, UserFactory, staff
@@ -260,3 +262,20 @@ def test_resubmit_by_someone_without_a_profile_answers_404(api_as, city):
 
     # then
     assert response.status_code == 404
+
+
+def test_the_me_answer_fits_its_schema_exactly(api_as, city, enterprise):
+    # given a worker with an outlet and a staff role, and a staff member without a profile
+    # (GET /me is rendered without ninja's check)
+    user = worker(community=city.community, enterprise=enterprise, outlet=OutletFactory(enterprise=enterprise))
+    MembershipFactory(user=user, organisation=city.party_org(city.community), role=Role.HANDLER)
+    person = UserFactory()
+
+    # when
+    responses = [api_as(user).get("/me"), api_as(person).get("/me")]
+
+    # then
+    for response in responses:
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert_answer_fits(MeOut, response.json())
+    assert responses[0].json()["roles"][0]["role"] == "handler"

@@ -13,7 +13,9 @@ from django.utils import timezone
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.conftest import city  # noqa: F401  (fixture)
 from littlebee.accounts.tests.factories import UserFactory, staff
+from littlebee.core.api_answers import assert_answer_fits
 from littlebee.hives.models import Event, Hive, OpeningException, OpeningInterval
+from littlebee.hives.schemas import HiveList
 from littlebee.hives.services import service_catalogue_ensure
 
 from .factories import AnnualServiceItemFactory, HiveFactory, OpeningIntervalFactory
@@ -394,3 +396,18 @@ def test_widening_the_search_costs_a_bounded_number_of_queries(api, station, cat
 
     # then the search does not widen step by step: one statement reads the nearest of the box
     assert queries == NEAREST_QUERIES
+
+
+def test_the_search_answer_fits_its_schema_exactly(api, station, catalogue):
+    # given stations with hours, services and an exception (GET /hives is rendered without ninja's check)
+    _populate(3, catalogue, station)
+
+    # when
+    response = api.get("/hives", {"lat": 30.5475, "lng": 114.3, "limit": 10})
+
+    # then
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert body["count"] == 4
+    assert_answer_fits(HiveList, body)
+    assert body["items"][0]["services"]

@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.tests.factories import worker
+from littlebee.core.api_answers import assert_answer_fits
+from littlebee.notifications.api import NotificationList
 from littlebee.notifications.models import Notification
 
 from .factories import NotificationFactory
@@ -117,3 +119,17 @@ def test_the_list_costs_the_same_queries_for_3_or_30_messages(api_as: Any, n: in
     assert len(response.json()["items"]) == n
     assert len(ctx.captured_queries) == INBOX_QUERIES
     assert not any('"data"' in q["sql"] for q in ctx.captured_queries)  # the JSON payload stays behind
+
+
+def test_the_inbox_answer_fits_its_schema_exactly(api_as: Any) -> None:
+    # given a read and an unread message (GET /me/notifications is rendered without ninja's check)
+    me = worker()
+    read, _unread = NotificationFactory.create_batch(2, recipient=me, link="/points/")
+    Notification.objects.filter(pk=read.pk).update(read_at=read.created_at)
+
+    # when
+    body = api_as(me).get("/me/notifications").json()
+
+    # then
+    assert [i["read"] for i in body["items"]] == [False, True]
+    assert_answer_fits(NotificationList, body)

@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from littlebee.accounts.models import WorkerProfile
+from littlebee.core.api_answers import assert_answer_fits
 from littlebee.points import services
+from littlebee.points.api import PointsOut
 from littlebee.points.models import HonoraryTitle, PointsAccount
 
 from .factories import BadgeFactory, Town, community_handler, earn, plain_user, rider
@@ -322,3 +324,21 @@ def test_me_reads_the_points_balance_and_title(api_as: Any, town: Town) -> None:
 
     assert body["points_balance"] == 120
     assert body["title"] == "勤劳工蜂"
+
+
+def test_the_points_answer_fits_its_schema_exactly(api_as: Any, town: Town) -> None:
+    # given earnings, a spending and a reversal (GET /points is rendered without ninja's check)
+    me = rider(town)
+    earn(me, 100, "event:1")
+    small = earn(me, 5, "event:2")
+    services.points_spend(worker=me, amount=20, idempotency_key="redemption:1", note="雨衣")
+    services.points_reverse(entry_id=small.pk, actor=None, note="更正")
+
+    # when
+    response = api_as(me).get("/points")
+
+    # then it is what ninja would have answered after validating it against PointsOut
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    assert len(body["items"]) == 4
+    assert_answer_fits(PointsOut, body)

@@ -9,8 +9,10 @@ import pytest
 from django.utils import timezone
 
 from littlebee.accounts.tests.factories import worker
+from littlebee.core.api_answers import assert_answer_fits
 from littlebee.points.selectors import balance_of
 from littlebee.rewards import services
+from littlebee.rewards.api import GiftList
 from littlebee.rewards.models import Voucher, VoucherStatus
 
 from .factories import GiftFactory, HiveFactory, give_points, keeper_of, listed_gift
@@ -403,3 +405,28 @@ def test_cancel_refunds_and_answers_the_voucher(api_as: Any) -> None:
     assert balance_of(rider) == 500
     assert (again.status_code, again.json()["code"]) == (409, "voucher_cancelled")
     assert someone_else.status_code == 404
+
+
+def test_the_mall_answer_fits_its_schema_exactly(api: Any, api_as: Any) -> None:
+    # given an any-station gift, a listed one and one sold out (GET /rewards is rendered without
+    # ninja's check), asked for anonymously, by a worker with points, and near a station
+    here = HiveFactory(lat=30.59, lng=114.30)
+    GiftFactory(points_cost=100, active_until=timezone.now() + timedelta(days=3))
+    listed_gift([here], points_cost=300)
+    GiftFactory(points_cost=50, total_stock=1, stock_available=0)
+    rider = worker()
+    give_points(rider, 200)
+
+    # when
+    answers = [
+        api.get("/rewards"),
+        api_as(rider).get("/rewards"),
+        api_as(rider).get("/rewards", {"lat": 30.59, "lng": 114.30}),
+    ]
+
+    # then
+    for response in answers:
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert_answer_fits(GiftList, response.json())
+    assert [g["affordable"] for g in answers[1].json()["items"]] == [True, False, False]
+    assert all(g["distance_m"] is not None for g in answers[2].json()["items"])

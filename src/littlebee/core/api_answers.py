@@ -1,0 +1,29 @@
+"""Answers of the hottest API reads, rendered exactly as django-ninja renders a response (its JSON
+encoder, its content type) but without ninja validating the answer field by field against its
+schema on every request, which costs more than the reads behind it (a station search: half of
+the request). The schema stays the endpoint's declared response, so the OpenAPI description is
+unchanged; each such endpoint has a test that its answer is a fixed point of that schema (every
+field present, nothing else, each of its type): `assert_answer_fits` below.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import Schema
+from ninja.responses import NinjaJSONEncoder
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def answer(data: Any, *, status: int = 200) -> HttpResponse:
+    """`data` (plain dicts, lists and values, shaped as the endpoint's response schema) as JSON."""
+    return HttpResponse(json.dumps(data, cls=NinjaJSONEncoder), status=status, content_type=CONTENT_TYPE)
+
+
+def assert_answer_fits(schema: type[Schema], body: Any) -> None:
+    """For tests: the decoded answer is what ninja would have answered after validating it."""
+    validated = json.loads(json.dumps(schema.model_validate(body).model_dump(), cls=NinjaJSONEncoder))
+    assert validated == body, (validated, body)
