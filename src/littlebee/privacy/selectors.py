@@ -52,6 +52,9 @@ def _rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key.replace("__", "_"): _json_value(value) for key, value in row.items()} for row in rows]
 
 
+# What became of a report's or appeal's case: the same columns in both sections.
+_CASE_OUTCOME = ("case__status", "case__organisation__name", "case__rating", "case__rating_comment")
+
 SECTIONS: tuple[Section, ...] = (
     Section(
         "staff_roles",
@@ -83,10 +86,7 @@ SECTIONS: tuple[Section, ...] = (
             "address",
             "urgent",
             "created_at",
-            "case__status",
-            "case__organisation__name",
-            "case__rating",
-            "case__rating_comment",
+            *_CASE_OUTCOME,
         ),
     ),
     Section(
@@ -107,10 +107,7 @@ SECTIONS: tuple[Section, ...] = (
             "anonymous_to_enterprise",
             "outcome_public",
             "created_at",
-            "case__status",
-            "case__organisation__name",
-            "case__rating",
-            "case__rating_comment",
+            *_CASE_OUTCOME,
         ),
     ),
     Section(
