@@ -35,6 +35,18 @@ def _celery_tasks_registered() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request through LocaleMiddleware leaves its language active on the thread; without
+    this, a test asserting Chinese text fails whenever an English request ran before it on
+    the same worker."""
+    from django.utils import translation
+
+    translation.activate("zh-hans")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"
     # Tests run periodic jobs themselves; a background thread would race their database.
