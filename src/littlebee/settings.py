@@ -295,6 +295,8 @@ STATICFILES_DIRS: list[Any] = [
     ("vendor/leaflet.markercluster", NODE_MODULES_DIR / "leaflet.markercluster" / "dist"),
     # The QR decoder for browsers without BarcodeDetector (static/js/qr-scan.js).
     ("vendor/jsqr", NODE_MODULES_DIR / "jsqr" / "dist"),
+    # Reads a report photo's GPS position in the browser (static/js/report-form.js).
+    ("vendor/exifr", NODE_MODULES_DIR / "exifr" / "dist"),
 ]
 MEDIA_URL = cfg.text("MEDIA_URL", "/media/")
 if not MEDIA_URL.endswith("/") or not (MEDIA_URL.startswith("/") or urlsplit(MEDIA_URL).scheme in ("http", "https")):

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from django.conf import settings
+from django.templatetags.static import static
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -40,4 +41,11 @@ def map_config() -> dict[str, Any]:
         "subdomains": settings.HIVES_MAP_TILE_SUBDOMAINS,
         "coordinates": settings.HIVES_MAP_COORDINATES,
         "center": list(settings.HIVES_MAP_CENTER),
+        # Leaflet's marker images at their served (hashed, in production) names: Leaflet's own
+        # guess from leaflet.css fails on hashed names (static/js/map-setup.js).
+        "icons": {
+            "iconUrl": static("vendor/leaflet/images/marker-icon.png"),
+            "iconRetinaUrl": static("vendor/leaflet/images/marker-icon-2x.png"),
+            "shadowUrl": static("vendor/leaflet/images/marker-shadow.png"),
+        },
     }

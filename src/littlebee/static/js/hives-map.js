@@ -6,104 +6,11 @@
  *
  * Station data is WGS-84. A Chinese tile provider draws in GCJ-02; with the setting
  * HIVES_MAP_COORDINATES=gcj02 every point placed on the map is shifted, and the map's box is
- * shifted back before it is sent to the API.
+ * shifted back before it is sent to the API: the conversion, the tiles and the icons are
+ * map-setup.js's (window.LittleBeeGeo), shared with the other maps.
  */
 (function () {
   "use strict";
-
-  // --- WGS-84 -> GCJ-02 (the published algorithm; outside China the two agree) ---------------
-  var A = 6378245.0;
-  var EE = 0.00669342162296594323;
-
-  function outOfChina(lat, lng) {
-    return lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
-  }
-
-  function transformLat(x, y) {
-    var r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
-    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
-    r += ((20.0 * Math.sin(y * Math.PI) + 40.0 * Math.sin((y / 3.0) * Math.PI)) * 2.0) / 3.0;
-    r += ((160.0 * Math.sin((y / 12.0) * Math.PI) + 320 * Math.sin((y * Math.PI) / 30.0)) * 2.0) / 3.0;
-    return r;
-  }
-
-  function transformLng(x, y) {
-    var r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
-    r += ((20.0 * Math.sin(6.0 * x * Math.PI) + 20.0 * Math.sin(2.0 * x * Math.PI)) * 2.0) / 3.0;
-    r += ((20.0 * Math.sin(x * Math.PI) + 40.0 * Math.sin((x / 3.0) * Math.PI)) * 2.0) / 3.0;
-    r += ((150.0 * Math.sin((x / 12.0) * Math.PI) + 300.0 * Math.sin((x / 30.0) * Math.PI)) * 2.0) / 3.0;
-    return r;
-  }
-
-  function wgs84ToGcj02(lat, lng) {
-    if (outOfChina(lat, lng)) return [lat, lng];
-    var dLat = transformLat(lng - 105.0, lat - 35.0);
-    var dLng = transformLng(lng - 105.0, lat - 35.0);
-    var radLat = (lat / 180.0) * Math.PI;
-    var magic = Math.sin(radLat);
-    magic = 1 - EE * magic * magic;
-    var sqrtMagic = Math.sqrt(magic);
-    dLat = (dLat * 180.0) / (((A * (1 - EE)) / (magic * sqrtMagic)) * Math.PI);
-    dLng = (dLng * 180.0) / ((A / sqrtMagic) * Math.cos(radLat) * Math.PI);
-    return [lat + dLat, lng + dLng];
-  }
-
-  // One fixed-point step is within a metre of the exact inverse: enough for a map box.
-  function gcj02ToWgs84(lat, lng) {
-    var shifted = wgs84ToGcj02(lat, lng);
-    return [lat * 2 - shifted[0], lng * 2 - shifted[1]];
-  }
-
-  // Between WGS-84 (the API, the phone) and the tiles' system (GCJ-02 for a Chinese provider).
-  function projection(config) {
-    var gcj = config.coordinates === "gcj02";
-    return {
-      toMap: function (lat, lng) {
-        return gcj ? wgs84ToGcj02(lat, lng) : [lat, lng];
-      },
-      fromMap: function (lat, lng) {
-        return gcj ? gcj02ToWgs84(lat, lng) : [lat, lng];
-      },
-    };
-  }
-
-  // The configured tiles on `map`. Tiles that never arrive (no network to the tile server,
-  // blocked, misconfigured: 4 errors before the first tile, or none after 8 s) call `onGiveUp`
-  // once, so that the page hides its map and falls back to what works without it.
-  function addTiles(map, config, element, onGiveUp) {
-    var loaded = 0;
-    var errors = 0;
-    var done = false;
-    function giveUp() {
-      if (loaded > 0 || done) return;
-      done = true;
-      element.setAttribute("data-map-state", "failed");
-      onGiveUp();
-    }
-    var tiles = L.tileLayer(config.tileUrl, {
-      attribution: config.attribution,
-      subdomains: config.subdomains || "abc",
-      maxZoom: 19,
-    });
-    tiles.on("tileload", function () {
-      loaded += 1;
-      element.setAttribute("data-map-state", "tiles");
-    });
-    tiles.on("tileerror", function () {
-      errors += 1;
-      if (errors >= 4) giveUp();
-    });
-    tiles.addTo(map);
-    window.setTimeout(giveUp, 8000);
-    return tiles;
-  }
-
-  window.LittleBeeGeo = {
-    wgs84ToGcj02: wgs84ToGcj02,
-    gcj02ToWgs84: gcj02ToWgs84,
-    projection: projection,
-    addTiles: addTiles,
-  };
 
   // --- Locate me --------------------------------------------------------------------------------
   function initLocate(form) {
@@ -154,20 +61,21 @@
     var wrap = element.closest("[data-map-wrap]");
     var failed = document.querySelector("[data-map-failed]");
     var configNode = document.getElementById("hive-map-config");
-    if (!window.L || !L.markerClusterGroup || !configNode) return;
+    var geo = window.LittleBeeGeo;
+    if (!window.L || !L.markerClusterGroup || !configNode || !geo) return;
     var config = JSON.parse(configNode.textContent);
-    var toMap = projection(config).toMap;
-    var fromMap = projection(config).fromMap;
+    var toMap = geo.projection(config).toMap;
+    var fromMap = geo.projection(config).fromMap;
 
     wrap.hidden = false;
     var hasPosition = element.hasAttribute("data-lat");
     var here = hasPosition
       ? [parseFloat(element.getAttribute("data-lat")), parseFloat(element.getAttribute("data-lng"))]
       : config.center;
-    var map = L.map(element, { zoomControl: false, attributionControl: true }).setView(toMap(here[0], here[1]), hasPosition ? 15 : 13);
+    var map = geo.createMap(element, config, here, hasPosition ? 15 : 13, { zoomControl: false, attributionControl: true });
     L.control.zoom({ position: "bottomright" }).addTo(map);
 
-    addTiles(map, config, element, function () {
+    geo.addTiles(map, config, element, function () {
       wrap.hidden = true;
       if (failed) failed.hidden = false;
     });

@@ -6,7 +6,7 @@
  *
  * Points come from /api/v1/reports/map in WGS-84, already rounded to about 100 m. With
  * HIVES_MAP_COORDINATES=gcj02 (a Chinese tile provider) they are shifted with the conversion
- * hives-map.js publishes as window.LittleBeeGeo, and the box is shifted back for the API.
+ * map-setup.js publishes as window.LittleBeeGeo, and the box is shifted back for the API.
  */
 (function () {
   "use strict";
@@ -25,7 +25,7 @@
 
     wrap.hidden = false;
     var center = config.center;
-    var map = L.map(element, { zoomControl: false }).setView(toMap(center[0], center[1]), 12);
+    var map = geo.createMap(element, config, center, 12, { zoomControl: false });
     L.control.zoom({ position: "bottomright" }).addTo(map);
 
     geo.addTiles(map, config, element, function () {
