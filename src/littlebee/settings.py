@@ -160,6 +160,9 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     # appeals.services.appeal_orphan_files_delete).
     "reports-sweep-orphan-files": {"task": "reports.sweep_orphan_files", "schedule": crontab(minute=35)},
     "appeals-sweep-orphan-files": {"task": "appeals.sweep_orphan_files", "schedule": crontab(minute=40)},
+    # Volunteer claims past their task's end: no-shows marked, forgotten check-outs closed and
+    # flagged (volunteering.services.claims_close_ended).
+    "volunteering-close-ended": {"task": "volunteering.close_ended", "schedule": crontab(minute="*/10")},
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -184,6 +187,7 @@ INSTALLED_APPS = [
     "littlebee.cases",
     "littlebee.reports",
     "littlebee.appeals",
+    "littlebee.volunteering",
     "littlebee.privacy",
     "littlebee.demo",
     "littlebee.web",
@@ -384,6 +388,22 @@ PLATFORM_NAME_DEFAULT = _("江城小蜜蜂")
 VISIT_TOKEN_WINDOW_SECONDS = cfg.integer("VISIT_TOKEN_WINDOW_SECONDS", 10 * 60, minimum=60, maximum=86_400)
 # One counted visit per worker per station within this many hours.
 VISIT_COOLDOWN_HOURS = cfg.integer("VISIT_COOLDOWN_HOURS", 4, minimum=0, maximum=8_760)
+
+# --- Volunteering (用心做) ---------------------------------------------------------------------
+# Check-in opens this long before a task starts; cancelling after the cut-off counts as a no-show.
+VOLUNTEERING_CHECKIN_OPENS_MINUTES = cfg.integer("VOLUNTEERING_CHECKIN_OPENS_MINUTES", 15, minimum=0, maximum=1_440)
+VOLUNTEERING_CANCEL_CUTOFF_MINUTES = cfg.integer("VOLUNTEERING_CANCEL_CUTOFF_MINUTES", 60, minimum=0, maximum=10_080)
+# This many no-shows within the window pause claiming for PAUSE_DAYS after the latest.
+VOLUNTEERING_NO_SHOW_LIMIT = cfg.integer("VOLUNTEERING_NO_SHOW_LIMIT", 3, minimum=1, maximum=100)
+VOLUNTEERING_NO_SHOW_WINDOW_DAYS = cfg.integer("VOLUNTEERING_NO_SHOW_WINDOW_DAYS", 30, minimum=1, maximum=365)
+VOLUNTEERING_NO_SHOW_PAUSE_DAYS = cfg.integer("VOLUNTEERING_NO_SHOW_PAUSE_DAYS", 14, minimum=1, maximum=365)
+# Presence under this share of the task window is not credited unless the organiser says so.
+VOLUNTEERING_MIN_PRESENCE_PERCENT = cfg.integer("VOLUNTEERING_MIN_PRESENCE_PERCENT", 60, minimum=0, maximum=100)
+# The organiser's check-in QR signs a window this long; the current and previous one are accepted.
+VOLUNTEERING_TOKEN_WINDOW_SECONDS = cfg.integer("VOLUNTEERING_TOKEN_WINDOW_SECONDS", 120, minimum=30, maximum=86_400)
+# A TrueType font with Chinese glyphs embedded in certificate PDFs (Debian: fonts-wqy-microhei);
+# without it the PDF names ReportLab's built-in STSong-Light, which readers supply.
+VOLUNTEERING_CERTIFICATE_FONT = cfg.text("VOLUNTEERING_CERTIFICATE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # --- Stations (蜂巢) map ----------------------------------------------------------------------
 # Any XYZ tile server. OpenStreetMap's by default; a Chinese provider (AutoNavi, Tencent) draws

@@ -26,6 +26,7 @@ urlpatterns = [
     path("reports/", include("littlebee.reports.urls")),
     path("appeals/figures/", include("littlebee.appeals.urls_figures")),
     path("appeals/", include("littlebee.appeals.urls")),
+    path("volunteering/", include("littlebee.volunteering.urls")),
     path("staff/cases/", include("littlebee.cases.urls")),
     path("privacy/", include("littlebee.privacy.urls")),
     # Files of cases, served only to the people who may see the case (never at a /media/ path).

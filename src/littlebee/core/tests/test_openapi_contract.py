@@ -39,7 +39,6 @@ REQUIRE_SERVICES = bool(os.environ.get("LITTLEBEE_REQUIRE_SERVICES"))
 # API.md sections whose modules are not built yet, with the issue that builds each.
 NOT_BUILT = {
     "Learning": "issue 14 (认真学, learning)",
-    "Volunteering": "issue 15 (用心做, volunteering)",
     "Statistics": "issue 16 (statistics)",
     "Open311": "issue 17 (Open311 GeoReport v2)",
 }
