@@ -49,9 +49,9 @@ from .wuhan import ORG_PREFIX, WORKER_PHONE_BASE, RegionPlan, city_plan, party_o
 STATION_COUNT = 600
 DEMONSTRATION_COUNT = 30
 STATION_TZ = ZoneInfo("Asia/Shanghai")
-BASE_SERVICES = tuple(code for code, _name, _icon, base in CATALOGUE if base)
-SPECIAL_SERVICES = tuple(code for code, _name, _icon, base in CATALOGUE if not base)
-SERVICE_NAMES = {code: name for code, name, _icon, _base in CATALOGUE}
+BASE_SERVICES = tuple(code for code, _name, _name_en, _icon, base in CATALOGUE if base)
+SPECIAL_SERVICES = tuple(code for code, _name, _name_en, _icon, base in CATALOGUE if not base)
+SERVICE_NAMES = {code: name for code, name, _name_en, _icon, _base in CATALOGUE}
 
 # Every community has a station; the rest go where riders are busiest.
 DISTRICT_WEIGHT = {

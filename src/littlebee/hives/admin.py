@@ -49,9 +49,9 @@ class AnnualServiceItemInline(_CityAdminInline):
 
 @admin.register(Service)
 class ServiceAdmin(CityAdminPermissions):
-    list_display = ("name", "code", "is_base", "order")
+    list_display = ("name", "name_en", "code", "is_base", "order")
     list_filter = ("is_base",)
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_en", "code")
 
 
 @admin.register(Hive)

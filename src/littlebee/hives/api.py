@@ -44,7 +44,7 @@ class NearestQuery(Schema):
 
 
 def _services(hive: Hive) -> list[dict[str, Any]]:
-    return [{"code": s.code, "name": s.name, "is_base": s.is_base} for s in hive.services.all()]
+    return [{"code": s.code, "name": s.local_name, "is_base": s.is_base} for s in hive.services.all()]
 
 
 @router.get("/hives", auth=None, response={200: HiveList, **ERRORS})

@@ -132,7 +132,7 @@ def _my_visit(visit: HiveVisit) -> dict[str, Any]:
         "hive": _ref(visit.hive),
         "at": visit.at,
         "method": visit.method,
-        "service": {"code": visit.service.code, "name": visit.service.name} if visit.service else None,
+        "service": {"code": visit.service.code, "name": visit.service.local_name} if visit.service else None,
     }
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
+from littlebee.core.texts import in_language
 from littlebee.orgs.models import Organisation, Region
 
 
@@ -19,6 +20,8 @@ class Service(models.Model):
 
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    # The English name (core.texts): blank shows the Chinese one under English too.
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
     icon = models.CharField(_("图标"), max_length=40, blank=True)
     is_base = models.BooleanField(_("基础服务"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
@@ -29,7 +32,12 @@ class Service(models.Model):
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language."""
+        return in_language(self.name, self.name_en)
 
 
 class Hive(TimeStampedModel):

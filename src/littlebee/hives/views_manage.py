@@ -165,7 +165,7 @@ class StationForm(StyledForm):
         if "services" in self.fields:
             field = self.fields["services"]
             assert isinstance(field, forms.MultipleChoiceField)
-            field.choices = [(s.code, s.name) for s in catalogue]
+            field.choices = [(s.code, s.local_name) for s in catalogue]
 
     def clean_contact_phone(self) -> str:
         """Checked here too (by the service's own pattern), so that a typo is reported together

@@ -118,7 +118,7 @@ def _chips(
     chips = [Chip(str(_("营业中")), url(open_now=None if open_now else "on"), open_now)]
     for entry in catalogue:
         active = entry.code == service
-        chips.append(Chip(entry.name, url(service=None if active else entry.code), active))
+        chips.append(Chip(entry.local_name, url(service=None if active else entry.code), active))
     return chips
 
 

@@ -163,7 +163,7 @@ class MemberCodeForm(StyledForm):
         super().__init__(*args, **kwargs)
         field = self.fields["service"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("不记录")), *((s.code, s.name) for s in services)]
+        field.choices = [("", _("不记录")), *((s.code, s.local_name) for s in services)]
 
 
 @login_required

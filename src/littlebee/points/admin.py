@@ -65,9 +65,9 @@ class EarningRuleAdmin(CityAdminPermissions):
 
 @admin.register(Badge)
 class BadgeAdmin(CityAdminPermissions):
-    list_display = ("name", "code", "source", "threshold", "order")
+    list_display = ("name", "name_en", "code", "source", "threshold", "order")
     list_filter = ("source",)
-    search_fields = ("name", "code")
+    search_fields = ("name", "name_en", "code")
 
 
 @admin.register(HonoraryTitle)

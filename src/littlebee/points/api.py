@@ -230,8 +230,8 @@ def my_badges(request: HttpRequest) -> dict[str, Any]:
         "items": [
             {
                 "code": s.badge.code,
-                "name": s.badge.name,
-                "description": s.badge.description,
+                "name": s.badge.local_name,
+                "description": s.badge.local_description,
                 "icon": s.badge.icon,
                 "source": s.badge.source,
                 "threshold": s.badge.threshold,

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
+from littlebee.core.texts import in_language
 from littlebee.orgs.models import Organisation, Region
 
 
@@ -180,6 +181,9 @@ class Badge(models.Model):
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=40)
     description = models.CharField(_("说明"), max_length=120, blank=True)
+    # English (core.texts): blank shows the Chinese under English too.
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
+    description_en = models.CharField(_("英文说明"), max_length=200, blank=True)
     icon = models.CharField(_("图标"), max_length=40, blank=True)
     # Earned when the worker has `threshold` earnings from `source` (or lifetime points when blank).
     source = models.CharField(_("来源"), max_length=32, choices=PointsSource.choices, blank=True)
@@ -192,7 +196,16 @@ class Badge(models.Model):
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language."""
+        return in_language(self.name, self.name_en)
+
+    @property
+    def local_description(self) -> str:
+        return in_language(self.description, self.description_en)
 
 
 class WorkerBadge(models.Model):

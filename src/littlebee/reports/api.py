@@ -176,7 +176,7 @@ def report_categories(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
             "code": c.code,
-            "name": c.name,
+            "name": c.local_name,
             "points": category_points(c),
             "sensitivity": c.sensitivity,
             "icon": c.icon,
@@ -336,7 +336,7 @@ def reports_nearby(request: HttpRequest, query: Query[NearbyQuery]) -> dict[str,
     items = [
         {
             "id": r.pk,
-            "category": {"code": r.category.code, "name": r.category.name},
+            "category": {"code": r.category.code, "name": r.category.local_name},
             "status": r.case.status,
             "status_label": r.case.get_status_display(),
             "address": r.address,

@@ -14,6 +14,7 @@ from littlebee.accounts.models import User
 from littlebee.cases.hooks import StaffPanel
 from littlebee.cases.models import Case, CaseAction
 from littlebee.cases.selectors import cases_visible_to
+from littlebee.core.texts import in_language
 
 from .api import category_points
 from .models import Report, ReportCategory
@@ -22,7 +23,8 @@ from .selectors import possible_duplicates
 
 def report_category_labels() -> dict[str, str]:
     """Report category names by code, in one query (the case carries only the code)."""
-    return dict(ReportCategory.objects.order_by("order", "code").values_list("code", "name"))
+    rows = ReportCategory.objects.order_by("order", "code").values_list("code", "name", "name_en")
+    return {code: in_language(name, name_en) for code, name, name_en in rows}
 
 
 def _map_url(lat: float, lng: float, name: str) -> str:
@@ -57,7 +59,7 @@ def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel
     panel = ReportPanel(
         report=report,
         flags=flags,
-        map_url=_map_url(*point, report.address or report.category.name),
+        map_url=_map_url(*point, report.address or report.category.local_name),
         points_range=category_points(report.category),
         merge_candidates=[c for c in candidates if c.pk in visible],
     )
@@ -65,6 +67,6 @@ def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel
         template="cases/includes/report_panel.html",
         # `panel` also feeds the accept and merge forms' hints (cases/includes/action_form.html).
         context={"panel": panel, "report": report, "flags": flags},
-        title=report.category.name,
+        title=report.category.local_name,
         form_kwargs={CaseAction.ACCEPT: {"points_range": panel.points_range}},
     )

@@ -84,4 +84,4 @@ class ReportForm(StyledForm):
         super().__init__(*args, **kwargs)
         field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [(c.code, c.name) for c in categories]
+        field.choices = [(c.code, c.local_name) for c in categories]

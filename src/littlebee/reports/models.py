@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases.models import Case
+from littlebee.core.texts import in_language
 
 
 class Sensitivity(models.TextChoices):
@@ -26,6 +27,8 @@ class Sensitivity(models.TextChoices):
 class ReportCategory(models.Model):
     code = models.SlugField(_("编码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=60)
+    # The English name (core.texts): blank shows the Chinese one under English too.
+    name_en = models.CharField(_("英文名称"), max_length=60, blank=True)
     sensitivity = models.CharField(
         _("敏感程度"), max_length=16, choices=Sensitivity.choices, default=Sensitivity.PUBLIC
     )
@@ -42,7 +45,12 @@ class ReportCategory(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language."""
+        return in_language(self.name, self.name_en)
 
 
 class LocationSource(models.TextChoices):

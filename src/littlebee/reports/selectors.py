@@ -18,6 +18,7 @@ from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseKind, 
 from littlebee.cases.selectors import cases_of_reporter, cases_visible_to, staff_org_ids
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m
+from littlebee.core.texts import in_language
 
 from .models import Report, ReportCategory, ReportFlag, Sensitivity
 
@@ -264,6 +265,7 @@ def reports_public_map(
         "case_id",
         "category__code",
         "category__name",
+        "category__name_en",
         "category__icon",
         "case__status",
         "case__lat",
@@ -275,7 +277,7 @@ def reports_public_map(
         MapPoint(
             id=pk,
             category_code=code,
-            category_name=name,
+            category_name=in_language(name, name_en),
             category_icon=icon,
             status=public_status(case_status),
             lat=round(lat, MAP_DECIMALS),
@@ -283,7 +285,7 @@ def reports_public_map(
             created_on=timezone.localdate(created),
             area=area or "",
         )
-        for pk, code, name, icon, case_status, lat, lng, created, area in values
+        for pk, code, name, name_en, icon, case_status, lat, lng, created, area in values
         if lat is not None and lng is not None
     ]
     return points[:limit], len(points) > limit

@@ -76,6 +76,12 @@ CATEGORY_SEEDS = (
 )
 
 
+def _english(text: Any) -> str:
+    """A catalogue default's English, from the English message catalogue."""
+    with translation.override("en"):
+        return str(text)
+
+
 def report_categories_ensure() -> int:
     """The city's report categories, their points rules (points_defaults_ensure: public-security
     clue 100, safety hazard 50, everything else 5–30) and routing to departments. Existing rows
@@ -86,7 +92,13 @@ def report_categories_ensure() -> int:
         for order, seed in enumerate(CATEGORY_SEEDS):
             _obj, created = ReportCategory.objects.get_or_create(
                 code=seed.code,
-                defaults={"name": str(seed.name), "sensitivity": seed.sensitivity, "icon": seed.icon, "order": order},
+                defaults={
+                    "name": str(seed.name),
+                    "name_en": _english(seed.name),
+                    "sensitivity": seed.sensitivity,
+                    "icon": seed.icon,
+                    "order": order,
+                },
             )
             created_count += created
             if seed.department:

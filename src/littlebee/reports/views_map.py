@@ -42,7 +42,7 @@ def _chips(categories: list[Any], category: str | None, status: str | None) -> t
         statuses.append(Chip(str(label), url(status=code), status == code))
     kinds = [Chip(_("全部类别"), url(category=None), category is None)]
     for c in categories:
-        kinds.append(Chip(c.name, url(category=None if c.code == category else c.code), c.code == category))
+        kinds.append(Chip(c.local_name, url(category=None if c.code == category else c.code), c.code == category))
     return statuses, kinds
 
 

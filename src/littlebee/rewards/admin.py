@@ -90,7 +90,9 @@ class GiftForm(forms.ModelForm):
         model = Gift
         fields = (
             "name",
+            "name_en",
             "description",
+            "description_en",
             "picture",
             "points_cost",
             "is_active",
@@ -131,13 +133,13 @@ class GiftAdmin(CityAdminPermissions):
         "fulfilled",
     )
     list_filter = ("is_active", "pickup", "donor__kind")
-    search_fields = ("name", "donor__name")
+    search_fields = ("name", "name_en", "donor__name")
     autocomplete_fields = ("donor",)
     list_select_related = ("donor",)
     readonly_fields = ("stock_available",)
     inlines = (GiftStationInline,)
     fieldsets = (
-        (None, {"fields": ("name", "description", "picture", "points_cost", "is_active")}),
+        (None, {"fields": ("name", "name_en", "description", "description_en", "picture", "points_cost", "is_active")}),
         (_("捐赠"), {"fields": ("donor", "donor_note")}),
         (_("库存与领取"), {"fields": ("total_stock", "stock_available", "pickup", "per_worker_limit")}),
         (_("时间"), {"fields": ("active_from", "active_until", "voucher_valid_days")}),

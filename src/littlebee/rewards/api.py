@@ -148,7 +148,7 @@ def gift_payload(
     distance = selectors.nearest_pickup_m(gift, near) if near is not None else None
     return {
         "id": gift.pk,
-        "name": gift.name,
+        "name": gift.local_name,
         "points_cost": gift.points_cost,
         "stock_available": gift.stock_available,
         "donor": {"id": gift.donor.pk, "name": gift.donor.name},
@@ -177,7 +177,7 @@ def voucher_payload(request: HttpRequest, voucher: Voucher) -> dict[str, Any]:
         "expires_at": _local(voucher.expires_at),
         "created_at": _local(voucher.created_at),
         "points": voucher.points,
-        "gift": {"id": voucher.gift.pk, "name": voucher.gift.name, "picture": _picture(request, voucher.gift)},
+        "gift": {"id": voucher.gift.pk, "name": voucher.gift.local_name, "picture": _picture(request, voucher.gift)},
         "hive": ref(voucher.hive),
         "pickup": voucher.gift.pickup,
         "fulfilled_at": _local(voucher.fulfilled_at),

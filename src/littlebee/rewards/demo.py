@@ -29,6 +29,8 @@ class GiftSeed:
     points_cost: int
     stock: int
     description: str
+    name_en: str = ""
+    description_en: str = ""
     donor_note: str = ""
     pickup: str = PickupRule.ANY_HIVE
     per_worker_limit: int | None = None
@@ -39,13 +41,35 @@ GIFTS: tuple[GiftSeed, ...] = (
     GiftSeed(
         "黄鹤楼公园门票", "wh-alliance-hhl-park", 1000, 50,
         "黄鹤楼公园为新就业群体捐赠的游园门票，一张限一人一次入园。凭兑换券到公园附近的指定驿站领取。",
+        name_en="Yellow Crane Tower Park ticket",
+        description_en="Park tickets donated by Yellow Crane Tower Park to new-employment workers: one ticket admits "
+        "one person once. Collect it with your voucher at one of the listed stations near the park.",
         donor_note="暖新联盟单位捐赠 50 张", pickup=PickupRule.LISTED, per_worker_limit=1,
     ),
-    GiftSeed("电炖锅", "wh-alliance-wushang", 2000, 20, "3 升陶瓷内胆电炖锅，下班回家煲一锅热汤。"),
-    GiftSeed("晴雨伞", "wh-alliance-zhongbai", 1500, 100, "自动开合晴雨两用伞，风雨天送件不再手忙脚乱。"),
-    GiftSeed("洗手液", "wh-alliance-zhongbai", 500, 300, "500 毫升抑菌洗手液。", per_worker_limit=2),
-    GiftSeed("充电宝", "wh-alliance-cmcc", 1200, 80, "10000 毫安时快充充电宝，跑单路上不断电。"),
-    GiftSeed("分体雨衣", "wh-alliance-union", 800, 200, "加厚分体雨衣雨裤，带反光条，骑车更安全。"),
+    GiftSeed(
+        "电炖锅", "wh-alliance-wushang", 2000, 20, "3 升陶瓷内胆电炖锅，下班回家煲一锅热汤。",
+        name_en="Electric stew pot",
+        description_en="A 3-litre stew pot with a ceramic inner pot: a hot soup after work.",
+    ),
+    GiftSeed(
+        "晴雨伞", "wh-alliance-zhongbai", 1500, 100, "自动开合晴雨两用伞，风雨天送件不再手忙脚乱。",
+        name_en="Umbrella",
+        description_en="An automatic umbrella for sun and rain: no more juggling parcels in a downpour.",
+    ),
+    GiftSeed(
+        "洗手液", "wh-alliance-zhongbai", 500, 300, "500 毫升抑菌洗手液。", per_worker_limit=2,
+        name_en="Hand wash", description_en="500 ml of antibacterial hand wash.",
+    ),
+    GiftSeed(
+        "充电宝", "wh-alliance-cmcc", 1200, 80, "10000 毫安时快充充电宝，跑单路上不断电。",
+        name_en="Power bank",
+        description_en="A 10,000 mAh fast-charging power bank: your phone lasts the whole round.",
+    ),
+    GiftSeed(
+        "分体雨衣", "wh-alliance-union", 800, 200, "加厚分体雨衣雨裤，带反光条，骑车更安全。",
+        name_en="Two-piece raincoat",
+        description_en="A thick raincoat and rain trousers with reflective strips, safer on the bike.",
+    ),
 )  # fmt: skip
 
 
@@ -63,7 +87,9 @@ def load_gifts(*, created: Counter[str] | None = None) -> None:
             continue
         gift = Gift.objects.create(
             name=seed.name,
+            name_en=seed.name_en,
             description=seed.description,
+            description_en=seed.description_en,
             points_cost=seed.points_cost,
             donor=donor,
             donor_note=seed.donor_note,

@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
+from littlebee.core.texts import in_language
 from littlebee.hives.models import Hive
 from littlebee.orgs.models import Organisation, OrgKind
 from littlebee.points.models import LedgerEntry
@@ -38,6 +39,9 @@ class PickupRule(models.TextChoices):
 class Gift(TimeStampedModel):
     name = models.CharField(_("名称"), max_length=120)
     description = models.TextField(_("介绍"), blank=True)
+    # English (core.texts): blank shows the Chinese under English too.
+    name_en = models.CharField(_("英文名称"), max_length=120, blank=True)
+    description_en = models.TextField(_("英文介绍"), blank=True)
     picture = models.ImageField(_("图片"), upload_to="gifts/%Y/%m/", blank=True)
     points_cost = models.PositiveIntegerField(_("所需积分"))
     donor = models.ForeignKey(
@@ -89,7 +93,16 @@ class Gift(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
+
+    @property
+    def local_name(self) -> str:
+        """The name in the reader's language."""
+        return in_language(self.name, self.name_en)
+
+    @property
+    def local_description(self) -> str:
+        return in_language(self.description, self.description_en)
 
     def in_window(self, at: datetime) -> bool:
         return (self.active_from is None or self.active_from <= at) and (

@@ -309,7 +309,7 @@ def pickup(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(
                     request,
-                    _("已发放：%(gift)s，领取人 %(name)s。") % {"gift": done.gift.name, "name": done.worker.name},
+                    _("已发放：%(gift)s，领取人 %(name)s。") % {"gift": done.gift.local_name, "name": done.worker.name},
                 )
                 return redirect("rewards:pickup")
         else:

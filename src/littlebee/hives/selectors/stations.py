@@ -18,6 +18,7 @@ from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import STATION_STAFF_ROLES, is_city_admin
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
+from littlebee.core.texts import in_language
 from littlebee.orgs.models import Organisation, OrgKind
 
 from .. import hours
@@ -115,7 +116,7 @@ def _date(value: Any) -> date:
 # One row shape for every part of the statement: (part, hive id, lat, lng, flag, flag2, number,
 # opens, closes, date, text1..text5, seq). A station (0) fills its display fields and its place in
 # the candidates' order, a weekly interval (1) its weekday and times, an exception (2) its date,
-# closed flag and times, a service (3) its order, base flag, code and name, the service asked for
+# closed flag and times, a service (3) its order, base flag, code, name and English name, the service asked for
 # (4) only its id. The station part names each column's type for the parts below it.
 STATION_COLUMNS = (
     "id", "lat", "lng", "always_open", "demonstration", "managing_unit_id", "name", "address", "contact_phone",
@@ -147,7 +148,8 @@ def _details_sql(with_services: bool, service_check: bool) -> str:
         if with_services:
             sql += (
                 f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, s.{q('is_base')}, NULL,"  # noqa: S608
-                f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, NULL, NULL, NULL,"
+                f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, s.{q('name_en')},"
+                " NULL, NULL,"
                 f" NULL FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')}"
                 f" WHERE l.{q('hive_id')} {in_c}"
             )
@@ -185,7 +187,7 @@ def stations_read(
     if service is not None and not any(row[0] == 4 for row in rows):
         raise InvalidInput([SERVICE_UNKNOWN])
     services: dict[int, list[tuple[int, str, str, bool]]] = {}
-    for part, pk, _lat, _lng, flag, _flag2, number, opens, closes, on, t1, t2, *_rest in rows:
+    for part, pk, _lat, _lng, flag, _flag2, number, opens, closes, on, t1, t2, t3, *_rest in rows:
         candidate = found.get(pk)
         if candidate is None:
             continue
@@ -194,7 +196,8 @@ def stations_read(
         elif part == 2:
             candidate.exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
         elif part == 3:
-            services.setdefault(pk, []).append((number, t1, t2, bool(flag)))
+            # The service's name in the reader's language (core.texts): its English one when set.
+            services.setdefault(pk, []).append((number, t1, in_language(t2, t3), bool(flag)))
     for candidate in found.values():
         candidate.intervals.sort(key=lambda i: (i.weekday, i.opens))
         assert candidate.row is not None

@@ -24,15 +24,15 @@ from ..models import AnnualServiceItem, Hive, HivePhoto, OpeningException, Openi
 
 # code, name, icon, base
 CATALOGUE = (
-    ("shelter", "避暑取暖", "sun-snow", True),
-    ("rest_charging", "休息充电", "battery-charging", True),
-    ("water_meals", "饮水就餐", "cup", True),
-    ("reading", "阅读学习", "book", True),
-    ("emergency_repair", "应急维修", "tools", True),
-    ("child_care", "儿童托管", "child", False),
-    ("clinic", "健康诊所", "heart-pulse", False),
-    ("discounts", "周边优惠", "ticket", False),
-    ("canteen", "爱心食堂", "bowl", False),
+    ("shelter", "避暑取暖", "Shelter from heat and cold", "sun-snow", True),
+    ("rest_charging", "休息充电", "Rest and phone charging", "battery-charging", True),
+    ("water_meals", "饮水就餐", "Drinking water and meals", "cup", True),
+    ("reading", "阅读学习", "Reading and study", "book", True),
+    ("emergency_repair", "应急维修", "Emergency repair", "tools", True),
+    ("child_care", "儿童托管", "Child care", "child", False),
+    ("clinic", "健康诊所", "Health clinic", "heart-pulse", False),
+    ("discounts", "周边优惠", "Nearby discounts", "ticket", False),
+    ("canteen", "爱心食堂", "Community canteen", "bowl", False),
 )
 # Mainland mobile, landline with area code (extension allowed), or a 400/800 service number.
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|[48]00-?\d{3}-?\d{4})$")
@@ -52,9 +52,9 @@ MAX_ANNUAL_ITEMS_PER_YEAR = 50
 def service_catalogue_ensure() -> list[Service]:
     """The base catalogue, created or left as it is (names edited in the admin are kept). Idempotent."""
     services = []
-    for order, (code, name, icon, is_base) in enumerate(CATALOGUE):
+    for order, (code, name, name_en, icon, is_base) in enumerate(CATALOGUE):
         service, _created = Service.objects.get_or_create(
-            code=code, defaults={"name": name, "icon": icon, "is_base": is_base, "order": order}
+            code=code, defaults={"name": name, "name_en": name_en, "icon": icon, "is_base": is_base, "order": order}
         )
         services.append(service)
     return services

@@ -41,6 +41,14 @@ RULE_DEFAULTS = (
     # The event's own points (set when it is published) are the amount, within this range.
     _RuleDefault(PointsSource.EVENT_ATTENDANCE, "", 0, 100),
     _RuleDefault(PointsSource.CHECKIN_CONFIRMED, "", 20, 20),
+    # 认真学: one rule per learning activity (its category, learning.models.Activity), each with
+    # the daily cap learners of 学习强国 know. A quiz's amount follows its score.
+    _RuleDefault(PointsSource.ARTICLE_READ, "reading", 1, 1, daily_cap=6, district_max_points=5),
+    _RuleDefault(PointsSource.ARTICLE_READ, "listening", 1, 1, daily_cap=6, district_max_points=5),
+    _RuleDefault(PointsSource.QUIZ_PASSED, "daily_quiz", 0, 5, daily_cap=5, district_max_points=10),
+    _RuleDefault(PointsSource.QUIZ_PASSED, "weekly_quiz", 0, 5, daily_cap=5, district_max_points=10),
+    _RuleDefault(PointsSource.QUIZ_PASSED, "special_exam", 10, 10, daily_cap=10, district_max_points=20),
+    _RuleDefault(PointsSource.QUIZ_PASSED, "challenge", 0, 6, daily_cap=6, district_max_points=10),
 )
 
 
@@ -67,6 +75,12 @@ BADGE_DEFAULTS = (
 )
 
 
+def _english(text: Promise) -> str:
+    """A default's English, from the English message catalogue."""
+    with translation.override("en"):
+        return str(text)
+
+
 def points_defaults_ensure() -> tuple[int, int]:
     """The city's default earning rules and badges; existing ones are left as they are.
     Returns how many rules and badges were created. Safe to run again."""
@@ -91,6 +105,8 @@ def points_defaults_ensure() -> tuple[int, int]:
                 defaults={
                     "name": str(badge.name),
                     "description": str(badge.description),
+                    "name_en": _english(badge.name),
+                    "description_en": _english(badge.description),
                     "icon": badge.icon,
                     "source": badge.source,
                     "threshold": badge.threshold,
