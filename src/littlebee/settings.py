@@ -187,6 +187,7 @@ INSTALLED_APPS = [
     "littlebee.cases",
     "littlebee.reports",
     "littlebee.appeals",
+    "littlebee.learning",
     "littlebee.volunteering",
     "littlebee.privacy",
     "littlebee.demo",
@@ -529,6 +530,18 @@ HIVES_NAVIGATION_URL = cfg.url(
     schemes=["https", "http"],
     default="https://uri.amap.com/navigation?to={lng},{lat},{name}&mode=ride&coordinate=wgs84&callnative=1",
 )
+
+# --- Learning (认真学) -----------------------------------------------------------------------
+# An article is credited after it was open and visible 3 s per 100 characters, within 10–60 s;
+# audio and video after this share of their duration played.
+LEARNING_READ_SECONDS_PER_100_CHARS = cfg.integer("LEARNING_READ_SECONDS_PER_100_CHARS", 3, minimum=0, maximum=600)
+LEARNING_READ_MIN_SECONDS = cfg.integer("LEARNING_READ_MIN_SECONDS", 10, minimum=0, maximum=3_600)
+LEARNING_READ_MAX_SECONDS = cfg.integer("LEARNING_READ_MAX_SECONDS", 60, minimum=1, maximum=3_600)
+LEARNING_MEDIA_SHARE_PERCENT = cfg.integer("LEARNING_MEDIA_SHARE_PERCENT", 80, minimum=1, maximum=100)
+# A heartbeat counts the time since the previous one up to this gap: a page left hidden earns nothing.
+LEARNING_HEARTBEAT_MAX_GAP_SECONDS = cfg.integer("LEARNING_HEARTBEAT_MAX_GAP_SECONDS", 12, minimum=1, maximum=300)
+# Uploaded audio and video: the largest file accepted (megabytes).
+LEARNING_MEDIA_MAX_MB = cfg.integer("LEARNING_MEDIA_MAX_MB", 50, minimum=1, maximum=2_000)
 
 # --- Points -------------------------------------------------------------------------------
 # Earned points expire after this many months, oldest spent first (0: never, the default).

@@ -162,6 +162,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
     ErrorCode("over_max_points", 409, "The task's points exceed what the district lets the organisation give a task."),
     ErrorCode("over_budget", 409, "The task's points (points × slots) exceed the organisation's monthly budget."),
     ErrorCode("too_far", 400, "The position is outside the task's check-in radius."),
+    ErrorCode("too_fast", 409, "A learning item was finished before its minimum time; `detail` says how long is left."),
+    ErrorCode("already_credited", 409, "The learning session (or the item, for this worker) was credited already."),
     ErrorCode("too_large", 413, "An upload or body is bigger than accepted."),
     ErrorCode("unsupported_media_type", 415, "The call takes multipart/form-data, not JSON."),
     ErrorCode("too_many_requests", 429, "Too many requests or submissions; see Retry-After."),
