@@ -6,7 +6,7 @@ Views parse the request, call services (writes) or selectors (reads) and render.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -246,7 +246,3 @@ def team_join(request: HttpRequest, team_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc.detail))
     return redirect("volunteering:teams")
-
-
-def default_period(today: date) -> tuple[date, date]:
-    return today - timedelta(days=365), today
