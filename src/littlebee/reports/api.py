@@ -5,7 +5,8 @@ GET  /report-categories        [{code, name, points, sensitivity, icon}]; `point
                                clue 100), a range the handler picks within otherwise; null when
                                no rule gives points
 POST /reports                  multipart: category, description, lat, lng, address?, urgent?,
-                               location_source? (device / map / photo), photos (0–9
+                               location_source? (device / map / photo), community? (without a
+                               point: its centre, location_source "community"), photos (0–9
                                JPEG/PNG/WebP, ≤10 MB and ≤40 Mpx each) → 201 {id, status,
                                category, community, assigned_to, deadline, location_source,
                                possible_duplicates[]}; 400 with field errors; 413 too large.
@@ -141,12 +142,31 @@ def _photo(photo: Any) -> dict[str, Any]:
     }
 
 
-def report_payload(report: Report, *, events: list[CaseEvent] | None = None) -> dict[str, Any]:
-    """`events`: the case's timeline when the caller has loaded it (the list prefetches a page's)."""
+def report_payload(report: Report, *, events: list[CaseEvent] | None = None, follower: bool = False) -> dict[str, Any]:
+    """`events`: the case's timeline when the caller has loaded it (the list prefetches a page's).
+    `follower`: the caller said "me too" to someone else's report: they get what a follower may
+    see (category, status, place, photos, each step and the answer's note), not the reporter's
+    description, points or rating, nor the notes between the office and the reporter."""
     case = report.case
     if events is None:
         events = list(case_timeline(case))
     points = sum(int(e.data.get("points_awarded", 0) or 0) for e in events if e.action == CaseAction.ACCEPT)
+    if follower:
+        return {
+            **report_payload(report, events=events),
+            "description": "",
+            "rating": None,
+            "points_awarded": 0,
+            "timeline": [
+                {
+                    "at": local(e.at),
+                    "actor_role": e.actor_role,
+                    "action": e.action,
+                    "note": e.shown_note if e.action == CaseAction.RESOLVE else "",
+                }
+                for e in events
+            ],
+        }
     return {
         "id": report.pk,
         "status": case.status,
@@ -166,7 +186,7 @@ def report_payload(report: Report, *, events: list[CaseEvent] | None = None) -> 
         "points_awarded": points,
         "photos": [_photo(p) for p in report.photos.all()],
         "timeline": [
-            {"at": local(e.at), "actor_role": e.actor_role, "action": e.action, "note": e.note} for e in events
+            {"at": local(e.at), "actor_role": e.actor_role, "action": e.action, "note": e.shown_note} for e in events
         ],
     }
 
@@ -209,17 +229,26 @@ def report_post(
     address: Form[str] = "",
     urgent: Form[str] = "",
     location_source: Form[str] = "",
+    community: Form[str] = "",
     photos: File[list[UploadedFile] | None] = None,
 ) -> Status[dict[str, Any]]:
     """multipart/form-data. `photos` may repeat up to 9 times. Any bad photo refuses the whole
     report (400 on "photos", 413 for one over 10 MB) and nothing is stored. Photos are processed
     after the answer: they show `status: processing` until ready. Without `lat` and `lng` the
     point comes from the first photo with EXIF GPS (`location_source: "photo"`); neither is a
-    400 on "lat"."""
+    400 on "lat". Without any point, `community` (a community's id, from GET /regions) places the
+    report at that community's centre (`location_source: "community"`, approximate) and routes
+    it to that community."""
     user = request_user(request)
     errors: list[FieldError] = []
     lat_value = _coordinate(lat, "lat", errors)
     lng_value = _coordinate(lng, "lng", errors)
+    community_id: int | None = None
+    if community.strip():
+        if community.strip().isdigit() and len(community.strip()) < 12:
+            community_id = int(community.strip())
+        else:
+            errors.append(FieldError("community", _("请从列表中选择社区。")))
     if errors:
         raise InvalidInput(errors)
     report = services.report_submit(
@@ -232,6 +261,7 @@ def report_post(
         urgent=form_flag(urgent),
         photos=list(photos or []),
         location_source=location_source.strip() or "device",
+        community_id=community_id,
     )
     case = report.case
     duplicates = [
@@ -279,12 +309,15 @@ def reports_list(request: HttpRequest, query: Query[ReportListQuery]) -> dict[st
     if not query.mine:
         raise InvalidInput.one("mine", _("只能查看自己的随手拍；办理请使用案件列表。"))
     limit, offset = clamp(query.limit, query.offset)
-    reports = selectors.reports_of(request_user(request))
+    user = request_user(request)
+    reports = selectors.reports_of(user)
     timelines = Prefetch("case__events", queryset=timeline_events())
     page = list(reports.prefetch_related(timelines)[offset : offset + limit])
     return {
         "count": reports.count(),
-        "items": [report_payload(r, events=list(r.case.events.all())) for r in page],
+        "items": [
+            report_payload(r, events=list(r.case.events.all()), follower=r.case.reporter_id != user.pk) for r in page
+        ],
     }
 
 
@@ -425,7 +458,10 @@ def reports_map(request: HttpRequest, query: Query[ReportMapQuery]) -> dict[str,
 def report_get(request: HttpRequest, report_id: int) -> dict[str, Any]:
     if not 1 <= report_id <= MAX_ID:
         raise NotFound()
-    return report_payload(selectors.report_for(request_user(request), report_id))
+    user = request_user(request)
+    report = selectors.report_for(user, report_id)
+    follower = report.case.reporter_id != user.pk and selectors.followed_at(user, report.pk) is not None
+    return report_payload(report, follower=follower)
 
 
 @router.post("/reports/{report_id}/feedback", response={200: ReportOut, **ERRORS})

@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.accounts.forms import StyledForm
+from littlebee.accounts.forms import RegionPickerMixin
 
 from .models import LocationSource, ReportCategory
 from .services import MAX_PHOTOS
@@ -42,7 +42,11 @@ class CoordinateField(forms.FloatField):
         return number
 
 
-class ReportForm(StyledForm):
+class ReportForm(RegionPickerMixin):
+    """The report. Where: a point (the phone, the map, or a photo's EXIF), or else the street and
+    community the worker chose (RegionPickerMixin's cascading selects; the point becomes the
+    community's centre, approximate)."""
+
     photos = MultiplePhotoField(
         label=_("照片"),
         required=False,
@@ -70,10 +74,16 @@ class ReportForm(StyledForm):
         required=False,
         help_text=_("正在发生、可能危及人身安全的情况，2 小时内必须受理。"),
     )
-    # Where the point came from: the phone ("device") or the map ("map"); set by the script.
+    # Without a point: the community chosen (its centre stands for the place).
+    community = forms.IntegerField(
+        label=_("社区"), required=False, widget=forms.Select(attrs={"data-region-leaf": "1"})
+    )
+    # Where the point came from: the phone ("device") or the map ("map"); set by the script. A
+    # photo's point and a chosen community are the server's to recognise, not the page's to claim.
     location_source = forms.ChoiceField(
         required=False,
-        choices=[("", "")] + [(s.value, s.label) for s in LocationSource if s != LocationSource.PHOTO],
+        choices=[("", "")]
+        + [(s.value, s.label) for s in LocationSource if s not in (LocationSource.PHOTO, LocationSource.COMMUNITY)],
         widget=forms.HiddenInput,
     )
     # Set by the page's script once per report, so a send repeated after a lost answer (the offline

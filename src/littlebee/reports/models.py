@@ -57,6 +57,9 @@ class LocationSource(models.TextChoices):
     DEVICE = "device", _("手机定位")
     PHOTO = "photo", _("照片位置")
     MAP = "map", _("地图选点")
+    # Neither the phone, the map nor the photo gave a point: the worker chose the street and
+    # community, and the point is that community's centre. Approximate; routed by the community.
+    COMMUNITY = "community", _("所选社区（大致位置）")
 
 
 class Report(models.Model):
@@ -67,7 +70,7 @@ class Report(models.Model):
     address = models.CharField(_("地址"), max_length=200, blank=True)
     # Where the point came from: a point read from the photo is not checked against that photo.
     location_source = models.CharField(
-        _("位置来源"), max_length=8, choices=LocationSource.choices, default=LocationSource.DEVICE
+        _("位置来源"), max_length=12, choices=LocationSource.choices, default=LocationSource.DEVICE
     )
 
     class Meta:
@@ -84,6 +87,11 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category_id}"
+
+    @property
+    def location_approximate(self) -> bool:
+        """The point is the chosen community's centre, not where the problem is."""
+        return self.location_source == LocationSource.COMMUNITY
 
 
 class PhotoStatus(models.TextChoices):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # A report's place and time are its case's (lat, lng, urgent, created_at, and its community as
 # the case's region): loaded with it.
-REPORT_RELATED = ("case", "case__organisation", "case__handler", "case__region", "category")
+REPORT_RELATED = ("case", "case__organisation", "case__handler", "case__region__parent", "category")
 
 
 def report_categories_active() -> QuerySet[ReportCategory]:
@@ -49,6 +49,12 @@ def followed_case_ids(user: User, case_ids: list[int]) -> set[int]:
     if not case_ids or not user.is_authenticated:
         return set()
     return set(CaseFollower.objects.filter(user=user, case_id__in=case_ids).values_list("case_id", flat=True))
+
+
+def followed_at(user: User, case_id: int) -> datetime | None:
+    """When the user said "me too" to the case (or their own report was merged into it); None
+    if they do not follow it."""
+    return CaseFollower.objects.filter(user=user, case_id=case_id).values_list("created_at", flat=True).first()
 
 
 def reports_of(worker: User) -> QuerySet[Report]:

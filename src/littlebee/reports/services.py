@@ -29,7 +29,7 @@ from littlebee.core.geo import valid_lat_lng
 from littlebee.core.images import PixelBudget, image_fit, image_open, image_read, image_save, image_thumbnail
 from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import DepartmentType, Region, RegionLevel
-from littlebee.orgs.selectors import community_at_point
+from littlebee.orgs.selectors import community_at_point, community_with_ancestors
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award, points_defaults_ensure
 
@@ -252,13 +252,18 @@ def report_validate(
     urgent: bool = False,
     photos: list[Any] | None = None,
     location_source: str = LocationSource.DEVICE,
+    community_id: int | None = None,
 ) -> ReportDraft:
     """Everything a report's fields must be, checked whole, with no write: InvalidInput listing
     every bad field at once (or PayloadTooLarge for a photo too big), else the draft to store.
 
     Without lat and lng the point is read from the first photo carrying EXIF GPS (its
     location_source is then "photo"); location_source says where a given point came from
-    ("device", the default, or "map" when picked on a map). The point must lie in the city."""
+    ("device", the default, or "map" when picked on a map). The point must lie in the city.
+
+    Without any point (none given, no photo carrying one), `community_id` names the community
+    the worker chose: the point is its centre, location_source "community" (approximate), and
+    the report is routed by that community."""
     errors: list[FieldError] = []
     category: ReportCategory | None = None
     try:
@@ -285,10 +290,20 @@ def report_validate(
         if point is not None:
             lat, lng = point
             source = LocationSource.PHOTO
-        elif checked is not None:
-            errors.append(FieldError("lat", _("照片中没有位置信息：请定位或在地图上选点。")))
+        elif checked is not None and community_id is None:
+            errors.append(FieldError("lat", _("照片中没有位置信息：请在地图上选点，或选择所在街道和社区。")))
+    elif lat is None and lng is None:
+        if community_id is None:
+            errors.append(FieldError("lat", _("请在地图上选点，或选择所在街道和社区。")))
     elif lat is None or lng is None:
         errors.append(FieldError("lat" if lat is None else "lng", _("请提供位置。")))
+    chosen: Region | None = None
+    if lat is None and lng is None and community_id is not None and (checked is not None or not photos):
+        chosen = community_with_ancestors(community_id)
+        if chosen is None:
+            errors.append(FieldError("community", _("请从列表中选择社区。")))
+        else:
+            lat, lng, source = chosen.lat, chosen.lng, LocationSource.COMMUNITY
     if lat is not None and lng is not None:
         if not valid_lat_lng(lat, lng):
             errors.append(FieldError("lat", _("位置无效。")))
@@ -299,7 +314,7 @@ def report_validate(
     assert category is not None and lat is not None and lng is not None
     if checked is None:
         checked = _check_photos(list(photos or []))
-    match = community_at_point(lat, lng)
+    match = community_at_point(lat, lng) if chosen is None else None
     return ReportDraft(
         category=category,
         description=description,
@@ -308,7 +323,7 @@ def report_validate(
         address=address,
         location_source=source,
         urgent=urgent,
-        community=match.community if match is not None else None,
+        community=chosen or (match.community if match is not None else None),
         photos=tuple(checked),
     )
 
@@ -324,6 +339,7 @@ def report_submit(
     urgent: bool = False,
     photos: list[Any] | None = None,
     location_source: str = LocationSource.DEVICE,
+    community_id: int | None = None,
     at: datetime | None = None,
 ) -> Report:
     """A new report: checked whole before anything is stored (report_validate), then in one
@@ -343,6 +359,7 @@ def report_submit(
         urgent=urgent,
         photos=photos,
         location_source=location_source,
+        community_id=community_id,
     )
     return _report_store(reporter=reporter, draft=draft, at=at)
 

@@ -138,7 +138,12 @@ def new(request: HttpRequest) -> HttpResponse:
     status = 200
     retry_after: int | None = None
     form = ReportForm(request.POST or None, request.FILES or None, categories=categories)
-    if request.method == "POST":
+    if request.method == "POST" and "refresh" in request.POST:
+        # Without JavaScript, "update the lists" redraws the street and community selects for
+        # the district or street chosen; nothing is sent yet (photos are picked again).
+        initial = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "refresh")}
+        form = ReportForm(initial=initial, categories=categories)
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             key = f"reports:client-key:{user.pk}:{data['client_key']}" if data["client_key"] else None
@@ -155,6 +160,7 @@ def new(request: HttpRequest) -> HttpResponse:
                         urgent=data["urgent"],
                         photos=data["photos"],
                         location_source=data["location_source"] or LocationSource.DEVICE,
+                        community_id=data["community"],
                     )
                     if key:
                         cache.set(key, report.pk, CLIENT_KEY_TTL)
@@ -256,15 +262,20 @@ EVENT_ICONS: dict[str, str] = {
 }
 
 
-def _timeline(events: list[CaseEvent]) -> list[dict[str, Any]]:
+def _timeline(events: list[CaseEvent], *, is_reporter: bool = True) -> list[dict[str, Any]]:
+    """The case's steps. A follower sees each step and the public outcome (the answer's note and
+    photos), not what passed between the office and the reporter (notes, files, their rating)."""
     return [
         {
             "event": e,
             "tone": worker_pages.EVENT_TONES.get(e.action, ""),
             "icon": EVENT_ICONS.get(e.action, "info"),
-            "photos": [a for a in e.attachments.all() if a.kind == "photo"],
-            "files": [a for a in e.attachments.all() if a.kind != "photo"],
-            "rating": e.data.get("rating") if isinstance(e.data, dict) else None,
+            "photos": [a for a in e.attachments.all() if a.kind == "photo"]
+            if is_reporter or e.action == CaseAction.RESOLVE
+            else [],
+            "files": [a for a in e.attachments.all() if a.kind != "photo"] if is_reporter else [],
+            "rating": (e.data.get("rating") if isinstance(e.data, dict) else None) if is_reporter else None,
+            "note": e.shown_note if is_reporter or e.action == CaseAction.RESOLVE else "",
         }
         for e in events
     ]
@@ -288,8 +299,10 @@ def _render_detail(
         "next_step": _next_step(report, is_reporter),
         "deadline": deadline_of(case),
         "photos": list(report.photos.all()),
-        "timeline": _timeline(events),
+        "timeline": _timeline(events, is_reporter=is_reporter),
         "points": points,
+        # A follower's own part: when they said "me too" (another worker's report is not theirs).
+        "followed_at": None if is_reporter else selectors.followed_at(user, case.pk),
         **outcome,
         "resolution_photos": [a for a in resolution.attachments.all() if a.kind == "photo"] if resolution else [],
         "is_reporter": is_reporter,

@@ -96,7 +96,7 @@ def test_a_form_without_position_or_photo_is_refused_with_a_field_error(w: World
 
     assert response.status_code == 400
     assert 'data-errors-for="lat"' in response.content.decode()
-    assert "请提供位置" in response.content.decode()
+    assert "请在地图上选点，或选择所在街道和社区。" in response.content.decode()
     assert not Report.objects.exists()
 
 

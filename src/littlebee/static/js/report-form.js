@@ -2,7 +2,11 @@
  *
  * The form works without this file (a normal multipart POST). With it:
  *   - photos picked in several goes add up (0–9), with previews and remove buttons;
- *   - the phone's position fills lat/lng, a small map lets the worker move the point;
+ *   - the phone's position fills lat/lng, a small map lets the worker move the point or pick one;
+ *     a photo's EXIF GPS (read here with exifr) shows where the server will place the report;
+ *     without any point the worker chooses the street and community (the report is then placed at
+ *     the community's centre, approximate, and routed to that community); the status line names
+ *     the community and street of the point, never raw coordinates;
  *   - open reports of the same kind nearby are offered for "me too" (GET /api/v1/reports/nearby;
  *     if that endpoint is missing or fails, nothing is shown);
  *   - the form is sent with fetch; with no network the whole submission (photos as Blobs) is kept
@@ -297,6 +301,11 @@
     var statusBox = $("[data-locate-status]", form);
     var locateButton = $("[data-locate]", form);
     var manual = $("[data-manual-position]", form);
+    var area = $("[data-area]", form);
+    var areaToggle = $("[data-area-toggle]", form);
+    var communitySelect = form.elements.community;
+    // The first photo's EXIF point, when the phone gave none: the server reads the same point.
+    var photoPoint = null;
     var alertBox = $("[data-form-alert]");
     var alertList = $("[data-form-alert-list]");
     var submitButton = $("[data-submit]", form);
@@ -336,6 +345,7 @@
           files.splice(index, 1);
           syncInput();
           drawPreviews();
+          readPhotoPoint();
         });
         item.append(img, remove);
         previews.appendChild(item);
@@ -351,6 +361,7 @@
         files = files.concat(picked.slice(0, Math.max(room, 0)));
         syncInput();
         drawPreviews();
+        readPhotoPoint();
       });
     }
 
@@ -404,7 +415,11 @@
     }
 
     // Position --------------------------------------------------------------------------------
+    var statusBase = "";
+    var placeAsked = "";
+
     function setStatus(text, tone) {
+      statusBase = text;
       statusText.textContent = text;
       statusBox.classList.toggle("report-location__status--ok", tone === "ok");
       statusBox.classList.toggle("report-location__status--error", tone === "error");
@@ -414,17 +429,118 @@
       return lat.value.trim() !== "" && lng.value.trim() !== "";
     }
 
+    function communityChosen() {
+      return !!(communitySelect && communitySelect.value);
+    }
+
+    // The point the report will have: the one in the form, else the photo's.
+    function currentPoint() {
+      if (hasPosition()) return [parseFloat(lat.value), parseFloat(lng.value)];
+      return photoPoint;
+    }
+
+    function selectedText(select) {
+      if (!select || !select.value || select.selectedIndex < 0) return "";
+      return select.options[select.selectedIndex].textContent;
+    }
+
+    // "西厂口社区（黄鹤楼街道）" after the status, for the point shown (GET /regions/locate).
+    function namePlace(point) {
+      var url = form.getAttribute("data-locate-url");
+      if (!url || !point) return;
+      var query = "lat=" + point[0].toFixed(6) + "&lng=" + point[1].toFixed(6);
+      placeAsked = query;
+      var base = statusBase;
+      fetch(url + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (body) {
+          if (!body || query !== placeAsked || statusBase !== base || !body.community) return;
+          var place = body.community.name + (body.street ? "（" + body.street.name + "）" : "");
+          statusText.textContent = base + " · " + place;
+          statusBox.setAttribute("data-place", place);
+        })
+        .catch(function () { /* the status keeps saying where the point came from */ });
+    }
+
+    function openArea(open) {
+      if (!area) return;
+      area.hidden = !open;
+      if (areaToggle) {
+        areaToggle.hidden = open;
+        areaToggle.setAttribute("aria-expanded", open ? "true" : "false");
+      }
+    }
+
+    // A point given (phone, map): the chosen community gives way to it.
+    function forgetCommunity() {
+      if (!communitySelect || !communitySelect.value) return;
+      communitySelect.value = "";
+    }
+
     function setPosition(latitude, longitude, source) {
       if (form.elements.location_source) form.elements.location_source.value = source;
       lat.value = latitude.toFixed(6);
       lng.value = longitude.toFixed(6);
+      forgetCommunity();
       if (picker) picker.place(latitude, longitude);
       checkNearby();
     }
 
+    function sayPhotoPoint() {
+      setStatus(msg("photo-located"), "ok");
+      namePlace(photoPoint);
+    }
+
+    // The first photo carrying GPS, read in the browser. Only shown: lat/lng stay empty so that
+    // the server reads the same point from the photo itself (location_source "photo").
+    function readPhotoPoint() {
+      var reader = root.exifr;
+      var had = photoPoint;
+      if (!reader || !reader.gps || hasPosition()) return Promise.resolve();
+      var chain = Promise.resolve(null);
+      files.forEach(function (file) {
+        chain = chain.then(function (found) {
+          if (found) return found;
+          return reader.gps(file).then(
+            function (gps) {
+              var ok = gps && isFinite(gps.latitude) && isFinite(gps.longitude);
+              return ok ? [gps.latitude, gps.longitude] : null;
+            },
+            function () { return null; }
+          );
+        });
+      });
+      return chain.then(function (found) {
+        if (hasPosition()) return;
+        photoPoint = found;
+        if (found) {
+          forgetCommunity();
+          if (picker) picker.show(found[0], found[1]);
+          sayPhotoPoint();
+          checkNearby();
+        } else if (had) {
+          if (picker) picker.clear();
+          setStatus(msg("locate-failed"), "error");
+        }
+      });
+    }
+
+    function locateFailed() {
+      var mapShown = picker && !$("[data-report-map]", form).hidden;
+      if (photoPoint) {
+        sayPhotoPoint();
+      } else if (communityChosen()) {
+        sayCommunity();
+      } else {
+        setStatus(msg(mapShown ? "locate-failed" : "locate-failed-no-map"), "error");
+      }
+      if (locateButton) locateButton.hidden = false;
+      if (!photoPoint) openArea(true);
+    }
+
     function locate() {
       if (!("geolocation" in navigator)) {
-        setStatus(msg("locate-failed"), "error");
+        locateFailed();
         return;
       }
       setStatus(msg("locating"));
@@ -432,16 +548,39 @@
         function (position) {
           setPosition(position.coords.latitude, position.coords.longitude, "device");
           setStatus(msg("located").replace("__M__", String(Math.round(position.coords.accuracy || 0))), "ok");
+          namePlace(currentPoint());
           if (locateButton) locateButton.hidden = false;
         },
-        function () {
-          setStatus(msg("locate-failed"), "error");
-          if (locateButton) locateButton.hidden = false;
-          var mapGone = !picker || $("[data-report-map]", form).hidden;
-          if (mapGone && manual) manual.hidden = false;
-        },
+        locateFailed,
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 }
       );
+    }
+
+    // The chosen community stands for the place: any point given before is dropped.
+    function sayCommunity() {
+      var street = selectedText(form.elements.street);
+      var place = selectedText(communitySelect) + (street ? "（" + street + "）" : "");
+      setStatus(msg("approximate").replace("__P__", place), "ok");
+      statusBox.setAttribute("data-place", place);
+    }
+
+    if (communitySelect) {
+      communitySelect.addEventListener("change", function () {
+        if (!communitySelect.value) return;
+        lat.value = "";
+        lng.value = "";
+        photoPoint = null;
+        if (form.elements.location_source) form.elements.location_source.value = "";
+        if (picker) picker.clear();
+        if (nearby) nearby.hidden = true;
+        sayCommunity();
+      });
+    }
+    if (areaToggle) {
+      areaToggle.addEventListener("click", function () {
+        openArea(true);
+        if (form.elements.district) form.elements.district.focus();
+      });
     }
 
     function initMap() {
@@ -457,39 +596,48 @@
       var hint = $("[data-map-hint]", form);
       if (hint) hint.hidden = false;
       var start = hasPosition() ? [parseFloat(lat.value), parseFloat(lng.value)] : config.center;
-      var map = L.map(element, { zoomControl: false, attributionControl: true }).setView(toMap(start[0], start[1]), hasPosition() ? 17 : 13);
+      var map = geo.createMap(element, config, start, hasPosition() ? 17 : 13, { zoomControl: false, attributionControl: true });
       geo.addTiles(map, config, element, giveUp);
       var marker = null;
       function giveUp() {
         element.hidden = true;
         if (hint) hint.hidden = true;
-        if (manual && !hasPosition()) manual.hidden = false;
+        // No map to pick on: the street and community are the way left (or the photo's point).
+        if (!hasPosition() && !photoPoint) {
+          openArea(true);
+          if (!communityChosen()) setStatus(msg("locate-failed-no-map"), "error");
+        }
       }
-      function place(a, b) {
+      function show(a, b) {
         var point = toMap(a, b);
         if (!marker) {
           marker = L.marker(point, { draggable: true, autoPan: true }).addTo(map);
           marker.on("dragend", function () {
             var p = marker.getLatLng();
             var w = fromMap(p.lat, p.lng);
-            lat.value = w[0].toFixed(6);
-            lng.value = w[1].toFixed(6);
-            if (form.elements.location_source) form.elements.location_source.value = "map";
+            setPosition(w[0], w[1], "map");
             setStatus(msg("picked"), "ok");
-            checkNearby();
+            namePlace(currentPoint());
           });
         } else {
           marker.setLatLng(point);
         }
         map.setView(point, Math.max(map.getZoom(), 17));
       }
+      function clear() {
+        if (marker) {
+          map.removeLayer(marker);
+          marker = null;
+        }
+      }
       map.on("click", function (event) {
         var w = fromMap(event.latlng.lat, event.latlng.lng);
         setPosition(w[0], w[1], "map");
         setStatus(msg("picked"), "ok");
+        namePlace(currentPoint());
       });
-      if (hasPosition()) place(parseFloat(lat.value), parseFloat(lng.value));
-      return { place: place };
+      if (hasPosition()) show(parseFloat(lat.value), parseFloat(lng.value));
+      return { place: show, show: show, clear: clear };
     }
 
     // "Me too": open reports like this one nearby --------------------------------------------
@@ -549,8 +697,9 @@
       window.clearTimeout(nearbyTimer);
       nearbyTimer = window.setTimeout(function () {
         var category = selectedCategory();
-        if (!category || !hasPosition()) return;
-        var query = "category=" + encodeURIComponent(category) + "&lat=" + encodeURIComponent(lat.value) + "&lng=" + encodeURIComponent(lng.value);
+        var point = currentPoint();
+        if (!category || !point) return;
+        var query = "category=" + encodeURIComponent(category) + "&lat=" + point[0].toFixed(6) + "&lng=" + point[1].toFixed(6);
         if (query === nearbyAsked) return;
         nearbyAsked = query;
         fetch(form.getAttribute("data-nearby-url") + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -599,6 +748,7 @@
       form.elements.description.value = "";
       form.elements.address.value = "";
       form.elements.urgent.checked = false;
+      photoPoint = null;
       keyInput.value = newKey();
       if (nearby) nearby.hidden = true;
       nearbyAsked = "";
@@ -623,7 +773,7 @@
       sayQueued(false);
       var errors = [];
       if (!selectedCategory()) errors.push({ field: "category", detail: msg("category") });
-      if (!hasPosition() && files.length === 0) errors.push({ field: "lat", detail: msg("no-position") });
+      if (!hasPosition() && files.length === 0 && !communityChosen()) errors.push({ field: "lat", detail: msg("no-position") });
       if (errors.length) {
         showErrors(errors);
         return;
@@ -654,15 +804,22 @@
     });
 
     // Start -----------------------------------------------------------------------------------
-    if (manual && root.L) manual.hidden = true;
+    // With the script, the typed latitude and longitude give way to the map and the community
+    // picker (they stay for a page without JavaScript).
+    if (manual) manual.hidden = true;
     if (root.L) {
       try { picker = initMap(); } catch (error) { picker = null; }
     }
-    if (!picker && manual) manual.hidden = false;
+    // The community picker opens by itself when it is needed (no point) or already used.
+    openArea(communityChosen() || !!$('[data-errors-for="community"]:not([hidden])', form));
     if (hasPosition()) {
       setStatus(msg("picked"), "ok");
+      namePlace(currentPoint());
       if (locateButton) locateButton.hidden = false;
       checkNearby();
+    } else if (communityChosen()) {
+      sayCommunity();
+      if (locateButton) locateButton.hidden = false;
     } else {
       locate();
     }
