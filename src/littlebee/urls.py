@@ -26,6 +26,7 @@ urlpatterns = [
     path("reports/", include("littlebee.reports.urls")),
     path("appeals/figures/", include("littlebee.appeals.urls_figures")),
     path("appeals/", include("littlebee.appeals.urls")),
+    path("learning/", include("littlebee.learning.urls")),
     path("volunteering/", include("littlebee.volunteering.urls")),
     path("staff/cases/", include("littlebee.cases.urls")),
     path("privacy/", include("littlebee.privacy.urls")),

@@ -229,6 +229,16 @@ def grants_community_titles(m: Membership) -> bool:
     )
 
 
+def writes_learning(m: Membership) -> bool:
+    """A handler or admin of a city's or district's party organisation: writes and reviews that
+    organisation's learning items (learning.selectors.learning_editor_of)."""
+    return (
+        m.role in STAFF_DECISION_ROLES
+        and m.organisation.kind == OrgKind.PARTY_ORG
+        and m.organisation.region.level in (RegionLevel.CITY, RegionLevel.DISTRICT)
+    )
+
+
 @dataclass(frozen=True)
 class StaffAccess:
     """What a signed-in person may do in the staff console, read in one query."""
@@ -273,6 +283,11 @@ class StaffAccess:
         """City admins, and admins of a district's party organisation (points.rules.rule_editor_of,
         built from the same memberships)."""
         return self.city_admin or any(administers_district(m) for m in self.memberships)
+
+    @property
+    def writes_learning(self) -> bool:
+        """City admins, and staff of a city's or district's party organisation (writes_learning)."""
+        return self.city_admin or any(writes_learning(m) for m in self.memberships)
 
     @property
     def grants_titles(self) -> bool:

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
-from littlebee.accounts.models import Role, User, WorkerProfile
-from littlebee.accounts.selectors import memberships_of
+from littlebee.accounts.models import User, WorkerProfile
+from littlebee.accounts.selectors import StaffAccess, staff_access_of, writes_learning
 from littlebee.core.errors import NotFound
-from littlebee.orgs.models import Organisation, OrgKind, RegionLevel
+from littlebee.orgs.models import Organisation
 from littlebee.points.models import EarningRule, LedgerEntry, LedgerReason, PointsSource
 
 from .models import (
@@ -239,7 +239,6 @@ def attempts_of(worker: User, item: LearningItem) -> int:
 
 
 # --- Staff: who may write and review -------------------------------------------------------------
-AUTHORING_LEVELS = (RegionLevel.CITY, RegionLevel.DISTRICT)
 
 
 @dataclass(frozen=True)
@@ -266,19 +265,14 @@ class LearningEditor:
         return organisation_id is not None and organisation_id in {o.pk for o in self.organisations}
 
 
+def learning_editor_of_access(access: StaffAccess) -> LearningEditor:
+    """The rule from the memberships already read for the console (no query of its own)."""
+    orgs = tuple(m.organisation for m in access.memberships if writes_learning(m))
+    return LearningEditor(city=access.city_admin, organisations=orgs)
+
+
 def learning_editor_of(user: User) -> LearningEditor:
-    if not user.is_authenticated:
-        return LearningEditor(city=False)
-    memberships = list(memberships_of(user))
-    city = bool(user.is_superuser) or any(m.role == Role.CITY_ADMIN for m in memberships)
-    orgs = tuple(
-        m.organisation
-        for m in memberships
-        if m.role in (Role.HANDLER, Role.ADMIN)
-        and m.organisation.kind == OrgKind.PARTY_ORG
-        and m.organisation.region.level in AUTHORING_LEVELS
-    )
-    return LearningEditor(city=city, organisations=orgs)
+    return learning_editor_of_access(staff_access_of(user))
 
 
 def item_editable(editor: LearningEditor, item_id: int) -> LearningItem:
@@ -331,3 +325,26 @@ def item_figures(item_ids: list[int]) -> dict[int, ItemFigures]:
         for row in rows
     }
     return {pk: figures.get(pk, ItemFigures(0, 0, 0, 0, 0)) for pk in item_ids}
+
+
+def attempt_rows(session: LearningSession) -> list[dict[str, object]]:
+    """A finished attempt, question by question: what was chosen, what was right, the explanation.
+    A challenge shows the questions up to its first wrong answer."""
+    questions = questions_with_choices([int(q) for q in session.question_ids])
+    answers = session.answers or {}
+    rows: list[dict[str, object]] = []
+    for question in questions:
+        chosen = set(answers.get(str(question.pk), []))
+        choices = list(question.choices.all())
+        correct = {c.pk for c in choices if c.correct}
+        ok = chosen == correct
+        rows.append(
+            {
+                "question": question,
+                "ok": ok,
+                "choices": [{"choice": c, "chosen": c.pk in chosen, "correct": c.correct} for c in choices],
+            }
+        )
+        if session.item.quiz_kind == QuizKind.CHALLENGE and not ok:
+            break
+    return rows

@@ -316,7 +316,7 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _row_draft(row: tuple[Any, ...]) -> QuestionDraft:
+def row_draft(row: tuple[Any, ...]) -> QuestionDraft:
     cells = [_cell(v) for v in (*row, *([None] * len(IMPORT_HEADER)))][: len(IMPORT_HEADER)]
     topic_name, kind_name, text, *options, answer, explanation = cells
     topic = _TOPIC_BY_NAME.get(topic_name, topic_name)
@@ -374,7 +374,7 @@ def questions_import(*, actor: User, upload: IO[bytes]) -> ImportReport:
     for number, row in enumerate(rows[1:], start=2):
         if not any(_cell(v) for v in row):
             continue
-        draft = _row_draft(row)
+        draft = row_draft(row)
         for message in _question_errors(draft):
             report.errors.append((number, message))
         drafts.append(draft)
