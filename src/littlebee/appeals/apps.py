@@ -10,7 +10,13 @@ class AppealsConfig(AppConfig):
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
 
-        from .case_panel import appeal_category_labels, appeal_list_subjects, appeal_queue_links, appeal_staff_panel
+        from .case_panel import (
+            appeal_category_labels,
+            appeal_list_subjects,
+            appeal_queue_links,
+            appeal_staff_panel,
+            appeal_title,
+        )
         from .forms import SUPERVISION_FORMS
         from .messages import appeal_message
         from .selectors import appeal_supervised_scope, appeal_supervisor_id, identity_visible_to
@@ -30,5 +36,6 @@ class AppealsConfig(AppConfig):
                 staff_panel=appeal_staff_panel,
                 action_forms=SUPERVISION_FORMS,
                 queue_links=appeal_queue_links,
+                title=appeal_title,
             ),
         )

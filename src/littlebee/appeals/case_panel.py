@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import CharField, OuterRef, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,11 @@ def appeal_category_labels() -> dict[str, str]:
 def appeal_list_subjects(cases: list[Case]) -> dict[int, str]:
     """The subjects of a page of appeals' cases, in one query."""
     return dict(Appeal.objects.filter(case_id__in=[c.pk for c in cases]).values_list("case_id", "subject"))
+
+
+def appeal_title() -> Subquery:
+    """cases.hooks.KindHooks.title: an appeal's subject."""
+    return Subquery(Appeal.objects.filter(case_id=OuterRef("pk")).values("subject")[:1], output_field=CharField())
 
 
 def appeal_queue_links(org_ids: list[int]) -> list[tuple[str, str]]:

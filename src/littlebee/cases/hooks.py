@@ -137,6 +137,10 @@ class KindHooks:
     staff_panel: Callable[[Case, User, list[int]], StaffPanel | None] = _no_panel
     action_forms: Mapping[str, type[Any]] = field(default_factory=dict)
     queue_links: Callable[[list[int]], list[tuple[str, str]]] = _no_links
+    # A case's title for staff lists and clients (an appeal's subject; a report's category and
+    # first words): a query expression over a Case row (OuterRef("pk")), so that a page of cases
+    # reads its titles in its own statement (selectors.cases_with_titles).
+    title: Callable[[], Any] | None = None
 
 
 _REGISTRY: dict[str, KindHooks] = {}

@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.phones import mask_phone
@@ -252,6 +253,19 @@ def timeline_events() -> QuerySet[CaseEvent]:
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     """The case's timeline, oldest first, with who and where and the attachments."""
     return timeline_events().filter(case=case)
+
+
+def cases_with_titles(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases, each with `title` (what its kind's hooks.KindHooks.title says: an appeal's
+    subject, a report's category and first words; "" otherwise), read in the same statement."""
+    parts = [hooks.title() for hooks in registered_hooks() if hooks.title is not None]
+    return cases.annotate(title=Coalesce(*parts, Value(""), output_field=CharField()))
+
+
+def case_title(case: Case) -> str:
+    """One case's title (cases_with_titles): one query."""
+    found = cases_with_titles(Case.objects.filter(pk=case.pk).only("pk")).first()
+    return str(getattr(found, "title", "") or "")
 
 
 def response_templates_for(kind: str, category: str, action: str = "") -> QuerySet[ResponseTemplate]:

@@ -10,7 +10,7 @@ class ReportsConfig(AppConfig):
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
 
-        from .case_panel import report_category_labels, report_staff_panel
+        from .case_panel import report_category_labels, report_staff_panel, report_title
         from .messages import report_message
         from .selectors import report_staff_flags
         from .services import report_award_on_accept
@@ -26,5 +26,6 @@ class ReportsConfig(AppConfig):
                 category_labels=report_category_labels,
                 category_filter=True,
                 staff_panel=report_staff_panel,
+                title=report_title,
             ),
         )

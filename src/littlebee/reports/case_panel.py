@@ -9,6 +9,10 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db.models import Case as CaseWhen  # SQL CASE; Case is the case engine's model here
+from django.db.models import CharField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, Concat, Left, Length, NullIf
+from django.utils.translation import get_language
 
 from littlebee.accounts.models import User
 from littlebee.cases.hooks import StaffPanel
@@ -25,6 +29,30 @@ def report_category_labels() -> dict[str, str]:
     """Report category names by code, in one query (the case carries only the code)."""
     rows = ReportCategory.objects.order_by("order", "code").values_list("code", "name", "name_en")
     return {code: in_language(name, name_en) for code, name, name_en in rows}
+
+
+# How many characters of the description a report's title carries.
+TITLE_WORDS = 20
+
+
+def report_title() -> Subquery:
+    """cases.hooks.KindHooks.title: a report's category (in the reader's language) and the first
+    words of its description, "垃圾堆放 · 路口垃圾堆了三天，有异…"; the category alone without one."""
+    name: Any = "category__name"
+    if (get_language() or "").startswith("en"):
+        name = Coalesce(NullIf("category__name_en", Value("")), "category__name", output_field=CharField())
+    words = CaseWhen(
+        When(n__gt=TITLE_WORDS, then=Concat(Left("description", TITLE_WORDS), Value("…"), output_field=CharField())),
+        default="description",
+        output_field=CharField(),
+    )
+    title = CaseWhen(
+        When(description="", then=name),
+        default=Concat(name, Value(" · "), words, output_field=CharField()),
+        output_field=CharField(),
+    )
+    rows = Report.objects.filter(case_id=OuterRef("pk")).annotate(n=Length("description"), t=title).values("t")[:1]
+    return Subquery(rows, output_field=CharField())
 
 
 def _map_url(lat: float, lng: float, name: str) -> str:
