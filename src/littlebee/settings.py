@@ -204,7 +204,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "littlebee.core.headers.CachedPolicyCSPMiddleware",
     "littlebee.core.headers.PermissionsPolicyMiddleware",
     "littlebee.core.error_pages.DomainErrorPagesMiddleware",
     "littlebee.core.periodic.InProcessPeriodicJobs",

@@ -24,12 +24,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
+from littlebee.core.api_answers import answer
 from littlebee.core.api_schemas import Ref
 from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp
@@ -69,8 +70,6 @@ class CaseOut(Schema):
     kind: str
     status: str
     category: str
-    # What a queue row shows first: an appeal's subject, a report's category and first words.
-    title: str
     region: Ref | None
     lat: float | None
     lng: float | None
@@ -178,19 +177,13 @@ def form_flag(value: str) -> bool:
 
 
 def case_payload(
-    case: Case,
-    actions: list[str],
-    *,
-    reporter_visible: bool = True,
-    reporter_phone: str | None = None,
-    title: str = "",
+    case: Case, actions: list[str], *, reporter_visible: bool = True, reporter_phone: str | None = None
 ) -> dict[str, Any]:
     return {
         "id": case.pk,
         "kind": case.kind,
         "status": case.status,
         "category": case.category,
-        "title": title,
         "region": ref(case.region),
         "lat": case.lat,
         "lng": case.lng,
@@ -244,7 +237,6 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
             selectors.case_actions_for(user, case),
             reporter_visible=visible,
             reporter_phone=selectors.reporter_phone_for(case, user),
-            title=selectors.case_title(case),
         ),
         "timeline": [event_payload(request, e, hidden_actor_id=hidden) for e in selectors.case_timeline(case)],
         "flags": hooks_for(case.kind).staff_flags(case, user),
@@ -257,7 +249,7 @@ def _check_id(case_id: int) -> None:
 
 
 @router.get("/cases", response={200: CaseList, **ERRORS})
-def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]:
+def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> HttpResponse:
     """A staff queue, newest first."""
     user = request_user(request)
     limit, offset = clamp(query.limit, query.offset)
@@ -265,22 +257,24 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> dict[str, Any]
     cases = selectors.cases_queue(
         user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue, org_ids=org_ids
     )
-    page = selectors.cases_prefetch(list(selectors.cases_with_titles(cases)[offset : offset + limit]))
+    page = selectors.cases_prefetch(list(cases.only(*selectors.CASE_ROW_FIELDS)[offset : offset + limit]))
     count, capped = selectors.count_bounded(cases)
-    return {
-        "count": count,
-        "count_capped": capped,
-        "items": [
-            case_payload(
-                c,
-                selectors.case_actions_for(user, c, org_ids),
-                reporter_visible=selectors.reporter_visible(c, user),
-                reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
-                title=getattr(c, "title", ""),
-            )
-            for c in page
-        ],
-    }
+    # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit CaseList).
+    return answer(
+        {
+            "count": count,
+            "count_capped": capped,
+            "items": [
+                case_payload(
+                    c,
+                    selectors.case_actions_for(user, c, org_ids),
+                    reporter_visible=selectors.reporter_visible(c, user),
+                    reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
+                )
+                for c in page
+            ],
+        }
+    )
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS})

@@ -38,7 +38,7 @@ from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, form_flag, local, ref
 from littlebee.cases.models import CaseAction, CaseEvent
-from littlebee.cases.selectors import case_timeline, timeline_events
+from littlebee.cases.selectors import case_timeline, timeline_brief
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import haversine_m, valid_lat_lng
 from littlebee.core.pagination import clamp
@@ -310,11 +310,13 @@ def reports_list(request: HttpRequest, query: Query[ReportListQuery]) -> dict[st
         raise InvalidInput.one("mine", _("只能查看自己的随手拍；办理请使用案件列表。"))
     limit, offset = clamp(query.limit, query.offset)
     user = request_user(request)
-    reports = selectors.reports_of(user)
-    timelines = Prefetch("case__events", queryset=timeline_events())
-    page = list(reports.prefetch_related(timelines)[offset : offset + limit])
+    reports = selectors.reports_brief_of(user)
+    count = reports.count()
+    # Counted first: a worker with no reports yet (or a page past the end) costs no page query.
+    timelines = Prefetch("case__events", queryset=timeline_brief())
+    page = list(reports.prefetch_related(timelines)[offset : offset + limit]) if count > offset else []
     return {
-        "count": reports.count(),
+        "count": count,
         "items": [
             report_payload(r, events=list(r.case.events.all()), follower=r.case.reporter_id != user.pk) for r in page
         ],

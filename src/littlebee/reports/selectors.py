@@ -8,19 +8,19 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseKind, CaseStatus
-from littlebee.cases.selectors import cases_of_reporter, cases_visible_to, staff_org_ids
+from littlebee.cases.selectors import case_ids_of_reporter, cases_visible_to, staff_org_ids
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m
 from littlebee.core.texts import in_language
 
-from .models import Report, ReportCategory, ReportFlag, Sensitivity
+from .models import Report, ReportCategory, ReportFlag, ReportPhoto, Sensitivity
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -60,9 +60,45 @@ def followed_at(user: User, case_id: int) -> datetime | None:
 def reports_of(worker: User) -> QuerySet[Report]:
     """The worker's own reports (and those they follow), newest first."""
     return (
-        Report.objects.filter(case__in=cases_of_reporter(worker).values("pk"))
+        Report.objects.filter(case__in=case_ids_of_reporter(worker))
         .select_related(*REPORT_RELATED)
         .prefetch_related("photos")
+        .order_by("-case__created_at", "-pk")
+    )
+
+
+# What the API's list of a worker's reports shows (reports.api.report_payload), and nothing else:
+# no region boundary, no whole rows of the people and offices involved.
+REPORT_BRIEF_FIELDS = (
+    "description",
+    "address",
+    "location_source",
+    "category__code",
+    "case__status",
+    "case__reporter",
+    "case__lat",
+    "case__lng",
+    "case__urgent",
+    "case__overdue",
+    "case__rating",
+    "case__created_at",
+    "case__accept_due_at",
+    "case__resolve_due_at",
+    "case__dispute_due_at",
+    "case__region__name",
+    "case__organisation__name",
+)
+
+
+def reports_brief_of(worker: User) -> QuerySet[Report]:
+    """reports_of with the columns of the API's list only, each report's photos (what the list
+    shows of them) prefetched with the page."""
+    photos = ReportPhoto.objects.only("id", "report_id", "image", "thumbnail", "status")
+    return (
+        Report.objects.filter(case__in=case_ids_of_reporter(worker))
+        .select_related("case__region", "case__organisation", "category")
+        .only(*REPORT_BRIEF_FIELDS)
+        .prefetch_related(Prefetch("photos", queryset=photos))
         .order_by("-case__created_at", "-pk")
     )
 

@@ -9,6 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.tests.factories import worker
+from littlebee.cases import services as case_services
+from littlebee.cases.api import CaseList
+from littlebee.core.api_answers import assert_answer_fits
 
 from .factories import World, open_case, traffic_rule, world
 
@@ -40,6 +43,38 @@ def test_the_queue_lists_my_organisations_cases(w: World, api_as: Any) -> None:
     assert item["urgent"] is True and item["overdue"] is False
     assert item["accept_due_at"].endswith("+08:00")
     assert item["actions"] == ["accept", "reject", "forward", "return", "merge", "assign"]
+
+
+def test_the_queue_is_four_queries_and_fits_its_schema(
+    w: World, api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given three cases at the community, one taken by its handler, reporters with names
+    client = api_as(w.community_handler)
+    client.get("/cases")  # the token's first use of the day writes its last_used_at
+    cases = [open_case(w, reporter=worker(user__name=f"报告人{i}")) for i in range(3)]
+    case_services.case_assign(case_id=cases[0].pk, actor=w.community_handler, handler=w.community_handler.pk)
+
+    # when the handler asks for his queue
+    with django_assert_max_num_queries(4) as captured:  # token, his organisations, the page, the bounded count
+        response = client.get("/cases", {"queue": "mine"})
+
+    # then no region boundary is read, nor any password hash but the token check's
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in statements if "boundary" in q]
+    assert len([q for q in statements if "password" in q]) <= 1
+    # and every row has its names (office, community, handler, reporter and the number he may
+    # call), and the answer is exactly what its schema declares
+    body = response.json()
+    assert_answer_fits(CaseList, body)
+    rows = {c["id"]: c for c in body["items"]}
+    assert set(rows) == {c.pk for c in cases}
+    assert rows[cases[0].pk]["handler"] == {"id": w.community_handler.pk, "name": w.community_handler.name}
+    assert rows[cases[1].pk]["handler"] is None
+    for case in cases:
+        case.refresh_from_db()
+        assert rows[case.pk]["reporter"] == {"id": case.reporter.pk, "name": case.reporter.name}
+        assert rows[case.pk]["reporter_phone"] == case.reporter.phone
+        assert rows[case.pk]["region"] == {"id": w.community.pk, "name": w.community.name}
 
 
 def test_queue_filters_and_bad_values(w: World, api_as: Any) -> None:

@@ -87,3 +87,52 @@ def test_a_malformed_extra_image_origin_stops_start_up(
     with pytest.raises(SystemExit):
         load_settings(monkeypatch, tmp_path, {"CSP_EXTRA_IMG_SRC": "img.example.org"})
     assert "CSP_EXTRA_IMG_SRC must be a comma-separated list of origins" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_the_policy_built_once_is_django_csps_own_and_follows_the_settings(api: Any) -> None:
+    from csp.utils import build_policy
+    from django.test import override_settings
+
+    # when a page and an API answer are served
+    page = Client().get("/login/")
+    answer = Client().get("/api/v1/report-categories")
+
+    # then both carry exactly the policy django-csp builds from the settings
+    assert page["Content-Security-Policy"] == answer["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy-Report-Only" not in page
+
+    # and a changed setting changes the header at once (the built policy is not kept over it)
+    policy = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=policy, CONTENT_SECURITY_POLICY_REPORT_ONLY=policy):
+        changed = Client().get("/login/")
+    assert changed["Content-Security-Policy"] == "default-src 'none'"
+    assert changed["Content-Security-Policy-Report-Only"] == "default-src 'none'"
+    assert Client().get("/login/")["Content-Security-Policy"] == page["Content-Security-Policy"]
+
+
+def test_a_nonce_or_a_views_own_policy_is_built_by_django_csp() -> None:
+    from csp.constants import NONCE
+    from csp.decorators import csp_update
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory, override_settings
+
+    from littlebee.core.headers import CachedPolicyCSPMiddleware
+
+    # given a view that asks for a nonce and one that widens its policy
+    def with_nonce(request: HttpRequest) -> HttpResponse:
+        return HttpResponse(str(request.csp_nonce))  # type: ignore[attr-defined]
+
+    @csp_update({"img-src": ["https://maps.example.org"]})
+    def widened(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("ok")
+
+    # when each is served through the middleware (a policy that takes nonces for scripts)
+    policy = {"DIRECTIVES": {"default-src": ["'self'"], "script-src": ["'self'", NONCE]}}
+    with override_settings(CONTENT_SECURITY_POLICY=policy):
+        nonce_response = CachedPolicyCSPMiddleware(with_nonce)(RequestFactory().get("/"))
+    widened_response = CachedPolicyCSPMiddleware(widened)(RequestFactory().get("/"))
+
+    # then the nonce is in the policy, and the widened view's policy has its origin
+    assert f"'nonce-{nonce_response.content.decode()}'" in nonce_response["Content-Security-Policy"]
+    assert "https://maps.example.org" in widened_response["Content-Security-Policy"]

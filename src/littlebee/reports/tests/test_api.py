@@ -154,9 +154,14 @@ def test_my_reports_come_a_page_at_a_time_in_a_fixed_number_of_queries(
     client = api_as(courier)
 
     # when the phone asks for a page of three: the queries do not grow with the page
-    with django_assert_max_num_queries(6):  # token, page, photos, timelines, their files, count
+    with django_assert_max_num_queries(5) as captured:  # token, count, page, photos, timelines
         first = client.get("/reports", {"mine": "true", "limit": 3}).json()
     second = client.get("/reports", {"mine": "true", "limit": 3, "offset": 3}).json()
+
+    # and none reads a region's boundary or a person's whole row (only the token check's)
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert not [q for q in statements if "boundary" in q]
+    assert len([q for q in statements if "password" in q]) <= 1
 
     # then count is all five, the pages split them newest first, each with its timeline
     assert first["count"] == second["count"] == 5
@@ -164,6 +169,32 @@ def test_my_reports_come_a_page_at_a_time_in_a_fixed_number_of_queries(
     accepted = {r["id"]: r for r in first["items"] + second["items"]}
     assert [e["action"] for e in accepted[ids[0]]["timeline"]] == ["open", "accept"]
     assert [e["action"] for e in accepted[ids[4]]["timeline"]] == ["open"]
+
+
+def test_a_worker_without_reports_costs_the_token_and_a_count(
+    w: World, api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given a worker who has reported nothing yet, and another worker's report
+    post_report(api_as, worker(), {"category": "garbage", "lat": "30.55", "lng": "114.30"})
+    client = api_as(worker())
+    client.get("/reports", {"mine": "true"})  # the token's first use of the day writes its last_used_at
+
+    # when the phone asks for the list
+    with django_assert_max_num_queries(2):  # the token, the count: no page to read
+        body = client.get("/reports", {"mine": "true"}).json()
+
+    # then it is empty
+    assert body == {"count": 0, "items": []}
+
+
+def test_my_reports_are_found_through_the_reporter_and_follower_indexes() -> None:
+    # given the statement that finds a worker's cases
+    from littlebee.cases.selectors import case_ids_of_reporter
+
+    sql = str(case_ids_of_reporter(worker()).query)
+
+    # then it is a UNION of the two indexed reads, not an OR with EXISTS over every case
+    assert "UNION" in sql and "EXISTS" not in sql
 
 
 def test_accept_then_feedback_shows_points_and_the_loop(w: World, api_as: Any) -> None:
