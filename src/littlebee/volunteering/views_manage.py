@@ -173,7 +173,7 @@ def task_qr(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(
         request,
         "volunteering/qr.html",
-        {"task": task, "qr_svg": svg, "token": token, "refresh": tokens.seconds_to_next_window(now)},
+        {"task": task, "qr_svg": svg, "link": link, "refresh": tokens.seconds_to_next_window(now)},
     )
 
 

@@ -28,14 +28,24 @@
     });
   });
 
-  var token = window.LittleBeeFragment ? window.LittleBeeFragment.take("token") : "";
-  document.querySelectorAll("form[data-where]").forEach(function (form) {
-    var tokenInput = form.querySelector("input[name=token]");
-    if (token && tokenInput) {
-      tokenInput.value = token;
+  /* The QR's token, from the fragment: on load, and when a scan opens this same page again
+   * (only the fragment changes, so the page is not reloaded). */
+  function takeToken() {
+    var token = window.LittleBeeFragment ? window.LittleBeeFragment.take("token") : "";
+    if (!token) return;
+    document.querySelectorAll("form[data-where]").forEach(function (form) {
+      var input = form.querySelector("input[name=token]");
+      if (!input) return;
+      input.value = token;
       var scanned = form.querySelector("[data-scanned]");
       if (scanned) scanned.hidden = false;
-    }
+    });
+  }
+  takeToken();
+  window.addEventListener("hashchange", takeToken);
+
+  document.querySelectorAll("form[data-where]").forEach(function (form) {
+    var tokenInput = form.querySelector("input[name=token]");
     form.addEventListener("submit", function (event) {
       if (form.dataset.located || (tokenInput && tokenInput.value)) return;
       event.preventDefault();
