@@ -174,6 +174,7 @@ def _register_routers() -> None:
     api.add_router("", "littlebee.volunteering.api.router")
     api.add_router("", "littlebee.notifications.api.router")
     api.add_router("", "littlebee.learning.api.router")
+    api.add_router("", "littlebee.analytics.api.router")
     # Personal-data rights: GET /me/export here; DELETE /me joins the accounts router (see its module).
     api.add_router("", "littlebee.privacy.api.router")
 

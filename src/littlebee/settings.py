@@ -163,6 +163,13 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     # Volunteer claims past their task's end: no-shows marked, forgotten check-outs closed and
     # flagged (volunteering.services.claims_close_ended).
     "volunteering-close-ended": {"task": "volunteering.close_ended", "schedule": crontab(minute="*/10")},
+    # Statistics: rollup rows marked stale by a change computed again (analytics.rollups), and
+    # the last weeks recomputed from the source rows each night, which corrects what no save
+    # announced (analytics.rollups.rollups_rebuild).
+    "analytics-refresh-rollups": {"task": "analytics.refresh_rollups", "schedule": crontab(minute="*")},
+    "analytics-rebuild-recent": {"task": "analytics.rebuild_recent", "schedule": crontab(hour=3, minute=20)},
+    # Exported files past their download week deleted (analytics.services.exports_expire).
+    "analytics-expire-exports": {"task": "analytics.expire_exports", "schedule": crontab(hour=4, minute=5)},
 }
 
 # --- Applications ---------------------------------------------------------------------------
@@ -189,6 +196,7 @@ INSTALLED_APPS = [
     "littlebee.appeals",
     "littlebee.learning",
     "littlebee.volunteering",
+    "littlebee.analytics",
     "littlebee.privacy",
     "littlebee.demo",
     "littlebee.web",
@@ -302,6 +310,8 @@ STATICFILES_DIRS: list[Any] = [
     ("vendor/jsqr", NODE_MODULES_DIR / "jsqr" / "dist"),
     # Reads a report photo's GPS position in the browser (static/js/report-form.js).
     ("vendor/exifr", NODE_MODULES_DIR / "exifr" / "dist"),
+    # The statistics dashboard's charts (static/js/stats.js).
+    ("vendor/echarts", NODE_MODULES_DIR / "echarts" / "dist"),
 ]
 MEDIA_URL = cfg.text("MEDIA_URL", "/media/")
 if not MEDIA_URL.endswith("/") or not (MEDIA_URL.startswith("/") or urlsplit(MEDIA_URL).scheme in ("http", "https")):
@@ -546,3 +556,16 @@ LEARNING_MEDIA_MAX_MB = cfg.integer("LEARNING_MEDIA_MAX_MB", 50, minimum=1, maxi
 # --- Points -------------------------------------------------------------------------------
 # Earned points expire after this many months, oldest spent first (0: never, the default).
 POINTS_EXPIRY_MONTHS = cfg.integer("POINTS_EXPIRY_MONTHS", 0, minimum=0, maximum=1_200)
+
+# --- Statistics (analytics) -------------------------------------------------------------------
+# A rate over fewer cases than this is shown as "样本不足" (not enough cases) and never ranked.
+ANALYTICS_MIN_SAMPLE = cfg.integer("ANALYTICS_MIN_SAMPLE", 5, minimum=1, maximum=1_000)
+# Rollup rows a change made stale are computed again right after the commit (true), or by the
+# periodic job within a minute (false: production, where a busy day's recompute should not sit in
+# a worker's request).
+ANALYTICS_REFRESH_INLINE = cfg.boolean("ANALYTICS_REFRESH_INLINE", default=not PRODUCTION)
+# Exported files are kept for download this many days.
+ANALYTICS_EXPORT_DAYS = cfg.integer("ANALYTICS_EXPORT_DAYS", 7, minimum=1, maximum=90)
+# Without Redis an export is built on a job thread after the answer; true builds it right after the
+# request's commit instead (the tests).
+ANALYTICS_EXPORT_INLINE = cfg.boolean("ANALYTICS_EXPORT_INLINE", default=False)

@@ -29,6 +29,7 @@ urlpatterns = [
     path("learning/", include("littlebee.learning.urls")),
     path("volunteering/", include("littlebee.volunteering.urls")),
     path("staff/cases/", include("littlebee.cases.urls")),
+    path("staff/stats/", include("littlebee.analytics.urls")),
     path("privacy/", include("littlebee.privacy.urls")),
     # Files of cases, served only to the people who may see the case (never at a /media/ path).
     path(

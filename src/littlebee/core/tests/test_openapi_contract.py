@@ -38,7 +38,6 @@ REQUIRE_SERVICES = bool(os.environ.get("LITTLEBEE_REQUIRE_SERVICES"))
 
 # API.md sections whose modules are not built yet, with the issue that builds each.
 NOT_BUILT = {
-    "Statistics": "issue 16 (statistics)",
     "Open311": "issue 17 (Open311 GeoReport v2)",
 }
 

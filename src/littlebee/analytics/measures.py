@@ -1,0 +1,802 @@
+"""The figures: one definition each, read by every page, export and API call (DESIGN.md, "A
+figure has one definition").
+
+Each measure is one function whose docstring states its formula; the "how we count" page
+(/staff/stats/how/) prints those docstrings. The functions read the rollup tables (models.py),
+never the source rows; what a rollup column counts, on which day, is in rollups.py.
+
+A period is a range of the city's calendar days, both ends included. Counts of things that
+happen (registrations, reports, visits…) are the things of the period: a report is counted in
+the period it was submitted, with what became of it by now ("收到 N 件，解决 M 件"). Points held is
+a balance: every ledger entry up to the period's end.
+
+A rate over fewer than the minimum sample (settings.ANALYTICS_MIN_SAMPLE, 5) has no value: it is
+shown as "样本不足" (not enough cases) and never ranked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.core.errors import InvalidInput
+from littlebee.orgs.models import Organisation, OrgKind
+
+from .models import ActivityDay, OfficeDay, OfficeNow, ScoreWeight, StationDay, WorkerDay
+from .rollups import ACTIVITY_COUNTS, OFFICE_COUNTS, city_zone
+
+
+# --- Scope and period ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Scope:
+    """What a viewer's figures cover (selectors.stats_scope_of decides it from their roles).
+    Several parts widen one another (a person with two roles sees both)."""
+
+    everything: bool = False
+    district_ids: tuple[int, ...] = ()
+    street_ids: tuple[int, ...] = ()
+    community_ids: tuple[int, ...] = ()
+    industries: tuple[str, ...] = ()
+    enterprise_ids: tuple[int, ...] = ()
+    office_ids: tuple[int, ...] = ()
+    # A drill-down inside the scope: ("district_id" | "street_id" | "region_id", region id), which
+    # narrows every part above (selectors.stats_scope_narrowed checks it lies within the scope).
+    within: tuple[str, int] | None = None
+
+    def _within(self) -> Q:
+        return Q(**{self.within[0]: self.within[1]}) if self.within else Q()
+
+    @property
+    def sees_activity(self) -> bool:
+        """Whether the scope covers workers' activity (the overview), not only offices."""
+        return self.everything or bool(
+            self.district_ids or self.street_ids or self.community_ids or self.industries or self.enterprise_ids
+        )
+
+    @property
+    def sees_enterprises(self) -> bool:
+        return self.everything or bool(self.industries or self.enterprise_ids)
+
+    def _places(self) -> Q:
+        q = Q(pk__in=[])
+        if self.district_ids:
+            q |= Q(district_id__in=self.district_ids)
+        if self.street_ids:
+            q |= Q(street_id__in=self.street_ids)
+        if self.community_ids:
+            q |= Q(region_id__in=self.community_ids)
+        return q
+
+    def activity_q(self) -> Q:
+        """ActivityDay and WorkerDay rows in scope."""
+        if self.everything:
+            return self._within()
+        q = self._places()
+        if self.industries:
+            q |= Q(industry__in=self.industries)
+        if self.enterprise_ids:
+            q |= Q(enterprise_id__in=self.enterprise_ids)
+        return q & self._within()
+
+    def station_q(self) -> Q:
+        """StationDay rows in scope: stations lie in places (an enterprise's scope has none)."""
+        return self._within() if self.everything else self._places() & self._within()
+
+    def office_q(self) -> Q:
+        """OfficeDay rows in scope: offices in the viewer's places, of its industries, its own."""
+        if self.everything:
+            return self._within()
+        q = self._places()
+        if self.industries:
+            q |= Q(industry__in=self.industries)
+        if self.office_ids:
+            q |= Q(organisation_id__in=self.office_ids)
+        return q & self._within()
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days start..end of the city's calendar, both included; start None: since the beginning."""
+
+    start: date | None
+    end: date
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Period:
+        today = today or timezone.localdate(timezone=city_zone())
+        return cls(start=today - timedelta(days=days - 1), end=today)
+
+    def q(self, field_name: str = "day") -> Q:
+        q = Q(**{f"{field_name}__lte": self.end})
+        if self.start is not None:
+            q &= Q(**{f"{field_name}__gte": self.start})
+        return q
+
+
+def period_of(start: date | None, end: date | None, *, default_days: int = 30) -> Period:
+    """The period a page or API call asks for: `to` defaults to today, `from` to `default_days`
+    before it. 400 for a start after the end or a span over ten years."""
+    end = end or timezone.localdate(timezone=city_zone())
+    start = start or end - timedelta(days=default_days - 1)
+    if start > end:
+        raise InvalidInput.one("from", _("开始日期不能晚于结束日期。"))
+    if (end - start).days > 3660:
+        raise InvalidInput.one("from", _("统计时段不能超过十年。"))
+    return Period(start=start, end=end)
+
+
+def min_sample() -> int:
+    return int(getattr(settings, "ANALYTICS_MIN_SAMPLE", 5))
+
+
+# --- Rates -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Rate:
+    """part ÷ whole, or no value when the whole is under the minimum sample."""
+
+    part: int
+    whole: int
+    minimum: int
+
+    @property
+    def enough(self) -> bool:
+        return self.whole >= max(1, self.minimum)
+
+    @property
+    def value(self) -> float | None:
+        """The rate as a fraction 0–1, rounded to 4 places; None under the minimum sample."""
+        return round(self.part / self.whole, 4) if self.enough else None
+
+    @property
+    def percent(self) -> int | None:
+        value = self.value
+        return None if value is None else round(value * 100)
+
+
+def rate(part: int, whole: int) -> Rate:
+    return Rate(part=part, whole=whole, minimum=min_sample())
+
+
+# --- The overview ----------------------------------------------------------------------------
+Sums = dict[str, int]
+
+
+def activity_sums(scope: Scope, period: Period) -> Sums:
+    """Every activity column summed over the scope and period: one query on ActivityDay."""
+    row = ActivityDay.objects.filter(scope.activity_q(), period.q()).aggregate(
+        **{name: Sum(name) for name in ACTIVITY_COUNTS}
+    )
+    return {name: int(row[name] or 0) for name in ACTIVITY_COUNTS}
+
+
+def registered(s: Sums) -> int:
+    """注册人数: workers who registered (their worker profile was created) in the period.
+    = Σ ActivityDay.registered"""
+    return s["registered"]
+
+
+def checked_in(s: Sums) -> int:
+    """报到人数: workers whose check-in the community confirmed in the period (and that still
+    stands). = Σ ActivityDay.checked_in"""
+    return s["checked_in"]
+
+
+def party_members(s: Sums) -> int:
+    """党员人数: of the workers registered in the period, those who are party members.
+    = Σ ActivityDay.party_members"""
+    return s["party_members"]
+
+
+def reports_submitted(s: Sums) -> int:
+    """随手拍提交: reports submitted in the period. = Σ ActivityDay.reports_submitted"""
+    return s["reports_submitted"]
+
+
+def reports_accepted(s: Sums) -> int:
+    """随手拍受理: of the reports submitted in the period, those accepted by now (whatever became
+    of them afterwards). = Σ ActivityDay.reports_accepted"""
+    return s["reports_accepted"]
+
+
+def reports_resolved(s: Sums) -> int:
+    """随手拍办结: of the reports submitted in the period, those resolved or closed by now.
+    = Σ ActivityDay.reports_resolved"""
+    return s["reports_resolved"]
+
+
+def reports_disputed(s: Sums) -> int:
+    """随手拍异议: of the reports submitted in the period, those whose reporter answered a
+    resolution "not fixed" at least once. = Σ ActivityDay.reports_disputed"""
+    return s["reports_disputed"]
+
+
+def appeals_received(s: Sums) -> int:
+    """收到诉求: appeals submitted in the period (the seed's "受理 538"). = Σ ActivityDay.appeals_received"""
+    return s["appeals_received"]
+
+
+def appeals_resolved(s: Sums) -> int:
+    """解决诉求: of the appeals submitted in the period, those resolved or closed by now (the
+    seed's "协助解决 430"). = Σ ActivityDay.appeals_resolved"""
+    return s["appeals_resolved"]
+
+
+def station_visits(s: Sums) -> int:
+    """驿站到访: counted visits to stations in the period (at most one per worker and station
+    within the cool-down), at stations in the scope's places. = Σ ActivityDay.station_visits"""
+    return s["station_visits"]
+
+
+def event_attendances(s: Sums) -> int:
+    """活动签到: event registrations checked in (attended) in the period.
+    = Σ ActivityDay.event_attendances"""
+    return s["event_attendances"]
+
+
+def volunteer_hours(s: Sums) -> float:
+    """志愿服务时长: hours of approved volunteer service (service records) that started in the
+    period, to one decimal. = Σ ActivityDay.volunteer_minutes ÷ 60"""
+    return round(s["volunteer_minutes"] / 60, 1)
+
+
+def learning_credits(s: Sums) -> int:
+    """学习计分: learning sessions credited (finished and counted) in the period.
+    = Σ ActivityDay.learning_credits"""
+    return s["learning_credits"]
+
+
+def points_issued(s: Sums) -> int:
+    """积分发放: points earned in the period (ledger entries of reason "earn").
+    = Σ ActivityDay.points_issued"""
+    return s["points_issued"]
+
+
+def points_spent(s: Sums) -> int:
+    """积分兑换: points redeemed for gifts in the period (redemption entries, as a positive number).
+    = Σ ActivityDay.points_spent"""
+    return s["points_spent"]
+
+
+def points_expired(s: Sums) -> int:
+    """积分过期: points that expired in the period (as a positive number). = Σ ActivityDay.points_expired"""
+    return s["points_expired"]
+
+
+def points_corrected(s: Sums) -> int:
+    """积分冲正与调整: reversals and manual adjustments in the period, with their sign.
+    = Σ ActivityDay.points_reversed + Σ ActivityDay.points_adjusted"""
+    return s["points_reversed"] + s["points_adjusted"]
+
+
+def points_held(balance: Sums) -> int:
+    """积分结余: points the workers hold at the end of the period: every ledger entry up to then.
+    = issued − spent − expired + reversals and adjustments, since the beginning (so issued minus
+    spent equals held only when nothing expired or was corrected)."""
+    return (
+        balance["points_issued"]
+        - balance["points_spent"]
+        - balance["points_expired"]
+        + balance["points_reversed"]
+        + balance["points_adjusted"]
+    )
+
+
+def active_workers(scope: Scope, period: Period) -> int:
+    """活跃人数: distinct workers who did something in the period: submitted a report or appeal,
+    visited a station, attended an event, served as a volunteer or had a learning session
+    credited. = count of distinct WorkerDay.worker_id"""
+    return WorkerDay.objects.filter(scope.activity_q(), period.q()).aggregate(n=Count("worker_id", distinct=True))["n"]
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    code: str
+    group: str
+    label: Any
+    fn: Callable[..., Any]
+
+    @property
+    def formula(self) -> str:
+        return (self.fn.__doc__ or "").strip()
+
+
+MEASURES: list[MeasureInfo] = [
+    MeasureInfo("workers.registered", "workers", _("注册人数"), registered),
+    MeasureInfo("workers.checked_in", "workers", _("报到人数"), checked_in),
+    MeasureInfo("workers.active", "workers", _("活跃人数"), active_workers),
+    MeasureInfo("workers.party_members", "workers", _("党员人数"), party_members),
+    MeasureInfo("reports.submitted", "reports", _("随手拍提交"), reports_submitted),
+    MeasureInfo("reports.accepted", "reports", _("随手拍受理"), reports_accepted),
+    MeasureInfo("reports.resolved", "reports", _("随手拍办结"), reports_resolved),
+    MeasureInfo("reports.disputed", "reports", _("随手拍异议"), reports_disputed),
+    MeasureInfo("appeals.received", "appeals", _("收到诉求"), appeals_received),
+    MeasureInfo("appeals.resolved", "appeals", _("解决诉求"), appeals_resolved),
+    MeasureInfo("stations.visits", "stations", _("驿站到访"), station_visits),
+    MeasureInfo("stations.event_attendances", "stations", _("活动签到"), event_attendances),
+    MeasureInfo("volunteering.hours", "volunteering", _("志愿服务时长（小时）"), volunteer_hours),
+    MeasureInfo("learning.credits", "learning", _("学习计分次数"), learning_credits),
+    MeasureInfo("points.issued", "points", _("积分发放"), points_issued),
+    MeasureInfo("points.spent", "points", _("积分兑换"), points_spent),
+    MeasureInfo("points.expired", "points", _("积分过期"), points_expired),
+    MeasureInfo("points.corrected", "points", _("积分冲正与调整"), points_corrected),
+    MeasureInfo("points.held", "points", _("积分结余"), points_held),
+]
+
+
+@dataclass
+class Overview:
+    """The headline figures of a scope and period, each from its measure."""
+
+    workers: dict[str, int]
+    reports: dict[str, int]
+    appeals: dict[str, int]
+    stations: dict[str, int]
+    volunteering: dict[str, float]
+    learning: dict[str, int]
+    points: dict[str, int]
+
+    def flat(self) -> dict[str, float]:
+        """ "group.name" → value, in MEASURES order (exports, the reconcile test)."""
+        groups: dict[str, dict[str, Any]] = {
+            "workers": self.workers,
+            "reports": self.reports,
+            "appeals": self.appeals,
+            "stations": self.stations,
+            "volunteering": self.volunteering,
+            "learning": self.learning,
+            "points": self.points,
+        }
+        return {m.code: groups[m.group][m.code.split(".", 1)[1]] for m in MEASURES}
+
+
+def overview(scope: Scope, period: Period) -> Overview:
+    """The overview: three queries on the rollups (the period's sums, the balance's sums, the
+    distinct active workers)."""
+    s = activity_sums(scope, period)
+    balance = activity_sums(scope, Period(start=None, end=period.end)) if period.start is not None else s
+    return Overview(
+        workers={
+            "registered": registered(s),
+            "checked_in": checked_in(s),
+            "active": active_workers(scope, period),
+            "party_members": party_members(s),
+        },
+        reports={
+            "submitted": reports_submitted(s),
+            "accepted": reports_accepted(s),
+            "resolved": reports_resolved(s),
+            "disputed": reports_disputed(s),
+        },
+        appeals={"received": appeals_received(s), "resolved": appeals_resolved(s)},
+        stations={"visits": station_visits(s), "event_attendances": event_attendances(s)},
+        volunteering={"hours": volunteer_hours(s)},
+        learning={"credits": learning_credits(s)},
+        points={
+            "issued": points_issued(s),
+            "spent": points_spent(s),
+            "expired": points_expired(s),
+            "corrected": points_corrected(s),
+            "held": points_held(balance),
+        },
+    )
+
+
+# --- Trends and breakdowns -------------------------------------------------------------------
+TREND_MEASURES = ("registered", "checked_in", "reports_submitted", "appeals_received", "station_visits")
+
+
+def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, Any]]:
+    """TREND_MEASURES per week (Monday) or month of the period: one grouped query on the rollup,
+    the weeks and months folded in Python (SQLite and PostgreSQL alike)."""
+    rows = (
+        ActivityDay.objects.filter(scope.activity_q(), period.q())
+        .values("day")
+        .annotate(**{name: Sum(name) for name in TREND_MEASURES})
+        .order_by("day")
+    )
+    buckets: dict[date, dict[str, int]] = {}
+    for row in rows:
+        day: date = row["day"]
+        start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+        bucket = buckets.setdefault(start, dict.fromkeys(TREND_MEASURES, 0))
+        for name in TREND_MEASURES:
+            bucket[name] += int(row[name] or 0)
+    return [{"start": start, **values} for start, values in sorted(buckets.items())]
+
+
+BREAKDOWN_MEASURES = (
+    "registered",
+    "checked_in",
+    "reports_submitted",
+    "reports_resolved",
+    "appeals_received",
+    "appeals_resolved",
+    "station_visits",
+)
+
+
+def breakdown(scope: Scope, period: Period, by: str) -> dict[Any, dict[str, int]]:
+    """BREAKDOWN_MEASURES per district_id, street_id, region_id (community), industry or
+    enterprise_id: one grouped query. Each row is the same sums the overview adds up."""
+    rows = (
+        ActivityDay.objects.filter(scope.activity_q(), period.q())
+        .values(by)
+        .annotate(**{name: Sum(name) for name in BREAKDOWN_MEASURES})
+        .order_by()
+    )
+    return {row.pop(by): {k: int(v or 0) for k, v in row.items()} for row in rows}
+
+
+def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], dict[int, int]]:
+    """驿站使用: counted visits per service (None: no service given) and per station over the
+    period, at stations in the scope's places. Two grouped queries on StationDay; their totals
+    equal station_visits for a place scope."""
+    rows = StationDay.objects.filter(scope.station_q(), period.q())
+    by_service = {r["service_id"]: int(r["n"]) for r in rows.values("service_id").annotate(n=Sum("visits")).order_by()}
+    by_station = {r["hive_id"]: int(r["n"]) for r in rows.values("hive_id").annotate(n=Sum("visits")).order_by()}
+    return by_service, by_station
+
+
+# --- The offices' rates ----------------------------------------------------------------------
+def signed_on_time_rate(s: Sums) -> Rate:
+    """及时签收率: cases signed for (accepted) by the office within its acceptance deadline ÷
+    cases received by the office. A case forwarded on, returned or escalated before the office
+    accepted it was not signed on time. = Σ OfficeDay.signed_on_time ÷ Σ OfficeDay.received"""
+    return rate(s["signed_on_time"], s["received"])
+
+
+def resolved_on_time_rate(s: Sums) -> Rate:
+    """按时办结率: cases the office resolved by the resolve deadline (the re-handling deadline after
+    a dispute) ÷ cases due: resolved, or open and past their deadline.
+    = Σ OfficeDay.resolved_on_time ÷ Σ OfficeDay.due"""
+    return rate(s["resolved_on_time"], s["due"])
+
+
+def satisfaction_rate(s: Sums) -> Rate:
+    """满意率: ratings of 4 or 5 stars ÷ rated cases, of the cases the office holds.
+    = Σ OfficeDay.satisfied ÷ Σ OfficeDay.rated"""
+    return rate(s["satisfied"], s["rated"])
+
+
+def returned_rate(s: Sums) -> Rate:
+    """回退率: cases the office sent back ÷ cases it received. = Σ OfficeDay.returned ÷ Σ OfficeDay.received"""
+    return rate(s["returned"], s["received"])
+
+
+def reopened_rate(s: Sums) -> Rate:
+    """重办率: resolutions of the office the reporter answered "not fixed" (reopened) ÷ cases it
+    resolved. = Σ OfficeDay.reopened ÷ Σ OfficeDay.resolved"""
+    return rate(s["reopened"], s["resolved"])
+
+
+def overdue_now(now_rows: dict[str, int]) -> int:
+    """当前超期: open cases the office holds now that are past their deadline (marked overdue by
+    the escalation sweep) — the same cases as the office's overdue queue. Not bound to a period.
+    = Σ OfficeNow.overdue"""
+    return now_rows.get("overdue", 0)
+
+
+OFFICE_RATES: list[MeasureInfo] = [
+    MeasureInfo("signed_on_time_rate", "offices", _("及时签收率"), signed_on_time_rate),
+    MeasureInfo("resolved_on_time_rate", "offices", _("按时办结率"), resolved_on_time_rate),
+    MeasureInfo("satisfaction_rate", "offices", _("满意率"), satisfaction_rate),
+    MeasureInfo("returned_rate", "offices", _("回退率"), returned_rate),
+    MeasureInfo("reopened_rate", "offices", _("重办率"), reopened_rate),
+    MeasureInfo("overdue_now", "offices", _("当前超期"), overdue_now),
+]
+RATE_NAMES = tuple(m.code for m in OFFICE_RATES if m.code.endswith("_rate"))
+# Rates where less is better: sorted ascending.
+LOWER_IS_BETTER = ("returned_rate", "reopened_rate")
+
+
+@dataclass
+class OfficeRow:
+    organisation_id: int
+    name: str = ""
+    sums: Sums = field(default_factory=dict)
+    overdue: int = 0
+
+    @property
+    def received(self) -> int:
+        return self.sums.get("received", 0)
+
+    @property
+    def rates(self) -> dict[str, Rate]:
+        s = {name: self.sums.get(name, 0) for name in OFFICE_COUNTS}
+        return {
+            "signed_on_time_rate": signed_on_time_rate(s),
+            "resolved_on_time_rate": resolved_on_time_rate(s),
+            "satisfaction_rate": satisfaction_rate(s),
+            "returned_rate": returned_rate(s),
+            "reopened_rate": reopened_rate(s),
+        }
+
+
+def office_rows(scope: Scope, period: Period, kind: str | None = None) -> list[OfficeRow]:
+    """Per office in scope: the rates' inputs over the period and the cases overdue now. Three
+    queries (OfficeDay grouped, OfficeNow grouped, the names). Offices with nothing received in
+    the period but cases overdue now are listed too."""
+    days: QuerySet[OfficeDay] = OfficeDay.objects.filter(scope.office_q(), period.q())
+    if kind:
+        days = days.filter(kind=kind)
+    rows: dict[int, OfficeRow] = {}
+    for row in days.values("organisation_id").annotate(**{n: Sum(n) for n in OFFICE_COUNTS}).order_by():
+        org = row.pop("organisation_id")
+        rows[org] = OfficeRow(organisation_id=org, sums={k: int(v or 0) for k, v in row.items()})
+    now = OfficeNow.objects.filter(overdue__gt=0)
+    if kind:
+        now = now.filter(kind=kind)
+    if not scope.everything:
+        in_scope = Organisation.objects.filter(organisation_scope(scope))
+        now = now.filter(organisation_id__in=in_scope.values("pk"))
+    for row in now.values("organisation_id").annotate(n=Sum("overdue")).order_by():
+        org = row["organisation_id"]
+        rows.setdefault(org, OfficeRow(organisation_id=org)).overdue = overdue_now({"overdue": int(row["n"])})
+    names = dict(Organisation.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
+    for org, item in rows.items():
+        item.name = names.get(org, "")
+    return sorted(rows.values(), key=lambda r: (-r.received, r.name, r.organisation_id))
+
+
+def organisation_scope(scope: Scope) -> Q:
+    """Organisation rows in an office scope (the same places, industries and offices as office_q)."""
+    q = Q(pk__in=list(scope.office_ids))
+    for region in (*scope.district_ids, *scope.street_ids, *scope.community_ids):
+        q |= Q(region_id=region) | Q(region__parent_id=region) | Q(region__parent__parent_id=region)
+    if scope.industries:
+        q |= Q(industry__in=scope.industries)
+    return q
+
+
+def offices_total(rows: list[OfficeRow]) -> OfficeRow:
+    """The sum of the rows: the same rates over every case of the table."""
+    total = OfficeRow(organisation_id=0, sums=dict.fromkeys(OFFICE_COUNTS, 0))
+    for row in rows:
+        for name in OFFICE_COUNTS:
+            total.sums[name] += row.sums.get(name, 0)
+        total.overdue += row.overdue
+    return total
+
+
+def offices_sorted(rows: list[OfficeRow], by: str, descending: bool = True) -> list[OfficeRow]:
+    """Ranked by a rate: rows whose rate lacks the minimum sample come last, in name order, never
+    among the ranked. `overdue_now` and `received` sort by their counts."""
+    if by in ("overdue_now", "received"):
+        return sorted(rows, key=lambda r: (-(r.overdue if by == "overdue_now" else r.received), r.name))
+    if by not in RATE_NAMES:
+        by = "signed_on_time_rate"
+    ranked = [r for r in rows if r.rates[by].value is not None]
+    unranked = sorted((r for r in rows if r.rates[by].value is None), key=lambda r: r.name)
+    ranked.sort(key=lambda r: (r.rates[by].value or 0.0, r.name), reverse=descending)
+    return ranked + unranked
+
+
+# --- Enterprise scorecards (企业质量考核) ------------------------------------------------------
+@dataclass(frozen=True)
+class ScorePart:
+    code: str
+    label: Any
+    default_weight: int
+    reason: Any
+    higher_is_better: bool = True
+
+
+# The defaults, and why (the city changes the weights on the scorecard page; ScoreWeight rows).
+SCORE_PARTS: list[ScorePart] = [
+    ScorePart(
+        "checked_in_share",
+        _("报到率"),
+        20,
+        _("报到是新就业群体融入社区治理的第一步，企业动员职工注册报到是考核的基础。"),
+    ),
+    ScorePart(
+        "confirmed_share",
+        _("企业确认率"),
+        10,
+        _("企业确认在职身份，平台上的数据才可信；分值较低，因为确认是企业的日常工作。"),
+    ),
+    ScorePart(
+        "reports_per_100",
+        _("每百人受理随手拍"),
+        20,
+        _("城市最需要的是“移动探头”：只计被受理的上报，无效上报不加分。"),
+    ),
+    ScorePart("hours_per_worker", _("人均志愿服务时长"), 15, _("志愿服务是“用心做”的核心。")),
+    ScorePart("credits_per_worker", _("人均学习计分"), 10, _("学习是“认真学”的核心，但不宜比服务更重。")),
+    ScorePart(
+        "on_time_rate",
+        _("党组织及时签收率"),
+        10,
+        _("企业党组织及时签收职工诉求，是企业重视职工权益的直接体现。"),
+    ),
+    ScorePart("satisfaction_rate", _("诉求满意率"), 10, _("职工对诉求办理结果的评价。")),
+    ScorePart(
+        "escalation_share",
+        _("诉求上交行业党委比例"),
+        5,
+        _("诉求超期或被行业党委提级办理，说明企业未能自行解决；权重低，因为职工有权反映问题，诉求件数本身不扣分。"),
+        higher_is_better=False,
+    ),
+]
+
+
+def score_weights() -> dict[str, int]:
+    """Each part's weight: the city's (ScoreWeight), else the default."""
+    stored = dict(ScoreWeight.objects.values_list("part", "weight"))
+    return {p.code: int(stored.get(p.code, p.default_weight)) for p in SCORE_PARTS}
+
+
+@dataclass
+class PartScore:
+    code: str
+    label: Any
+    weight: int
+    value: float | None
+    score: float | None
+
+
+@dataclass
+class Scorecard:
+    enterprise_id: int
+    name: str
+    industry: str
+    workers_registered: int
+    workers_checked_in: int
+    workers_confirmed: int
+    reports_accepted: int
+    volunteer_hours: float
+    learning_credits: int
+    appeals_about: int
+    escalated: int
+    office: OfficeRow | None
+    parts: list[PartScore] = field(default_factory=list)
+    score: float | None = None
+    rank: int | None = None
+
+    @property
+    def enough(self) -> bool:
+        return self.workers_registered >= min_sample()
+
+
+def _per(part: float, whole: int, times: int = 1) -> float | None:
+    return round(part * times / whole, 2) if whole else None
+
+
+def _part_values(card: Scorecard) -> dict[str, float | None]:
+    rates = card.office.rates if card.office else {}
+    on_time = rates.get("signed_on_time_rate")
+    satisfied = rates.get("satisfaction_rate")
+    return {
+        "checked_in_share": _per(card.workers_checked_in, card.workers_registered),
+        "confirmed_share": _per(card.workers_confirmed, card.workers_registered),
+        "reports_per_100": _per(card.reports_accepted, card.workers_registered, 100),
+        "hours_per_worker": _per(card.volunteer_hours, card.workers_registered),
+        "credits_per_worker": _per(card.learning_credits, card.workers_registered),
+        "on_time_rate": on_time.value if on_time else None,
+        "satisfaction_rate": satisfied.value if satisfied else None,
+        # Under the minimum sample of appeals the share says nothing.
+        "escalation_share": _per(card.escalated, card.appeals_about) if card.appeals_about >= min_sample() else None,
+    }
+
+
+def _score(cards: list[Scorecard], weights: dict[str, int]) -> None:
+    """Each part scored 0–100 within the enterprise's industry: a share or rate is its percentage
+    (lower-is-better ones: 100 − it); a per-worker figure is its share of the industry's best. The
+    score is the weighted mean of the parts that have a value (a part without one — no appeals,
+    too few cases — leaves its weight out rather than counting as zero). An enterprise with fewer
+    registered workers than the minimum sample gets no score and no rank."""
+    values = {c.enterprise_id: _part_values(c) for c in cards}
+    best: dict[tuple[str, str], float] = defaultdict(float)
+    for card in cards:
+        if not card.enough:
+            continue
+        for code, value in values[card.enterprise_id].items():
+            if value is not None:
+                best[(card.industry, code)] = max(best[(card.industry, code)], value)
+    for card in cards:
+        card.parts = []
+        total = weight_sum = 0.0
+        for part in SCORE_PARTS:
+            value = values[card.enterprise_id][part.code]
+            weight = weights[part.code]
+            score: float | None = None
+            if value is not None and card.enough:
+                if part.code.endswith(("_share", "_rate")):
+                    score = value * 100 if part.higher_is_better else (1 - value) * 100
+                else:
+                    top = best[(card.industry, part.code)]
+                    score = 100 * value / top if top else 0.0
+                score = round(score, 1)
+                total += score * weight
+                weight_sum += weight
+            card.parts.append(PartScore(part.code, part.label, weight, value, score))
+        card.score = round(total / weight_sum, 1) if card.enough and weight_sum else None
+
+
+def scorecards(scope: Scope, period: Period, industry: str | None = None) -> list[Scorecard]:
+    """The enterprises' scorecards in scope, ranked within each industry (评先评优): workers
+    registered, checked in and confirmed by the employer up to the period's end; reports accepted,
+    volunteer hours, learning credits, appeals about the enterprise and those escalated to the
+    industry committee over the period; the enterprise party organisation's rates over the
+    period. Three queries on the rollups and one for the names, whatever the number of
+    enterprises. Workers are never ranked here."""
+    enterprises = Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True)
+    if not scope.everything:
+        enterprises = enterprises.filter(Q(industry__in=scope.industries) | Q(pk__in=scope.enterprise_ids))
+    if industry:
+        enterprises = enterprises.filter(industry=industry)
+    rows = {e.pk: e for e in enterprises.only("pk", "name", "industry")}
+    party_orgs = dict(
+        Organisation.objects.filter(kind=OrgKind.ENTERPRISE_PARTY_ORG, enterprise_id__in=list(rows)).values_list(
+            "pk", "enterprise_id"
+        )
+    )
+    to_date = ActivityDay.objects.filter(enterprise_id__in=list(rows), day__lte=period.end)
+    cumulative = {
+        r["enterprise_id"]: r
+        for r in to_date.values("enterprise_id")
+        .annotate(registered=Sum("registered"), checked_in=Sum("checked_in"), confirmed=Sum("confirmed_by_employer"))
+        .order_by()
+    }
+    in_period = {
+        r["enterprise_id"]: r
+        for r in to_date.filter(period.q())
+        .values("enterprise_id")
+        .annotate(
+            accepted=Sum("reports_accepted"),
+            minutes=Sum("volunteer_minutes"),
+            credits=Sum("learning_credits"),
+            about=Sum("appeals_about_enterprise"),
+            escalated=Sum("appeals_escalated_to_committee"),
+        )
+        .order_by()
+    }
+    office_sums: dict[int, OfficeRow] = {}
+    for row in (
+        OfficeDay.objects.filter(period.q(), organisation_id__in=list(party_orgs))
+        .values("organisation_id")
+        .annotate(**{n: Sum(n) for n in OFFICE_COUNTS})
+        .order_by()
+    ):
+        org = row.pop("organisation_id")
+        office_sums[party_orgs[org]] = OfficeRow(organisation_id=org, sums={k: int(v or 0) for k, v in row.items()})
+    cards = []
+    for pk, enterprise in rows.items():
+        c = cumulative.get(pk, {})
+        p = in_period.get(pk, {})
+        cards.append(
+            Scorecard(
+                enterprise_id=pk,
+                name=enterprise.name,
+                industry=enterprise.industry,
+                workers_registered=int(c.get("registered") or 0),
+                workers_checked_in=int(c.get("checked_in") or 0),
+                workers_confirmed=int(c.get("confirmed") or 0),
+                reports_accepted=int(p.get("accepted") or 0),
+                volunteer_hours=round(int(p.get("minutes") or 0) / 60, 1),
+                learning_credits=int(p.get("credits") or 0),
+                appeals_about=int(p.get("about") or 0),
+                escalated=int(p.get("escalated") or 0),
+                office=office_sums.get(pk),
+            )
+        )
+    _score(cards, score_weights())
+    by_industry: dict[str, list[Scorecard]] = {}
+    for card in cards:
+        by_industry.setdefault(card.industry, []).append(card)
+    ranked: list[Scorecard] = []
+    for name in sorted(by_industry):
+        group = by_industry[name]
+        scored = sorted((c for c in group if c.score is not None), key=lambda c: (-(c.score or 0), c.name))
+        for position, card in enumerate(scored, start=1):
+            card.rank = position
+        ranked += scored + sorted((c for c in group if c.score is None), key=lambda c: c.name)
+    return ranked

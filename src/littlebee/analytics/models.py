@@ -1,0 +1,270 @@
+"""The rollup tables: the figures' source rows summed per day, so that a dashboard's cost does not
+grow with the city's history (DESIGN.md, "Beyond one machine").
+
+Every column is a count that `rollups.py` computes from the source rows and `measures.py` reads;
+the definition of each figure (what is counted, on which day, for whom) is the docstring of its
+measure. The tables are derived data: `littlebee analytics_rebuild` recomputes them from the
+source rows and reports every difference it finds.
+
+A row's place: `region` is the community (or the street or district, when that is all that is
+known) the row's activity belongs to, `street_id` and `district_id` its ancestors, kept on the row
+so that a district's or street's figures are one indexed filter. Its enterprise and industry are
+the worker's employer (for `appeals_about_enterprise`: the enterprise the appeal names).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from littlebee.orgs.models import Organisation, Region
+
+
+class ActivityDay(models.Model):
+    """Per day × place × enterprise × worker type: workers, their reports, appeals, station
+    visits, events, volunteering, learning and points."""
+
+    day = models.DateField()
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    enterprise = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    industry = models.CharField(max_length=32, blank=True, default="")
+    worker_type = models.CharField(max_length=20, blank=True, default="")
+
+    registered = models.PositiveIntegerField(default=0)
+    checked_in = models.PositiveIntegerField(default=0)
+    party_members = models.PositiveIntegerField(default=0)
+    confirmed_by_employer = models.PositiveIntegerField(default=0)
+    reports_submitted = models.PositiveIntegerField(default=0)
+    reports_accepted = models.PositiveIntegerField(default=0)
+    reports_resolved = models.PositiveIntegerField(default=0)
+    reports_disputed = models.PositiveIntegerField(default=0)
+    appeals_received = models.PositiveIntegerField(default=0)
+    appeals_resolved = models.PositiveIntegerField(default=0)
+    appeals_about_enterprise = models.PositiveIntegerField(default=0)
+    appeals_escalated_to_committee = models.PositiveIntegerField(default=0)
+    station_visits = models.PositiveIntegerField(default=0)
+    event_attendances = models.PositiveIntegerField(default=0)
+    volunteer_minutes = models.PositiveIntegerField(default=0)
+    learning_credits = models.PositiveIntegerField(default=0)
+    points_issued = models.PositiveIntegerField(default=0)
+    points_spent = models.PositiveIntegerField(default=0)
+    points_expired = models.PositiveIntegerField(default=0)
+    # Reversals and adjustments carry their sign (a reversal takes points back: negative).
+    points_reversed = models.IntegerField(default=0)
+    points_adjusted = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每日活动汇总")
+        verbose_name_plural = _("每日活动汇总")
+        indexes = [
+            models.Index(fields=["day"], name="activity_day_idx"),
+            models.Index(fields=["district_id", "day"], name="activity_district_day_idx"),
+            models.Index(fields=["street_id", "day"], name="activity_street_day_idx"),
+            models.Index(fields=["region", "day"], name="activity_region_day_idx"),
+            models.Index(fields=["enterprise", "day"], name="activity_enterprise_day_idx"),
+            models.Index(fields=["industry", "day"], name="activity_industry_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id}/{self.enterprise_id}/{self.worker_type}"
+
+
+class WorkerDay(models.Model):
+    """A worker who did something on a day (a report, an appeal, a station visit, an event, a
+    volunteer service, a learning credit): the distinct count behind "active"."""
+
+    day = models.DateField()
+    worker_id = models.IntegerField()
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    enterprise = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    industry = models.CharField(max_length=32, blank=True, default="")
+    worker_type = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day", "worker_id"], name="workerday_day_idx"),
+            models.Index(fields=["district_id", "day"], name="workerday_district_idx"),
+            models.Index(fields=["enterprise", "day"], name="workerday_enterprise_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.worker_id}"
+
+
+class StationDay(models.Model):
+    """Per day × station × service: counted visits (the service the worker came for, when given)."""
+
+    day = models.DateField()
+    hive_id = models.IntegerField()
+    service_id = models.IntegerField(null=True, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="stationday_day_idx"),
+            models.Index(fields=["district_id", "day"], name="stationday_district_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} hive {self.hive_id} service {self.service_id}: {self.visits}"
+
+
+class OfficeDay(models.Model):
+    """Per day × office × case kind, over the cases that reached the office that day: the
+    inputs of the offices' rates (see measures.OFFICE_RATES)."""
+
+    day = models.DateField()
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+
+    received = models.PositiveIntegerField(default=0)
+    signed_on_time = models.PositiveIntegerField(default=0)
+    due = models.PositiveIntegerField(default=0)
+    resolved_on_time = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    reopened = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("每日承办单位汇总")
+        verbose_name_plural = _("每日承办单位汇总")
+        constraints = [models.UniqueConstraint(fields=["day", "organisation", "kind"], name="officeday_once")]
+        indexes = [
+            models.Index(fields=["day"], name="officeday_day_idx"),
+            models.Index(fields=["district_id", "day"], name="officeday_district_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.organisation_id} {self.kind}"
+
+
+class OfficeNow(models.Model):
+    """Per office × case kind, now: open cases and those of them past their deadline."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16)
+    open = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "kind"], name="officenow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.kind}: {self.overdue}/{self.open}"
+
+
+class RollupPart(models.TextChoices):
+    ACTIVITY = "activity", _("活动")
+    OFFICE = "office", _("承办单位")
+
+
+class StaleRollup(models.Model):
+    """A day (and for offices, an organisation) whose rollup rows must be computed again: written
+    when a source row changes, drained by rollups.rollups_refresh_stale (after the commit, or by
+    the periodic job). One row per part, day and organisation (0 for the activity part)."""
+
+    part = models.CharField(max_length=16, choices=RollupPart.choices)
+    day = models.DateField()
+    organisation_id = models.IntegerField(default=0)
+    marked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["part", "day", "organisation_id"], name="stalerollup_once"),
+            models.CheckConstraint(condition=Q(part__in=["activity", "office"]), name="stalerollup_part_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.part} {self.day} {self.organisation_id}"
+
+
+class ScoreWeight(models.Model):
+    """The city's weights of the enterprise scorecard's parts (measures.SCORE_PARTS gives the
+    defaults and their reasons); a part without a row weighs its default."""
+
+    part = models.CharField(_("指标"), max_length=40, unique=True)
+    weight = models.PositiveSmallIntegerField(_("权重"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("考核权重")
+        verbose_name_plural = _("考核权重")
+
+    def __str__(self) -> str:
+        return f"{self.part}: {self.weight}"
+
+
+class ExportKind(models.TextChoices):
+    CASES = "cases", _("案件")
+    APPEALS = "appeals", _("诉求")
+    VOLUNTEERING = "volunteering", _("志愿服务记录")
+    VISITS = "visits", _("驿站到访")
+    SCORECARDS = "scorecards", _("企业考核")
+    OFFICES = "offices", _("承办单位比率")
+    OVERVIEW = "overview", _("数据看板")
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", "Excel"
+    CSV = "csv", "CSV"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class Export(models.Model):
+    """A file of figures or rows a staff member asked for: built in the background (its progress
+    counted in rows), downloadable by that person only, until it expires (ANALYTICS_EXPORT_DAYS)."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ExportKind.choices)
+    format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    # The period and filters asked for: {"from": "2026-03-01", "to": "2026-03-31", "kind": "…"}.
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("导出文件")
+        verbose_name_plural = _("导出文件")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-created_at"], name="export_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]), name="export_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.format} #{self.pk}"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.rows_total:
+            return None
+        return min(100, round(100 * self.rows_done / self.rows_total))

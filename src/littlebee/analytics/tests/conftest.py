@@ -1,0 +1,29 @@
+"""Fixtures for the statistics tests: the appeals' small city (two food-delivery enterprises, their
+party organisations and committee, a community with its handler), rollups kept up as things
+happen (every on_commit callback run), exports built in the request, media in a temp dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from littlebee.appeals.tests.factories import AppealCity, appeal_city
+from littlebee.cases import notify
+
+
+@pytest.fixture(autouse=True)
+def _quiet(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: None)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ANALYTICS_REFRESH_INLINE = True
+    settings.ANALYTICS_EXPORT_INLINE = True
+    settings.ANALYTICS_MIN_SAMPLE = 5
+
+
+@pytest.fixture
+def c(transactional_db: Any) -> AppealCity:
+    """The city, in a test whose transactions really commit: after-commit work (the rollups'
+    refresh, an export's build) runs as it would in production, as things happen."""
+    return appeal_city()
