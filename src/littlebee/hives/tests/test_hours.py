@@ -197,3 +197,28 @@ def test_the_fast_open_now_check_agrees_with_the_span_computation(tz: ZoneInfo) 
 
             # then they agree
             assert fast == spans, (schedule, moment)
+
+
+def test_stations_sharing_a_schedule_keep_their_own_exceptions_and_zones() -> None:
+    # given two stations with the same weekly hours, one closed on Saturday, and a third in
+    # another zone (status() keeps the week's spans per schedule, exceptions and zone)
+    saturday = at(SAT, 10)
+    plain = hours.status(saturday, DAYTIME, [], False, SH)
+
+    # when each is asked about Saturday morning, in turn and again
+    closed = hours.status(saturday, DAYTIME, [Exc(SAT)], False, SH)
+    london = hours.status(saturday, DAYTIME, [], False, ZoneInfo("Europe/London"))
+    again = hours.status(saturday, DAYTIME, [], False, SH)
+
+    # then each answer is its own station's
+    assert plain.open_now and plain.closes_at == at(SAT, 20)
+    assert not closed.open_now and closed.opens_at == at(SUN, 8)
+    assert not london.open_now and london.opens_at == datetime.combine(
+        FRI, time(8), tzinfo=ZoneInfo("Europe/London")
+    ) + timedelta(days=1)
+    assert again == plain
+
+
+def test_a_schedule_is_written_as_hh_mm_with_24_00_for_midnight() -> None:
+    schedule = [WeeklyInterval(0, time(8, 5), time(0)), WeeklyInterval(0, time(0, 30), time(7, 45))]
+    assert hours.schedule_as_dict(schedule, False)["mon"] == [["00:30", "07:45"], ["08:05", "24:00"]]
