@@ -603,6 +603,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
     from .casework import load_casework
     from .hives import load_hives
     from .points import load_points
+    from .volunteering import load_volunteering
 
     started = time.monotonic()
     plan = city_plan()
@@ -619,6 +620,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
         load_points(now=now, users=users, created=result.created)
         load_casework(now=now, users=users, created=result.created)
         load_appeals(now=now, users=users, created=result.created)
+        load_volunteering(now=now, created=result.created)
     result.seconds = time.monotonic() - started
     return result
 
