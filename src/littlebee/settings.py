@@ -504,6 +504,9 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 }
 # A resolved case whose reporter gives no feedback within this many days is closed by the system.
 CASES_AUTO_CLOSE_DAYS = cfg.integer("CASES_AUTO_CLOSE_DAYS", 7, minimum=1)
+# A new report's office is told after the answer (Celery, or a job thread without Redis); true
+# tells it right after the request's commit instead, inside the request (the tests).
+CASES_NOTIFY_INLINE = cfg.boolean("CASES_NOTIFY_INLINE", default=False)
 
 # 随手拍: open reports of the same category this close are offered for "me too" (metres).
 REPORTS_DUPLICATE_RADIUS_M = cfg.integer("REPORTS_DUPLICATE_RADIUS_M", 250, minimum=1, maximum=50_000)

@@ -26,9 +26,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
+from littlebee.core.background import background_run
 
 from .hooks import hooks_for
 from .models import Case, CaseAction, CaseEvent, CaseFollower
@@ -151,3 +153,41 @@ def case_notify(case: Case, event: CaseEvent) -> int:
             except Exception:
                 logger.exception("could not notify user %s about case %s", user.pk, case.pk)
     return told
+
+
+# Publishing gives up quickly when the broker is down: the notices are then sent at once instead.
+_PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
+
+
+def case_notify_after_answer(case: Case, event: CaseEvent) -> None:
+    """case_notify, but after the answer, for a step whose answer does not depend on who was
+    told (a worker's new report: its office's staff learn of it a moment later, and the worker is
+    not kept waiting for their inbox rows). Runs after commit, like case_notify.
+
+    With Redis: the cases.notify_event task; if the broker refuses it, the notices are sent here
+    and now rather than never. Without Redis (the embedded default): this process's job threads
+    (core.background) — a process stopped in the moment between the answer and the job drops its
+    notices; the case itself is in the office's queue with its deadline all the same.
+    CASES_NOTIFY_INLINE (the tests) sends them here, as case_notify does."""
+    if settings.CASES_NOTIFY_INLINE:
+        case_notify(case, event)
+        return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        background_run(("cases.notify_event", event.pk), case_event_notify, event.pk)
+        return
+    from .tasks import cases_notify_event
+
+    try:
+        cases_notify_event.apply_async((event.pk,), retry=True, retry_policy=_PUBLISH_RETRY)
+    except Exception:
+        logger.warning("notices of case event %s could not be queued; sending them now", event.pk, exc_info=True)
+        case_notify(case, event)
+
+
+def case_event_notify(event_id: int) -> int:
+    """case_notify for a timeline row read again by id (a job after the answer); 0 when it is
+    gone (its case deleted meanwhile)."""
+    event = CaseEvent.objects.filter(pk=event_id).select_related("case", "to_org").first()
+    if event is None:
+        return 0
+    return case_notify(event.case, event)

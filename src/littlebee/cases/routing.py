@@ -10,7 +10,9 @@ of its district; without even a district, to the city's party organisation.
 
 from __future__ import annotations
 
-from django.db.models import Q
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
 
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
@@ -22,6 +24,87 @@ def _ancestor_codes(region: Region) -> list[str]:
     return [code for code in region.path.split("/") if code]
 
 
+# --- Routing from what was read beforehand ------------------------------------------------------
+@dataclass(frozen=True)
+class RoutingInputs:
+    """Everything routing a case of one kind and category at one region reads, read by the
+    caller beforehand (the report intake reads it together with its other configuration in one
+    statement, reports.selectors.intake_context): the region and its ancestors, the candidate
+    rules with their organisations, and the active party organisations and departments of those
+    regions. route_with_rule(inputs=…) then decides without a query, as it would with its own."""
+
+    ancestors: list[Region]  # deepest first
+    rules: list[RoutingRule]
+    offices: list[Organisation]
+
+
+# Columns the routing decision and the case's answer use (boundaries and timestamps are not read).
+REGION_FIELDS = ("id", "code", "name", "level", "parent_id", "path", "lat", "lng")
+ORGANISATION_FIELDS = (
+    "id",
+    "code",
+    "kind",
+    "name",
+    "short_name",
+    "region_id",
+    "parent_id",
+    "industry",
+    "department_type",
+    "enterprise_id",
+    "is_active",
+)
+
+
+def ancestors_query(region: Region) -> QuerySet[Region]:
+    """The region and its ancestors (any order: routing_inputs orders them by the path)."""
+    return Region.objects.filter(code__in=_ancestor_codes(region))
+
+
+def rules_query(kind: str, category: str, region: Region | None) -> QuerySet[RoutingRule]:
+    """The active rules that may route such a case: of its category or any, for the whole city
+    or one of the region's ancestors."""
+    where = Q(region__isnull=True)
+    if region is not None:
+        where |= Q(region__code__in=_ancestor_codes(region))
+    return (
+        RoutingRule.objects.filter(kind=kind, is_active=True)
+        .filter(Q(category=category) | Q(category=""))
+        .filter(where)
+    )
+
+
+def offices_query(region: Region) -> QuerySet[Organisation]:
+    """The active party organisations and departments of the region and its ancestors."""
+    return Organisation.objects.filter(
+        kind__in=[OrgKind.PARTY_ORG, OrgKind.DEPARTMENT], is_active=True, region__code__in=_ancestor_codes(region)
+    )
+
+
+def routing_inputs(
+    region: Region | None, *, ancestors: list[Region], rules: list[RoutingRule], offices: list[Organisation]
+) -> RoutingInputs:
+    """RoutingInputs from the rows of ancestors_query, rules_query and offices_query, in any order."""
+    if region is None:
+        return RoutingInputs(ancestors=[], rules=rules, offices=[])
+    by_code = {r.code: r for r in ancestors}
+    ordered = [by_code[c] for c in reversed(_ancestor_codes(region)) if c in by_code]
+    return RoutingInputs(ancestors=ordered, rules=rules, offices=sorted(offices, key=lambda o: o.pk))
+
+
+def _offices_first(
+    offices: list[Organisation], regions: list[Region], kind: str, department_type: str = ""
+) -> Organisation | None:
+    """routing's choice among read offices: of the first (deepest) region that has one, the last
+    by id (as the dict of a query's rows keeps it)."""
+    wanted = {r.pk for r in regions}
+    found = {
+        o.region_id: o
+        for o in offices
+        if o.kind == kind and o.region_id in wanted and (not department_type or o.department_type == department_type)
+    }
+    return next((found[r.pk] for r in regions if r.pk in found), None)
+
+
 def _ancestors(region: Region) -> list[Region]:
     """The region and its ancestors, deepest first, in one query."""
     codes = _ancestor_codes(region)
@@ -29,10 +112,13 @@ def _ancestors(region: Region) -> list[Region]:
     return [by_code[c] for c in reversed(codes) if c in by_code]
 
 
-def _party_org_of_first(regions: list[Region]) -> Organisation | None:
-    """The party organisation of the first (deepest) region that has an active one."""
+def _party_org_of_first(regions: list[Region], offices: list[Organisation] | None = None) -> Organisation | None:
+    """The party organisation of the first (deepest) region that has an active one; from
+    `offices` (RoutingInputs) when given."""
     if not regions:
         return None
+    if offices is not None:
+        return _offices_first(offices, regions, OrgKind.PARTY_ORG)
     orgs = {
         o.region_id: o
         for o in Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region__in=regions, is_active=True).select_related(
@@ -53,11 +139,12 @@ def city_party_org() -> Organisation | None:
     )
 
 
-def triage_organisation(region: Region | None) -> Organisation | None:
+def triage_organisation(region: Region | None, inputs: RoutingInputs | None = None) -> Organisation | None:
     """The district's party organisation for a case in that district; else the city's."""
     if region is not None:
-        district = [r for r in _ancestors(region) if r.level in (RegionLevel.DISTRICT, RegionLevel.CITY)]
-        found = _party_org_of_first(district)
+        ancestors = inputs.ancestors if inputs is not None else _ancestors(region)
+        district = [r for r in ancestors if r.level in (RegionLevel.DISTRICT, RegionLevel.CITY)]
+        found = _party_org_of_first(district, inputs.offices if inputs is not None else None)
         if found is not None:
             return found
     return city_party_org()
@@ -99,6 +186,7 @@ def _target(
     ancestors: list[Region],
     enterprise: Organisation | None = None,
     industry: str = "",
+    offices: list[Organisation] | None = None,
 ) -> Organisation | None:
     if rule.target == RoutingTarget.ORGANISATION:
         org = rule.organisation
@@ -112,8 +200,10 @@ def _target(
     if rule.target == RoutingTarget.COMMUNITY:
         # The party organisation where the point lies (a street's, when only the street is known).
         below_district = [r for r in ancestors if r.level in (RegionLevel.COMMUNITY, RegionLevel.STREET)]
-        return _party_org_of_first(below_district)
+        return _party_org_of_first(below_district, offices)
     # A functional department of that kind in the case's district (or, failing that, the city's).
+    if offices is not None:
+        return _offices_first(offices, ancestors, OrgKind.DEPARTMENT, rule.department_type)
     candidates = {
         o.region_id: o
         for o in Organisation.objects.filter(
@@ -149,24 +239,28 @@ def route_with_rule(
     *,
     enterprise: Organisation | None = None,
     industry: str = "",
+    inputs: RoutingInputs | None = None,
 ) -> tuple[Organisation | None, RoutingRule | None]:
-    """route(), with the rule that decided (None when the default did): the timeline says why."""
-    ancestors = _ancestors(region) if region is not None else []
+    """route(), with the rule that decided (None when the default did): the timeline says why.
+    With `inputs` (read beforehand for this kind, category and region) it reads nothing more,
+    but for targets the inputs do not cover (an appeal's enterprise or regulator, a city with no
+    party organisation on the region's path)."""
+    offices = inputs.offices if inputs is not None else None
+    if inputs is not None:
+        ancestors, rules = inputs.ancestors, list(inputs.rules)
+    else:
+        ancestors = _ancestors(region) if region is not None else []
+        rules = list(rules_query(kind, category, region).select_related("organisation"))
     depth = {r.pk: len(ancestors) - i for i, r in enumerate(ancestors)}  # deeper region → larger
-    rules = list(
-        RoutingRule.objects.filter(kind=kind, is_active=True)
-        .filter(Q(category=category) | Q(category=""))
-        .filter(Q(region__isnull=True) | Q(region__in=ancestors))
-        .select_related("organisation")
-    )
     rules.sort(key=lambda r: (r.category == "", -depth.get(r.region_id or 0, 0), r.priority, r.pk))
     for rule in rules:
-        org = _target(rule, ancestors, enterprise, industry)
+        org = _target(rule, ancestors, enterprise, industry, offices)
         if org is not None:
             return org, rule
     # No rule, or none that fits: the community where it lies, else triage.
-    default = _party_org_of_first([r for r in ancestors if r.level in (RegionLevel.COMMUNITY, RegionLevel.STREET)])
-    return default or triage_organisation(region), None
+    below_district = [r for r in ancestors if r.level in (RegionLevel.COMMUNITY, RegionLevel.STREET)]
+    default = _party_org_of_first(below_district, offices)
+    return default or triage_organisation(region, inputs), None
 
 
 def _cleared_for(org: Organisation, candidate: Organisation) -> bool:

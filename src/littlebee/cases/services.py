@@ -56,7 +56,7 @@ from .models import (
     CaseStatus,
     DeadlineRule,
 )
-from .notify import case_notify
+from .notify import case_notify, case_notify_after_answer
 from .workdays import add_working_days, add_working_hours
 
 logger = logging.getLogger(__name__)
@@ -66,11 +66,21 @@ MAX_ATTACHMENTS = 9
 
 
 # --- Deadlines ------------------------------------------------------------------------------
-def deadline_rule_for(kind: str, category: str) -> DeadlineRule:
+def deadline_rules_query(kind: str, category: str) -> QuerySet[DeadlineRule]:
+    """The rows deadline_rule_pick chooses from: the category's own and the kind's default."""
+    return DeadlineRule.objects.filter(kind=kind, category__in=[category, ""])
+
+
+def deadline_rule_pick(rows: Iterable[DeadlineRule], kind: str, category: str) -> DeadlineRule:
     """The category's own rule, else the kind's default row, else the built-in defaults
     (accept within 8 working hours, resolve within 5 working days, a dispute within 3)."""
-    rules = {r.category: r for r in DeadlineRule.objects.filter(kind=kind, category__in=[category, ""])}
+    rules = {r.category: r for r in rows}
     return rules.get(category) or rules.get("") or DeadlineRule(kind=kind, category="")
+
+
+def deadline_rule_for(kind: str, category: str) -> DeadlineRule:
+    """deadline_rule_pick over its rows, read now."""
+    return deadline_rule_pick(deadline_rules_query(kind, category), kind, category)
 
 
 def _stage_due(case: Case, rule: DeadlineRule, status: str, at: datetime) -> datetime | None:
@@ -102,12 +112,13 @@ def _stop_clock(case: Case) -> list[str]:
     return ["next_escalation_at", "overdue"]
 
 
-def _enter_stage(case: Case, status: str, at: datetime) -> list[str]:
+def _enter_stage(case: Case, status: str, at: datetime, rule: DeadlineRule | None = None) -> list[str]:
     """Set the new stage's deadline (and the escalation clock), or stop the clock for a status
-    without one (resolved, closed, rejected, merged); the fields changed."""
+    without one (resolved, closed, rejected, merged); the fields changed. `rule`: the case's
+    deadline rule when the caller has read it already."""
     if status not in _DUE_FIELD:
         return _stop_clock(case)
-    due = _stage_due(case, deadline_rule_for(case.kind, case.category), status, at)
+    due = _stage_due(case, rule or deadline_rule_for(case.kind, case.category), status, at)
     fields = ["next_escalation_at", "overdue"]
     case.next_escalation_at = due
     case.overdue = False
@@ -140,6 +151,7 @@ def _record(
     to_org: Organisation | int | None = None,
     note: str = "",
     data: dict[str, Any] | None = None,
+    notify_after_answer: bool = False,
 ) -> CaseEvent:
     event = CaseEvent.objects.create(
         case=case,
@@ -154,7 +166,10 @@ def _record(
         note=note,
         data=data or {},
     )
-    transaction.on_commit(lambda: case_notify(case, event))
+    if notify_after_answer:
+        transaction.on_commit(lambda: case_notify_after_answer(case, event))
+    else:
+        transaction.on_commit(lambda: case_notify(case, event))
     return event
 
 
@@ -238,10 +253,17 @@ def case_open(
     enterprise: Organisation | None = None,
     industry: str = "",
     data: dict[str, Any] | None = None,
+    routing_inputs: routing.RoutingInputs | None = None,
+    deadline_rule: DeadlineRule | None = None,
+    notify_after_answer: bool = False,
 ) -> Case:
     """A new case, routed to its first receiving organisation (routing.route, which reads the
     enterprise and industry an appeal names) unless the owning app names one, with its
-    acceptance deadline and the first timeline row (its data says which rule routed it)."""
+    acceptance deadline and the first timeline row (its data says which rule routed it).
+
+    An intake that has read the routing's inputs and the deadline rule already (one statement
+    with its own configuration) passes them; `notify_after_answer` tells the receiving office
+    after the answer instead of inside the request (notify.case_notify_after_answer)."""
     at = at or timezone.now()
     if kind not in CaseKind.values:
         raise InvalidInput.one("kind", _("请从给定的选项中选择。"))
@@ -253,7 +275,9 @@ def case_open(
     if organisation is not None:
         target: Organisation | None = organisation
     else:
-        target, rule = routing.route_with_rule(kind, category, region, enterprise=enterprise, industry=industry)
+        target, rule = routing.route_with_rule(
+            kind, category, region, enterprise=enterprise, industry=industry, inputs=routing_inputs
+        )
     if target is None:
         raise DomainError(code="no_receiving_office", detail=_("暂时没有可以接收该案件的单位。"), status=503)
     case = Case(
@@ -270,7 +294,7 @@ def case_open(
         created_at=at,
         updated_at=at,
     )
-    _enter_stage(case, CaseStatus.SUBMITTED, at)
+    _enter_stage(case, CaseStatus.SUBMITTED, at, deadline_rule)
     case.save()
     _hold(case, target.pk, at)
     _record(
@@ -283,6 +307,7 @@ def case_open(
         to_org=target,
         note=_note(note),
         data={"routed": organisation is None, **({"rule": rule.pk} if rule is not None else {}), **(data or {})},
+        notify_after_answer=notify_after_answer,
     )
     return case
 

@@ -27,6 +27,12 @@ _NEAREST_SEARCH_RADII_M = (3_000, 15_000, 80_000)
 
 def community_at_point(lat: float, lng: float) -> CommunityMatch | None:
     """The community whose boundary contains the WGS-84 point, else the one with the nearest centroid."""
+    return community_covering(lat, lng) or community_nearest(lat, lng)
+
+
+def community_covering(lat: float, lng: float) -> CommunityMatch | None:
+    """The community whose boundary contains the WGS-84 point, if one does: one query (the
+    communities whose box holds the point)."""
     point = Point(lng, lat)
     candidates = Region.objects.filter(
         level=RegionLevel.COMMUNITY, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
@@ -34,7 +40,12 @@ def community_at_point(lat: float, lng: float) -> CommunityMatch | None:
     for community in candidates:
         if community.boundary and shape(community.boundary).covers(point):
             return CommunityMatch(community, approximate=False, distance_m=0.0)
+    return None
 
+
+def community_nearest(lat: float, lng: float) -> CommunityMatch | None:
+    """The community with the centroid nearest the point (approximate), for a point no boundary
+    contains; None when there is no community at all."""
     communities = Region.objects.filter(level=RegionLevel.COMMUNITY).only(
         "id", "code", "name", "level", "parent_id", "lat", "lng", "path"
     )

@@ -14,11 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from littlebee.accounts.selectors import is_city_admin
-from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseKind, CaseStatus
+from littlebee.cases import routing
+from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseKind, CaseStatus, DeadlineRule, RoutingRule
 from littlebee.cases.selectors import case_ids_of_reporter, cases_visible_to, staff_org_ids
+from littlebee.cases.services import deadline_rule_pick, deadline_rules_query
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m
+from littlebee.core.read_together import Part, read_together
 from littlebee.core.texts import in_language
+from littlebee.orgs.models import Region
 
 from .models import Report, ReportCategory, ReportFlag, ReportPhoto, Sensitivity
 
@@ -42,6 +46,48 @@ def report_category(code: str) -> ReportCategory:
     if category is None:
         raise InvalidInput.one("category", _("请从给定的类别中选择。"))
     return category
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    """What filing a report reads of the configuration: its category (None when no active one
+    has the code), the deadline rule of its case, and what routing it reads (cases.routing) for
+    the community where it lies."""
+
+    category: ReportCategory | None
+    deadline_rule: DeadlineRule
+    routing: routing.RoutingInputs
+
+
+def _columns(model: type[Any]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+def intake_context(category_code: str, community: Region | None) -> IntakeContext:
+    """IntakeContext in one statement (core.read_together): the category by code, the deadline
+    rules, the routing rules, the community's ancestors and their offices. The rules of each are
+    their owners' (cases.routing, cases.services): only the round trips are saved."""
+    kind = CaseKind.REPORT
+    parts = {
+        "category": Part(ReportCategory.objects.filter(code=category_code, is_active=True), _columns(ReportCategory)),
+        "deadline": Part(deadline_rules_query(kind, category_code), _columns(DeadlineRule)),
+        "rule": Part(
+            routing.rules_query(kind, category_code, community),
+            _columns(RoutingRule),
+            related={"organisation": routing.ORGANISATION_FIELDS},
+        ),
+    }
+    if community is not None:
+        parts["ancestor"] = Part(routing.ancestors_query(community), routing.REGION_FIELDS)
+        parts["office"] = Part(routing.offices_query(community), routing.ORGANISATION_FIELDS)
+    rows = read_together(parts)
+    return IntakeContext(
+        category=rows["category"][0] if rows["category"] else None,
+        deadline_rule=deadline_rule_pick(rows["deadline"], kind, category_code),
+        routing=routing.routing_inputs(
+            community, ancestors=rows.get("ancestor", []), rules=rows["rule"], offices=rows.get("office", [])
+        ),
+    )
 
 
 def followed_case_ids(user: User, case_ids: list[int]) -> set[int]:

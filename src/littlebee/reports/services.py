@@ -22,14 +22,15 @@ from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image
 
 from littlebee.cases import services as case_services
-from littlebee.cases.models import Case, CaseAttachment, CaseKind, RoutingRule, RoutingTarget
+from littlebee.cases.models import Case, CaseAttachment, CaseKind, DeadlineRule, RoutingRule, RoutingTarget
+from littlebee.cases.routing import RoutingInputs
 from littlebee.core.background import background_run
 from littlebee.core.errors import FieldError, InvalidInput, TooManyRequests
 from littlebee.core.geo import valid_lat_lng
 from littlebee.core.images import PixelBudget, image_fit, image_open, image_read, image_save, image_thumbnail
 from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import DepartmentType, Region, RegionLevel
-from littlebee.orgs.selectors import community_at_point, community_with_ancestors
+from littlebee.orgs.selectors import CommunityMatch, community_covering, community_nearest, community_with_ancestors
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award, points_defaults_ensure
 
@@ -155,10 +156,21 @@ def _in_city(lat: float, lng: float) -> bool:
     return min_lat - m <= lat <= max_lat + m and min_lng - m <= lng <= max_lng + m
 
 
-def _category(code: str) -> ReportCategory:
-    from .selectors import report_category
+def _category_error(code: str) -> FieldError:
+    """What report_category says of a code that names no active category."""
+    return FieldError("category", _("请选择类别。") if not code else _("请从给定的类别中选择。"))
 
-    return report_category(code)
+
+def _community_in_city(lat: float, lng: float) -> tuple[CommunityMatch | None, bool]:
+    """(The community of a valid point, whether the point lies in the city.) A point inside a
+    community's boundary lies in the city: the city's extent is read (city_extent) only for a
+    point no boundary contains, and the nearest community only for one inside the extent."""
+    match = community_covering(lat, lng)
+    if match is not None:
+        return match, True
+    if not _in_city(lat, lng):
+        return None, False
+    return community_nearest(lat, lng), True
 
 
 @dataclass(frozen=True)
@@ -229,7 +241,9 @@ def _rate_check(reporter: User, at: datetime) -> list[datetime]:
 @dataclass(frozen=True)
 class ReportDraft:
     """A report as report_validate accepts it: every field checked, the point known (given, or
-    read from a photo), the photos read and checked, the community found. Nothing stored yet."""
+    read from a photo), the photos read and checked, the community found, and the configuration
+    storing it needs (its deadline rule and routing's inputs, read with the category). Nothing
+    stored yet."""
 
     category: ReportCategory
     description: str
@@ -240,6 +254,8 @@ class ReportDraft:
     urgent: bool
     community: Region | None
     photos: tuple[_CheckedPhoto, ...]
+    deadline_rule: DeadlineRule
+    routing: RoutingInputs
 
 
 def report_validate(
@@ -264,12 +280,9 @@ def report_validate(
     Without any point (none given, no photo carrying one), `community_id` names the community
     the worker chose: the point is its centre, location_source "community" (approximate), and
     the report is routed by that community."""
+    from .selectors import intake_context
+
     errors: list[FieldError] = []
-    category: ReportCategory | None = None
-    try:
-        category = _category(category_code)
-    except InvalidInput as exc:
-        errors += exc.errors
     description = (description or "").strip()
     if len(description) > 2000:
         errors.append(FieldError("description", _("描述最多 2000 字。")))
@@ -304,17 +317,28 @@ def report_validate(
             errors.append(FieldError("community", _("请从列表中选择社区。")))
         else:
             lat, lng, source = chosen.lat, chosen.lng, LocationSource.COMMUNITY
+    match: CommunityMatch | None = None
     if lat is not None and lng is not None:
         if not valid_lat_lng(lat, lng):
             errors.append(FieldError("lat", _("位置无效。")))
-        elif not _in_city(lat, lng):
-            errors.append(FieldError("lat", _("该位置不在本市范围内。")))
+        elif chosen is not None:
+            if not _in_city(lat, lng):
+                errors.append(FieldError("lat", _("该位置不在本市范围内。")))
+        else:
+            match, in_city = _community_in_city(lat, lng)
+            if not in_city:
+                errors.append(FieldError("lat", _("该位置不在本市范围内。")))
+    community = chosen or (match.community if match is not None else None)
+    # The category, with what storing the report reads of the configuration: one statement.
+    context = intake_context(category_code, community)
+    category = context.category
+    if category is None:
+        errors.insert(0, _category_error(category_code))
     if errors:
         raise InvalidInput(errors)
     assert category is not None and lat is not None and lng is not None
     if checked is None:
         checked = _check_photos(list(photos or []))
-    match = community_at_point(lat, lng) if chosen is None else None
     return ReportDraft(
         category=category,
         description=description,
@@ -323,8 +347,10 @@ def report_validate(
         address=address,
         location_source=source,
         urgent=urgent,
-        community=chosen or (match.community if match is not None else None),
+        community=community,
         photos=tuple(checked),
+        deadline_rule=context.deadline_rule,
+        routing=context.routing,
     )
 
 
@@ -381,6 +407,10 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime) -> Report
         confidential=draft.category.sensitivity == Sensitivity.CONFIDENTIAL,
         note=draft.description[:500],
         at=at,
+        routing_inputs=draft.routing,
+        deadline_rule=draft.deadline_rule,
+        # The office's notices need nothing the answer says: they are written after it.
+        notify_after_answer=True,
     )
     report = Report.objects.create(
         case=case,
