@@ -6,6 +6,7 @@ app_name = "volunteering"
 
 urlpatterns = [
     path("", views.tasks, name="tasks"),
+    path("map/", views.today_map, name="map"),
     path("tasks/<int:task_id>/", views.task, name="task"),
     path("tasks/<int:task_id>/action/", views.task_action, name="task_action"),
     path("mine/", views.mine, name="mine"),

@@ -22,6 +22,7 @@ from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import worker_profile_of
 from littlebee.core.errors import DomainError, NotFound, PermissionDenied
+from littlebee.core.geo import map_config
 
 from . import certificate_pdf, selectors, services
 from .models import ClaimStatus, TaskKind
@@ -67,6 +68,25 @@ def tasks(request: HttpRequest) -> HttpResponse:
         "volunteering/tasks.html",
         {"rows": rows, "located": lat is not None and lng is not None, "kind": kind, "now": timezone.now()},
     )
+
+
+@require_safe
+def today_map(request: HttpRequest) -> HttpResponse:
+    """Today's tasks on the stations' map (its tiles and coordinate handling, core.geo.map_config);
+    the list under it is the page without JavaScript or tiles."""
+    rows = selectors.tasks_today()
+    points = [
+        {
+            "id": t.pk,
+            "title": t.title,
+            "lat": t.lat,
+            "lng": t.lng,
+            "time": f"{timezone.localtime(t.starts_at):%H:%M}–{timezone.localtime(t.ends_at):%H:%M}",
+            "url": reverse("volunteering:task", args=[t.pk]),
+        }
+        for t in rows
+    ]
+    return render(request, "volunteering/map.html", {"rows": rows, "points": points, "map_config": map_config()})
 
 
 @require_safe

@@ -334,3 +334,22 @@ def test_setting_a_point_permission(role: str, status: int, district_cast: Cast,
     # then
     assert response.status_code == status
     assert (PointPermission.objects.get().max_points == 5) == (not refused(response))
+
+
+def test_the_map_of_todays_tasks(scene: Scene, django_assert_max_num_queries: Any) -> None:
+    # given two tasks today and one tomorrow
+    for _ in range(2):
+        a_task(organiser=scene.community_org)
+    a_task(organiser=scene.community_org, title="明天的任务", starts_at=timezone.now() + timedelta(days=2))
+    client = client_for(scene.worker)
+
+    # when
+    with django_assert_max_num_queries(8):
+        response = client.get("/volunteering/map/")
+
+    # then
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="tasks-map-points"' in body
+    assert body.count('class="row"') == 2
+    assert "明天的任务" not in body
