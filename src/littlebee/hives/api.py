@@ -49,7 +49,7 @@ def _services(hive: Hive) -> list[dict[str, Any]]:
 
 @router.get("/hives", auth=None, response={200: HiveList, **ERRORS})
 def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse:
-    rows = selectors.hives_nearest(
+    found = selectors.hives_search(
         lat=query.lat,
         lng=query.lng,
         radius_km=query.radius_km,
@@ -74,10 +74,11 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
             "managing_unit": {"id": row.hive.managing_unit_id, "name": row.hive.managing_unit_name},
             "contact_phone": row.hive.contact_phone,
         }
-        for row in rows
+        for row in found.items
     ]
     # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit HiveList).
-    return answer({"count": len(items), "items": items})
+    # `count`: every station that matches, as in every list of API.md, not this page's length.
+    return answer({"count": found.count, "items": items})
 
 
 def photo_payload(photo: HivePhoto) -> dict[str, Any]:

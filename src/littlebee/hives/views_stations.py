@@ -66,15 +66,20 @@ def finder(request: HttpRequest) -> HttpResponse:
         service = None
     located = lat is not None and lng is not None
     items: list[finder_selectors.FinderItem] = []
+    # How many stations match, of which `items` shows the first (nearest, or by name).
+    count = 0
     try:
         if words:
-            items = finder_selectors.hives_matching(words=words, lat=lat, lng=lng, open_now=open_now, service=service)
+            matching = finder_selectors.hives_matching_all(
+                words=words, lat=lat, lng=lng, open_now=open_now, service=service
+            )
+            items, count = matching[: finder_selectors.SEARCH_LIMIT], len(matching)
         else:
             centre_lat, centre_lng = (lat, lng) if lat is not None and lng is not None else settings.HIVES_MAP_CENTER
-            rows = selectors.hives_nearest(
+            found = selectors.hives_search(
                 lat=centre_lat, lng=centre_lng, open_now=open_now, service=service, limit=FINDER_LIMIT
             )
-            items = finder_selectors.finder_items_from_nearest(rows)
+            items, count = finder_selectors.finder_items_from_nearest(found.items), found.count
     except InvalidInput as exc:
         for error in exc.errors:
             form.add_error(None, str(error.detail))
@@ -84,6 +89,7 @@ def finder(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "items": items,
+        "count": count,
         "words": words,
         "located": located,
         "lat": lat,

@@ -45,6 +45,7 @@ from .finder import (
     finder_items_from_nearest,
     hives_in_box,
     hives_matching,
+    hives_matching_all,
     services_catalogue,
 )
 from .manage import (
@@ -68,6 +69,7 @@ from .stations import (
     HiveDetail,
     HiveRow,
     NearestHive,
+    NearestResult,
     ServiceRef,
     hive_administered_by,
     hive_detail,
@@ -75,6 +77,7 @@ from .stations import (
     hive_managed,
     hives_managed_by,
     hives_nearest,
+    hives_search,
     search_validate,
     station_unit_ids,
 )
@@ -108,6 +111,7 @@ __all__ = [
     "ManagedRow",
     "MapPoint",
     "NearestHive",
+    "NearestResult",
     "ServiceRef",
     "VisitCounts",
     "annual_items_by_year",
@@ -130,7 +134,9 @@ __all__ = [
     "hives_managed_by",
     "hives_managed_search",
     "hives_matching",
+    "hives_matching_all",
     "hives_nearest",
+    "hives_search",
     "is_event_organiser_staff",
     "manageable_event",
     "manageable_ids",

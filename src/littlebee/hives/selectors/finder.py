@@ -112,9 +112,10 @@ def hives_in_box(
     errors: list[FieldError] = []
     values = (south, west, north, east)
     if not all(math.isfinite(v) for v in values) or not (
-        valid_lat_lng(south, west) and valid_lat_lng(north, east) and south < north and west < east
+        valid_lat_lng(south, west) and valid_lat_lng(north, east) and south <= north and west <= east
     ):
-        errors.append(FieldError("south", _("地图范围无效：应满足 south < north、west < east，且坐标在有效范围内。")))
+        # A box of no size (a map not laid out yet asks for one) is a box, holding what lies on it.
+        errors.append(FieldError("south", _("地图范围无效：应满足 south ≤ north、west ≤ east，且坐标在有效范围内。")))
     elif north - south > MAP_MAX_SPAN or east - west > MAP_MAX_SPAN:
         errors.append(FieldError("south", _("地图范围太大，请放大地图后再试。")))
     if errors:
@@ -148,8 +149,23 @@ def hives_matching(
     service: str | None = None,
     at: datetime | None = None,
 ) -> list[FinderItem]:
+    """hives_matching_all's first SEARCH_LIMIT stations."""
+    found = hives_matching_all(words=words, lat=lat, lng=lng, open_now=open_now, service=service, at=at)
+    return found[:SEARCH_LIMIT]
+
+
+def hives_matching_all(
+    *,
+    words: str,
+    lat: float | None = None,
+    lng: float | None = None,
+    open_now: bool = False,
+    service: str | None = None,
+    at: datetime | None = None,
+) -> list[FinderItem]:
     """Active stations whose name, address or community contains the words (all of them), nearest
-    first when a position is known, by name otherwise; at most SEARCH_LIMIT. One round trip."""
+    first when a position is known, by name otherwise; all of them (the first 500 by name at
+    most): the finder shows SEARCH_LIMIT and says how many match. One round trip."""
     errors: list[FieldError] = []
     words = " ".join(words.split())
     if not (SEARCH_MIN_CHARS <= len(words) <= SEARCH_MAX_CHARS):
@@ -196,4 +212,4 @@ def hives_matching(
         )
     if lat is not None and lng is not None:
         items.sort(key=lambda item: (item.distance_m or 0.0, item.id))
-    return items[:SEARCH_LIMIT]
+    return items

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import STATION_STAFF_ROLES, is_city_admin
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
-from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
+from littlebee.core.geo import EARTH_RADIUS_M, bounding_box, haversine_m, valid_lat_lng
 from littlebee.core.texts import in_language
 from littlebee.orgs.models import Organisation, OrgKind
 
@@ -75,6 +75,8 @@ class _Candidate:
     always_open: bool
     time_zone: str
     loaded: bool = False
+    # The candidates' `seq` column as read (the nearest search puts its area's count there).
+    seq: int = 0
     open_now: bool | None = None
     intervals: list[hours.WeeklyInterval] = field(default_factory=list)
     exceptions: list[hours.DatedException] = field(default_factory=list)
@@ -182,7 +184,7 @@ def stations_read(
     for part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5, seq in rows:
         if part == 0:
             row = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
-            found[pk] = _Candidate(pk, 0.0, bool(flag), t4, loaded=True, row=row)
+            found[pk] = _Candidate(pk, 0.0, bool(flag), t4, loaded=True, row=row, seq=int(seq or 0))
             order[pk] = seq
     if service is not None and not any(row[0] == 4 for row in rows):
         raise InvalidInput([SERVICE_UNKNOWN])
@@ -227,25 +229,31 @@ def _nearest_sql(with_service: bool) -> str:
         f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
     )
     columns = ", ".join(f"h.{q(c)}" for c in STATION_COLUMNS[:-1])
+    # `seq` carries how many stations the circle holds (a window over the rows before LIMIT): the
+    # search's count without a statement of its own. The order is the distance's, kept here.
     return (
-        f"SELECT {columns}, 0 FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"  # noqa: S608
+        f"SELECT {columns}, COUNT(*) OVER () FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"  # noqa: S608
         f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}"
-        f" ORDER BY {key}, h.{q('id')} LIMIT %s OFFSET %s"
+        f" AND {key} <= %s ORDER BY {key}, h.{q('id')} LIMIT %s OFFSET %s"
     )
 
 
 def _search(
     lat: float, lng: float, radius_m: float, service: str | None, at: datetime, *, limit: int, offset: int
-) -> tuple[list[_Candidate], int]:
-    """One round trip: the active stations of the box around the circle, nearest first from
-    `offset`, at most `limit`, with what stations_read adds. Returns those inside the circle,
-    nearest first, and how many stations of the box were read."""
+) -> tuple[list[_Candidate], int, int]:
+    """One round trip: the active stations of the circle (their box on the index, the circle by
+    the haversine term), nearest first from `offset`, at most `limit`, with what stations_read
+    adds. Returns those inside the circle, nearest first, how many stations were read, and how
+    many the circle holds (0 when nothing was read)."""
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_m)
     phi = math.radians(lat)
+    # The haversine term of the radius, a hair wider: the exact distance below has the last word.
+    within = math.sin(radius_m * (1 + 1e-9) / (2 * EARTH_RADIUS_M)) ** 2
+    key_params = [phi, math.cos(phi), lng]
     params: list[Any] = [True, min_lat, max_lat, min_lng, max_lng]
     if service is not None:
         params.append(service)
-    params += [phi, math.cos(phi), lng, limit, offset]
+    params += [*key_params, within, *key_params, limit, offset]
     found = stations_read(_nearest_sql(service is not None), params, at=at, service=service)
     inside = []
     for candidate in found:
@@ -254,7 +262,7 @@ def _search(
         if candidate.distance_m <= radius_m:
             inside.append(candidate)
     inside.sort(key=lambda c: (c.distance_m, c.id))
-    return inside, len(found)
+    return inside, len(found), found[0].seq if found else 0
 
 
 def _is_open(candidate: _Candidate, at: datetime) -> bool:
@@ -265,7 +273,15 @@ def _is_open(candidate: _Candidate, at: datetime) -> bool:
     return candidate.open_now
 
 
-def hives_nearest(
+@dataclass
+class NearestResult:
+    """A page of the nearest search and how many stations match it."""
+
+    items: list[NearestHive]
+    count: int
+
+
+def hives_search(
     *,
     lat: float,
     lng: float,
@@ -274,30 +290,32 @@ def hives_nearest(
     service: str | None = None,
     limit: int | None = DEFAULT_LIMIT,
     at: datetime | None = None,
-) -> list[NearestHive]:
+) -> NearestResult:
     """Active stations nearest to (lat, lng), nearest first: within `radius_km`, or without one
-    the nearest `limit` within MAX_AUTO_RADIUS_KM. Longitudes are not wrapped at ±180°.
+    the nearest `limit` within MAX_AUTO_RADIUS_KM. Longitudes are not wrapped at ±180°. `count`:
+    how many stations match (in the circle, with the service, and open when `open_now`).
 
-    One statement reads the nearest candidates of a bounding box on the indexed (lat, lng)
-    columns, ordered by distance in the database, with their hours and services; the exact
-    great-circle distance orders them here. Asking for open stations reads twice as many; if too
-    few of them are open, a second statement reads the rest of the box: two round trips at most.
+    One statement reads the nearest candidates of the circle on the indexed (lat, lng) columns,
+    ordered by distance in the database, with their hours and services and the circle's count
+    (a window); the exact great-circle distance orders them here. Asking for open stations reads
+    twice as many; when the circle holds more, a second statement reads the rest, which both
+    fills the page and counts the open ones: two round trips at most.
     """
     clamped = search_validate(lat=lat, lng=lng, radius_km=radius_km, service=service, limit=limit)
     at = at or timezone.now()
     radius_m = (radius_km if radius_km is not None else MAX_AUTO_RADIUS_KM) * 1000
     code = service or None
     first_read = max(FIRST_BATCH, 2 * clamped) if open_now else clamped + MARGIN
-    candidates, read = _search(lat, lng, radius_m, code, at, limit=first_read, offset=0)
+    candidates, read, total = _search(lat, lng, radius_m, code, at, limit=first_read, offset=0)
     if open_now:
-        chosen = [c for c in candidates if _is_open(c, at)][:clamped]
-        # The box may hold more (the first read was full) and they may lie inside the circle.
-        if len(chosen) < clamped and read == first_read and len(candidates) == read:
-            rest, _read = _search(lat, lng, radius_m, code, at, limit=_ALL, offset=first_read)
+        # Whether a station is open is the hours' rule, not SQL's: the count needs them all.
+        if total > read:
+            rest, _read, _total = _search(lat, lng, radius_m, code, at, limit=_ALL, offset=first_read)
             candidates = sorted([*candidates, *rest], key=lambda c: (c.distance_m, c.id))
-            chosen = [c for c in candidates if _is_open(c, at)][:clamped]
+        opened = [c for c in candidates if _is_open(c, at)]
+        chosen, count = opened[:clamped], len(opened)
     else:
-        chosen = candidates[:clamped]
+        chosen, count = candidates[:clamped], total
     result = []
     for candidate in chosen:
         status = hours.status(at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone)
@@ -312,7 +330,23 @@ def hives_nearest(
                 intervals=candidate.intervals,
             )
         )
-    return result
+    return NearestResult(result, count)
+
+
+def hives_nearest(
+    *,
+    lat: float,
+    lng: float,
+    radius_km: float | None = None,
+    open_now: bool = False,
+    service: str | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    at: datetime | None = None,
+) -> list[NearestHive]:
+    """hives_search's stations without their count."""
+    return hives_search(
+        lat=lat, lng=lng, radius_km=radius_km, open_now=open_now, service=service, limit=limit, at=at
+    ).items
 
 
 @dataclass

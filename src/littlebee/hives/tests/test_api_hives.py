@@ -109,8 +109,26 @@ def test_radius_limits_the_search_and_limit_is_clamped(api, station):
     # then
     assert api.get("/hives", {"lat": 30.5475, "lng": 114.3, "radius_km": 5}).json()["count"] == 1
     assert api.get("/hives", {"lat": 30.5475, "lng": 114.3, "radius_km": 20}).json()["count"] == 2
-    assert api.get("/hives", {"lat": 30.5475, "lng": 114.3, "limit": 0}).json()["count"] == 1
-    assert api.get("/hives", {"lat": 30.5475, "lng": 114.3, "limit": 1000}).json()["count"] == 2
+    assert len(api.get("/hives", {"lat": 30.5475, "lng": 114.3, "limit": 0}).json()["items"]) == 1
+    assert len(api.get("/hives", {"lat": 30.5475, "lng": 114.3, "limit": 1000}).json()["items"]) == 2
+
+
+def test_count_is_every_station_that_matches_not_the_page(api: Any, station: Any, catalogue: Any) -> None:
+    # given four more stations nearby: three offering rest and charging, one closed offering nothing
+    for lat in (30.548, 30.549, 30.550):
+        HiveFactory(lat=lat, lng=114.3, services=[catalogue["rest_charging"]])
+    HiveFactory(lat=30.551, lng=114.3, always_open=False)
+    near: dict[str, Any] = {"lat": 30.5475, "lng": 114.3, "radius_km": 5, "limit": 1}
+
+    # when a client asks for one station at a time
+    page = api.get("/hives", near).json()
+    with_service = api.get("/hives", {**near, "service": "rest_charging"}).json()
+    open_now = api.get("/hives", {**near, "open_now": "true"}).json()
+
+    # then count says how many match: all five, the four with the service, the four open
+    assert (len(page["items"]), page["count"]) == (1, 5)
+    assert (len(with_service["items"]), with_service["count"]) == (1, 4)
+    assert (len(open_now["items"]), open_now["count"]) == (1, 4)
 
 
 def test_without_a_radius_the_search_widens_to_far_stations(api, station):

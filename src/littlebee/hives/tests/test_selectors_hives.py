@@ -87,6 +87,36 @@ def test_open_stations_beyond_the_first_read_cost_one_more_round_trip_and_match_
     assert all(r.open_now for r in rows)
 
 
+def test_the_search_counts_every_station_that_matches_in_at_most_two_round_trips(city):  # noqa: F811
+    # given 60 stations within 3 km, one in three open only at night, and 5 beyond 10 km
+    rng = random.Random(5)
+    unit = city.party_org(city.community)
+    near = []
+    for i in range(65):
+        far = i >= 60
+        hive = HiveFactory(
+            lat=30.6 + (0.1 if far else rng.random() * 0.02), lng=114.3 + rng.random() * 0.02,
+            always_open=i % 3 != 0, community=city.community, managing_unit=unit,
+        )  # fmt: skip
+        if i % 3 == 0:
+            OpeningInterval.objects.create(hive=hive, weekday=4, opens=time(22), closes=time(2))
+        if not far:
+            near.append(hive)
+    noon = datetime(2026, 12, 5, 12, 0, tzinfo=SH)
+
+    # when a page of 5 is asked for within 5 km, all of them and the open ones
+    with CaptureQueriesContext(connection) as plain:
+        everything = selectors.hives_search(lat=30.6, lng=114.3, radius_km=5, limit=5, at=noon)
+    with CaptureQueriesContext(connection) as opened:
+        open_only = selectors.hives_search(lat=30.6, lng=114.3, radius_km=5, limit=5, open_now=True, at=noon)
+
+    # then the counts are the matching stations', not the page's: one statement, two when open
+    assert (len(everything.items), everything.count) == (5, 60)
+    assert (len(open_only.items), open_only.count) == (5, len([h for h in near if h.always_open]))
+    assert len(plain.captured_queries) == 1
+    assert len(opened.captured_queries) == 2
+
+
 def test_an_unknown_service_is_refused_by_the_search_itself(city):  # noqa: F811
     # given a station
     HiveFactory(lat=30.6, lng=114.3, community=city.community, managing_unit=city.party_org(city.community))

@@ -262,6 +262,18 @@ def test_the_map_filters_by_service(api: Any) -> None:
     assert [i["id"] for i in body["items"]] == [with_it.pk]
 
 
+def test_a_map_of_no_size_is_answered_not_refused(api: Any) -> None:
+    # given a station, and the box a map asks for before it has a size (the page's first load)
+    station = HiveFactory(lat=30.6, lng=114.3)
+    point = {"south": 30.6, "west": 114.3, "north": 30.6, "east": 114.3}
+
+    # when / then: a box of no size is an answer (the stations on that point), not a 400
+    response = api.get(MAP, point)
+    assert response.status_code == 200
+    assert [i["id"] for i in response.json()["items"]] == [station.pk]
+    assert api.get(MAP, {**point, "north": 30.7}).json()["items"][0]["id"] == station.pk
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [

@@ -122,6 +122,14 @@
     var pending = null;
     var timer = null;
     function refresh() {
+      // A map not laid out yet has no size and its bounds are a point: nothing to ask for yet
+      // (the server answers such a box, but it shows no station).
+      var size = map.getSize();
+      if (!size.x || !size.y) {
+        map.invalidateSize();
+        size = map.getSize();
+        if (!size.x || !size.y) return;
+      }
       var b = map.getBounds();
       var sw = fromMap(b.getSouth(), b.getWest());
       var ne = fromMap(b.getNorth(), b.getEast());
