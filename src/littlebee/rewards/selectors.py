@@ -7,6 +7,7 @@ own permission rule `hives.selectors.hives_managed_by`.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
 from littlebee.hives.models import Hive
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.orgs.models import Organisation
+from littlebee.points.models import PointsAccount
 from littlebee.points.selectors import balance_of
 
 from .codes import voucher_code_normalise
@@ -137,9 +139,10 @@ class GiftPage:
     balance: int | None  # the signed-in worker's balance; None for an anonymous caller
 
 
-# GET /rewards is a hot path: the page and its count are one statement of plain SQL (the
-# filters of gifts_available, a window count), as building and compiling the ORM query cost
-# more than running it; the gifts' pickup stations are read only for gifts bound to stations.
+# GET /rewards is a hot path: the page, its count, the caller's balance and each station-bound
+# gift's active pickup stations are one statement of plain SQL (the filters of gifts_available, a
+# window count, two subqueries), as building and compiling the ORM query cost more than running
+# it, and each further statement costs a round trip to the database.
 def gift_page(
     *,
     worker: User | None,
@@ -151,7 +154,9 @@ def gift_page(
 ) -> GiftPage:
     """A page of the mall as gifts_available orders and filters it, its count, and the balance."""
     at = at or timezone.now()
-    balance = balance_of(worker) if worker is not None and worker.is_authenticated else None
+    signed_in = worker is not None and worker.is_authenticated
+    # Asked before the page only when the page depends on it; otherwise read with the page.
+    balance = balance_of(worker) if signed_in and affordable and worker is not None else None
     q = connection.ops.quote_name
     moment = connection.ops.adapt_datetimefield_value(at)
     where = (
@@ -175,12 +180,19 @@ def gift_page(
     tables = (
         f" FROM {q(Gift._meta.db_table)} g JOIN {q(Organisation._meta.db_table)} d ON d.{q('id')} = g.{q('donor_id')}"
     )
+    extra, extra_params = _stations_column(q), [PickupRule.LISTED, True]
+    if signed_in and balance is None and worker is not None:
+        extra += (
+            f", (SELECT a.{q('balance')} FROM {q(PointsAccount._meta.db_table)} a"  # noqa: S608
+            f" WHERE a.{q('worker_id')} = %s) AS worker_balance"
+        )
+        extra_params.append(worker.pk)
     sql = (
-        f"SELECT {columns}, d.{q('name')} AS donor_name, COUNT(*) OVER () AS total_count{tables}{where}"
+        f"SELECT {columns}, d.{q('name')} AS donor_name, COUNT(*) OVER () AS total_count{extra}{tables}{where}"
         f" ORDER BY CASE WHEN g.{q('stock_available')} = 0 THEN 1 ELSE 0 END, g.{q('points_cost')}, g.{q('id')}"
         " LIMIT %s OFFSET %s"
     )
-    gifts: list[Any] = list(Gift.objects.raw(sql, [*params, limit, offset]))
+    gifts: list[Any] = list(Gift.objects.raw(sql, [*extra_params, *params, limit, offset]))
     if gifts:
         count = int(gifts[0].total_count)
     elif offset == 0:
@@ -189,21 +201,36 @@ def gift_page(
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*){tables}{where}", params)
             count = int(cursor.fetchone()[0])
+    if signed_in and balance is None and worker is not None:
+        # Read with the page; a page with no gifts read nothing, so it is asked on its own.
+        balance = int(gifts[0].worker_balance or 0) if gifts else balance_of(worker)
     for gift in gifts:
         gift.donor = Organisation.from_db(connection.alias, ["id", "name"], [gift.donor_id, gift.donor_name])
-    listed = [g for g in gifts if g.pickup == PickupRule.LISTED]
-    if listed:
-        ids: dict[int, list[int]] = {g.pk: [] for g in listed}
-        stations = (
-            GiftStation.objects.filter(gift_id__in=ids, hive__is_active=True)
-            .order_by("hive__name", "id")
-            .values_list("gift_id", "hive_id")
-        )
-        for gift_id, hive_id in stations:
-            ids[gift_id].append(hive_id)
-        for gift in listed:
-            gift.active_hive_ids = ids[gift.pk]
+        if gift.pickup == PickupRule.LISTED:
+            gift.active_hive_ids = _station_ids(gift.station_ids)
     return GiftPage(count=count, gifts=gifts, balance=balance)
+
+
+def _stations_column(q: Any) -> str:
+    """A column of gift_page's statement: a station-bound gift's active pickup stations, by the
+    station's name (an array on PostgreSQL, a JSON list on SQLite); NULL for any-station gifts."""
+    gift_station, hive = q(GiftStation._meta.db_table), q(Hive._meta.db_table)
+    rows = (
+        f"SELECT s.{q('hive_id')} AS hive_id FROM {gift_station} s JOIN {hive} h ON h.{q('id')} = s.{q('hive_id')}"  # noqa: S608
+        f" WHERE s.{q('gift_id')} = g.{q('id')} AND h.{q('is_active')} = %s ORDER BY h.{q('name')}, s.{q('id')}"
+    )
+    listed = f"g.{q('pickup')} = %s"
+    if connection.vendor == "postgresql":
+        return f", CASE WHEN {listed} THEN ARRAY({rows}) END AS station_ids"
+    return f", CASE WHEN {listed} THEN (SELECT json_group_array(hive_id) FROM ({rows})) END AS station_ids"  # noqa: S608
+
+
+def _station_ids(value: Any) -> list[int]:
+    if value is None:
+        return []
+    if isinstance(value, str):  # SQLite's JSON list
+        return [int(v) for v in json.loads(value)]
+    return [int(v) for v in value]
 
 
 def gift_on_sale(gift_id: int, *, at: datetime | None = None) -> Gift:

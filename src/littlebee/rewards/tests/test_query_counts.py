@@ -21,8 +21,9 @@ from .factories import GiftFactory, HiveFactory, give_points, listed_gift
 
 pytestmark = pytest.mark.django_db
 
-# token, balance, the page of gifts with its count, the stations of the page's station-bound gifts
-GIFTS_API_QUERIES = 4
+# token, and one statement: the page of gifts with its count, the caller's balance and the
+# stations of the page's station-bound gifts
+GIFTS_API_QUERIES = 2
 # token, count, page of vouchers (with gift, donor and stations joined)
 MY_VOUCHERS_QUERIES = 3
 # the gift, the worker's profile (locked), the voucher, the points debit, the ledger entry, the
@@ -147,3 +148,16 @@ def test_a_redemption_is_eight_statements_and_no_savepoint(api_as: Any) -> None:
     assert len(statements) == 1 + REDEEM_STATEMENTS
     body = response.json()
     assert (body["status"], body["points"], body["gift"]["id"], body["hive"]) == ("reserved", 100, gift.pk, None)
+
+
+def test_an_empty_mall_still_tells_the_balance(api_as: Any, rider: Any) -> None:
+    # given no gift on sale (the balance is read with the page, and there is no page)
+    client = api_as(rider)
+
+    # when the worker opens the mall
+    body = client.get("/rewards").json()
+
+    # then it is empty, and the mall would still say what each gift costs him against his balance
+    assert body == {"count": 0, "items": []}
+    _gifts(1)
+    assert client.get("/rewards").json()["items"][0]["affordable"] is True
