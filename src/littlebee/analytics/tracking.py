@@ -14,6 +14,7 @@ rows and say what they corrected.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -37,13 +38,29 @@ def _days(*moments: datetime | None) -> list[date]:
     return [day_of(m) for m in moments if m is not None]
 
 
-def _after_commit(mark: Callable[[], None]) -> None:
-    def run() -> None:
-        mark()
-        if getattr(settings, "ANALYTICS_REFRESH_INLINE", True):
-            rollups_refresh_stale()
+# Marks waiting for their transaction's commit, in this thread. One transaction may save
+# thousands of rows (the demo city): the first after-commit callback marks them all and refreshes
+# once; the others find nothing left. Marks of a rolled-back transaction stay here until the next
+# commit marks their days too: a day computed again for nothing, never a day missed.
+_pending = threading.local()
 
-    transaction.on_commit(run)
+
+def _flush() -> None:
+    marks: list[Callable[[], None]] = getattr(_pending, "marks", [])
+    if not marks:
+        return
+    _pending.marks = []
+    for mark in marks:
+        mark()
+    if getattr(settings, "ANALYTICS_REFRESH_INLINE", True):
+        rollups_refresh_stale(limit=100_000)
+
+
+def _after_commit(mark: Callable[[], None]) -> None:
+    if not hasattr(_pending, "marks"):
+        _pending.marks = []
+    _pending.marks.append(mark)
+    transaction.on_commit(_flush)
 
 
 def _activity(days: Iterable[date]) -> None:

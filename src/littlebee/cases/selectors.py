@@ -16,7 +16,6 @@ now, for the staff actions; its reporter, for feedback (confirm / dispute).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +34,6 @@ from .models import (
     STAFF_ACTIONS,
     SUPERVISION_ACTIONS,
     Case,
-    CaseAction,
     CaseEvent,
     CaseFollower,
     CaseOrganisation,
@@ -376,140 +374,3 @@ def _district_path(case: Case) -> str | None:
     codes = [code for code in region.path.split("/") if code]
     district = Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).first()
     return district.path if district is not None else None
-
-
-# --- Figures per organisation ---------------------------------------------------------------
-@dataclass
-class OrgFigures:
-    """How an office handled its cases over a period. Acceptance, rejection, resolution and
-    ratings count where the case sits now; received counts every office it reached; disputes
-    count against the office that had resolved it (the `dispute` event's from_org)."""
-
-    organisation_id: int
-    name: str
-    received: int = 0
-    accepted: int = 0
-    accepted_in_time: int = 0
-    rejected: int = 0
-    resolved: int = 0
-    resolved_in_time: int = 0
-    overdue: int = 0
-    disputes: int = 0
-    rating_avg: float | None = None
-    rating_count: int = 0
-
-    @staticmethod
-    def _rate(part: int, whole: int) -> int | None:
-        return round(100 * part / whole) if whole else None
-
-    @property
-    def accepted_in_time_rate(self) -> int | None:
-        return self._rate(self.accepted_in_time, self.accepted)
-
-    @property
-    def resolved_in_time_rate(self) -> int | None:
-        return self._rate(self.resolved_in_time, self.resolved)
-
-
-def _since(field: str, since: datetime | None) -> Q:
-    return Q(**{f"{field}__gte": since}) if since is not None else Q()
-
-
-def case_figures(org_ids: list[int] | None, since: datetime | None = None, kind: str | None = None) -> list[OrgFigures]:
-    """Figures per organisation (None = every organisation with cases) since a moment (None =
-    all time), optionally of one kind; by organisation name. Three aggregate queries, whatever
-    the number of organisations, and one for their names."""
-    cases = Case.objects.all()
-    holds = CaseOrganisation.objects.all()
-    disputes = CaseEvent.objects.filter(action=CaseAction.DISPUTE, from_org__isnull=False)
-    if org_ids is not None:
-        cases = cases.filter(organisation_id__in=org_ids)
-        holds = holds.filter(organisation_id__in=org_ids)
-        disputes = disputes.filter(from_org_id__in=org_ids)
-    if kind:
-        cases = cases.filter(kind=kind)
-        holds = holds.filter(case__kind=kind)
-        disputes = disputes.filter(case__kind=kind)
-    on_time_resolve = Q(dispute_count=0, resolved_at__lte=F("resolve_due_at")) | Q(
-        dispute_count__gt=0, resolved_at__lte=F("dispute_due_at")
-    )
-    accepted = Q(accepted_at__isnull=False) & _since("accepted_at", since)
-    resolved = Q(resolved_at__isnull=False) & _since("resolved_at", since)
-    rated = Q(rating__isnull=False) & _since("resolved_at", since)
-    rows = cases.values("organisation_id").annotate(
-        accepted=Count("pk", filter=accepted),
-        accepted_in_time=Count("pk", filter=accepted & Q(accepted_at__lte=F("accept_due_at"))),
-        rejected=Count("pk", filter=Q(status=CaseStatus.REJECTED) & _since("closed_at", since)),
-        resolved=Count("pk", filter=resolved),
-        resolved_in_time=Count("pk", filter=resolved & on_time_resolve),
-        overdue=Count("pk", filter=Q(overdue=True, status__in=OPEN_STATUSES)),
-        rating_avg=Avg("rating", filter=rated),
-        rating_count=Count("pk", filter=rated),
-    )
-    figures: dict[int, OrgFigures] = {}
-
-    def of(org_id: int) -> OrgFigures:
-        if org_id not in figures:
-            figures[org_id] = OrgFigures(organisation_id=org_id, name="")
-        return figures[org_id]
-
-    for row in rows.order_by():
-        item = of(row.pop("organisation_id"))
-        for key, value in row.items():
-            setattr(item, key, float(value) if key == "rating_avg" and value is not None else value or 0)
-        if item.rating_count == 0:
-            item.rating_avg = None
-    for row in holds.filter(_since("since", since)).values("organisation_id").annotate(n=Count("pk")).order_by():
-        of(row["organisation_id"]).received = row["n"]
-    for row in disputes.filter(_since("at", since)).values("from_org_id").annotate(n=Count("pk")).order_by():
-        of(row["from_org_id"]).disputes = row["n"]
-    # An office whose cases all lie before the period has nothing to show.
-    figures = {k: v for k, v in figures.items() if any(_counts(v))}
-    names = {
-        pk: short or name
-        for pk, name, short in Organisation.objects.filter(pk__in=list(figures)).values_list("pk", "name", "short_name")
-    }
-    for org_id, item in figures.items():
-        item.name = names.get(org_id, "")
-    return sorted(figures.values(), key=lambda f: (f.name, f.organisation_id))
-
-
-FIGURE_SORTS = ("received", "overdue", "disputes", "rating")
-
-
-def figures_sorted(rows: list[OrgFigures], by: str) -> list[OrgFigures]:
-    """Busiest (or latest, most disputed, worst rated) first; ties by name."""
-    if by == "rating":
-        return sorted(rows, key=lambda f: (f.rating_avg is None, f.rating_avg or 0, f.name))
-    key = by if by in FIGURE_SORTS else "received"
-    return sorted(rows, key=lambda f: (-getattr(f, key), f.name))
-
-
-FIGURE_COUNTS = (
-    "received",
-    "accepted",
-    "accepted_in_time",
-    "rejected",
-    "resolved",
-    "resolved_in_time",
-    "overdue",
-    "disputes",
-    "rating_count",
-)
-
-
-def _counts(item: OrgFigures) -> list[int]:
-    return [getattr(item, key) for key in FIGURE_COUNTS]
-
-
-def figures_total(rows: list[OrgFigures]) -> OrgFigures:
-    """The sum of the rows (the rating averaged over every rating)."""
-    total = OrgFigures(organisation_id=0, name="")
-    rating_sum = 0.0
-    for row in rows:
-        for key in FIGURE_COUNTS:
-            setattr(total, key, getattr(total, key) + getattr(row, key))
-        if row.rating_avg is not None:
-            rating_sum += row.rating_avg * row.rating_count
-    total.rating_avg = rating_sum / total.rating_count if total.rating_count else None
-    return total

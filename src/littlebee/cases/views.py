@@ -9,8 +9,9 @@ admins; anyone else signed in gets 403.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -36,7 +37,6 @@ from . import selectors, services
 from .forms import ACTION_FORMS, AcceptForm, ActionForm, AssignForm, ForwardForm, MergeForm, ResolveForm
 from .hooks import StaffPanel, hooks_for, registered_hooks, registered_kinds
 from .models import (
-    OPEN_STATUSES,
     ActorRole,
     Case,
     CaseAction,
@@ -67,12 +67,6 @@ QUEUE_LABELS = {
     "overdue": gettext_lazy("已超期"),
     "urgent": gettext_lazy("紧急"),
     "all": gettext_lazy("全部"),
-}
-
-PERIODS = {
-    "30": (gettext_lazy("近 30 天"), 30),
-    "90": (gettext_lazy("近 90 天"), 90),
-    "all": (gettext_lazy("全部"), None),
 }
 
 
@@ -468,48 +462,22 @@ def action(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 # --- Figures ----------------------------------------------------------------------------------
-FIGURES_PAGE_SIZE = 30
+# Kinds and periods the statistics' offices table (analytics, /staff/stats/offices/) takes.
+FIGURE_PERIODS = ("30", "90", "all")
 
 
 @login_required
 @require_safe
 def figures(request: HttpRequest) -> HttpResponse:
-    console = console_of(request)
-    period = request.GET.get("period", "30")
-    if period not in PERIODS:
-        period = "30"
+    """The figures per office are the statistics' offices table now: one definition of each rate
+    (analytics.measures) for every page, export and API call. This address, kept for bookmarks
+    and the sidebar of old pages, leads there with its period and kind; 403 as before for anyone
+    without a case role."""
+    console_of(request)
+    query = {"period": request.GET.get("period", "30")}
+    if query["period"] not in FIGURE_PERIODS:
+        query["period"] = "30"
     kind = request.GET.get("kind", "")
-    kind = kind if kind in CaseKind.values else ""
-    days = PERIODS[period][1]
-    since = timezone.now() - timedelta(days=days) if days is not None else None
-    org_ids = None if console.city_admin else console.org_ids
-    rows = selectors.case_figures(org_ids, since, kind or None)
-    total = selectors.figures_total(rows) if len(rows) > 1 else None
-    query = request.GET.get("q", "").strip()[:50]
-    if query:
-        rows = [row for row in rows if query in row.name]
-    sort = request.GET.get("sort", "received")
-    sort = sort if sort in selectors.FIGURE_SORTS else "received"
-    page = Paginator(selectors.figures_sorted(rows, sort), FIGURES_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        **console_chrome(console),
-        "rows": page.object_list,
-        "page": page,
-        "query": query,
-        "sort": sort,
-        "sorts": [
-            {"value": "received", "label": _("收到最多")},
-            {"value": "overdue", "label": _("超期最多")},
-            {"value": "disputes", "label": _("异议最多")},
-            {"value": "rating", "label": _("评价最低")},
-        ],
-        "total": total,
-        "period": period,
-        "periods": [{"value": key, "label": label, "active": key == period} for key, (label, _d) in PERIODS.items()],
-        "kind": kind,
-        "kinds": CaseKind.choices,
-        "city_admin": console.city_admin,
-        "queue_url": reverse("cases:queue"),
-        "open_statuses": OPEN_STATUSES,
-    }
-    return render(request, "cases/figures.html", context)
+    if kind in CaseKind.values:
+        query["kind"] = kind
+    return redirect(f"{reverse('analytics:offices')}?{urlencode(query)}")

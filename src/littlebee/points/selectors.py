@@ -8,7 +8,6 @@ from typing import Any, Literal
 
 from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -182,41 +181,6 @@ def leaderboard(*, scope: Scope, scope_id: int, period: Period, limit: int = 20)
     ]
 
 
-# --- City figures ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class MonthFigures:
-    month: datetime
-    issued: int
-    redeemed: int
-    expired: int
-    reversed: int
-
-
-def city_figures(*, months: int = 12) -> list[MonthFigures]:
-    """Points issued, redeemed, expired and reversed per month, newest first. One grouped query."""
-    since = (timezone.localtime() - timedelta(days=31 * months)).replace(day=1, hour=0, minute=0, second=0)
-    rows = (
-        LedgerEntry.objects.filter(created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("month", "reason")
-        .annotate(total=Sum("amount"), n=Count("id"))
-        .order_by()
-    )
-    by_month: dict[datetime, dict[str, int]] = {}
-    for row in rows:
-        by_month.setdefault(row["month"], {})[row["reason"]] = int(row["total"] or 0)
-    return [
-        MonthFigures(
-            month=month,
-            issued=values.get(LedgerReason.EARN, 0),
-            redeemed=-values.get(LedgerReason.REDEMPTION, 0),
-            expired=-values.get(LedgerReason.EXPIRY, 0),
-            reversed=values.get(LedgerReason.REVERSAL, 0),
-        )
-        for month, values in sorted(by_month.items(), reverse=True)
-    ]
-
-
 # --- Reconciliation -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Mismatch:
@@ -378,34 +342,4 @@ def honorary_titles_granted_by(user: User) -> QuerySet[HonoraryTitle]:
         HonoraryTitle.objects.filter(granted_by_org_id__in=orgs)
         .select_related("worker", "granted_by_org", "granted_by")
         .order_by(F("revoked_at").desc(nulls_first=True), "-created_at", "-id")
-    )
-
-
-# --- City totals --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class CityTotals:
-    issued: int
-    redeemed: int
-    expired: int
-    reversed: int
-    outstanding: int
-    accounts: int
-
-
-def city_totals() -> CityTotals:
-    """All-time sums of the ledger and what workers hold now (two queries)."""
-    sums = LedgerEntry.objects.aggregate(
-        issued=Sum("amount", filter=Q(reason=LedgerReason.EARN)),
-        redeemed=Sum("amount", filter=Q(reason=LedgerReason.REDEMPTION)),
-        expired=Sum("amount", filter=Q(reason=LedgerReason.EXPIRY)),
-        reversed=Sum("amount", filter=Q(reason=LedgerReason.REVERSAL)),
-    )
-    held = PointsAccount.objects.aggregate(outstanding=Sum("balance"), accounts=Count("pk", filter=Q(balance__gt=0)))
-    return CityTotals(
-        issued=int(sums["issued"] or 0),
-        redeemed=-int(sums["redeemed"] or 0),
-        expired=-int(sums["expired"] or 0),
-        reversed=int(sums["reversed"] or 0),
-        outstanding=int(held["outstanding"] or 0),
-        accounts=int(held["accounts"] or 0),
     )

@@ -213,16 +213,11 @@ def rule_edit(request: HttpRequest, access: StaffAccess, rule_id: int) -> HttpRe
 @staff_required
 @require_safe
 def city(request: HttpRequest, access: StaffAccess) -> HttpResponse:
-    """Points issued, redeemed, expired and reversed per month, with the all-time totals."""
+    """The city's points figures are the statistics' dashboard now (analytics): points issued,
+    spent, expired, corrected and held, each by its one definition, so that issued − spent −
+    expired ± corrections = held on every page. City admins only, as before."""
     selectors.city_figures_required(access)
-    months = selectors.city_figures(months=12)
-    context = {
-        "access": access,
-        "months": months,
-        "totals": selectors.city_totals(),
-        "peak": max([m.issued for m in months] + [m.redeemed for m in months] + [1]),
-    }
-    return render(request, "points/city.html", context)
+    return redirect(f"{reverse('analytics:dashboard')}?period=365#points")
 
 
 # --- Honorary titles (community staff) ----------------------------------------------------------

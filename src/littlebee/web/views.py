@@ -15,6 +15,7 @@ from littlebee.accounts import selectors
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import StaffAccess
 from littlebee.accounts.views import CHECKIN_QUEUE, EMPLOYMENT_QUEUE, staff_required
+from littlebee.analytics.measures import Scope, overdue_now_total
 from littlebee.cases.selectors import casework_counts, staff_org_ids
 from littlebee.points.selectors import balance_of
 
@@ -45,4 +46,8 @@ def staff_dashboard(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     context: dict[str, Any] = {"access": access, "queues": queues}
     if access.handles_cases:
         context["casework"] = casework_counts(staff_org_ids(user))
+    if access.city_admin:
+        # The whole city's overdue cases, by the same definition as the offices' table
+        # (analytics.measures.overdue_now): the tile's own count is the admin's organisation's.
+        context["city_overdue"] = overdue_now_total(Scope(everything=True))
     return render(request, "staff/dashboard.html", context)

@@ -14,7 +14,6 @@ from django.test import Client
 
 from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.factories import staff, worker
-from littlebee.appeals import views_figures
 from littlebee.appeals.figures import FiguresScope, appeal_figures, figures_scope
 from littlebee.appeals.models import Appeal, AppealType, Involves
 from littlebee.cases import services as cases
@@ -234,62 +233,21 @@ def test_workers_have_no_figures(city: City) -> None:
 
 
 # --- The page -------------------------------------------------------------------------------
+# The page is the statistics' offices table for appeals now (analytics): one definition of each
+# rate for every page. The address leads there; the refusals stand.
 def _client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
-def test_the_page_shows_the_headline_to_the_city(city: City, django_assert_max_num_queries: Any) -> None:
-    # given
-    client = _client(city.city_admin)
-
+def test_the_page_leads_to_the_statistics_for_appeals(city: City) -> None:
     # when
-    with django_assert_max_num_queries(14):
-        response = client.get("/appeals/figures/")
+    response = _client(city.city_admin).get("/appeals/figures/?period=30")
 
     # then
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert "收到诉求 <strong>5</strong> 件，已解决 <strong>3</strong> 件" in text
-    assert "（60%）" in text
-    assert "data-appeal-industries" in text and city.eleme_party.name in text
-
-
-def test_the_page_shows_a_committee_its_industry(city: City) -> None:
-    # when
-    response = _client(city.food_handler).get("/appeals/figures/?period=all")
-
-    # then
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert "收到诉求 <strong>3</strong> 件" in text
-    assert city.sf_party.name not in text
-
-
-def test_the_page_shows_an_enterprise_its_own(city: City) -> None:
-    # when
-    response = _client(city.meituan_admin).get("/appeals/figures/?period=30")
-
-    # then a period without its appeal (they are from March 2026's test morning, or not) still
-    # answers, and never lists 饿了么
-    assert response.status_code == 200
-    assert city.eleme_party.name not in response.content.decode()
-
-
-def test_the_busiest_organisations_first_and_the_rest_behind_a_link(city: City, monkeypatch: Any) -> None:
-    # given a table limited to two rows
-    monkeypatch.setattr(views_figures, "ORG_ROWS", 2)
-    client = _client(city.city_admin)
-
-    # when
-    short = client.get("/appeals/figures/").content.decode()
-    full = client.get("/appeals/figures/?all=1").content.decode()
-
-    # then two rows (饿了么 received the most) and a link to the others; all of them behind it
-    assert short.count('data-row="org-') == 2 and city.eleme_party.name in short
-    assert "data-all-rows" in short and "还有 3 个单位" in short
-    assert full.count('data-row="org-') == 5 and "data-all-rows" not in full
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/stats/offices/?kind=appeal&period=30"
 
 
 @pytest.mark.parametrize("period", ["bogus", "", "-1"])
@@ -298,8 +256,7 @@ def test_a_bad_period_falls_back_to_all_time(city: City, period: str) -> None:
     response = _client(city.city_admin).get(f"/appeals/figures/?period={period}")
 
     # then
-    assert response.status_code == 200
-    assert "收到诉求 <strong>5</strong> 件" in response.content.decode()
+    assert response["Location"] == "/staff/stats/offices/?kind=appeal&period=all"
 
 
 def test_workers_are_refused_the_page(city: City) -> None:

@@ -389,43 +389,19 @@ def test_the_console_shows_points_links_by_post(town: Town) -> None:
 
 
 # --- The city's figures ----------------------------------------------------------------------------
-def test_a_city_admin_sees_points_issued_redeemed_and_expired_per_month(town: Town) -> None:
-    # given
-    me = rider(town)
-    earn(me, 300, "a")
-    services.points_spend(worker=me, amount=120, idempotency_key="r:1")
-    client = logged_in(city_admin(town))
-
+# The city's points figures are the statistics' dashboard now (analytics): issued, spent, expired,
+# corrected and held, each by its one definition.
+def test_the_city_figures_lead_to_the_statistics(town: Town) -> None:
     # when
-    response = client.get(reverse("points:city"))
+    response = logged_in(city_admin(town)).get(reverse("points:city"))
 
     # then
-    assert response.status_code == 200
-    page = text(response)
-    assert timezone.localtime().strftime("%Y-%m") in page
-    assert "累计发放 300" in page
-    assert "累计兑换 120" in page
-    assert "小哥持有 180" in page
-    assert "1 位小哥有积分" in page
+    assert response.status_code == 302
+    assert response["Location"] == "/staff/stats/?period=365#points"
 
 
 def test_district_admins_do_not_see_the_city_figures(town: Town) -> None:
     assert logged_in(district_admin(town)).get(reverse("points:city")).status_code == 403
-
-
-def test_the_city_figures_cost_the_same_for_few_or_many_entries(town: Town) -> None:
-    client = logged_in(city_admin(town))
-
-    def count() -> int:
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(reverse("points:city")).status_code == 200
-        return len(ctx.captured_queries)
-
-    earn(rider(town), 10, "a")
-    few = count()
-    for i in range(20):
-        earn(rider(town), 10, f"b:{i}", at=timezone.now() - timedelta(days=31 * (i % 6)))
-    assert count() == few
 
 
 # --- Honorary titles -------------------------------------------------------------------------------
