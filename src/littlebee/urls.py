@@ -12,7 +12,8 @@ from littlebee.reports.views_files import report_photo_file
 urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", api_docs, name="api-docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, remembering a signed-in person's choice (accounts.views.language_set).
+    path("i18n/setlang/", account_views.language_set, name="set_language"),
     # The admin signs in through our login page, which counts failures and locks out guessers;
     # Django's own admin login form would bypass that.
     path("admin/login/", account_views.admin_login_redirect, name="admin-login"),

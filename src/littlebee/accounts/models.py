@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -42,6 +43,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
     # Rotated to sign the user out everywhere (sessions and tokens) without changing the password.
     security_stamp = models.CharField(max_length=32, blank=True, default="", editable=False)
+    # The language the person last chose on the site (blank: the city's, LANGUAGE_CODE). Texts sent
+    # to them (SMS) are written in it; pages and the API follow the request's language.
+    language = models.CharField(_("语言"), max_length=10, blank=True, default="", choices=settings.LANGUAGES)
 
     USERNAME_FIELD = "phone"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]

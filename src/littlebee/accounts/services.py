@@ -664,6 +664,17 @@ def user_deactivate(*, user: User, actor: User | None) -> User:
     return user
 
 
+def user_language_set(*, user: User, language: str) -> bool:
+    """Remember the language the person chose (one of LANGUAGES), in which texts sent to them are
+    written. Returns whether it was one of the site's languages (nothing changes otherwise)."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        User.objects.filter(pk=user.pk).update(language=language)
+    return True
+
+
 def sign_out_everywhere(*, user: User) -> int:
     """Revoke every token and end every session of the user (including the caller's)."""
     with transaction.atomic():

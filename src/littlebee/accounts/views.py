@@ -30,6 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import set_language
 
 from littlebee.core.errors import DomainError, NotFound, TooManyRequests
 from littlebee.core.requests import client_ip
@@ -673,3 +674,13 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
     ):
         target = "/admin/"
     return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the language switch), which also remembers a signed-in person's
+    choice: the texts sent to them (SMS) are written in it."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        services.user_language_set(user=request_user(request), language=request.POST.get("language", ""))
+    return response

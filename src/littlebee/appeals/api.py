@@ -158,7 +158,7 @@ def appeal_payload(
                 "action": e.action,
                 "from_org": ref(e.from_org),
                 "to_org": ref(e.to_org),
-                "note": e.note,
+                "note": e.shown_note,
             }
             for e in events
         ],

@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases import routing
@@ -25,6 +24,7 @@ from littlebee.cases.models import Case, CaseKind, DeadlineRule, RoutingRule, Ro
 from littlebee.core.errors import DomainError, FieldError, InvalidInput
 from littlebee.core.images import PixelBudget, image_encode, image_open, image_read
 from littlebee.core.ratelimit import submissions_rate_check
+from littlebee.core.texts import Text, joined, t
 from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import Industry, Organisation, OrgKind, Region
 
@@ -156,16 +156,18 @@ def supervisor_of(enterprise: Organisation) -> Organisation | None:
 
 def _routing_reason(
     involves: str, target: Organisation, rule: RoutingRule | None, supervisor: Organisation | None
-) -> str:
-    """Why the appeal went where it went, for the timeline. Never names the worker."""
-    how = rule.get_target_display() if rule is not None else gettext("默认分拨")
-    text = gettext("分类转办：%(involves)s → %(how)s，由 %(org)s 办理。") % {
-        "involves": Involves(involves).label,
-        "how": how,
-        "org": target.name,
-    }
+) -> Text:
+    """Why the appeal went where it went, for the timeline: a text read in the reader's language
+    (core.texts). Never names the worker."""
+    how = RoutingTarget(rule.target).label if rule is not None else _("默认分拨")
+    text = t(
+        _("分类转办：%(involves)s → %(how)s，由 %(org)s 办理。"),
+        involves=Involves(involves).label,
+        how=how,
+        org=target.name,
+    )
     if supervisor is not None and supervisor.pk != target.pk:
-        text += gettext("%(committee)s 监督办理。") % {"committee": supervisor.name}
+        text = joined(text, t(_("%(committee)s 监督办理。"), committee=supervisor.name), sep="")
     return text
 
 
@@ -375,10 +377,8 @@ def appeal_feedback(
         and case.organisation.kind == OrgKind.ENTERPRISE_PARTY_ORG
         and case.organisation_id != supervisor.pk
     ):
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = gettext("提交人对企业的答复不满意，自动升级至 %(committee)s 办理。") % {
-                "committee": supervisor.name
-            }
+        # A text read in the reader's language (core.texts), not in the disputing worker's.
+        reason = t(_("提交人对企业的答复不满意，自动升级至 %(committee)s 办理。"), committee=supervisor.name)
         case_services.case_escalate_to(
             case_id=case.pk, to_org=supervisor, reason=reason, data={"reason": "dispute"}, at=at
         )

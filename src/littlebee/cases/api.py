@@ -219,7 +219,7 @@ def event_payload(request: HttpRequest, event: CaseEvent, *, hidden_actor_id: in
         "to_status": event.to_status,
         "from_org": ref(event.from_org),
         "to_org": ref(event.to_org),
-        "note": event.note,
+        "note": event.shown_note,
         "attachments": [
             {"id": a.pk, "url": request.build_absolute_uri(a.url), "kind": a.kind} for a in event.attachments.all()
         ],

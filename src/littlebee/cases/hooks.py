@@ -46,6 +46,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from littlebee.core.texts import Text
+
 if TYPE_CHECKING:
     from django.db.models import Q
 
@@ -60,12 +62,15 @@ class AcceptHook(Protocol):
 
 class MessageHook(Protocol):
     """The title and body of a notification about `event`, given the engine's generic ones;
-    `to_staff` tells which side is being told."""
+    `to_staff` tells which side is being told. Texts of core.texts (keys and parameters, shown
+    in the reader's language when read), never sentences rendered now."""
 
-    def __call__(self, *, case: Case, event: CaseEvent, title: str, body: str, to_staff: bool) -> tuple[str, str]: ...
+    def __call__(
+        self, *, case: Case, event: CaseEvent, title: Text, body: Text, to_staff: bool
+    ) -> tuple[Text, Text]: ...
 
 
-def _generic_message(*, case: Case, event: CaseEvent, title: str, body: str, to_staff: bool) -> tuple[str, str]:
+def _generic_message(*, case: Case, event: CaseEvent, title: Text, body: Text, to_staff: bool) -> tuple[Text, Text]:
     return title, body
 
 

@@ -34,6 +34,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from littlebee.core.texts import Text, render
 from littlebee.orgs.models import DepartmentType, Organisation, Region
 
 
@@ -260,6 +261,19 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} @ {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def note_text(self) -> Text:
+        """The note as a text (core.texts): a note the system wrote is stored as a key and its
+        parameters in data["note_text"] and read in the reader's language; a person's note is
+        their words, as written."""
+        stored = (self.data or {}).get("note_text")
+        return stored if stored else self.note
+
+    @property
+    def shown_note(self) -> str:
+        """The note in the reader's language."""
+        return render(self.note_text)
 
 
 class CaseFollower(models.Model):

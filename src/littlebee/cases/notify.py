@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
 from littlebee.core.background import background_run
+from littlebee.core.texts import Text, t
 
 from .hooks import hooks_for
 from .models import Case, CaseAction, CaseEvent, CaseFollower
@@ -39,11 +40,17 @@ from .selectors import CASE_ROLES
 logger = logging.getLogger(__name__)
 
 
-def deliver(*, user: User, kind: str, title: str, body: str, link: str, data: dict[str, Any], sms: bool) -> None:
+def deliver(*, user: User, kind: str, title: Text, body: Text, link: str, data: dict[str, Any], sms: bool) -> None:
     """One message to one person, through the notifications app."""
     from littlebee.notifications.inbox import notify
 
     notify(user=user, kind=kind, title=title, body=body, link=link, data=data, sms=sms)
+
+
+def _note_text(event: CaseEvent) -> Text:
+    """The event's note as a text: the system's (stored as a key) or a person's, cut to 500."""
+    text = event.note_text
+    return text[:500] if isinstance(text, str) else text
 
 
 def _staff_of(organisation_id: int | None) -> list[User]:
@@ -132,8 +139,9 @@ def case_notify(case: Case, event: CaseEvent) -> int:
     told = 0
     seen: set[int] = set()
     for recipients, title, link, sms, to_staff in groups:
+        # Keys and parameters (core.texts), shown in each reader's language when read.
         text_title, text_body = hooks.message(
-            case=case, event=event, title=str(title), body=event.note[:500], to_staff=to_staff
+            case=case, event=event, title=t(title), body=_note_text(event), to_staff=to_staff
         )
         for user in recipients:
             if user.pk in seen or (event.actor_id is not None and user.pk == event.actor_id):

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.texts import Text, t
 from littlebee.orgs.models import Organisation, Region
 
 from . import routing, selectors
@@ -149,10 +150,15 @@ def _record(
     from_status: str,
     from_org: Organisation | int | None = None,
     to_org: Organisation | int | None = None,
-    note: str = "",
+    note: Text = "",
     data: dict[str, Any] | None = None,
     notify_after_answer: bool = False,
 ) -> CaseEvent:
+    # A person's note is kept as written; the system's words are a key and parameters
+    # (core.texts), stored in data["note_text"] and read in the reader's language.
+    data = dict(data or {})
+    if not isinstance(note, str):
+        data["note_text"], note = note, ""
     event = CaseEvent.objects.create(
         case=case,
         at=at,
@@ -164,7 +170,7 @@ def _record(
         from_org_id=from_org.pk if isinstance(from_org, Organisation) else from_org,
         to_org_id=to_org.pk if isinstance(to_org, Organisation) else to_org,
         note=note,
-        data=data or {},
+        data=data,
     )
     if notify_after_answer:
         transaction.on_commit(lambda: case_notify_after_answer(case, event))
@@ -248,7 +254,7 @@ def case_open(
     urgent: bool = False,
     confidential: bool = False,
     organisation: Organisation | None = None,
-    note: str = "",
+    note: Text = "",
     at: datetime | None = None,
     enterprise: Organisation | None = None,
     industry: str = "",
@@ -305,7 +311,8 @@ def case_open(
         at=at,
         from_status="",
         to_org=target,
-        note=_note(note),
+        # The system's words (the routing's reason) are a text read in the reader's language.
+        note=_note(note) if isinstance(note, str) else note,
         data={"routed": organisation is None, **({"rule": rule.pk} if rule is not None else {}), **(data or {})},
         notify_after_answer=notify_after_answer,
     )
@@ -744,7 +751,7 @@ def _escalate_up(case: Case, to_org: Organisation, at: datetime) -> list[str]:
 
 @transaction.atomic
 def case_escalate_to(
-    *, case_id: int, to_org: Organisation, reason: str, data: dict[str, Any] | None = None, at: datetime | None = None
+    *, case_id: int, to_org: Organisation, reason: Text, data: dict[str, Any] | None = None, at: datetime | None = None
 ) -> Case:
     """The system sends an open case up to `to_org` for a reason the owning app gives (an
     appeal's dispute at an enterprise goes to its industry committee): same status, nobody named
@@ -767,7 +774,7 @@ def case_escalate_to(
         from_status=was,
         from_org=from_org,
         to_org=to_org,
-        note=_note(reason),
+        note=_note(reason) if isinstance(reason, str) else reason,
         data={"previous_handler": was_handler, "level": case.escalation_level, **(data or {})},
     )
     return case
@@ -789,11 +796,11 @@ def case_escalate(*, case_id: int, at: datetime) -> bool:
     was, case.status = case.status, _transition(case, CaseAction.ESCALATE)
     if parent is None or parent.pk == from_org.pk:
         fields = _stop_clock(case)
-        note = str(_("已超期，已是最高一级，请尽快办理。"))
+        note: Text = t(_("已超期，已是最高一级，请尽快办理。"))
         to_org = from_org
     else:
         fields = _escalate_up(case, parent, at)
-        note = str(_("超期未办理，升级至 %(org)s。") % {"org": parent.name})
+        note = t(_("超期未办理，升级至 %(org)s。"), org=parent.name)
         to_org = parent
     # Marked overdue after the stage's clock is reset or stopped, which clears the mark.
     case.overdue = True
@@ -953,7 +960,7 @@ def case_close_unrated(*, case_id: int, at: datetime, days: int | None = None) -
         role=ActorRole.SYSTEM,
         at=at,
         from_status=was,
-        note=str(_("提交人超过 %(days)d 天未评价，系统自动关闭。") % {"days": days}),
+        note=t(_("提交人超过 %(days)d 天未评价，系统自动关闭。"), days=days),
         data={"auto": True},
     )
     return True

@@ -12,8 +12,8 @@ not as the sentence it makes today, so a worker reading in English reads English
   "free text"                          shown as it is (a staff member's note, a subject)
   12                                   a number, for a "%(n)d" parameter
   {"t": msgid, "p": {name: text}}      gettext(msgid) % the rendered parameters; the msgid is
-                                       the Chinese source string, marked with gettext_noop so
-                                       `make messages` collects it
+                                       the Chinese source string, marked with gettext_lazy (or
+                                       gettext_noop) so `make messages` collects it
   {"l": {"zh-hans": …, "en": …}}       a name in each language, captured when the text was made
                                        (a category's or gift's names): no lookup when read
   {"j": [text, …], "s": "\\n"}          the non-empty parts joined
@@ -30,6 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.functional import Promise
 
 # A stored text (see the module's docstring); JSON all the way down.
 Text = str | int | float | dict[str, Any] | None
@@ -51,9 +52,17 @@ def in_language(zh: str, en: str | None, language: str | None = None) -> str:
     return zh
 
 
-def t(msgid: str, **params: Text) -> dict[str, Any]:
-    """A translatable sentence: write `t(gettext_noop("…%(x)s…"), x=…)`."""
-    return {"t": str(msgid), "p": params} if params else {"t": str(msgid)}
+def msgid_of(text: str | Promise) -> str:
+    """The source string of `gettext_lazy("…")` (or a plain string): no catalogue is active."""
+    with translation.override(None):
+        return str(text)
+
+
+def t(msgid: str | Promise, **params: Any) -> dict[str, Any]:
+    """A translatable sentence, its msgid marked for `make messages`: `t(gettext_lazy("…%(x)s…"),
+    x=…)` (or gettext_noop). A parameter may be a text, a number, or a lazy label (a choice's)."""
+    values = {k: {"t": msgid_of(v)} if isinstance(v, Promise) else v for k, v in params.items()}
+    return {"t": msgid_of(msgid), "p": values} if values else {"t": msgid_of(msgid)}
 
 
 def names(zh: str, en: str | None = "") -> dict[str, Any]:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import ProfileEvent, ProfileEventAction, WorkerProfile
+from littlebee.core.texts import Text, joined, t
 
 from .inbox import notify
 
@@ -31,22 +30,22 @@ KIND_OF: dict[str, str] = {
 REJECTIONS: set[str] = {ProfileEventAction.CHECKIN_REJECTED, ProfileEventAction.EMPLOYMENT_REJECTED}
 
 
-def _words(action: str, facts: dict[str, Any]) -> tuple[str, str]:
-    """Title and body, in the language active now."""
+def _words(action: str, facts: dict[str, Any]) -> tuple[Text, Text]:
+    """Title and body, as texts rendered in the reader's language (core.texts)."""
     if action == ProfileEventAction.CHECKIN_CONFIRMED:
-        title = gettext("社区报到已确认")
-        body = gettext("%(community)s 已确认您的报到。") % facts
+        title = t(_("社区报到已确认"))
+        body = t(_("%(community)s 已确认您的报到。"), community=facts["community"])
     elif action == ProfileEventAction.CHECKIN_REJECTED:
-        title = gettext("社区报到被退回")
-        body = gettext("%(community)s 退回了您的报到，请重新选择社区提交。") % facts
+        title = t(_("社区报到被退回"))
+        body = t(_("%(community)s 退回了您的报到，请重新选择社区提交。"), community=facts["community"])
     elif action == ProfileEventAction.EMPLOYMENT_CONFIRMED:
-        title = gettext("在职身份已确认")
-        body = gettext("%(enterprise)s 已确认您的在职身份。") % facts
+        title = t(_("在职身份已确认"))
+        body = t(_("%(enterprise)s 已确认您的在职身份。"), enterprise=facts["enterprise"])
     else:
-        title = gettext("在职身份未获确认")
-        body = gettext("%(enterprise)s 未确认您的在职身份，请核对后更新资料。") % facts
+        title = t(_("在职身份未获确认"))
+        body = t(_("%(enterprise)s 未确认您的在职身份，请核对后更新资料。"), enterprise=facts["enterprise"])
     if facts["note"]:
-        body += gettext("意见：%(note)s") % facts
+        body = joined(body, t(_("意见：%(note)s"), note=facts["note"]), sep="")
     return title, body
 
 
@@ -57,10 +56,9 @@ def profile_decision_notify(*, profile: WorkerProfile, event: ProfileEvent) -> N
         return
     enterprise = profile.enterprise.name if profile.enterprise is not None else ""
     facts = {"community": profile.community.name, "enterprise": enterprise, "note": event.note}
-    # Stored in the city's language, whatever language the deciding staff member reads.
-    with translation.override(settings.LANGUAGE_CODE):
-        title, body = _words(event.action, facts)
-        sms_text = gettext("【小蜜蜂】%(title)s：%(body)s") % {"title": title, "body": body}
+    # Stored as keys and parameters: the inbox shows it in the worker's language when read, and
+    # the text message is written in the worker's language (inbox.notify).
+    title, body = _words(event.action, facts)
     notify(
         user=profile.user,
         kind=kind,
@@ -75,5 +73,5 @@ def profile_decision_notify(*, profile: WorkerProfile, event: ProfileEvent) -> N
             "note": event.note,
         },
         sms=event.action in REJECTIONS,
-        sms_text=sms_text,
+        sms_text=t(_("【小蜜蜂】%(title)s：%(body)s"), title=title, body=body),
     )

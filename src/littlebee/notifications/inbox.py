@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 
 from littlebee.accounts.models import User
+from littlebee.core.texts import Text, render_in
 
 from .models import Notification
 from .sms import sms_send_on_commit
 
-TITLE_MAX = Notification._meta.get_field("title").max_length or 200
 LINK_MAX = Notification._meta.get_field("link").max_length or 500
 
 
@@ -28,18 +29,27 @@ def _checked_link(link: str) -> str:
     return link
 
 
-def _sms_text(title: str, body: str, sms_text: str) -> str:
+def language_of(user: User) -> str:
+    """The language a text to `user` is written in: the one they chose, else the city's."""
+    return user.language or settings.LANGUAGE_CODE
+
+
+def _sms_text(user: User, title: Text, body: Text, sms_text: Text) -> str:
+    """The text message, written now in the recipient's language."""
+    language = language_of(user)
     if sms_text:
-        return sms_text
-    return f"{title}：{body}" if body else title
+        return render_in(sms_text, language)
+    title_text, body_text = render_in(title, language), render_in(body, language)
+    return f"{title_text}：{body_text}" if body_text else title_text
 
 
-def _row(user: User, kind: str, title: str, body: str, link: str, data: dict[str, Any] | None) -> Notification:
+def _row(user: User, kind: str, title: Text, body: Text, link: str, data: dict[str, Any] | None) -> Notification:
+    # The message is kept as texts (keys and parameters), rendered when read: not the sentence
+    # it makes in whatever language is active now.
     return Notification(
         recipient=user,
         kind=kind,
-        title=title[:TITLE_MAX],
-        body=body,
+        message={"title": title, "body": body or ""},
         link=link,
         data=data or {},
         created_at=timezone.now(),
@@ -50,36 +60,39 @@ def notify(
     *,
     user: User,
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     link: str = "",
     data: dict[str, Any] | None = None,
     sms: bool = False,
-    sms_text: str = "",
+    sms_text: Text = "",
 ) -> None:
     """Put a message in the person's inbox and, with `sms=True`, text it after commit.
 
+    `title`, `body` and `sms_text` are texts (core.texts): `t(gettext_lazy("…"), …)` for words
+    of ours, which the inbox shows in the reader's language; a plain string is shown as it is.
     `link` is a path on this site ("/hives/events/7/"). The text message is `sms_text` when
-    given, else the title and body. An inactive account is told nothing.
+    given, else the title and body, written in the person's language (User.language). An
+    inactive account is told nothing.
     """
     link = _checked_link(link)
     if not user.is_active:
         return
     _row(user, kind, title, body, link, data).save(force_insert=True)
     if sms and user.phone:
-        sms_send_on_commit(phone=user.phone, message=_sms_text(title, body, sms_text))
+        sms_send_on_commit(phone=user.phone, message=_sms_text(user, title, body, sms_text))
 
 
 def notify_many(
     users: Iterable[User],
     *,
     kind: str,
-    title: str,
-    body: str = "",
+    title: Text,
+    body: Text = "",
     link: str = "",
     data: dict[str, Any] | None = None,
     sms: bool = False,
-    sms_text: str = "",
+    sms_text: Text = "",
 ) -> int:
     """`notify` for many people at once: one bulk insert, texts in the order given. Each person
     is told once, however often they appear. Returns how many were told."""
@@ -92,10 +105,9 @@ def notify_many(
             told.append(user)
     Notification.objects.bulk_create([_row(user, kind, title, body, link, data) for user in told], batch_size=500)
     if sms:
-        message = _sms_text(title, body, sms_text)
         for user in told:
             if user.phone:
-                sms_send_on_commit(phone=user.phone, message=message)
+                sms_send_on_commit(phone=user.phone, message=_sms_text(user, title, body, sms_text))
     return len(told)
 
 

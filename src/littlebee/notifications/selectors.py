@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import User
 
-from .models import Notification
+from .models import Notification, message_part
 
 
 def inbox_of(user: User) -> QuerySet[Notification]:
@@ -26,7 +26,7 @@ def inbox_of(user: User) -> QuerySet[Notification]:
 # the model (quoted names, "%s" placeholders), as building and compiling the ORM queries cost
 # more than running them; only the columns the answer shows are read (never `data`).
 _INBOX_SQL: dict[str, str] = {}
-INBOX_ROW_FIELDS = ("id", "kind", "title", "body", "link", "created_at", "read_at")
+INBOX_ROW_FIELDS = ("id", "kind", "title", "body", "message", "link", "created_at", "read_at")
 
 
 def _inbox_sql(name: str) -> str:
@@ -69,6 +69,10 @@ def inbox_page(user: User, *, limit: int, offset: int) -> list[dict[str, Any]]:
         rows = [dict(zip(INBOX_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
     for row in rows:
         row["created_at"], row["read_at"] = _aware(row["created_at"]), _aware(row["read_at"])
+        # Stored as message keys and parameters: rendered now, in the reader's language.
+        row["title"] = message_part(row["message"], "title", row["title"])
+        row["body"] = message_part(row["message"], "body", row["body"])
+        del row["message"]
     return rows
 
 

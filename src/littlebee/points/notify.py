@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.conf import settings
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
+from littlebee.core.texts import t
 from littlebee.notifications.inbox import notify
 
 from .models import LedgerEntry, LedgerReason, PointsSource
@@ -32,15 +31,14 @@ def checkin_points_notify(*, profile: WorkerProfile, actor: User, at: datetime) 
     )
     if entry is None:
         return
-    facts = {"amount": entry.amount, "community": profile.community.name}
-    with translation.override(settings.LANGUAGE_CODE):
-        title = gettext("获得 %(amount)d 积分：社区报到") % facts
-        body = gettext("%(community)s 确认了您的报到，%(amount)d 积分已记入您的账户。") % facts
+    community = profile.community.name
     notify(
         user=profile.user,
         kind="points_checkin",
-        title=title,
-        body=body,
+        title=t(_("获得 %(amount)d 积分：社区报到"), amount=entry.amount),
+        body=t(
+            _("%(community)s 确认了您的报到，%(amount)d 积分已记入您的账户。"), community=community, amount=entry.amount
+        ),
         link=reverse("points:mine"),
-        data={"amount": entry.amount, "entry_id": entry.pk, "community": profile.community.name},
+        data={"amount": entry.amount, "entry_id": entry.pk, "community": community},
     )

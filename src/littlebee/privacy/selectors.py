@@ -21,7 +21,7 @@ from littlebee.accounts.models import ApiToken, AuthAttempt, Membership, Profile
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import CaseEvent, CaseFollower
 from littlebee.hives.models import EventRegistration, HiveVisit
-from littlebee.notifications.models import Notification
+from littlebee.notifications.models import Notification, message_part
 from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsAccount, WorkerBadge
 from littlebee.reports.models import Report, ReportPhoto
 from littlebee.rewards.models import Voucher
@@ -36,6 +36,8 @@ class Section:
     key: str
     rows: Callable[[User], QuerySet[Any]]
     fields: tuple[str, ...]
+    # Turns a row of those columns into what the export shows (a stored message rendered).
+    shape: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def _json_value(value: Any) -> Any:
@@ -50,6 +52,16 @@ def _json_value(value: Any) -> Any:
 
 def _rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{key.replace("__", "_"): _json_value(value) for key, value in row.items()} for row in rows]
+
+
+def _notification_shape(row: dict[str, Any]) -> dict[str, Any]:
+    """A message as the inbox shows it, in the reader's language (stored as keys and parameters)."""
+    message = row.pop("message")
+    return {
+        **row,
+        "title": message_part(message, "title", row["title"]),
+        "body": message_part(message, "body", row["body"]),
+    }
 
 
 # What became of a report's or appeal's case: the same columns in both sections.
@@ -176,7 +188,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "notifications",
         lambda u: Notification.objects.filter(recipient=u).order_by("created_at", "id"),
-        ("kind", "title", "body", "link", "created_at", "read_at"),
+        ("kind", "title", "body", "message", "link", "created_at", "read_at"),
+        _notification_shape,
     ),
     Section(
         "api_tokens",
@@ -249,7 +262,8 @@ def personal_data_of(user: User) -> dict[str, Any]:
         "points_account": _points_account(user),
     }
     for section in SECTIONS:
-        data[section.key] = _rows(section.rows(user).values(*section.fields))
+        rows = section.rows(user).values(*section.fields)
+        data[section.key] = _rows(map(section.shape, rows) if section.shape else rows)
     for key in NOT_YET_PRESENT:
         data[key] = {"present": False, "items": []}
     return data

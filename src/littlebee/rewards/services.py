@@ -26,17 +26,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
 from littlebee.accounts.services import worker_require_checked_in
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.texts import names, t
 from littlebee.hives.models import Hive
 from littlebee.notifications.inbox import notify
 from littlebee.points.services import points_reverse, points_spend
@@ -145,16 +144,18 @@ def _expire_locked(voucher: Voucher, at: datetime) -> Voucher:
 
 
 def _voucher_notify(voucher: Voucher, kind: str) -> None:
-    """An inbox entry for the voucher's worker, in the city's language, linking to the voucher."""
-    with translation.override(settings.LANGUAGE_CODE):
-        facts = {"gift": voucher.gift.name, "points": voucher.points}
-        if kind == "voucher_expired":
-            title = gettext("兑换券已过期：%(gift)s") % facts
-            body = gettext("“%(gift)s”未在有效期内领取，兑换券已作废，%(points)d 积分已退回。") % facts
-        else:
-            facts["hive"] = voucher.fulfilled_hive.name if voucher.fulfilled_hive else ""
-            title = gettext("礼品已领取：%(gift)s") % facts
-            body = gettext("您已在“%(hive)s”领取“%(gift)s”，感谢您的付出！") % facts
+    """An inbox entry for the voucher's worker, linking to the voucher. Stored as keys and
+    parameters (the gift's names in both languages), shown in the reader's language."""
+    gift = names(voucher.gift.name, voucher.gift.name_en)
+    if kind == "voucher_expired":
+        title = t(_("兑换券已过期：%(gift)s"), gift=gift)
+        body = t(
+            _("“%(gift)s”未在有效期内领取，兑换券已作废，%(points)d 积分已退回。"), gift=gift, points=voucher.points
+        )
+    else:
+        hive = voucher.fulfilled_hive.name if voucher.fulfilled_hive else ""
+        title = t(_("礼品已领取：%(gift)s"), gift=gift)
+        body = t(_("您已在“%(hive)s”领取“%(gift)s”，感谢您的付出！"), gift=gift, hive=hive)
     notify(
         user=voucher.worker,
         kind=kind,

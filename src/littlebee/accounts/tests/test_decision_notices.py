@@ -65,7 +65,7 @@ def test_a_rejected_check_in_reaches_the_inbox_and_is_texted(
     # then the inbox has it, with the kind and the facts stored
     stored = Notification.objects.get(recipient=profile.user)
     assert stored.kind == "checkin_rejected"
-    assert stored.title == "社区报到被退回"
+    assert stored.shown_title == "社区报到被退回"
     assert stored.data == {
         "profile_id": profile.pk,
         "organisation_id": city.party_org(city.community).pk,
@@ -73,7 +73,7 @@ def test_a_rejected_check_in_reaches_the_inbox_and_is_texted(
         "enterprise": "顺丰速运",
         "note": "不在本社区居住",
     }
-    assert "不在本社区居住" in stored.body
+    assert "不在本社区居住" in stored.shown_body
     # and the worker gets a text, since they must pick a community again
     assert [m.phone for m in sms_outbox] == ["13800000011"]
     assert sms_outbox[0].message.startswith("【小蜜蜂】社区报到被退回")

@@ -11,13 +11,15 @@ import pytest
 
 from littlebee.appeals.tests.factories import AppealCity, appeal_city
 from littlebee.cases import notify
+from littlebee.cases.tests.factories import rendered_notice
 
 
 @pytest.fixture
 def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     """The case notices (cases.notify.deliver) sent during the test, instead of delivering them."""
     outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
+    # Title and body are stored texts (core.texts): kept as sent, and rendered as a Chinese reader reads them.
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
     yield outbox
 
 

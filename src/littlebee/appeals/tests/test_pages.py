@@ -270,7 +270,7 @@ def test_the_appeal_page_shows_status_holder_deadline_and_timeline(c: AppealCity
     assert 'data-event="open"' in page
     # the hop's reason (the classification-forwarding rule) is on the timeline
     routed = CaseEvent.objects.get(case_id=appeal.pk, action=CaseAction.OPEN)
-    assert routed.note and routed.note.splitlines()[0] in page
+    assert routed.shown_note and routed.shown_note.splitlines()[0] in page
 
 
 def test_someone_elses_appeal_is_not_found(c: AppealCity) -> None:

@@ -71,8 +71,8 @@ def test_enterprise_appeal_goes_to_its_party_org_supervised_by_its_committee(c: 
     assert appeal.industry == "food_delivery"
     # and the timeline says why, without the rider's name
     opened = CaseEvent.objects.get(case=case, action=CaseAction.OPEN)
-    assert "饿了么" in opened.note and "外卖行业党委" in opened.note
-    assert "李骑手" not in opened.note
+    assert "饿了么" in opened.shown_note and "外卖行业党委" in opened.shown_note
+    assert "李骑手" not in opened.shown_note
     assert opened.data["rule"] is not None
     # and the accept deadline is the appeal kind's 16 working hours (two working days)
     assert case.accept_due_at is not None and case.accept_due_at.date() == (WORKING_MORNING + timedelta(days=2)).date()
@@ -287,7 +287,7 @@ def test_enterprise_not_accepting_in_time_escalates_to_the_committee(c: AppealCi
     assert case.organisation == c.committee and case.overdue
     escalation = CaseEvent.objects.get(case=case, action=CaseAction.ESCALATE)
     assert escalation.from_org == c.eleme_party and escalation.to_org == c.committee
-    assert "外卖行业党委" in escalation.note
+    assert "外卖行业党委" in escalation.shown_note
 
 
 def test_dispute_of_the_enterprises_answer_escalates_to_the_committee(c: AppealCity) -> None:
@@ -304,7 +304,7 @@ def test_dispute_of_the_enterprises_answer_escalates_to_the_committee(c: AppealC
     assert case.dispute_count == 1 and case.rating == 1
     escalation = CaseEvent.objects.get(case=case, action=CaseAction.ESCALATE)
     assert escalation.from_org == c.eleme_party and escalation.data["reason"] == "dispute"
-    assert "不满意" in escalation.note and "李骑手" not in escalation.note
+    assert "不满意" in escalation.shown_note and "李骑手" not in escalation.shown_note
 
 
 def test_dispute_elsewhere_stays_where_it_is(c: AppealCity) -> None:

@@ -125,3 +125,11 @@ class DeadlineRuleFactory(factory.django.DjangoModelFactory):
 
 
 __all__ = ["UserFactory", "World", "open_case", "traffic_rule", "world"]
+
+
+def rendered_notice(notice: dict[str, Any]) -> dict[str, Any]:
+    """A notice handed to cases.notify.deliver, its title and body rendered in the active language
+    (they are stored texts, core.texts); the texts as sent stay under "texts"."""
+    from littlebee.core.texts import render
+
+    return {**notice, "title": render(notice["title"]), "body": render(notice["body"]), "texts": notice}

@@ -49,7 +49,7 @@ def test_an_unrated_case_is_closed_after_seven_days(w: World) -> None:
     event = case.events.order_by("-at", "-id").first()
     assert event is not None
     assert (event.action, event.actor_role, event.actor_id) == (CaseAction.CLOSE, ActorRole.SYSTEM, None)
-    assert event.note == "提交人超过 7 天未评价，系统自动关闭。"
+    assert event.shown_note == "提交人超过 7 天未评价，系统自动关闭。"
     assert services.cases_close_unrated(now=later + timedelta(hours=1)) == 0
     assert case.events.filter(action=CaseAction.CLOSE).count() == 1
 
@@ -91,7 +91,7 @@ def test_the_number_of_days_is_a_setting(w: World, settings: Any) -> None:
     assert case.resolved_at is not None
     assert services.cases_close_unrated(now=case.resolved_at + timedelta(days=3)) == 1
     event = Case.objects.get(pk=case.pk).events.get(action=CaseAction.CLOSE)
-    assert "3 天" in event.note
+    assert "3 天" in event.shown_note
 
 
 def test_the_task_and_its_schedule(w: World, settings: Any) -> None:

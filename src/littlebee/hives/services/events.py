@@ -18,11 +18,10 @@ import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -37,6 +36,7 @@ from littlebee.core.errors import (
     PermissionDenied,
     TooManyRequests,
 )
+from littlebee.core.texts import Text, t
 from littlebee.notifications.inbox import notify_many
 from littlebee.orgs.models import Organisation, Region
 from littlebee.points.models import PointsSource
@@ -265,17 +265,17 @@ def _promotion_notify(event: Event, *, worker_id: int) -> None:
     """Tell the worker they moved up from the waiting list: an inbox entry linking to the event
     and, as before the inbox, a text, once the promotion commits.
 
-    Both are in the city's language (LANGUAGE_CODE), not the language of whoever's
+    Both are stored as keys and parameters (core.texts): the inbox shows the worker's language
+    when read, the text is written in the worker's language, never in the language of whoever's
     cancellation freed the place.
     """
     user = User.objects.filter(pk=worker_id, is_active=True).first()
     if user is None:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        facts = _event_facts(event)
-        message = gettext("【小蜜蜂】您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % facts
-        title = gettext("候补转正：%(title)s") % facts
-        body = gettext("您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。") % facts
+    facts = _event_facts(event)
+    message = t(_("【小蜜蜂】您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。"), **facts)
+    title = t(_("候补转正：%(title)s"), title=facts["title"])
+    body = t(_("您报名的活动“%(title)s”（%(time)s）已有名额，您已由候补转为正式报名。"), **facts)
     _tell_registrants(event, [user], kind="event_promoted", title=title, body=body, sms_text=message)
 
 
@@ -284,7 +284,9 @@ def _event_facts(event: Event) -> dict[str, str]:
     return {"title": event.title, "time": timezone.localtime(event.starts_at).strftime("%Y-%m-%d %H:%M")}
 
 
-def _tell_registrants(event: Event, users: Iterable[User], *, kind: str, title: str, body: str, sms_text: str) -> None:
+def _tell_registrants(
+    event: Event, users: Iterable[User], *, kind: str, title: Text, body: Text, sms_text: Text
+) -> None:
     """A notice about the event in each person's inbox, linking to the event, and as a text."""
     notify_many(
         users,
@@ -390,11 +392,10 @@ def _cancellation_notify(event: Event) -> None:
         .select_related("worker")
         .order_by("id")
     )
-    with translation.override(settings.LANGUAGE_CODE):
-        facts = _event_facts(event)
-        message = gettext("【小蜜蜂】很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % facts
-        title = gettext("活动已取消：%(title)s") % facts
-        body = gettext("很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。") % facts
+    facts = _event_facts(event)
+    message = t(_("【小蜜蜂】很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。"), **facts)
+    title = t(_("活动已取消：%(title)s"), title=facts["title"])
+    body = t(_("很抱歉，您报名的活动“%(title)s”（%(time)s）已取消。"), **facts)
     _tell_registrants(
         event, (r.worker for r in registrations), kind="event_cancelled", title=title, body=body, sms_text=message
     )

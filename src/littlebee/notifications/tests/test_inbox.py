@@ -29,7 +29,7 @@ def test_notify_writes_an_inbox_row_and_texts_nobody_unless_asked(
 
     # then
     row = Notification.objects.get()
-    assert (row.recipient, row.kind, row.title, row.body, row.link, row.data) == (
+    assert (row.recipient, row.kind, row.shown_title, row.shown_body, row.link, row.data) == (
         rider,
         "points_expiring",
         "40 积分即将到期",

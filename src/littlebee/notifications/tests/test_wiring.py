@@ -49,8 +49,8 @@ def test_a_promoted_worker_gets_an_inbox_entry_and_the_text(
         f"/hives/events/{full_event.pk}/",
         {"event_id": full_event.pk},
     )
-    assert entry.title == "候补转正：骑手集体生日会"
-    assert "2099-07-01 19:30" in entry.body
+    assert entry.shown_title == "候补转正：骑手集体生日会"
+    assert "2099-07-01 19:30" in entry.shown_body
     assert [m.phone for m in sms_outbox] == ["13800000002"]
     assert sms_outbox[0].message.startswith("【小蜜蜂】")
 
@@ -71,7 +71,7 @@ def test_a_cancelled_event_tells_everyone_still_on_it(
     entries = Notification.objects.filter(kind="event_cancelled")
     assert sorted(e.recipient_id for e in entries) == sorted([holder.pk, waiting.pk])
     assert {e.link for e in entries} == {f"/hives/events/{full_event.pk}/"}
-    assert {e.title for e in entries} == {"活动已取消：骑手集体生日会"}
+    assert {e.shown_title for e in entries} == {"活动已取消：骑手集体生日会"}
     assert len(sms_outbox) == 2
 
 
@@ -93,7 +93,7 @@ def test_points_about_to_expire_are_in_the_inbox_once(
     # then one entry linking to the points page, and one text
     entry = Notification.objects.get()
     assert (entry.recipient, entry.kind, entry.link) == (rider, "points_expiring", "/points/")
-    assert entry.title == "40 积分即将到期"
+    assert entry.shown_title == "40 积分即将到期"
     assert entry.data["amount"] == 40
     assert len(sms_outbox) == 1
 
@@ -111,7 +111,7 @@ def test_an_expired_voucher_is_in_the_workers_inbox_without_a_text(sms_outbox: A
     # then
     entry = Notification.objects.get()
     assert (entry.recipient, entry.kind, entry.link) == (rider, "voucher_expired", f"/rewards/vouchers/{voucher.code}/")
-    assert "保温杯" in entry.title and "50 积分已退回" in entry.body
+    assert "保温杯" in entry.shown_title and "50 积分已退回" in entry.shown_body
     assert sms_outbox == []
 
 
@@ -133,4 +133,4 @@ def test_a_fulfilled_voucher_is_in_the_workers_inbox() -> None:
         "voucher_fulfilled",
         f"/rewards/vouchers/{voucher.code}/",
     )
-    assert "雨衣" in entry.title and "机安驿站" in entry.body
+    assert "雨衣" in entry.shown_title and "机安驿站" in entry.shown_body

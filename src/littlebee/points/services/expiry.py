@@ -10,10 +10,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from littlebee.accounts.models import User
+from littlebee.core.texts import t
 from littlebee.notifications.inbox import notify
 
 from ..models import ExpiryNotice, LedgerEntry, LedgerReason, PointsAccount
@@ -103,11 +104,20 @@ def points_warn_expiring(*, at: datetime | None = None, within_days: int = 30) -
             .first()
         )
         expires_on: date = timezone.localdate(first) if first else timezone.localdate(until)
-        with translation.override(settings.LANGUAGE_CODE):
-            facts = {"amount": amount, "date": expires_on.isoformat()}
-            message = gettext("【小蜜蜂】您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。") % facts
-            title = gettext("%(amount)d 积分即将到期") % facts
-            body = gettext("您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。") % facts
+        # Keys and parameters: the inbox renders them in the reader's language, the text
+        # message is written in the worker's (inbox.notify).
+        day = expires_on.isoformat()
+        message = t(
+            gettext_lazy("【小蜜蜂】您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。"),
+            amount=amount,
+            date=day,
+        )
+        title = t(gettext_lazy("%(amount)d 积分即将到期"), amount=amount)
+        body = t(
+            gettext_lazy("您有 %(amount)d 积分将于 %(date)s 起陆续到期，请尽快到积分商城兑换。"),
+            amount=amount,
+            date=day,
+        )
         try:
             # The notice, the inbox entry and the text (after commit) stand or fall together.
             with transaction.atomic():

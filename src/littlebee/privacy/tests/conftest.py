@@ -16,7 +16,7 @@ from littlebee.accounts.models import CheckinStatus, User
 from littlebee.accounts.tests.factories import PASSWORD, worker
 from littlebee.cases import notify
 from littlebee.cases.models import Case
-from littlebee.cases.tests.factories import World, world
+from littlebee.cases.tests.factories import World, rendered_notice, world
 from littlebee.hives.models import EventRegistration, HiveVisit, VisitMethod
 from littlebee.hives.services import events as event_services
 from littlebee.hives.tests.event_factories import EventFactory
@@ -32,7 +32,8 @@ from littlebee.rewards.tests.factories import GiftFactory, give_points
 @pytest.fixture(autouse=True)
 def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
+    # Title and body are stored texts (core.texts): kept as sent, and rendered as a Chinese reader reads them.
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
     yield outbox
 
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 
 from littlebee.cases import notify
-from littlebee.cases.tests.factories import World, world
+from littlebee.cases.tests.factories import World, rendered_notice, world
 from littlebee.reports.services import report_categories_ensure
 
 
@@ -26,7 +26,8 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
 @pytest.fixture(autouse=True)
 def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(kwargs))
+    # Title and body are stored texts (core.texts): kept as sent, and rendered as a Chinese reader reads them.
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
     yield outbox
 
 
