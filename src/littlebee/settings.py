@@ -197,6 +197,7 @@ INSTALLED_APPS = [
     "littlebee.learning",
     "littlebee.volunteering",
     "littlebee.analytics",
+    "littlebee.open311",
     "littlebee.privacy",
     "littlebee.demo",
     "littlebee.web",

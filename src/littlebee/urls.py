@@ -32,6 +32,9 @@ urlpatterns = [
     path("staff/cases/", include("littlebee.cases.urls")),
     path("staff/stats/", include("littlebee.analytics.urls")),
     path("privacy/", include("littlebee.privacy.urls")),
+    # Open311 GeoReport v2 for partners' systems (open311.views), and the keys' staff page.
+    path("open311/v2/", include("littlebee.open311.urls")),
+    path("staff/partners/", include("littlebee.open311.urls_staff")),
     # Files of cases, served only to the people who may see the case (never at a /media/ path).
     path(
         "files/reports/<int:report_id>/photos/<int:photo_id>/<str:variant>",

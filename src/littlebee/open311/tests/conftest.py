@@ -1,0 +1,67 @@
+"""Fixtures for the Open311 tests: the case engine's small city with the report catalogue, a
+partner tied to an enterprise with a live key, media in a temp dir, notices captured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from littlebee.cases import notify
+from littlebee.cases.tests.factories import World, rendered_notice, world
+from littlebee.open311 import services
+from littlebee.open311.models import ApiKey, Partner
+from littlebee.orgs.tests.factories import EnterpriseFactory
+from littlebee.reports.services import report_categories_ensure
+
+BASE = "/open311/v2"
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
+@pytest.fixture(autouse=True)
+def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    outbox: list[dict[str, Any]] = []
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
+    yield outbox
+
+
+@pytest.fixture
+def w(db: Any, media_root: Path) -> World:
+    city = world()
+    city.community.lat, city.community.lng = 30.55, 114.30
+    city.community.save(update_fields=["lat", "lng"])
+    city.other_community.lat, city.other_community.lng = 30.60, 114.35
+    city.other_community.save(update_fields=["lat", "lng"])
+    report_categories_ensure()
+    return city
+
+
+@dataclass
+class Keyed:
+    partner: Partner
+    key: ApiKey
+    raw: str
+
+
+@pytest.fixture
+def keyed(w: World) -> Keyed:
+    enterprise: Any = EnterpriseFactory(name="顺丰速运")
+    partner = services.partner_create(name="顺丰速运", organisation=enterprise, actor=w.city_admin)
+    key, raw = services.api_key_issue(partner=partner, actor=w.city_admin, daily_quota=50)
+    return Keyed(partner, key, raw)
+
+
+@pytest.fixture
+def web() -> Client:
+    return Client()

@@ -1,0 +1,104 @@
+"""The city admin's page of Open311 partners (/staff/partners/): add a partner tied to an
+organisation, issue it keys with a daily quota (the secret shown once, on the answer to the
+POST that made it, and never again), revoke a key."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from littlebee.accounts.requests import request_user
+from littlebee.accounts.selectors import is_city_admin
+from littlebee.core.errors import DomainError
+from littlebee.orgs.models import Organisation
+
+from . import selectors, services
+from .models import Partner
+
+
+class PartnerForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("合作方名称"), max_length=100)
+    organisation = forms.ModelChoiceField(
+        label=gettext_lazy("所属单位"),
+        queryset=Organisation.objects.filter(is_active=True).order_by("kind", "name"),
+    )
+
+
+class KeyForm(forms.Form):
+    partner = forms.ModelChoiceField(label=gettext_lazy("合作方"), queryset=Partner.objects.order_by("name"))
+    daily_quota = forms.IntegerField(
+        label=gettext_lazy("每日限额"), min_value=1, max_value=services.MAX_DAILY_QUOTA, initial=1000
+    )
+
+
+def _city_admin_or_403(request: HttpRequest) -> None:
+    if not is_city_admin(request_user(request)):
+        raise PermissionDenied(_("仅市级管理员可以管理接口合作方。"))
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def partners(request: HttpRequest) -> HttpResponse:
+    _city_admin_or_403(request)
+    user = request_user(request)
+    partner_form = PartnerForm(prefix="p")
+    key_form = KeyForm(prefix="k")
+    issued: str | None = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "partner":
+            partner_form = PartnerForm(request.POST, prefix="p")
+            if partner_form.is_valid():
+                try:
+                    partner = services.partner_create(
+                        name=partner_form.cleaned_data["name"],
+                        organisation=partner_form.cleaned_data["organisation"],
+                        actor=user,
+                    )
+                except DomainError as exc:
+                    partner_form.add_error("name", str(exc.errors[0].detail if exc.errors else exc.detail))
+                else:
+                    messages.success(request, _("已添加合作方“%(name)s”。") % {"name": partner.name})
+                    return redirect("open311_staff:partners")
+            status = 400
+        elif action == "key":
+            key_form = KeyForm(request.POST, prefix="k")
+            if key_form.is_valid():
+                _key, issued = services.api_key_issue(
+                    partner=key_form.cleaned_data["partner"],
+                    actor=user,
+                    daily_quota=key_form.cleaned_data["daily_quota"],
+                )
+                key_form = KeyForm(prefix="k")
+            else:
+                status = 400
+        else:
+            status = 400
+    context = {
+        "partners": selectors.partners_with_keys(),
+        "partner_form": partner_form,
+        "key_form": key_form,
+        "issued": issued,
+    }
+    response = render(request, "open311/partners.html", context, status=status)
+    if issued:
+        # The secret is on this page only: no cache may keep it.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    _city_admin_or_403(request)
+    key = services.api_key_revoke(key_id=key_id, actor=request_user(request))
+    messages.success(request, _("已吊销密钥 %(prefix)s…。") % {"prefix": key.prefix})
+    return redirect("open311_staff:partners")
