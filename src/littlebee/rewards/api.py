@@ -153,7 +153,7 @@ def gift_payload(
         "stock_available": gift.stock_available,
         "donor": {"id": gift.donor.pk, "name": gift.donor.name},
         "pickup": "any_hive" if gift.pickup == PickupRule.ANY_HIVE else selectors.pickup_hive_ids(gift),
-        "description": gift.description,
+        "description": gift.local_description,
         "picture": _picture(request, gift),
         "total_stock": gift.total_stock,
         "donor_note": gift.donor_note,
