@@ -353,3 +353,34 @@ def test_the_map_of_todays_tasks(scene: Scene, django_assert_max_num_queries: An
     assert 'id="tasks-map-points"' in body
     assert body.count('class="row"') == 2
     assert "明天的任务" not in body
+
+
+def test_city_admins_read_tasks_and_records_in_the_admin_and_cannot_delete_a_record(scene: Scene) -> None:
+    # given a task and a city admin
+    task = a_task(organiser=scene.community_org)
+    admin_user = staff(scene.city.party_org(scene.city.city), role=Role.CITY_ADMIN, user__is_staff=True)
+    client = client_for(admin_user)
+
+    # when
+    listed = client.get("/admin/volunteering/task/")
+    one = client.get(f"/admin/volunteering/task/{task.pk}/change/")
+    records = client.get("/admin/volunteering/servicerecord/")
+    by_handler = client_for(scene.handler).get("/admin/volunteering/task/")
+
+    # then
+    assert listed.status_code == 200
+    assert one.status_code == 200
+    assert records.status_code == 200
+    assert by_handler.status_code in (302, 403)
+    assert not admin_site_can_delete_records(admin_user)
+
+
+def admin_site_can_delete_records(user: Any) -> bool:
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    from littlebee.volunteering.models import ServiceRecord
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return bool(admin.site._registry[ServiceRecord].has_delete_permission(request))
