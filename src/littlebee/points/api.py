@@ -72,7 +72,7 @@ def title_payload(title: Title) -> dict[str, Any]:
 
 
 def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
-    """A history row (selectors.ledger_rows_of: plain values, no model instance)."""
+    """A history row (selectors.points_page_of: plain values, no model instance)."""
     reason, source = row["reason"], row["source"]
     reason_label = str(LedgerReason(reason).label) if reason in LedgerReason.values else reason
     return {
@@ -93,9 +93,8 @@ def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
 def points(request: HttpRequest, page: Query[PageQuery]) -> HttpResponse:
     """The caller's balance, title (level by lifetime points) and history, newest first."""
     user = request_user(request)
-    summary = selectors.points_summary_of(user)
     limit, offset = clamp(page.limit, page.offset)
-    rows = selectors.ledger_rows_of(user, limit=limit, offset=offset) if summary.entries > offset else []
+    summary, rows = selectors.points_page_of(user, limit=limit, offset=offset)
     # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit PointsOut).
     return answer(
         {

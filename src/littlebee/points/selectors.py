@@ -83,6 +83,14 @@ def _points_sql(name: str) -> str:
             f"SELECT {columns} FROM {ledger} WHERE {worker} = %s"  # noqa: S608
             f" ORDER BY {q('created_at')} DESC, {q('id')} DESC LIMIT %s OFFSET %s"
         )
+        # The page with the summary beside each row: the account joined once, the entries counted
+        # by a window over every entry of the worker (before LIMIT).
+        _POINTS_SQL["page"] = (
+            f"SELECT {', '.join(f'l.{q(column_of[f])}' for f in LEDGER_ROW_FIELDS)},"  # noqa: S608
+            f" a.{q('balance')}, a.{q('lifetime_earned')}, COUNT(*) OVER ()"
+            f" FROM {ledger} l LEFT JOIN {account} a ON a.{worker} = l.{worker} WHERE l.{worker} = %s"
+            f" ORDER BY l.{q('created_at')} DESC, l.{q('id')} DESC LIMIT %s OFFSET %s"
+        )
     return _POINTS_SQL[name]
 
 
@@ -94,11 +102,28 @@ def points_summary_of(worker: User) -> PointsSummary:
     return PointsSummary(int(balance or 0), int(lifetime or 0), int(count or 0))
 
 
+def points_page_of(worker: User, *, limit: int, offset: int) -> tuple[PointsSummary, list[dict[str, Any]]]:
+    """points_summary_of and a page of ledger_rows_of in one statement (GET /points); a page with
+    no entries (none yet, or past the end) asks the summary on its own."""
+    width = len(LEDGER_ROW_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(_points_sql("page"), [worker.pk, limit, offset])
+        found = cursor.fetchall()
+    if not found:
+        return points_summary_of(worker), []
+    balance, lifetime, count = found[0][width:]
+    return PointsSummary(int(balance or 0), int(lifetime or 0), int(count)), _rows([row[:width] for row in found])
+
+
 def ledger_rows_of(worker: User, *, limit: int, offset: int) -> list[dict[str, Any]]:
     """A page of the worker's entries, newest first, as plain rows of LEDGER_ROW_FIELDS."""
     with connection.cursor() as cursor:
         cursor.execute(_points_sql("rows"), [worker.pk, limit, offset])
-        rows = [dict(zip(LEDGER_ROW_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(cursor.fetchall())
+
+
+def _rows(found: list[Any]) -> list[dict[str, Any]]:
+    rows = [dict(zip(LEDGER_ROW_FIELDS, row, strict=True)) for row in found]
     for row in rows:
         # SQLite hands back naive UTC datetimes; the ORM would make them aware, so do the same.
         if timezone.is_naive(row["created_at"]):

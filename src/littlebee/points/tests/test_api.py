@@ -21,8 +21,8 @@ from .factories import BadgeFactory, Town, community_handler, earn, plain_user, 
 pytestmark = pytest.mark.django_db
 
 BadgeFactory_: Any = BadgeFactory
-# token; balance, lifetime points and the number of entries in one statement; the page of entries
-POINTS_QUERIES = 3
+# token; the page of entries with the balance, lifetime points and the number of entries beside it
+POINTS_QUERIES = 2
 
 
 # --- GET /points ------------------------------------------------------------------------------
@@ -117,6 +117,23 @@ def test_points_cost_the_same_queries_for_3_or_30_entries(
     with django_assert_num_queries(POINTS_QUERIES):
         response = client.get("/points", {"limit": 100})
     assert len(response.json()["items"]) == n
+
+
+def test_points_past_the_last_page_and_before_the_first_entry_still_tell_the_balance(
+    api_as: Any, town: Town, django_assert_num_queries: Any
+) -> None:
+    # given a rider with three entries and one with none
+    me, newcomer = rider(town), rider(town)
+    for i in range(3):
+        earn(me, 5, f"event:{i}")
+
+    # when each asks for a page with no entries on it
+    past = api_as(me).get("/points", {"offset": 3}).json()
+    empty = api_as(newcomer).get("/points").json()
+
+    # then the summary is still there
+    assert (past["balance"], past["count"], past["items"]) == (15, 3, [])
+    assert (empty["balance"], empty["count"], empty["items"]) == (0, 0, [])
 
 
 # --- GET /points/leaderboard ------------------------------------------------------------------
