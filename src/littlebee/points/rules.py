@@ -7,6 +7,7 @@ inside its district; a rule for the exact category wins over the source's catch-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,19 @@ from littlebee.core.errors import FieldError, InvalidInput, NotFound, Permission
 from littlebee.orgs.models import Region, RegionLevel
 
 from .models import EarningRule
+
+# The report categories' names by code, in the reader's language, for naming a rule ("随手拍 ·
+# 道路破损"): the reports app, above this one, names its reader when it starts (reports/apps.py).
+_category_names: list[Callable[[], dict[str, str]]] = []
+
+
+def category_names_reader_set(reader: Callable[[], dict[str, str]]) -> None:
+    _category_names[:] = [reader]
+
+
+def category_names() -> dict[str, str]:
+    """Category names by code (one query), or none when no app has named its reader."""
+    return _category_names[0]() if _category_names else {}
 
 
 def district_of(region: Region | None) -> Region | None:

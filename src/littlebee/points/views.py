@@ -145,6 +145,8 @@ def rules_list(request: HttpRequest, access: StaffAccess) -> HttpResponse:
         "district_rules": [r for r in editable if r.district_id is not None],
         "adjustable": adjustable,
         "districts": districts,
+        # Each rule named by its category in the reader's language (one query).
+        "category_names": rules.category_names(),
     }
     return render(request, "points/rules.html", context)
 

@@ -9,12 +9,15 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
+        from littlebee.points.rules import category_names_reader_set
 
         from .case_panel import report_category_labels, report_staff_panel, report_title
         from .messages import report_message
         from .selectors import report_staff_flags
         from .services import report_award_on_accept
 
+        # Earning rules are named by the category in the reader's language.
+        category_names_reader_set(report_category_labels)
         register_kind(
             CaseKind.REPORT,
             KindHooks(

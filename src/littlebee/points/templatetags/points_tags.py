@@ -39,3 +39,9 @@ def source_icon(source: str) -> str:
 def share(value: int, peak: int) -> int:
     """A figure as a percentage of the largest one, for bar widths: {{ m.issued|share:peak }}."""
     return max(0, min(100, round(100 * value / peak))) if peak else 0
+
+
+@register.filter
+def category_name(code: str, names: dict[str, str] | None) -> str:
+    """{{ rule.category|category_name:category_names }}: the category's name, "" if unknown."""
+    return (names or {}).get(code, "")

@@ -314,3 +314,18 @@ def test_english_names_are_seeded_by_the_defaults(catalogue: None) -> None:
     assert ReportCategory.objects.get(code="flooding").name_en == "Flooded road"
     assert {s.code: s.name_en for s in service_catalogue_ensure()}["canteen"] == "Community canteen"
     assert ReportCategory.objects.get(code="flooding").name == "道路积水"
+
+
+def test_earning_rules_are_named_by_their_category_in_the_readers_language(catalogue: None) -> None:
+    # given a city admin (the default rules exist, one per report category)
+    from littlebee.points.tests.factories import city_admin, make_town
+
+    client = client_for(city_admin(make_town()))
+
+    # when the rules page is read in English, then in Chinese
+    english = client.get("/points/rules/", headers={"Accept-Language": "en"}).content.decode()
+    chinese = client.get("/points/rules/").content.decode()
+
+    # then each report rule is named by its category, not only by its code
+    assert "Public-security clue" in english and "治安线索" not in english
+    assert "治安线索" in chinese
