@@ -122,7 +122,7 @@ def visit_service(request: HttpRequest, visit_id: int) -> HttpResponse:
         messages.success(
             request,
             _("谢谢！已记录本次在%(hive)s使用的服务：%(service)s。")
-            % {"hive": visit.hive.name, "service": visit.service.name},
+            % {"hive": visit.hive.name, "service": visit.service.local_name},
         )
     return redirect("hives:member_code")
 

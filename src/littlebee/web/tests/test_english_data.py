@@ -329,3 +329,16 @@ def test_earning_rules_are_named_by_their_category_in_the_readers_language(catal
     # then each report rule is named by its category, not only by its code
     assert "Public-security clue" in english and "治安线索" not in english
     assert "治安线索" in chinese
+
+
+def test_a_workers_title_answers_in_the_requests_language(api_as: Any) -> None:
+    # given a new worker (the first level)
+    me = worker()
+
+    # when /me and /points are read in English
+    client = api_as(me, language="en")
+
+    # then the title is English in both
+    assert client.get("/me").json()["title"] == "Trainee Bee"
+    assert client.get("/points").json()["title"]["name"] == "Trainee Bee"
+    assert api_as(me).get("/me").json()["title"] == "见习小蜂"
