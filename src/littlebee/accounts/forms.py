@@ -34,13 +34,21 @@ def apply_domain_error(form: forms.Form, exc: DomainError, *, field_for_code: Ma
     form.add_error(name if name in form.fields else None, str(exc.detail))
 
 
+# Django fills in limit_value (the limit) and show_value (the length sent).
+TOO_LONG = _("最多 %(limit_value)d 字，现在有 %(show_value)d 字，请删减一些。")
+
+
 class StyledForm(forms.Form):
-    """Gives every widget the design system's classes, and required fields `aria-required`."""
+    """Gives every widget the design system's classes, and required fields `aria-required`. A
+    text over its limit is told in our words, not Django's ("确保该值不超过…"); a long text box
+    shows a counter (littlebee.js, for every textarea with a maxlength)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                field.error_messages["max_length"] = TOO_LONG
             widget = field.widget
             if isinstance(widget, forms.RadioSelect):
                 css = "chips__input"

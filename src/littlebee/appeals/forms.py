@@ -17,6 +17,7 @@ from littlebee.cases.models import CaseAction
 from littlebee.orgs.models import Industry, Organisation
 
 from .models import AppealType, Involves
+from .services import DESCRIPTION_MAX, SUBJECT_MAX
 
 MAX_ATTACHMENTS = 9
 NOTE_MAX = 2000
@@ -70,13 +71,14 @@ class AppealForm(StyledForm):
     )
     subject = forms.CharField(
         label=_("主题"),
-        max_length=120,
+        max_length=SUBJECT_MAX,
         widget=forms.TextInput(attrs={"placeholder": _("一句话说明诉求，如：超时罚款不合理"), "autocomplete": "off"}),
         error_messages={"required": _("请填写主题。")},
     )
     description = forms.CharField(
         label=_("具体情况"),
-        max_length=4000,
+        # The service's limit, so that the page counts down to it and says it in our words.
+        max_length=DESCRIPTION_MAX,
         widget=forms.Textarea(attrs={"rows": 5, "placeholder": _("发生了什么、什么时候、涉及多少钱，希望怎么解决")}),
         error_messages={"required": _("请说明具体情况。")},
     )

@@ -4,6 +4,7 @@ is decided here (identity_visible_to)."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -205,7 +206,16 @@ def similar_appeals(
         subject, description = str(row["subject"]).lower(), str(row["description"]).lower()
         return sum(2 * (t in subject) + (t in description) for t in tokens)
 
-    ranked = sorted(candidates, key=lambda r: -score(r))[: max(1, min(limit, 20))]
+    def shared(row: Any) -> int:
+        text = f"{row['subject']} {row['description']}".lower()
+        return sum(t in text for t in tokens)
+
+    # The same topic, not a word in common: an appeal shares at least half of the query's words
+    # (a Chinese subject's pairs of characters), so "电动车充电难" does not bring up every appeal
+    # that mentions an 电动车.
+    enough = max(1, math.ceil(len(tokens) / 2))
+    on_topic = [r for r in candidates if shared(r) >= enough]
+    ranked = sorted(on_topic, key=lambda r: -score(r))[: max(1, min(limit, 20))]
     notes: dict[int, str] = {}
     for case_id, note in (
         CaseEvent.objects.filter(case_id__in=[r["case_id"] for r in ranked], action=CaseAction.RESOLVE)

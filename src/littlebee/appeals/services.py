@@ -244,7 +244,8 @@ def appeal_validate(
         enterprise=enterprise if involves == Involves.ENTERPRISE else None,
         subject=subject,
         description=description,
-        anonymous_to_enterprise=bool(anonymous_to_enterprise),
+        # Hidden from an enterprise only where one is involved: a 基层治理 appeal has none to hide from.
+        anonymous_to_enterprise=bool(anonymous_to_enterprise) and involves == Involves.ENTERPRISE,
         outcome_public=bool(outcome_public),
         attachments=tuple(prepared),
     )

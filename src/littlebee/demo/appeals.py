@@ -140,6 +140,33 @@ RESOLVE_NOTES: dict[str, tuple[str, ...]] = {
         "已与城管沟通，在小区门口划定临时停车位。",
     ),
 }
+# The answer to each subject above: what a worker reads under "similar past appeals" must be the
+# answer to that problem, not a random one of its kind.
+ANSWERS: dict[str, str] = {
+    "站点罚款标准不透明": "经核实，已与站点沟通，取消不合理的罚款，并在站点公示罚款标准。",
+    "超时扣款过重": "已调整恶劣天气时段的超时考核规则，今后同类情况不再扣款。",
+    "社保缴纳问题": "已督促站点补缴社保，相关费用已在本月补齐。",
+    "劳务费发放延迟": "已核实情况，拖欠的劳务费已于本周补发到账。",
+    "意外保险理赔难": "已督促保险公司加快审核，理赔款已到账，并指定专人跟进后续报销。",
+    "押金迟迟不退": "已核实离职手续，装备押金已全额退还。",
+    "派件量考核过高": "已与网点协商，节假日派件量考核下调，完不成不再直接扣钱。",
+    "驿站代收费被克扣": "经核实公司并无此规定，网点已停止扣费并退还多扣的费用。",
+    "商户出餐慢导致超时": "已与商户和站点协调，出餐超时的订单不再计入骑手超时。",
+    "平台派单距离过远": "已反馈平台调整派单范围，超过五公里的订单可免责拒单。",
+    "差评申诉无人处理": "已督促站点处理差评申诉，核实后撤销扣分。",
+    "平台抽成比例不透明": "已约谈平台，要求在司机端公开每单的抽成比例。",
+    "账号被无故封禁": "已督促平台复核，账号已解封，并告知了具体违规订单和申诉渠道。",
+    "电动车通行规定不清楚": "已协调交管部门统一公布电动车通行规定，各区执法口径一致。",
+    "希望统一劳动者权益保障标准": "已将情况提交行业协调会研究，相关规范将于下季度发布。",
+    "快递末端派费被层层克扣": "已约谈相关企业，要求公开派费标准，不得层层克扣。",
+    "外卖平台算法规则不透明": "已约谈平台，要求公开配送时间的计算规则并听取骑手意见。",
+    "网约车运输证办理难": "已开设办理绿色通道，材料清单已在官网统一公布。",
+    "小区禁止骑手进入": "已协调物业开放骑手通道，登记后可进入小区。",
+    "电动车充电难": "已在社区内新增电动车集中充电点，欢迎使用。",
+    "缺少休息场所": "社区暖新驿站已开放休息区，提供饮水和充电。",
+    "小区门口停车被罚": "已与城管沟通，在小区门口划定临时停车位。",
+    "写字楼外卖柜不够用": "已协调物业增设外卖柜，并在午间开放送餐专用电梯。",
+}
 REJECT_NOTES = (
     "经核实，该问题属于劳动争议，请向劳动人事争议仲裁委员会申请仲裁，我们可以协助准备材料。",
     "经核实反映的情况与事实不符，已当面向您说明。",
@@ -203,6 +230,13 @@ class AppealSpec:
     public: bool = False
     # For the fixed storylines: natural hours after sending at which each step happens.
     pace: dict[str, float] = field(default_factory=dict)
+
+
+def _answer(rng: random.Random, spec: AppealSpec) -> str:
+    """The resolution of the spec's subject. A note of its kind is still drawn, so the demo's
+    random sequence (and so every other fact of the history) stays as it was."""
+    drawn = rng.choice(RESOLVE_NOTES[spec.involves])
+    return ANSWERS.get(spec.subject, drawn)
 
 
 def _subject(rng: random.Random, involves: str, industry: str) -> tuple[str, str]:
@@ -407,7 +441,7 @@ def _live(h: _History, spec: AppealSpec, appeal: Appeal) -> None:
         at = h.when(_step(spec, "start", add_working_hours(max(at, accepted), rng.uniform(1, 12))))
         cases.case_start(case_id=case_id, actor=actor, note="已联系小哥了解情况。", at=at)
     at = h.when(max(_step(spec, "resolve", add_working_hours(accepted, rng.uniform(8, 70))), at + timedelta(hours=1)))
-    cases.case_resolve(case_id=case_id, actor=actor, note=rng.choice(RESOLVE_NOTES[spec.involves]), at=at)
+    cases.case_resolve(case_id=case_id, actor=actor, note=_answer(rng, spec), at=at)
     if outcome in ("disputed", "dispute_pending"):
         at = h.when(at + timedelta(hours=rng.uniform(6, 48)))
         appeals.appeal_feedback(
@@ -428,7 +462,7 @@ def _live(h: _History, spec: AppealSpec, appeal: Appeal) -> None:
         else:
             cases.case_start(case_id=case_id, actor=actor, note=RESTART_NOTE, at=at)
         at = h.when(add_working_hours(at, rng.uniform(4, 30)))
-        cases.case_resolve(case_id=case_id, actor=actor, note=rng.choice(RESOLVE_NOTES[spec.involves]), at=at)
+        cases.case_resolve(case_id=case_id, actor=actor, note=_answer(rng, spec), at=at)
     if outcome == "auto_closed":
         close_at = at + timedelta(days=cases.auto_close_days(), minutes=rng.uniform(5, 15))
         cases.case_close_unrated(case_id=case_id, at=h.when(close_at))

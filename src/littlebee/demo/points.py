@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import F
 from django.utils import timezone
@@ -24,10 +24,19 @@ from littlebee.points.models import LedgerEntry, PointsSource
 from littlebee.points.services import points_adjust, points_award, points_defaults_ensure
 from littlebee.rewards.demo import load_gifts
 
+# The station's get-together, named by the season it fell in (the history is dated back from the
+# day the demo is loaded): 包粽子 only around the Dragon Boat Festival, not in October.
+FEAST = "feast"
+
+
+def _feast_title(on: date) -> str:
+    return "端午节包粽子" if on.month in (5, 6) else "“暖新”包饺子联谊会"
+
+
 # (title, days ago, hours long, points, station name fragment)
 PAST_EVENTS: tuple[tuple[str, int, int, int, str], ...] = (
     ("骑手交通安全培训", 52, 2, 30, "西厂口"),
-    ("端午节包粽子", 40, 3, 50, "机安"),
+    (FEAST, 40, 3, 50, "机安"),
     ("健康义诊", 27, 3, 20, "西厂口"),
     ("“暖新”读书分享会", 15, 2, 30, "机安"),
     ("电动车电池安全讲座", 6, 2, 30, "西厂口"),
@@ -57,8 +66,12 @@ def _past_events(now: datetime, created: Counter[str]) -> list[Event]:
         hive = Hive.objects.filter(name__contains=fragment, is_active=True).order_by("pk").first()
         if hive is None:
             continue
+        titles = [title]
+        if title == FEAST:
+            title = _feast_title(timezone.localdate(now - timedelta(days=days_ago)))
+            titles = [_feast_title(date(2000, 6, 1)), _feast_title(date(2000, 1, 1))]
         # Found by title and station, whatever the date: a load on a later day adds no second round.
-        event = Event.objects.filter(title=title, hive=hive, description=PAST_DESCRIPTION).first()
+        event = Event.objects.filter(title__in=titles, hive=hive, description=PAST_DESCRIPTION).first()
         made = event is None
         if event is None:
             starts = timezone.localtime(now - timedelta(days=days_ago)).replace(

@@ -167,10 +167,11 @@ def test_validation_answers_the_cleaned_appeal_and_writes_nothing(c: AppealCity,
         anonymous_to_enterprise=1,  # type: ignore[arg-type]  # a form's truthy value
         attachments=[jpeg_with_exif()],
     )
-    # then the answer is the cleaned appeal: text trimmed, the enterprise dropped, flags as
-    # booleans, the photo re-encoded without its metadata
+    # then the answer is the cleaned appeal: text trimmed, the enterprise dropped and with it the
+    # hiding from an enterprise (none is involved), flags as booleans, the photo re-encoded
+    # without its metadata
     assert (data.subject, data.description, data.enterprise) == ("夜间照明不足", "路口没有路灯。", None)
-    assert (data.anonymous_to_enterprise, data.outcome_public) == (True, False)
+    assert (data.anonymous_to_enterprise, data.outcome_public) == (False, False)
     assert len(data.attachments) == 1 and b"RiderPhone" not in data.attachments[0].full
     # and nothing is stored: no case, no appeal, no file
     assert not Case.objects.exists() and not Appeal.objects.exists()

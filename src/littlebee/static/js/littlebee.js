@@ -295,7 +295,30 @@
     });
   }
 
+  /* Text length counter ------------------------------------------------------ */
+  /* Every long text box with a limit (a textarea with maxlength, e.g. 2000) counts what was
+     typed under it, so the limit is seen before it is reached; it turns to a warning in the
+     last tenth. The words come from the page (body[data-msg-chars]). */
+  function initCounter(box) {
+    var max = parseInt(box.getAttribute("maxlength"), 10);
+    if (!max || max < 200) return;
+    var template = document.body.getAttribute("data-msg-chars") || "__N__ / __MAX__";
+    var counter = document.createElement("p");
+    counter.className = "char-count";
+    counter.setAttribute("aria-live", "polite");
+    counter.setAttribute("data-char-count", "");
+    box.insertAdjacentElement("afterend", counter);
+    function update() {
+      var n = box.value.length;
+      counter.textContent = template.replace("__N__", String(n)).replace("__MAX__", String(max));
+      counter.classList.toggle("char-count--near", n >= max * 0.9);
+    }
+    box.addEventListener("input", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    $all("textarea[maxlength]").forEach(initCounter);
     $all("[data-confirm]").forEach(initConfirm);
     $all("[data-toast]").forEach(initToast);
     $all("[data-tabs]").forEach(initTabs);
