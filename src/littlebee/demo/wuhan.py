@@ -602,6 +602,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
     from .appeals import load_appeals
     from .casework import load_casework
     from .hives import load_hives
+    from .learning import load_learning
     from .points import load_points
     from .volunteering import load_volunteering
 
@@ -620,6 +621,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
         load_points(now=now, users=users, created=result.created)
         load_casework(now=now, users=users, created=result.created)
         load_appeals(now=now, users=users, created=result.created)
+        load_learning(now=now, users=users, created=result.created)
         load_volunteering(now=now, created=result.created)
     result.seconds = time.monotonic() - started
     return result

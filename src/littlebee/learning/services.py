@@ -421,7 +421,10 @@ def _open_session(worker: User, session_id: int) -> LearningSession:
     if not 1 <= session_id <= selectors.MAX_ID:
         raise NotFound()
     session = (
-        LearningSession.objects.select_for_update().select_related("item").filter(pk=session_id, worker=worker).first()
+        LearningSession.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .filter(pk=session_id, worker=worker)
+        .first()
     )
     if session is None:
         raise NotFound()

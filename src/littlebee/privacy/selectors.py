@@ -21,6 +21,7 @@ from littlebee.accounts.models import ApiToken, AuthAttempt, Membership, Profile
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import CaseEvent, CaseFollower
 from littlebee.hives.models import EventRegistration, HiveVisit
+from littlebee.learning.models import LearningSession
 from littlebee.notifications.models import Notification, message_part
 from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsAccount, WorkerBadge
 from littlebee.reports.models import Report, ReportPhoto
@@ -202,6 +203,12 @@ SECTIONS: tuple[Section, ...] = (
         lambda u: AuthAttempt.objects.filter(phone=u.phone).order_by("at", "id"),
         ("at", "method", "succeeded", "ip"),
     ),
+    # 认真学: every opening of an item, what it earned and why not.
+    Section(
+        "learning",
+        lambda u: LearningSession.objects.filter(worker=u).order_by("started_at", "id"),
+        ("item__title", "activity", "status", "started_at", "finished_at", "score", "points", "reason"),
+    ),
     Section(
         "sms_codes",
         lambda u: SmsCode.objects.filter(phone=u.phone).order_by("created_at", "id"),
@@ -209,8 +216,8 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 
-# Modules the platform will have (认真学, 用心做) and holds nothing for yet.
-NOT_YET_PRESENT = ("learning", "volunteering")
+# Modules the platform will have (用心做) and holds nothing for yet.
+NOT_YET_PRESENT = ("volunteering",)
 
 
 def _profile(user: User) -> dict[str, Any]:

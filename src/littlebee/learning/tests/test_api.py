@@ -465,3 +465,16 @@ def test_me_has_the_streak_and_todays_points_per_activity(
         "challenge": 6,
     }
     assert body["points_today"] == 4
+
+
+def test_my_data_export_lists_my_learning_and_not_anothers(c: LearningCity, api_as: Any) -> None:
+    # given the courier read an article and the rider opened another
+    mine, theirs = article(title="我的文章"), article(title="别人的文章")
+    open_and_read(api_as(c.courier), mine.pk)
+    api_as(c.rider).post(f"/learning/items/{theirs.pk}/sessions")
+
+    # when
+    data = api_as(c.courier).get("/me/export").json()
+
+    # then
+    assert [(r["item_title"], r["status"], r["points"]) for r in data["learning"]] == [("我的文章", "credited", 1)]

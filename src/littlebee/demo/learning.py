@@ -1,0 +1,263 @@
+"""The demo city's 认真学: the question bank, 27 articles and 4 quizzes written for this product
+(learning_data), published by 武昌区's admin and reviewed by the city admin, and three weeks of
+learning history for demo workers, so the staff figures and the workers' streaks show something.
+
+Content is found by its text or title, so a second load adds nothing. History is written once
+(when no session exists) the way the services leave it: a session per opening, credited through
+points.services.points_award with the product's keys (`learning:<item>:<worker>[:<day>]`), so
+`points_reconcile` agrees afterwards. Today is left alone: the demo courier can still read and
+take the daily quiz for points.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.learning.models import (
+    Activity,
+    Choice,
+    ItemEvent,
+    ItemKind,
+    ItemStatus,
+    LearningItem,
+    LearningSession,
+    Question,
+    QuizKind,
+    SessionFlag,
+    SessionStatus,
+)
+from littlebee.learning.services import credit_key
+from littlebee.orgs.models import Organisation, OrgKind
+from littlebee.points.models import PointsSource
+from littlebee.points.services import points_award
+
+from . import learning_data as data
+
+AUTHOR = "13900000003"  # admin of 武昌区 (its party organisation)
+REVIEWER = "13900000000"  # city admin
+COURIER = "13800000001"
+RIDER = "13800000002"
+HISTORY_DAYS = 21
+HISTORY_WORKERS = 40
+SPECIAL_EXAM_TOPICS = ("traffic", "fire")
+
+
+def _questions(author: User | None, created: Counter[str]) -> list[Question]:
+    existing = set(Question.objects.values_list("text", flat=True))
+    made = 0
+    for topic, kind, text, options, answer, explanation in data.QUESTIONS:
+        if text in existing:
+            continue
+        question = Question.objects.create(
+            topic=topic, kind=kind, text=text, explanation=explanation, created_by=author
+        )
+        if kind == "true_false":
+            choices = [("正确", answer == "对"), ("错误", answer == "错")]
+        else:
+            choices = [(option, "ABCDEF"[i] in answer) for i, option in enumerate(options)]
+        Choice.objects.bulk_create(
+            Choice(question=question, text=t, correct=ok, order=i) for i, (t, ok) in enumerate(choices)
+        )
+        made += 1
+    if made:
+        created["learning questions"] += made
+    texts = [q[2] for q in data.QUESTIONS]
+    return list(Question.objects.filter(text__in=texts).order_by("pk"))
+
+
+def _publish(item: LearningItem, author: User | None, reviewer: User | None, at: datetime) -> None:
+    for action, before, after, when in (
+        ("create", "", ItemStatus.DRAFT, at - timedelta(days=2)),
+        ("submit", ItemStatus.DRAFT, ItemStatus.REVIEW, at - timedelta(days=1)),
+        ("publish", ItemStatus.REVIEW, ItemStatus.PUBLISHED, at),
+    ):
+        ItemEvent.objects.create(
+            item=item,
+            actor=author if action != "publish" else reviewer,
+            action=action,
+            from_status=before,
+            to_status=after,
+            at=when,
+        )
+
+
+def _items(now: datetime, users: dict[str, User], bank: list[Question], created: Counter[str]) -> list[LearningItem]:
+    author = users.get(AUTHOR)
+    reviewer = users.get(REVIEWER)
+    organisation = (
+        Organisation.objects.filter(kind=OrgKind.PARTY_ORG, memberships__user=author).order_by("pk").first()
+        if author is not None
+        else None
+    )
+    existing = set(LearningItem.objects.values_list("title", flat=True))
+    made = 0
+    for n, (topic, title, summary, paragraphs, worker_types) in enumerate(data.ARTICLES):
+        if title in existing:
+            continue
+        at = now - timedelta(days=30 - n, hours=n % 7)
+        item = LearningItem.objects.create(
+            kind=ItemKind.ARTICLE,
+            title=title,
+            topic=topic,
+            summary=summary,
+            body="\n\n".join(paragraphs),
+            worker_types=worker_types,
+            status=ItemStatus.PUBLISHED,
+            organisation=organisation,
+            author=author,
+            reviewer=reviewer,
+            published_at=at,
+        )
+        _publish(item, author, reviewer, at)
+        made += 1
+    for title, quiz_kind, summary, count, pass_mark, attempts, seconds in data.QUIZZES:
+        if title in existing:
+            continue
+        at = now - timedelta(days=28)
+        item = LearningItem.objects.create(
+            kind=ItemKind.QUIZ,
+            quiz_kind=quiz_kind,
+            title=title,
+            topic="party" if quiz_kind != QuizKind.SPECIAL else "traffic",
+            summary=summary,
+            question_count=count,
+            pass_mark=pass_mark,
+            max_attempts=attempts,
+            seconds_per_question=seconds,
+            status=ItemStatus.PUBLISHED,
+            organisation=organisation,
+            author=author,
+            reviewer=reviewer,
+            published_at=at,
+        )
+        if quiz_kind == QuizKind.SPECIAL:
+            item.questions.set([q for q in bank if q.topic in SPECIAL_EXAM_TOPICS][:count])
+        _publish(item, author, reviewer, at)
+        made += 1
+    if made:
+        created["learning items"] += made
+    return list(LearningItem.objects.filter(status=ItemStatus.PUBLISHED).order_by("pk"))
+
+
+def _credit(session: LearningSession, at: datetime, amount: int | None) -> None:
+    key = credit_key(session, at)
+    source = PointsSource.ARTICLE_READ if session.activity == Activity.READING else PointsSource.QUIZ_PASSED
+    award = points_award(
+        worker=session.worker,
+        source=source,
+        category=session.activity,
+        idempotency_key=f"learning:{key}",
+        source_object=session,
+        amount=amount,
+        note=session.item.title,
+        at=at,
+    )
+    if award.created:
+        session.status = SessionStatus.CREDITED
+        session.points = award.awarded
+        session.credit_key = key
+    else:
+        session.status = SessionStatus.COMPLETED
+        session.reason = award.refusal or "already_credited"
+    session.save(update_fields=["status", "points", "credit_key", "reason"])
+
+
+def _history(now: datetime, users: dict[str, User], items: list[LearningItem], created: Counter[str]) -> None:
+    if LearningSession.objects.exists():
+        return
+    rng = random.Random(2024)  # noqa: S311 - demo data, not security
+    articles = [i for i in items if i.kind == ItemKind.ARTICLE]
+    daily = next((i for i in items if i.quiz_kind == QuizKind.DAILY), None)
+    if not articles or daily is None:
+        return
+    bank = list(Question.objects.filter(is_active=True).values_list("pk", flat=True))
+    profiles = list(
+        WorkerProfile.objects.filter(checkin_status=CheckinStatus.CONFIRMED, user__in=users.values())
+        .select_related("user")
+        .order_by("pk")
+    )
+    stars = [p for p in profiles if p.user.phone in (COURIER, RIDER)]
+    others = [p for p in profiles if p not in stars]
+    learners = stars + rng.sample(others, min(len(others), HISTORY_WORKERS))
+    today = timezone.localtime(now).replace(hour=9, minute=0, second=0, microsecond=0)
+    sessions = 0
+    for profile in learners:
+        worker = profile.user
+        star = profile in stars
+        read: set[int] = set()
+        for days_ago in range(HISTORY_DAYS, 0, -1):
+            # The demo courier and rider learned one article and the daily quiz on each of the last
+            # six days (a streak to see), and left most articles for the demo itself.
+            if star and days_ago > 6:
+                continue
+            if not star and rng.random() > 0.45:
+                continue
+            day = today - timedelta(days=days_ago) + timedelta(minutes=rng.randint(0, 480))
+            visible = [a for a in articles if a.pk not in read and a.published_at and a.published_at < day]
+            visible = [a for a in visible if not a.worker_types or profile.worker_type in a.worker_types.split()]
+            for n, item in enumerate(rng.sample(visible, min(len(visible), 1 if star else rng.randint(1, 3)))):
+                at = day + timedelta(minutes=4 * n)
+                session = LearningSession.objects.create(
+                    worker=worker,
+                    item=item,
+                    activity=Activity.READING,
+                    started_at=at - timedelta(seconds=item.min_seconds + 20),
+                    last_seen_at=at,
+                    heartbeats=(item.min_seconds + 20) // 5,
+                    visible_ms=(item.min_seconds + 20) * 1000,
+                    finished_at=at,
+                    status=SessionStatus.COMPLETED,
+                )
+                _credit(session, at, None)
+                read.add(item.pk)
+                sessions += 1
+            if star or rng.random() < 0.7:
+                at = day + timedelta(minutes=20)
+                asked = rng.sample(bank, min(5, len(bank)))
+                score = rng.randint(2, 5)
+                session = LearningSession.objects.create(
+                    worker=worker,
+                    item=daily,
+                    activity=Activity.DAILY_QUIZ,
+                    started_at=at - timedelta(minutes=2),
+                    finished_at=at,
+                    status=SessionStatus.COMPLETED,
+                    question_ids=asked,
+                    score=score,
+                    passed=score * 100 >= daily.pass_mark * len(asked),
+                )
+                _credit(session, at, score)
+                sessions += 1
+        # A few openings staff should look at: two articles beating at once.
+        if not star and rng.random() < 0.08 and len(articles) > 1:
+            at = today - timedelta(days=rng.randint(1, HISTORY_DAYS))
+            for item in articles[:2]:
+                LearningSession.objects.create(
+                    worker=worker,
+                    item=item,
+                    activity=Activity.READING,
+                    started_at=at,
+                    last_seen_at=at + timedelta(seconds=40),
+                    heartbeats=8,
+                    visible_ms=40_000,
+                    finished_at=at + timedelta(seconds=45),
+                    status=SessionStatus.FLAGGED,
+                    flag=SessionFlag.PARALLEL,
+                    reason="flagged",
+                )
+                sessions += 1
+    if sessions:
+        created["learning sessions"] += sessions
+
+
+def load_learning(*, now: datetime | None = None, users: dict[str, User], created: Counter[str]) -> None:
+    """The bank, the items and the history (what is missing only)."""
+    now = now or timezone.now()
+    bank = _questions(users.get(AUTHOR), created)
+    items = _items(now, users, bank, created)
+    _history(now, users, items, created)

@@ -1,0 +1,84 @@
+"""Issue 14's done-when on a phone-sized page: the courier opens an article, finishing at once is
+refused with the time left, after the minimum time it is credited and the points appear in the
+ledger; the daily quiz credits its points once."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from littlebee.conftest import log_in
+from littlebee.learning.models import Choice, LearningSession, QuizKind
+from littlebee.learning.tests.factories import LearningCity, article, bank, quiz
+from littlebee.points.models import LedgerEntry
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_courier_reads_an_article_takes_the_daily_quiz_and_sees_the_credit(
+    c: LearningCity, phone_page: Any, screenshot: Any, settings: Any
+) -> None:
+    # given an article that needs 6 s of reading, a bank and the daily quiz
+    settings.LEARNING_READ_MIN_SECONDS = 6
+    settings.LEARNING_READ_MAX_SECONDS = 6
+    item = article(title="电动自行车上路，这几条规定要记牢")
+    bank(8)
+    daily = quiz(QuizKind.DAILY)
+    page = phone_page
+
+    # when the courier opens the article from the learning home
+    log_in(page, c.courier.phone, "/learning/")
+    screenshot(page, "learning-home")
+    page.get_by_role("link", name=re.compile("电动自行车上路")).click()
+    finish = page.get_by_role("button", name=re.compile("完成学习"))
+    page.wait_for_function("() => !document.querySelector('[data-finish]').disabled")
+
+    # and finishes at once: refused, with the time left
+    finish.click()
+    page.locator("[data-status][data-outcome=too_fast]").wait_for()
+    assert re.search(r"\d+ 秒", page.locator("[data-status]").inner_text())
+    assert not LedgerEntry.objects.exists()
+    screenshot(page, "learning-too-fast")
+
+    # and after the minimum time (heartbeats while the page is visible) it is credited
+    page.wait_for_timeout(7_500)
+    finish.click()
+    page.locator("[data-status][data-outcome=credited]").wait_for()
+    assert "获得 1 积分" in page.locator("[data-status]").inner_text()
+    screenshot(page, "learning-credited")
+    session = LearningSession.objects.get(item=item)
+    assert session.heartbeats >= 1 and session.points == 1
+
+    # when the courier takes the daily quiz and answers right
+    page.goto("/learning/")
+    page.get_by_role("link", name=re.compile("每日答题")).first.click()
+    page.get_by_role("button", name=re.compile("开始答题")).click()
+    page.locator("[data-quiz-form]").wait_for()
+    attempt = LearningSession.objects.get(item=daily)
+    for qid in attempt.question_ids:
+        right = Choice.objects.get(question_id=qid, correct=True)
+        page.locator(f"[data-question='{qid}'] input[value='{right.pk}']").check()
+    screenshot(page, "learning-quiz")
+    page.get_by_role("button", name=re.compile("交卷")).click()
+
+    # then the result explains and credits five points
+    page.locator("[data-result]").wait_for()
+    assert "获得 5 积分" in page.locator("[data-testid=credit]").inner_text()
+    assert "安全头盔能减少伤亡" in page.content()
+    screenshot(page, "learning-quiz-result")
+
+    # and the points are in the ledger and on the points page
+    assert sorted(LedgerEntry.objects.filter(worker=c.courier).values_list("amount", flat=True)) == [1, 5]
+    page.goto("/points/")
+    assert "阅读文章" in page.content() and "答题通过" in page.content()
+    screenshot(page, "learning-points")
+
+    # and a second daily quiz today earns nothing and says so
+    page.goto(f"/learning/{daily.pk}/quiz/")
+    page.get_by_role("button", name=re.compile("开始答题")).click()
+    page.get_by_role("button", name=re.compile("交卷")).click()
+    page.locator("[data-result]").wait_for()
+    assert "获得" not in page.locator("[data-testid=credit]").inner_text()
+    assert LedgerEntry.objects.filter(worker=c.courier).count() == 2
