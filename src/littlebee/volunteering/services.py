@@ -20,14 +20,15 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import Membership, Role, User, WorkerProfile
 from littlebee.accounts.services import worker_require_checked_in
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.core.geo import haversine_m, valid_lat_lng
+from littlebee.core.texts import t
 from littlebee.hives.models import Hive
 from littlebee.notifications.inbox import notify
 from littlebee.orgs.models import Organisation, Region
@@ -304,10 +305,10 @@ def task_cancel(*, task_id: int, actor: User) -> Task:
     task.save(update_fields=["status", "updated_at"])
     live = Claim.objects.select_for_update().filter(task=task, status__in=(ClaimStatus.WAITLISTED, ClaimStatus.CLAIMED))
     for claim in live:
-        _move(claim, ClaimStatus.CANCELLED, ClaimAction.CANCEL, actor=actor, at=now, note=gettext("任务已取消"))
+        _move(claim, ClaimStatus.CANCELLED, ClaimAction.CANCEL, actor=actor, at=now, note="task cancelled")
         claim.cancelled_at = now
         claim.save(update_fields=["cancelled_at"])
-        _tell(claim.worker_id, task, kind="task_cancelled", title=gettext("任务已取消：%(title)s"))
+        _tell(claim.worker_id, task, kind="task_cancelled", title=_("任务已取消：%(title)s"))
     return task
 
 
@@ -329,20 +330,21 @@ def _move(claim: Claim, to_status: str, action: str, *, actor: User | None, at: 
     )
 
 
-def _tell(worker_id: int, task: Task, *, kind: str, title: str, body: str = "") -> None:
+def _tell(worker_id: int, task: Task, *, kind: str, title: Promise, body: Promise | None = None) -> None:
+    """A notice in the worker's inbox linking to the task, stored as message keys and parameters
+    (core.texts) so the worker reads it in their own language."""
     user = User.objects.filter(pk=worker_id, is_active=True).first()
     if user is None:
         return
-    with translation.override(settings.LANGUAGE_CODE):
-        facts = {"title": task.title, "time": timezone.localtime(task.starts_at).strftime("%Y-%m-%d %H:%M")}
-        notify(
-            user=user,
-            kind=kind,
-            title=title % facts,
-            body=body % facts if body else "",
-            link=reverse("volunteering:task", args=[task.pk]),
-            data={"task_id": task.pk},
-        )
+    facts = {"title": task.title, "time": timezone.localtime(task.starts_at).strftime("%Y-%m-%d %H:%M")}
+    notify(
+        user=user,
+        kind=kind,
+        title=t(title, title=task.title),
+        body=t(body, **facts) if body is not None else "",
+        link=reverse("volunteering:task", args=[task.pk]),
+        data={"task_id": task.pk},
+    )
 
 
 @transaction.atomic
@@ -425,8 +427,8 @@ def _promote_next(task: Task, now: datetime) -> Claim | None:
         nxt.worker_id,
         task,
         kind="task_promoted",
-        title=gettext("候补转正：%(title)s"),
-        body=gettext("您候补的任务“%(title)s”（%(time)s）有了名额，您已转为正式认领，请按时到场签到。"),
+        title=_("候补转正：%(title)s"),
+        body=_("您候补的任务“%(title)s”（%(time)s）有了名额，您已转为正式认领，请按时到场签到。"),
     )
     return nxt
 
@@ -597,7 +599,7 @@ def _review(claim: Claim, task: Task, *, actor: User, decision: str, minutes: in
         claim.reviewed_by, claim.reviewed_at, claim.review_note = actor, now, note
         claim.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
         _move(claim, ClaimStatus.DECLINED, ClaimAction.DECLINE, actor=actor, at=now, note=note)
-        _tell(claim.worker_id, task, kind="task_declined", title=gettext("服务时长未获认证：%(title)s"))
+        _tell(claim.worker_id, task, kind="task_declined", title=_("服务时长未获认证：%(title)s"))
         return claim
     credited = claim.minutes or 0
     if minutes is not None:
@@ -654,8 +656,8 @@ def _review(claim: Claim, task: Task, *, actor: User, decision: str, minutes: in
         claim.worker_id,
         task,
         kind="task_approved",
-        title=gettext("服务时长已认证：%(title)s"),
-        body=gettext("“%(title)s”的服务时长已由组织方认证，积分已发放。"),
+        title=_("服务时长已认证：%(title)s"),
+        body=_("“%(title)s”的服务时长已由组织方认证，积分已发放。"),
     )
     return claim
 

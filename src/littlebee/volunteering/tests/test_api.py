@@ -564,3 +564,21 @@ def test_a_team_only_task_is_for_its_members(api_as: Any, scene: Scene) -> None:
     # then
     assert refused.json()["code"] == "team_only"
     assert allowed.status_code == 201
+
+
+def test_the_promotion_notice_is_read_in_the_workers_language(api_as: Any, scene: Scene) -> None:
+    # given a place freed on a task tomorrow with one worker waiting
+    task = a_task(organiser=scene.community_org, slots=1, starts_at=timezone.now() + timedelta(days=1))
+    waiting_worker = worker()
+    claim_id = api_as(scene.worker).post(f"/tasks/{task.pk}/claims").json()["id"]
+    api_as(waiting_worker).post(f"/tasks/{task.pk}/claims")
+    api_as(scene.worker).post(f"/claims/{claim_id}/cancel")
+
+    # when the promoted worker reads the inbox in English and in Chinese
+    english = api_as(waiting_worker, language="en").get("/me/notifications").json()["items"][0]
+    chinese = api_as(waiting_worker).get("/me/notifications").json()["items"][0]
+
+    # then
+    assert english["title"] == f"You got a place: {task.title}"
+    assert chinese["title"] == f"候补转正：{task.title}"
+    assert english["link"] == f"/volunteering/tasks/{task.pk}/"
