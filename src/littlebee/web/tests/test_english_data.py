@@ -72,7 +72,7 @@ def test_station_services_answer_in_english_without_more_queries(
 ) -> None:
     # given a station offering two base services
     services = {s.code: s for s in service_catalogue_ensure()}
-    hive = HiveFactory(
+    hive: Any = HiveFactory(
         community=city.community,
         managing_unit=city.party_org(city.community),
         lat=30.5475,
@@ -225,6 +225,7 @@ def test_the_systems_timeline_note_reads_in_the_readers_language(api_as: Any) ->
     case_services.case_accept(case_id=case.pk, actor=w.community_handler)
     case_services.case_resolve(case_id=case.pk, actor=w.community_handler, note="已修复")
     case.refresh_from_db()
+    assert case.resolved_at is not None
     assert case_services.cases_close_unrated(now=case.resolved_at + timedelta(days=8)) == 1
     assert case.__class__.objects.get(pk=case.pk).status == CaseStatus.CLOSED
 

@@ -39,7 +39,7 @@ def test_under_english_the_categories_services_and_inbox_are_english(
     # employment the community and the company confirmed (the check-in's message in the inbox)
     report_categories_ensure()
     services = {s.code: s for s in service_catalogue_ensure()}
-    hive = HiveFactory(
+    hive: Any = HiveFactory(
         name="西厂口社区蜂巢驿站",
         community=city.community,
         managing_unit=city.party_org(city.community),
