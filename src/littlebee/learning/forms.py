@@ -21,6 +21,8 @@ class ItemForm(StyledForm):
     title = forms.CharField(label=_("标题"), max_length=120)
     topic = forms.ChoiceField(label=_("主题"), choices=Topic.choices)
     summary = forms.CharField(label=_("摘要"), max_length=200, required=False)
+    title_en = forms.CharField(label=_("英文标题"), max_length=160, required=False)
+    summary_en = forms.CharField(label=_("英文摘要"), max_length=300, required=False)
     body = forms.CharField(
         label=_("正文"),
         required=False,
@@ -106,6 +108,8 @@ class ItemForm(StyledForm):
             "title": item.title,
             "topic": item.topic,
             "summary": item.summary,
+            "title_en": item.title_en,
+            "summary_en": item.summary_en,
             "body": item.body,
             "duration_seconds": item.duration_seconds,
             "worker_types": item.worker_type_codes(),
@@ -129,6 +133,8 @@ class ItemForm(StyledForm):
             "title",
             "topic",
             "summary",
+            "title_en",
+            "summary_en",
             "body",
             "duration_seconds",
             "publish_from",
@@ -142,6 +148,8 @@ class ItemForm(StyledForm):
         ):
             setattr(item, name, data.get(name))
         item.summary = item.summary or ""
+        item.title_en = item.title_en or ""
+        item.summary_en = item.summary_en or ""
         item.body = item.body or ""
         item.quiz_kind = item.quiz_kind or ""
         item.worker_types = " ".join(data.get("worker_types") or [])

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
+from littlebee.core.texts import in_language
 from littlebee.orgs.models import Organisation, Region
 
 
@@ -120,6 +121,10 @@ class LearningItem(TimeStampedModel):
     title = models.CharField(_("标题"), max_length=120)
     topic = models.CharField(_("主题"), max_length=16, choices=Topic.choices)
     summary = models.CharField(_("摘要"), max_length=200, blank=True)
+    # English (core.texts): blank shows the Chinese under English too. The text itself stays in
+    # the language it was written in; an English article is an item of its own.
+    title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
+    summary_en = models.CharField(_("英文摘要"), max_length=300, blank=True)
     # The article's text, paragraphs separated by blank lines; for audio and video, a transcript
     # or notes. Plain text: the page renders paragraphs, nothing a writer typed runs as HTML.
     body = models.TextField(_("正文"), blank=True)
@@ -178,6 +183,15 @@ class LearningItem(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language."""
+        return in_language(self.title, self.title_en)
+
+    @property
+    def local_summary(self) -> str:
+        return in_language(self.summary, self.summary_en)
 
     @property
     def activity(self) -> str:

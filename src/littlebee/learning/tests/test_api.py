@@ -478,3 +478,18 @@ def test_my_data_export_lists_my_learning_and_not_anothers(c: LearningCity, api_
 
     # then
     assert [(r["item_title"], r["status"], r["points"]) for r in data["learning"]] == [("我的文章", "credited", 1)]
+
+
+def test_an_english_reader_gets_the_english_title_where_there_is_one(c: LearningCity, api_as: Any) -> None:
+    # given one item with an English title and one without
+    translated = article(title="电动自行车通行规则", title_en="E-bike rules of the road", summary_en="Helmets on.")
+    plain = article(title="只有中文标题")
+
+    # when
+    english = api_as(c.courier, language="en")
+    titles = {i["id"]: i["title"] for i in english.get("/learning/items").json()["items"]}
+
+    # then
+    assert titles == {translated.pk: "E-bike rules of the road", plain.pk: "只有中文标题"}
+    assert english.get(f"/learning/items/{translated.pk}").json()["summary"] == "Helmets on."
+    assert api_as(c.courier).get(f"/learning/items/{translated.pk}").json()["title"] == "电动自行车通行规则"
