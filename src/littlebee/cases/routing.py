@@ -19,7 +19,7 @@ from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 from .models import RoutingRule, RoutingTarget
 
 
-def _ancestor_codes(region: Region) -> list[str]:
+def ancestor_codes(region: Region) -> list[str]:
     """Codes from the city down to the region itself."""
     return [code for code in region.path.split("/") if code]
 
@@ -55,17 +55,17 @@ ORGANISATION_FIELDS = (
 )
 
 
-def ancestors_query(region: Region) -> QuerySet[Region]:
-    """The region and its ancestors (any order: routing_inputs orders them by the path)."""
-    return Region.objects.filter(code__in=_ancestor_codes(region))
+def ancestors_query(codes: list[str]) -> QuerySet[Region]:
+    """The regions of these codes (ancestor_codes; any order: routing_inputs orders them)."""
+    return Region.objects.filter(code__in=codes)
 
 
-def rules_query(kind: str, category: str, region: Region | None) -> QuerySet[RoutingRule]:
+def rules_query(kind: str, category: str, codes: list[str] | None) -> QuerySet[RoutingRule]:
     """The active rules that may route such a case: of its category or any, for the whole city
-    or one of the region's ancestors."""
+    or one of the regions of these codes (the case's region's ancestor_codes; None: no region)."""
     where = Q(region__isnull=True)
-    if region is not None:
-        where |= Q(region__code__in=_ancestor_codes(region))
+    if codes:
+        where |= Q(region__code__in=codes)
     return (
         RoutingRule.objects.filter(kind=kind, is_active=True)
         .filter(Q(category=category) | Q(category=""))
@@ -73,10 +73,10 @@ def rules_query(kind: str, category: str, region: Region | None) -> QuerySet[Rou
     )
 
 
-def offices_query(region: Region) -> QuerySet[Organisation]:
-    """The active party organisations and departments of the region and its ancestors."""
+def offices_query(codes: list[str]) -> QuerySet[Organisation]:
+    """The active party organisations and departments of the regions of these codes."""
     return Organisation.objects.filter(
-        kind__in=[OrgKind.PARTY_ORG, OrgKind.DEPARTMENT], is_active=True, region__code__in=_ancestor_codes(region)
+        kind__in=[OrgKind.PARTY_ORG, OrgKind.DEPARTMENT], is_active=True, region__code__in=codes
     )
 
 
@@ -87,7 +87,7 @@ def routing_inputs(
     if region is None:
         return RoutingInputs(ancestors=[], rules=rules, offices=[])
     by_code = {r.code: r for r in ancestors}
-    ordered = [by_code[c] for c in reversed(_ancestor_codes(region)) if c in by_code]
+    ordered = [by_code[c] for c in reversed(ancestor_codes(region)) if c in by_code]
     return RoutingInputs(ancestors=ordered, rules=rules, offices=sorted(offices, key=lambda o: o.pk))
 
 
@@ -107,7 +107,7 @@ def _offices_first(
 
 def _ancestors(region: Region) -> list[Region]:
     """The region and its ancestors, deepest first, in one query."""
-    codes = _ancestor_codes(region)
+    codes = ancestor_codes(region)
     by_code = {r.code: r for r in Region.objects.filter(code__in=codes)}
     return [by_code[c] for c in reversed(codes) if c in by_code]
 
@@ -250,7 +250,8 @@ def route_with_rule(
         ancestors, rules = inputs.ancestors, list(inputs.rules)
     else:
         ancestors = _ancestors(region) if region is not None else []
-        rules = list(rules_query(kind, category, region).select_related("organisation"))
+        codes = ancestor_codes(region) if region is not None else None
+        rules = list(rules_query(kind, category, codes).select_related("organisation"))
     depth = {r.pk: len(ancestors) - i for i, r in enumerate(ancestors)}  # deeper region → larger
     rules.sort(key=lambda r: (r.category == "", -depth.get(r.region_id or 0, 0), r.priority, r.pk))
     for rule in rules:

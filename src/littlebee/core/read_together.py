@@ -6,6 +6,12 @@ along a region's path, a deadline rule) pays a round trip and a statement for ea
 them one by one; read together they cost one. Django's JSONObject is JSON_OBJECT on SQLite and
 JSONB_BUILD_OBJECT on PostgreSQL, so the same querysets serve both.
 
+Compiling such a statement costs more than running it (every JSON key is a cast on PostgreSQL),
+so it is compiled once per shape and process: the querysets are built with stand-ins for the
+values (read_together's keyword arguments), and each call binds the real values in their place.
+The shape is the builder and the length of each list value; values must only be compared by the
+querysets (filters), never shape them otherwise.
+
 Only plain columns are read (no timestamps: JSON carries them as text that differs by backend);
 instances come back with the other fields deferred, as from .only(), so reading one of those
 later costs a query rather than giving a wrong value.
@@ -13,10 +19,13 @@ later costs a query rather than giving a wrong value.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import CharField, F, Model, QuerySet, Value
 from django.db.models.functions import JSONObject
 
@@ -29,6 +38,58 @@ class Part:
     queryset: QuerySet[Any]
     fields: tuple[str, ...]
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+ReadValue = str | list[str] | None
+Builder = Callable[..., dict[str, Part]]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple[Any, ...]
+    using: str
+    # tag → (model, fields, {relation: (related model, fields)})
+    decode: dict[str, tuple[type[Model], tuple[str, ...], dict[str, tuple[type[Model], tuple[str, ...]]]]]
+
+
+_compiled: dict[Hashable, _Compiled] = {}
+_lock = threading.Lock()
+_MAX_SHAPES = 256
+
+
+def _stand_in(name: str, value: ReadValue) -> ReadValue:
+    # NUL never occurs in a real value (PostgreSQL refuses it in text), so a stand-in cannot
+    # collide with a constant of the querysets.
+    if isinstance(value, list):
+        return [f"\x00{name}\x00{i}" for i in range(len(value))]
+    return None if value is None else f"\x00{name}\x00"
+
+
+def _shape(value: ReadValue) -> Hashable:
+    return len(value) if isinstance(value, list) else value is None
+
+
+def _compile(build: Builder, values: dict[str, ReadValue]) -> _Compiled:
+    parts = build(**{name: _stand_in(name, value) for name, value in values.items()})
+    queries = []
+    decode = {}
+    for tag, part in parts.items():
+        model = part.queryset.model
+        columns: dict[str, Any] = {name: F(name) for name in part.fields}
+        relations = {}
+        for relation, names in part.related.items():
+            related_model = model._meta.get_field(relation).related_model
+            assert isinstance(related_model, type) and issubclass(related_model, Model)
+            relations[relation] = (related_model, names)
+            columns.update({f"{relation}__{name}": F(f"{relation}__{name}") for name in names})
+        decode[tag] = (model, part.fields, relations)
+        queries.append(
+            part.queryset.order_by().values(tag=Value(tag, output_field=CharField()), row=JSONObject(**columns))
+        )
+    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    sql, params = combined.query.sql_with_params()
+    return _Compiled(sql=sql, params=tuple(params), using=combined.db, decode=decode)
 
 
 def _instance(model: type[Model], row: dict[str, Any], names: tuple[str, ...], prefix: str = "") -> Model | None:
@@ -49,28 +110,36 @@ def _instance(model: type[Model], row: dict[str, Any], names: tuple[str, ...], p
     return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
 
 
-def read_together(parts: dict[str, Part]) -> dict[str, list[Any]]:
-    """Every part's rows, read in one statement, as instances of its model (related rows set on
-    them), in no particular order: sort them where order matters."""
-    queries = []
-    for tag, part in parts.items():
-        columns: dict[str, Any] = {name: F(name) for name in part.fields}
-        for relation, names in part.related.items():
-            columns.update({f"{relation}__{name}": F(f"{relation}__{name}") for name in names})
-        queries.append(
-            part.queryset.order_by().values(tag=Value(tag, output_field=CharField()), row=JSONObject(**columns))
-        )
-    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
-    found: dict[str, list[Any]] = {tag: [] for tag in parts}
-    for item in combined:
-        tag, row = item["tag"], item["row"]
-        part = parts[tag]
-        model = part.queryset.model
-        instance = _instance(model, row, part.fields)
-        for relation, names in part.related.items():
-            related_model = model._meta.get_field(relation).related_model
-            assert isinstance(related_model, type) and issubclass(related_model, Model)
-            related = _instance(related_model, row, names, prefix=f"{relation}__")
+def read_together(build: Builder, /, **values: ReadValue) -> dict[str, list[Any]]:
+    """Every part of build(**values) read in one statement, as instances of its model (related
+    rows set on them), in no particular order: sort them where order matters. `values` are
+    strings, lists of strings or None; build must be a module-level function of them."""
+    shape = (build.__module__, build.__qualname__, tuple((name, _shape(v)) for name, v in sorted(values.items())))
+    compiled = _compiled.get(shape)
+    if compiled is None:
+        compiled = _compile(build, values)
+        with _lock:
+            if len(_compiled) >= _MAX_SHAPES:
+                _compiled.clear()
+            _compiled[shape] = compiled
+    real: dict[str, str] = {}
+    for name, value in values.items():
+        stand_in = _stand_in(name, value)
+        if isinstance(value, list) and isinstance(stand_in, list):
+            real.update(zip(stand_in, value, strict=True))
+        elif isinstance(value, str) and isinstance(stand_in, str):
+            real[stand_in] = value
+    params = [real.get(p, p) if isinstance(p, str) else p for p in compiled.params]
+    with connections[compiled.using].cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    found: dict[str, list[Any]] = {tag: [] for tag in compiled.decode}
+    for tag, raw in rows:
+        row = json.loads(raw) if isinstance(raw, str | bytes) else raw
+        model, names, relations = compiled.decode[tag]
+        instance = _instance(model, row, names)
+        for relation, (related_model, related_names) in relations.items():
+            related = _instance(related_model, row, related_names, prefix=f"{relation}__")
             if related is not None:
                 setattr(instance, relation, related)
         found[tag].append(instance)

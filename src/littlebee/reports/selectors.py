@@ -63,27 +63,34 @@ def _columns(model: type[Any]) -> tuple[str, ...]:
     return tuple(f.attname for f in model._meta.concrete_fields)
 
 
-def intake_context(category_code: str, community: Region | None) -> IntakeContext:
-    """IntakeContext in one statement (core.read_together): the category by code, the deadline
-    rules, the routing rules, the community's ancestors and their offices. The rules of each are
-    their owners' (cases.routing, cases.services): only the round trips are saved."""
+def _intake_parts(category_code: str, codes: list[str] | None) -> dict[str, Part]:
+    """intake_context's queries, for the category and the community's ancestor codes."""
     kind = CaseKind.REPORT
     parts = {
         "category": Part(ReportCategory.objects.filter(code=category_code, is_active=True), _columns(ReportCategory)),
         "deadline": Part(deadline_rules_query(kind, category_code), _columns(DeadlineRule)),
         "rule": Part(
-            routing.rules_query(kind, category_code, community),
+            routing.rules_query(kind, category_code, codes),
             _columns(RoutingRule),
             related={"organisation": routing.ORGANISATION_FIELDS},
         ),
     }
-    if community is not None:
-        parts["ancestor"] = Part(routing.ancestors_query(community), routing.REGION_FIELDS)
-        parts["office"] = Part(routing.offices_query(community), routing.ORGANISATION_FIELDS)
-    rows = read_together(parts)
+    if codes is not None:
+        parts["ancestor"] = Part(routing.ancestors_query(codes), routing.REGION_FIELDS)
+        parts["office"] = Part(routing.offices_query(codes), routing.ORGANISATION_FIELDS)
+    return parts
+
+
+def intake_context(category_code: str, community: Region | None) -> IntakeContext:
+    """IntakeContext in one statement (core.read_together, compiled once per path length): the
+    category by code, the deadline rules, the routing rules, the community's ancestors and their
+    offices. The rules of each are their owners' (cases.routing, cases.services): only the round
+    trips are saved."""
+    codes = routing.ancestor_codes(community) if community is not None else None
+    rows = read_together(_intake_parts, category_code=category_code, codes=codes)
     return IntakeContext(
         category=rows["category"][0] if rows["category"] else None,
-        deadline_rule=deadline_rule_pick(rows["deadline"], kind, category_code),
+        deadline_rule=deadline_rule_pick(rows["deadline"], CaseKind.REPORT, category_code),
         routing=routing.routing_inputs(
             community, ancestors=rows.get("ancestor", []), rules=rows["rule"], offices=rows.get("office", [])
         ),
