@@ -603,6 +603,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
     from .casework import load_casework
     from .hives import load_hives
     from .learning import load_learning
+    from .open311 import load_open311
     from .points import load_points
     from .volunteering import load_volunteering
 
@@ -623,6 +624,7 @@ def load_wuhan(*, now: datetime | None = None) -> LoadResult:
         load_appeals(now=now, users=users, created=result.created)
         load_learning(now=now, users=users, created=result.created)
         load_volunteering(now=now, created=result.created)
+        load_open311(now=now, created=result.created)
     result.seconds = time.monotonic() - started
     return result
 

@@ -7,6 +7,9 @@
 3. Every call of the contract, ../shared/API.md, exists with its documented fields: the
    method and path, the answer's status, the error statuses it names, the answer's fields and
    the body's and query's fields. Sections of modules not built yet are skipped by name.
+4. A section served outside django-ninja (Open311 GeoReport v2, whose format is the
+   specification's, not ours) has no table: each call its prose names, in each format it names,
+   resolves to a view of its own under the prefix it names.
 """
 
 from __future__ import annotations
@@ -37,9 +40,10 @@ API_MD = REPO_ROOT.parent / "shared" / "API.md"
 REQUIRE_SERVICES = bool(os.environ.get("LITTLEBEE_REQUIRE_SERVICES"))
 
 # API.md sections whose modules are not built yet, with the issue that builds each.
-NOT_BUILT = {
-    "Open311": "issue 17 (Open311 GeoReport v2)",
-}
+NOT_BUILT: dict[str, str] = {}
+# API.md sections served by plain Django views rather than the NinjaAPI: not in the OpenAPI
+# description, so checked against the URLconf (test_section_outside_ninja_is_served).
+OUTSIDE_NINJA = ("Open311",)
 
 
 # --- 1 and 2: names and references ---------------------------------------------------------------
@@ -314,6 +318,8 @@ def _params() -> list[Any]:
     skipped: set[str] = set()
     for item in parse_api_md(API_MD.read_text(encoding="utf-8")):
         section = item if isinstance(item, str) else item.section
+        if section.startswith(OUTSIDE_NINJA):
+            continue  # test_section_outside_ninja_is_served
         key = next((k for k in NOT_BUILT if section.startswith(k)), None)
         if key is not None:
             if key not in skipped:
@@ -444,3 +450,69 @@ def test_the_contract_parser_reads_every_form_of_answer() -> None:
         "code",
         "worker_type",
     ]
+
+
+# --- 4: sections served outside django-ninja ------------------------------------------------------
+def section_text(text: str, name: str) -> str:
+    """The prose of the API.md section whose title starts with `name`."""
+    found = re.search(rf"^## {re.escape(name)}[^\n]*\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    return found.group(1) if found else ""
+
+
+def outside_ninja_calls(prose: str) -> tuple[str, list[str], list[str]]:
+    """(prefix, calls, formats) a section's prose names: the first backticked /path/, the
+    backticked call names (`discovery`, `services/{code}`) and the formats (`.json`)."""
+    spans = re.findall(r"`([^`]*)`", prose)
+    prefix = next((s for s in spans if s.startswith("/") and s.endswith("/")), "")
+    calls = [s for s in spans if re.fullmatch(r"[a-z]+(/\{[a-z_]+\})?", s)]
+    formats = [s for s in spans if re.fullmatch(r"\.[a-z]+", s)]
+    return prefix, calls, formats
+
+
+def _outside_params() -> list[Any]:
+    if not API_MD.exists():
+        return [pytest.param(None, id="API.md")]
+    text = API_MD.read_text(encoding="utf-8")
+    return [pytest.param(name, id=name) for name in OUTSIDE_NINJA if section_text(text, name)]
+
+
+@pytest.mark.parametrize("name", _outside_params())
+def test_section_outside_ninja_is_served(name: str | None) -> None:
+    from django.urls import Resolver404, resolve
+
+    if name is None:
+        pytest.skip(f"the contract {API_MD} is not there")
+    # given the calls the section names
+    prefix, calls, formats = outside_ninja_calls(section_text(API_MD.read_text(encoding="utf-8"), name))
+    assert prefix and calls and formats, f"API.md section {name!r} names no prefix, calls or formats"
+
+    # when each is looked up in the URLconf, an id or code in the path given as "1"
+    unserved = []
+    for call in calls:
+        for fmt in formats:
+            path = prefix + re.sub(r"\{[^}]*\}", "1", call) + fmt
+            try:
+                match = resolve(path)
+            except Resolver404:
+                match = None
+            # A catch-all that answers "no such call" has no name of its own.
+            if match is None or not match.url_name:
+                unserved.append(path)
+
+    # then every one has a view of its own
+    assert unserved == []
+
+
+def test_the_prose_of_a_section_outside_ninja_is_read() -> None:
+    # given a section written as API.md writes Open311's
+    prose = (
+        "Served at `/open311/v2/` exactly as the specification says (`discovery`, `services`,"
+        " `services/{code}`, `tokens/{id}`, each in `.json` and `.xml`); `POST requests` needs an `api_key`."
+    )
+
+    # then
+    assert outside_ninja_calls(prose) == (
+        "/open311/v2/",
+        ["discovery", "services", "services/{code}", "tokens/{id}"],
+        [".json", ".xml"],
+    )

@@ -65,3 +65,32 @@ def keyed(w: World) -> Keyed:
 @pytest.fixture
 def web() -> Client:
     return Client()
+
+
+def post_request(
+    web: Client, data: dict[str, Any], *, fmt: str = "json", key: str | None = None, query: str = ""
+) -> Any:
+    """POST requests.<fmt> as a form (multipart, as Django's test client sends a dict)."""
+    url = f"{BASE}/requests.{fmt}"
+    if key is not None:
+        url += f"?api_key={key}"
+    if query:
+        url += ("&" if "?" in url else "?") + query
+    return web.post(url, data)
+
+
+def filed(
+    w: World, *, category: str = "garbage", lat: float = 30.551234, lng: float = 114.301234, **kwargs: Any
+) -> Any:
+    """A report filed by a worker through the reports service, as the app files one."""
+    from littlebee.accounts.tests.factories import worker
+    from littlebee.reports.services import report_submit
+
+    return report_submit(
+        reporter=kwargs.pop("reporter", None) or worker(),
+        category_code=category,
+        description=kwargs.pop("description", "路口垃圾堆了三天"),
+        lat=lat,
+        lng=lng,
+        **kwargs,
+    )
