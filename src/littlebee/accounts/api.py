@@ -17,7 +17,7 @@ from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
 from littlebee.core.requests import client_ip
 
-from . import hooks, selectors, services
+from . import selectors, services
 from .models import ApiToken, CheckinStatus, EmploymentStatus, SmsPurpose, User, WorkerProfile
 from .phones import mask_phone
 from .requests import request_user
@@ -62,8 +62,8 @@ def me_payload(user: User) -> dict[str, Any]:
         "checkin_status": profile["checkin_status"] if profile else None,
         "employment_status": profile["employment_status"] if profile else None,
         "party_member": bool(profile and profile["party_member"]),
-        # The points balance and title (points fills this hook: accounts never names it).
-        **hooks.me_fields(user=user, worker=profile is not None),
+        # The points balance and title (points fills accounts.hooks.me_columns: accounts never names it).
+        **summary.fields,
         "roles": [
             {
                 "organisation": {"id": r.organisation_id, "name": r.organisation_name, "kind": r.organisation_kind},

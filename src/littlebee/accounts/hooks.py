@@ -7,7 +7,7 @@ AppConfig.ready():
     notifications: text_sender_set(sms_send_on_commit)
                    profile_decided_add(profile_decision_notify)
     points:        checkin_confirmed_add(checkin_points_award)
-                   me_fields_add(points_me_fields)
+                   me_columns_add(MeColumns(me_points_columns, me_points_from))
 
 `text_sender(phone=, message=)` sends a text once the current transaction commits (login and
 sign-up codes). Without one, sending refuses loudly rather than dropping a code in silence.
@@ -19,13 +19,18 @@ check-in with a community; it must not raise for a refusal of its own (the confi
 for (the community's check-in, the employer's confirmation, either way), with the timeline row
 just written; notifications tells the worker. It must not raise for a refusal of its own.
 
-`me_fields(user=, worker=)` returns fields of GET /me that another app owns (the points
-balance and the title); `worker` says whether the user has a worker profile (staff have none).
-GET /me is a hot path: a hook reads only the columns it answers with.
+`me_columns_add(MeColumns(columns=, fields=))`: fields of GET /me that another app owns (the
+points balance and the title), read in GET /me's one statement. `columns(quote, user_id)` gives
+SQL expressions of the app's own tables (scalar subqueries) for the user whose id is the SQL
+`user_id`; `fields(values, worker=)` turns their values into the answer's fields; `worker` says
+whether the user has a worker profile (staff have none). GET /me is a hot path: a hook reads only
+the columns it answers with, and adds no statement of its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -45,8 +50,14 @@ class ProfileDecidedHook(Protocol):
     def __call__(self, *, profile: WorkerProfile, event: ProfileEvent) -> None: ...
 
 
-class MeFieldsHook(Protocol):
-    def __call__(self, *, user: User, worker: bool) -> dict[str, Any]: ...
+class MeFieldsFromValues(Protocol):
+    def __call__(self, values: Sequence[Any], *, worker: bool) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class MeColumns:
+    columns: Callable[[Callable[[str], str], str], list[str]]
+    fields: MeFieldsFromValues
 
 
 def _no_sender(*, phone: str, message: str) -> None:
@@ -56,7 +67,7 @@ def _no_sender(*, phone: str, message: str) -> None:
 _text_sender: list[TextSender] = [_no_sender]
 _checkin_confirmed: list[CheckinConfirmedHook] = []
 _profile_decided: list[ProfileDecidedHook] = []
-_me_fields: list[MeFieldsHook] = []
+_me_columns: list[MeColumns] = []
 
 
 def text_sender_set(sender: TextSender) -> None:
@@ -85,13 +96,10 @@ def profile_decided_hooks() -> list[ProfileDecidedHook]:
     return list(_profile_decided)
 
 
-def me_fields_add(hook: MeFieldsHook) -> None:
-    if hook not in _me_fields:
-        _me_fields.append(hook)
+def me_columns_add(hook: MeColumns) -> None:
+    if hook not in _me_columns:
+        _me_columns.append(hook)
 
 
-def me_fields(*, user: User, worker: bool) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    for hook in _me_fields:
-        fields.update(hook(user=user, worker=worker))
-    return fields
+def me_columns() -> list[MeColumns]:
+    return list(_me_columns)

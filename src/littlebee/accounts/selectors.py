@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
+from . import hooks
 from .models import ApiToken, Membership, ProfileEvent, Role, User, WorkerProfile
 
 STAFF_DECISION_ROLES = (Role.HANDLER, Role.ADMIN)
@@ -131,6 +132,8 @@ class MeSummary:
 
     profile: dict[str, Any] | None
     roles: list[MeRole]
+    # The fields other apps add (hooks.me_columns: the points balance and title), read with the rest.
+    fields: dict[str, Any]
 
 
 # GET /me is the call a phone makes most. Its read is one statement of plain SQL built once per
@@ -141,6 +144,7 @@ _ME_SQL: list[str] = []
 
 
 def _me_sql() -> str:
+    """Built once per process, after every app has added its columns (hooks.me_columns, in ready())."""
     if not _ME_SQL:
         q = connection.ops.quote_name
         region, org, outlet = q(Region._meta.db_table), q(Organisation._meta.db_table), q(Outlet._meta.db_table)
@@ -151,7 +155,8 @@ def _me_sql() -> str:
             f" p.{q('employment_status')}, e.{q('id')}, e.{q('name')}, e.{q('short_name')},"
             f" o.{q('id')}, o.{q('name')}, op.{q('name')}, r0.{q('id')}, {chain},"
             f" EXISTS (SELECT 1 FROM {q(Membership._meta.db_table)} m WHERE m.{q('user_id')} = %s)"
-            f" FROM {q(User._meta.db_table)} u"
+            + "".join(f", {column}" for hook in hooks.me_columns() for column in hook.columns(q, f"u.{q('id')}"))
+            + f" FROM {q(User._meta.db_table)} u"
             f" LEFT JOIN {q(WorkerProfile._meta.db_table)} p ON p.{q('user_id')} = u.{q('id')}"
             f" LEFT JOIN {org} e ON e.{q('id')} = p.{q('enterprise_id')}"
             f" LEFT JOIN {outlet} o ON o.{q('id')} = p.{q('outlet_id')}"
@@ -167,8 +172,12 @@ def me_summary(user: User) -> MeSummary:
     with connection.cursor() as cursor:
         cursor.execute(_me_sql(), [user.pk, user.pk])
         row = cursor.fetchone()
+    columns = hooks.me_columns()
     if row is None:
-        return MeSummary(profile=None, roles=[])
+        return MeSummary(profile=None, roles=[], fields=_me_fields(columns, [], worker=False))
+    widths = [len(hook.columns(str, "")) for hook in columns]
+    extra = list(row[len(row) - sum(widths) :]) if widths else []
+    row = row[: len(row) - sum(widths)]
     (profile_id, worker_type, party_member, checkin_status, employment_status, enterprise_id, enterprise_name,
      enterprise_short, outlet_id, outlet_name, outlet_parent_name, community_id, *chain, has_roles) = row  # fmt: skip
     profile = None
@@ -204,7 +213,17 @@ def me_summary(user: User) -> MeSummary:
             .values_list("organisation_id", "organisation__name", "organisation__kind", "role")
         )
         roles = [MeRole(*r) for r in rows]
-    return MeSummary(profile=profile, roles=roles)
+    return MeSummary(profile=profile, roles=roles, fields=_me_fields(columns, extra, worker=profile is not None))
+
+
+def _me_fields(columns: list[hooks.MeColumns], values: list[Any], *, worker: bool) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    start = 0
+    for hook in columns:
+        width = len(hook.columns(str, ""))
+        fields.update(hook.fields(values[start : start + width] or [None] * width, worker=worker))
+        start += width
+    return fields
 
 
 # --- Staff console --------------------------------------------------------------------------

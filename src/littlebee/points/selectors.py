@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -41,10 +42,20 @@ def account_of(worker: User) -> PointsAccount:
     return PointsAccount.objects.filter(worker=worker).first() or PointsAccount(worker=worker)
 
 
-def me_points_fields(*, user: User, worker: bool) -> dict[str, Any]:
-    """The points fields of GET /me (accounts.hooks.me_fields): the balance, and the worker's
-    level by lifetime points (GET /points has the details); staff have none. One narrow read."""
-    balance, lifetime = _account_numbers(user.pk)
+def me_points_columns(quote: Callable[[str], str], user_id: str) -> list[str]:
+    """The points columns of GET /me's statement (accounts.hooks.me_columns): the balance and the
+    lifetime points of the user's account, if any."""
+    account = quote(PointsAccount._meta.db_table)
+    return [
+        f"(SELECT {quote(column)} FROM {account} WHERE {quote('worker_id')} = {user_id})"  # noqa: S608
+        for column in ("balance", "lifetime_earned")
+    ]
+
+
+def me_points_from(values: Sequence[Any], *, worker: bool) -> dict[str, Any]:
+    """The points fields of GET /me from me_points_columns' values: the balance (0 before the first
+    entry), and the worker's level by lifetime points (GET /points has the details); staff have none."""
+    balance, lifetime = (int(value or 0) for value in values)
     return {"points_balance": balance, "title": title_for(lifetime).name if worker else None}
 
 
