@@ -348,3 +348,13 @@ def attempt_rows(session: LearningSession) -> list[dict[str, object]]:
         if session.item.quiz_kind == QuizKind.CHALLENGE and not ok:
             break
     return rows
+
+
+def flagged_sessions(item_id: int, limit: int = 20) -> list[LearningSession]:
+    """The latest sessions of an item flagged for staff (parallel sessions, a finish without
+    heartbeats), with their worker: what staff check by hand."""
+    return list(
+        LearningSession.objects.filter(item_id=item_id, status=SessionStatus.FLAGGED)
+        .select_related("worker")
+        .order_by("-started_at", "-id")[:limit]
+    )

@@ -94,6 +94,7 @@ def item_edit(request: HttpRequest, access: StaffAccess, item_id: int | None = N
         "is_author": item is not None and item.author_id == user.pk,
         "events": list(item.events.select_related("actor")) if item is not None else [],
         "figures": selectors.item_figures([item.pk])[item.pk] if item is not None else None,
+        "flagged": selectors.flagged_sessions(item.pk) if item is not None else [],
     }
     return render(request, "learning/staff/edit.html", context, status=400 if form.errors else 200)
 

@@ -308,3 +308,26 @@ def test_a_worker_may_not_import(c: LearningCity) -> None:
     response = client_for(c.courier).post("/learning/staff/questions/import/", {"file": workbook([GOOD])})
     assert response.status_code == 403
     assert not Question.objects.exists()
+
+
+def test_the_edit_page_lists_flagged_sessions_for_staff(c: LearningCity) -> None:
+    # given a published item with a flagged session
+    from django.utils import timezone
+
+    from littlebee.learning.models import SessionFlag, SessionStatus
+
+    item = article(organisation=c.district_org, author=c.author)
+    now = timezone.now()
+    LearningSession.objects.create(
+        worker=c.courier,
+        item=item,
+        activity="reading",
+        started_at=now,
+        finished_at=now,
+        status=SessionStatus.FLAGGED,
+        flag=SessionFlag.PARALLEL,
+    )
+
+    # then the reviewer sees who and why
+    page = client_for(c.reviewer).get(f"/learning/staff/{item.pk}/").content.decode()
+    assert "同时打开多项内容" in page and "王快递" in page
