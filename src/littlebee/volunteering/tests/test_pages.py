@@ -41,7 +41,7 @@ def test_tasks_near_me_lists_by_distance(scene: Scene, django_assert_max_num_que
 
     # when
     with django_assert_max_num_queries(12):
-        response = client.get("/volunteering/", {"lat": LAT, "lng": LNG})
+        response = client.get("/volunteering/", {"lat": str(LAT), "lng": str(LNG)})
 
     # then
     assert response.status_code == 200
