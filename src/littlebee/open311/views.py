@@ -174,11 +174,9 @@ def _date(value: str, name: str, *, end: bool = False) -> datetime | None:
         return None
     parsed: datetime | None = None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            if day is not None:
-                parsed = datetime.combine(day, time.max if end else time.min)
+        # A date alone is a whole day (parse_datetime would read it as its midnight).
+        day = parse_date(value) if len(value) == 10 else None
+        parsed = datetime.combine(day, time.max if end else time.min) if day is not None else parse_datetime(value)
     except ValueError:
         parsed = None
     if parsed is None:
