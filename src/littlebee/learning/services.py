@@ -428,6 +428,7 @@ def _open_session(worker: User, session_id: int) -> LearningSession:
     )
     if session is None:
         raise NotFound()
+    session.worker = worker  # the caller, already read: no query for it later
     if session.status != SessionStatus.OPEN:
         if session.status == SessionStatus.CREDITED:
             raise Conflict("already_credited", _("这次学习已经计过积分。"))

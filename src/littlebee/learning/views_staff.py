@@ -86,6 +86,13 @@ def item_edit(request: HttpRequest, access: StaffAccess, item_id: int | None = N
                 return redirect("learning:staff_edit", item_id=saved.pk)
     else:
         form = ItemForm(initial=ItemForm.initial_of(item) if item is not None else None, **kwargs)
+    return _edit_page(request, access, item, form, status=400 if form.errors else 200)
+
+
+def _edit_page(
+    request: HttpRequest, access: StaffAccess, item: LearningItem | None, form: ItemForm, *, status: int = 200
+) -> HttpResponse:
+    user = request_user(request)
     context: dict[str, Any] = {
         "access": access,
         "form": form,
@@ -96,7 +103,7 @@ def item_edit(request: HttpRequest, access: StaffAccess, item_id: int | None = N
         "figures": selectors.item_figures([item.pk])[item.pk] if item is not None else None,
         "flagged": selectors.flagged_sessions(item.pk) if item is not None else [],
     }
-    return render(request, "learning/staff/edit.html", context, status=400 if form.errors else 200)
+    return render(request, "learning/staff/edit.html", context, status=status)
 
 
 @staff_required
@@ -136,9 +143,14 @@ def item_media_upload(request: HttpRequest, access: StaffAccess, item_id: int) -
     except DomainError as exc:
         if exc.status == 404:
             raise
+        # The refusal on the item's page, with its status (400 not media of the kind, 413 too large).
         messages.error(request, str(exc.detail))
-    else:
-        messages.success(request, _("文件已上传。"))
+        editor = _editor(access)
+        item = selectors.item_editable(editor, item_id)
+        kwargs: dict[str, Any] = {"organisations": list(editor.organisations), "city": editor.city}
+        form = ItemForm(initial=ItemForm.initial_of(item), **kwargs)
+        return _edit_page(request, access, item, form, status=exc.status)
+    messages.success(request, _("文件已上传。"))
     return redirect("learning:staff_edit", item_id=item_id)
 
 

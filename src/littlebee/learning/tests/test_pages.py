@@ -215,7 +215,19 @@ def audio_item(c: LearningCity, status: str = ItemStatus.DRAFT) -> LearningItem:
 def test_an_upload_that_is_not_audio_is_refused(c: LearningCity) -> None:
     item = audio_item(c)
     fake = SimpleUploadedFile("lesson.mp3", b"<html>not audio</html>", content_type="audio/mpeg")
-    client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": fake})
+    response = client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": fake})
+    assert response.status_code == 400
+    assert "不是有效的" in response.content.decode()
+    item.refresh_from_db()
+    assert not item.media
+
+
+def test_an_upload_over_the_size_limit_is_413(c: LearningCity, settings: Any) -> None:
+    settings.LEARNING_MEDIA_MAX_MB = 1
+    item = audio_item(c)
+    big = SimpleUploadedFile("lesson.mp3", MP3 + b"\x00" * (1024 * 1024))
+    response = client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": big})
+    assert response.status_code == 413
     item.refresh_from_db()
     assert not item.media
 
@@ -249,7 +261,10 @@ def test_real_audio_is_stored_and_served_with_ranges(c: LearningCity) -> None:
 def test_a_video_file_is_refused_for_an_audio_item(c: LearningCity) -> None:
     item = audio_item(c)
     mp4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 100
-    client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": SimpleUploadedFile("a.mp4", mp4)})
+    response = client_for(c.author).post(
+        f"/learning/staff/{item.pk}/media/", {"media": SimpleUploadedFile("a.mp4", mp4)}
+    )
+    assert response.status_code == 400
     item.refresh_from_db()
     assert not item.media
 
