@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import pending_worker, staff, worker
-from littlebee.orgs.tests.factories import PartyOrgFactory
+from littlebee.orgs.tests.factories import CommunityFactory, PartyOrgFactory
 from littlebee.points.models import LedgerEntry, PointsAccount
 from littlebee.volunteering import tokens
 from littlebee.volunteering.models import (
@@ -19,6 +19,7 @@ from littlebee.volunteering.models import (
     ClaimLog,
     ClaimStatus,
     MembershipStatus,
+    PointPermission,
     ServiceRecord,
     Task,
     TeamMember,
@@ -582,3 +583,59 @@ def test_the_promotion_notice_is_read_in_the_workers_language(api_as: Any, scene
     assert english["title"] == f"You got a place: {task.title}"
     assert chinese["title"] == f"候补转正：{task.title}"
     assert english["link"] == f"/volunteering/tasks/{task.pk}/"
+
+
+# --- Staff lists: a fixed number of queries ----------------------------------------------------------------
+def test_the_district_admin_lists_and_sets_point_permissions(
+    api_as: Any, scene: Scene, django_assert_max_num_queries: Any
+) -> None:
+    # given the district's admin and five more communities with a permission
+    admin = staff(scene.city.party_org(scene.city.district), role=Role.ADMIN)
+    for _ in range(5):
+        org = PartyOrgFactory(region=made(CommunityFactory(parent=scene.city.street)))
+        PointPermission.objects.create(
+            district=scene.city.district, organisation=org, max_points=10, monthly_budget=100
+        )
+    client = api_as(admin)
+    client.get("/point-permissions")  # the token's first use records its time
+
+    # when
+    with django_assert_max_num_queries(5):
+        listed = client.get("/point-permissions")
+    lowered = client.put(f"/point-permissions/{scene.community_org.pk}", {"max_points": 20, "monthly_budget": 30})
+    by_community = api_as(scene.handler).put(
+        f"/point-permissions/{scene.community_org.pk}", {"max_points": 100, "monthly_budget": 100000}
+    )
+
+    # then
+    assert listed.json()["count"] == 6
+    assert lowered.json()["monthly_budget"] == 30
+    assert by_community.status_code == 404
+    assert PointPermission.objects.get(organisation=scene.community_org).monthly_budget == 30
+
+
+def test_claimants_and_my_claims_cost_a_fixed_number_of_queries(
+    api_as: Any, scene: Scene, django_assert_max_num_queries: Any
+) -> None:
+    # given a task with six claimants, and the first of them holding claims on four tasks
+    task = a_task(organiser=scene.community_org, slots=10)
+    people = [scene.worker, *[worker() for _ in range(5)]]
+    for person in people:
+        api_as(person).post(f"/tasks/{task.pk}/claims")
+    for days in (1, 2, 3):
+        other = a_task(organiser=scene.community_org, starts_at=timezone.now() + timedelta(days=days))
+        api_as(scene.worker).post(f"/tasks/{other.pk}/claims")
+    organiser, mine = api_as(scene.handler), api_as(scene.worker)
+    organiser.get("/me/claims")
+    mine.get("/me/claims")
+
+    # when
+    with django_assert_max_num_queries(6):
+        claimants = organiser.get(f"/tasks/{task.pk}/claims")
+    with django_assert_max_num_queries(5):
+        my_claims = mine.get("/me/claims")
+
+    # then
+    assert claimants.json()["count"] == 6
+    assert my_claims.json()["count"] == 4
+    assert api_as(worker()).get(f"/tasks/{task.pk}/claims").status_code == 404
