@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE: dict[str, Any] = {
     "analytics-rebuild-recent": {"task": "analytics.rebuild_recent", "schedule": crontab(hour=3, minute=20)},
     # Exported files past their download week deleted (analytics.services.exports_expire).
     "analytics-expire-exports": {"task": "analytics.expire_exports", "schedule": crontab(hour=4, minute=5)},
+    # Open311 webhook deliveries whose next attempt is due (open311.webhooks.webhooks_deliver_due).
+    "open311-deliver-webhooks": {"task": "open311.deliver_due_webhooks", "schedule": crontab(minute="*")},
 }
 
 # --- Applications ---------------------------------------------------------------------------

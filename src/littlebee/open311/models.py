@@ -32,6 +32,10 @@ class Partner(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="open311_partner", editable=False
     )
     created_at = models.DateTimeField(_("创建时间"))
+    # Where every status change of a report the partner posted is sent, signed with the secret
+    # (HMAC-SHA256). The secret has to be kept to sign: it is shown once, when the URL is set.
+    webhook_url = models.URLField(_("回调地址"), max_length=500, blank=True)
+    webhook_secret = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("接口合作方")
@@ -159,3 +163,41 @@ class PostedRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.report_id} via {self.partner_id}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    DELIVERED = "delivered", _("已送达")
+    FAILED = "failed", _("发送失败")
+
+
+class WebhookDelivery(models.Model):
+    """One status change of a posted report, sent to its partner's webhook: tried again with a
+    growing wait until delivered or out of attempts; the city admin reads them as a log."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="deliveries")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=500)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("回调记录")
+        verbose_name_plural = _("回调记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The sweep's rows: pending deliveries by when they are due.
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="open311_delivery_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DeliveryStatus.values), name="open311_delivery_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} of #{self.report_id} to {self.partner_id}"

@@ -1,6 +1,8 @@
 """The city admin's page of Open311 partners (/staff/partners/): add a partner tied to an
 organisation, issue it keys with a daily quota (the secret shown once, on the answer to the
-POST that made it, and never again), revoke a key."""
+POST that made it, and never again), revoke a key, set a partner's webhook (its signing secret
+shown once too) and read the webhook deliveries' log. Only city admins: a partner has no
+sign-in here, so no partner reads another's log."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import DomainError
 from littlebee.orgs.models import Organisation
 
-from . import selectors, services
+from . import selectors, services, webhooks
 from .models import Partner
 
 
@@ -29,6 +31,11 @@ class PartnerForm(forms.Form):
         label=gettext_lazy("所属单位"),
         queryset=Organisation.objects.filter(is_active=True).order_by("kind", "name"),
     )
+
+
+class WebhookForm(forms.Form):
+    partner = forms.ModelChoiceField(label=gettext_lazy("合作方"), queryset=Partner.objects.order_by("name"))
+    url = forms.CharField(label=gettext_lazy("回调地址（留空则停用）"), max_length=500, required=False)
 
 
 class KeyForm(forms.Form):
@@ -50,7 +57,9 @@ def partners(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     partner_form = PartnerForm(prefix="p")
     key_form = KeyForm(prefix="k")
+    webhook_form = WebhookForm(prefix="h")
     issued: str | None = None
+    webhook_secret: str | None = None
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -80,16 +89,35 @@ def partners(request: HttpRequest) -> HttpResponse:
                 key_form = KeyForm(prefix="k")
             else:
                 status = 400
+        elif action == "webhook":
+            webhook_form = WebhookForm(request.POST, prefix="h")
+            if webhook_form.is_valid():
+                try:
+                    _partner, webhook_secret = webhooks.webhook_set(
+                        partner_id=webhook_form.cleaned_data["partner"].pk,
+                        url=webhook_form.cleaned_data["url"],
+                        actor=user,
+                    )
+                except DomainError as exc:
+                    webhook_form.add_error("url", str(exc.errors[0].detail if exc.errors else exc.detail))
+                    status = 400
+                else:
+                    webhook_form = WebhookForm(prefix="h")
+            else:
+                status = 400
         else:
             status = 400
     context = {
         "partners": selectors.partners_with_keys(),
         "partner_form": partner_form,
         "key_form": key_form,
+        "webhook_form": webhook_form,
         "issued": issued,
+        "webhook_secret": webhook_secret,
+        "deliveries": webhooks.deliveries_log(),
     }
     response = render(request, "open311/partners.html", context, status=status)
-    if issued:
+    if issued or webhook_secret:
         # The secret is on this page only: no cache may keep it.
         response["Cache-Control"] = "no-store"
     return response
