@@ -467,3 +467,18 @@ def budgets_used(organisation_ids: list[int], at: datetime) -> dict[int, int]:
         .annotate(total=Sum(F("points") * F("slots")))
     )
     return {org_id: int(total or 0) for org_id, total in rows}
+
+
+def team_tasks_open(team_ids: list[int], now: datetime | None = None) -> dict[int, list[Task]]:
+    """Published team-only tasks not yet over, per team, in one query: what a captain assigns members to."""
+    now = now or timezone.now()
+    found: dict[int, list[Task]] = {team_id: [] for team_id in team_ids}
+    if not team_ids:
+        return found
+    tasks = Task.objects.filter(team_id__in=team_ids, status=TaskStatus.PUBLISHED, ends_at__gt=now).order_by(
+        "starts_at", "id"
+    )
+    for task in tasks:
+        if task.team_id is not None:
+            found[task.team_id].append(task)
+    return found

@@ -272,6 +272,13 @@ def teams_manage(request: HttpRequest) -> HttpResponse:
                     member_id=_int(request.POST.get("member")) or 0, actor=user, accept=action == "accept"
                 )
                 messages.success(request, _("已处理入队申请。"))
+            elif action == "assign":
+                services.task_assign(
+                    task_id=_int(request.POST.get("task")) or 0,
+                    worker_id=_int(request.POST.get("worker")) or 0,
+                    actor=user,
+                )
+                messages.success(request, _("已指派。"))
             elif action == "captain":
                 services.team_captain_set(member_id=_int(request.POST.get("member")) or 0, actor=user)
                 messages.success(request, _("已设为队长。"))
@@ -285,7 +292,11 @@ def teams_manage(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc.detail))
         return redirect("volunteering:teams_manage")
     teams = {t.pk: t for t in [*managed, *captained]}
-    blocks = [(t, list(selectors.team_members(t))) for t in sorted(teams.values(), key=lambda t: t.name)]
+    open_tasks = selectors.team_tasks_open([t.pk for t in captained])
+    blocks = [
+        (t, list(selectors.team_members(t)), open_tasks.get(t.pk, []))
+        for t in sorted(teams.values(), key=lambda t: t.name)
+    ]
     return render(request, "volunteering/teams_manage.html", {"orgs": orgs, "blocks": blocks})
 
 

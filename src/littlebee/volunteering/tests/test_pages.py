@@ -384,3 +384,27 @@ def admin_site_can_delete_records(user: Any) -> bool:
     request = RequestFactory().get("/admin/")
     request.user = user
     return bool(admin.site._registry[ServiceRecord].has_delete_permission(request))
+
+
+def test_a_captain_assigns_a_member_on_the_team_page(scene: Scene) -> None:
+    # given a team with a captain and a member, and a task for the team
+    from littlebee.volunteering.models import MembershipStatus, TeamMember, TeamRole
+
+    from .factories import a_team
+
+    team = a_team(organiser=scene.community_org, name="黄鹤骑士帮")
+    captain, member = worker(), worker(user__name="李队员")
+    TeamMember.objects.create(team=team, worker=captain, role=TeamRole.CAPTAIN, status=MembershipStatus.MEMBER)
+    TeamMember.objects.create(team=team, worker=member, status=MembershipStatus.MEMBER)
+    task = a_task(organiser=scene.community_org, team=team, title="消防隐患排查")
+    client = client_for(captain)
+
+    # when
+    page = client.get("/volunteering/manage/teams/")
+    client.post("/volunteering/manage/teams/", {"action": "assign", "task": task.pk, "worker": member.pk})
+    stranger = client_for(worker()).get("/volunteering/manage/teams/")
+
+    # then
+    assert "消防隐患排查" in page.content.decode()
+    assert Claim.objects.get(task=task).worker == member
+    assert stranger.status_code == 404
