@@ -24,24 +24,41 @@ from littlebee.orgs.models import Organisation
 from . import selectors, services, webhooks
 from .models import Partner
 
+TEXT = {"class": "control"}
+SELECT = {"class": "control control--select"}
+
 
 class PartnerForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("合作方名称"), max_length=100)
+    name = forms.CharField(label=gettext_lazy("合作方名称"), max_length=100, widget=forms.TextInput(TEXT))
     organisation = forms.ModelChoiceField(
         label=gettext_lazy("所属单位"),
         queryset=Organisation.objects.filter(is_active=True).order_by("kind", "name"),
+        widget=forms.Select(SELECT),
     )
 
 
 class WebhookForm(forms.Form):
-    partner = forms.ModelChoiceField(label=gettext_lazy("合作方"), queryset=Partner.objects.order_by("name"))
-    url = forms.CharField(label=gettext_lazy("回调地址（留空则停用）"), max_length=500, required=False)
+    partner = forms.ModelChoiceField(
+        label=gettext_lazy("合作方"), queryset=Partner.objects.order_by("name"), widget=forms.Select(SELECT)
+    )
+    url = forms.CharField(
+        label=gettext_lazy("回调地址（留空则停用）"),
+        max_length=500,
+        required=False,
+        widget=forms.URLInput({**TEXT, "inputmode": "url"}),
+    )
 
 
 class KeyForm(forms.Form):
-    partner = forms.ModelChoiceField(label=gettext_lazy("合作方"), queryset=Partner.objects.order_by("name"))
+    partner = forms.ModelChoiceField(
+        label=gettext_lazy("合作方"), queryset=Partner.objects.order_by("name"), widget=forms.Select(SELECT)
+    )
     daily_quota = forms.IntegerField(
-        label=gettext_lazy("每日限额"), min_value=1, max_value=services.MAX_DAILY_QUOTA, initial=1000
+        label=gettext_lazy("每日限额"),
+        min_value=1,
+        max_value=services.MAX_DAILY_QUOTA,
+        initial=1000,
+        widget=forms.NumberInput(TEXT),
     )
 
 
