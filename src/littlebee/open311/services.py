@@ -163,7 +163,7 @@ def _float(value: str, name: str, errors: list[FieldError]) -> float | None:
     return number
 
 
-def _media_url_check(url: str, errors: list[FieldError]) -> str:
+def public_http_url(url: str, errors: list[FieldError]) -> str:
     """An http(s) URL to a public host. It is never fetched here; a client reading it from us
     must not be pointed at a private address either."""
     if not url:
@@ -300,7 +300,7 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
             errors.append(FieldError("address_string", _("无法从地址中找到所在社区，请提供 lat 和 long。")))
         else:
             community_id = community.pk
-    media_url = _media_url_check(fields.media_url.strip(), errors)
+    media_url = public_http_url(fields.media_url.strip(), errors)
     for name, limit in FIELD_LIMITS.items():
         value = getattr(fields, name)
         if len(value) > limit or not value.isprintable():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
@@ -39,7 +40,7 @@ from littlebee.core.errors import FieldError, InvalidInput, NotFound
 
 from .formats import spec_datetime
 from .models import DeliveryStatus, Partner, PostedRequest, WebhookDelivery
-from .services import _media_url_check
+from .services import public_http_url
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -61,7 +62,7 @@ def webhook_set(*, partner_id: int, url: str, actor: User) -> tuple[Partner, str
         raise NotFound()
     url = (url or "").strip()
     errors: list[FieldError] = []
-    checked = _media_url_check(url, errors)
+    checked = public_http_url(url, errors)
     if errors:
         raise InvalidInput([FieldError("webhook_url", e.detail) for e in errors])
     partner.webhook_url = checked
@@ -185,8 +186,8 @@ def webhook_deliver(*, delivery_id: int) -> WebhookDelivery | None:
     error = ""
     try:
         code = _send(delivery.url, body, headers)
-    except (OSError, ValueError) as exc:
-        code, error = 0, str(exc)[:200]
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        code, error = 0, (str(exc) or type(exc).__name__)[:200]
     delivery.response_status = code or None
     delivery.last_error = error or ("" if 200 <= code < 300 else f"HTTP {code}")
     if 200 <= code < 300:

@@ -222,3 +222,16 @@ def test_english_readers_get_english_names(w: World, web: Client) -> None:
 
     # then
     assert {s["service_code"]: s["service_name"] for s in data}["garbage"] == "Dumped rubbish"
+
+
+def test_a_control_character_in_a_note_does_not_break_the_xml(w: World, web: Client) -> None:
+    # given an answer whose note carries a character XML cannot hold
+    report = filed(w)
+    case_services.case_accept(case_id=report.pk, actor=w.community_handler, points=10)
+    case_services.case_resolve(case_id=report.pk, actor=w.community_handler, note="已清运\x0b。")
+
+    # when
+    root = xml_of(web.get(f"{BASE}/requests/{report.pk}.xml"))
+
+    # then
+    assert root.findtext("request/status_notes") == "已清运。"
