@@ -34,7 +34,12 @@ def test_each_call_reads_its_own_values_in_one_statement_compiled_once(monkeypat
     PartyOrgFactory(region=district, name="武昌区委")
     compiled: list[Any] = []
     compile_ = module._compile
-    monkeypatch.setattr(module, "_compile", lambda *a: compiled.append(a) or compile_(*a))
+
+    def counted(*args: Any) -> Any:
+        compiled.append(args)
+        return compile_(*args)
+
+    monkeypatch.setattr(module, "_compile", counted)
     module._compiled.clear()
     assert connection.features.supports_json_field  # SQLite's one question per connection, asked
 
