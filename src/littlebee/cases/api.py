@@ -70,6 +70,8 @@ class CaseOut(Schema):
     kind: str
     status: str
     category: str
+    # What a queue row shows first: an appeal's subject, a report's category and first words.
+    title: str
     region: Ref | None
     lat: float | None
     lng: float | None
@@ -177,13 +179,19 @@ def form_flag(value: str) -> bool:
 
 
 def case_payload(
-    case: Case, actions: list[str], *, reporter_visible: bool = True, reporter_phone: str | None = None
+    case: Case,
+    actions: list[str],
+    *,
+    reporter_visible: bool = True,
+    reporter_phone: str | None = None,
+    title: str = "",
 ) -> dict[str, Any]:
     return {
         "id": case.pk,
         "kind": case.kind,
         "status": case.status,
         "category": case.category,
+        "title": title,
         "region": ref(case.region),
         "lat": case.lat,
         "lng": case.lng,
@@ -237,6 +245,7 @@ def _detail(request: HttpRequest, case_id: int) -> dict[str, Any]:
             selectors.case_actions_for(user, case),
             reporter_visible=visible,
             reporter_phone=selectors.reporter_phone_for(case, user),
+            title=selectors.case_title(case),
         ),
         "timeline": [event_payload(request, e, hidden_actor_id=hidden) for e in selectors.case_timeline(case)],
         "flags": hooks_for(case.kind).staff_flags(case, user),
@@ -257,7 +266,9 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> HttpResponse:
     cases = selectors.cases_queue(
         user, query.queue, status=query.status, kind=query.kind, overdue=query.overdue, org_ids=org_ids
     )
-    page = selectors.cases_prefetch(list(cases.only(*selectors.CASE_ROW_FIELDS)[offset : offset + limit]))
+    page = selectors.cases_prefetch(
+        list(selectors.cases_with_titles(cases.only(*selectors.CASE_ROW_FIELDS))[offset : offset + limit])
+    )
     count, capped = selectors.count_bounded(cases)
     # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit CaseList).
     return answer(
@@ -270,6 +281,7 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> HttpResponse:
                     selectors.case_actions_for(user, c, org_ids),
                     reporter_visible=selectors.reporter_visible(c, user),
                     reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
+                    title=getattr(c, "title", ""),
                 )
                 for c in page
             ],

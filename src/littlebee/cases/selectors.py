@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 
 from littlebee.accounts.models import Membership, Role, User
@@ -294,8 +294,8 @@ def cases_with_titles(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 def case_title(case: Case) -> str:
     """One case's title (cases_with_titles): one query."""
-    found = cases_with_titles(Case.objects.filter(pk=case.pk)).values_list("title", flat=True).first()
-    return found or ""
+    found = cases_with_titles(Case.objects.filter(pk=case.pk).only("pk")).first()
+    return str(getattr(found, "title", "") or "")
 
 
 def response_templates_for(kind: str, category: str, action: str = "") -> QuerySet[ResponseTemplate]:
