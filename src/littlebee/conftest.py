@@ -53,6 +53,9 @@ def _test_settings(settings: Any) -> None:
     settings.PERIODIC_JOBS_IN_PROCESS = False
     # Report photos processed in the on_commit callback, not on a job thread the test can't see.
     settings.REPORTS_PHOTO_INLINE = True
+    # The statistics' rollups are kept up only in the tests that read them (they turn this on and
+    # compute inline): elsewhere a job thread would race the test's database.
+    settings.ANALYTICS_TRACK = False
     # Case notices told after the answer are told right after commit, where the tests see them.
     settings.CASES_NOTIFY_INLINE = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -566,10 +566,11 @@ POINTS_EXPIRY_MONTHS = cfg.integer("POINTS_EXPIRY_MONTHS", 0, minimum=0, maximum
 # --- Statistics (analytics) -------------------------------------------------------------------
 # A rate over fewer cases than this is shown as "样本不足" (not enough cases) and never ranked.
 ANALYTICS_MIN_SAMPLE = cfg.integer("ANALYTICS_MIN_SAMPLE", 5, minimum=1, maximum=1_000)
-# Rollup rows a change made stale are computed again right after the commit (true), or by the
-# periodic job within a minute (false: production, where a busy day's recompute should not sit in
-# a worker's request).
-ANALYTICS_REFRESH_INLINE = cfg.boolean("ANALYTICS_REFRESH_INLINE", default=not PRODUCTION)
+# The rollups follow every change (analytics.tracking): after the commit, on a Celery worker, or
+# without Redis on this process's job threads, so a worker's request pays nothing for them; true
+# computes them inside the request right after its commit instead (the statistics' tests).
+ANALYTICS_TRACK = cfg.boolean("ANALYTICS_TRACK", default=True)
+ANALYTICS_REFRESH_INLINE = cfg.boolean("ANALYTICS_REFRESH_INLINE", default=False)
 # Exported files are kept for download this many days.
 ANALYTICS_EXPORT_DAYS = cfg.integer("ANALYTICS_EXPORT_DAYS", 7, minimum=1, maximum=90)
 # Without Redis an export is built on a job thread after the answer; true builds it right after the

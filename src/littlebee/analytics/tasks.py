@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 from celery import shared_task
 from django.utils import timezone
@@ -37,3 +38,17 @@ def analytics_build_export(export_id: int) -> None:
 def analytics_expire_exports() -> int:
     """Delete exports past their download week."""
     return services.exports_expire()
+
+
+@shared_task(name="analytics.mark_and_refresh")
+def analytics_mark_and_refresh(items: list[list[Any]]) -> None:
+    """Mark and compute again the rollup rows of what a committed transaction changed
+    (tracking.py; days as ISO dates)."""
+    from . import tracking
+
+    tracking.rollups_mark_and_refresh(
+        [
+            tuple(date.fromisoformat(v) if isinstance(v, str) and len(v) == 10 and v[4] == "-" else v for v in item)
+            for item in items
+        ]
+    )

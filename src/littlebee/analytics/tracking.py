@@ -25,6 +25,7 @@ from django.db.models.signals import post_save
 
 from littlebee.accounts.models import WorkerProfile
 from littlebee.cases.models import Case, CaseOrganisation
+from littlebee.core.background import background_run
 from littlebee.hives.models import EventRegistration, HiveVisit
 from littlebee.learning.models import LearningSession
 from littlebee.points.models import LedgerEntry
@@ -38,47 +39,67 @@ def _days(*moments: datetime | None) -> list[date]:
     return [day_of(m) for m in moments if m is not None]
 
 
-# Marks waiting for their transaction's commit, in this thread. One transaction may save
-# thousands of rows (the demo city): the first after-commit callback marks them all and refreshes
-# once; the others find nothing left. Marks of a rolled-back transaction stay here until the next
-# commit marks their days too: a day computed again for nothing, never a day missed.
+# What changed in this thread's transaction, waiting for its commit: ("activity", day) and
+# ("case", case id, day submitted). One transaction may save thousands of rows (the demo city):
+# the first after-commit callback hands them all over and the others find nothing left. Items of
+# a rolled-back transaction stay here until the next commit hands them over too: a day computed
+# again for nothing, never a day missed.
 _pending = threading.local()
+
+Item = tuple[Any, ...]
+
+
+def rollups_mark_and_refresh(items: list[Item]) -> None:
+    """Mark the rollup rows the items touch as stale and compute them again."""
+    for item in items:
+        if item[0] == "case":
+            _, case_id, day = item
+            stale_mark(part=RollupPart.ACTIVITY, days=[day])
+            for org, since in CaseOrganisation.objects.filter(case_id=case_id).values_list("organisation_id", "since"):
+                stale_mark(part=RollupPart.OFFICE, days=[day_of(since)], organisation_ids=[org])
+        else:
+            stale_mark(part=RollupPart.ACTIVITY, days=[item[1]])
+    rollups_refresh_stale(limit=100_000)
 
 
 def _flush() -> None:
-    marks: list[Callable[[], None]] = getattr(_pending, "marks", [])
-    if not marks:
+    items: list[Item] = getattr(_pending, "items", [])
+    if not items:
         return
-    _pending.marks = []
-    for mark in marks:
-        mark()
-    if getattr(settings, "ANALYTICS_REFRESH_INLINE", True):
-        rollups_refresh_stale(limit=100_000)
+    _pending.items = []
+    if settings.ANALYTICS_REFRESH_INLINE:
+        rollups_mark_and_refresh(items)
+    elif settings.CELERY_TASK_ALWAYS_EAGER:
+        # Without a broker: on this process's job threads, after the answer (core.background);
+        # a job lost with its process is made good by the nightly rebuild of recent days.
+        background_run(("analytics.refresh", id(items)), rollups_mark_and_refresh, items)
+    else:
+        from .tasks import analytics_mark_and_refresh
+
+        analytics_mark_and_refresh.delay([[item[0], *_plain(item[1:])] for item in items])
 
 
-def _after_commit(mark: Callable[[], None]) -> None:
-    if not hasattr(_pending, "marks"):
-        _pending.marks = []
-    _pending.marks.append(mark)
+def _plain(values: tuple[Any, ...]) -> list[Any]:
+    return [v.isoformat() if isinstance(v, date) else v for v in values]
+
+
+def _after_commit(item: Item) -> None:
+    if not settings.ANALYTICS_TRACK:
+        return
+    if not hasattr(_pending, "items"):
+        _pending.items = []
+    _pending.items.append(item)
     transaction.on_commit(_flush)
 
 
 def _activity(days: Iterable[date]) -> None:
-    wanted = sorted(set(days))
-    if wanted:
-        _after_commit(lambda: stale_mark(part=RollupPart.ACTIVITY, days=wanted))
+    for day in sorted(set(days)):
+        _after_commit(("activity", day))
 
 
 def case_changed(sender: Any, instance: Case, **kwargs: Any) -> None:
     """A case's day (its submission) and every office it reached, on the day it reached it."""
-    case_id, created = instance.pk, instance.created_at
-
-    def mark() -> None:
-        stale_mark(part=RollupPart.ACTIVITY, days=_days(created))
-        for org, since in CaseOrganisation.objects.filter(case_id=case_id).values_list("organisation_id", "since"):
-            stale_mark(part=RollupPart.OFFICE, days=[day_of(since)], organisation_ids=[org])
-
-    _after_commit(mark)
+    _after_commit(("case", instance.pk, day_of(instance.created_at)))
 
 
 def profile_changed(sender: Any, instance: WorkerProfile, **kwargs: Any) -> None:

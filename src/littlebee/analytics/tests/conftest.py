@@ -17,6 +17,7 @@ from littlebee.cases import notify
 def _quiet(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
     monkeypatch.setattr(notify, "deliver", lambda **kwargs: None)
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ANALYTICS_TRACK = True
     settings.ANALYTICS_REFRESH_INLINE = True
     settings.ANALYTICS_EXPORT_INLINE = True
     settings.ANALYTICS_MIN_SAMPLE = 5

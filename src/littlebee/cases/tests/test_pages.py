@@ -105,7 +105,7 @@ def test_the_queue_lists_my_organisations_cases_with_category_names(w: World) ->
     assert [r["category_name"] for r in rows] == ["道路破损", "垃圾堆放"]
     html = response.content.decode()
     assert "西厂口社区党委" in html and "紧急" in html
-    assert "案件办理" in html and "办理统计" in html  # the sidebar entries
+    assert "案件办理" in html and "数据统计" in html  # the sidebar entries
 
 
 def test_the_queue_costs_the_same_few_queries_for_many_cases(w: World, django_assert_max_num_queries: Any) -> None:
