@@ -5,8 +5,10 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from littlebee.analytics.rollups import rollups_rebuild
 from littlebee.demo.wuhan import accounts_table, load_wuhan, summary_lines
 
 
@@ -18,7 +20,15 @@ class Command(BaseCommand):
         parser.add_argument("--quiet", action="store_true", help="print nothing but the accounts table, if asked")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        result = load_wuhan()
+        # The statistics' rollups of everything the demo wrote, at once after it, rather than
+        # after-commit jobs on threads this command does not wait for (and that would lock SQLite).
+        tracking = settings.ANALYTICS_TRACK
+        settings.ANALYTICS_TRACK = False
+        try:
+            result = load_wuhan()
+        finally:
+            settings.ANALYTICS_TRACK = tracking
+        rollups_rebuild()
         if not options["quiet"] and options["verbosity"] > 0:
             if result.already_loaded:
                 self.stdout.write(f"Wuhan demo city already loaded, nothing to add ({result.seconds:.1f} s).")
