@@ -206,6 +206,7 @@ def test_home_shows_a_worker_their_statuses_points_and_only_existing_modules(tow
         reverse("reports:map"),
         reverse("appeals:mine"),
         reverse("learning:home"),
+        reverse("volunteering:tasks"),
         "/static/img/logo.svg",
         "/static/css/littlebee.css",
         "/static/css/reports.css",
