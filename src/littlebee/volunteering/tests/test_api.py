@@ -592,7 +592,7 @@ def test_the_district_admin_lists_and_sets_point_permissions(
     # given the district's admin and five more communities with a permission
     admin = staff(scene.city.party_org(scene.city.district), role=Role.ADMIN)
     for _ in range(5):
-        org = PartyOrgFactory(region=made(CommunityFactory(parent=scene.city.street)))
+        org = made(PartyOrgFactory(region=made(CommunityFactory(parent=scene.city.street))))
         PointPermission.objects.create(
             district=scene.city.district, organisation=org, max_points=10, monthly_budget=100
         )
