@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.test import Client
@@ -130,8 +130,8 @@ def test_a_nonce_or_a_views_own_policy_is_built_by_django_csp() -> None:
     # when each is served through the middleware (a policy that takes nonces for scripts)
     policy = {"DIRECTIVES": {"default-src": ["'self'"], "script-src": ["'self'", NONCE]}}
     with override_settings(CONTENT_SECURITY_POLICY=policy):
-        nonce_response = CachedPolicyCSPMiddleware(with_nonce)(RequestFactory().get("/"))
-    widened_response = CachedPolicyCSPMiddleware(widened)(RequestFactory().get("/"))
+        nonce_response = cast(HttpResponse, CachedPolicyCSPMiddleware(with_nonce)(RequestFactory().get("/")))
+    widened_response = cast(HttpResponse, CachedPolicyCSPMiddleware(widened)(RequestFactory().get("/")))
 
     # then the nonce is in the policy, and the widened view's policy has its origin
     assert f"'nonce-{nonce_response.content.decode()}'" in nonce_response["Content-Security-Policy"]
