@@ -55,7 +55,7 @@ def service_offered(code: str) -> ReportCategory:
 
 
 def service_attributes(category: ReportCategory) -> list[ServiceAttribute]:
-    return list(category.open311_attributes.all())  # type: ignore[attr-defined]
+    return list(category.open311_attributes.all())
 
 
 # --- Requests -----------------------------------------------------------------------------------
