@@ -12,6 +12,7 @@ from django.utils import timezone
 from littlebee.conftest import log_in
 from littlebee.points import services
 from littlebee.points.models import EarningRule, HonoraryTitle, PointsAccount
+from littlebee.points.selectors import week_start
 
 from .factories import BadgeFactory as _BadgeFactory
 from .factories import city_admin, community_handler, district_admin, earn, make_town, rider
@@ -28,10 +29,14 @@ def test_a_worker_reads_their_points_and_hides_from_the_leaderboard(new_phone_pa
     BadgeFactory(code="first-report", name="初次上报", icon="camera", source="report", threshold=1, order=2)
     BadgeFactory(code="points-1000", name="千分蜜蜂", icon="award", source="", threshold=1000, order=3)
     me = rider(town, name="张小蜂")
+    # (spread over the part of this week that has passed: early on a Monday, Shanghai time, "three
+    # days ago" is last week and the weekly board would not count it)
     now = timezone.now()
-    earn(me, 20, "checkin", source="checkin_confirmed", at=now - timedelta(days=3), note="社区报到")
-    earn(me, 100, "event:1", at=now - timedelta(days=2), note="小哥集体生日会")
-    earn(me, 50, "event:2", at=now - timedelta(hours=5), note="安全骑行培训")
+    since = max(now - timedelta(days=3), week_start(now))
+    step = (now - since) / 4
+    earn(me, 20, "checkin", source="checkin_confirmed", at=since + step, note="社区报到")
+    earn(me, 100, "event:1", at=since + 2 * step, note="小哥集体生日会")
+    earn(me, 50, "event:2", at=since + 3 * step, note="安全骑行培训")
     services.points_spend(worker=me, amount=30, idempotency_key="redemption:1", note="雨衣一件")
     services.honorary_title_grant(
         actor=community_handler(town), worker_id=me.pk, title="径心游侠", citation="雨夜护送迷路老人回家"
