@@ -417,7 +417,9 @@ VOLUNTEERING_MIN_PRESENCE_PERCENT = cfg.integer("VOLUNTEERING_MIN_PRESENCE_PERCE
 VOLUNTEERING_TOKEN_WINDOW_SECONDS = cfg.integer("VOLUNTEERING_TOKEN_WINDOW_SECONDS", 120, minimum=30, maximum=86_400)
 # A TrueType font with Chinese glyphs embedded in certificate PDFs (Debian: fonts-wqy-microhei);
 # without it the PDF names ReportLab's built-in STSong-Light, which readers supply.
-VOLUNTEERING_CERTIFICATE_FONT = cfg.text("VOLUNTEERING_CERTIFICATE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+VOLUNTEERING_CERTIFICATE_FONT = cfg.text(
+    "VOLUNTEERING_CERTIFICATE_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
 
 # --- Stations (蜂巢) map ----------------------------------------------------------------------
 # Any XYZ tile server. OpenStreetMap's by default; a Chinese provider (AutoNavi, Tencent) draws
