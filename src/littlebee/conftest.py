@@ -46,6 +46,15 @@ def _default_language() -> Iterator[None]:
     translation.deactivate()
 
 
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Path) -> Path:
+    """Uploaded files go to a temporary directory, not var/media."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = root
+    return root
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any) -> None:
     settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"

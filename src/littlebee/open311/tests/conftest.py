@@ -21,14 +21,6 @@ from littlebee.reports.services import report_categories_ensure
 BASE = "/open311/v2"
 
 
-@pytest.fixture
-def media_root(settings: Any, tmp_path: Path) -> Path:
-    root = tmp_path / "media"
-    root.mkdir()
-    settings.MEDIA_ROOT = root
-    return root
-
-
 @pytest.fixture(autouse=True)
 def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
     outbox: list[dict[str, Any]] = []
