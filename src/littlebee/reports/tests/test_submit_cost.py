@@ -181,11 +181,13 @@ def test_without_redis_the_photo_is_processed_after_the_answer_on_a_job_thread(
     assert threads and threads[0].startswith("littlebee-jobs")
 
 
-def test_the_same_photo_waiting_is_not_queued_twice() -> None:
-    # given a job thread held busy, and a photo's job waiting behind it
+def test_the_same_photo_waiting_is_not_queued_twice(settings: Any) -> None:
+    # given every job thread held busy (one busy job each: with a free thread the photo would run
+    # at once and the second submission be a fresh job), and a photo's job waiting behind them
     release = threading.Event()
     ran: list[int] = []
-    assert jobs.submit("busy", release.wait, 10)
+    for thread in range(settings.BACKGROUND_THREADS):
+        assert jobs.submit(("busy", thread), release.wait, 10)
     assert jobs.submit(("photo", 1), ran.append, 1)
 
     # when the sweep queues the same photo again while it waits
