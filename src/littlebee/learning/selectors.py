@@ -121,6 +121,23 @@ def done_item_ids(worker: User, item_ids: list[int], *, at: datetime | None = No
     return done
 
 
+def items_passed_by(worker: User, item_ids: list[int]) -> set[int]:
+    """Which of these items the worker has passed, ever: a quiz finished with a pass, any other
+    item finished (credited, or completed without points). Flagged sessions do not count. What
+    another module asks when it requires an item (a volunteer task needing fire-safety
+    training); one query."""
+    if not worker.is_authenticated or not item_ids:
+        return set()
+    rows = (
+        LearningSession.objects.filter(worker=worker, item_id__in=item_ids, status__in=DONE_STATUSES)
+        .filter(Q(passed=True) | Q(passed__isnull=True))
+        .values_list("item_id", flat=True)
+        .distinct()
+        .order_by()
+    )
+    return set(rows)
+
+
 # --- Points per activity -------------------------------------------------------------------------
 def day_start(at: datetime) -> datetime:
     local = timezone.localtime(at)
