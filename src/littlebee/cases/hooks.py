@@ -37,6 +37,17 @@ org_ids)` the kind's part of the case page (a StaffPanel: its template and varia
 heading, extra arguments of an action's form); `action_forms` the forms of the actions the kind
 adds (an appeal's supervision); `queue_links(org_ids)` further staff pages for these
 organisations, as (label, url), shown beside the queue's tabs.
+
+Apps above the engine that follow every step of every case (open311's webhooks to partners)
+register an event listener, usually in AppConfig.ready():
+
+    register_event_listener("open311.webhooks", webhook_event_record)
+
+Each listener is called with every timeline row (CaseEvent) the engine writes, right after the
+row is written, inside the step's transaction: what it writes commits or rolls back with the
+step, and a listener that raises refuses the step. It runs once per step, so it must stay cheap
+(no query for events it ignores) and queue slow work with transaction.on_commit. The engine
+calls listeners explicitly (services._record); nothing listens to Django's model signals.
 """
 
 from __future__ import annotations
@@ -169,3 +180,20 @@ def registered_hooks() -> list[KindHooks]:
 
 def registered_kinds() -> dict[str, KindHooks]:
     return dict(_REGISTRY)
+
+
+EventListener = Callable[["CaseEvent"], object]
+# By name, so registering again (ready() run twice, a test's own listener) replaces, never doubles.
+_EVENT_LISTENERS: dict[str, EventListener] = {}
+
+
+def register_event_listener(name: str, listener: EventListener) -> None:
+    _EVENT_LISTENERS[name] = listener
+
+
+def unregister_event_listener(name: str) -> None:
+    _EVENT_LISTENERS.pop(name, None)
+
+
+def event_listeners() -> list[EventListener]:
+    return list(_EVENT_LISTENERS.values())

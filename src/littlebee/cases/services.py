@@ -6,7 +6,8 @@ Each transition, in one transaction:
   3. 403 unless the actor may take this action (staff of the organisation holding it; the
      reporter for feedback);
   4. 409 `invalid_transition` unless the guard allows the action from the current status;
-  5. change the row with save(update_fields=…) and append a CaseEvent;
+  5. change the row with save(update_fields=…) and append a CaseEvent, handed to the event
+     listeners apps above registered (hooks.register_event_listener);
   6. queue notifications with transaction.on_commit (notify.case_notify).
 
 Two handlers accepting at once: the second waits at step 2, then finds the case accepted and
@@ -39,7 +40,7 @@ from littlebee.core.texts import Text, t
 from littlebee.orgs.models import Organisation, Region
 
 from . import routing, selectors
-from .hooks import hooks_for
+from .hooks import event_listeners, hooks_for
 from .models import (
     OPEN_STATUSES,
     STAFF_ACTIONS,
@@ -172,6 +173,8 @@ def _record(
         note=note,
         data=data,
     )
+    for listener in event_listeners():
+        listener(event)
     if notify_after_answer:
         transaction.on_commit(lambda: case_notify_after_answer(case, event))
     else:

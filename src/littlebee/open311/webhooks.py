@@ -6,8 +6,9 @@ The request carries
   X-Open311-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the partner's secret>
 so a receiver checks it with its copy of the secret and refuses old timestamps.
 
-A change is noticed from the case's timeline (a CaseEvent saved with a new status): the case
-engine names no app above it, so this app listens (DESIGN.md layers). The delivery is queued
+A change is noticed from the case's timeline: the case engine names no app above it (DESIGN.md
+layers), so this app registers webhook_event_record as an event listener (cases.hooks), which
+the engine calls with every timeline row it writes, in the step's transaction. The delivery is queued
 after the commit; a Celery worker sends it (in process without Redis, core.background), and the
 periodic sweep (open311.deliver_due_webhooks) sends whatever is due again.
 """

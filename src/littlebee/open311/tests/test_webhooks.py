@@ -66,6 +66,18 @@ def _post(web: Client, keyed: Keyed) -> int:
     return int(response.json()[0]["service_request_id"])
 
 
+def test_status_changes_are_followed_through_the_engines_listener_not_a_model_signal() -> None:
+    # The engine calls open311's listener itself (cases.hooks); nothing hangs off post_save.
+    from django.db.models.signals import post_save
+
+    from littlebee.cases.hooks import event_listeners
+    from littlebee.cases.models import CaseEvent
+
+    assert webhooks.webhook_event_record in event_listeners()
+    receivers = [r for r in post_save._live_receivers(CaseEvent)[0] if "open311" in getattr(r, "__module__", "")]
+    assert receivers == []
+
+
 def test_acceptance_reaches_the_partner_signed_with_its_secret(
     w: World, web: Client, keyed: Keyed, secret: str, receiver: Receiver
 ) -> None:
