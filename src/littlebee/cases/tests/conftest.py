@@ -1,18 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from littlebee.cases.tests.factories import sent_fixture
 
-import pytest
-
-from littlebee.cases import notify
-from littlebee.cases.tests.factories import rendered_notice
-
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every notification the engine hands over, instead of the inbox."""
-    outbox: list[dict[str, Any]] = []
-    # Title and body are stored texts (core.texts): kept as sent, and rendered as a Chinese reader reads them.
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
-    yield outbox
+# The case notices sent during a test, instead of delivered (cases/tests/factories.py).
+sent = sent_fixture(autouse=True)

@@ -3,11 +3,13 @@ traffic police department, and cases opened through the service (so they have a 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import factory
+import pytest
 
 from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.factories import UserFactory, staff, worker
@@ -133,3 +135,20 @@ def rendered_notice(notice: dict[str, Any]) -> dict[str, Any]:
     from littlebee.core.texts import render
 
     return {**notice, "title": render(notice["title"]), "body": render(notice["body"]), "texts": notice}
+
+
+def _notices_sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Every notice the case engine hands over (cases.notify.deliver) during the test, kept instead
+    of delivered. Title and body are stored texts (core.texts): kept as sent under "texts", and
+    rendered as a reader in the active language (Chinese unless the test says otherwise) reads them."""
+    from littlebee.cases import notify
+
+    outbox: list[dict[str, Any]] = []
+    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
+    yield outbox
+
+
+def sent_fixture(*, autouse: bool) -> Callable[..., Iterator[list[dict[str, Any]]]]:
+    """The `sent` fixture for an app's conftest (`sent = sent_fixture(autouse=True)`): one
+    definition, each app choosing whether every test captures the notices or only those asking."""
+    return pytest.fixture(autouse=autouse, name="sent")(_notices_sent)

@@ -3,7 +3,6 @@ partner tied to an enterprise with a live key, media in a temp dir, notices capt
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from littlebee.cases import notify
-from littlebee.cases.tests.factories import World, rendered_notice, world
+from littlebee.cases.tests.factories import World, sent_fixture, world
 from littlebee.open311 import services
 from littlebee.open311.models import ApiKey, Partner
 from littlebee.orgs.tests.factories import EnterpriseFactory
@@ -21,11 +19,8 @@ from littlebee.reports.services import report_categories_ensure
 BASE = "/open311/v2"
 
 
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
-    yield outbox
+# The case notices sent during a test, instead of delivered (cases/tests/factories.py).
+sent = sent_fixture(autouse=True)
 
 
 @pytest.fixture

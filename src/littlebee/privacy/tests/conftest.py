@@ -3,7 +3,6 @@ registration, an inbox message), and another worker with the same, for export an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -14,9 +13,8 @@ from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, User
 from littlebee.accounts.tests.factories import PASSWORD, worker
-from littlebee.cases import notify
 from littlebee.cases.models import Case
-from littlebee.cases.tests.factories import World, rendered_notice, world
+from littlebee.cases.tests.factories import World, sent_fixture, world
 from littlebee.hives.models import EventRegistration, HiveVisit, VisitMethod
 from littlebee.hives.services import events as event_services
 from littlebee.hives.tests.event_factories import EventFactory
@@ -28,13 +26,8 @@ from littlebee.rewards import services as reward_services
 from littlebee.rewards.models import Voucher
 from littlebee.rewards.tests.factories import GiftFactory, give_points
 
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    # Title and body are stored texts (core.texts): kept as sent, and rendered as a Chinese reader reads them.
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
-    yield outbox
+# The case notices sent during a test, instead of delivered (cases/tests/factories.py).
+sent = sent_fixture(autouse=True)
 
 
 @pytest.fixture

@@ -3,24 +3,17 @@ notifications captured instead of delivered."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.db import connection
 
-from littlebee.cases import notify
-from littlebee.cases.tests.factories import World, rendered_notice, world
+from littlebee.cases.tests.factories import World, sent_fixture, world
 from littlebee.reports.services import report_categories_ensure
 
-
-@pytest.fixture(autouse=True)
-def sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    outbox: list[dict[str, Any]] = []
-    # Title and body are stored texts (core.texts): kept as sent, and rendered as a Chinese reader reads them.
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
-    yield outbox
+# The case notices sent during a test, instead of delivered (cases/tests/factories.py).
+sent = sent_fixture(autouse=True)
 
 
 @pytest.fixture
