@@ -10,6 +10,9 @@ POST /learning/sessions/{id}/heartbeat {position} → 204, while the item is vis
 POST /learning/sessions/{id}/finish   {answers: {question_id: [choice ids]}} → 200 {credited, points,
                                       reason, detail, score, passed, results}; 409 too_fast,
                                       already_credited, invalid_transition; 404 another's session
+POST /learning/sessions/{id}/answer   a challenge, one question at a time: {question, choices} →
+                                      200 {correct, late, over, streak, seconds_per_question,
+                                      question (the next, without answers), result (once over)}
 GET  /learning/me                     {streak_days, today: [activity, label, points, cap]}
 """
 
@@ -27,7 +30,7 @@ from littlebee.core.api_schemas import ErrorOut
 from littlebee.core.pagination import clamp
 
 from . import selectors, services
-from .models import ItemKind, LearningItem, Question, Topic
+from .models import ItemKind, LearningItem, Question, QuizKind, Topic
 
 router = Router(tags=["learning"])
 
@@ -134,6 +137,21 @@ class FinishOut(Schema):
     score: int | None
     passed: bool | None
     results: list[LearningResultOut]
+
+
+class AnswerIn(Schema):
+    question: int = Field(..., ge=1, le=MAX_ID)
+    choices: list[int] = Field(default_factory=list, max_length=10)
+
+
+class AnswerOut(Schema):
+    correct: bool
+    late: bool
+    over: bool
+    streak: int
+    seconds_per_question: int
+    question: LearningQuestionOut | None
+    result: FinishOut | None
 
 
 class LearningActivityOut(Schema):
@@ -265,7 +283,9 @@ def session_start(request: HttpRequest, item_id: int) -> Status[dict[str, Any]]:
     user = request_user(request)
     item = selectors.item_visible(user, item_id)
     session = services.session_start(worker=user, item=item)
-    questions = selectors.questions_with_choices(session.question_ids) if session.question_ids else []
+    # A challenge hands out its questions one at a time, each timed from when it is handed out.
+    ids = session.question_ids[:1] if item.quiz_kind == QuizKind.CHALLENGE else session.question_ids
+    questions = selectors.questions_with_choices(ids) if ids else []
     return Status(
         201,
         {
@@ -302,6 +322,24 @@ def session_finish(request: HttpRequest, body: FinishIn, session_id: int) -> dic
     answers and explanations come back only now."""
     result = services.session_finish(worker=request_user(request), session_id=session_id, answers=body.answers)
     return finish_payload(result)
+
+
+@router.post("/learning/sessions/{session_id}/answer", response={200: AnswerOut, **ERRORS})
+def challenge_answer(request: HttpRequest, body: AnswerIn, session_id: int) -> dict[str, Any]:
+    """A challenge's answer to the question handed out last, checked against its time limit: the
+    next question comes back while the round goes on, the round's result once it is over."""
+    answer = services.challenge_answer(
+        worker=request_user(request), session_id=session_id, question_id=body.question, choices=body.choices
+    )
+    return {
+        "correct": answer.correct,
+        "late": answer.late,
+        "over": answer.over,
+        "streak": answer.streak,
+        "seconds_per_question": answer.seconds_per_question,
+        "question": question_payload(answer.next_question) if answer.next_question else None,
+        "result": finish_payload(answer.finish) if answer.finish else None,
+    }
 
 
 @router.get("/learning/me", response={200: LearningMeOut, **ERRORS})

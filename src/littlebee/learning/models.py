@@ -288,6 +288,9 @@ class LearningSession(models.Model):
     # Quizzes: the questions asked, in order, the answers given, what was right.
     question_ids = models.JSONField(default=list, blank=True)
     answers = models.JSONField(default=dict, blank=True)
+    # A challenge hands out one question at a time: when the one being answered now was handed
+    # out, so the server can refuse an answer that came after its time limit.
+    asked_at = models.DateTimeField(null=True, blank=True)
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     points = models.PositiveIntegerField(default=0)

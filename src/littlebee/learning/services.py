@@ -44,8 +44,8 @@ from .models import (
 )
 
 CHALLENGE_QUESTIONS = 30
-# A challenge round may take this much longer than its questions' time limits (network, taps).
-CHALLENGE_GRACE_SECONDS = 5
+# A challenge answer may arrive this much after its question's time limit (the network, the tap).
+CHALLENGE_GRACE_SECONDS = 2
 
 
 class TooFast(Conflict):
@@ -411,8 +411,14 @@ def session_start(*, worker: User, item: LearningItem, at: datetime | None = Non
         question_ids = _draw(item)
         if not question_ids:
             raise Conflict("conflict", _("题库里还没有题目。"))
+    challenge = item.quiz_kind == QuizKind.CHALLENGE
     return LearningSession.objects.create(
-        worker=worker, item=item, activity=item.activity, started_at=at, question_ids=question_ids
+        worker=worker,
+        item=item,
+        activity=item.activity,
+        started_at=at,
+        question_ids=question_ids,
+        asked_at=at if challenge else None,
     )
 
 
@@ -604,6 +610,15 @@ def _timed_finish(session: LearningSession, at: datetime) -> FinishResult:
     return _award(session, at, None)
 
 
+def _choice_errors(question: Question, chosen: list[int]) -> list[FieldError]:
+    valid = {c.pk for c in question.choices.all()}
+    if any(c not in valid for c in chosen):
+        return [FieldError(f"answers.{question.pk}", _("选项不属于这道题。"))]
+    if question.kind != QuestionKind.MULTIPLE and len(set(chosen)) > 1:
+        return [FieldError(f"answers.{question.pk}", _("这道题只能选一个答案。"))]
+    return []
+
+
 def _check_answers(session: LearningSession, answers: dict[str, list[int]]) -> list[Question]:
     asked = {str(qid) for qid in session.question_ids}
     errors = [FieldError(f"answers.{key}", _("这道题不在本次答题中。")) for key in answers if key not in asked]
@@ -611,63 +626,46 @@ def _check_answers(session: LearningSession, answers: dict[str, list[int]]) -> l
         raise InvalidInput(errors)
     questions = selectors.questions_with_choices([int(q) for q in session.question_ids])
     for question in questions:
-        chosen = answers.get(str(question.pk), [])
-        valid = {c.pk for c in question.choices.all()}
-        if any(c not in valid for c in chosen):
-            errors.append(FieldError(f"answers.{question.pk}", _("选项不属于这道题。")))
-        elif question.kind != QuestionKind.MULTIPLE and len(chosen) > 1:
-            errors.append(FieldError(f"answers.{question.pk}", _("这道题只能选一个答案。")))
+        errors += _choice_errors(question, answers.get(str(question.pk), []))
     if errors:
         raise InvalidInput(errors)
     return questions
 
 
-def _quiz_finish(session: LearningSession, answers: dict[str, list[int]], at: datetime) -> FinishResult:
-    item = session.item
-    questions = _check_answers(session, answers)
+def _marked(questions: list[Question], answers: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Each question with what was chosen, what was right and the explanation."""
     results: list[dict[str, Any]] = []
-    right = 0
-    streak = 0
-    broken = False
     for question in questions:
         chosen = sorted(set(answers.get(str(question.pk), [])))
         key = sorted(c.pk for c in question.choices.all() if c.correct)
-        ok = chosen == key
-        right += ok
-        if item.quiz_kind == QuizKind.CHALLENGE:
-            if broken:
-                continue  # the round ended at the first wrong answer
-            if ok:
-                streak += 1
-            else:
-                broken = True
         results.append(
             {
                 "question": question.pk,
                 "text": question.text,
-                "correct": ok,
+                "correct": chosen == key,
                 "chosen": chosen,
                 "answer": key,
                 "explanation": question.explanation,
             }
         )
-    count = len(questions)
+    return results
+
+
+def _quiz_finish(session: LearningSession, answers: dict[str, list[int]], at: datetime) -> FinishResult:
+    item = session.item
     if item.quiz_kind == QuizKind.CHALLENGE:
-        answered = len(results)
-        score = streak
-        passed = streak > 0
-        budget = answered * item.seconds_per_question + CHALLENGE_GRACE_SECONDS
-        if (at - session.started_at).total_seconds() > budget:
-            _close(session, SessionStatus.COMPLETED, at, "time_up", score=score, passed=False, answers=answers)
-            result = _result(session, "time_up")
-            result.results = results
-            return result
-        amount: int | None = streak
-    else:
-        score = right
-        passed = count > 0 and right * 100 >= item.pass_mark * count
-        # The weekly quiz scales its score to five; the others give a point per right answer.
-        amount = round(right * 5 / count) if item.quiz_kind == QuizKind.WEEKLY and count else right
+        if answers:
+            raise InvalidInput.one("answers", _("挑战答题逐题作答，每题限时；请逐题提交答案。"))
+        # Stopping the round: the answers so far (all right, or the round would be over) count.
+        return _challenge_end(session, dict(session.answers or {}), at)
+    questions = _check_answers(session, answers)
+    results = _marked(questions, answers)
+    right = sum(1 for r in results if r["correct"])
+    count = len(questions)
+    score = right
+    passed = count > 0 and right * 100 >= item.pass_mark * count
+    # The weekly quiz scales its score to five; the others give a point per right answer.
+    amount = round(right * 5 / count) if item.quiz_kind == QuizKind.WEEKLY and count else right
     extra = {"score": score, "passed": passed, "answers": answers}
     if item.quiz_kind == QuizKind.SPECIAL and not passed:
         _close(session, SessionStatus.COMPLETED, at, "not_passed", **extra)
@@ -679,6 +677,110 @@ def _quiz_finish(session: LearningSession, answers: dict[str, list[int]], at: da
         result = _award(session, at, amount, **extra)
     result.results = results
     return result
+
+
+def _challenge_end(session: LearningSession, answers: dict[str, list[int]], at: datetime) -> FinishResult:
+    """Close a challenge round: the answered questions, in order, up to the first wrong (or late)
+    one; the streak of right answers before it is the score and the points."""
+    answered = [int(q) for q in session.question_ids if str(q) in answers]
+    results = _marked(selectors.questions_with_choices(answered), answers)
+    streak = 0
+    for row in results:
+        if not row["correct"]:
+            break
+        streak += 1
+    extra = {"score": streak, "passed": streak > 0, "answers": answers, "asked_at": None}
+    if not streak:
+        _close(session, SessionStatus.COMPLETED, at, "no_score", **extra)
+        result = _result(session, "no_score")
+    else:
+        result = _award(session, at, streak, **extra)
+    result.results = results[: streak + 1]
+    return result
+
+
+@dataclass
+class AnswerResult:
+    """One challenge answer: right or not, in time or not; the next question while the round goes
+    on, the finished round's result once it is over."""
+
+    correct: bool
+    late: bool
+    streak: int
+    seconds_per_question: int
+    next_question: Question | None = None
+    finish: FinishResult | None = None
+
+    @property
+    def over(self) -> bool:
+        return self.finish is not None
+
+
+def challenge_seconds_left(session: LearningSession, at: datetime | None = None) -> int:
+    """How long the challenge question being answered now has left (0 once it is over)."""
+    at = at or timezone.now()
+    asked = session.asked_at or session.started_at
+    return max(0, math.ceil(session.item.seconds_per_question - (at - asked).total_seconds()))
+
+
+def challenge_current(session: LearningSession) -> Question | None:
+    """The challenge question being answered now: the first one not answered yet."""
+    answered = session.answers or {}
+    for qid in session.question_ids:
+        if str(qid) not in answered:
+            return selectors.questions_with_choices([int(qid)])[0]
+    return None
+
+
+@transaction.atomic
+def challenge_answer(
+    *, worker: User, session_id: int, question_id: int, choices: list[int], at: datetime | None = None
+) -> AnswerResult:
+    """Answer the challenge question handed out last. Its clock started when it was handed out
+    (the round's start for the first): an answer after its time limit (plus a short grace for the
+    network) ends the round as a wrong one would. A right answer in time hands out the next."""
+    at = at or timezone.now()
+    session = _open_session(worker, session_id)
+    item = session.item
+    if item.quiz_kind != QuizKind.CHALLENGE:
+        raise InvalidInput.one("question", _("只有挑战答题逐题作答；其他答题请交卷时一并提交。"))
+    answers: dict[str, list[int]] = dict(session.answers or {})
+    pending = [int(q) for q in session.question_ids if str(q) not in answers]
+    if not pending or question_id != pending[0]:
+        raise InvalidInput.one("question", _("这不是当前的题目，请刷新后再答。"))
+    found = selectors.questions_with_choices([question_id])
+    question = found[0] if found else None
+    if question is None:  # pragma: no cover - a question deleted during the round
+        raise Conflict("conflict", _("这道题已被删除。"))
+    errors = _choice_errors(question, choices)
+    if errors:
+        raise InvalidInput(errors)
+    asked = session.asked_at or session.started_at
+    late = (at - asked).total_seconds() > item.seconds_per_question + CHALLENGE_GRACE_SECONDS
+    # A late answer is not taken: the question counts as not answered, hence wrong.
+    chosen = [] if late else sorted(set(choices))
+    answers[str(question_id)] = chosen
+    correct = chosen == sorted(c.pk for c in question.choices.all() if c.correct)
+    streak = len(answers) - (0 if correct else 1)
+    if correct and len(pending) > 1:
+        session.answers = answers
+        session.asked_at = at
+        session.save(update_fields=["answers", "asked_at"])
+        following = selectors.questions_with_choices([pending[1]])
+        return AnswerResult(
+            correct=True,
+            late=False,
+            streak=streak,
+            seconds_per_question=item.seconds_per_question,
+            next_question=following[0] if following else None,
+        )
+    return AnswerResult(
+        correct=correct,
+        late=late,
+        streak=streak,
+        seconds_per_question=item.seconds_per_question,
+        finish=_challenge_end(session, answers, at),
+    )
 
 
 @transaction.atomic

@@ -130,18 +130,20 @@ def _own_session(user: Any, session_id: int) -> LearningSession:
 @login_required
 @never_cache
 def attempt(request: HttpRequest, session_id: int) -> HttpResponse:
-    """The questions of an attempt (never their answers); POST hands the answers in."""
+    """The questions of an attempt (never their answers); POST hands the answers in. A challenge
+    shows one question at a time with its countdown, and each POST answers that one."""
     user = request_user(request)
     session = _own_session(user, session_id)
     if session.status != SessionStatus.OPEN:
         return redirect("learning:result", session_id=session.pk)
+    if session.item.quiz_kind == QuizKind.CHALLENGE:
+        return _challenge(request, session)
     questions = selectors.questions_with_choices(session.question_ids)
     errors: dict[str, str] = {}
     if request.method == "POST":
         answers: dict[str, list[int]] = {}
         for question in questions:
-            raw = request.POST.getlist(f"q{question.pk}")
-            picked = [int(v) for v in raw if v.isdigit() and len(v) < 11]
+            picked = _picked(request, question.pk)
             if picked:
                 answers[str(question.pk)] = picked
         try:
@@ -158,9 +160,59 @@ def attempt(request: HttpRequest, session_id: int) -> HttpResponse:
         "item": session.item,
         "questions": questions,
         "errors": errors,
-        "challenge": session.item.quiz_kind == QuizKind.CHALLENGE,
+        "challenge": False,
     }
     return render(request, "learning/attempt.html", context, status=400 if errors else 200)
+
+
+def _picked(request: HttpRequest, question_id: int) -> list[int]:
+    return [int(v) for v in request.POST.getlist(f"q{question_id}") if v.isdigit() and len(v) < 11]
+
+
+def _challenge(request: HttpRequest, session: LearningSession) -> HttpResponse:
+    """The challenge question handed out last, its time left counted by the server; POST answers
+    it (or, with `stop`, ends the round keeping the streak)."""
+    user = request_user(request)
+    question = services.challenge_current(session)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            if "stop" in request.POST or question is None:
+                finish = services.session_finish(worker=user, session_id=session.pk)
+            else:
+                answer = services.challenge_answer(
+                    worker=user, session_id=session.pk, question_id=question.pk, choices=_picked(request, question.pk)
+                )
+                if answer.finish is None:
+                    return redirect("learning:attempt", session_id=session.pk)
+                if answer.late:
+                    messages.warning(request, _late_message())
+                finish = answer.finish
+        except DomainError as exc:
+            messages.error(request, str(exc.detail))
+            errors = {e.field: str(e.detail) for e in exc.errors}
+        else:
+            level = messages.SUCCESS if finish.credited else messages.INFO
+            messages.add_message(request, level, _credit_message(finish))
+            return redirect("learning:result", session_id=session.pk)
+    answered = len(session.answers or {})
+    context = {
+        "session": session,
+        "item": session.item,
+        "questions": [question] if question is not None else [],
+        "errors": errors,
+        "challenge": True,
+        "number": answered + 1,
+        "streak": answered,
+        "seconds_left": services.challenge_seconds_left(session),
+    }
+    return render(request, "learning/attempt.html", context, status=400 if errors else 200)
+
+
+def _late_message() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("这道题超过了时限，本轮结束。")
 
 
 def _credit_message(result: services.FinishResult) -> str:

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from littlebee.accounts.models import WorkerType
 from littlebee.core.api_answers import assert_answer_fits
-from littlebee.learning.api import FinishOut, LearningItemList, LearningItemOut, LearningMeOut, LearningSessionOut
+from littlebee.learning.api import (
+    AnswerOut,
+    FinishOut,
+    LearningItemList,
+    LearningItemOut,
+    LearningMeOut,
+    LearningSessionOut,
+)
 from littlebee.learning.models import ItemStatus, LearningSession, QuizKind, SessionFlag, SessionStatus
 from littlebee.learning.tests.factories import (
     BODY,
@@ -392,33 +399,185 @@ def test_a_passed_special_exam_gives_its_fixed_points(c: LearningCity, api_as: A
     assert result.json()["points"] == 10 and result.json()["passed"] is True
 
 
-def test_a_challenge_ends_at_the_first_wrong_answer(c: LearningCity, api_as: Any) -> None:
+def right_choice(q: dict[str, Any]) -> list[int]:
+    return right_answers([q])[str(q["id"])]
+
+
+def wrong_choice(q: dict[str, Any]) -> list[int]:
+    return wrong_answers([q])[str(q["id"])]
+
+
+def challenge_round(api: Any, item_id: int, right: int) -> dict[str, Any]:
+    """Start a challenge, answer `right` questions right, then one wrong: the last answer's body."""
+    body = api.post(f"/learning/items/{item_id}/sessions").json()
+    question = body["questions"][0]
+    for n in range(right + 1):
+        choices = right_choice(question) if n < right else wrong_choice(question)
+        answer = api.post(
+            f"/learning/sessions/{body['session']}/answer", {"question": question["id"], "choices": choices}
+        )
+        assert answer.status_code == 200, answer.content
+        question = answer.json()["question"]
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def test_a_challenge_hands_out_one_question_at_a_time_and_ends_at_the_first_wrong(c: LearningCity, api_as: Any) -> None:
     # given a challenge over a bank of ten
     bank(10)
     item = quiz(QuizKind.CHALLENGE, seconds_per_question=20)
     api = api_as(c.courier)
+
+    # when the courier starts it
+    start = api.post(f"/learning/items/{item.pk}/sessions")
+
+    # then one question comes, without its answer, with its time limit
+    body = start.json()
+    assert_answer_fits(LearningSessionOut, body)
+    assert body["seconds_per_question"] == 20 and len(body["questions"]) == 1
+    assert "correct" not in start.content.decode()
+
+    # when the first is answered right
+    first = body["questions"][0]
+    answer = api.post(
+        f"/learning/sessions/{body['session']}/answer", {"question": first["id"], "choices": right_choice(first)}
+    )
+
+    # then the next question comes, another one, and the round goes on
+    step = answer.json()
+    assert_answer_fits(AnswerOut, step)
+    assert (step["correct"], step["late"], step["over"], step["streak"]) == (True, False, False, 1)
+    assert step["question"]["id"] != first["id"] and step["result"] is None
+    assert "correct" not in str(step["question"])
+
+    # when two more are right and then one wrong
+    question = step["question"]
+    for choices in (right_choice, right_choice, wrong_choice):
+        step = api.post(
+            f"/learning/sessions/{body['session']}/answer", {"question": question["id"], "choices": choices(question)}
+        ).json()
+        question = step["question"]
+
+    # then the round is over: three right, three points, four questions explained
+    assert (step["correct"], step["over"], step["streak"], step["question"]) == (False, True, 3, None)
+    result = step["result"]
+    assert (result["credited"], result["score"], result["points"]) == (True, 3, 3)
+    assert [r["correct"] for r in result["results"]] == [True, True, True, False]
+    assert LedgerEntry.objects.get(worker=c.courier).amount == 3
+    # and the finished round takes no more answers
+    again = api.post(
+        f"/learning/sessions/{body['session']}/answer", {"question": question or first["id"], "choices": []}
+    )
+    assert again.status_code == 409 and again.json()["code"] == "already_credited"
+
+
+def test_an_answer_after_the_question_time_limit_ends_the_round_as_if_wrong(c: LearningCity, api_as: Any) -> None:
+    # given a challenge of 10 s a question, two answered right in time
+    bank(6)
+    item = quiz(QuizKind.CHALLENGE, seconds_per_question=10)
+    api = api_as(c.courier)
     body = api.post(f"/learning/items/{item.pk}/sessions").json()
-    assert body["seconds_per_question"] == 20
+    question = body["questions"][0]
+    for _ in range(2):
+        question = api.post(
+            f"/learning/sessions/{body['session']}/answer",
+            {"question": question["id"], "choices": right_choice(question)},
+        ).json()["question"]
 
-    # when three are right, then one wrong, then more right
-    qs = body["questions"]
-    answers = right_answers(qs[:3]) | wrong_answers(qs[3:4]) | right_answers(qs[4:6])
-    result = api.post(f"/learning/sessions/{body['session']}/finish", {"answers": answers}).json()
+    # when the third question was handed out 15 s ago and is answered right only now
+    LearningSession.objects.filter(pk=body["session"]).update(asked_at=timezone.now() - timedelta(seconds=15))
+    late = api.post(
+        f"/learning/sessions/{body['session']}/answer", {"question": question["id"], "choices": right_choice(question)}
+    ).json()
 
-    # then the round counts three and shows four questions
-    assert result["score"] == 3 and result["points"] == 3
-    assert len(result["results"]) == 4
+    # then the late answer counts as wrong: the round ends with the two in time
+    assert (late["correct"], late["late"], late["over"], late["streak"]) == (False, True, True, 2)
+    assert (late["result"]["credited"], late["result"]["points"]) == (True, 2)
+    assert late["result"]["results"][2]["chosen"] == []
+    assert LedgerEntry.objects.get(worker=c.courier).amount == 2
 
 
-def test_a_late_challenge_earns_nothing(c: LearningCity, api_as: Any) -> None:
+def test_a_late_first_answer_earns_nothing(c: LearningCity, api_as: Any) -> None:
     bank(5)
     item = quiz(QuizKind.CHALLENGE, seconds_per_question=10)
     api = api_as(c.courier)
     body = api.post(f"/learning/items/{item.pk}/sessions").json()
-    LearningSession.objects.filter(pk=body["session"]).update(started_at=timezone.now() - timedelta(minutes=5))
-    qs = body["questions"]
-    result = api.post(f"/learning/sessions/{body['session']}/finish", {"answers": right_answers(qs[:2])}).json()
-    assert (result["credited"], result["reason"]) == (False, "time_up")
+    LearningSession.objects.filter(pk=body["session"]).update(asked_at=timezone.now() - timedelta(minutes=5))
+    first = body["questions"][0]
+    late = api.post(
+        f"/learning/sessions/{body['session']}/answer", {"question": first["id"], "choices": right_choice(first)}
+    )
+    assert (late.json()["late"], late.json()["result"]["credited"], late.json()["result"]["reason"]) == (
+        True,
+        False,
+        "no_score",
+    )
+    assert not LedgerEntry.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["not_current", "foreign_choice", "not_a_challenge"])
+def test_a_bad_challenge_answer_is_400_and_changes_nothing(c: LearningCity, api_as: Any, bad: str) -> None:
+    # given a challenge round and a daily quiz
+    bank(6)
+    item = quiz(QuizKind.CHALLENGE) if bad != "not_a_challenge" else quiz(QuizKind.DAILY)
+    stranger = question("别的题")
+    api = api_as(c.courier)
+    body = api.post(f"/learning/items/{item.pk}/sessions").json()
+    first = body["questions"][0]
+    payload = {"question": first["id"], "choices": right_choice(first)}
+    if bad == "not_current":
+        payload["question"] = next(q for q in LearningSession.objects.get().question_ids if q != first["id"])
+    elif bad == "foreign_choice":
+        payload["choices"] = [stranger.choices.all()[0].pk]
+
+    # when
+    response = api.post(f"/learning/sessions/{body['session']}/answer", payload)
+
+    # then
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] in ("question", f"answers.{first['id']}")
+    session = LearningSession.objects.get()
+    assert (session.status, session.answers) == (SessionStatus.OPEN, {})
+
+
+def test_another_workers_challenge_takes_no_answer(c: LearningCity, api_as: Any) -> None:
+    bank(5)
+    item = quiz(QuizKind.CHALLENGE)
+    body = api_as(c.courier).post(f"/learning/items/{item.pk}/sessions").json()
+    first = body["questions"][0]
+    response = api_as(c.rider).post(
+        f"/learning/sessions/{body['session']}/answer", {"question": first["id"], "choices": right_choice(first)}
+    )
+    assert response.status_code == 404
+    assert LearningSession.objects.get().answers == {}
+
+
+def test_stopping_a_challenge_keeps_the_streak_and_answers_in_the_finish_are_refused(
+    c: LearningCity, api_as: Any
+) -> None:
+    # given two right answers in a round
+    bank(6)
+    item = quiz(QuizKind.CHALLENGE)
+    api = api_as(c.courier)
+    body = api.post(f"/learning/items/{item.pk}/sessions").json()
+    question = body["questions"][0]
+    for _ in range(2):
+        question = api.post(
+            f"/learning/sessions/{body['session']}/answer",
+            {"question": question["id"], "choices": right_choice(question)},
+        ).json()["question"]
+
+    # when the whole round's answers come in a finish: refused
+    refused = api.post(
+        f"/learning/sessions/{body['session']}/finish", {"answers": {str(question["id"]): right_choice(question)}}
+    )
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "answers"
+
+    # when the courier stops the round
+    result = api.post(f"/learning/sessions/{body['session']}/finish").json()
+
+    # then the two count
+    assert (result["credited"], result["score"], result["points"]) == (True, 2, 2)
 
 
 def test_challenges_stop_at_their_daily_cap(c: LearningCity, api_as: Any) -> None:
@@ -426,15 +585,11 @@ def test_challenges_stop_at_their_daily_cap(c: LearningCity, api_as: Any) -> Non
     bank(10)
     item = quiz(QuizKind.CHALLENGE)
     api = api_as(c.courier)
-    points = []
-    for _ in range(3):
-        body = api.post(f"/learning/items/{item.pk}/sessions").json()
-        answers = right_answers(body["questions"][:5]) | wrong_answers(body["questions"][5:6])
-        points.append(api.post(f"/learning/sessions/{body['session']}/finish", {"answers": answers}).json())
+    results = [challenge_round(api, item.pk, 5)["result"] for _ in range(3)]
 
     # then the second round gets the rest of the cap and the third nothing
-    assert [p["points"] for p in points] == [5, 1, 0]
-    assert points[2]["reason"] == "daily_cap"
+    assert [r["points"] for r in results] == [5, 1, 0]
+    assert results[2]["reason"] == "daily_cap"
 
 
 # --- /learning/me ---------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ item), review and publishing, the audience, media with range requests, and the E
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import Workbook
 
 from littlebee.accounts.models import WorkerType
@@ -112,6 +114,42 @@ def test_a_bad_answer_form_is_400_with_nothing_credited(c: LearningCity) -> None
     response = client.post(location, {f"q{first}": [str(choices[0]), str(choices[1])]})
     assert response.status_code == 400
     assert not LedgerEntry.objects.exists()
+
+
+def test_a_challenge_page_shows_one_question_with_its_countdown_and_a_late_answer_ends_it(c: LearningCity) -> None:
+    # given a challenge of 15 s a question
+    bank(6)
+    item = quiz(QuizKind.CHALLENGE, seconds_per_question=15)
+    client = client_for(c.courier)
+    location = client.post(f"/learning/{item.pk}/quiz/")["Location"]
+    session = LearningSession.objects.get()
+
+    # when the courier opens it: one question, the time left from the server
+    page = client.get(location).content.decode()
+    first, second = session.question_ids[:2]
+    assert f'data-question="{first}"' in page and f'data-question="{second}"' not in page
+    assert 'data-seconds="15"' in page and "安全头盔能减少伤亡" not in page
+
+    # when the first is answered right
+    right = Question.objects.get(pk=first).choices.get(correct=True)
+    step = client.post(location, {f"q{first}": str(right.pk)})
+
+    # then the next question comes, with a fresh clock
+    assert step.status_code == 302 and step["Location"] == location
+    page = client.get(location).content.decode()
+    assert f'data-question="{second}"' in page and "已连对 1 题" in page
+
+    # when the page is reloaded 20 s later, the clock is not restarted
+    LearningSession.objects.filter(pk=session.pk).update(asked_at=timezone.now() - timedelta(seconds=20))
+    assert 'data-seconds="0"' in client.get(location).content.decode()
+
+    # and the late answer, right as it is, ends the round with the one in time
+    right = Question.objects.get(pk=second).choices.get(correct=True)
+    done = client.post(location, {f"q{second}": str(right.pk)})
+    assert done["Location"].endswith("/result/")
+    result = client.get(done["Location"]).content.decode()
+    assert "超过了时限" in result and "获得 1 积分" in result
+    assert LedgerEntry.objects.get().amount == 1
 
 
 # --- Staff: writing, review, publishing ---------------------------------------------------------

@@ -82,3 +82,73 @@ def test_a_courier_reads_an_article_takes_the_daily_quiz_and_sees_the_credit(
     page.locator("[data-result]").wait_for()
     assert "获得" not in page.locator("[data-testid=credit]").inner_text()
     assert LedgerEntry.objects.filter(worker=c.courier).count() == 2
+
+
+def test_a_challenge_counts_down_each_question_and_ends_the_round_when_time_runs_out(
+    c: LearningCity, phone_page: Any, screenshot: Any
+) -> None:
+    # given a challenge of 5 s a question
+    bank(6)
+    challenge = quiz(QuizKind.CHALLENGE, seconds_per_question=5)
+    page = phone_page
+    log_in(page, c.courier.phone, f"/learning/{challenge.pk}/quiz/")
+
+    # when the courier starts it: one question and its countdown
+    page.get_by_role("button", name=re.compile("开始答题")).click()
+    page.locator("[data-countdown]").wait_for()
+    session = LearningSession.objects.get(item=challenge)
+    first = session.question_ids[0]
+    assert page.locator("[data-question]").count() == 1
+    page.wait_for_function("() => Number(document.querySelector('[data-countdown]').dataset.seconds) <= 4")
+    screenshot(page, "learning-challenge")
+
+    # and answers the first right in time
+    right = Choice.objects.get(question_id=first, correct=True)
+    page.locator(f"[data-question='{first}'] input[value='{right.pk}']").check()
+    page.get_by_role("button", name=re.compile("提交这题")).click()
+    page.get_by_text("已连对 1 题").wait_for()
+
+    # then the second question has its own countdown; left alone, the page hands it in at zero
+    # and the round ends with the one right answer
+    page.locator("[data-result]").wait_for(timeout=12_000)
+    assert "获得 1 积分" in page.locator("[data-testid=credit]").inner_text()
+    screenshot(page, "learning-challenge-result")
+    assert LedgerEntry.objects.get(worker=c.courier).amount == 1
+
+
+def test_an_article_opened_once_reads_offline_and_is_credited_when_back_online(
+    c: LearningCity, phone_page: Any, screenshot: Any, settings: Any
+) -> None:
+    # given an article of 6 s, opened by the courier with the site's service worker in control
+    settings.LEARNING_READ_MIN_SECONDS = 6
+    settings.LEARNING_READ_MAX_SECONDS = 6
+    item = article(title="离线也能读的文章", body="电动自行车充电要去集中充电点。\n\n不要把电池带进电梯和楼道。")
+    page = phone_page
+    log_in(page, c.courier.phone, f"/learning/{item.pk}/")
+    page.wait_for_function(
+        "navigator.serviceWorker.getRegistration('/').then(r => !!(r && r.active && r.active.state === 'activated'))"
+    )
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => !document.querySelector('[data-finish]').disabled")
+
+    # when the network goes and the page is reloaded
+    page.context.set_offline(True)
+    page.reload()
+
+    # then the article is still there to read, and the page says credit waits for the network
+    assert "不要把电池带进电梯和楼道" in page.locator("[data-text]").inner_text()
+    page.get_by_text("网络不通").wait_for()
+    screenshot(page, "learning-offline")
+    assert not LedgerEntry.objects.exists()
+
+    # when the network comes back and the courier reads on for the minimum time
+    page.context.set_offline(False)
+    page.wait_for_function("() => !document.querySelector('[data-finish]').disabled")
+    page.wait_for_timeout(7_500)
+    page.get_by_role("button", name=re.compile("完成学习")).click()
+
+    # then the credit goes through
+    page.locator("[data-status][data-outcome=credited]").wait_for()
+    assert LedgerEntry.objects.get(worker=c.courier).amount == 1
+    screenshot(page, "learning-back-online")
