@@ -47,7 +47,7 @@ def _error(request: HttpRequest, status: int, code: str, detail: Any, **extra: A
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = dict(exc.extra)
     if exc.errors:
         extra["errors"] = [{"field": e.field, "detail": str(e.detail)} for e in exc.errors]
     response = _error(request, exc.status, exc.code, exc.detail, **extra)

@@ -7,6 +7,7 @@ human sentence; validation errors also carry per-field messages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.functional import Promise
@@ -25,6 +26,9 @@ class DomainError(Exception):
     detail: str | Promise
     status: int = 400
     errors: list[FieldError] = field(default_factory=list)
+    # More of the answer's body, beside code and detail (JSON-ready): what a client needs to act
+    # on the refusal, such as the learning item a task requires and where to take it.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail}"
@@ -154,6 +158,11 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
     ),
     ErrorCode("team_only", 409, "Only members of the task's team may claim it."),
     ErrorCode("party_members_only", 409, "Only party members may claim the task."),
+    ErrorCode(
+        "learning_required",
+        409,
+        "The task requires a learning item the worker has not passed; `item` names it (id, title, url).",
+    ),
     ErrorCode(
         "presence_too_short", 409, "Presence under the credited share of the task window: give minutes or decline."
     ),

@@ -62,10 +62,19 @@ class ResidentOut(Schema):
     phone: str
 
 
+class RequiredItemOut(Schema):
+    id: int
+    title: str
+    url: str
+
+
 class VolunteerTaskDetailOut(VolunteerTaskOut):
     description: str
     resident_need: str
     requires_party_member: bool
+    # The learning item a claimant must have passed, and whether the caller has (null: none asked).
+    required_item: RequiredItemOut | None = None
+    required_item_passed: bool | None = None
     # An errand's resident: only for the worker holding the claim, until it is done.
     resident: ResidentOut | None = None
 
@@ -98,6 +107,7 @@ class VolunteerTaskIn(Schema):
     points: int = 0
     team: int | None = Field(None, ge=1, le=MAX_ID)
     requires_party_member: bool = False
+    required_item: int | None = Field(None, ge=1, le=MAX_ID)
     resident_name: str = Field("", max_length=200)
     resident_phone: str = Field("", max_length=200)
     resident_need: str = Field("", max_length=2_000)
@@ -333,7 +343,7 @@ def task_payload(task: Task, *, distance_m: float | None = None, claim: Claim | 
     }
 
 
-def task_detail_payload(task: Task, claim: Claim | None) -> dict[str, Any]:
+def task_detail_payload(task: Task, claim: Claim | None, user: User | None = None) -> dict[str, Any]:
     resident = None
     if selectors.resident_visible(task, claim) and (task.resident_name or task.resident_phone):
         resident = {"name": task.resident_name, "phone": task.resident_phone}
@@ -342,8 +352,17 @@ def task_detail_payload(task: Task, claim: Claim | None) -> dict[str, Any]:
         "description": task.description,
         "resident_need": task.resident_need,
         "requires_party_member": task.requires_party_member,
+        "required_item": required_item_payload(task),
+        "required_item_passed": selectors.requirement_passed(user, task),
         "resident": resident,
     }
+
+
+def required_item_payload(task: Task) -> dict[str, Any] | None:
+    item = task.required_item
+    if item is None:
+        return None
+    return {"id": item.pk, "title": item.local_title, "url": reverse("learning:item", args=[item.pk])}
 
 
 def claim_payload(claim: Claim) -> dict[str, Any]:
@@ -441,7 +460,7 @@ def task_get(request: HttpRequest, task_id: int) -> dict[str, Any]:
     task = selectors.task_get(task_id)
     user = _user_or_none(request)
     claim = selectors.my_claims_by_task(user, [task.pk]).get(task.pk) if user else None
-    return task_detail_payload(task, claim)
+    return task_detail_payload(task, claim, user)
 
 
 @router.post("/tasks", response={201: VolunteerTaskDetailOut, **ERRORS})
@@ -466,12 +485,13 @@ def task_post(request: HttpRequest, payload: VolunteerTaskIn) -> Status[Any]:
         points=payload.points,
         team=payload.team,
         requires_party_member=payload.requires_party_member,
+        required_item=payload.required_item,
         resident_name=payload.resident_name,
         resident_phone=payload.resident_phone,
         resident_need=payload.resident_need,
     )
     task = services.task_publish(actor=request_user(request), organiser=payload.organiser, data=data)
-    return Status(201, task_detail_payload(task, None))
+    return Status(201, task_detail_payload(selectors.task_get(task.pk), None))
 
 
 @router.post("/tasks/{task_id}/cancel", response={200: VolunteerTaskOut, **ERRORS})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
 from littlebee.hives.models import Hive
+from littlebee.learning.models import LearningItem
 from littlebee.orgs.models import Organisation, Region
 
 
@@ -157,6 +158,16 @@ class Task(TimeStampedModel):
         Team, verbose_name=_("仅限服务队"), null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
     )
     requires_party_member = models.BooleanField(_("仅限党员"), default=False)
+    # A learning item the worker must have passed before claiming (fire-safety training before a
+    # hazard patrol). Protected: an item a task requires cannot be deleted from under it.
+    required_item = models.ForeignKey(
+        LearningItem,
+        verbose_name=_("须先学习通过"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     # An errand's resident: shown only to the worker holding the claim, until it is done.
     resident_name = models.CharField(_("居民称呼"), max_length=40, blank=True)
     resident_phone = models.CharField(_("居民电话"), max_length=32, blank=True)

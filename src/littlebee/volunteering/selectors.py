@@ -21,6 +21,8 @@ from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.errors import NotFound
 from littlebee.core.geo import bounding_box, haversine_m
+from littlebee.learning.models import LearningItem
+from littlebee.learning.selectors import items_passed_by, published_now
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
 from .models import (
@@ -196,7 +198,7 @@ def tasks_today(now: datetime | None = None) -> list[Task]:
 
 
 def task_get(task_id: int) -> Task:
-    task = Task.objects.select_related(*TASK_ROW_RELATED, "hive").filter(pk=task_id).first()
+    task = Task.objects.select_related(*TASK_ROW_RELATED, "hive", "required_item").filter(pk=task_id).first()
     if task is None:
         raise NotFound()
     return task
@@ -217,6 +219,18 @@ def resident_visible(task: Task, claim: Claim | None) -> bool:
     """An errand's resident (name, phone) is shown only to the worker holding its claim, until
     the errand is done (checked out)."""
     return claim is not None and claim.status in (ClaimStatus.CLAIMED, ClaimStatus.CHECKED_IN)
+
+
+def requirable_items() -> QuerySet[LearningItem]:
+    """Learning items an organiser may require of claimants: those published now."""
+    return LearningItem.objects.filter(published_now()).order_by("title", "id")
+
+
+def requirement_passed(user: User | None, task: Task) -> bool | None:
+    """Whether the user passed the task's required learning item (None: the task requires none)."""
+    if task.required_item_id is None:
+        return None
+    return user is not None and bool(items_passed_by(user, [task.required_item_id]))
 
 
 # --- Claims ------------------------------------------------------------------------------------

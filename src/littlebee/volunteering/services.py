@@ -30,6 +30,8 @@ from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInpu
 from littlebee.core.geo import haversine_m, valid_lat_lng
 from littlebee.core.texts import t
 from littlebee.hives.models import Hive
+from littlebee.learning.models import LearningItem
+from littlebee.learning.selectors import items_passed_by
 from littlebee.notifications.inbox import notify
 from littlebee.orgs.models import Organisation, Region
 from littlebee.orgs.selectors import community_at_point, region_party_org
@@ -167,6 +169,7 @@ class TaskInput:
     points: int = 0
     team: int | None = None
     requires_party_member: bool = False
+    required_item: int | None = None
     resident_name: str = ""
     resident_phone: str = ""
     resident_need: str = ""
@@ -258,6 +261,11 @@ def task_publish(*, actor: User, organiser: int | None, data: TaskInput) -> Task
         team_obj = Team.objects.filter(pk=data.team, is_active=True).first()
         if team_obj is None:
             raise InvalidInput.one("team", _("找不到该服务队。"))
+    item_obj: LearningItem | None = None
+    if data.required_item is not None:
+        item_obj = selectors.requirable_items().filter(pk=data.required_item).first()
+        if item_obj is None:
+            raise InvalidInput.one("required_item", _("找不到该学习内容，或它尚未发布。"))
     assert data.lat is not None and data.lng is not None
     match = community_at_point(data.lat, data.lng) if hive_obj is None else None
     region = hive_obj.community if hive_obj is not None else (match.community if match else organiser_obj.region)
@@ -286,6 +294,7 @@ def task_publish(*, actor: User, organiser: int | None, data: TaskInput) -> Task
         points=data.points,
         team=team_obj,
         requires_party_member=data.requires_party_member,
+        required_item=item_obj,
         resident_name=data.resident_name,
         resident_phone=data.resident_phone,
         resident_need=data.resident_need,
@@ -370,6 +379,8 @@ def claim_create(*, task_id: int, worker: User, assigned_by: User | None = None)
         raise Conflict("team_only", _("该任务仅限服务队队员认领，请先申请加入服务队。"))
     if task.requires_party_member and not profile.party_member:
         raise Conflict("party_members_only", _("该任务仅限党员认领。"))
+    if task.required_item_id is not None and not items_passed_by(worker, [task.required_item_id]):
+        raise LearningRequired(LearningItem.objects.get(pk=task.required_item_id))
     if (
         Claim.objects.filter(task=task, worker=worker)
         .exclude(status__in=(ClaimStatus.CANCELLED, ClaimStatus.NO_SHOW))
@@ -403,6 +414,20 @@ def claim_create(*, task_id: int, worker: User, assigned_by: User | None = None)
         action = ClaimAction.CLAIM if status == ClaimStatus.CLAIMED else ClaimAction.WAITLIST
     ClaimLog.objects.create(claim=claim, at=now, actor=assigned_by or worker, action=action, to_status=status)
     return claim
+
+
+class LearningRequired(DomainError):
+    """409: the task requires a learning item the worker has not passed. The answer names the item
+    and says where to take it, so the worker can go and come back."""
+
+    def __init__(self, item: LearningItem) -> None:
+        title = item.local_title
+        super().__init__(
+            code="learning_required",
+            detail=_("该任务要求先学习并通过“%(title)s”，完成后再来认领。") % {"title": title},
+            status=409,
+            extra={"item": {"id": item.pk, "title": title, "url": reverse("learning:item", args=[item.pk])}},
+        )
 
 
 def _promote_next(task: Task, now: datetime) -> Claim | None:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -105,6 +106,7 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
         "checkin_open": found.checkin_opens_at() <= now < found.ends_at,
         "manages": manages,
         "places_left": max(0, found.slots - found.claimed_count),
+        "required_passed": selectors.requirement_passed(user, found),
     }
     return render(request, "volunteering/task.html", context)
 
@@ -144,8 +146,16 @@ def task_action(request: HttpRequest, task_id: int) -> HttpResponse:
     except PermissionDenied:
         raise
     except DomainError as exc:
-        messages.error(request, str(exc.detail))
+        messages.error(request, _refusal(exc))
     return redirect("volunteering:task", task_id=task_id)
+
+
+def _refusal(exc: DomainError) -> str:
+    """The refusal as a message; one naming a learning item to take links to it."""
+    item = exc.extra.get("item")
+    if isinstance(item, dict) and item.get("url"):
+        return format_html('{} <a href="{}">{}</a>', str(exc.detail), item["url"], _("去学习"))
+    return str(exc.detail)
 
 
 @login_required

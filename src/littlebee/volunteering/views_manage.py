@@ -77,6 +77,13 @@ class TaskForm(forms.Form):
     points = forms.IntegerField(label=gettext_lazy("积分"), min_value=0, max_value=1000, initial=0)
     team = forms.TypedChoiceField(label=gettext_lazy("仅限服务队"), coerce=int, required=False, empty_value=None)
     requires_party_member = forms.BooleanField(label=gettext_lazy("仅限党员"), required=False)
+    required_item = forms.TypedChoiceField(
+        label=gettext_lazy("须先学习通过"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=gettext_lazy("例如消防安全培训：没学过并通过的小哥不能认领。"),
+    )
     resident_name = forms.CharField(label=gettext_lazy("居民称呼（代办代领）"), max_length=40, required=False)
     resident_phone = forms.CharField(label=gettext_lazy("居民电话（只给认领的小哥看）"), max_length=32, required=False)
     resident_need = forms.CharField(label=gettext_lazy("居民需求（代办代领）"), max_length=500, required=False)
@@ -88,6 +95,9 @@ class TaskForm(forms.Form):
         organiser_field.choices = [(o.pk, o.name) for o in selectors.organisers_for(user)[:200]]
         teams = selectors.teams_list()[:200]
         team_field.choices = [("", _("不限")), *[(t.pk, t.name) for t in teams]]
+        item_field: Any = self.fields["required_item"]
+        items = selectors.requirable_items()[:300]
+        item_field.choices = [("", _("无")), *[(i.pk, i.local_title) for i in items]]
 
 
 @login_required
@@ -123,6 +133,7 @@ def publish(request: HttpRequest) -> HttpResponse:
                     points=data["points"],
                     team=data["team"],
                     requires_party_member=data["requires_party_member"],
+                    required_item=data["required_item"],
                     resident_name=data["resident_name"],
                     resident_phone=data["resident_phone"],
                     resident_need=data["resident_need"],
