@@ -531,6 +531,11 @@ REPORTS_BURST_MINUTES = cfg.integer("REPORTS_BURST_MINUTES", 60, minimum=1)
 # beyond); the same for appeals. Counted in the database, so it holds across processes.
 REPORTS_RATE_LIMIT_COUNT = cfg.integer("REPORTS_RATE_LIMIT_COUNT", 10, minimum=1)
 REPORTS_RATE_LIMIT_MINUTES = cfg.integer("REPORTS_RATE_LIMIT_MINUTES", 10, minimum=1)
+# An Open311 partner files for many couriers under one API key: at most
+# OPEN311_KEY_RATE_LIMIT_COUNT posts per key within OPEN311_KEY_RATE_LIMIT_MINUTES (429 beyond),
+# besides the key's daily quota. A courier its phone names still has the worker's limit above.
+OPEN311_KEY_RATE_LIMIT_COUNT = cfg.integer("OPEN311_KEY_RATE_LIMIT_COUNT", 120, minimum=1)
+OPEN311_KEY_RATE_LIMIT_MINUTES = cfg.integer("OPEN311_KEY_RATE_LIMIT_MINUTES", 10, minimum=1)
 APPEALS_RATE_LIMIT_COUNT = cfg.integer("APPEALS_RATE_LIMIT_COUNT", 10, minimum=1)
 APPEALS_RATE_LIMIT_MINUTES = cfg.integer("APPEALS_RATE_LIMIT_MINUTES", 10, minimum=1)
 # A report photo still processing this many minutes after it was queued is queued again, at

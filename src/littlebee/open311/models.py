@@ -160,6 +160,8 @@ class PostedRequest(models.Model):
     class Meta:
         verbose_name = _("Open311 提交")
         verbose_name_plural = _("Open311 提交")
+        # The key's recent posts, counted for its rate limit on every post.
+        indexes = [models.Index(fields=["key", "created_at"], name="open311_posted_key_time_idx")]
 
     def __str__(self) -> str:
         return f"#{self.report_id} via {self.partner_id}"

@@ -11,10 +11,11 @@ import ipaddress
 import math
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -127,6 +128,28 @@ def _quota_take(key: ApiKey, now: datetime) -> None:
             _("该 api_key 今日的提交已达上限（%(n)d 条），请明天再试。") % {"n": key.daily_quota}, retry_after=3600
         )
     ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+
+
+def _rate_take(key: ApiKey, now: datetime) -> None:
+    """429 when the key already posted OPEN311_KEY_RATE_LIMIT_COUNT requests within the last
+    OPEN311_KEY_RATE_LIMIT_MINUTES: the partner's own limit, however many couriers it files for
+    (report_submit's limit is one worker's). Counted with the key's row locked, in the caller's
+    transaction, so two posts at once cannot both be the last one allowed."""
+    limit = settings.OPEN311_KEY_RATE_LIMIT_COUNT
+    minutes = settings.OPEN311_KEY_RATE_LIMIT_MINUTES
+    ApiKey.objects.select_for_update().filter(pk=key.pk).values_list("pk").first()
+    recent = list(
+        PostedRequest.objects.filter(key=key, created_at__gt=now - timedelta(minutes=minutes), created_at__lte=now)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        wait = (recent[limit - 1] + timedelta(minutes=minutes) - now).total_seconds()
+        raise TooManyRequests(
+            _("该 api_key 提交过于频繁：%(minutes)d 分钟内最多 %(count)d 条，请稍后再试。")
+            % {"minutes": minutes, "count": limit},
+            retry_after=max(1, math.ceil(wait)),
+        )
 
 
 # --- Posting a request ------------------------------------------------------------------------
@@ -277,8 +300,8 @@ def _reporter_for(partner: Partner, phone: str) -> tuple[User, bool]:
 def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None = None) -> PostedRequest:
     """A partner's request, filed as a report. Every field checked before anything is stored
     (InvalidInput listing each bad field, NotFound for a service not offered); the report then
-    goes through reports.services.report_submit, and the key's daily quota is counted in the
-    same transaction (TooManyRequests beyond it). Nothing is stored when anything is refused."""
+    goes through reports.services.report_submit, and the key's rate limit and daily quota are
+    counted in the same transaction (TooManyRequests beyond either). Nothing is stored when anything is refused."""
     now = timezone.now()
     errors: list[FieldError] = []
     if not fields.service_code:
@@ -313,6 +336,7 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
         description = f"{description}\n{extra}" if description else extra
     reporter, by_worker = _reporter_for(key.partner, fields.phone.strip())
     with transaction.atomic():
+        _rate_take(key, now)
         _quota_take(key, now)
         try:
             report = report_services.report_submit(
@@ -326,6 +350,9 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
                 location_source=LocationSource.DEVICE if lat is not None else LocationSource.COMMUNITY,
                 community_id=community_id,
                 at=now,
+                # The partner's own account files for many couriers: the key's limit holds it
+                # (_rate_take), not one worker's; a courier named by phone keeps theirs.
+                reporter_limits=by_worker,
             )
         except InvalidInput as exc:
             # The report's own field names, in the spec's words.

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image
 
+from littlebee.accounts.models import WorkerProfile
 from littlebee.cases import services as case_services
 from littlebee.cases.models import Case, CaseAttachment, CaseKind, DeadlineRule, RoutingRule, RoutingTarget
 from littlebee.cases.routing import RoutingInputs
@@ -367,6 +368,7 @@ def report_submit(
     location_source: str = LocationSource.DEVICE,
     community_id: int | None = None,
     at: datetime | None = None,
+    reporter_limits: bool = True,
 ) -> Report:
     """A new report: checked whole before anything is stored (report_validate), then in one
     transaction its case opened and routed (the case holds where, when and how urgent) and its
@@ -374,7 +376,10 @@ def report_submit(
 
     A burst of reports by the same worker flags the new one (flags.burst_flag_compute). Beyond
     REPORTS_RATE_LIMIT_COUNT reports in REPORTS_RATE_LIMIT_MINUTES the worker is refused
-    (TooManyRequests), counted with the worker's row locked, before anything is stored."""
+    (TooManyRequests), counted with the worker's row locked, before anything is stored.
+
+    `reporter_limits=False` leaves out that limit and the burst flag, for an account that files
+    for many people (an Open311 partner's own account): its caller limits it instead."""
     at = at or timezone.now()
     draft = report_validate(
         category_code=category_code,
@@ -387,15 +392,17 @@ def report_submit(
         location_source=location_source,
         community_id=community_id,
     )
-    return _report_store(reporter=reporter, draft=draft, at=at)
+    return _report_store(reporter=reporter, draft=draft, at=at, reporter_limits=reporter_limits)
 
 
 @transaction.atomic
-def _report_store(*, reporter: User, draft: ReportDraft, at: datetime) -> Report:
+def _report_store(*, reporter: User, draft: ReportDraft, at: datetime, reporter_limits: bool = True) -> Report:
     """The writes of report_submit, for a draft report_validate accepted."""
-    # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
-    get_user_model().objects.select_for_update().filter(pk=reporter.pk).values_list("pk").first()
-    recent = _rate_check(reporter, at)
+    recent: list[datetime] = []
+    if reporter_limits:
+        # The worker's row locked, then counted again: two sends at once cannot both be the tenth.
+        get_user_model().objects.select_for_update().filter(pk=reporter.pk).values_list("pk").first()
+        recent = _rate_check(reporter, at)
     case = case_services.case_open(
         kind=CaseKind.REPORT,
         reporter=reporter,
@@ -434,8 +441,9 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime) -> Report
     listed = ReportPhoto.objects.none()
     listed._result_cache = stored
     report._prefetched_objects_cache = {"photos": listed}  # type: ignore[attr-defined]
-    burst_minutes = timedelta(minutes=settings.REPORTS_BURST_MINUTES)
-    burst_flag_compute(report, count=1 + sum(1 for t in recent if t > at - burst_minutes))
+    if reporter_limits:
+        burst_minutes = timedelta(minutes=settings.REPORTS_BURST_MINUTES)
+        burst_flag_compute(report, count=1 + sum(1 for t in recent if t > at - burst_minutes))
     return report
 
 
@@ -681,7 +689,12 @@ def report_orphan_files_delete(*, at: datetime | None = None) -> int:
 def report_award_on_accept(*, case: Case, actor: User, points: int | None, at: datetime) -> dict[str, Any]:
     """The cases engine's on_accept hook for reports: the category's points, once per case
     (idempotency key case:{id}:accept). A fixed category refuses another amount and a ranged
-    one needs the handler's pick (InvalidInput on "points", refusing the acceptance)."""
+    one needs the handler's pick (InvalidInput on "points", refusing the acceptance). A reporter
+    without a worker profile earns nothing (refusal "not_a_worker")."""
+    if not WorkerProfile.objects.filter(user_id=case.reporter_id).exists():
+        # Points are a worker's: a report filed under an account that is no worker's (an
+        # Open311 partner's own, for a courier its phone did not name) earns nobody anything.
+        return {"points_awarded": 0, "points_refusal": "not_a_worker"}
     report = Report.objects.filter(case=case).first()
     result = points_award(
         worker=case.reporter,
