@@ -23,14 +23,30 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.errors import InvalidInput
 from littlebee.orgs.models import Organisation, OrgKind
 
-from .models import ActivityDay, OfficeDay, OfficeNow, ScoreWeight, StationDay, WorkerDay
+from .coarse import FIELD_OF_LEVEL, LEVEL_OF_FIELD, LEVEL_ORDER, Split, period_split
+from .models import (
+    ActivityDay,
+    EnterpriseRollup,
+    Grain,
+    OfficeDay,
+    OfficeMonth,
+    OfficeNow,
+    PlaceLevel,
+    PlaceRollup,
+    ScoreWeight,
+    ServiceRollup,
+    StationDay,
+    StationMonth,
+    WorkerDay,
+    WorkerPlace,
+)
 from .rollups import ACTIVITY_COUNTS, OFFICE_COUNTS, city_zone
 
 
@@ -114,6 +130,11 @@ class Period:
         today = today or timezone.localdate(timezone=city_zone())
         return cls(start=today - timedelta(days=days - 1), end=today)
 
+    @property
+    def split(self) -> Split:
+        """Full calendar months and remaining days: how the panel rollups read the period."""
+        return period_split(self.start, self.end)
+
     def q(self, field_name: str = "day") -> Q:
         q = Q(**{f"{field_name}__lte": self.end})
         if self.start is not None:
@@ -165,15 +186,91 @@ def rate(part: int, whole: int) -> Rate:
     return Rate(part=part, whole=whole, minimum=min_sample())
 
 
+# --- Which rollup a panel reads ---------------------------------------------------------------
+# The panel rollups (coarse.py) hold one dimension at a time: a scope made of places at one level
+# (or the whole city, or a drill-down) reads PlaceRollup; a scope of industries and enterprises
+# reads EnterpriseRollup (which also knows the district). A scope mixing both (a person with a
+# place role and an enterprise role), or an industry narrowed to a street, reads the daily
+# rollup, whose rows carry every dimension: the same sums, at the daily rollup's cost.
+Target = tuple[str, int | None]
+
+
+def place_targets(scope: Scope, *, ignore_enterprises: bool = False) -> list[Target] | None:
+    """The places (level, region id) whose rows add up to the scope exactly, or None."""
+    if not scope.everything and not ignore_enterprises and (scope.industries or scope.enterprise_ids):
+        return None
+    if scope.within:
+        return [(LEVEL_OF_FIELD[scope.within[0]], scope.within[1])]
+    if scope.everything:
+        return [(PlaceLevel.CITY, None)]
+    parts = [
+        (PlaceLevel.DISTRICT, scope.district_ids),
+        (PlaceLevel.STREET, scope.street_ids),
+        (PlaceLevel.COMMUNITY, scope.community_ids),
+    ]
+    given = [(level, ids) for level, ids in parts if ids]
+    # Places at two levels may contain one another: their rows would count twice.
+    if len(given) != 1:
+        return [] if not given else None
+    level, ids = given[0]
+    return [(level, region) for region in sorted(set(ids))]
+
+
+def _targets_q(targets: list[Target]) -> Q:
+    """The target places' own rows (PlaceRollup, ServiceRollup)."""
+    q = Q(pk__in=[])
+    for level, region in targets:
+        q |= Q(level=level) if level == PlaceLevel.CITY else Q(level=level, region_id=region)
+    return q
+
+
+def _within_targets_q(targets: list[Target]) -> Q:
+    """Rows of any finer level lying within the target places."""
+    q = Q(pk__in=[])
+    for level, region in targets:
+        q |= Q() if level == PlaceLevel.CITY else Q(**{FIELD_OF_LEVEL[level]: region})
+    return q
+
+
+def enterprise_q(scope: Scope) -> Q | None:
+    """EnterpriseRollup rows adding up to the scope exactly, or None."""
+    within = scope.within
+    if within and within[0] != "district_id":
+        return None
+    narrow = Q(district_id=within[1]) if within else Q()
+    if scope.everything:
+        return narrow
+    if scope.district_ids or scope.street_ids or scope.community_ids:
+        return None
+    if not (scope.industries or scope.enterprise_ids):
+        return Q(pk__in=[])
+    return (Q(industry__in=scope.industries) | Q(enterprise_id__in=scope.enterprise_ids)) & narrow
+
+
+def activity_rows(scope: Scope, period: Period, *, days_only: bool = False) -> tuple[QuerySet[Any], str]:
+    """The rows whose activity columns add up to the scope's over the period, and their day
+    column: PlaceRollup or EnterpriseRollup rows (months and remaining days; only day rows if
+    `days_only`), else the daily rollup's."""
+    split = period.split
+    grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
+    targets = place_targets(scope)
+    if targets is not None:
+        return PlaceRollup.objects.filter(_targets_q(targets), grains), "start"
+    by_enterprise = enterprise_q(scope)
+    if by_enterprise is not None:
+        return EnterpriseRollup.objects.filter(by_enterprise, grains), "start"
+    return ActivityDay.objects.filter(scope.activity_q(), period.q()), "day"
+
+
 # --- The overview ----------------------------------------------------------------------------
 Sums = dict[str, int]
 
 
 def activity_sums(scope: Scope, period: Period) -> Sums:
-    """Every activity column summed over the scope and period: one query on ActivityDay."""
-    row = ActivityDay.objects.filter(scope.activity_q(), period.q()).aggregate(
-        **{name: Sum(name) for name in ACTIVITY_COUNTS}
-    )
+    """Every activity column summed over the scope and period: one query on the panel rollups
+    (activity_rows)."""
+    rows, _day = activity_rows(scope, period)
+    row = rows.aggregate(**{name: Sum(name) for name in ACTIVITY_COUNTS})
     return {name: int(row[name] or 0) for name in ACTIVITY_COUNTS}
 
 
@@ -292,8 +389,12 @@ def points_held(balance: Sums) -> int:
 def active_workers(scope: Scope, period: Period) -> int:
     """活跃人数: distinct workers who did something in the period: submitted a report or appeal,
     visited a station, attended an event, served as a volunteer or had a learning session
-    credited. = count of distinct WorkerDay.worker_id"""
-    return WorkerDay.objects.filter(scope.activity_q(), period.q()).aggregate(n=Count("worker_id", distinct=True))["n"]
+    credited; a worker is in the scope by his place, employer and industry now.
+    = count of WorkerPlace in scope with a WorkerDay in the period"""
+    did = WorkerDay.objects.filter(worker_id=OuterRef("worker_id"), day__lte=period.end)
+    if period.start is not None:
+        did = did.filter(day__gte=period.start)
+    return WorkerPlace.objects.filter(scope.activity_q()).filter(Exists(did)).count()
 
 
 @dataclass(frozen=True)
@@ -394,17 +495,14 @@ TREND_MEASURES = ("registered", "checked_in", "reports_submitted", "appeals_rece
 
 
 def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, Any]]:
-    """TREND_MEASURES per week (Monday) or month of the period: one grouped query on the rollup,
-    the weeks and months folded in Python (SQLite and PostgreSQL alike)."""
-    rows = (
-        ActivityDay.objects.filter(scope.activity_q(), period.q())
-        .values("day")
-        .annotate(**{name: Sum(name) for name in TREND_MEASURES})
-        .order_by("day")
-    )
+    """TREND_MEASURES per week (Monday) or month of the period: one grouped query on the panel
+    rollups (day rows for weeks, month rows and remaining days for months), the weeks and months
+    folded in Python (SQLite and PostgreSQL alike)."""
+    source, day_field = activity_rows(scope, period, days_only=unit == "week")
+    rows = source.values(day_field).annotate(**{name: Sum(name) for name in TREND_MEASURES}).order_by(day_field)
     buckets: dict[date, dict[str, int]] = {}
     for row in rows:
-        day: date = row["day"]
+        day: date = row[day_field]
         start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
         bucket = buckets.setdefault(start, dict.fromkeys(TREND_MEASURES, 0))
         for name in TREND_MEASURES:
@@ -425,24 +523,49 @@ BREAKDOWN_MEASURES = (
 
 def breakdown(scope: Scope, period: Period, by: str) -> dict[Any, dict[str, int]]:
     """BREAKDOWN_MEASURES per district_id, street_id, region_id (community), industry or
-    enterprise_id: one grouped query. Each row is the same sums the overview adds up."""
-    rows = (
-        ActivityDay.objects.filter(scope.activity_q(), period.q())
-        .values(by)
-        .annotate(**{name: Sum(name) for name in BREAKDOWN_MEASURES})
-        .order_by()
-    )
+    enterprise_id: one grouped query, on the panel rollups where they hold the scope and the
+    breakdown (else on the daily rollup). Each row is the same sums the overview adds up."""
+    rows: QuerySet[Any] = ActivityDay.objects.filter(scope.activity_q(), period.q())
+    if by in LEVEL_OF_FIELD:
+        level = LEVEL_OF_FIELD[by]
+        targets = place_targets(scope)
+        if targets is not None and all(LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(t[0]) for t in targets):
+            rows = PlaceRollup.objects.filter(_within_targets_q(targets), period.split.grain_q(), level=level)
+    else:
+        by_enterprise = enterprise_q(scope)
+        if by_enterprise is not None:
+            rows = EnterpriseRollup.objects.filter(by_enterprise, period.split.grain_q())
+    rows = rows.values(by).annotate(**{name: Sum(name) for name in BREAKDOWN_MEASURES}).order_by()
     return {row.pop(by): {k: int(v or 0) for k, v in row.items()} for row in rows}
 
 
 def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], dict[int, int]]:
     """驿站使用: counted visits per service (None: no service given) and per station over the
-    period, at stations in the scope's places. Two grouped queries on StationDay; their totals
-    equal station_visits for a place scope."""
-    rows = StationDay.objects.filter(scope.station_q(), period.q())
-    by_service = {r["service_id"]: int(r["n"]) for r in rows.values("service_id").annotate(n=Sum("visits")).order_by()}
-    by_station = {r["hive_id"]: int(r["n"]) for r in rows.values("hive_id").annotate(n=Sum("visits")).order_by()}
-    return by_service, by_station
+    period, at stations in the scope's places; their totals equal station_visits for a place
+    scope. Per service: ServiceRollup for the city, a district or a street; per station:
+    StationMonth for the period's full months and StationDay for the remaining days. A scope
+    whose places lie at two levels reads StationDay."""
+    fine = StationDay.objects.filter(scope.station_q(), period.q())
+    split = period.split
+    targets = place_targets(scope, ignore_enterprises=True)
+    service_rows: QuerySet[Any] = fine
+    if targets is not None and all(t[0] != PlaceLevel.COMMUNITY for t in targets):
+        service_rows = ServiceRollup.objects.filter(_targets_q(targets), split.grain_q())
+    by_service = {
+        r["service_id"]: int(r["n"]) for r in service_rows.values("service_id").annotate(n=Sum("visits")).order_by()
+    }
+    station_parts: list[QuerySet[Any]] = [fine]
+    if targets is not None:
+        place = _within_targets_q(targets)
+        station_parts = [
+            StationMonth.objects.filter(place, split.months_q()),
+            StationDay.objects.filter(place, split.days_only_q("day")),
+        ]
+    by_station: dict[int, int] = defaultdict(int)
+    for part in station_parts:
+        for r in part.values("hive_id").annotate(n=Sum("visits")).order_by():
+            by_station[r["hive_id"]] += int(r["n"])
+    return {k: v for k, v in by_service.items() if v}, {k: v for k, v in by_station.items() if v}
 
 
 # --- The offices' rates ----------------------------------------------------------------------
@@ -529,16 +652,13 @@ class OfficeRow:
 
 
 def office_rows(scope: Scope, period: Period, kind: str | None = None) -> list[OfficeRow]:
-    """Per office in scope: the rates' inputs over the period and the cases overdue now. Three
-    queries (OfficeDay grouped, OfficeNow grouped, the names). Offices with nothing received in
-    the period but cases overdue now are listed too."""
-    days: QuerySet[OfficeDay] = OfficeDay.objects.filter(scope.office_q(), period.q())
-    if kind:
-        days = days.filter(kind=kind)
+    """Per office in scope: the rates' inputs over the period and the cases overdue now. Four
+    queries (OfficeMonth for the full months and OfficeDay for the remaining days, grouped;
+    OfficeNow grouped; the names). Offices with nothing received in the period but cases overdue
+    now are listed too."""
     rows: dict[int, OfficeRow] = {}
-    for row in days.values("organisation_id").annotate(**{n: Sum(n) for n in OFFICE_COUNTS}).order_by():
-        org = row.pop("organisation_id")
-        rows[org] = OfficeRow(organisation_id=org, sums={k: int(v or 0) for k, v in row.items()})
+    for org, sums in _office_sums(scope.office_q(), period, kind).items():
+        rows[org] = OfficeRow(organisation_id=org, sums=sums)
     now = OfficeNow.objects.filter(overdue__gt=0)
     if kind:
         now = now.filter(kind=kind)
@@ -552,6 +672,25 @@ def office_rows(scope: Scope, period: Period, kind: str | None = None) -> list[O
     for org, item in rows.items():
         item.name = names.get(org, "")
     return sorted(rows.values(), key=lambda r: (-r.received, r.name, r.organisation_id))
+
+
+def _office_sums(q: Q, period: Period, kind: str | None = None) -> dict[int, Sums]:
+    """OFFICE_COUNTS per office over the period: its full months from OfficeMonth, its remaining
+    days from OfficeDay."""
+    split = period.split
+    parts: list[QuerySet[Any]] = [
+        OfficeMonth.objects.filter(q, split.months_q()),
+        OfficeDay.objects.filter(q, split.days_only_q("day")),
+    ]
+    sums: dict[int, Sums] = {}
+    for part in parts:
+        if kind:
+            part = part.filter(kind=kind)
+        for row in part.values("organisation_id").annotate(**{n: Sum(n) for n in OFFICE_COUNTS}).order_by():
+            target = sums.setdefault(row["organisation_id"], dict.fromkeys(OFFICE_COUNTS, 0))
+            for name in OFFICE_COUNTS:
+                target[name] += int(row[name] or 0)
+    return sums
 
 
 def organisation_scope(scope: Scope) -> Q:
@@ -734,7 +873,7 @@ def scorecards(scope: Scope, period: Period, industry: str | None = None) -> lis
     registered, checked in and confirmed by the employer up to the period's end; reports accepted,
     volunteer hours, learning credits, appeals about the enterprise and those escalated to the
     industry committee over the period; the enterprise party organisation's rates over the
-    period. Three queries on the rollups and one for the names, whatever the number of
+    period. Four queries on the panel rollups and two for the names, whatever the number of
     enterprises. Workers are never ranked here."""
     enterprises = Organisation.objects.filter(kind=OrgKind.ENTERPRISE, is_active=True)
     if not scope.everything:
@@ -747,16 +886,17 @@ def scorecards(scope: Scope, period: Period, industry: str | None = None) -> lis
             "pk", "enterprise_id"
         )
     )
-    to_date = ActivityDay.objects.filter(enterprise_id__in=list(rows), day__lte=period.end)
+    mine = EnterpriseRollup.objects.filter(enterprise_id__in=list(rows))
     cumulative = {
         r["enterprise_id"]: r
-        for r in to_date.values("enterprise_id")
+        for r in mine.filter(Period(start=None, end=period.end).split.grain_q())
+        .values("enterprise_id")
         .annotate(registered=Sum("registered"), checked_in=Sum("checked_in"), confirmed=Sum("confirmed_by_employer"))
         .order_by()
     }
     in_period = {
         r["enterprise_id"]: r
-        for r in to_date.filter(period.q())
+        for r in mine.filter(period.split.grain_q())
         .values("enterprise_id")
         .annotate(
             accepted=Sum("reports_accepted"),
@@ -767,15 +907,10 @@ def scorecards(scope: Scope, period: Period, industry: str | None = None) -> lis
         )
         .order_by()
     }
-    office_sums: dict[int, OfficeRow] = {}
-    for row in (
-        OfficeDay.objects.filter(period.q(), organisation_id__in=list(party_orgs))
-        .values("organisation_id")
-        .annotate(**{n: Sum(n) for n in OFFICE_COUNTS})
-        .order_by()
-    ):
-        org = row.pop("organisation_id")
-        office_sums[party_orgs[org]] = OfficeRow(organisation_id=org, sums={k: int(v or 0) for k, v in row.items()})
+    office_sums: dict[int, OfficeRow] = {
+        party_orgs[org]: OfficeRow(organisation_id=org, sums=sums)
+        for org, sums in _office_sums(Q(organisation_id__in=list(party_orgs)), period).items()
+    }
     cards = []
     for pk, enterprise in rows.items():
         c = cumulative.get(pk, {})

@@ -91,6 +91,7 @@ class WorkerDay(models.Model):
             models.Index(fields=["day", "worker_id"], name="workerday_day_idx"),
             models.Index(fields=["district_id", "day"], name="workerday_district_idx"),
             models.Index(fields=["enterprise", "day"], name="workerday_enterprise_idx"),
+            models.Index(fields=["worker_id", "day"], name="workerday_worker_idx"),
         ]
 
     def __str__(self) -> str:
@@ -166,6 +167,208 @@ class OfficeNow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.kind}: {self.overdue}/{self.open}"
+
+
+# --- The panels' rollups ----------------------------------------------------------------------
+# The tables above keep each day's figures per community × enterprise × worker type (per station ×
+# service, per office × kind): at a city's size that is nearly one row per case, so a panel
+# summing a year over them would cost what the history costs. The panels read the tables below
+# instead, summed again per month and per day over one dimension at a time (the place at each
+# level, the enterprise, the service, the station, the office): a panel reads at most
+# places × (months + the days of the period's partial months), whatever the number of cases.
+# They are computed from the tables above (coarse.py) when those change and by the rebuild.
+class Grain(models.TextChoices):
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+
+
+class PlaceLevel(models.TextChoices):
+    CITY = "city", _("全市")
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+
+
+class PlaceRollup(models.Model):
+    """ActivityDay summed per day and per month × one place at one level: `region_id` is the
+    district's, street's or community's id at that level (None at the city level, or where the
+    place is unknown), `street_id` and `district_id` its ancestors."""
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    start = models.DateField()
+    level = models.CharField(max_length=12, choices=PlaceLevel.choices)
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+
+    registered = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+    party_members = models.IntegerField(default=0)
+    confirmed_by_employer = models.IntegerField(default=0)
+    reports_submitted = models.IntegerField(default=0)
+    reports_accepted = models.IntegerField(default=0)
+    reports_resolved = models.IntegerField(default=0)
+    reports_disputed = models.IntegerField(default=0)
+    appeals_received = models.IntegerField(default=0)
+    appeals_resolved = models.IntegerField(default=0)
+    appeals_about_enterprise = models.IntegerField(default=0)
+    appeals_escalated_to_committee = models.IntegerField(default=0)
+    station_visits = models.IntegerField(default=0)
+    event_attendances = models.IntegerField(default=0)
+    volunteer_minutes = models.IntegerField(default=0)
+    learning_credits = models.IntegerField(default=0)
+    points_issued = models.IntegerField(default=0)
+    points_spent = models.IntegerField(default=0)
+    points_expired = models.IntegerField(default=0)
+    points_reversed = models.IntegerField(default=0)
+    points_adjusted = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["level", "region_id", "grain", "start"], name="placerollup_region_idx"),
+            models.Index(fields=["level", "district_id", "grain", "start"], name="placerollup_district_idx"),
+            models.Index(fields=["level", "street_id", "grain", "start"], name="placerollup_street_idx"),
+            models.Index(fields=["grain", "start"], name="placerollup_start_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.start} {self.level} {self.region_id}"
+
+
+class EnterpriseRollup(models.Model):
+    """ActivityDay summed per day and per month × enterprise (its industry) × district."""
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    start = models.DateField()
+    enterprise_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+    district_id = models.IntegerField(null=True, blank=True)
+
+    registered = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+    party_members = models.IntegerField(default=0)
+    confirmed_by_employer = models.IntegerField(default=0)
+    reports_submitted = models.IntegerField(default=0)
+    reports_accepted = models.IntegerField(default=0)
+    reports_resolved = models.IntegerField(default=0)
+    reports_disputed = models.IntegerField(default=0)
+    appeals_received = models.IntegerField(default=0)
+    appeals_resolved = models.IntegerField(default=0)
+    appeals_about_enterprise = models.IntegerField(default=0)
+    appeals_escalated_to_committee = models.IntegerField(default=0)
+    station_visits = models.IntegerField(default=0)
+    event_attendances = models.IntegerField(default=0)
+    volunteer_minutes = models.IntegerField(default=0)
+    learning_credits = models.IntegerField(default=0)
+    points_issued = models.IntegerField(default=0)
+    points_spent = models.IntegerField(default=0)
+    points_expired = models.IntegerField(default=0)
+    points_reversed = models.IntegerField(default=0)
+    points_adjusted = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["grain", "start"], name="enterpriserollup_start_idx"),
+            models.Index(fields=["enterprise_id", "grain", "start"], name="enterpriserollup_ent_idx"),
+            models.Index(fields=["industry", "grain", "start"], name="enterpriserollup_ind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.start} enterprise {self.enterprise_id}"
+
+
+class ServiceRollup(models.Model):
+    """StationDay summed per day and per month × one place at one level (as PlaceRollup) × service."""
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    start = models.DateField()
+    level = models.CharField(max_length=12, choices=PlaceLevel.choices)
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    service_id = models.IntegerField(null=True, blank=True)
+    visits = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["level", "region_id", "grain", "start"], name="servicerollup_region_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.start} {self.level} {self.region_id} service {self.service_id}"
+
+
+class StationMonth(models.Model):
+    """StationDay summed per month × station (the days of a partial month are read from StationDay)."""
+
+    start = models.DateField()
+    hive_id = models.IntegerField()
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    visits = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["start"], name="stationmonth_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.start} hive {self.hive_id}: {self.visits}"
+
+
+class OfficeMonth(models.Model):
+    """OfficeDay summed per month × office × kind (the days of a partial month are read from OfficeDay)."""
+
+    start = models.DateField()
+    organisation_id = models.IntegerField()
+    kind = models.CharField(max_length=16)
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+
+    received = models.IntegerField(default=0)
+    signed_on_time = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["start"], name="officemonth_start_idx"),
+            models.Index(fields=["organisation_id", "start"], name="officemonth_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start} {self.organisation_id} {self.kind}"
+
+
+class WorkerPlace(models.Model):
+    """Each worker's place, employer and type now (from the worker profile): "active" counts the
+    workers in scope that have a WorkerDay in the period, one indexed look-up each."""
+
+    worker_id = models.IntegerField(unique=True)
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    enterprise_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+    worker_type = models.CharField(max_length=20, blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["district_id"], name="workerplace_district_idx"),
+            models.Index(fields=["street_id"], name="workerplace_street_idx"),
+            models.Index(fields=["region_id"], name="workerplace_region_idx"),
+            models.Index(fields=["enterprise_id"], name="workerplace_enterprise_idx"),
+            models.Index(fields=["industry"], name="workerplace_industry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id}"
 
 
 class RollupPart(models.TextChoices):

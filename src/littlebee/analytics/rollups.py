@@ -47,47 +47,19 @@ from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 from littlebee.points.models import LedgerEntry, LedgerReason
 from littlebee.volunteering.models import ServiceRecord
 
+from .coarse import (
+    ACTIVITY_COUNTS,
+    OFFICE_COUNTS,
+    coarse_days_refresh,
+    coarse_offices_refresh,
+    coarse_rebuild,
+)
 from .models import ActivityDay, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
 
 logger = logging.getLogger(__name__)
 
 RESOLVED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 SATISFIED_RATING = 4
-
-ACTIVITY_COUNTS = (
-    "registered",
-    "checked_in",
-    "party_members",
-    "confirmed_by_employer",
-    "reports_submitted",
-    "reports_accepted",
-    "reports_resolved",
-    "reports_disputed",
-    "appeals_received",
-    "appeals_resolved",
-    "appeals_about_enterprise",
-    "appeals_escalated_to_committee",
-    "station_visits",
-    "event_attendances",
-    "volunteer_minutes",
-    "learning_credits",
-    "points_issued",
-    "points_spent",
-    "points_expired",
-    "points_reversed",
-    "points_adjusted",
-)
-OFFICE_COUNTS = (
-    "received",
-    "signed_on_time",
-    "due",
-    "resolved_on_time",
-    "resolved",
-    "rated",
-    "satisfied",
-    "returned",
-    "reopened",
-)
 
 
 def city_zone() -> ZoneInfo:
@@ -563,6 +535,7 @@ def _replace_offices(day: date, organisation_ids: list[int], places: Places) -> 
     rows = office_compute(day, day, organisation_ids)
     OfficeDay.objects.filter(day=day, organisation_id__in=organisation_ids).delete()
     OfficeDay.objects.bulk_create(office_models(rows, places))
+    coarse_offices_refresh(day, organisation_ids)
 
 
 def office_now_refresh(organisation_ids: list[int]) -> None:
@@ -592,6 +565,8 @@ def rollups_refresh_stale(*, limit: int = 500) -> int:
                     offices[m.day].append(m.organisation_id)
             for day in activity_days:
                 _replace_activity(day, places)
+            if activity_days:
+                coarse_days_refresh(activity_days)
             for day, orgs in sorted(offices.items()):
                 _replace_offices(day, sorted(set(orgs)), places)
             now_orgs = sorted({org for orgs in offices.values() for org in orgs})
@@ -717,4 +692,5 @@ def rollups_rebuild(*, start: date | None = None, end: date | None = None, dry_r
                 [OfficeNow(organisation_id=org, kind=kind, **counts) for (org, kind), counts in now_rows.items()]
             )
         StaleRollup.objects.filter(day__gte=start, day__lte=end).delete()
+    differences += [Difference(*change) for change in coarse_rebuild(start, end, places, dry_run=dry_run)]
     return differences

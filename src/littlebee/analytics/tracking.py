@@ -31,8 +31,9 @@ from littlebee.learning.models import LearningSession
 from littlebee.points.models import LedgerEntry
 from littlebee.volunteering.models import ServiceRecord
 
+from .coarse import worker_places_refresh
 from .models import RollupPart
-from .rollups import day_of, rollups_refresh_stale, stale_mark
+from .rollups import Places, day_of, rollups_refresh_stale, stale_mark
 
 
 def _days(*moments: datetime | None) -> list[date]:
@@ -51,7 +52,12 @@ Item = tuple[Any, ...]
 
 def rollups_mark_and_refresh(items: list[Item]) -> None:
     """Mark the rollup rows the items touch as stale and compute them again."""
+    workers = sorted({item[1] for item in items if item[0] == "worker"})
+    if workers:
+        worker_places_refresh(Places(), workers)
     for item in items:
+        if item[0] == "worker":
+            continue
         if item[0] == "case":
             _, case_id, day = item
             stale_mark(part=RollupPart.ACTIVITY, days=[day])
@@ -103,6 +109,7 @@ def case_changed(sender: Any, instance: Case, **kwargs: Any) -> None:
 
 
 def profile_changed(sender: Any, instance: WorkerProfile, **kwargs: Any) -> None:
+    _after_commit(("worker", instance.user_id))
     _activity(_days(instance.created_at, instance.checkin_decided_at, instance.employment_decided_at))
 
 

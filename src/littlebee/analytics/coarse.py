@@ -1,0 +1,394 @@
+"""The panels' rollups (models.PlaceRollup, EnterpriseRollup, ServiceRollup, StationMonth,
+OfficeMonth, WorkerPlace): the daily rollups summed again per day and per month over one
+dimension at a time, so that a panel reads at most places × (months + the days of a period's
+partial months) rows, however many cases the city has.
+
+They are computed from the daily rollups (ActivityDay, StationDay, OfficeDay), never from the
+source rows, so that each figure keeps the one definition rollups.py gives it: a panel's sum over
+these rows equals the same sum over the daily rollups. rollups.py calls `coarse_days_refresh` and
+`coarse_offices_refresh` after it replaced a day's daily rows, and `coarse_rebuild` from the
+rebuild, which reports every difference.
+
+A period is read as its full calendar months (the month rows) and its remaining days (the day
+rows, or the daily rollup where a table keeps no day rows): see `period_split`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Q, Sum
+
+from littlebee.accounts.models import WorkerProfile
+from littlebee.orgs.models import Organisation
+
+from .models import (
+    ActivityDay,
+    EnterpriseRollup,
+    Grain,
+    OfficeDay,
+    OfficeMonth,
+    PlaceLevel,
+    PlaceRollup,
+    ServiceRollup,
+    StationDay,
+    StationMonth,
+    WorkerPlace,
+)
+
+ACTIVITY_COUNTS = (
+    "registered",
+    "checked_in",
+    "party_members",
+    "confirmed_by_employer",
+    "reports_submitted",
+    "reports_accepted",
+    "reports_resolved",
+    "reports_disputed",
+    "appeals_received",
+    "appeals_resolved",
+    "appeals_about_enterprise",
+    "appeals_escalated_to_committee",
+    "station_visits",
+    "event_attendances",
+    "volunteer_minutes",
+    "learning_credits",
+    "points_issued",
+    "points_spent",
+    "points_expired",
+    "points_reversed",
+    "points_adjusted",
+)
+OFFICE_COUNTS = (
+    "received",
+    "signed_on_time",
+    "due",
+    "resolved_on_time",
+    "resolved",
+    "rated",
+    "satisfied",
+    "returned",
+    "reopened",
+)
+
+# A place level's row: its key columns from the daily row's columns (None: empty at that level).
+PLACE_LEVELS: dict[str, dict[str, str | None]] = {
+    PlaceLevel.CITY: {"region_id": None, "street_id": None, "district_id": None},
+    PlaceLevel.DISTRICT: {"region_id": "district_id", "street_id": None, "district_id": "district_id"},
+    PlaceLevel.STREET: {"region_id": "street_id", "street_id": "street_id", "district_id": "district_id"},
+    PlaceLevel.COMMUNITY: {"region_id": "region_id", "street_id": "street_id", "district_id": "district_id"},
+}
+# The daily rollups' column naming a place of each level (Scope.within uses the same names).
+LEVEL_OF_FIELD: dict[str, str] = {
+    "district_id": PlaceLevel.DISTRICT,
+    "street_id": PlaceLevel.STREET,
+    "region_id": PlaceLevel.COMMUNITY,
+}
+FIELD_OF_LEVEL: dict[str, str] = {v: k for k, v in LEVEL_OF_FIELD.items()}
+LEVEL_ORDER: list[str] = [PlaceLevel.CITY, PlaceLevel.DISTRICT, PlaceLevel.STREET, PlaceLevel.COMMUNITY]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One panel rollup: which daily rollup it sums, grouped how (per level, when it has
+    levels), and whether it keeps day rows besides the month rows."""
+
+    name: str
+    model: type[models.Model]
+    source: type[models.Model]
+    groups: tuple[tuple[str, dict[str, str | None]], ...]
+    counts: tuple[str, ...]
+    keeps_days: bool
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        columns = tuple(self.groups[0][1])
+        return ("level", *columns) if self.groups[0][0] else columns
+
+
+def _levels(*levels: str, extra: dict[str, str | None] | None = None) -> tuple[tuple[str, dict[str, str | None]], ...]:
+    return tuple((level, {**PLACE_LEVELS[level], **(extra or {})}) for level in levels)
+
+
+PLACE = Spec("place", PlaceRollup, ActivityDay, _levels(*LEVEL_ORDER), ACTIVITY_COUNTS, True)
+ENTERPRISE = Spec(
+    "enterprise",
+    EnterpriseRollup,
+    ActivityDay,
+    (("", {"enterprise_id": "enterprise_id", "industry": "industry", "district_id": "district_id"}),),
+    ACTIVITY_COUNTS,
+    True,
+)
+# A community's stations are few: its services are read from StationDay.
+SERVICE = Spec(
+    "service",
+    ServiceRollup,
+    StationDay,
+    _levels(PlaceLevel.CITY, PlaceLevel.DISTRICT, PlaceLevel.STREET, extra={"service_id": "service_id"}),
+    ("visits",),
+    True,
+)
+STATION = Spec(
+    "station",
+    StationMonth,
+    StationDay,
+    (
+        (
+            "",
+            {"hive_id": "hive_id", "region_id": "region_id", "street_id": "street_id", "district_id": "district_id"},
+        ),
+    ),
+    ("visits",),
+    False,
+)
+OFFICE = Spec(
+    "office",
+    OfficeMonth,
+    OfficeDay,
+    (
+        (
+            "",
+            {
+                "organisation_id": "organisation_id",
+                "kind": "kind",
+                "region_id": "region_id",
+                "street_id": "street_id",
+                "district_id": "district_id",
+                "industry": "industry",
+            },
+        ),
+    ),
+    OFFICE_COUNTS,
+    False,
+)
+ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION)
+SPECS = (*ACTIVITY_SPECS, OFFICE)
+
+Key = tuple[Any, ...]
+Rows = dict[Key, dict[str, int]]
+
+
+# --- Periods ---------------------------------------------------------------------------------
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Split:
+    """A period as full calendar months (first..last month start; None: no full month) and the
+    remaining day ranges (both ends included)."""
+
+    months: tuple[date, date] | None
+    days: tuple[tuple[date, date], ...]
+
+    def grain_q(self, field_name: str = "start") -> Q:
+        """Rows of a table with both grains."""
+        q = Q(pk__in=[])
+        if self.months:
+            q |= Q(grain=Grain.MONTH, **{f"{field_name}__gte": self.months[0], f"{field_name}__lte": self.months[1]})
+        for first, last in self.days:
+            q |= Q(grain=Grain.DAY, **{f"{field_name}__gte": first, f"{field_name}__lte": last})
+        return q
+
+    def days_only_q(self, field_name: str) -> Q:
+        """The remaining days, on a daily rollup (its `day`) or the day rows."""
+        q = Q(pk__in=[])
+        for first, last in self.days:
+            q |= Q(**{f"{field_name}__gte": first, f"{field_name}__lte": last})
+        return q
+
+    def months_q(self) -> Q:
+        """The full months, on a month-only table."""
+        if not self.months:
+            return Q(pk__in=[])
+        return Q(start__gte=self.months[0], start__lte=self.months[1])
+
+
+def period_split(start: date | None, end: date) -> Split:
+    """Days start..end (start None: since the beginning) as full months and remaining days."""
+    first_full = (start or date.min) if start is None or start.day == 1 else month_end(start) + timedelta(days=1)
+    last_full = month_start(end) if end == month_end(end) else month_start(month_start(end) - timedelta(days=1))
+    if first_full > last_full:
+        return Split(None, ((start or date.min, end),))
+    days = []
+    if start is not None and start < first_full:
+        days.append((start, first_full - timedelta(days=1)))
+    if end > month_end(last_full):
+        days.append((month_end(last_full) + timedelta(days=1), end))
+    return Split((first_full, last_full), tuple(days))
+
+
+# --- Computing -------------------------------------------------------------------------------
+def _from_source(spec: Spec, first: date, last: date, extra: Q, *, days: bool, months: bool) -> Rows:
+    """The spec's rows for the daily rollup's rows of days first..last (`extra` narrows them):
+    day rows if `days`, and month rows (summed over exactly those days) if `months`."""
+    rows: Rows = defaultdict(lambda: defaultdict(int))
+    base = spec.source.objects.filter(extra, day__gte=first, day__lte=last)  # type: ignore[attr-defined]
+    for level, mapping in spec.groups:
+        columns = sorted({c for c in mapping.values() if c})
+        for row in base.values("day", *columns).annotate(**{f"n_{c}": Sum(c) for c in spec.counts}).order_by():
+            values = tuple(row[c] if c else None for c in mapping.values())
+            key = (level, *values) if level else values
+            grains = ([(Grain.DAY, row["day"])] if days else []) + (
+                [(Grain.MONTH, month_start(row["day"]))] if months else []
+            )
+            for grain, start in grains:
+                target = rows[(grain, start, *key)]
+                for c in spec.counts:
+                    target[c] += int(row[f"n_{c}"] or 0)
+    return rows
+
+
+def _month_from_days(spec: Spec, month: date) -> Rows:
+    """A month's rows summed from its stored day rows (a spec that keeps them)."""
+    rows: Rows = {}
+    stored = spec.model.objects.filter(  # type: ignore[attr-defined]
+        grain=Grain.DAY, start__gte=month, start__lte=month_end(month)
+    )
+    for row in stored.values(*spec.keys).annotate(**{f"n_{c}": Sum(c) for c in spec.counts}).order_by():
+        rows[(Grain.MONTH, month, *(row[k] for k in spec.keys))] = {c: int(row[f"n_{c}"] or 0) for c in spec.counts}
+    return rows
+
+
+def _objects(spec: Spec, rows: Rows) -> list[models.Model]:
+    objects = []
+    for key, counts in rows.items():
+        if not any(counts.values()):
+            continue
+        grain, start, *values = key
+        fields: dict[str, Any] = dict(zip(spec.keys, values, strict=True))
+        if spec.keeps_days:
+            fields["grain"] = grain
+        objects.append(spec.model(start=start, **fields, **{c: counts.get(c, 0) for c in spec.counts}))
+    return objects
+
+
+def _stored_q(spec: Spec, first: date, last: date, *, days: bool, months: bool) -> Q:
+    q = Q(pk__in=[])
+    if spec.keeps_days:
+        if days:
+            q |= Q(grain=Grain.DAY, start__gte=first, start__lte=last)
+        if months:
+            q |= Q(grain=Grain.MONTH, start__gte=month_start(first), start__lte=month_start(last))
+    elif months:
+        q |= Q(start__gte=month_start(first), start__lte=month_start(last))
+    return q
+
+
+def _replace(spec: Spec, q: Q, rows: Rows) -> None:
+    spec.model.objects.filter(q).delete()  # type: ignore[attr-defined]
+    spec.model.objects.bulk_create(_objects(spec, rows), batch_size=2000)  # type: ignore[attr-defined]
+
+
+def coarse_days_refresh(days: Iterable[date]) -> None:
+    """After the daily activity and station rows of `days` were replaced: their day rows and
+    their months' rows again."""
+    days = sorted(set(days))
+    for spec in ACTIVITY_SPECS:
+        if spec.keeps_days:
+            for day in days:
+                rows = _from_source(spec, day, day, Q(), days=True, months=False)
+                _replace(spec, Q(grain=Grain.DAY, start=day), rows)
+        for month in sorted({month_start(d) for d in days}):
+            if spec.keeps_days:
+                _replace(spec, Q(grain=Grain.MONTH, start=month), _month_from_days(spec, month))
+            else:
+                rows = _from_source(spec, month, month_end(month), Q(), days=False, months=True)
+                _replace(spec, Q(start=month), rows)
+
+
+def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
+    """After the daily rows of these offices on `day` were replaced: their month's rows again."""
+    month = month_start(day)
+    orgs = Q(organisation_id__in=organisation_ids)
+    rows = _from_source(OFFICE, month, month_end(month), orgs, days=False, months=True)
+    _replace(OFFICE, Q(start=month) & orgs, rows)
+
+
+def worker_places_compute(places: Any, worker_ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
+    """Each worker's place, employer and type, from the worker profiles (`places`: rollups.Places)."""
+    profiles = WorkerProfile.objects.all()
+    if worker_ids is not None:
+        profiles = profiles.filter(user_id__in=list(worker_ids))
+    rows = list(profiles.values_list("user_id", "community_id", "enterprise_id", "worker_type"))
+    industries = dict(Organisation.objects.filter(pk__in={r[2] for r in rows if r[2]}).values_list("pk", "industry"))
+    result = {}
+    for worker, region, enterprise, wtype in rows:
+        place = places.of(region)
+        result[worker] = {
+            "region_id": region,
+            "street_id": place.street_id,
+            "district_id": place.district_id,
+            "enterprise_id": enterprise,
+            "industry": industries.get(enterprise, "") if enterprise else "",
+            "worker_type": wtype or "",
+        }
+    return result
+
+
+def worker_places_refresh(places: Any, worker_ids: list[int]) -> None:
+    rows = worker_places_compute(places, worker_ids)
+    WorkerPlace.objects.filter(worker_id__in=worker_ids).delete()
+    WorkerPlace.objects.bulk_create([WorkerPlace(worker_id=w, **v) for w, v in rows.items()])
+
+
+# --- Rebuilding ------------------------------------------------------------------------------
+Change = tuple[str, str, str, int, int]
+
+
+def _compare(spec: Spec, stored: Iterable[Any], computed: Rows) -> list[Change]:
+    old: dict[Key, Any] = {}
+    for row in stored:
+        grain = row.grain if spec.keeps_days else Grain.MONTH
+        old[(grain, row.start, *(getattr(row, k) for k in spec.keys))] = row
+    changes = []
+    new = {k: v for k, v in computed.items() if any(v.values())}
+    for key in sorted(set(old) | set(new), key=str):
+        for column in spec.counts:
+            a = getattr(old[key], column) if key in old else 0
+            b = new[key].get(column, 0) if key in new else 0
+            if a != b:
+                label = " ".join(f"{k}={v}" for k, v in zip(spec.keys, key[2:], strict=True))
+                changes.append((spec.name, f"{key[0]} {key[1]} {label}", column, a, b))
+    return changes
+
+
+def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False) -> list[Change]:
+    """The panel rollups of every calendar month touching start..end, from the daily rollups
+    (rebuilt first by rollups_rebuild); every stored value that differed, replaced unless
+    `dry_run`. Then each worker's place."""
+    changes: list[Change] = []
+    month = month_start(start)
+    while month <= end:
+        last = month_end(month)
+        for spec in SPECS:
+            rows = _from_source(spec, month, last, Q(), days=spec.keeps_days, months=True)
+            q = _stored_q(spec, month, last, days=spec.keeps_days, months=True)
+            changes += _compare(spec, spec.model.objects.filter(q), rows)  # type: ignore[attr-defined]
+            if not dry_run:
+                with transaction.atomic():
+                    _replace(spec, q, rows)
+        month = last + timedelta(days=1)
+    computed = worker_places_compute(places)
+    stored = {w.worker_id: w for w in WorkerPlace.objects.all()}
+    for worker in sorted(set(computed) | set(stored)):
+        now = computed.get(worker)
+        before = stored.get(worker)
+        if now is None or before is None or any(getattr(before, k) != v for k, v in now.items()):
+            changes.append(("worker_place", f"worker={worker}", "place", int(before is not None), int(now is not None)))
+    if not dry_run:
+        with transaction.atomic():
+            WorkerPlace.objects.all().delete()
+            WorkerPlace.objects.bulk_create(
+                [WorkerPlace(worker_id=w, **v) for w, v in computed.items()], batch_size=5000
+            )
+    return changes
