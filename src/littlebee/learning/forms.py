@@ -29,7 +29,6 @@ class ItemForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("段落之间空一行。音视频可填写文字稿。"),
     )
-    duration_seconds = forms.IntegerField(label=_("时长（秒）"), min_value=1, max_value=36_000, required=False)
     worker_types = forms.MultipleChoiceField(
         label=_("面向从业类型"),
         choices=WorkerType.choices,
@@ -111,7 +110,6 @@ class ItemForm(StyledForm):
             "title_en": item.title_en,
             "summary_en": item.summary_en,
             "body": item.body,
-            "duration_seconds": item.duration_seconds,
             "worker_types": item.worker_type_codes(),
             "regions": list(item.regions.all()),
             "enterprises": list(item.enterprises.all()),
@@ -136,7 +134,6 @@ class ItemForm(StyledForm):
             "title_en",
             "summary_en",
             "body",
-            "duration_seconds",
             "publish_from",
             "publish_until",
             "organisation",

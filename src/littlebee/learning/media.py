@@ -1,16 +1,80 @@
-"""Serving uploaded audio and video with HTTP range requests: phones' players ask for a range
-first (Safari insists on it) and seek or resume by ranges; Django's FileResponse answers whole
-files only."""
+"""Uploaded audio and video: reading what a file really is and how long it plays (FFmpeg's
+demuxers and decoders through PyAV, never the name, the declared type or a number the client
+sends), and serving it with HTTP range requests: phones' players ask for a range first (Safari
+insists on it) and seek or resume by ranges; Django's FileResponse answers whole files only."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any
 
 from django.core.files.storage import FileSystemStorage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.http.response import HttpResponseBase
+
+
+@dataclass(frozen=True)
+class MediaFacts:
+    kind: str  # "audio" or "video"
+    container: str  # FFmpeg's name of the format, e.g. "mp3", "mov,mp4,m4a,3gp,3g2,mj2"
+    duration_seconds: int
+
+
+# The containers accepted, as FFmpeg's demuxers name them.
+CONTAINERS = ("mp3", "wav", "ogg", "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm")
+# Longer than any lesson: a file claiming more is not believed.
+MAX_SECONDS = 36_000
+
+
+def media_facts(upload: IO[bytes]) -> MediaFacts | None:
+    """What the file is, read by FFmpeg: audio (an audio stream and no picture that moves) or
+    video (a video stream), of an accepted container, how long it plays (rounded up), and that
+    its first frame decodes. None for anything else: a renamed page, a truncated or forged header,
+    a file whose length cannot be read."""
+    import av  # FFmpeg's libraries load on first use, not with every request
+
+    upload.seek(0)
+    try:
+        with av.open(upload, mode="r") as container:
+            if container.format.name not in CONTAINERS:
+                return None
+            video = [s for s in container.streams.video if not _still_picture(s)]
+            audio = list(container.streams.audio)
+            main = video[0] if video else audio[0] if audio else None
+            if main is None:
+                return None
+            seconds = _duration(container, main)
+            if seconds is None or not 0 < seconds <= MAX_SECONDS:
+                return None
+            # Headers can be forged; a frame that decodes cannot.
+            next(iter(container.decode(main)))
+    except (av.FFmpegError, StopIteration, UnicodeDecodeError, ValueError, IndexError, OSError):
+        return None
+    finally:
+        upload.seek(0)
+    return MediaFacts(
+        kind="video" if video else "audio", container=container.format.name, duration_seconds=math.ceil(seconds)
+    )
+
+
+def _still_picture(stream: Any) -> bool:
+    """An MP3's or M4A's cover art is a one-frame video stream: not a video."""
+    import av
+
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
+
+
+def _duration(container: Any, stream: Any) -> float | None:
+    if container.duration:
+        return float(container.duration) / 1_000_000  # AV_TIME_BASE
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return None
+
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CHUNK = 64 * 1024

@@ -26,7 +26,7 @@ from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInpu
 from littlebee.core.errors import PermissionDenied as Forbidden
 from littlebee.points.services import points_award
 
-from . import selectors
+from . import media, selectors
 from .models import (
     Activity,
     Choice,
@@ -135,11 +135,8 @@ def _ready_errors(item: LearningItem) -> list[FieldError]:
     errors: list[FieldError] = []
     if item.kind == ItemKind.ARTICLE and not item.body.strip():
         errors.append(FieldError("body", _("文章需要正文。")))
-    if item.kind in (ItemKind.AUDIO, ItemKind.VIDEO):
-        if not item.media:
-            errors.append(FieldError("media", _("请先上传音视频文件。")))
-        if not item.duration_seconds:
-            errors.append(FieldError("duration_seconds", _("请填写时长。")))
+    if item.kind in (ItemKind.AUDIO, ItemKind.VIDEO) and (not item.media or not item.duration_seconds):
+        errors.append(FieldError("media", _("请先上传音视频文件。")))
     if item.kind == ItemKind.QUIZ and item.quiz_kind == QuizKind.SPECIAL and not item.questions.exists():
         errors.append(FieldError("questions", _("专项考试需要选定题目。")))
     return errors
@@ -196,6 +193,15 @@ def media_sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+# (FFmpeg's container, what it holds) → the type it is served as.
+MEDIA_TYPES: dict[tuple[str, str], str] = {
+    ("mp3", ItemKind.AUDIO): "audio/mpeg",
+    ("wav", ItemKind.AUDIO): "audio/wav",
+    ("ogg", ItemKind.AUDIO): "audio/ogg",
+    ("mov,mp4,m4a,3gp,3g2,mj2", ItemKind.AUDIO): "audio/mp4",
+    ("mov,mp4,m4a,3gp,3g2,mj2", ItemKind.VIDEO): "video/mp4",
+    ("matroska,webm", ItemKind.VIDEO): "video/webm",
+}
 MEDIA_EXTENSIONS = {
     "audio/mpeg": "mp3",
     "audio/wav": "wav",
@@ -223,19 +229,24 @@ def item_media_attach(*, actor: User, item_id: int, upload: UploadedFile | IO[by
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
+    # The leading bytes first (cheap, and FFmpeg never sees what is plainly not media), then
+    # FFmpeg's own reading: the streams, a frame that decodes, and the length the file plays.
     found = media_sniff(head)
-    if found is None or found[0] != item.kind:
+    facts = media.media_facts(upload) if found is not None else None
+    content_type = MEDIA_TYPES.get((facts.container, facts.kind)) if facts is not None else None
+    if facts is None or content_type is None or facts.kind != item.kind:
         expected = _("音频（MP3、M4A、OGG、WAV）") if item.kind == ItemKind.AUDIO else _("视频（MP4、WebM）")
         raise InvalidInput.one("media", _("这不是有效的%(what)s文件。") % {"what": expected})
     from django.core.files import File
 
-    content_type = found[1]
     name = f"item-{item.pk}.{MEDIA_EXTENSIONS[content_type]}"
     with transaction.atomic():
         item = LearningItem.objects.select_for_update().get(pk=item.pk)
         item.media.save(name, File(upload, name=name), save=False)
         item.media_type = content_type
-        item.save(update_fields=["media", "media_type", "updated_at"])
+        # What "80 % played" is measured against: the file's own length, never a number typed in.
+        item.duration_seconds = facts.duration_seconds
+        item.save(update_fields=["media", "media_type", "duration_seconds", "updated_at"])
     return item
 
 

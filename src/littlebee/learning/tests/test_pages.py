@@ -4,6 +4,7 @@ item), review and publishing, the audience, media with range requests, and the E
 
 from __future__ import annotations
 
+import functools
 import io
 from datetime import timedelta
 from typing import Any
@@ -15,11 +16,23 @@ from openpyxl import Workbook
 
 from littlebee.accounts.models import WorkerType
 from littlebee.conftest import client_for
+from littlebee.demo.learning_media import chime_mp3, traffic_light_webm
 from littlebee.learning.models import ItemEvent, ItemKind, ItemStatus, LearningItem, LearningSession, Question, QuizKind
 from littlebee.learning.tests.factories import LearningCity, article, bank, quiz
 from littlebee.points.models import LedgerEntry
 
-MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x0f" + b"\xff\xfb\x90\x64" + b"\x00" * 4000
+# An MP3's header and frame sync with nothing playable behind them: the leading bytes of audio.
+FAKE_MP3 = b"ID3\x03\x00\x00\x00\x00\x00\x0f" + b"\xff\xfb\x90\x64" + b"\x00" * 4000
+
+
+@functools.cache
+def real_mp3() -> bytes:
+    return chime_mp3(12)
+
+
+@functools.cache
+def real_webm() -> bytes:
+    return traffic_light_webm(6)
 
 
 # --- The worker's pages --------------------------------------------------------------------------
@@ -246,34 +259,75 @@ def test_the_staff_list_shows_figures_in_a_fixed_number_of_queries(
 
 
 # --- Media --------------------------------------------------------------------------------------
-def audio_item(c: LearningCity, status: str = ItemStatus.DRAFT) -> LearningItem:
-    return article(kind=ItemKind.AUDIO, body="", duration_seconds=60, status=status, organisation=c.district_org)
+def audio_item(c: LearningCity, status: str = ItemStatus.DRAFT, kind: str = ItemKind.AUDIO) -> LearningItem:
+    return article(kind=kind, body="", status=status, organisation=c.district_org, author=c.author)
 
 
-def test_an_upload_that_is_not_audio_is_refused(c: LearningCity) -> None:
+@pytest.mark.parametrize(
+    "content",
+    [b"<html>not audio</html>", FAKE_MP3, b"OggS" + b"\x00" * 400],
+    ids=["a page", "an mp3 header with nothing playable", "an ogg header with nothing playable"],
+)
+def test_an_upload_that_is_not_audio_is_refused(c: LearningCity, content: bytes) -> None:
+    # given an audio lesson
     item = audio_item(c)
-    fake = SimpleUploadedFile("lesson.mp3", b"<html>not audio</html>", content_type="audio/mpeg")
+
+    # when a file that only looks like audio is uploaded as one
+    fake = SimpleUploadedFile("lesson.mp3", content, content_type="audio/mpeg")
     response = client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": fake})
+
+    # then it is refused, saying what is accepted, and nothing is stored
     assert response.status_code == 400
-    assert "不是有效的" in response.content.decode()
+    assert "不是有效的音频（MP3、M4A、OGG、WAV）文件" in response.content.decode()
     item.refresh_from_db()
-    assert not item.media
+    assert not item.media and item.duration_seconds is None
 
 
 def test_an_upload_over_the_size_limit_is_413(c: LearningCity, settings: Any) -> None:
     settings.LEARNING_MEDIA_MAX_MB = 1
     item = audio_item(c)
-    big = SimpleUploadedFile("lesson.mp3", MP3 + b"\x00" * (1024 * 1024))
+    big = SimpleUploadedFile("lesson.mp3", real_mp3() + b"\x00" * (1024 * 1024))
     response = client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": big})
     assert response.status_code == 413
     item.refresh_from_db()
     assert not item.media
 
 
+def test_the_duration_is_read_from_the_file_not_taken_from_the_form(c: LearningCity) -> None:
+    # given an audio draft whose author types a duration of two seconds into the form
+    item = audio_item(c)
+    client = client_for(c.author)
+    client.post(
+        f"/learning/staff/{item.pk}/",
+        item_form(kind="audio", title=item.title, body="", duration_seconds="2", organisation=c.district_org.pk),
+    )
+
+    # when the 12-second file is uploaded
+    upload = SimpleUploadedFile("lesson.bin", real_mp3(), content_type="application/octet-stream")
+    client.post(f"/learning/staff/{item.pk}/media/", {"media": upload})
+
+    # then the item plays 12 s, as the file says, and needs 80 % of that played
+    item.refresh_from_db()
+    assert (item.media_type, item.duration_seconds, item.min_seconds) == ("audio/mpeg", 12, 10)
+    page = client.get(f"/learning/staff/{item.pk}/").content.decode()
+    assert "时长 12 秒（从文件读出）" in page
+
+
+def test_a_video_lesson_takes_a_webm_and_reads_its_length(c: LearningCity) -> None:
+    item = audio_item(c, kind=ItemKind.VIDEO)
+    upload = SimpleUploadedFile("lesson.webm", real_webm(), content_type="video/webm")
+    response = client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": upload})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.media_type, item.duration_seconds) == ("video/webm", 6)
+    assert item.media.name.endswith(".webm")
+
+
 def test_real_audio_is_stored_and_served_with_ranges(c: LearningCity) -> None:
     # given an audio lesson with its file
     item = audio_item(c)
-    upload = SimpleUploadedFile("lesson.bin", MP3, content_type="application/octet-stream")
+    mp3 = real_mp3()
+    upload = SimpleUploadedFile("lesson.bin", mp3, content_type="application/octet-stream")
     client_for(c.author).post(f"/learning/staff/{item.pk}/media/", {"media": upload})
     item.refresh_from_db()
     assert item.media and item.media_type == "audio/mpeg"
@@ -285,11 +339,11 @@ def test_real_audio_is_stored_and_served_with_ranges(c: LearningCity) -> None:
 
     # then
     assert response.status_code == 206
-    assert response["Content-Range"] == f"bytes 0-99/{len(MP3)}"
-    assert b"".join(response.streaming_content) == MP3[:100]
+    assert response["Content-Range"] == f"bytes 0-99/{len(mp3)}"
+    assert b"".join(response.streaming_content) == mp3[:100]
     whole = client.get(f"/learning/media/{item.pk}")
     assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
-    assert client.get(f"/learning/media/{item.pk}", headers={"Range": "bytes=99999-"}).status_code == 416
+    assert client.get(f"/learning/media/{item.pk}", headers={"Range": f"bytes={len(mp3) + 10}-"}).status_code == 416
     # and someone it is not published to gets 404
     item.worker_types = WorkerType.RIDE_HAILING
     item.save(update_fields=["worker_types"])
@@ -297,12 +351,18 @@ def test_real_audio_is_stored_and_served_with_ranges(c: LearningCity) -> None:
 
 
 def test_a_video_file_is_refused_for_an_audio_item(c: LearningCity) -> None:
+    # given an audio lesson, and a real video
     item = audio_item(c)
-    mp4 = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 100
-    response = client_for(c.author).post(
-        f"/learning/staff/{item.pk}/media/", {"media": SimpleUploadedFile("a.mp4", mp4)}
-    )
-    assert response.status_code == 400
+
+    # when the video is uploaded to it, or a bare MP4 header
+    for name, content in (("a.webm", real_webm()), ("a.mp4", b"\x00\x00\x00\x18ftypisom" + b"\x00" * 100)):
+        response = client_for(c.author).post(
+            f"/learning/staff/{item.pk}/media/", {"media": SimpleUploadedFile(name, content)}
+        )
+
+        # then refused
+        assert response.status_code == 400
+        assert "不是有效的音频" in response.content.decode()
     item.refresh_from_db()
     assert not item.media
 
