@@ -44,8 +44,9 @@ class ClosedOut(Schema):
 @router.get("/me/export", response={200: dict[str, Any], **ERRORS})
 def me_export(request: HttpRequest) -> dict[str, Any]:
     """Everything held about the caller: profile, check-ins, reports, appeals, case actions,
-    points, vouchers, station visits, event registrations, notifications, tokens, sign-ins;
-    learning and volunteering as sections not yet present."""
+    points, vouchers, station visits, event registrations, notifications, tokens, sign-ins,
+    learning sessions, and volunteering (claims, service records, corrections, certificates,
+    team memberships)."""
     return selectors.personal_data_of(request_user(request))
 
 

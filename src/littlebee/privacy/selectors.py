@@ -26,6 +26,7 @@ from littlebee.notifications.models import Notification, message_part
 from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsAccount, WorkerBadge
 from littlebee.reports.models import Report, ReportPhoto
 from littlebee.rewards.models import Voucher
+from littlebee.volunteering.models import Certificate, Claim, ClaimLog, RecordCorrection, ServiceRecord, TeamMember
 
 EXPORT_VERSION = 1
 
@@ -216,8 +217,93 @@ SECTIONS: tuple[Section, ...] = (
     ),
 )
 
-# Modules the platform will have (用心做) and holds nothing for yet.
-NOT_YET_PRESENT = ("volunteering",)
+# 用心做, under one key: the person's claims and their steps, the service records the organisers
+# certified, the corrections asked, the certificates issued, the teams joined. Staff appear by
+# their organisation only (the organiser, the issuer), never by name.
+VOLUNTEERING_SECTIONS: tuple[Section, ...] = (
+    Section(
+        "claims",
+        lambda u: Claim.objects.filter(worker=u).order_by("created_at", "id"),
+        (
+            "id",
+            "task__title",
+            "task__organiser__name",
+            "task__address",
+            "task__starts_at",
+            "task__ends_at",
+            "status",
+            "created_at",
+            "promoted_at",
+            "cancelled_at",
+            "checked_in_at",
+            "check_in_method",
+            "checked_out_at",
+            "check_out_method",
+            "flagged",
+            "presence_minutes",
+            "minutes",
+            "review_note",
+        ),
+    ),
+    Section(
+        "claim_steps",
+        lambda u: ClaimLog.objects.filter(claim__worker=u).order_by("at", "id"),
+        ("claim_id", "at", "action", "from_status", "to_status", "note"),
+    ),
+    Section(
+        "service_records",
+        lambda u: ServiceRecord.objects.filter(worker=u).order_by("started_at", "id"),
+        (
+            "id",
+            "claim_id",
+            "task_title",
+            "category",
+            "organiser__name",
+            "address",
+            "started_at",
+            "ended_at",
+            "minutes",
+            "points",
+            "recorded_at",
+        ),
+    ),
+    Section(
+        "corrections",
+        lambda u: RecordCorrection.objects.filter(record__worker=u).order_by("created_at", "id"),
+        (
+            "record_id",
+            "reason",
+            "minutes_asked",
+            "status",
+            "minutes_before",
+            "minutes_after",
+            "answer_note",
+            "created_at",
+            "answered_at",
+        ),
+    ),
+    Section(
+        "certificates",
+        lambda u: Certificate.objects.filter(worker=u).order_by("issued_at", "id"),
+        (
+            "number",
+            "holder_name",
+            "holder_phone_masked",
+            "period_from",
+            "period_to",
+            "minutes",
+            "records",
+            "issuer_name",
+            "contact",
+            "issued_at",
+        ),
+    ),
+    Section(
+        "team_memberships",
+        lambda u: TeamMember.objects.filter(worker=u).order_by("created_at", "id"),
+        ("team__name", "team__organiser__name", "role", "status", "created_at", "decided_at"),
+    ),
+)
 
 
 def _profile(user: User) -> dict[str, Any]:
@@ -271,6 +357,7 @@ def personal_data_of(user: User) -> dict[str, Any]:
     for section in SECTIONS:
         rows = section.rows(user).values(*section.fields)
         data[section.key] = _rows(map(section.shape, rows) if section.shape else rows)
-    for key in NOT_YET_PRESENT:
-        data[key] = {"present": False, "items": []}
+    data["volunteering"] = {
+        section.key: _rows(section.rows(user).values(*section.fields)) for section in VOLUNTEERING_SECTIONS
+    }
     return data

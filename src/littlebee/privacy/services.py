@@ -7,13 +7,28 @@ What goes, at once:
   * the person's own name and number wherever they wrote them in free text (report
     descriptions, appeal subjects and descriptions, ratings, timeline notes), and the outlet and
     review notes on the worker profile, the citations of honorary titles;
-  * live event registrations and unclaimed vouchers are cancelled (places and gifts go back).
+  * live event registrations and unclaimed vouchers are cancelled (places and gifts go back);
+  * 用心做: claims still waiting or holding a place are cancelled (the place goes to the waiting
+    list's head), team memberships (and captaincies) are removed, and the person's name and
+    number go from the reasons they gave for corrections and from the notes on their claims;
+    their certificates no longer name them (the holder becomes the closed account's name, the
+    masked number "****"), while the number, period, hours and issuer stay verifiable.
 
 What stays, without the person: the user row itself, anonymised (points ledgers, vouchers,
 case records and their timelines point at it and must keep adding up), the cases and what they
 say about the street (a report's description, place and photos are a public-interest record),
 station visits and event attendance, and the profile's worker type, enterprise, community and
 check-in status (the city's statistics count them).
+
+Volunteer service records stay, pseudonymised. They are legal records, not the person's
+belongings: the organiser must keep true and complete records and certify from them
+(《志愿服务条例》 art. 19, 民政部《志愿服务记录与证明出具办法》, "谁记录谁证明"), the points
+ledger points at them, and team and city hours add them up; PIPL art. 47 lets a handler keep what
+a law requires, stored and no longer used to identify anyone. A record holds no name or number
+of its own (who served is the account, now anonymised), so after closing it says that some
+closed account served these minutes, which is all the organiser's books need. Claims that were
+served (checked in, awaiting review, approved, declined) stay for the same reason: they are the
+attendance behind the records.
 """
 
 from __future__ import annotations
@@ -40,6 +55,8 @@ from littlebee.points.models import HonoraryTitle, PointsAccount
 from littlebee.reports.models import Report
 from littlebee.rewards import services as reward_services
 from littlebee.rewards.models import Voucher, VoucherStatus
+from littlebee.volunteering import services as volunteering_services
+from littlebee.volunteering.models import Certificate, Claim, ClaimLog, ClaimStatus, RecordCorrection, TeamMember
 
 from .models import AccountClosure
 
@@ -111,6 +128,13 @@ def _release_live_bookings(user: User) -> None:
                 event_services.event_cancel_registration(registration_id=registration_id, worker=user)
         except DomainError:
             pass
+    waiting = Claim.objects.filter(worker=user, status__in=(ClaimStatus.WAITLISTED, ClaimStatus.CLAIMED))
+    for claim_id in list(waiting.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                volunteering_services.claim_cancel(claim_id=claim_id, worker=user)
+        except DomainError:
+            pass
     reserved = Voucher.objects.filter(worker=user, status=VoucherStatus.RESERVED).values_list("pk", flat=True)
     for voucher_id in list(reserved):
         try:
@@ -171,6 +195,19 @@ def _erase(user: User) -> User:
     _redact_rows(
         list(HonoraryTitle.objects.filter(worker=user).only("pk", "citation")), ("citation",), name=name, phone=phone
     )
+    _redact_rows(
+        list(RecordCorrection.objects.filter(record__worker=user).only("pk", "reason", "answer_note")),
+        ("reason", "answer_note"),
+        name=name,
+        phone=phone,
+    )
+    _redact_rows(
+        list(Claim.objects.filter(worker=user).only("pk", "review_note")), ("review_note",), name=name, phone=phone
+    )
+    _redact_rows(
+        list(ClaimLog.objects.filter(claim__worker=user).only("pk", "note")), ("note",), name=name, phone=phone
+    )
+    Certificate.objects.filter(worker=user).update(holder_name=CLOSED_NAME, holder_phone_masked="****")
 
     # What only served the person: gone.
     Notification.objects.filter(recipient=user).delete()
@@ -179,6 +216,7 @@ def _erase(user: User) -> User:
     SmsCode.objects.filter(phone=phone).delete()
     AuthAttempt.objects.filter(phone=phone).delete()
     Membership.objects.filter(user=user).delete()
+    TeamMember.objects.filter(worker=user).delete()
     sign_out_everywhere(user=user)  # every token revoked, every session ended
 
     # What the statistics count stays on the profile; what tells who it was goes.
