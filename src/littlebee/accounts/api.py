@@ -15,7 +15,7 @@ from littlebee.accounts.api_auth import bearer_auth
 from littlebee.core.api_answers import answer
 from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
-from littlebee.core.requests import client_ip
+from littlebee.core.requests import client_ip, requested_language
 
 from . import selectors, services
 from .models import ApiToken, CheckinStatus, EmploymentStatus, SmsPurpose, User, WorkerProfile
@@ -71,7 +71,19 @@ def me_payload(user: User) -> dict[str, Any]:
             }
             for r in summary.roles
         ],
+        "language": user.language or settings.LANGUAGE_CODE,
     }
+
+
+def remember_language(request: HttpRequest, user: User) -> None:
+    """Someone signing in (or up) in English gets their texts (SMS) in English from then on: the
+    language the site's switch chose (its cookie) or, failing that, the one the client's
+    Accept-Language asks for, when it is one of ours, becomes the person's. A client that asks
+    for none leaves the remembered language as it is."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+    language = chosen if chosen in dict(settings.LANGUAGES) else requested_language(request)
+    if language:
+        services.user_language_set(user=user, language=language)
 
 
 def worker_payload(profile: WorkerProfile) -> dict[str, Any]:
@@ -116,6 +128,7 @@ def register(request: HttpRequest, payload: RegisterIn) -> Status[dict[str, Any]
         ),
         ip=client_ip(request),
     )
+    remember_language(request, user)
     _token, raw = services.token_issue(user=user, name="register")
     return Status(201, {"user": me_payload(user), "token": raw})
 
@@ -152,6 +165,7 @@ def token(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
         user = services.login_with_code(phone=payload.phone, code=payload.code, ip=ip)
     else:
         raise InvalidInput.one("password", _("请填写密码或短信验证码。"))
+    remember_language(request, user)
     _token, raw = services.token_issue(user=user, name=request.headers.get("User-Agent", "")[:100])
     return {"token": raw}
 
@@ -198,7 +212,11 @@ def me(request: HttpRequest) -> HttpResponse:
 @router.patch("/me", response={200: MeOut, **ERRORS})
 def me_update(request: HttpRequest, payload: MeUpdateIn) -> dict[str, Any]:
     user = services.profile_update(
-        user=request_user(request), name=payload.name, outlet_id=payload.outlet, party_member=payload.party_member
+        user=request_user(request),
+        name=payload.name,
+        outlet_id=payload.outlet,
+        party_member=payload.party_member,
+        language=payload.language,
     )
     return me_payload(user)
 

@@ -39,6 +39,9 @@ class MeOut(Schema):
     points_balance: int
     title: str | None
     roles: list[RoleOut]
+    # The language texts sent to the person (SMS) are written in: the one they chose, else the
+    # city's. Signing in remembers the request's Accept-Language; PATCH /me changes it.
+    language: str
 
 
 class RegisterIn(Schema):
@@ -102,6 +105,8 @@ class MeUpdateIn(Schema):
     name: str | None = None
     outlet: int | None = None
     party_member: bool | None = None
+    # One of the site's languages ("zh-hans", "en"): what texts sent to the person are written in.
+    language: str | None = None
 
 
 class DecisionIn(Schema):

@@ -793,10 +793,25 @@ def membership_revoke(*, membership: Membership) -> None:
 
 
 def profile_update(
-    *, user: User, name: str | None = None, outlet_id: int | None = None, party_member: bool | None = None
+    *,
+    user: User,
+    name: str | None = None,
+    outlet_id: int | None = None,
+    party_member: bool | None = None,
+    language: str | None = None,
 ) -> User:
-    """What a worker may change about themselves; enterprise and community go through check-in."""
+    """What a person may change about themselves (enterprise and community go through check-in),
+    and the language the texts sent to them (SMS) are written in."""
     errors: list[FieldError] = []
+    if language is not None:
+        language = language.strip().lower()
+        if language not in dict(settings.LANGUAGES):
+            errors.append(
+                FieldError(
+                    "language",
+                    _("不支持该语言，可选：%(choices)s。") % {"choices": ", ".join(dict(settings.LANGUAGES))},
+                )
+            )
     profile = WorkerProfile.objects.filter(user=user).first()
     if name is not None:
         name = name.strip()
@@ -815,6 +830,8 @@ def profile_update(
         if name is not None:
             user.name = name
             user.save(update_fields=["name"])
+        if language is not None:
+            user_language_set(user=user, language=language)
         if profile is not None and (outlet is not None or party_member is not None):
             fields = ["updated_at"]
             if outlet is not None:

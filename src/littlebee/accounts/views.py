@@ -36,7 +36,7 @@ from littlebee.core.errors import DomainError, NotFound, TooManyRequests
 from littlebee.core.requests import client_ip
 
 from . import selectors, services
-from .api import sms_sent_detail
+from .api import remember_language, sms_sent_detail
 from .forms import (
     CheckinResubmitForm,
     CodeLoginForm,
@@ -162,6 +162,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             _forget_sms(request, SmsPurpose.REGISTER)
             login(request, user, backend=LOGIN_BACKEND)
+            remember_language(request, user)
             messages.success(request, _("注册成功！社区确认报到后即可参与平台各项活动。"))
             return redirect("accounts:profile")
     return _render_code_page(request, SmsPurpose.REGISTER, form)
@@ -285,6 +286,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return _render_login(request, method=method, **forms_by_method)
     destination = _safe_next(request, "home")
     login(request, user, backend=LOGIN_BACKEND)
+    remember_language(request, user)
     request.session.pop(SESSION_SMS_PHONE, None)
     request.session.pop(SESSION_SMS_SENT_AT, None)
     return redirect(destination)

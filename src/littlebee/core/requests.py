@@ -37,3 +37,32 @@ def client_ip(request: HttpRequest) -> str:
         # Fewer entries than proxies: the request did not come through all of them.
         return remote
     return _valid_ip(entries[-hops]) or remote
+
+
+def requested_language(request: HttpRequest) -> str | None:
+    """The site language (one of LANGUAGES) the client's Accept-Language asks for, or None when the
+    header is absent or names none of them: a client that says nothing (or asks for French)
+    leaves a person's remembered language as it is."""
+    from django.utils.translation import get_supported_language_variant
+
+    header = str(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        if not tag or tag == "*" or len(tag) > 35:
+            continue
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        if quality > 0:
+            ranked.append((-quality, index, tag))
+    for _quality, _index, tag in sorted(ranked):
+        try:
+            return get_supported_language_variant(tag)
+        except LookupError:
+            continue
+    return None
