@@ -195,6 +195,8 @@ class ServiceRecordOut(Schema):
 class MyVolunteeringOut(Schema):
     hours_total: float
     star: int
+    # The star level's title (一星志愿者 at 100 hours… 五星志愿者 at 1,500), null under 100 hours.
+    title: str | None
     records: list[ServiceRecordOut]
     paused_until: datetime | None
 
@@ -619,6 +621,7 @@ def my_volunteering(request: HttpRequest) -> dict[str, Any]:
     return {
         "hours_total": round(hours, 1),
         "star": selectors.star_of(hours),
+        "title": selectors.star_title(selectors.star_of(hours)),
         "records": [record_payload(r) for r in records],
         "paused_until": _local(pause.until) if pause else None,
     }

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import is_city_admin
@@ -48,6 +49,7 @@ TEAM_LEVELS = (RegionLevel.COMMUNITY, RegionLevel.STREET)
 TASK_ROW_RELATED = ("organiser", "team")
 # Star titles at these many certified hours (the national volunteer star levels).
 STAR_HOURS = (100, 300, 600, 1_000, 1_500)
+STAR_TITLES = (_("一星志愿者"), _("二星志愿者"), _("三星志愿者"), _("四星志愿者"), _("五星志愿者"))
 
 
 # --- Organisations: who publishes, who sets permissions -----------------------------------------
@@ -320,6 +322,39 @@ def _day_start(day: date) -> datetime:
 def star_of(hours: float) -> int:
     """0 to 5: one star per threshold of STAR_HOURS reached."""
     return sum(1 for threshold in STAR_HOURS if hours >= threshold)
+
+
+def star_title(star: int) -> str | None:
+    """The title a star level gives (一星志愿者…), in the active language; None under 100 hours."""
+    return str(STAR_TITLES[star - 1]) if 1 <= star <= len(STAR_TITLES) else None
+
+
+@dataclass(frozen=True)
+class NextStar:
+    title: str
+    hours_left: float
+
+
+def next_star(hours: float) -> NextStar | None:
+    """The next title and the certified hours still to serve for it; None at five stars."""
+    star = star_of(hours)
+    if star >= len(STAR_HOURS):
+        return None
+    return NextStar(title=str(STAR_TITLES[star]), hours_left=round(STAR_HOURS[star] - hours, 1))
+
+
+@dataclass(frozen=True)
+class Standing:
+    hours: float
+    star: int
+    title: str | None
+
+
+def standing_of(worker: User) -> Standing:
+    """The worker's certified hours, star level and its title: what the profile page shows."""
+    hours = minutes_total(worker) / 60
+    star = star_of(hours)
+    return Standing(hours=round(hours, 1), star=star, title=star_title(star))
 
 
 def corrections_answerable_by(user: User) -> QuerySet[RecordCorrection]:

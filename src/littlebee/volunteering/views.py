@@ -183,6 +183,8 @@ def hours(request: HttpRequest) -> HttpResponse:
             "records": records,
             "hours_total": round(total_minutes / 60, 1),
             "star": star,
+            "star_title": selectors.star_title(star),
+            "next_star": selectors.next_star(total_minutes / 60),
             "star_range": range(1, 6),
             "certificates": certificates,
             "default_from": date(today.year, 1, 1),
