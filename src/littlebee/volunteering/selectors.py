@@ -492,6 +492,34 @@ def review_waiting_counts(task_ids: list[int]) -> dict[int, int]:
     return {task_id: int(n) for task_id, n in rows}
 
 
+@dataclass(frozen=True)
+class OrganiserCounts:
+    review_waiting: int
+    corrections_pending: int
+    tasks_today: int
+
+
+def organiser_counts(user: User, now: datetime | None = None) -> OrganiserCounts | None:
+    """The staff console's tile for organisers: claims checked out and waiting for review,
+    corrections asked and not answered, and published tasks starting today, over the tasks the
+    user manages (tasks_manageable_by). None for someone who publishes for no organisation.
+    Six queries, whatever the number of tasks and claims."""
+    if not organisers_for(user).exists():
+        return None
+    local = timezone.localtime(now or timezone.now())
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    tasks = tasks_manageable_by(user)
+    return OrganiserCounts(
+        review_waiting=Claim.objects.filter(task__in=tasks.values("pk"), status=ClaimStatus.CHECKED_OUT).count(),
+        corrections_pending=RecordCorrection.objects.filter(
+            record__claim__task__in=tasks.values("pk"), status=CorrectionStatus.PENDING
+        ).count(),
+        tasks_today=tasks.filter(
+            status=TaskStatus.PUBLISHED, starts_at__gte=day, starts_at__lt=day + timedelta(days=1)
+        ).count(),
+    )
+
+
 def teams_captained_by(user: User) -> QuerySet[Team]:
     if not user.is_authenticated:
         return Team.objects.none()

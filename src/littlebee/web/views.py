@@ -18,6 +18,7 @@ from littlebee.accounts.views import CHECKIN_QUEUE, EMPLOYMENT_QUEUE, staff_requ
 from littlebee.analytics.measures import Scope, overdue_now_total
 from littlebee.cases.selectors import casework_counts, staff_org_ids
 from littlebee.points.selectors import balance_of
+from littlebee.volunteering.selectors import organiser_counts
 
 
 @require_safe
@@ -46,6 +47,8 @@ def staff_dashboard(request: HttpRequest, access: StaffAccess) -> HttpResponse:
     context: dict[str, Any] = {"access": access, "queues": queues}
     if access.handles_cases:
         context["casework"] = casework_counts(staff_org_ids(user))
+    # Organisers of volunteer tasks: what waits for them (review, corrections) and today's tasks.
+    context["volunteering"] = organiser_counts(user)
     if access.city_admin:
         # The whole city's overdue cases, by the same definition as the offices' table
         # (analytics.measures.overdue_now): the tile's own count is the admin's organisation's.
