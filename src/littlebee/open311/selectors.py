@@ -3,25 +3,29 @@ definitions, the public view of requests, and the partners' keys for the staff p
 
 What anyone may read is what the public map shows (reports.selectors.reports_public_map): a
 public category, a case that is not confidential, open or resolved (never rejected or merged),
-the point rounded to MAP_DECIMALS, and no word about who reported it.
+the point rounded to MAP_DECIMALS, and no word about who reported it. A report without a real
+point (placed at a community's centre, or where an address named) has no lat/long: the spec
+lets a request be located by its address, here its community's name.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet, Value
-from django.db.models.functions import Length
+from django.db.models import F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Length, Replace
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.cases.models import OPEN_STATUSES, CaseAction, CaseEvent, CaseStatus
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.texts import in_language
+from littlebee.hives.models import Hive
 from littlebee.orgs.models import Region, RegionLevel
-from littlebee.reports.models import Report, ReportCategory, ReportPhoto, Sensitivity
+from littlebee.reports.models import APPROXIMATE_SOURCES, Report, ReportCategory, ReportPhoto, Sensitivity
 from littlebee.reports.selectors import MAP_DECIMALS, public_status
 
 from .models import ApiKey, Partner, PostedRequest, ServiceAttribute
@@ -76,6 +80,9 @@ class PublicRequest:
     lat: float
     lng: float
     media_url: str  # a path on this site, or the partner's URL as sent
+    # The point is a community's centre or a place an address named (reports' APPROXIMATE_SOURCES),
+    # not where the problem is: answered by its community's name alone, without lat/long.
+    approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,7 @@ _COLUMNS = (
     "case__region__name",
     "case__organisation__name",
     "open311__media_url",
+    "location_source",
 )
 
 
@@ -165,6 +173,7 @@ def _public_requests(values: list[tuple[Any, ...]]) -> list[PublicRequest]:
         area,
         org,
         media_url,
+        source,
     ) in values:
         spec_status = "open" if public_status(case_status) == "open" else "closed"
         found.append(
@@ -182,6 +191,7 @@ def _public_requests(values: list[tuple[Any, ...]]) -> list[PublicRequest]:
                 lat=round(lat, MAP_DECIMALS),
                 lng=round(lng, MAP_DECIMALS),
                 media_url=photos.get(pk) or media_url or "",
+                approximate=source in APPROXIMATE_SOURCES,
             )
         )
     return found
@@ -220,19 +230,76 @@ def request_of_token(token: str) -> PostedRequest:
 
 
 # --- Where an address names ------------------------------------------------------------------
-def community_named_in(address: str) -> Region | None:
-    """The community whose name the address contains (the longest such name), if any: a
-    partner without a point still names the place ("武昌区黄鹤楼街道司门口社区…")."""
-    if not address:
+# A station's address must be at least this long to be matched inside a longer text, or to
+# contain the text sent ("中山路" alone names no place; "中山路100号" does).
+MIN_ADDRESS_MATCH = 6
+
+
+@dataclass(frozen=True)
+class NamedPlace:
+    """A place an address_string names, found without a geocoder: a station (its own point), a
+    community or a street (its centre). `community_id` routes it when known (a community)."""
+
+    kind: str  # "station" / "community" / "street"
+    name: str
+    lat: float
+    lng: float
+    community_id: int | None = None
+
+
+def _squeezed(text: str) -> str:
+    """The text without blanks and with full-width digits and letters made half-width, as
+    addresses are compared: "中山路 100 号" and "中山路１００号" are the same."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _unblanked(field: str) -> Any:
+    return Replace(Replace(F(field), Value(" "), Value("")), Value("\u3000"), Value(""))
+
+
+def place_named_in(address: str) -> NamedPlace | None:
+    """The most precise known place the address names, with no outside geocoder: an active
+    station whose name or address it contains (or whose address contains it), else the community
+    whose name it contains, else the street (街道). The longest name wins within a kind. At most
+    three queries; None when it names none of them (a district alone is not a place to send)."""
+    text = _squeezed(address)[:200]
+    if len(text) < 2:
         return None
-    return (
-        Region.objects.filter(level=RegionLevel.COMMUNITY)
-        .alias(text=Value(address))
-        .filter(text__contains=F("name"))
+    station_match = Q(text__contains=F("name_squeezed"), name_length__gte=2) | Q(
+        address_length__gte=MIN_ADDRESS_MATCH, text__contains=F("address_squeezed")
+    )
+    if len(text) >= MIN_ADDRESS_MATCH:
+        station_match |= Q(address_squeezed__contains=text)
+    station = (
+        Hive.objects.filter(is_active=True)
+        .alias(
+            text=Value(text),
+            name_squeezed=_unblanked("name"),
+            name_length=Length("name"),
+            address_squeezed=_unblanked("address"),
+            address_length=Length("address"),
+        )
+        .filter(station_match)
         .order_by(Length("name").desc(), "id")
-        .only("id", "name", "lat", "lng")
+        .values_list("name", "lat", "lng", "community_id")
         .first()
     )
+    if station is not None:
+        name, lat, lng, community_id = station
+        return NamedPlace("station", name, lat, lng, community_id)
+    for level in (RegionLevel.COMMUNITY, RegionLevel.STREET):
+        region = (
+            Region.objects.filter(level=level)
+            .alias(text=Value(text), name_squeezed=_unblanked("name"), name_length=Length("name"))
+            .filter(text__contains=F("name_squeezed"), name_length__gte=2)
+            .order_by(Length("name").desc(), "id")
+            .values_list("pk", "name", "lat", "lng")
+            .first()
+        )
+        if region is not None:
+            pk, name, lat, lng = region
+            return NamedPlace(level, name, lat, lng, pk if level == RegionLevel.COMMUNITY else None)
+    return None
 
 
 # --- Partners and keys ------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from littlebee.reports import services as report_services
 from littlebee.reports.models import LocationSource
 
 from .models import LIST_DATATYPES, ApiKey, ApiKeyUsage, Datatype, Partner, PostedRequest, ServiceAttribute
-from .selectors import community_named_in, service_attributes, service_offered
+from .selectors import place_named_in, service_attributes, service_offered
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -314,15 +314,26 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
     if (lat is None) != (lng is None) and not any(e.field in ("lat", "long") for e in errors):
         errors.append(FieldError("lat", _("lat 和 long 须同时提供。")))
     community_id: int | None = None
+    source = LocationSource.DEVICE
     address = fields.address_string.strip()
     if lat is None and lng is None and not any(e.field in ("lat", "long") for e in errors):
-        community = community_named_in(address[:200])
+        # No geocoder: the address must name a place this city knows. A station is placed at its
+        # own point, a street at its centre (routed by the community there), a community at its
+        # centre and routed to it; all marked approximate.
+        place = place_named_in(address) if address else None
         if not address:
             errors.append(FieldError("lat", _("请提供 lat 和 long，或 address_string。")))
-        elif community is None:
-            errors.append(FieldError("address_string", _("无法从地址中找到所在社区，请提供 lat 和 long。")))
+        elif place is None:
+            errors.append(
+                FieldError(
+                    "address_string",
+                    _("无法识别该地址：请在地址中写明所在的蜂巢驿站、社区或街道名称，或提供 lat 和 long。"),
+                )
+            )
+        elif place.community_id is not None and place.kind == "community":
+            community_id, source = place.community_id, LocationSource.COMMUNITY
         else:
-            community_id = community.pk
+            lat, lng, source = place.lat, place.lng, LocationSource.ADDRESS
     media_url = public_http_url(fields.media_url.strip(), errors)
     for name, limit in FIELD_LIMITS.items():
         value = getattr(fields, name)
@@ -347,7 +358,7 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
                 lng=lng,
                 address=address[:200],
                 photos=list(media or []),
-                location_source=LocationSource.DEVICE if lat is not None else LocationSource.COMMUNITY,
+                location_source=source,
                 community_id=community_id,
                 at=now,
                 # The partner's own account files for many couriers: the key's limit holds it

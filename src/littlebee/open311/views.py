@@ -140,7 +140,7 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
 
 # --- requests -----------------------------------------------------------------------------------
 def _request_data(r: PublicRequest) -> dict[str, Any]:
-    return {
+    data = {
         "service_request_id": str(r.id),
         "status": r.status,
         "status_notes": r.status_notes,
@@ -160,6 +160,10 @@ def _request_data(r: PublicRequest) -> dict[str, Any]:
         "long": r.lng,
         "media_url": r.media_url,
     }
+    if r.approximate:
+        # A client would pin lat/long as the place; the spec lets the address locate it alone.
+        del data["lat"], data["long"]
+    return data
 
 
 def _absolute(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:

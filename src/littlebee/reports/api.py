@@ -448,10 +448,12 @@ def map_point_payload(point: selectors.MapPoint) -> dict[str, Any]:
 def reports_map(request: HttpRequest, query: Query[ReportMapQuery]) -> dict[str, Any]:
     """The public map: public-category, non-confidential reports that are being handled or are
     done, newest first, points rounded to about 100 m. No description, address, photo or
-    reporter. Filters: the box, a category code, a status (open / resolved)."""
+    reporter. Filters: the box, a category code, a status (open / resolved). Reports without a
+    real point (placed at a community's centre, or where an address named) are not pins: the
+    list under the map names their community instead."""
     box = selectors.map_box(query.min_lat, query.max_lat, query.min_lng, query.max_lng)
     points, truncated = selectors.reports_public_map(
-        box=box, category=query.category or None, status=query.status, limit=selectors.MAP_LIMIT
+        box=box, category=query.category or None, status=query.status, limit=selectors.MAP_LIMIT, exact_only=True
     )
     return {"count": len(points), "truncated": truncated, "items": [map_point_payload(p) for p in points]}
 

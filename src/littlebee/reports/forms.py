@@ -83,7 +83,11 @@ class ReportForm(RegionPickerMixin):
     location_source = forms.ChoiceField(
         required=False,
         choices=[("", "")]
-        + [(s.value, s.label) for s in LocationSource if s not in (LocationSource.PHOTO, LocationSource.COMMUNITY)],
+        + [
+            (s.value, s.label)
+            for s in LocationSource
+            if s not in (LocationSource.PHOTO, LocationSource.COMMUNITY, LocationSource.ADDRESS)
+        ],
         widget=forms.HiddenInput,
     )
     # Set by the page's script once per report, so a send repeated after a lost answer (the offline

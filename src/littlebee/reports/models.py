@@ -60,6 +60,13 @@ class LocationSource(models.TextChoices):
     # Neither the phone, the map nor the photo gave a point: the worker chose the street and
     # community, and the point is that community's centre. Approximate; routed by the community.
     COMMUNITY = "community", _("所选社区（大致位置）")
+    # Only an address came (an Open311 partner's address_string), naming a known place: a
+    # station, a community or a street. The point is that place's; approximate too.
+    ADDRESS = "address", _("按地址估算（大致位置）")
+
+
+# Where the point is not where the problem is: the public map and Open311 do not show it as one.
+APPROXIMATE_SOURCES = (LocationSource.COMMUNITY, LocationSource.ADDRESS)
 
 
 class Report(models.Model):
@@ -90,8 +97,9 @@ class Report(models.Model):
 
     @property
     def location_approximate(self) -> bool:
-        """The point is the chosen community's centre, not where the problem is."""
-        return self.location_source == LocationSource.COMMUNITY
+        """The point is a chosen community's centre, or the place an address named, not where
+        the problem is."""
+        return self.location_source in APPROXIMATE_SOURCES
 
 
 class PhotoStatus(models.TextChoices):

@@ -24,7 +24,7 @@ from littlebee.core.read_together import Part, read_together
 from littlebee.core.texts import in_language
 from littlebee.orgs.models import Region
 
-from .models import Report, ReportCategory, ReportFlag, ReportPhoto, Sensitivity
+from .models import APPROXIMATE_SOURCES, Report, ReportCategory, ReportFlag, ReportPhoto, Sensitivity
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -308,6 +308,9 @@ class MapPoint:
     created_on: date
     # The community's name: coarse enough for the public list under the map (not in the API).
     area: str = ""
+    # The point is a community's centre or a place an address named, not where the problem is
+    # (models.APPROXIMATE_SOURCES): listed by its community, never pinned as if it were exact.
+    approximate: bool = False
 
     @property
     def status_label(self) -> str:
@@ -339,11 +342,19 @@ def map_box(
 
 
 def reports_public_map(
-    *, box: MapBox | None = None, category: str | None = None, status: str | None = None, limit: int = MAP_LIMIT
+    *,
+    box: MapBox | None = None,
+    category: str | None = None,
+    status: str | None = None,
+    limit: int = MAP_LIMIT,
+    exact_only: bool = False,
 ) -> tuple[list[MapPoint], bool]:
     """Points of public reports for the public map, newest first, and whether there were more
     than `limit`. Public category, case not confidential, open or resolved (never merged or
-    rejected); the point rounded to MAP_DECIMALS; nothing else about the report."""
+    rejected); the point rounded to MAP_DECIMALS; nothing else about the report.
+
+    A report placed at a community's centre or at a place its address named is `approximate`;
+    `exact_only` leaves those out (the map's pins: a pin says "here", which they cannot)."""
     if status is not None and status not in MAP_STATUSES:
         raise InvalidInput.one("status", _("状态只能是处理中或已办结。"))
     if category and category not in {c.code for c in public_map_categories()}:
@@ -353,6 +364,8 @@ def reports_public_map(
     rows = _public_reports().filter(case__status__in=statuses, category__is_active=True, case__lat__isnull=False)
     if category:
         rows = rows.filter(category__code=category)
+    if exact_only:
+        rows = rows.exclude(location_source__in=APPROXIMATE_SOURCES)
     if box is not None:
         # The case's point, through cases' case_point_idx.
         rows = rows.filter(case__lat__range=(box.min_lat, box.max_lat), case__lng__range=(box.min_lng, box.max_lng))
@@ -367,6 +380,7 @@ def reports_public_map(
         "case__lng",
         "case__created_at",
         "case__region__name",
+        "location_source",
     )[: limit + 1]
     points = [
         MapPoint(
@@ -379,8 +393,9 @@ def reports_public_map(
             lng=round(lng, MAP_DECIMALS),
             created_on=timezone.localdate(created),
             area=area or "",
+            approximate=source in APPROXIMATE_SOURCES,
         )
-        for pk, code, name, name_en, icon, case_status, lat, lng, created, area in values
+        for pk, code, name, name_en, icon, case_status, lat, lng, created, area, source in values
         if lat is not None and lng is not None
     ]
     return points[:limit], len(points) > limit

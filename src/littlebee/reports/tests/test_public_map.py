@@ -155,3 +155,25 @@ def test_the_page_says_so_when_nothing_matches_and_works_in_english(w: World) ->
     response = Client().get("/reports/map/", headers={"Accept-Language": "en"})
     assert response.status_code == 200
     assert 'class="empty' in response.content.decode()
+
+
+# --- Approximate positions ---------------------------------------------------------------------
+def test_a_report_placed_at_its_communitys_centre_is_no_pin_but_is_listed_by_community(w: World, api: Any) -> None:
+    # given a report with a real point, and one placed at the chosen community's centre
+    exact = submit()
+    approximate = services.report_submit(
+        reporter=worker(), category_code="garbage", description="", lat=None, lng=None, community_id=w.community.pk
+    )
+    assert approximate.location_approximate
+
+    # when anyone reads the map's points and opens the page
+    body = api.get("/reports/map").json()
+    html = Client().get("/reports/map/").content.decode()
+
+    # then the map pins only the exact one; the list names the community of the other and says
+    # its position is approximate and not on the map
+    assert [i["id"] for i in body["items"]] == [exact.pk]
+    assert body["count"] == 1
+    assert html.count('class="row reports-map__row"') == 2
+    assert html.count("data-approximate") == 1
+    assert "大致位置，未标在地图上" in html and w.community.name in html
