@@ -26,7 +26,15 @@ from littlebee.notifications.models import Notification, message_part
 from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsAccount, WorkerBadge
 from littlebee.reports.models import Report, ReportPhoto
 from littlebee.rewards.models import Voucher
-from littlebee.volunteering.models import Certificate, Claim, ClaimLog, RecordCorrection, ServiceRecord, TeamMember
+from littlebee.volunteering.models import (
+    Certificate,
+    Claim,
+    ClaimLog,
+    RecordCorrection,
+    ServiceRecord,
+    TeamMember,
+    VolunteerSettings,
+)
 
 EXPORT_VERSION = 1
 
@@ -302,6 +310,11 @@ VOLUNTEERING_SECTIONS: tuple[Section, ...] = (
         "team_memberships",
         lambda u: TeamMember.objects.filter(worker=u).order_by("created_at", "id"),
         ("team__name", "team__organiser__name", "role", "status", "created_at", "decided_at"),
+    ),
+    Section(
+        "settings",
+        lambda u: VolunteerSettings.objects.filter(worker=u),
+        ("sms_on_promotion", "updated_at"),
     ),
 )
 

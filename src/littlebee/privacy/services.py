@@ -9,8 +9,9 @@ What goes, at once:
     review notes on the worker profile, the citations of honorary titles;
   * live event registrations and unclaimed vouchers are cancelled (places and gifts go back);
   * 用心做: claims still waiting or holding a place are cancelled (the place goes to the waiting
-    list's head), team memberships (and captaincies) are removed, and the person's name and
-    number go from the reasons they gave for corrections and from the notes on their claims;
+    list's head), team memberships (and captaincies) and notification settings are removed,
+    and the person's name and number go from the reasons they gave for corrections and from
+    the notes on their claims;
     their certificates no longer name them (the holder becomes the closed account's name, the
     masked number "****"), while the number, period, hours and issuer stay verifiable.
 
@@ -56,7 +57,15 @@ from littlebee.reports.models import Report
 from littlebee.rewards import services as reward_services
 from littlebee.rewards.models import Voucher, VoucherStatus
 from littlebee.volunteering import services as volunteering_services
-from littlebee.volunteering.models import Certificate, Claim, ClaimLog, ClaimStatus, RecordCorrection, TeamMember
+from littlebee.volunteering.models import (
+    Certificate,
+    Claim,
+    ClaimLog,
+    ClaimStatus,
+    RecordCorrection,
+    TeamMember,
+    VolunteerSettings,
+)
 
 from .models import AccountClosure
 
@@ -193,7 +202,10 @@ def _erase(user: User) -> User:
         phone=phone,
     )
     _redact_rows(
-        list(HonoraryTitle.objects.filter(worker=user).only("pk", "citation")), ("citation",), name=name, phone=phone
+        list(HonoraryTitle.objects.filter(worker=user).only("pk", "citation", "citation_en")),
+        ("citation", "citation_en"),
+        name=name,
+        phone=phone,
     )
     _redact_rows(
         list(RecordCorrection.objects.filter(record__worker=user).only("pk", "reason", "answer_note")),
@@ -217,6 +229,7 @@ def _erase(user: User) -> User:
     AuthAttempt.objects.filter(phone=phone).delete()
     Membership.objects.filter(user=user).delete()
     TeamMember.objects.filter(worker=user).delete()
+    VolunteerSettings.objects.filter(worker=user).delete()
     sign_out_everywhere(user=user)  # every token revoked, every session ended
 
     # What the statistics count stays on the profile; what tells who it was goes.

@@ -201,6 +201,11 @@ class MyVolunteeringOut(Schema):
     paused_until: datetime | None
 
 
+class VolunteerSettingsIO(Schema):
+    # A text message, besides the inbox, when a waiting-list place becomes the worker's.
+    sms_on_promotion: bool
+
+
 class CorrectionIn(Schema):
     minutes: int = Field(..., ge=0, le=100_000)
     reason: str = Field(..., max_length=2_000)
@@ -625,6 +630,17 @@ def my_volunteering(request: HttpRequest) -> dict[str, Any]:
         "records": [record_payload(r) for r in records],
         "paused_until": _local(pause.until) if pause else None,
     }
+
+
+@router.get("/me/volunteering/settings", response={200: VolunteerSettingsIO, **ERRORS})
+def my_settings(request: HttpRequest) -> dict[str, Any]:
+    return {"sms_on_promotion": selectors.settings_of(request_user(request)).sms_on_promotion}
+
+
+@router.put("/me/volunteering/settings", response={200: VolunteerSettingsIO, **ERRORS})
+def my_settings_put(request: HttpRequest, payload: VolunteerSettingsIO) -> dict[str, Any]:
+    found = services.volunteer_settings_set(worker=request_user(request), sms_on_promotion=payload.sms_on_promotion)
+    return {"sms_on_promotion": found.sms_on_promotion}
 
 
 @router.post("/me/volunteering/records/{record_id}/corrections", response={201: CorrectionOut, **ERRORS})

@@ -414,3 +414,19 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class VolunteerSettings(models.Model):
+    """What the worker allowed: a text message (besides the inbox) when a waiting-list place
+    becomes theirs. Off until they turn it on; no row, all off."""
+
+    worker = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="volunteer_settings")
+    sms_on_promotion = models.BooleanField(_("候补转正时短信通知"), default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("志愿服务通知设置")
+        verbose_name_plural = _("志愿服务通知设置")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} sms_on_promotion={self.sms_on_promotion}"

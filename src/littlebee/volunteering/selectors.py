@@ -41,6 +41,7 @@ from .models import (
     Team,
     TeamMember,
     TeamRole,
+    VolunteerSettings,
 )
 
 ORGANISER_ROLES = (Role.HANDLER, Role.ADMIN, Role.KEEPER)
@@ -299,6 +300,11 @@ def overlapping_claim(worker: User, task: Task) -> Claim | None:
         .select_related("task")
         .first()
     )
+
+
+def settings_of(worker: User) -> VolunteerSettings:
+    """The worker's settings as they stand (an unsaved all-off row before the first change)."""
+    return VolunteerSettings.objects.filter(worker_id=worker.pk).first() or VolunteerSettings(worker_id=worker.pk)
 
 
 # --- Records, hours, stars -----------------------------------------------------------------------

@@ -59,6 +59,7 @@ from .models import (
     Team,
     TeamMember,
     TeamRole,
+    VolunteerSettings,
 )
 
 logger = logging.getLogger(__name__)
@@ -339,9 +340,18 @@ def _move(claim: Claim, to_status: str, action: str, *, actor: User | None, at: 
     )
 
 
-def _tell(worker_id: int, task: Task, *, kind: str, title: Promise, body: Promise | None = None) -> None:
+def _tell(
+    worker_id: int,
+    task: Task,
+    *,
+    kind: str,
+    title: Promise,
+    body: Promise | None = None,
+    sms_text: Promise | None = None,
+) -> None:
     """A notice in the worker's inbox linking to the task, stored as message keys and parameters
-    (core.texts) so the worker reads it in their own language."""
+    (core.texts) so the worker reads it in their own language; with `sms_text`, also a text
+    message in the worker's language after commit, if the worker allowed it (VolunteerSettings)."""
     user = User.objects.filter(pk=worker_id, is_active=True).first()
     if user is None:
         return
@@ -353,6 +363,9 @@ def _tell(worker_id: int, task: Task, *, kind: str, title: Promise, body: Promis
         body=t(body, **facts) if body is not None else "",
         link=reverse("volunteering:task", args=[task.pk]),
         data={"task_id": task.pk},
+        sms=sms_text is not None
+        and VolunteerSettings.objects.filter(worker_id=worker_id, sms_on_promotion=True).exists(),
+        sms_text=t(sms_text, **facts) if sms_text is not None else "",
     )
 
 
@@ -454,6 +467,7 @@ def _promote_next(task: Task, now: datetime) -> Claim | None:
         kind="task_promoted",
         title=_("候补转正：%(title)s"),
         body=_("您候补的任务“%(title)s”（%(time)s）有了名额，您已转为正式认领，请按时到场签到。"),
+        sms_text=_("【小蜜蜂】您候补的志愿任务“%(title)s”（%(time)s）有了名额，您已转为正式认领，请按时到场签到。"),
     )
     return nxt
 
@@ -844,6 +858,17 @@ def certificate_issue(*, worker: User, date_from: date, date_to: date) -> Certif
         contact=issuer.contact_phone,
         issued_at=timezone.now(),
     )
+
+
+# --- Settings ----------------------------------------------------------------------------------------
+def volunteer_settings_set(*, worker: User, sms_on_promotion: bool) -> VolunteerSettings:
+    """The worker allows (or stops) a text message when moved up from a waiting list."""
+    if not WorkerProfile.objects.filter(user_id=worker.pk).exists():
+        raise PermissionDenied(_("只有注册报到的新就业群体可以设置志愿服务通知。"))
+    found, _created = VolunteerSettings.objects.update_or_create(
+        worker=worker, defaults={"sms_on_promotion": sms_on_promotion}
+    )
+    return found
 
 
 # --- Teams ------------------------------------------------------------------------------------------

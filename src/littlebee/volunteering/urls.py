@@ -10,6 +10,7 @@ urlpatterns = [
     path("tasks/<int:task_id>/", views.task, name="task"),
     path("tasks/<int:task_id>/action/", views.task_action, name="task_action"),
     path("mine/", views.mine, name="mine"),
+    path("mine/settings/", views.settings_save, name="settings"),
     path("hours/", views.hours, name="hours"),
     path("hours/records/<int:record_id>/correction/", views.correction_request, name="correction_request"),
     path("hours/certificates/", views.certificate_request, name="certificate_request"),

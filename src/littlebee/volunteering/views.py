@@ -164,7 +164,28 @@ def mine(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     claims = list(selectors.claims_of(user)[:100])
     pause = selectors.claiming_paused(user)
-    return render(request, "volunteering/mine.html", {"claims": claims, "pause": pause})
+    context = {
+        "claims": claims,
+        "pause": pause,
+        "settings": selectors.settings_of(user),
+        "is_worker": worker_profile_of(user) is not None,
+    }
+    return render(request, "volunteering/mine.html", context)
+
+
+@login_required
+@require_POST
+def settings_save(request: HttpRequest) -> HttpResponse:
+    """The worker allows (or stops) a text when moved up from a waiting list."""
+    try:
+        services.volunteer_settings_set(
+            worker=request_user(request), sms_on_promotion=request.POST.get("sms_on_promotion") == "on"
+        )
+    except DomainError as exc:
+        messages.error(request, str(exc.detail))
+    else:
+        messages.success(request, _("通知设置已保存。"))
+    return redirect("volunteering:mine")
 
 
 @login_required

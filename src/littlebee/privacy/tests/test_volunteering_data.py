@@ -30,6 +30,7 @@ from littlebee.volunteering.models import (
     Team,
     TeamMember,
     TeamRole,
+    VolunteerSettings,
 )
 from littlebee.volunteering.tests.factories import a_task
 
@@ -86,6 +87,7 @@ def _serve(w: World, life: Life) -> Service:
     waiting = volunteering_services.claim_create(task_id=full.pk, worker=user)
     team, _new = Team.objects.get_or_create(organiser=w.community_org, name="黄鹤骑士帮", defaults={"street": w.street})
     TeamMember.objects.create(team=team, worker=user, role=TeamRole.CAPTAIN, status=MembershipStatus.MEMBER)
+    volunteering_services.volunteer_settings_set(worker=user, sms_on_promotion=True)
     return Service(record, correction, certificate, claimed, waiting, behind)
 
 
@@ -106,6 +108,7 @@ def test_the_export_holds_my_volunteering_and_nothing_of_another(me: Life, other
         "corrections",
         "certificates",
         "team_memberships",
+        "settings",
     }
     assert sorted(c["status"] for c in volunteering["claims"]) == ["approved", "claimed", "waitlisted"]
     assert [r["minutes"] for r in volunteering["service_records"]] == [60]
@@ -114,6 +117,7 @@ def test_the_export_holds_my_volunteering_and_nothing_of_another(me: Life, other
     assert [c["number"] for c in volunteering["certificates"]] == [mine.certificate.number]
     assert volunteering["certificates"][0]["holder_name"] == "张三丰"
     assert [(m["team_name"], m["role"]) for m in volunteering["team_memberships"]] == [("黄鹤骑士帮", "captain")]
+    assert [s["sms_on_promotion"] for s in volunteering["settings"]] == [True]
     assert {s["action"] for s in volunteering["claim_steps"]} >= {"approve", "claim", "waitlist"}
     text = json.dumps(volunteering, ensure_ascii=False)
     assert "李四光" not in text and "13900000002" not in text
@@ -153,6 +157,7 @@ def test_closing_keeps_the_service_records_pseudonymised_and_lets_go_of_the_rest
     assert Claim.objects.get(pk=mine.record.claim_id).status == ClaimStatus.APPROVED
     # team memberships (and the captaincy) are gone
     assert not TeamMember.objects.filter(worker=me.user).exists()
+    assert not VolunteerSettings.objects.filter(worker=me.user).exists()
     # the certificate no longer names the person, and its number still verifies the service
     verified = api.get(f"/certificates/{mine.certificate.number}").json()
     assert verified["holder_name"] == CLOSED_NAME
