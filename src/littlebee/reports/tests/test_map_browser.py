@@ -84,3 +84,30 @@ def test_without_tiles_the_list_remains(reports: None, new_phone_page: Any, scre
     assert page.locator(".reports-map__row").count() == 3
     assert page.locator(".reports-map__row").first.is_visible()
     screenshot(page, "reports-map-no-tiles")
+
+
+def test_a_report_without_a_real_point_is_listed_not_pinned(
+    reports: None, new_phone_page: Any, screenshot: Any
+) -> None:
+    # given a fourth public report placed at its community's centre (no point given)
+    from littlebee.orgs.models import Region
+
+    community = Region.objects.get(name="西厂口社区")
+    services.report_submit(
+        reporter=worker(), category_code="flooding", description="", lat=None, lng=None, community_id=community.pk
+    )
+    page = new_phone_page()
+    page.context.route(TILES, lambda route: route.fulfill(status=200, content_type="image/png", body=TILE_PNG))
+
+    # when anyone opens the public map
+    page.goto("/reports/map/")
+    page.locator("[data-report-map][data-report-count]").wait_for()
+
+    # then the map pins the three with a point; the list has all four, the fourth by its community
+    assert page.locator("[data-report-map]").get_attribute("data-report-count") == "3"
+    assert page.locator(".reports-map__row").count() == 4
+    row = page.locator(".reports-map__row", has=page.locator("[data-approximate]"))
+    assert row.count() == 1 and row.is_visible()
+    assert "道路积水" in row.inner_text() and "西厂口社区" in row.inner_text()
+    assert "大致位置，未标在地图上" in row.inner_text()
+    screenshot(page, "reports-map-approximate")
