@@ -7,8 +7,8 @@ PORT   ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 BENCH_POSTGRES    ?= postgres://postgres@127.0.0.1:5432/postgres
-# pytest-xdist workers for the two test passes (0: none). Each worker that runs a demo-city test
-# builds the city once (src/littlebee/demo/tests/conftest.py).
+# pytest-xdist workers for the two test passes (0: none). The demo city's tests all run on one of
+# them, which builds the city once (the scheduler in src/littlebee/conftest.py).
 PYTEST_WORKERS    ?= 2
 PYTEST            := $(BIN)/pytest -n $(PYTEST_WORKERS)
 

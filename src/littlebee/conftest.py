@@ -149,6 +149,32 @@ def log_in(page: Any, phone: str, next_url: str = "/", *, password: str | None =
     page.wait_for_url(f"**{next_url}")
 
 
+# --- Under `pytest -n N`: the demo city's tests all on one worker, so the city is built once.
+# xdist's own `--dist loadgroup` cannot do it here: it names the group by rewriting
+# `item._nodeid`, which pytest 9.2 no longer reads (a node's id is `item._id` now), so every
+# test stays a group of its own. This scheduler groups by path instead and leaves the rest as
+# `--dist load` does, one test at a time to whichever worker is free. xdist orders the work by
+# size, biggest first, so the city's worker starts on it at once and the other takes the rest.
+CITY_TESTS = "littlebee/demo/tests/"
+
+
+def _work_unit(nodeid: str) -> str:
+    return CITY_TESTS if CITY_TESTS in nodeid.split("::", 1)[0] else nodeid
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class CityOnOneWorker(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid)
+
+    return CityOnOneWorker(config, log)
+
+
 # --- Service-backed and browser tests: run where the service exists, skip with a reason elsewhere.
 REQUIRE_SERVICES = bool(os.environ.get("LITTLEBEE_REQUIRE_SERVICES"))
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -9,9 +9,9 @@ PostgreSQL; snapshot.py) and the database is put back as it was. A test then get
 rows back in with INSERT ... SELECT, in one transaction, in well under a second. The copy is
 the whole database's content, so a test sees exactly what a fresh load leaves, nothing more.
 
-Under `pytest -n N` each worker that runs such a test builds the city once for itself (at most N
-builds). Grouping them on one worker (xdist_group with --dist loadgroup) would make it one, but
-pytest-xdist 3.8 marks the group in an attribute pytest 9.2 no longer reads, so it is not done."""
+Under `pytest -n N` every test of this package runs on one worker (the root conftest's xdist
+scheduler groups them; xdist's own `--dist loadgroup` does not work with pytest 9.2), so the
+city is built once per pass while the other workers run the rest of the suite."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from littlebee.demo.wuhan import LoadResult
 
 @pytest.fixture(scope="session")
 def wuhan_snapshot(django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any) -> CitySnapshot:
-    """The city, loaded once for this run (or this xdist worker), its rows kept aside."""
+    """The city, loaded once for this run (on the one xdist worker that runs this package), its rows kept aside."""
     with django_db_blocker.unblock():
         return build_snapshot(tmp_path_factory.mktemp("wuhan"))
 
