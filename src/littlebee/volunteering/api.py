@@ -47,6 +47,8 @@ class VolunteerTaskOut(Schema):
     points: int
     team: Ref | None
     status: str
+    # What a claim would get now: open (a place), waitlist (a place on the waiting list), full.
+    availability: str
     distance_m: int | None = None
     my_claim: int | None = None
     my_status: str | None = None
@@ -344,6 +346,7 @@ def task_payload(task: Task, *, distance_m: float | None = None, claim: Claim | 
         "points": task.points,
         "team": {"id": task.team.pk, "name": task.team.name} if task.team else None,
         "status": task.status,
+        "availability": task.availability,
         "distance_m": round(distance_m) if distance_m is not None else None,
         "my_claim": claim.pk if claim is not None else None,
         "my_status": claim.status if claim is not None else None,

@@ -60,6 +60,14 @@ class TaskCategory(models.TextChoices):
     ELDERLY_HELP = "elderly_help", _("助老服务")
 
 
+class Availability(models.TextChoices):
+    """What a claim on the task would get now: a place, a place on the waiting list, or nothing."""
+
+    OPEN = "open", _("可认领")
+    WAITLIST = "waitlist", _("候补")
+    FULL = "full", _("已满")
+
+
 class TaskStatus(models.TextChoices):
     PUBLISHED = "published", _("已发布")
     CANCELLED = "cancelled", _("已取消")
@@ -205,6 +213,14 @@ class Task(TimeStampedModel):
 
     def cancel_cutoff(self) -> datetime:
         return self.starts_at - timedelta(minutes=settings.VOLUNTEERING_CANCEL_CUTOFF_MINUTES)
+
+    @property
+    def availability(self) -> str:
+        if self.claimed_count < self.slots:
+            return Availability.OPEN
+        if self.waitlisted_count < self.waitlist_slots:
+            return Availability.WAITLIST
+        return Availability.FULL
 
     def accepts_claims(self, now: datetime) -> bool:
         return self.status == TaskStatus.PUBLISHED and now < self.ends_at

@@ -166,7 +166,8 @@ def tasks_search(
     open_only: bool = True,
     now: datetime | None = None,
 ) -> list[TaskHit]:
-    """Published tasks not yet over: with a position, those within the radius, the ones starting
+    """Published tasks not yet over (with `open_only`, those a claim would get a place or a
+    waiting-list place on): with a position, those within the radius, the ones starting
     within two hours first (nearest first among them), then the rest by distance; without one,
     by start time. Two queries at most, whatever the count (the rows and nothing else)."""
     now = now or timezone.now()
@@ -174,7 +175,8 @@ def tasks_search(
     if kind:
         tasks = tasks.filter(kind=kind)
     if open_only:
-        tasks = tasks.filter(claimed_count__lt=F("slots"))
+        # A full task whose waiting list has room is still open to a worker: as 候补.
+        tasks = tasks.filter(Q(claimed_count__lt=F("slots")) | Q(waitlisted_count__lt=F("waitlist_slots")))
     if lat is None or lng is None:
         return [TaskHit(t, None) for t in tasks.order_by("starts_at", "id")[:500]]
     radius_m = (radius_km or 5.0) * 1000
