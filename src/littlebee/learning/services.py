@@ -17,14 +17,14 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.accounts.models import User
+from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from littlebee.core.errors import PermissionDenied as Forbidden
-from littlebee.points.services import points_award
+from littlebee.points.services import AwardResult, points_award
 
 from . import media, selectors
 from .models import (
@@ -437,14 +437,18 @@ def _open_session(worker: User, session_id: int) -> LearningSession:
     """The caller's own session, locked; another worker's answers 404 as if there were none."""
     if not 1 <= session_id <= selectors.MAX_ID:
         raise NotFound()
+    # The worker's profile and community come in the same statement: the credit needs them for
+    # the district's rules and the ledger's region (only the session's row is locked).
     session = (
         LearningSession.objects.select_for_update(of=("self",))
-        .select_related("item")
+        .select_related("item", "worker__worker_profile__community")
         .filter(pk=session_id, worker=worker)
         .first()
     )
     if session is None:
         raise NotFound()
+    if not hasattr(worker, "_learning_profile"):
+        worker._learning_profile = getattr(session.worker, "worker_profile", None)  # type: ignore[attr-defined]
     session.worker = worker  # the caller, already read: no query for it later
     if session.status != SessionStatus.OPEN:
         if session.status == SessionStatus.CREDITED:
@@ -541,46 +545,56 @@ def _close(session: LearningSession, status: str, at: datetime, reason: str, **e
 
 
 def _award(session: LearningSession, at: datetime, amount: int | None, **extra: Any) -> FinishResult:
-    """Credit the session through the points service, or close it saying why not."""
+    """Credit the session through the points service, or close it saying why not. The ledger's
+    idempotency key (learning:<credit key>) is what makes a credit happen once."""
     worker = session.worker
     activity = session.activity
     key = credit_key(session, at)
-    if LearningSession.objects.filter(credit_key=key).exists():
+    # Reading again and the day's second daily quiz are common: one look at the key answers them
+    # without the points service. A challenge round's key is its own, never taken before.
+    if session.item.quiz_kind != QuizKind.CHALLENGE and LearningSession.objects.filter(credit_key=key).exists():
         _close(session, SessionStatus.COMPLETED, at, "already_credited", **extra)
         return _result(session, "already_credited")
-    rules = selectors.activity_rules(worker, at=at)
-    rule = rules.get(activity)
-    if rule is not None and rule.is_ranged and amount is not None:
-        amount = min(amount, rule.points_max)
-        if rule.daily_cap is not None:
-            left = rule.daily_cap - selectors.earned_today(worker, at=at).get(activity, 0)
-            if 0 < left < amount:
-                amount = left  # the rest of today's cap, rather than nothing
-        amount = max(amount, rule.points_min)
-    elif rule is not None:
-        amount = None
-    award = points_award(
-        worker=worker,
-        source=selectors.ACTIVITY_SOURCES[activity],
-        category=activity,
-        idempotency_key=f"learning:{key}",
-        source_object=session,
-        amount=amount,
-        note=session.item.title[:255],
-        at=at,
-    )
+    if amount is not None:
+        # A quiz's points are its score, within the range of the activity's rule.
+        rule = selectors.activity_rules(worker, at=at).get(activity)
+        if rule is not None and rule.is_ranged:
+            amount = max(min(amount, rule.points_max), rule.points_min)
+        elif rule is not None:
+            amount = None
+    profile = selectors.learner_profile(worker)
+    award = _points_award(session, at, key, amount, profile)
+    if award.refusal == "daily_cap" and amount is not None:
+        # Over today's cap: the rest of it, rather than nothing (read only when it is needed).
+        rule = selectors.activity_rules(worker, at=at).get(activity)
+        left = rule.daily_cap - selectors.earned_today(worker, at=at).get(activity, 0) if rule and rule.daily_cap else 0
+        if 0 < left < amount and (rule is None or left >= rule.points_min):
+            award = _points_award(session, at, key, left, profile)
     if award.created:
-        try:
-            with transaction.atomic():
-                _close(session, SessionStatus.CREDITED, at, "", points=award.awarded, credit_key=key, **extra)
-        except IntegrityError:  # pragma: no cover - the ledger key already serialises credits
-            raise Conflict("already_credited", _("这次学习已经计过积分。")) from None
+        _close(session, SessionStatus.CREDITED, at, "", points=award.awarded, credit_key=key, **extra)
         return _result(session, "credited")
     if award.entry is not None:
         _close(session, SessionStatus.COMPLETED, at, "already_credited", **extra)
         return _result(session, "already_credited")
     _close(session, SessionStatus.COMPLETED, at, award.refusal, **extra)
     return _result(session, award.refusal, award.detail)
+
+
+def _points_award(
+    session: LearningSession, at: datetime, key: str, amount: int | None, profile: WorkerProfile | None
+) -> AwardResult:
+    return points_award(
+        worker=session.worker,
+        source=selectors.ACTIVITY_SOURCES[session.activity],
+        category=session.activity,
+        idempotency_key=f"learning:{key}",
+        source_object=session,
+        # The worker's community, already read: the points service needs no query to find it.
+        region=profile.community if profile is not None else None,
+        amount=amount,
+        note=session.item.title[:255],
+        at=at,
+    )
 
 
 def _result(session: LearningSession, reason: str, detail: str = "") -> FinishResult:

@@ -30,7 +30,7 @@ from littlebee.learning.tests.factories import (
     right_answers,
     wrong_answers,
 )
-from littlebee.points.models import LedgerEntry
+from littlebee.points.models import LedgerEntry, PointsAccount
 
 
 def read_long_enough(session_id: int, seconds: int = 60) -> None:
@@ -327,6 +327,29 @@ def test_the_daily_quiz_sends_no_answers_and_credits_once_a_day(c: LearningCity,
     second = api.post(f"/learning/sessions/{again['session']}/finish", {"answers": right_answers(again["questions"])})
     assert second.json()["credited"] is False and second.json()["reason"] == "already_credited"
     assert LedgerEntry.objects.count() == 1
+
+
+def test_a_credited_quiz_finish_reads_and_writes_in_a_fixed_number_of_queries(
+    c: LearningCity, api_as: Any, django_assert_max_num_queries: Any
+) -> None:
+    # given a courier with a points account, a daily quiz started and its right answers
+    PointsAccount.objects.create(worker=c.courier)
+    bank(8)
+    item = quiz(QuizKind.DAILY)
+    api = api_as(c.courier)
+    body = api.post(f"/learning/items/{item.pk}/sessions").json()
+    answers = right_answers(body["questions"])
+
+    # when it is handed in: 35 statements before (26 with the account there). Learning's own
+    # part is the session with its worker's profile and community (one statement, locked), the
+    # questions and their choices, the key, the activity's rule and the session's update; the
+    # rest is the points service's (the ledger, the account's lock, the cap, the badges)
+    with django_assert_max_num_queries(26):
+        result = api.post(f"/learning/sessions/{body['session']}/finish", {"answers": answers}).json()
+
+    # then
+    assert (result["credited"], result["points"]) == (True, 5)
+    assert LedgerEntry.objects.get().amount == 5
 
 
 def test_a_quiz_gives_a_point_per_right_answer(c: LearningCity, api_as: Any) -> None:
