@@ -20,7 +20,8 @@ from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
 from littlebee.hives.models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
-from littlebee.points.models import LedgerEntry, PointsSource
+from littlebee.orgs.models import Organisation, OrgKind
+from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsSource
 from littlebee.points.services import points_adjust, points_award, points_defaults_ensure
 from littlebee.rewards.demo import load_gifts
 
@@ -44,6 +45,17 @@ PAST_EVENTS: tuple[tuple[str, int, int, int, str], ...] = (
 # Opening balances carried over from the earlier mini-programme, by demo worker.
 OPENING: dict[str, int] = {"13800000001": 1280, "13800000002": 460}
 OPENING_NOTE = "原“江城小蜜蜂”小程序积分迁入"
+# The seed's honour, granted by the worker's community: (phone, title, English title, citation,
+# English citation). A worker reading in English sees the English ones.
+HONOURS: tuple[tuple[str, str, str, str, str], ...] = (
+    (
+        "13800000001",
+        "径心游侠",
+        "Wayfinder Knight",
+        "雨夜护送迷路老人回家，并帮社区找回走失的孩子。",
+        "Walked a lost elderly man home on a rainy night, and helped the community find a missing child.",
+    ),
+)
 PAST_DESCRIPTION = "往期活动：小哥们到场签到，获得了活动积分。"
 # Share of the other checked-in workers who came to each past event.
 TURNOUT = 0.12
@@ -169,3 +181,25 @@ def load_points(*, now: datetime | None = None, users: dict[str, User], created:
                 at=now - timedelta(days=60),
             )
     _count(created, "points entries", LedgerEntry.objects.count() - before)
+    _load_honours(users, created)
+
+
+def _load_honours(users: dict[str, User], created: Counter[str]) -> None:
+    """The seed's honorary titles, each granted once by the worker's community party organisation."""
+    for phone, title, title_en, citation, citation_en in HONOURS:
+        profile = WorkerProfile.objects.filter(user=users.get(phone), checkin_status=CheckinStatus.CONFIRMED).first()
+        org = (
+            Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region_id=profile.community_id).order_by("pk").first()
+            if profile is not None
+            else None
+        )
+        if profile is None or org is None:
+            continue
+        _honour, made = HonoraryTitle.objects.get_or_create(
+            worker_id=profile.user_id,
+            granted_by_org=org,
+            title=title,
+            revoked_at=None,
+            defaults={"title_en": title_en, "citation": citation, "citation_en": citation_en},
+        )
+        _count(created, "honorary titles", int(made))

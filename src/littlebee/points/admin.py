@@ -72,9 +72,9 @@ class BadgeAdmin(CityAdminPermissions):
 
 @admin.register(HonoraryTitle)
 class HonoraryTitleAdmin(CityAdminPermissions):
-    list_display = ("title", "worker", "granted_by_org", "created_at", "revoked_at")
+    list_display = ("title", "title_en", "worker", "granted_by_org", "created_at", "revoked_at")
     list_filter = ("title",)
-    search_fields = ("title", "worker__name", "worker__phone", "granted_by_org__name")
+    search_fields = ("title", "title_en", "worker__name", "worker__phone", "granted_by_org__name")
     list_select_related = ("worker", "granted_by_org")
     autocomplete_fields = ("worker", "granted_by_org")
     readonly_fields = ("granted_by", "created_at", "updated_at")

@@ -21,7 +21,7 @@ from littlebee.core.pagination import clamp
 
 from . import selectors, services
 from .badges import Title, title_for
-from .models import LedgerReason, PointsSource
+from .models import LedgerReason, PointsSource, ledger_note
 
 router = Router(tags=["points"])
 
@@ -83,7 +83,8 @@ def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
         "source": source,
         # LedgerEntry.source_label: the earning's source, else the kind of entry.
         "source_label": str(PointsSource(source).label) if source in PointsSource.values else reason_label,
-        "note": row["note"],
+        # A text of ours (a gift's names, a refund's reason) in the reader's language.
+        "note": ledger_note(row["note"], row["note_text"]),
         "created_at": timezone.localtime(row["created_at"]),
         "reverses": row["reverses_id"],
     }
@@ -263,8 +264,9 @@ def my_honorary_titles(request: HttpRequest) -> dict[str, Any]:
         "items": [
             {
                 "id": t.pk,
-                "title": t.title,
-                "citation": t.citation,
+                # In the reader's language: the English one under English when the community wrote it.
+                "title": t.local_title,
+                "citation": t.local_citation,
                 "granted_by": t.granted_by_org.name,
                 "granted_at": timezone.localtime(t.created_at),
             }

@@ -151,6 +151,19 @@ class HonoraryTitleForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("小哥会在积分页看到，例如：雨夜护送迷路老人回家。"),
     )
+    # English (core.texts): read by workers using the site in English; blank shows the Chinese.
+    title_en = forms.CharField(
+        label=_("英文称号（选填）"),
+        required=False,
+        max_length=60,
+        help_text=_("英文界面显示，例如：Wayfinder Knight。留空则显示中文称号。"),
+    )
+    citation_en = forms.CharField(
+        label=_("英文事迹（选填）"),
+        required=False,
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, workers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.models import TimeStampedModel
-from littlebee.core.texts import in_language
+from littlebee.core.texts import in_language, render
 from littlebee.orgs.models import Organisation, Region
 
 
@@ -146,7 +148,12 @@ class LedgerEntry(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # What the line is about. `note_text`, when set, is a stored text (core.texts: a message key
+    # and its parameters, a gift's names in both languages), shown in the reader's language;
+    # `note` is then that text in the city's language (the admin's search, exports). Rows written
+    # before texts, and a person's own words (an adjustment's reason), have `note` alone.
     note = models.CharField(_("说明"), max_length=255, blank=True, default="")
+    note_text = models.JSONField(_("说明（多语言）"), null=True, blank=True)
     # Earnings only, when expiry is on: when the points of this entry expire (oldest spent first).
     expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_index=True)
@@ -168,11 +175,29 @@ class LedgerEntry(models.Model):
         return f"{self.worker} {self.amount:+d} {self.reason}"
 
     @property
+    def shown_note(self) -> str:
+        """The note in the reader's language."""
+        return ledger_note(self.note, self.note_text)
+
+    @property
     def source_label(self) -> str:
         """What a row of the history is about: the earning's source, else the kind of entry."""
         if self.source in PointsSource.values:
             return str(PointsSource(self.source).label)
         return str(self.get_reason_display())
+
+
+def ledger_note(note: str, note_text: object) -> str:
+    """A ledger line's note in the reader's language: its stored text when it has one (a dict, or
+    the JSON string plain SQL hands back on SQLite), else the note as written."""
+    if isinstance(note_text, str):
+        try:
+            note_text = json.loads(note_text) if note_text else None
+        except ValueError:
+            note_text = None
+    if note_text is None or note_text == "":
+        return note
+    return render(note_text) or note
 
 
 class Badge(models.Model):
@@ -227,6 +252,9 @@ class HonoraryTitle(TimeStampedModel):
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="honorary_titles")
     title = models.CharField(_("称号"), max_length=40)
     citation = models.CharField(_("事迹"), max_length=255, blank=True)
+    # English (core.texts): blank shows the Chinese under English too.
+    title_en = models.CharField(_("英文称号"), max_length=60, blank=True)
+    citation_en = models.CharField(_("英文事迹"), max_length=400, blank=True)
     granted_by_org = models.ForeignKey(
         Organisation, verbose_name=_("授予组织"), on_delete=models.PROTECT, related_name="granted_titles"
     )
@@ -249,7 +277,16 @@ class HonoraryTitle(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.local_title
+
+    @property
+    def local_title(self) -> str:
+        """The title in the reader's language."""
+        return in_language(self.title, self.title_en)
+
+    @property
+    def local_citation(self) -> str:
+        return in_language(self.citation, self.citation_en)
 
 
 class ExpiryNotice(models.Model):

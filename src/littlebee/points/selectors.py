@@ -74,7 +74,7 @@ class PointsSummary:
 # process from the models (quoted names, "%s" placeholders), as building and compiling the ORM
 # queries cost more than running them. The columns are those the answer shows.
 _POINTS_SQL: dict[str, str] = {}
-LEDGER_ROW_FIELDS = ("id", "amount", "reason", "source", "note", "created_at", "reverses_id")
+LEDGER_ROW_FIELDS = ("id", "amount", "reason", "source", "note", "note_text", "created_at", "reverses_id")
 
 
 def _points_sql(name: str) -> str:

@@ -247,6 +247,8 @@ def title_grant(request: HttpRequest, access: StaffAccess) -> HttpResponse:
                 worker_id=profile.user_id,
                 title=form.cleaned_data["title"],
                 citation=form.cleaned_data["citation"],
+                title_en=form.cleaned_data["title_en"],
+                citation_en=form.cleaned_data["citation_en"],
             )
         except DomainError as exc:
             apply_domain_error(form, exc, field_for_code={"already_granted": "title", "not_found": "worker"})

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
@@ -102,14 +103,15 @@ def _lock_voucher(voucher_id: int) -> Voucher:
     return Voucher.objects.select_for_update().select_related("gift").get(pk=voucher_id)
 
 
-def _release(voucher: Voucher, *, to_status: str, actor: User | None, at: datetime, note: str) -> Voucher:
+def _release(voucher: Voucher, *, to_status: str, actor: User | None, at: datetime, note: Promise) -> Voucher:
     """Cancel or expire a reserved voucher (locked by the caller): refund its points, give its
-    stock back, record it. Lock order: voucher (held) → points account → gift → station."""
+    stock back, record it. Lock order: voucher (held) → points account → gift → station. The
+    refund's line in the points history carries `note` as a text read in the reader's language."""
     assert voucher.status == VoucherStatus.RESERVED and voucher.points_entry_id is not None
     refund = points_reverse(
         entry_id=voucher.points_entry_id,
         actor=actor,
-        note=str(note),
+        note=t(note),
         at=at,
         key=f"refund:{voucher.code}",
     )
@@ -138,7 +140,7 @@ def _release(voucher: Voucher, *, to_status: str, actor: User | None, at: dateti
 
 
 def _expire_locked(voucher: Voucher, at: datetime) -> Voucher:
-    _release(voucher, to_status=VoucherStatus.EXPIRED, actor=None, at=at, note=str(_("兑换券到期未领取")))
+    _release(voucher, to_status=VoucherStatus.EXPIRED, actor=None, at=at, note=_("兑换券到期未领取"))
     _voucher_notify(voucher, "voucher_expired")
     return voucher
 
@@ -264,7 +266,8 @@ def _redeem(*, worker: User, gift_id: int, hive_id: int | None, at: datetime, co
         idempotency_key=f"redemption:{voucher.code}",
         source_object=voucher,
         actor=worker,
-        note=gift.name[:255],
+        # The gift's names in both languages: the history names it in the reader's language.
+        note=names(gift.name, gift.name_en),
         at=at,
     )
     voucher.points_entry = entry
@@ -367,7 +370,7 @@ def voucher_cancel(
         elif not voucher.can_cancel(at):
             raise _status_conflict(voucher)
         else:
-            _release(voucher, to_status=VoucherStatus.CANCELLED, actor=worker, at=at, note=str(_("小哥取消兑换")))
+            _release(voucher, to_status=VoucherStatus.CANCELLED, actor=worker, at=at, note=_("小哥取消兑换"))
     if expired:
         raise _status_conflict(voucher)
     return voucher

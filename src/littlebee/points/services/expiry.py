@@ -11,14 +11,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from littlebee.accounts.models import User
 from littlebee.core.texts import t
 from littlebee.notifications.inbox import notify
 
 from ..models import ExpiryNotice, LedgerEntry, LedgerReason, PointsAccount
-from .ledger import _account_locked, _insert
+from .ledger import _account_locked, _insert, note_fields
 
 
 def _expiring_total(worker_id: int, until: datetime) -> int:
@@ -69,7 +69,8 @@ def points_expire_due(*, at: datetime | None = None) -> int:
                 amount=-due,
                 reason=LedgerReason.EXPIRY,
                 idempotency_key=f"expiry:{worker_id}:{timezone.localdate(at).isoformat()}",
-                note=gettext("积分到期"),
+                # A text of ours, read in the reader's language (core.texts).
+                **note_fields(t(gettext_noop("积分到期"))),
                 created_at=at,
             )
             if not created:

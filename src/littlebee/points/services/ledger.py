@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound
+from littlebee.core.texts import Text, render_in
 from littlebee.orgs.models import Region
 
 from .. import rules
@@ -82,6 +83,18 @@ def _expiry_for(at: datetime) -> datetime | None:
     return at + relativedelta(months=months) if months else None
 
 
+NOTE_MAX = 255
+
+
+def note_fields(note: Text) -> dict[str, Any]:
+    """A line's note as stored: words as written (a str) in `note`; a text of ours (core.texts: a
+    key and parameters, a gift's names) in `note_text`, read in the reader's language, with
+    `note` its rendering in the city's language for the admin and exports."""
+    if isinstance(note, dict):
+        return {"note": render_in(note, settings.LANGUAGE_CODE)[:NOTE_MAX], "note_text": note}
+    return {"note": ("" if note is None else str(note))[:NOTE_MAX], "note_text": None}
+
+
 def _insert(**fields: Any) -> tuple[LedgerEntry, bool]:
     """Insert an entry; if its idempotency key exists already, return that entry instead."""
     try:
@@ -105,7 +118,7 @@ def points_award(
     region: Region | None = None,
     amount: int | None = None,
     actor: User | None = None,
-    note: str = "",
+    note: Text = "",
     at: datetime | None = None,
 ) -> AwardResult:
     """Award points for one source event, once.
@@ -161,7 +174,7 @@ def points_award(
         source_id=source_id,
         idempotency_key=idempotency_key,
         actor=actor,
-        note=note,
+        **note_fields(note),
         expires_at=_expiry_for(at),
         created_at=at,
     )
@@ -182,7 +195,7 @@ def points_spend(
     idempotency_key: str,
     source_object: Model | None = None,
     actor: User | None = None,
-    note: str = "",
+    note: Text = "",
     at: datetime | None = None,
 ) -> LedgerEntry:
     """Debit `amount` points for a redemption: Conflict("insufficient_points") and nothing written
@@ -204,7 +217,7 @@ def _spend(
     idempotency_key: str,
     source_object: Model | None,
     actor: User | None,
-    note: str,
+    note: Text,
     at: datetime,
 ) -> LedgerEntry:
     # The conditional update is the lock on the account (3 in rewards' lock order) and the guard:
@@ -222,7 +235,7 @@ def _spend(
             source_id=source_id,
             idempotency_key=idempotency_key,
             actor=actor,
-            note=note,
+            **note_fields(note),
             created_at=at,
         )
     except IntegrityError:
@@ -234,7 +247,7 @@ def _spend(
 
 @transaction.atomic
 def points_reverse(
-    *, entry_id: int, actor: User | None, note: str = "", at: datetime | None = None, key: str | None = None
+    *, entry_id: int, actor: User | None, note: Text = "", at: datetime | None = None, key: str | None = None
 ) -> LedgerEntry:
     """Undo an entry with an opposite entry linked to it (refunds, corrections). An entry is
     reversed at most once; reversing an earning the worker has already spent is refused."""
@@ -267,7 +280,7 @@ def points_reverse(
                 idempotency_key=key or f"reversal:{original.pk}",
                 reverses=original,
                 actor=actor,
-                note=note,
+                **note_fields(note),
                 created_at=at,
             )
     except IntegrityError as exc:

@@ -17,6 +17,9 @@ from ..models import HonoraryTitle
 
 TITLE_MAX = 40
 CITATION_MAX = 255
+# An English name takes more letters than its Chinese one.
+TITLE_EN_MAX = 60
+CITATION_EN_MAX = 400
 
 
 def _clean_line(value: str) -> str:
@@ -25,11 +28,25 @@ def _clean_line(value: str) -> str:
 
 
 @transaction.atomic
-def honorary_title_grant(*, actor: User, worker_id: int, title: str, citation: str = "") -> HonoraryTitle:
+def honorary_title_grant(
+    *,
+    actor: User,
+    worker_id: int,
+    title: str,
+    citation: str = "",
+    title_en: str = "",
+    citation_en: str = "",
+) -> HonoraryTitle:
     """A community (its party organisation's handler or admin) honours a worker checked in there,
-    e.g. with the seed's 径心游侠. One live grant of a title per worker and community."""
+    e.g. with the seed's 径心游侠. One live grant of a title per worker and community. The English
+    title and citation (optional) are what a worker reading in English sees; blank, the Chinese."""
     title, citation = _clean_line(title), _clean_line(citation)
+    title_en, citation_en = _clean_line(title_en), _clean_line(citation_en)
     errors: list[FieldError] = []
+    if len(title_en) > TITLE_EN_MAX:
+        errors.append(FieldError("title_en", _("英文称号不能超过 %(n)d 个字符。") % {"n": TITLE_EN_MAX}))
+    if len(citation_en) > CITATION_EN_MAX:
+        errors.append(FieldError("citation_en", _("英文事迹不能超过 %(n)d 个字符。") % {"n": CITATION_EN_MAX}))
     if not title:
         errors.append(FieldError("title", _("请填写称号。")))
     elif len(title) > TITLE_MAX:
@@ -54,7 +71,13 @@ def honorary_title_grant(*, actor: User, worker_id: int, title: str, citation: s
     try:
         with transaction.atomic():
             return HonoraryTitle.objects.create(
-                worker_id=worker_id, title=title, citation=citation, granted_by_org=org, granted_by=actor
+                worker_id=worker_id,
+                title=title,
+                citation=citation,
+                title_en=title_en,
+                citation_en=citation_en,
+                granted_by_org=org,
+                granted_by=actor,
             )
     except IntegrityError as exc:  # a simultaneous grant: the constraint honorary_title_live_once decides
         raise already from exc

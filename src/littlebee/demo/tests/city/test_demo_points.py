@@ -67,3 +67,16 @@ def test_loading_again_adds_no_points() -> None:
     entries = LedgerEntry.objects.count()
     load_wuhan()
     assert LedgerEntry.objects.count() == entries
+
+
+def test_the_demo_courier_carries_the_seeds_honour_in_both_languages(api_as) -> None:
+    # given the demo courier, honoured by his community as the seed's 径心游侠
+    courier = User.objects.get(phone="13800000001")
+
+    # when he reads his titles in English, and in Chinese
+    english = api_as(courier, language="en").get("/me/honorary-titles").json()["items"]
+    chinese = api_as(courier).get("/me/honorary-titles").json()["items"]
+
+    # then the title reads in each language
+    assert [t["title"] for t in english] == ["Wayfinder Knight"]
+    assert [t["title"] for t in chinese] == ["径心游侠"]
