@@ -21,6 +21,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     database = settings.DATABASES["default"]
     if database["ENGINE"].endswith("postgresql"):
         database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{os.getpid()}"
+        # A throwaway database need not wait for the disk at each commit (12 ms a commit on this
+        # kind of machine, 1 ms without): transactional tests commit every write and empty every
+        # table after themselves. What other connections see is unchanged.
+        options = database.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
 @pytest.fixture(scope="session", autouse=True)
