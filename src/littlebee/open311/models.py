@@ -53,6 +53,9 @@ class ApiKey(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("前缀"), max_length=12, editable=False)
     daily_quota = models.PositiveIntegerField(_("每日限额"), default=1000)
+    # Posts allowed within OPEN311_KEY_RATE_LIMIT_MINUTES; empty: OPEN311_KEY_RATE_LIMIT_COUNT.
+    # A platform filing for thousands of couriers needs more than a city hotline.
+    rate_limit = models.PositiveIntegerField(_("短时限额"), null=True, blank=True)
     created_at = models.DateTimeField(_("签发时间"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -71,6 +74,11 @@ class ApiKey(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def posts_per_window(self) -> int:
+        """How many posts the key may make within OPEN311_KEY_RATE_LIMIT_MINUTES."""
+        return self.rate_limit or settings.OPEN311_KEY_RATE_LIMIT_COUNT
 
 
 class ApiKeyUsage(models.Model):

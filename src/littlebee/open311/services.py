@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 KEY_PREFIX = "o311_"
 DEFAULT_DAILY_QUOTA = 1000
 MAX_DAILY_QUOTA = 1_000_000
+MAX_RATE_LIMIT = 100_000
 # The lengths PostedRequest keeps of what a client says about the person and device.
 FIELD_LIMITS = {"email": 254, "device_id": 100, "account_id": 100, "first_name": 50, "last_name": 50}
 
@@ -70,17 +71,25 @@ def _key_hash(raw: str) -> str:
 
 
 def api_key_issue(
-    *, partner: Partner, actor: User | None, daily_quota: int = DEFAULT_DAILY_QUOTA
+    *,
+    partner: Partner,
+    actor: User | None,
+    daily_quota: int = DEFAULT_DAILY_QUOTA,
+    rate_limit: int | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key for the partner and its secret, which is not kept: show it once."""
+    """A new key for the partner and its secret, which is not kept: show it once. `rate_limit`:
+    the posts it may make within OPEN311_KEY_RATE_LIMIT_MINUTES (None: the setting's count)."""
     if not 1 <= daily_quota <= MAX_DAILY_QUOTA:
         raise InvalidInput.one("daily_quota", _("每日限额应在 1 到 1000000 之间。"))
+    if rate_limit is not None and not 1 <= rate_limit <= MAX_RATE_LIMIT:
+        raise InvalidInput.one("rate_limit", _("短时限额应在 1 到 100000 之间。"))
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey.objects.create(
         partner=partner,
         key_hash=_key_hash(raw),
         prefix=raw[:10],
         daily_quota=daily_quota,
+        rate_limit=rate_limit,
         created_at=timezone.now(),
         created_by=actor,
     )
@@ -131,11 +140,11 @@ def _quota_take(key: ApiKey, now: datetime) -> None:
 
 
 def _rate_take(key: ApiKey, now: datetime) -> None:
-    """429 when the key already posted OPEN311_KEY_RATE_LIMIT_COUNT requests within the last
+    """429 when the key already posted its rate limit (ApiKey.posts_per_window) within the last
     OPEN311_KEY_RATE_LIMIT_MINUTES: the partner's own limit, however many couriers it files for
     (report_submit's limit is one worker's). Counted with the key's row locked, in the caller's
     transaction, so two posts at once cannot both be the last one allowed."""
-    limit = settings.OPEN311_KEY_RATE_LIMIT_COUNT
+    limit = key.posts_per_window
     minutes = settings.OPEN311_KEY_RATE_LIMIT_MINUTES
     ApiKey.objects.select_for_update().filter(pk=key.pk).values_list("pk").first()
     recent = list(

@@ -6,7 +6,10 @@ sign-in here, so no partner reads another's log."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -60,6 +63,22 @@ class KeyForm(forms.Form):
         initial=1000,
         widget=forms.NumberInput(TEXT),
     )
+    rate_limit = forms.IntegerField(
+        label=gettext_lazy("短时限额"),
+        help_text=gettext_lazy("每 %(minutes)d 分钟最多提交的条数；留空为 %(count)d 条。"),
+        required=False,
+        min_value=1,
+        max_value=services.MAX_RATE_LIMIT,
+        widget=forms.NumberInput(TEXT),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["rate_limit"]
+        field.help_text = str(field.help_text) % {
+            "minutes": settings.OPEN311_KEY_RATE_LIMIT_MINUTES,
+            "count": settings.OPEN311_KEY_RATE_LIMIT_COUNT,
+        }
 
 
 def _city_admin_or_403(request: HttpRequest) -> None:
@@ -102,6 +121,7 @@ def partners(request: HttpRequest) -> HttpResponse:
                     partner=key_form.cleaned_data["partner"],
                     actor=user,
                     daily_quota=key_form.cleaned_data["daily_quota"],
+                    rate_limit=key_form.cleaned_data["rate_limit"],
                 )
                 key_form = KeyForm(prefix="k")
             else:
@@ -132,6 +152,7 @@ def partners(request: HttpRequest) -> HttpResponse:
         "issued": issued,
         "webhook_secret": webhook_secret,
         "deliveries": webhooks.deliveries_log(),
+        "rate_minutes": settings.OPEN311_KEY_RATE_LIMIT_MINUTES,
     }
     response = render(request, "open311/partners.html", context, status=status)
     if issued or webhook_secret:

@@ -131,3 +131,70 @@ def test_a_courier_named_by_phone_earns_the_points(w: World, web: Client, keyed:
     assert balance_of(courier) == 10
     assert LedgerEntry.objects.filter(worker=courier, amount=10).count() == 1
     assert not LedgerEntry.objects.filter(worker=keyed.partner.user).exists()
+
+
+def test_a_keys_own_rate_limit_overrides_the_setting(w: World, web: Client, keyed: Keyed, settings: Any) -> None:
+    from littlebee.open311 import services
+
+    # given the setting's 50 posts in 10 minutes, and a key issued with its own 2
+    settings.OPEN311_KEY_RATE_LIMIT_COUNT = 50
+    _small, raw = services.api_key_issue(partner=keyed.partner, actor=w.city_admin, rate_limit=2)
+    for _ in range(2):
+        _ok(post_request(web, GOOD, key=raw))
+
+    # when / then its third is refused, naming its own limit; the partner's other key goes on
+    refused = post_request(web, GOOD, key=raw)
+    assert refused.status_code == 429
+    assert "最多 2 条" in refused.json()[0]["description"]
+    _ok(post_request(web, GOOD, key=keyed.raw))
+
+
+@pytest.mark.parametrize("rate", [0, -1, 100_001])
+def test_a_rate_limit_out_of_range_is_refused(w: World, keyed: Keyed, rate: int) -> None:
+    from littlebee.core.errors import InvalidInput
+    from littlebee.open311 import services
+    from littlebee.open311.models import ApiKey
+
+    with pytest.raises(InvalidInput) as refused:
+        services.api_key_issue(partner=keyed.partner, actor=w.city_admin, rate_limit=rate)
+    assert refused.value.errors[0].field == "rate_limit"
+    assert ApiKey.objects.count() == 1
+
+
+def test_the_city_admin_sets_a_keys_rate_limit_on_the_partners_page(w: World, keyed: Keyed) -> None:
+    from littlebee.conftest import client_for
+    from littlebee.open311.models import ApiKey
+
+    admin = client_for(w.city_admin)
+    # when a key is issued with 500 posts per window, and one with a limit out of range
+    issued = admin.post(
+        "/staff/partners/",
+        {"action": "key", "k-partner": keyed.partner.pk, "k-daily_quota": 20000, "k-rate_limit": 500},
+    )
+    refused = admin.post(
+        "/staff/partners/", {"action": "key", "k-partner": keyed.partner.pk, "k-daily_quota": 20, "k-rate_limit": 0}
+    )
+    page = admin.get("/staff/partners/").content.decode()
+
+    # then the first has it and the page shows each key's limit; the second is not issued
+    assert issued.status_code == 200
+    assert ApiKey.objects.get(daily_quota=20000).rate_limit == 500
+    assert "每 10 分钟 500 条" in page and "每 10 分钟 120 条" in page
+    assert refused.status_code == 400 and list(refused.context["key_form"].errors) == ["rate_limit"]
+    assert refused.context["key_form"].errors["rate_limit"][0] in refused.content.decode()
+    assert not ApiKey.objects.filter(daily_quota=20).exists()
+
+
+def test_the_command_issues_a_key_with_its_rate_limit(w: World, keyed: Keyed) -> None:
+    import hashlib
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from littlebee.open311.models import ApiKey
+
+    out, err = StringIO(), StringIO()
+    call_command("partner_key", "顺丰速运", "--rate", "300", stdout=out, stderr=err)
+    key = ApiKey.objects.get(key_hash=hashlib.sha256(out.getvalue().strip().encode()).hexdigest())
+    assert key.rate_limit == 300 and key.posts_per_window == 300
+    assert "300 in 10 minutes" in err.getvalue()

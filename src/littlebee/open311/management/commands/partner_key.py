@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from littlebee.core.errors import InvalidInput
@@ -23,6 +24,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quota", type=int, default=services.DEFAULT_DAILY_QUOTA, help="posts a day (default %(default)s)"
         )
+        parser.add_argument(
+            "--rate",
+            type=int,
+            default=None,
+            help="posts within OPEN311_KEY_RATE_LIMIT_MINUTES (default: OPEN311_KEY_RATE_LIMIT_COUNT)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         partner = selectors.partner_named(options["partner"])
@@ -30,8 +37,13 @@ class Command(BaseCommand):
             known = ", ".join(Partner.objects.order_by("name").values_list("name", flat=True)) or "none"
             raise CommandError(f"No partner named {options['partner']!r}. Partners: {known}.")
         try:
-            key, raw = services.api_key_issue(partner=partner, actor=None, daily_quota=options["quota"])
+            key, raw = services.api_key_issue(
+                partner=partner, actor=None, daily_quota=options["quota"], rate_limit=options["rate"]
+            )
         except InvalidInput as exc:
             raise CommandError(str(exc.errors[0].detail)) from exc
-        self.stderr.write(f"Issued key {key.prefix}… to {partner.name} ({key.daily_quota} posts a day).")
+        self.stderr.write(
+            f"Issued key {key.prefix}… to {partner.name} ({key.daily_quota} posts a day, "
+            f"{key.posts_per_window} in {settings.OPEN311_KEY_RATE_LIMIT_MINUTES} minutes)."
+        )
         self.stdout.write(raw)
