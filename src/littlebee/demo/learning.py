@@ -1,5 +1,6 @@
-"""The demo city's 认真学: the question bank, 27 articles and 4 quizzes written for this product
-(learning_data), published by 武昌区's admin and reviewed by the city admin, and three weeks of
+"""The demo city's 认真学: the question bank, 27 articles, 4 quizzes and an audio and a video
+lesson written for this product (learning_data; the lessons' files are encoded on load by
+learning_media), published by 武昌区's admin and reviewed by the city admin, and three weeks of
 learning history for demo workers, so the staff figures and the workers' streaks show something.
 
 Content is found by its text or title, so a second load adds nothing. History is written once
@@ -11,13 +12,16 @@ take the daily quiz for points.
 
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 from datetime import datetime, timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.learning.media import media_facts
 from littlebee.learning.models import (
     Activity,
     Choice,
@@ -31,12 +35,13 @@ from littlebee.learning.models import (
     SessionFlag,
     SessionStatus,
 )
-from littlebee.learning.services import credit_key
+from littlebee.learning.services import MEDIA_EXTENSIONS, MEDIA_TYPES, credit_key
 from littlebee.orgs.models import Organisation, OrgKind
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award
 
 from . import learning_data as data
+from .learning_media import chime_mp3, traffic_light_webm
 
 AUTHOR = "13900000003"  # admin of 武昌区 (its party organisation)
 REVIEWER = "13900000000"  # city admin
@@ -48,26 +53,50 @@ SPECIAL_EXAM_TOPICS = ("traffic", "fire")
 
 
 def _questions(author: User | None, created: Counter[str]) -> list[Question]:
-    existing = set(Question.objects.values_list("text", flat=True))
+    existing = {q.text: q for q in Question.objects.prefetch_related("choices")}
     made = 0
-    for topic, kind, text, options, answer, explanation in data.QUESTIONS:
-        if text in existing:
+    for (topic, kind, text, options, answer, explanation), english in zip(
+        data.QUESTIONS, data.QUESTIONS_EN, strict=True
+    ):
+        text_en, options_en, explanation_en = english
+        if kind == "true_false":
+            choices = [("正确", "True", answer == "对"), ("错误", "False", answer == "错")]
+        else:
+            choices = [
+                (o, o_en, "ABCDEF"[i] in answer) for i, (o, o_en) in enumerate(zip(options, options_en, strict=True))
+            ]
+        found = existing.get(text)
+        if found is not None:
+            if not found.text_en:  # a city loaded before the bank had its English
+                _english(found, text_en, explanation_en, [c[1] for c in choices])
             continue
         question = Question.objects.create(
-            topic=topic, kind=kind, text=text, explanation=explanation, created_by=author
+            topic=topic,
+            kind=kind,
+            text=text,
+            explanation=explanation,
+            text_en=text_en,
+            explanation_en=explanation_en,
+            created_by=author,
         )
-        if kind == "true_false":
-            choices = [("正确", answer == "对"), ("错误", answer == "错")]
-        else:
-            choices = [(option, "ABCDEF"[i] in answer) for i, option in enumerate(options)]
         Choice.objects.bulk_create(
-            Choice(question=question, text=t, correct=ok, order=i) for i, (t, ok) in enumerate(choices)
+            Choice(question=question, text=t, text_en=t_en, correct=ok, order=i)
+            for i, (t, t_en, ok) in enumerate(choices)
         )
         made += 1
     if made:
         created["learning questions"] += made
     texts = [q[2] for q in data.QUESTIONS]
     return list(Question.objects.filter(text__in=texts).order_by("pk"))
+
+
+def _english(question: Question, text_en: str, explanation_en: str, choices_en: list[str]) -> None:
+    question.text_en, question.explanation_en = text_en, explanation_en
+    question.save(update_fields=["text_en", "explanation_en"])
+    choices = list(question.choices.all())
+    for choice, english in zip(choices, choices_en, strict=False):
+        choice.text_en = english
+    Choice.objects.bulk_update(choices, ["text_en"])
 
 
 def _publish(item: LearningItem, author: User | None, reviewer: User | None, at: datetime) -> None:
@@ -115,6 +144,28 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
         )
         _publish(item, author, reviewer, at)
         made += 1
+    for n, (kind, topic, title, summary, paragraphs, title_en, summary_en) in enumerate(data.MEDIA_LESSONS):
+        if title in existing:
+            continue
+        at = now - timedelta(days=3 - n, hours=2)
+        item = LearningItem(
+            kind=kind,
+            title=title,
+            topic=topic,
+            summary=summary,
+            title_en=title_en,
+            summary_en=summary_en,
+            body="\n\n".join(paragraphs),
+            status=ItemStatus.PUBLISHED,
+            organisation=organisation,
+            author=author,
+            reviewer=reviewer,
+            published_at=at,
+        )
+        _attach_media(item)
+        item.save()
+        _publish(item, author, reviewer, at)
+        made += 1
     for title, quiz_kind, summary, count, pass_mark, attempts, seconds in data.QUIZZES:
         if title in existing:
             continue
@@ -142,6 +193,19 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
     if made:
         created["learning items"] += made
     return list(LearningItem.objects.filter(status=ItemStatus.PUBLISHED).order_by("pk"))
+
+
+def _attach_media(item: LearningItem) -> None:
+    """A real file for an audio or video lesson, made now (a few tens of kilobytes), its type and
+    length read from it the way an upload's are."""
+    made = chime_mp3() if item.kind == ItemKind.AUDIO else traffic_light_webm()
+    facts = media_facts(io.BytesIO(made))
+    if facts is None:  # pragma: no cover - the encoder made something FFmpeg cannot read back
+        raise RuntimeError("the demo's media could not be read back")
+    content_type = MEDIA_TYPES[(facts.container, facts.kind)]
+    item.media.save(f"demo-{item.kind}.{MEDIA_EXTENSIONS[content_type]}", ContentFile(made), save=False)
+    item.media_type = content_type
+    item.duration_seconds = facts.duration_seconds
 
 
 def _credit(session: LearningSession, at: datetime, amount: int | None) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - sentences of the demo's content, kept whole
 """The demo city's 认真学 content: articles written for this product (policy that matters to
 couriers, riders and drivers, party knowledge, service skills) and a bank of 100 questions.
 
@@ -1071,4 +1072,674 @@ QUIZZES: tuple[tuple[str, str, str, int, int, int, int], ...] = (
     ("每周答题", "weekly", "每周一套 10 道题，按答对比例得分。", 10, 60, 0, 30),
     ("挑战答题", "challenge", "一题接一题，答错即止，每题限时 20 秒。", 30, 0, 0, 20),
     ("电动自行车安全专项考试", "special", "交通安全与消防安全 10 道题，80 分及格，可答 3 次。", 10, 80, 3, 30),
+)
+
+# Audio and video lessons: (kind, topic, title, summary, transcript paragraphs, English title,
+# English summary). Their files are made by demo.learning_media when the demo loads: a chime to
+# listen to beside the spoken text's transcript, and a traffic light an e-bike waits at.
+MEDIA_LESSONS: tuple[tuple[str, str, str, str, tuple[str, ...], str, str], ...] = (
+    (
+        "audio",
+        "fire",
+        "出车前一分钟：充电与消防安全提醒（音频）",
+        "每天出车前听一听，十几秒记住三件事。",
+        (
+            "第一，电池只在集中充电点或有保护的充电柜充电，不进楼道、不进电梯、不带回家。",
+            "第二，充满就拔，不过夜充电；电池鼓包、发烫、有异味，马上停用，送到维修点检测。",
+            "第三，驿站和楼道的安全出口不堆放车辆和杂物，看到灭火器失效或被挪走，随手拍上报。",
+        ),
+        "One minute before you ride: charging and fire safety (audio)",
+        "Listen before each shift: three things to remember in under a minute.",
+    ),
+    (
+        "video",
+        "traffic",
+        "红灯停、绿灯行：电动自行车过路口（视频）",
+        "在停止线后等灯，绿灯亮了再走，不抢这几秒。",
+        (
+            "红灯亮时，停在停止线以内，不越线、不进人行横道等候。",
+            "黄灯亮时，已经越过停止线的可以继续通行，没有越线的应当停车。",
+            "绿灯亮后，先看左右有无抢行的车辆和行人，再起步通过路口。",
+        ),
+        "Stop at red, go at green: e-bikes at crossings (video)",
+        "Wait behind the stop line for the light; the few seconds are not worth the risk.",
+    ),
+)
+
+# The bank in English, in the order of QUESTIONS: (question, choices, explanation). A true/false
+# question's choices are "True" / "False" (left empty here).
+QUESTIONS_EN: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    (
+        "What must you wear when riding an e-bike on the road?",
+        ("A safety helmet", "Earphones", "Sunglasses", "A face mask"),
+        "Hubei's e-bike regulations require riders to wear a safety helmet.",
+    ),
+    (
+        "Where a road has a non-motorised lane, where should an e-bike ride?",
+        ("In the motor lane", "In the non-motorised lane", "On the pavement", "Wherever is convenient"),
+        "Where there is a non-motorised lane, ride in it.",
+    ),
+    (
+        "In a hurry, an e-bike may ride against the traffic for a short way.",
+        (),
+        "Riding against the traffic is against the law and a major cause of accidents: never do it.",
+    ),
+    (
+        "You may look at your phone's map while riding.",
+        (),
+        "Using a phone while riding takes your attention off the road: stop first, then look.",
+    ),
+    (
+        "After more than 4 hours of continuous driving, how long must a driver stop and rest at least?",
+        ("5 minutes", "10 minutes", "20 minutes", "No rest is needed"),
+        "After 4 hours at the wheel, rest at least 20 minutes to avoid fatigue.",
+    ),
+    (
+        "Riding at night, what helps others see you?",
+        (
+            "Switching your lights on",
+            "Clothes with reflective strips",
+            "Reflective stickers on your helmet",
+            "Dark clothes",
+        ),
+        "Lights and reflective material let drivers see you sooner; dark clothes make you harder to see.",
+    ),
+    (
+        "Riding in the rain, which is right?",
+        (
+            "Braking distances get shorter",
+            "Slow down for turns and manhole covers",
+            "The raincoat hood may cover your eyes",
+            "Speed through flooded stretches",
+        ),
+        "Wet roads make braking distances longer: slow down for turns, manhole covers and zebra crossings.",
+    ),
+    (
+        "What should you do after a traffic accident?",
+        (
+            "Switch on the hazard lights",
+            "Call 120 and 122 if anyone is hurt",
+            "Take photos as evidence",
+            "Leave at once and carry on delivering",
+        ),
+        "Protect the scene, call for help, keep evidence; leaving the scene of an accident is against the law.",
+    ),
+    (
+        "You may fit a bigger battery to your e-bike yourself for a longer range.",
+        (),
+        "Modifying or adding batteries is against the law and can easily start a fire.",
+    ),
+    (
+        "What must an e-bike have before it goes on the road?",
+        ("Registration and a number plate", "Yacht insurance", "A class A driving licence", "Nothing at all"),
+        "An e-bike must be registered and carry a plate before it goes on the road.",
+    ),
+    (
+        "In a rainstorm or other bad weather, you may ask the platform for more time to deliver.",
+        (),
+        "In bad weather safety comes first; platforms usually allow for delays.",
+    ),
+    (
+        "In a minor accident with nobody hurt and vehicles able to move, what should you do?",
+        (
+            "Stay put and wait for the police",
+            "Take photos, then clear the road and settle it",
+            "Push the vehicles into the flower bed",
+            "Ask a passer-by to witness and leave without exchanging details",
+        ),
+        "In a minor accident, take photos and clear the road so traffic is not blocked.",
+    ),
+    (
+        "What should a ride-hailing driver do first when a passenger gets in?",
+        (
+            "Check the phone number's last digits and the destination",
+            "Put on some music",
+            "Drive off quickly",
+            "Sell them something",
+        ),
+        "Checking avoids picking up the wrong person and keeps the passenger safe.",
+    ),
+    (
+        "Running a red light on an e-bike is not an offence as long as nothing happens.",
+        (),
+        "Running a red light is an offence in itself.",
+    ),
+    (
+        "Which of these are traffic offences on an e-bike?",
+        (
+            "Not wearing a helmet",
+            "Riding in the motor lane",
+            "Riding against the traffic",
+            "Keeping right in the non-motorised lane",
+        ),
+        "Keeping right in the non-motorised lane is the right way to ride.",
+    ),
+    (
+        "Which number do you call to report a traffic accident?",
+        ("119", "122", "12315", "12333"),
+        "122 is the number for traffic accidents.",
+    ),
+    (
+        "When a passenger has not fastened the seat belt, the driver should remind them.",
+        (),
+        "Drivers are responsible for reminding passengers to buckle up.",
+    ),
+    (
+        "What is the usual top speed for an e-bike in the non-motorised lane?",
+        ("15 km/h", "25 km/h", "40 km/h", "No limit"),
+        "In Hubei an e-bike may ride at most 15 km/h in the non-motorised lane.",
+    ),
+    (
+        "Where should an e-bike battery be charged?",
+        (
+            "In the stairwell",
+            "In the living room at home",
+            "At a shared charging point or a battery-swap cabinet",
+            "In the lift",
+        ),
+        "Never charge in stairwells or indoors: use a shared charging point or a swap cabinet.",
+    ),
+    (
+        "You may take your e-bike up in the lift to charge it at home.",
+        (),
+        "E-bikes in lifts and charging at home are a serious fire risk, banned in many cities.",
+    ),
+    (
+        "When should you stop using a battery at once?",
+        ("It is swollen", "It is hot", "It smells odd", "It shows 100 % charge"),
+        "Swelling, heat and odd smells are signs of thermal runaway.",
+    ),
+    (
+        "Where should you aim a fire extinguisher's nozzle?",
+        ("At the top of the flames", "At the base of the flames", "At the smoke", "At the ceiling"),
+        "Only aiming at the base of the flames puts the fire out.",
+    ),
+    (
+        "What is the right order for using a fire extinguisher?",
+        ("Pull, lift, press, hold", "Lift, pull, hold, press", "Hold, press, lift, pull", "Press, hold, pull, lift"),
+        "Lift it, pull the pin, hold the hose, press the handle.",
+    ),
+    ("What is the fire emergency number?", ("110", "119", "120", "122"), "Call 119 at once when there is a fire."),
+    (
+        "When using a fire extinguisher, stand downwind.",
+        (),
+        "Stand upwind, so smoke, fire and powder do not reach you.",
+    ),
+    (
+        "Which of these are fire hazards you can report with 随手拍?",
+        (
+            "A blocked stairwell",
+            "A locked emergency exit",
+            "Charging with a cable hung from a window",
+            "A hydrant in good order",
+        ),
+        "A hydrant in good order is not a hazard.",
+    ),
+    (
+        "Refurbished batteries of unknown origin are cheaper and just as safe.",
+        (),
+        "Refurbished or modified batteries have no quality guarantee and catch fire easily.",
+    ),
+    (
+        "Escaping through thick smoke, how should you move?",
+        (
+            "Stand up and run",
+            "Cover nose and mouth with a wet towel and stay low",
+            "Take the lift down",
+            "Hide in a wardrobe",
+        ),
+        "Smoke rises: stay low and cover nose and mouth; never take a lift in a fire.",
+    ),
+    (
+        "For a lithium battery fire, cooling it with plenty of water for a long time is one effective measure.",
+        (),
+        "Lithium battery fires need continuous cooling; call 119 as soon as you can.",
+    ),
+    (
+        "At a 蜂巢 station, where can e-bike batteries be charged?",
+        (
+            "At the sockets inside",
+            "In the rest area",
+            "At the shared charging points outside",
+            "In the manager's office",
+        ),
+        "No batteries are charged inside a station: use the charging points outside.",
+    ),
+    (
+        "To keep escape routes clear, which are right?",
+        (
+            "Not leaving delivery boxes in corridors",
+            "Not locking emergency exits",
+            "Keeping normally closed fire doors shut",
+            "Stacking parcels at the foot of the stairs",
+        ),
+        "Parcels stacked at the stairs block the way out.",
+    ),
+    (
+        "The longer a battery charges, the longer it lasts.",
+        (),
+        "Overcharging ages a battery faster and can start a fire: unplug it when it is full.",
+    ),
+    (
+        "If you notice smoke or a burning smell in a station, what do you do first?",
+        (
+            "Post a photo on WeChat Moments",
+            "Tell the manager and call 119",
+            "Carry on resting",
+            "Switch on every appliance to check",
+        ),
+        "Reporting and calling at once buys time to deal with it.",
+    ),
+    (
+        "Riders who are not fully in an employment relationship are also covered by labour-rights protection policies.",
+        (),
+        "The guidance brings these new-employment-form workers under its protection.",
+    ),
+    (
+        "What must a platform's pay to workers not fall below?",
+        ("The local minimum wage", "A standard the platform sets", "Last month's income", "There is no rule"),
+        "Pay must not fall below the local minimum wage.",
+    ),
+    (
+        "Which is the labour and social security helpline?",
+        ("12315", "12333", "12345", "12306"),
+        "12333 is the human resources and social security helpline.",
+    ),
+    (
+        "If your pay is withheld, which of these can serve as evidence?",
+        ("Chat records", "Transfer records", "Screenshots of orders", "A friend's guess"),
+        "Only objective records count as evidence.",
+    ),
+    (
+        "Who pays the premiums of occupational-injury protection?",
+        ("The rider", "The platform companies in the pilot", "Customers", "The community"),
+        "Pilot platforms pay per order; workers pay nothing themselves.",
+    ),
+    (
+        "Injured in a traffic accident while delivering, you can claim occupational-injury benefits.",
+        (),
+        "Injuries at work, in working time and because of the work, are covered.",
+    ),
+    (
+        "After an injury at work, which evidence should you keep?",
+        ("Order records", "Location tracks", "The accident report", "Medical receipts"),
+        "All of these are needed to claim benefits.",
+    ),
+    (
+        "What does the 'middle-of-the-road algorithm' ask platforms to do?",
+        (
+            "Assess with the strictest time limits",
+            "Set order numbers, online rates and delivery times reasonably",
+            "Stop dispatching orders",
+            "Only dispatch the nearest orders",
+        ),
+        "Platforms may not use their strictest algorithm as the standard.",
+    ),
+    (
+        "A platform does not need to tell workers when it changes pay or reward-and-penalty rules.",
+        (),
+        "Rules that affect workers directly must be published, with workers' views heard.",
+    ),
+    (
+        "Where can a worker with little money apply for a free lawyer?",
+        ("A legal aid centre", "A bank", "The property management company", "Platform customer service"),
+        "Legal aid centres give free legal services to those who qualify.",
+    ),
+    (
+        "What can you get after joining a trade union?",
+        ("Help with serious illness", "School grants for children", "Legal aid", "Exemption from income tax"),
+        "Unions offer support and legal services, but no tax exemption.",
+    ),
+    (
+        "Couriers and delivery riders can join a trade union by scanning a code on their phone.",
+        (),
+        "Unions have opened easy ways for new-employment-form workers to join.",
+    ),
+    (
+        "Can flexible workers join the basic pension insurance for employees on their own?",
+        ("Yes", "No", "Only with a local hukou", "Only party members"),
+        "Flexible workers can join on their own; Wuhan has lifted the hukou requirement.",
+    ),
+    (
+        "When a platform has dispatched orders for too long without a break, what should it do?",
+        ("Keep dispatching", "Enforce a rest", "Deduct pay", "Lower the rating"),
+        "Platforms must set reasonable online hours and enforce a rest after a certain time.",
+    ),
+    (
+        "If you think a fine is unfair, you can say so in 我的诉求 (My appeals).",
+        (),
+        "Appeals go to the company's party organisation, overseen by the industry party committee.",
+    ),
+    (
+        "Is mediation of a labour dispute charged for?",
+        ("It is free", "A share of the amount at stake", "By the hour", "A deposit first"),
+        "Mediation and arbitration of labour disputes are free.",
+    ),
+    (
+        "Which are among the five basic services of a 蜂巢 station?",
+        ("Shelter from heat and cold", "Rest and charging", "Water and warming up meals", "Free fuel"),
+        "The five basic services: shelter from heat and cold, rest and charging, water and meals, reading and learning, emergency repairs.",
+    ),
+    (
+        "Points earned with 随手拍 can be exchanged for gifts at any 蜂巢 station in the city.",
+        (),
+        "Points can be used anywhere in the city.",
+    ),
+    (
+        "When is the annual individual income tax reconciliation usually done?",
+        ("January", "March to June", "September", "December"),
+        "From 1 March to 30 June, for the year before.",
+    ),
+    (
+        "Which of these are special additional deductions of individual income tax?",
+        ("Children's education", "Supporting elderly parents", "Housing rent", "Takeaway meals"),
+        "Meals are not a special additional deduction.",
+    ),
+    (
+        "Which certificate do you need to drive for a ride-hailing platform?",
+        ("A ride-hailing driver's certificate", "A tour guide's card", "A chef's certificate", "A teaching licence"),
+        "Drivers must hold the ride-hailing driver's certificate.",
+    ),
+    (
+        "You may take ride-hailing orders without a ride-hailing driver's certificate.",
+        (),
+        "Taking orders without one is illegal operation and is penalised.",
+    ),
+    (
+        "How many years of driving experience do you need to apply for a ride-hailing driver's certificate?",
+        ("1 year", "2 years", "3 years", "No minimum"),
+        "You need more than three years of driving experience.",
+    ),
+    (
+        "What other services may a model 蜂巢 station offer?",
+        ("Childcare", "Free health checks", "Discounts at nearby shops", "Paying fines for you"),
+        "Model stations offer childcare, health checks, shop discounts, community canteens and more.",
+    ),
+    (
+        "Flexible workers can join social insurance through the 鄂汇办 app.",
+        (),
+        "It can be done on the Hubei government services site or in the 鄂汇办 app.",
+    ),
+    (
+        "A platform withholding individual income tax means platform income is:",
+        ("Personal income", "Tax-free income", "Company income", "A donation"),
+        "Platform income is personal income.",
+    ),
+    (
+        "A courier may put a parcel in a parcel locker without telling the recipient.",
+        (),
+        "The Interim Regulations on Express Delivery and other rules require the recipient's consent.",
+    ),
+    (
+        "For new-employment-form workers settled in Wuhan, what decides their children's school enrolment?",
+        ("Each district's announcement", "Platform notices", "Posts on WeChat Moments", "Nothing to look up"),
+        "The policy is what each district's education bureau announces.",
+    ),
+    (
+        "Lending your bank card or moving money for others is just a favour, not a crime.",
+        (),
+        "Renting or lending bank cards and moving money for others can be the crime of aiding information-network crime.",
+    ),
+    (
+        "What is the anti-fraud hotline?",
+        ("96110", "12315", "95588", "10086"),
+        "96110 is the national anti-fraud warning hotline.",
+    ),
+    (
+        "Which of these are common scam lines?",
+        (
+            "Rebates for fake orders",
+            "Refunds from fake customer service",
+            "Cancelling a student loan",
+            "A pay slip the platform really sent",
+        ),
+        "Be wary of anyone asking for a transfer or a verification code.",
+    ),
+    (
+        "A safety hazard reported with 随手拍 and confirmed earns points.",
+        (),
+        "Confirmed hazard reports are rewarded with points.",
+    ),
+    (
+        "In which year was the Communist Party of China founded?",
+        ("1919", "1921", "1927", "1949"),
+        "The First National Congress of the CPC met in July 1921.",
+    ),
+    (
+        "What is the fundamental purpose of the Communist Party of China?",
+        (
+            "To serve the people wholeheartedly",
+            "To develop the economy",
+            "To open up",
+            "To build the nation on science",
+        ),
+        "Serving the people wholeheartedly is the Party's fundamental purpose.",
+    ),
+    (
+        "What do the 'Two Establishes' comprise?",
+        (
+            "Establishing Comrade Xi Jinping's core position on the Party Central Committee and in the Party as a whole",
+            "Establishing the guiding role of Xi Jinping Thought on Socialism with Chinese Characteristics for a New Era",
+            "Establishing the market economy",
+            "Establishing an international position",
+        ),
+        "A major political achievement of the Party in the new era.",
+    ),
+    (
+        "Mobile party members can take part in party life with the party organisation where they now work.",
+        (),
+        "Mobile members can join the party life of a company, industry or community party organisation.",
+    ),
+    (
+        "In which province did the 'Fengqiao Experience' begin?",
+        ("Hubei", "Zhejiang", "Guangdong", "Jiangsu"),
+        "It began in Fengqiao, Zhuji, Zhejiang.",
+    ),
+    (
+        "What is at the heart of the 'Fengqiao Experience'?",
+        (
+            "Relying on the people to settle disputes locally",
+            "Reporting up level by level",
+            "Paying to make problems go away",
+            "Always going to court",
+        ),
+        "Small matters stay in the village, big ones in the town, and disputes are not passed up.",
+    ),
+    (
+        "The report to the 20th Party Congress calls for better protection of the rights of flexible and new-employment-form workers.",
+        (),
+        "This is one of the report's own words.",
+    ),
+    (
+        "What must party members pay on time?",
+        ("Party dues", "Association fees", "Property fees", "Management fees"),
+        "Paying party dues on time is a basic duty of members.",
+    ),
+    (
+        "What do riders at party-member pioneer posts take the lead in?",
+        ("Riding courteously", "Volunteering", "Helping new colleagues", "Grabbing orders so others cannot"),
+        "Party members set an example in ordinary jobs.",
+    ),
+    (
+        "In which year was the People's Republic of China founded?",
+        ("1945", "1949", "1956", "1978"),
+        "The People's Republic of China was founded on 1 October 1949.",
+    ),
+    (
+        "Wearing the party badge at work is one way for party members to show who they are and set an example.",
+        (),
+        "Showing who you are means accepting the people's oversight.",
+    ),
+    (
+        "What is the Party's highest leading body?",
+        (
+            "The National Congress and the Central Committee it elects",
+            "The State Council",
+            "The CPPCC National Committee",
+            "Local party committees",
+        ),
+        "The Party Constitution names the National Congress and the Central Committee it elects.",
+    ),
+    (
+        "In which year did reform and opening up begin?",
+        ("1949", "1966", "1978", "1992"),
+        "The Third Plenary Session of the 11th Central Committee in 1978 began reform and opening up.",
+    ),
+    (
+        "New-employment-form workers taking part in community governance through 随手拍 is a practice of grassroots governance.",
+        (),
+        "Riders are the city's 'mobile eyes'.",
+    ),
+    (
+        "What can a themed party day include?",
+        ("Studying together", "Volunteering", "Sharing experience", "Playing cards"),
+        "Themed party days are mainly for study and service.",
+    ),
+    (
+        "Among the core socialist values, which are the values for individuals?",
+        (
+            "Patriotism, dedication, integrity, friendliness",
+            "Prosperity, democracy, civility, harmony",
+            "Freedom, equality, justice, rule of law",
+            "Innovation, coordination, green, openness",
+        ),
+        "For individuals: patriotism, dedication, integrity, friendliness.",
+    ),
+    (
+        "Joining the Party requires an application made of one's own free will.",
+        (),
+        "Joining must be voluntary, by applying to a party organisation.",
+    ),
+    (
+        "Before arriving with an order, what is good practice?",
+        (
+            "Call the customer a minute or two ahead",
+            "Look around slowly once there",
+            "Drop it at the door and go",
+            "Make the customer come down for it",
+        ),
+        "Calling ahead cuts waiting and lets the customer get ready.",
+    ),
+    (
+        "Which are good habits in food delivery?",
+        (
+            "Checking the order",
+            "Packing hot and cold apart",
+            "Leaving it as asked, with a photo and a note",
+            "Phoning while riding",
+        ),
+        "Do not make calls while riding.",
+    ),
+    ("A courier may sign for a parcel on the recipient's behalf.", (), "Never sign for someone without their consent."),
+    (
+        "How should valuable or fresh-food parcels be handed over?",
+        (
+            "Put in a parcel locker",
+            "In person, with the recipient checking them",
+            "Left at the door",
+            "Given to the guard",
+        ),
+        "Hand over in person and have them checked on the spot, to avoid disputes.",
+    ),
+    (
+        "A passenger suddenly feels unwell in the car. What should the driver do first?",
+        (
+            "Keep to the route",
+            "Contact the platform and call 120 if needed",
+            "Make the passenger get out",
+            "Speed to the destination",
+        ),
+        "Getting help quickly can save a life.",
+    ),
+    (
+        "How many chest compressions a minute does CPR need?",
+        ("60 to 80", "100 to 120", "150 to 180", "As fast as possible"),
+        "Compress 100 to 120 times a minute.",
+    ),
+    (
+        "How deep are chest compressions for an adult?",
+        ("1 to 2 cm", "5 to 6 cm", "More than 10 cm", "No need to press down"),
+        "Press 5 to 6 cm deep.",
+    ),
+    (
+        "Only doctors may use an AED (automated external defibrillator).",
+        (),
+        "An AED talks you through it: anyone can follow its prompts.",
+    ),
+    (
+        "When someone collapses, in what order do you act?",
+        (
+            "Make sure the surroundings are safe",
+            "Check consciousness and breathing",
+            "Call 120 and fetch an AED",
+            "Film it first",
+        ),
+        "Saving the person comes first: do not film.",
+    ),
+    (
+        "When a customer complains unreasonably, what should you do?",
+        (
+            "Argue with the customer",
+            "Keep call records and photos and appeal through the company",
+            "Delete the order",
+            "Leave a bad review in revenge",
+        ),
+        "Appeal through the proper channels, with evidence.",
+    ),
+    (
+        "During a ride-hailing trip, the driver may take long personal phone calls.",
+        (),
+        "Phone calls while driving are unsafe and spoil the service.",
+    ),
+    (
+        "When you phone a customer, what do you say first?",
+        (
+            "Your platform and your name",
+            "Ask for the address straight away",
+            "Complain about the distance",
+            "Tell them to hurry down",
+        ),
+        "Introduce yourself first, so the customer feels at ease.",
+    ),
+    (
+        "For dishes with soup, what should be checked when collecting the order?",
+        (
+            "That it is sealed tight",
+            "That it is held in place on its own",
+            "That the quantity is right",
+            "That it tastes good",
+        ),
+        "Prevent spills and missing items.",
+    ),
+    (
+        "Someone claiming to be platform customer service says your account has a problem and asks for the verification code: do as they say.",
+        (),
+        "This is a classic scam: never give a verification code to anyone.",
+    ),
+    (
+        "When a passenger is drunk, what is the sensible thing for the driver to do?",
+        (
+            "Refuse to talk",
+            "Talk patiently and contact the platform or police if needed",
+            "Put them out halfway",
+            "Charge extra",
+        ),
+        "Keep the passenger and yourself safe.",
+    ),
+    ("Delivery boxes should be cleaned and disinfected regularly.", (), "A clean box is part of food safety."),
+    (
+        "When a takeaway cannot be handed over in person, you should:",
+        (
+            "Leave it as the customer asked, with a photo and a note",
+            "Leave it anywhere",
+            "Take it back",
+            "Throw it away",
+        ),
+        "Leave it as asked and keep proof, to avoid disputes.",
+    ),
+    (
+        "Where are AEDs often found?",
+        ("Metro stations", "Large shopping centres", "Some 蜂巢 stations", "On every shared bike"),
+        "Shared bikes do not carry AEDs.",
+    ),
 )

@@ -33,15 +33,15 @@ class LearningItemAdmin(CityAdminPermissions):
 class ChoiceInline(admin.TabularInline):
     model = Choice
     extra = 0
-    fields = ("order", "text", "correct")
+    fields = ("order", "text", "text_en", "correct")
 
 
 @admin.register(Question)
 class QuestionAdmin(CityAdminPermissions):
     list_display = ("id", "text", "kind", "topic", "is_active")
     list_filter = ("kind", "topic", "is_active")
-    search_fields = ("text", "explanation")
-    fields = ("topic", "kind", "text", "explanation", "is_active")
+    search_fields = ("text", "text_en", "explanation")
+    fields = ("topic", "kind", "text", "text_en", "explanation", "explanation_en", "is_active")
     inlines = (ChoiceInline,)
 
 

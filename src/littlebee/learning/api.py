@@ -175,8 +175,8 @@ def question_payload(question: Question) -> dict[str, Any]:
     return {
         "id": question.pk,
         "kind": question.kind,
-        "text": question.text,
-        "choices": [{"id": c.pk, "text": c.text} for c in question.choices.all()],
+        "text": question.local_text,
+        "choices": [{"id": c.pk, "text": c.local_text} for c in question.choices.all()],
     }
 
 
@@ -246,7 +246,7 @@ def item_payload(request: HttpRequest, user: Any, item: LearningItem) -> dict[st
         "topic": item.topic,
         "topic_label": _topic_label(item.topic),
         "summary": item.local_summary,
-        "text": item.body,
+        "text": item.local_body,
         "media_url": request.build_absolute_uri(f"/learning/media/{item.pk}") if item.media else None,
         "media_type": item.media_type,
         "duration_seconds": item.duration_seconds,

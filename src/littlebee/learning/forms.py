@@ -29,6 +29,12 @@ class ItemForm(StyledForm):
         widget=forms.Textarea(attrs={"rows": 14}),
         help_text=_("段落之间空一行。音视频可填写文字稿。"),
     )
+    body_en = forms.CharField(
+        label=_("英文正文"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("可不填；不填时英文界面显示中文正文。"),
+    )
     worker_types = forms.MultipleChoiceField(
         label=_("面向从业类型"),
         choices=WorkerType.choices,
@@ -110,6 +116,7 @@ class ItemForm(StyledForm):
             "title_en": item.title_en,
             "summary_en": item.summary_en,
             "body": item.body,
+            "body_en": item.body_en,
             "worker_types": item.worker_type_codes(),
             "regions": list(item.regions.all()),
             "enterprises": list(item.enterprises.all()),
@@ -134,6 +141,7 @@ class ItemForm(StyledForm):
             "title_en",
             "summary_en",
             "body",
+            "body_en",
             "publish_from",
             "publish_until",
             "organisation",
@@ -148,6 +156,7 @@ class ItemForm(StyledForm):
         item.title_en = item.title_en or ""
         item.summary_en = item.summary_en or ""
         item.body = item.body or ""
+        item.body_en = item.body_en or ""
         item.quiz_kind = item.quiz_kind or ""
         item.worker_types = " ".join(data.get("worker_types") or [])
         return item

@@ -85,6 +85,9 @@ class Question(TimeStampedModel):
     kind = models.CharField(_("题型"), max_length=16, choices=QuestionKind.choices)
     text = models.CharField(_("题目"), max_length=500)
     explanation = models.TextField(_("解析"), blank=True)
+    # English (core.texts): blank shows the Chinese under English too.
+    text_en = models.CharField(_("英文题目"), max_length=700, blank=True)
+    explanation_en = models.TextField(_("英文解析"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -99,10 +102,19 @@ class Question(TimeStampedModel):
     def __str__(self) -> str:
         return self.text[:40]
 
+    @property
+    def local_text(self) -> str:
+        return in_language(self.text, self.text_en)
+
+    @property
+    def local_explanation(self) -> str:
+        return in_language(self.explanation, self.explanation_en)
+
 
 class Choice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     text = models.CharField(_("选项"), max_length=200)
+    text_en = models.CharField(_("英文选项"), max_length=300, blank=True)
     correct = models.BooleanField(_("正确"), default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
@@ -111,6 +123,10 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+    @property
+    def local_text(self) -> str:
+        return in_language(self.text, self.text_en)
 
 
 class LearningItem(TimeStampedModel):
@@ -121,10 +137,11 @@ class LearningItem(TimeStampedModel):
     title = models.CharField(_("标题"), max_length=120)
     topic = models.CharField(_("主题"), max_length=16, choices=Topic.choices)
     summary = models.CharField(_("摘要"), max_length=200, blank=True)
-    # English (core.texts): blank shows the Chinese under English too. The text itself stays in
-    # the language it was written in; an English article is an item of its own.
+    # English (core.texts): blank shows the Chinese under English too. The minimum reading time
+    # is measured on the Chinese text, whichever the reader gets.
     title_en = models.CharField(_("英文标题"), max_length=160, blank=True)
     summary_en = models.CharField(_("英文摘要"), max_length=300, blank=True)
+    body_en = models.TextField(_("英文正文"), blank=True)
     # The article's text, paragraphs separated by blank lines; for audio and video, a transcript
     # or notes. Plain text: the page renders paragraphs, nothing a writer typed runs as HTML.
     body = models.TextField(_("正文"), blank=True)
@@ -226,8 +243,13 @@ class LearningItem(TimeStampedModel):
         return max(1, math.ceil(len(self.body) / 400))
 
     @property
+    def local_body(self) -> str:
+        return in_language(self.body, self.body_en)
+
+    @property
     def paragraphs(self) -> list[str]:
-        return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+        """The text in the reader's language, paragraph by paragraph."""
+        return [p.strip() for p in self.local_body.replace("\r\n", "\n").split("\n\n") if p.strip()]
 
     def worker_type_codes(self) -> list[str]:
         return self.worker_types.split()

@@ -666,11 +666,11 @@ def _marked(questions: list[Question], answers: dict[str, list[int]]) -> list[di
         results.append(
             {
                 "question": question.pk,
-                "text": question.text,
+                "text": question.local_text,
                 "correct": chosen == key,
                 "chosen": chosen,
                 "answer": key,
-                "explanation": question.explanation,
+                "explanation": question.local_explanation,
             }
         )
     return results

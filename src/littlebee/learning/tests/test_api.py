@@ -544,6 +544,8 @@ def test_a_bad_challenge_answer_is_400_and_changes_nothing(c: LearningCity, api_
     bank(6)
     item = quiz(QuizKind.CHALLENGE) if bad != "not_a_challenge" else quiz(QuizKind.DAILY)
     stranger = question("别的题")
+    stranger.is_active = False  # never drawn
+    stranger.save(update_fields=["is_active"])
     api = api_as(c.courier)
     body = api.post(f"/learning/items/{item.pk}/sessions").json()
     first = body["questions"][0]
@@ -671,3 +673,43 @@ def test_an_english_reader_gets_the_english_title_where_there_is_one(c: Learning
     assert titles == {translated.pk: "E-bike rules of the road", plain.pk: "只有中文标题"}
     assert english.get(f"/learning/items/{translated.pk}").json()["summary"] == "Helmets on."
     assert api_as(c.courier).get(f"/learning/items/{translated.pk}").json()["title"] == "电动自行车通行规则"
+
+
+def test_an_english_reader_gets_questions_choices_explanations_and_text_in_english(
+    c: LearningCity, api_as: Any
+) -> None:
+    # given a question translated, one not, and an article with an English text
+    translated = question("电动自行车上路应当佩戴什么？")
+    translated.text_en = "What must you wear riding an e-bike?"
+    translated.explanation_en = "A helmet reduces head injuries."
+    translated.save()
+    for choice, english in zip(
+        translated.choices.all(), ("A helmet", "Earphones", "Sunglasses", "A mask"), strict=True
+    ):
+        choice.text_en = english
+        choice.save()
+    question("只有中文的题")
+    item = quiz(QuizKind.DAILY)
+    text = article(title="充电安全", body="不要在楼道充电。", body_en="Never charge in the stairwell.")
+    english = api_as(c.courier, language="en")
+
+    # when the English reader takes the quiz
+    body = english.post(f"/learning/items/{item.pk}/sessions").json()
+    by_id = {q["id"]: q for q in body["questions"]}
+    result = english.post(f"/learning/sessions/{body['session']}/finish", {"answers": right_answers(body["questions"])})
+
+    # then the translated question and its choices are English, the other falls back to Chinese
+    assert by_id[translated.pk]["text"] == "What must you wear riding an e-bike?"
+    assert [ch["text"] for ch in by_id[translated.pk]["choices"]] == ["A helmet", "Earphones", "Sunglasses", "A mask"]
+    assert {q["text"] for q in body["questions"]} == {"What must you wear riding an e-bike?", "只有中文的题"}
+    explained = {r["question"]: r["explanation"] for r in result.json()["results"]}
+    assert explained[translated.pk] == "A helmet reduces head injuries."
+    # and the article's text is English for them, Chinese for a Chinese reader
+    assert english.get(f"/learning/items/{text.pk}").json()["text"] == "Never charge in the stairwell."
+    assert api_as(c.courier).get(f"/learning/items/{text.pk}").json()["text"] == "不要在楼道充电。"
+    assert (
+        api_as(c.courier)
+        .post(f"/learning/items/{item.pk}/sessions")
+        .json()["questions"][0]["text"]
+        .startswith(("电动", "只有"))
+    )

@@ -105,6 +105,32 @@ def test_the_daily_quiz_as_forms_credits_and_explains(c: LearningCity) -> None:
     assert LedgerEntry.objects.get().amount == 5
 
 
+def test_the_quiz_pages_speak_english_to_an_english_reader(c: LearningCity) -> None:
+    # given a bank whose questions have English, and a courier who reads in English
+    for q in bank(5):
+        q.text_en, q.explanation_en = f"Question {q.pk} in English", "Helmets save lives."
+        q.save()
+        for choice in q.choices.all():
+            choice.text_en = f"Choice {choice.pk}"
+            choice.save()
+    item = quiz(QuizKind.DAILY)
+    client = client_for(c.courier)
+    client.cookies["django_language"] = "en"
+
+    # when the courier takes the daily quiz
+    location = client.post(f"/learning/{item.pk}/quiz/")["Location"]
+    page = client.get(location).content.decode()
+    session = LearningSession.objects.get()
+
+    # then the questions and choices are in English, and so is the result's explanation
+    first = Question.objects.get(pk=session.question_ids[0])
+    assert f"Question {first.pk} in English" in page and "电动自行车" not in page
+    assert f"Choice {first.choices.all()[0].pk}" in page
+    data = {f"q{qid}": str(Question.objects.get(pk=qid).choices.get(correct=True).pk) for qid in session.question_ids}
+    result = client.get(client.post(location, data)["Location"]).content.decode()
+    assert "Helmets save lives." in result and "安全头盔能减少伤亡" not in result
+
+
 def test_another_workers_attempt_is_404(c: LearningCity) -> None:
     bank(5)
     item = quiz(QuizKind.DAILY)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from littlebee.accounts.models import User
@@ -23,6 +25,30 @@ def test_thirty_items_and_a_bank_of_a_hundred_questions_reviewed_by_someone_else
     assert not items.filter(reviewer=None).exists()
     assert all(i.author_id != i.reviewer_id for i in items)
     assert all(q.choices.filter(correct=True).exists() for q in Question.objects.prefetch_related("choices"))
+    # and the bank is in English too: every question, choice and explanation
+    bank = list(Question.objects.prefetch_related("choices"))
+    assert all(q.text_en and q.explanation_en and all(c.text_en for c in q.choices.all()) for q in bank)
+
+
+def test_an_audio_and_a_video_lesson_with_real_files_served_in_ranges() -> None:
+    # given the demo courier
+    from littlebee.conftest import client_for
+
+    courier = User.objects.get(phone="13800000001")
+    client = client_for(courier)
+    for kind, content_type in (("audio", "audio/mpeg"), ("video", "video/webm")):
+        item = LearningItem.objects.get(kind=kind, status=ItemStatus.PUBLISHED)
+
+        # then its file is real media of its kind, its length read from the file
+        assert (item.media_type, item.duration_seconds) == (content_type, 12)
+        assert item.title_en and item.min_seconds == 10
+
+        # and the courier's player gets it in ranges
+        page = client.get(f"/learning/{item.pk}/").content.decode()
+        assert f'src="/learning/media/{item.pk}"' in page
+        response: Any = client.get(f"/learning/media/{item.pk}", headers={"Range": "bytes=0-15"})
+        assert response.status_code == 206 and response["Content-Type"] == content_type
+        assert len(b"".join(response.streaming_content)) == 16
 
 
 def test_the_demo_courier_has_a_streak_and_nothing_credited_today() -> None:
