@@ -40,6 +40,7 @@ from littlebee.volunteering.models import (
     TeamMember,
     TeamRole,
 )
+from littlebee.volunteering.services import REPEAT_MAX
 
 COURIER = "13800000001"
 RIDER = "13800000002"
@@ -66,6 +67,10 @@ TASK_KINDS: tuple[tuple[str, str, str, int, int, int], ...] = (
     ("社区环境清洁", TaskCategory.PUBLIC_WELFARE, TaskKind.VOLUNTEER, 1, 10, 6),
     ("代居民取药", TaskCategory.ERRAND, TaskKind.ERRAND, 1, 10, 1),
     ("代老人领取快递", TaskCategory.ERRAND, TaskKind.ERRAND, 1, 10, 1),
+)
+DUTY_TITLE = "西厂口社区志愿服务站值守"
+DUTY_DESCRIPTION = (
+    "每天全天开放，随到随签：帮居民指路、搬运、照看驿站。扫组织方二维码或在服务站附近定位签到，离开时签退。"
 )
 RESIDENTS = (
     ("李奶奶", "13907170001", "代取社区医院开的降压药，送到长街 12 号 3 楼"),
@@ -226,8 +231,27 @@ def _tasks(now: datetime, places: list[_Place], teams: list[Team], created: Coun
         return Task.objects.create(**values)
 
     tasks: list[Task] = []
-    # Running now and starting soon at 西厂口社区, for the story of the seed: claim, scan, check out.
-    tasks.append(make(home, 0, hour, ends_at=hour + timedelta(hours=3)))
+    # Running now whenever the demo is looked at, for the story of the seed (claim, scan, check
+    # out): a standing all-day duty at 西厂口社区, repeated every day. A task placed around the
+    # load time is over by the next day, and the demo is often looked at days after loading;
+    # this one's copy for each day is published by the periodic job (tasks_repeat_daily, run
+    # after requests in the embedded default), so today always has one, for REPEAT_MAX days.
+    midnight = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
+    tasks.append(
+        make(
+            home,
+            0,
+            midnight,
+            title=DUTY_TITLE,
+            description=DUTY_DESCRIPTION,
+            category=TaskCategory.PUBLIC_WELFARE,
+            ends_at=midnight + timedelta(days=1),
+            slots=8,
+            points=10,
+            repeats_until=midnight.date() + REPEAT_MAX,
+        )
+    )
+    # Starting soon at 西厂口社区.
     tasks.append(make(home, 4, hour + timedelta(hours=1)))
     tasks.append(make(home, 7, hour + timedelta(hours=2)))
     # Upcoming across the district: every kind, one for a team, one for party members.

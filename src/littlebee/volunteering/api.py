@@ -77,6 +77,9 @@ class VolunteerTaskDetailOut(VolunteerTaskOut):
     # The learning item a claimant must have passed, and whether the caller has (null: none asked).
     required_item: RequiredItemOut | None = None
     required_item_passed: bool | None = None
+    # A task repeated every day: its last day; a day's copy names the task it repeats.
+    repeats_until: date | None = None
+    repeat_of: int | None = None
     # An errand's resident: only for the worker holding the claim, until it is done.
     resident: ResidentOut | None = None
 
@@ -110,6 +113,7 @@ class VolunteerTaskIn(Schema):
     team: int | None = Field(None, ge=1, le=MAX_ID)
     requires_party_member: bool = False
     required_item: int | None = Field(None, ge=1, le=MAX_ID)
+    repeats_until: date | None = None
     resident_name: str = Field("", max_length=200)
     resident_phone: str = Field("", max_length=200)
     resident_need: str = Field("", max_length=2_000)
@@ -364,6 +368,8 @@ def task_detail_payload(task: Task, claim: Claim | None, user: User | None = Non
         "requires_party_member": task.requires_party_member,
         "required_item": required_item_payload(task),
         "required_item_passed": selectors.requirement_passed(user, task),
+        "repeats_until": task.repeats_until,
+        "repeat_of": task.repeat_of_id,
         "resident": resident,
     }
 
@@ -496,6 +502,7 @@ def task_post(request: HttpRequest, payload: VolunteerTaskIn) -> Status[Any]:
         team=payload.team,
         requires_party_member=payload.requires_party_member,
         required_item=payload.required_item,
+        repeats_until=payload.repeats_until,
         resident_name=payload.resident_name,
         resident_phone=payload.resident_phone,
         resident_need=payload.resident_need,

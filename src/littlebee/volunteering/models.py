@@ -181,6 +181,13 @@ class Task(TimeStampedModel):
     resident_phone = models.CharField(_("居民电话"), max_length=32, blank=True)
     resident_need = models.CharField(_("居民需求"), max_length=500, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PUBLISHED)
+    # A task repeated every day at the same hours, up to this day (a standing duty such as a
+    # station's volunteer desk): the periodic job publishes each day's copy (`repeat_of` this
+    # task) the day before. Cancelling this task ends the series; cancelling a copy, that day.
+    repeats_until = models.DateField(_("每天重复至"), null=True, blank=True)
+    repeat_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="repeats", editable=False
+    )
     claimed_count = models.PositiveIntegerField(default=0)
     waitlisted_count = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -199,6 +206,11 @@ class Task(TimeStampedModel):
             models.CheckConstraint(condition=Q(claimed_count__lte=F("slots")), name="task_not_overfull"),
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="task_ends_after_start"),
             models.CheckConstraint(condition=Q(slots__gte=1), name="task_has_slots"),
+            # One copy of a repeated task a day, however often (and in how many processes) the
+            # job runs.
+            models.UniqueConstraint(
+                fields=["repeat_of", "starts_at"], condition=Q(repeat_of__isnull=False), name="task_one_repeat_a_day"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -74,6 +74,7 @@ RADIUS_RANGE = (20, 5_000)
 POINTS_MAX = 1_000
 PUBLISH_HORIZON = timedelta(days=365)
 MAX_DURATION = timedelta(hours=24)
+REPEAT_MAX = timedelta(days=90)
 BUDGET_MAX = 10_000_000
 
 
@@ -171,6 +172,8 @@ class TaskInput:
     team: int | None = None
     requires_party_member: bool = False
     required_item: int | None = None
+    # Repeat every day at the same hours up to this day (None: once).
+    repeats_until: date | None = None
     resident_name: str = ""
     resident_phone: str = ""
     resident_need: str = ""
@@ -222,6 +225,15 @@ def _validate(data: TaskInput, now: datetime) -> None:
         errors.append(FieldError("resident_need", _("代办代领请写明居民的需求。")))
     if len(data.resident_need) > 500 or len(data.resident_name) > 40 or len(data.resident_phone) > 32:
         errors.append(FieldError("resident_need", _("居民信息过长。")))
+    if data.repeats_until is not None and not errors:
+        first = timezone.localdate(data.starts_at)
+        if not first < data.repeats_until <= first + REPEAT_MAX:
+            errors.append(
+                FieldError(
+                    "repeats_until",
+                    _("每天重复须到开始日期之后、%(days)d 天以内的某一天为止。") % {"days": REPEAT_MAX.days},
+                )
+            )
     if errors:
         raise InvalidInput(errors)
 
@@ -296,6 +308,7 @@ def task_publish(*, actor: User, organiser: int | None, data: TaskInput) -> Task
         team=team_obj,
         requires_party_member=data.requires_party_member,
         required_item=item_obj,
+        repeats_until=data.repeats_until,
         resident_name=data.resident_name,
         resident_phone=data.resident_phone,
         resident_need=data.resident_need,
@@ -320,6 +333,71 @@ def task_cancel(*, task_id: int, actor: User) -> Task:
         claim.save(update_fields=["cancelled_at"])
         _tell(claim.worker_id, task, kind="task_cancelled", title=_("任务已取消：%(title)s"))
     return task
+
+
+def tasks_repeat_daily(now: datetime | None = None) -> int:
+    """The periodic job: each published repeated task gets its copy for today and tomorrow (a
+    worker claims tomorrow's the evening before), up to its last day. A copy's points count
+    against its own month's budget: a copy the budget no longer covers is not published (and
+    logged). Idempotent; returns how many copies it published."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    originals = list(
+        Task.objects.filter(
+            status=TaskStatus.PUBLISHED, repeat_of__isnull=True, repeats_until__gte=today
+        ).select_related("organiser", "region", "team", "hive", "required_item")
+    )
+    if not originals:
+        return 0
+    have = set(
+        Task.objects.filter(repeat_of__in=originals, starts_at__gte=now - MAX_DURATION).values_list(
+            "repeat_of_id", "starts_at"
+        )
+    )
+    made = 0
+    for original in originals:
+        first = timezone.localtime(original.starts_at)
+        assert original.repeats_until is not None
+        for day in (today, today + timedelta(days=1)):
+            if not first.date() < day <= original.repeats_until:
+                continue
+            starts_at = datetime.combine(day, first.timetz())
+            if (original.pk, starts_at) in have:
+                continue
+            try:
+                with transaction.atomic():
+                    _repeat(original, starts_at)
+            except DomainError as exc:
+                logger.info("repeated task %s: no copy for %s: %s", original.pk, day, exc.code)
+            except IntegrityError:
+                continue  # another process published it meanwhile
+            else:
+                made += 1
+    return made
+
+
+def _repeat(original: Task, starts_at: datetime) -> Task:
+    Organisation.objects.select_for_update().filter(pk=original.organiser_id).first()
+    _points_check(
+        organiser=original.organiser,
+        points=original.points,
+        slots=original.slots,
+        region=original.region,
+        starts_at=starts_at,
+    )
+    copied = {
+        field.name: getattr(original, field.name)
+        for field in Task._meta.concrete_fields
+        if field.name
+        not in ("id", "created_at", "updated_at", "starts_at", "ends_at", "claimed_count", "waitlisted_count")
+    }
+    copied.update(
+        starts_at=starts_at,
+        ends_at=starts_at + (original.ends_at - original.starts_at),
+        repeat_of=original,
+        repeats_until=None,
+    )
+    return Task.objects.create(**copied)
 
 
 # --- Claims ---------------------------------------------------------------------------------------

@@ -72,6 +72,12 @@ class TaskForm(forms.Form):
     ends_at = forms.DateTimeField(
         label=gettext_lazy("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    repeats_until = forms.DateField(
+        label=gettext_lazy("每天重复至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("常设的值守、巡查可每天同一时段重复发布；不填只发布一次。"),
+    )
     slots = forms.IntegerField(label=gettext_lazy("名额"), min_value=1, max_value=1000, initial=2)
     waitlist_slots = forms.IntegerField(label=gettext_lazy("候补名额"), min_value=0, max_value=1000, initial=3)
     points = forms.IntegerField(label=gettext_lazy("积分"), min_value=0, max_value=1000, initial=0)
@@ -134,6 +140,7 @@ def publish(request: HttpRequest) -> HttpResponse:
                     team=data["team"],
                     requires_party_member=data["requires_party_member"],
                     required_item=data["required_item"],
+                    repeats_until=data["repeats_until"],
                     resident_name=data["resident_name"],
                     resident_phone=data["resident_phone"],
                     resident_need=data["resident_need"],

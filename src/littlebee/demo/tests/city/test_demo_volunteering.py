@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from littlebee.accounts.models import User
 from littlebee.demo.wuhan import demo_clock, load_wuhan
 from littlebee.orgs.models import Organisation, Region
 from littlebee.points.selectors import points_mismatches
-from littlebee.volunteering import selectors
+from littlebee.volunteering import selectors, services
 from littlebee.volunteering.models import (
     Certificate,
     Claim,
@@ -78,6 +80,23 @@ def test_a_task_near_xichangkou_is_running_now() -> None:
 
     # then one runs now, its check-in open
     assert any(h.task.checkin_opens_at() <= now < h.task.ends_at for h in hits)
+
+
+@pytest.mark.parametrize("days_later", [1, 3, 40])
+def test_a_city_loaded_days_ago_still_has_a_task_running_at_xichangkou(days_later: int) -> None:
+    # given the demo looked at days after it was loaded, at night, the periodic job run
+    community = Region.objects.get(name="西厂口社区")
+    later = demo_clock() + timedelta(days=days_later, hours=12)
+    services.tasks_repeat_daily(later)
+
+    # when
+    hits = selectors.tasks_search(lat=community.lat, lng=community.lng, radius_km=1, now=later)
+
+    # then the standing duty's copy of that day runs, open to claim and to check in
+    running = [h.task for h in hits if h.task.starts_at <= later < h.task.ends_at]
+    assert [t.title for t in running] == ["西厂口社区志愿服务站值守"]
+    assert running[0].repeat_of is not None
+    assert running[0].availability == "open"
 
 
 def test_a_second_load_adds_nothing() -> None:
