@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Q, Sum
 
 from littlebee.accounts.models import WorkerProfile
@@ -342,24 +342,103 @@ def worker_places_refresh(places: Any, worker_ids: list[int]) -> None:
 
 
 # --- Rebuilding ------------------------------------------------------------------------------
+# A city's history is millions of daily rows: the rebuild groups them in the database (INSERT …
+# SELECT … GROUP BY, the same sums as _from_source) and compares plain tuples, a month at a time.
 Change = tuple[str, str, str, int, int]
 
 
-def _compare(spec: Spec, stored: Iterable[Any], computed: Rows) -> list[Change]:
-    old: dict[Key, Any] = {}
-    for row in stored:
-        grain = row.grain if spec.keeps_days else Grain.MONTH
-        old[(grain, row.start, *(getattr(row, k) for k in spec.keys))] = row
-    changes = []
-    new = {k: v for k, v in computed.items() if any(v.values())}
-    for key in sorted(set(old) | set(new), key=str):
-        for column in spec.counts:
-            a = getattr(old[key], column) if key in old else 0
-            b = new[key].get(column, 0) if key in new else 0
+def _table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _select_sql(spec: Spec, level: str, mapping: dict[str, str | None], grain: str) -> tuple[str, list[str]]:
+    """SELECT of the spec's rows of one level and grain over days %s..%s: for day rows from the
+    daily rollup; for month rows (start %s) from the spec's own day rows if it keeps them, else
+    from the daily rollup. Returns the SQL and its column names."""
+    from_days = grain == Grain.MONTH and spec.keeps_days
+    columns = ["start", *spec.keys, *spec.counts]
+    if from_days:
+        keys = [k for k in spec.keys]
+        select_keys = keys
+        where = "grain = 'day' AND start >= %s AND start <= %s" + (" AND level = %s" if level else "")
+        source = _table(spec.model)
+    else:
+        select_keys = (["%s"] if level else []) + [mapping[k] or "NULL" for k in spec.keys if k != "level"]
+        keys = [c for k in spec.keys if k != "level" and (c := mapping[k])]
+        where = "day >= %s AND day <= %s"
+        source = _table(spec.source)
+    start = "day" if grain == Grain.DAY else "%s"
+    group = ", ".join((["day"] if grain == Grain.DAY else []) + keys) or "1"
+    sums = [f"SUM({c})" for c in spec.counts]
+    having = " OR ".join(f"SUM({c}) <> 0" for c in spec.counts)
+    # Identifiers from the models' metadata and the specs above; every value is a parameter.
+    sql = (
+        f"SELECT {start}, {', '.join([*select_keys, *sums])} FROM {source} WHERE {where} "  # noqa: S608
+        f"GROUP BY {group} HAVING {having}"
+    )
+    return sql, columns
+
+
+def _params(spec: Spec, level: str, grain: str, first: date, last: date) -> list[Any]:
+    if grain == Grain.DAY:
+        return ([level] if level else []) + [first, last]
+    if spec.keeps_days:
+        return [first, first, last] + ([level] if level else [])
+    return [first] + ([level] if level else []) + [first, last]
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _month_rebuild(spec: Spec, month: date, *, dry_run: bool) -> list[Change]:
+    last = month_end(month)
+    grains = [Grain.DAY, Grain.MONTH] if spec.keeps_days else [Grain.MONTH]
+    changes: list[Change] = []
+    for grain in grains:
+        stored_q = Q(start__gte=month, start__lte=last)
+        if spec.keeps_days:
+            stored_q &= Q(grain=grain)
+        stored = {
+            tuple(_key_value(v) for v in row[: len(spec.keys) + 1]): row[len(spec.keys) + 1 :]
+            for row in spec.model.objects.filter(stored_q).values_list(  # type: ignore[attr-defined]
+                "start", *spec.keys, *spec.counts
+            )
+        }
+        computed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        statements = []
+        for level, mapping in spec.groups:
+            sql, columns = _select_sql(spec, level, mapping, grain)
+            params = _params(spec, level, grain, month, last)
+            statements.append((sql, params, columns))
+            for row in _fetch(sql, params):
+                key = tuple(_key_value(v) for v in row[: len(spec.keys) + 1])
+                computed[key] = tuple(int(v or 0) for v in row[len(spec.keys) + 1 :])
+        for key in sorted(set(stored) | set(computed), key=str):
+            a = stored.get(key, (0,) * len(spec.counts))
+            b = computed.get(key, (0,) * len(spec.counts))
             if a != b:
-                label = " ".join(f"{k}={v}" for k, v in zip(spec.keys, key[2:], strict=True))
-                changes.append((spec.name, f"{key[0]} {key[1]} {label}", column, a, b))
+                label = " ".join(f"{k}={v}" for k, v in zip(spec.keys, key[1:], strict=True))
+                for column, x, y in zip(spec.counts, a, b, strict=True):
+                    if x != y:
+                        changes.append((spec.name, f"{grain} {key[0]} {label}", column, x, y))
+        if not dry_run:
+            spec.model.objects.filter(stored_q).delete()  # type: ignore[attr-defined]
+            grain_column = ["grain"] if spec.keeps_days else []
+            with connection.cursor() as cursor:
+                for sql, params, columns in statements:
+                    select = f"SELECT '{grain}', " + sql[len("SELECT ") :] if spec.keeps_days else sql
+                    cursor.execute(
+                        f"INSERT INTO {_table(spec.model)} ({', '.join(grain_column + columns)}) {select}", params
+                    )
     return changes
+
+
+def _key_value(value: Any) -> Any:
+    """A key read back from SQLite or PostgreSQL: dates as dates."""
+    return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 and value[4] == "-" else value
 
 
 def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False) -> list[Change]:
@@ -369,15 +448,10 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
     changes: list[Change] = []
     month = month_start(start)
     while month <= end:
-        last = month_end(month)
-        for spec in SPECS:
-            rows = _from_source(spec, month, last, Q(), days=spec.keeps_days, months=True)
-            q = _stored_q(spec, month, last, days=spec.keeps_days, months=True)
-            changes += _compare(spec, spec.model.objects.filter(q), rows)  # type: ignore[attr-defined]
-            if not dry_run:
-                with transaction.atomic():
-                    _replace(spec, q, rows)
-        month = last + timedelta(days=1)
+        with transaction.atomic():
+            for spec in SPECS:
+                changes += _month_rebuild(spec, month, dry_run=dry_run)
+        month = month_end(month) + timedelta(days=1)
     computed = worker_places_compute(places)
     stored = {w.worker_id: w for w in WorkerPlace.objects.all()}
     for worker in sorted(set(computed) | set(stored)):
