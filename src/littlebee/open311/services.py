@@ -10,6 +10,7 @@ import hmac
 import ipaddress
 import math
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -261,6 +262,10 @@ def _attributes_check(
     return accepted
 
 
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
 def _datetime_or_none(value: str) -> datetime | None:
     try:
         return parse_datetime(value.strip())
@@ -324,8 +329,16 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
         errors.append(FieldError("lat", _("lat 和 long 须同时提供。")))
     community_id: int | None = None
     source = LocationSource.DEVICE
-    address = fields.address_string.strip()
-    if lat is None and lng is None and not any(e.field in ("lat", "long") for e in errors):
+    # A line break or tab from another system's form is a blank; any other control character
+    # (NUL, which PostgreSQL cannot store) refuses the text before it reaches a query.
+    address = " ".join(fields.address_string.split())
+    description = fields.description.strip()
+    for name, text, limit in (("address_string", address, 200), ("description", description, 2000)):
+        if len(text) > limit or _has_control(text.replace("\n", "").replace("\r", "").replace("\t", "")):
+            errors.append(FieldError(name, _("%(name)s 过长或含有无效字符。") % {"name": name}))
+    if any(e.field == "address_string" for e in errors):
+        address = ""
+    if lat is None and lng is None and not any(e.field in ("lat", "long", "address_string") for e in errors):
         # No geocoder: the address must name a place this city knows. A station is placed at its
         # own point, a street at its centre (routed by the community there), a community at its
         # centre and routed to it; all marked approximate.
@@ -350,7 +363,6 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
             errors.append(FieldError(name, _("%(name)s 过长或含有无效字符。") % {"name": name}))
     if errors:
         raise InvalidInput(errors)
-    description = fields.description.strip()
     extra = _attribute_lines(attributes, accepted)
     if extra:
         description = f"{description}\n{extra}" if description else extra

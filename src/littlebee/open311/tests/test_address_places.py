@@ -138,3 +138,31 @@ def test_approximate_requests_are_published_without_a_point(places: World, web: 
     assert "lat" not in one and one["address"] == places.community.name
     assert "<lat>" not in xml and "<long>" not in xml and f"<address>{places.other_community.name}</address>" in xml
     assert pins == [exact.pk]
+
+
+@pytest.mark.parametrize(
+    "address", ["户部巷社区\x00", "户部巷\x07社区", "户部巷社区" * 50], ids=["nul", "control", "long"]
+)
+def test_an_unreadable_or_long_address_is_refused_before_any_lookup(
+    places: World, web: Client, keyed: Keyed, address: str
+) -> None:
+    response = post_request(web, {"service_code": "garbage", "address_string": address}, key=keyed.raw)
+    assert response.status_code == 400, response.content
+    [error] = response.json()
+    assert error["description"].startswith("address_string: ")
+    assert not PostedRequest.objects.exists()
+
+
+def test_a_description_with_a_nul_is_refused(places: World, web: Client, keyed: Keyed) -> None:
+    data = {"service_code": "garbage", "lat": "30.55", "long": "114.30", "description": "井盖\x00没了"}
+    response = post_request(web, data, key=keyed.raw)
+    assert response.status_code == 400, response.content
+    assert response.json()[0]["description"].startswith("description: ")
+    assert not PostedRequest.objects.exists()
+
+
+def test_line_breaks_in_an_address_are_blanks(places: World, web: Client, keyed: Keyed) -> None:
+    data = {"service_code": "garbage", "address_string": "户部巷社区\r\n3 栋\t北门", "description": "第一行\n第二行"}
+    report = _filed(post_request(web, data, key=keyed.raw))
+    assert report.address == "户部巷社区 3 栋 北门"
+    assert report.description == "第一行\n第二行"
