@@ -6,6 +6,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+# The PostgreSQL pass's own Redis database, so that the two passes can run at once (.ci/run).
+TEST_REDIS_URL_POSTGRES ?= redis://127.0.0.1:6379/14
 BENCH_POSTGRES    ?= postgres://postgres@127.0.0.1:5432/postgres
 # pytest-xdist workers for the two test passes (0: none). The demo city's tests all run on one of
 # them, which builds the city once (the scheduler in src/littlebee/conftest.py).
@@ -61,13 +63,14 @@ test-sqlite: $(VENV)/.dev-deps node_modules/.installed
 test-postgres: $(VENV)/.dev-deps node_modules/.installed
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) $(PYTEST); \
+		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL_POSTGRES) $(PYTEST); \
 	elif [ -n "$$LITTLEBEE_REQUIRE_SERVICES" ]; then \
 		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable, and LITTLEBEE_REQUIRE_SERVICES demands it."; exit 1; \
 	else \
 		echo "SKIPPED: the PostgreSQL run, because no PostgreSQL answers at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)."; \
 	fi
 
+# One after another here; .ci/run runs the three long ones at once (`make -j3 --output-sync`).
 test: lint typecheck migrations-check test-sqlite test-postgres
 
 messages: $(VENV)/.dev-deps
