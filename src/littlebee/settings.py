@@ -124,10 +124,16 @@ REDIS_URL = cfg.url(
     required="Redis, e.g. redis://host:6379/0, for jobs and caching" if PRODUCTION else "",
 )
 
+# The cache holds what every process must see alike (a report the phone's queue already sent, a
+# text waiting for its job): Redis when there is one; in the embedded default a table in the
+# database (core migration 0002 creates it), shared by `make run`'s gunicorn workers and kept across
+# restarts, which a per-process memory cache is not. No hot read path (/me, /points, lists) uses
+# the cache, and the sign-in and submission limits count rows in the database, not cache entries.
+CACHE_TABLE = "littlebee_cache"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None

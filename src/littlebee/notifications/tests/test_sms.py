@@ -15,6 +15,8 @@ class FailingBackend:
         raise ConnectionError("provider down")
 
 
+# The pending text waits in the cache, a database table without Redis.
+@pytest.mark.django_db
 def test_a_pending_text_is_sent_once_and_then_forgotten(sms_outbox: Any) -> None:
     # given a text kept for a worker
     reference = sms_pending_put(phone="13800000001", message="【小蜜蜂】验证码 123456")
@@ -28,6 +30,8 @@ def test_a_pending_text_is_sent_once_and_then_forgotten(sms_outbox: Any) -> None
     assert [(m.phone, m.message) for m in sms_outbox] == [("13800000001", "【小蜜蜂】验证码 123456")]
 
 
+# The pending text waits in the cache, a database table without Redis.
+@pytest.mark.django_db
 def test_a_text_the_provider_refused_stays_pending_for_the_retry(settings: Any, sms_outbox: Any) -> None:
     # given a provider that is down
     reference = sms_pending_put(phone="13800000001", message="hello")
