@@ -359,6 +359,7 @@ def attempt_rows(session: LearningSession) -> list[dict[str, object]]:
             {
                 "question": question,
                 "ok": ok,
+                "answered": bool(chosen),
                 "choices": [{"choice": c, "chosen": c.pk in chosen, "correct": c.correct} for c in choices],
             }
         )

@@ -152,3 +152,29 @@ def test_an_article_opened_once_reads_offline_and_is_credited_when_back_online(
     page.locator("[data-status][data-outcome=credited]").wait_for()
     assert LedgerEntry.objects.get(worker=c.courier).amount == 1
     screenshot(page, "learning-back-online")
+
+
+def test_the_courier_plays_an_audio_and_a_video_lesson(c: LearningCity, phone_page: Any, screenshot: Any) -> None:
+    # given an audio and a video lesson with real files (12 s and 6 s)
+    from django.core.files.base import ContentFile
+
+    from littlebee.demo.learning_media import chime_mp3, traffic_light_webm
+
+    lessons = {}
+    for kind, made, name, content_type, seconds in (
+        ("audio", chime_mp3(12), "a.mp3", "audio/mpeg", 12),
+        ("video", traffic_light_webm(6), "v.webm", "video/webm", 6),
+    ):
+        item = article(kind=kind, title=f"{kind}课", body="文字稿。", media_type=content_type, duration_seconds=seconds)
+        item.media.save(name, ContentFile(made))
+        lessons[kind] = item
+    page = phone_page
+    log_in(page, c.courier.phone, f"/learning/{lessons['audio'].pk}/")
+
+    # then the phone's player reads each file (by ranges) and plays as long as the server says
+    for kind, item in lessons.items():
+        page.goto(f"/learning/{item.pk}/")
+        page.wait_for_function("() => document.querySelector('[data-player]').readyState >= 1")
+        duration = page.evaluate("() => document.querySelector('[data-player]').duration")
+        assert abs(duration - item.duration_seconds) < 1
+        screenshot(page, f"learning-{kind}")
