@@ -199,6 +199,10 @@ def place_targets(scope: Scope, *, ignore_enterprises: bool = False) -> list[Tar
     """The places (level, region id) whose rows add up to the scope exactly, or None."""
     if not scope.everything and not ignore_enterprises and (scope.industries or scope.enterprise_ids):
         return None
+    has_places = bool(scope.district_ids or scope.street_ids or scope.community_ids)
+    if not scope.everything and not has_places:
+        # Only industries or enterprises (for stations: no place at all, as Scope.station_q).
+        return []
     if scope.within:
         return [(LEVEL_OF_FIELD[scope.within[0]], scope.within[1])]
     if scope.everything:
@@ -226,9 +230,11 @@ def _targets_q(targets: list[Target]) -> Q:
 
 def _within_targets_q(targets: list[Target]) -> Q:
     """Rows of any finer level lying within the target places."""
+    if any(level == PlaceLevel.CITY for level, _region in targets):
+        return Q()
     q = Q(pk__in=[])
     for level, region in targets:
-        q |= Q() if level == PlaceLevel.CITY else Q(**{FIELD_OF_LEVEL[level]: region})
+        q |= Q(**{FIELD_OF_LEVEL[level]: region})
     return q
 
 

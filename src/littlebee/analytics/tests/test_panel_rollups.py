@@ -1,0 +1,171 @@
+"""The panels' rollups (coarse.py): a period read as full months and remaining days, each panel
+equal to the same sums over the daily rollups for every kind of scope, and the rebuild naming
+and correcting a panel rollup that drifted."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+from django.utils import timezone
+
+from littlebee.appeals.tests.factories import AppealCity
+
+from .. import measures
+from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, period_split
+from ..measures import Period, Scope
+from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, WorkerDay
+from .history import build
+
+DAY = timedelta(days=1)
+
+
+def test_a_period_is_read_as_its_full_months_and_its_remaining_days() -> None:
+    # a year ending mid-month: the first month's tail, eleven months, the last month's head
+    split = period_split(date(2025, 12, 7), date(2026, 12, 6))
+    assert split.months == (date(2026, 1, 1), date(2026, 11, 1))
+    assert split.days == ((date(2025, 12, 7), date(2025, 12, 31)), (date(2026, 12, 1), date(2026, 12, 6)))
+    # whole months only
+    assert period_split(date(2026, 3, 1), date(2026, 4, 30)).months == (date(2026, 3, 1), date(2026, 4, 1))
+    assert period_split(date(2026, 3, 1), date(2026, 4, 30)).days == ()
+    # within one month: days only
+    assert period_split(date(2026, 3, 2), date(2026, 3, 31)) == period_split(date(2026, 3, 2), date(2026, 3, 31))
+    assert period_split(date(2026, 3, 2), date(2026, 3, 31)).months is None
+    assert period_split(date(2026, 3, 2), date(2026, 3, 31)).days == ((date(2026, 3, 2), date(2026, 3, 31)),)
+    # since the beginning: every month up to the last full one, then the days
+    since = period_split(None, date(2026, 3, 10))
+    assert since.months == (date.min, date(2026, 2, 1))
+    assert since.days == ((date(2026, 3, 1), date(2026, 3, 10)),)
+
+
+def _fine(scope: Scope, period: Period) -> dict[str, int]:
+    row = ActivityDay.objects.filter(scope.activity_q(), period.q()).aggregate(**{n: Sum(n) for n in ACTIVITY_COUNTS})
+    return {n: int(row[n] or 0) for n in ACTIVITY_COUNTS}
+
+
+def _fine_breakdown(scope: Scope, period: Period, by: str) -> dict[Any, dict[str, int]]:
+    result: dict[Any, dict[str, int]] = {}
+    rows = ActivityDay.objects.filter(scope.activity_q(), period.q()).values(by)
+    for row in rows.annotate(**{n: Sum(n) for n in measures.BREAKDOWN_MEASURES}).order_by():
+        key = row.pop(by)
+        result[key] = {k: int(v or 0) for k, v in row.items()}
+    return result
+
+
+def _fine_offices(scope: Scope, period: Period) -> dict[int, dict[str, int]]:
+    rows = OfficeDay.objects.filter(scope.office_q(), period.q()).values("organisation_id")
+    return {
+        r.pop("organisation_id"): {k: int(v or 0) for k, v in r.items()}
+        for r in rows.annotate(**{n: Sum(n) for n in OFFICE_COUNTS}).order_by()
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_panel_equals_the_same_sums_over_the_daily_rollups(c: AppealCity) -> None:
+    # given the known history (March 2026) and a few things today
+    build(c)
+    w = c.w
+    today = timezone.localdate()
+    scopes = [
+        Scope(everything=True),
+        Scope(everything=True, within=("district_id", w.district.pk)),
+        Scope(everything=True, within=("region_id", w.community.pk)),
+        Scope(district_ids=(w.district.pk,)),
+        Scope(street_ids=(w.street.pk,), within=("region_id", w.community.pk)),
+        Scope(community_ids=(w.community.pk, w.other_community.pk)),
+        Scope(industries=("food_delivery",)),
+        Scope(enterprise_ids=(c.eleme.pk,)),
+        Scope(industries=("food_delivery",), within=("district_id", w.district.pk)),
+        # a person with a place role and an industry role: read from the daily rollup
+        Scope(community_ids=(w.community.pk,), industries=("express",)),
+        Scope(district_ids=(w.district.pk,), community_ids=(w.community.pk,)),
+    ]
+    periods = [
+        Period(start=date(2026, 3, 1), end=today),
+        Period(start=date(2026, 3, 11), end=today),
+        Period(start=date(2026, 2, 20), end=date(2026, 3, 12)),
+        Period(start=None, end=today),
+        Period(start=None, end=date(2026, 3, 15)),
+    ]
+    # sanity: the history is really there, over several months of panel rows
+    assert PlaceRollup.objects.filter(grain=Grain.MONTH, level=PlaceLevel.CITY).exists()
+
+    for scope in scopes:
+        for period in periods:
+            # when each panel is read
+            sums = measures.activity_sums(scope, period)
+            # then it equals the daily rollups' sums
+            assert sums == _fine(scope, period), (scope, period)
+            for by in ("district_id", "street_id", "region_id", "industry", "enterprise_id"):
+                assert measures.breakdown(scope, period, by) == _fine_breakdown(scope, period, by), (scope, by)
+            weeks = measures.trend(scope, period, "week")
+            assert sum(r["reports_submitted"] for r in weeks) == sums["reports_submitted"]
+            months = measures.trend(scope, period, "month")
+            assert sum(r["registered"] for r in months) == sums["registered"]
+            by_service, by_station = measures.station_use(scope, period)
+            stations = StationDay.objects.filter(scope.station_q(), period.q())
+            fine_total = stations.aggregate(n=Sum("visits"))["n"] or 0
+            assert sum(by_service.values()) == sum(by_station.values()) == fine_total
+            offices = {r.organisation_id: r.sums for r in measures.office_rows(scope, period) if r.sums}
+            assert offices == _fine_offices(scope, period)
+            active = WorkerDay.objects.filter(scope.activity_q(), period.q()).values("worker_id").distinct().count()
+            assert measures.active_workers(scope, period) == active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCity) -> None:
+    # given the history, and the city's March row changed behind the rollups' back
+    build(c)
+    march = PlaceRollup.objects.get(grain=Grain.MONTH, start=date(2026, 3, 1), level=PlaceLevel.CITY)
+    right = march.reports_submitted
+    PlaceRollup.objects.filter(pk=march.pk).update(reports_submitted=right + 5)
+    assert measures.overview(Scope(everything=True), Period(date(2026, 3, 1), date(2026, 3, 31))).reports[
+        "submitted"
+    ] == (right + 5)
+    out = StringIO()
+
+    # when the rebuild checks, then corrects
+    with pytest.raises(CommandError):
+        call_command("analytics_rebuild", "--dry-run", "--check", stdout=out)
+    call_command("analytics_rebuild", stdout=StringIO())
+    again = StringIO()
+    call_command("analytics_rebuild", "--check", stdout=again)
+
+    # then it named the row and the column, and the figure is right again
+    city_row = "month 2026-03-01 level=city region_id=None street_id=None district_id=None"
+    assert f"{city_row} reports_submitted: {right + 5} → {right}" in out.getvalue()
+    assert (
+        measures.overview(Scope(everything=True), Period(date(2026, 3, 1), date(2026, 3, 31))).reports["submitted"]
+        == right
+    )
+    assert again.getvalue().strip() == "No differences."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity) -> None:
+    # given the history, whose March figures are in the month rows
+    history = build(c)
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    before = measures.overview(Scope(everything=True), march).reports["resolved"]
+    # when a March report still open is resolved now
+    from littlebee.cases import services as cases
+    from littlebee.cases.models import CaseStatus
+
+    open_report = next(r for r in history.reports if r.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED))
+    open_report.refresh_from_db()
+    if open_report.status == CaseStatus.SUBMITTED:
+        cases.case_accept(case_id=open_report.pk, actor=c.w.community_handler)
+    cases.case_resolve(case_id=open_report.pk, actor=c.w.community_handler, note="已处理")
+
+    # then March's month row says so at once, without a rebuild
+    assert measures.overview(Scope(everything=True), march).reports["resolved"] == before + 1
+    by_day: dict[date, int] = defaultdict(int)
+    for row in PlaceRollup.objects.filter(grain=Grain.DAY, level=PlaceLevel.CITY, start__month=3):
+        by_day[row.start] += row.reports_resolved
+    month_row = PlaceRollup.objects.get(grain=Grain.MONTH, level=PlaceLevel.CITY, start=date(2026, 3, 1))
+    assert month_row.reports_resolved == sum(by_day.values())
