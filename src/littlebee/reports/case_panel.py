@@ -14,7 +14,7 @@ from django.db.models import CharField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Concat, Left, Length, NullIf
 from django.utils.translation import get_language
 
-from littlebee.accounts.models import User
+from littlebee.accounts.models import User, WorkerProfile
 from littlebee.cases.hooks import StaffPanel
 from littlebee.cases.models import Case, CaseAction
 from littlebee.cases.selectors import cases_visible_to
@@ -66,6 +66,9 @@ class ReportPanel:
     map_url: str
     points_range: dict[str, int] | None
     merge_candidates: list[Any]
+    # Whether accepting earns the reporter points: not for an account that is no worker's (an
+    # Open311 partner's own), which the accept form then asks no points for.
+    earns_points: bool = True
 
 
 def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel | None:
@@ -84,12 +87,14 @@ def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel
             seen.add(other.pk)
             candidates.append(other)
     visible = set(cases_visible_to(user).filter(pk__in=[c.pk for c in candidates]).values_list("pk", flat=True))
+    earns_points = WorkerProfile.objects.filter(user_id=case.reporter_id).exists()
     panel = ReportPanel(
         report=report,
         flags=flags,
         map_url=_map_url(*point, report.address or report.category.local_name),
-        points_range=category_points(report.category),
+        points_range=category_points(report.category) if earns_points else None,
         merge_candidates=[c for c in candidates if c.pk in visible],
+        earns_points=earns_points,
     )
     return StaffPanel(
         template="cases/includes/report_panel.html",

@@ -198,3 +198,30 @@ def test_the_command_issues_a_key_with_its_rate_limit(w: World, keyed: Keyed) ->
     key = ApiKey.objects.get(key_hash=hashlib.sha256(out.getvalue().strip().encode()).hexdigest())
     assert key.rate_limit == 300 and key.posts_per_window == 300
     assert "300 in 10 minutes" in err.getvalue()
+
+
+def test_the_case_page_asks_no_points_for_the_partners_own_account(w: World, web: Client, keyed: Keyed) -> None:
+    from littlebee.conftest import client_for
+
+    # given a report under the partner's account and one for its courier, in a ranged category
+    courier = worker(enterprise=keyed.partner.organisation, user__phone="13811112222")
+    own = _ok(post_request(web, GOOD, key=keyed.raw))
+    for_courier = _ok(post_request(web, {**GOOD, "phone": "13811112222"}, key=keyed.raw))
+    handler = client_for(w.community_handler)
+
+    # when the handler opens each
+    own_page = handler.get(f"/staff/cases/{own}/")
+    courier_page = handler.get(f"/staff/cases/{for_courier}/")
+
+    # then the partner's says no points are earned and offers none; the courier's does
+    assert own_page.status_code == 200 and courier_page.status_code == 200
+    own_html, courier_html = own_page.content.decode(), courier_page.content.decode()
+    assert "data-no-points" in own_html and "受理不计积分" in own_html
+    assert "受理后提交人将获得" not in own_html and 'name="points"' not in own_html
+    assert "data-no-points" not in courier_html
+
+    # and accepting the partner's on the page needs no points and awards none
+    accepted = handler.post(f"/staff/cases/{own}/actions/", {"action": "accept", "note": ""})
+    assert accepted.status_code == 302, accepted.content.decode()[-2000:]
+    assert Case.objects.get(pk=own).status == "accepted"
+    assert balance_of(keyed.partner.user) == 0 and balance_of(courier) == 0
