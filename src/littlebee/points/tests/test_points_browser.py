@@ -148,10 +148,13 @@ def test_a_district_admin_raises_their_districts_points_and_the_city_admin_reads
     page.context.clear_cookies()
     log_in(page, handler.phone, "/points/titles/grant/")
     page.get_by_label("小哥").select_option(value=str(me.worker_profile.pk))
-    page.get_by_label("事迹").fill("雨夜护送迷路老人回家")
+    page.get_by_label("事迹", exact=True).fill("雨夜护送迷路老人回家")
+    page.get_by_label("英文称号（选填）").fill("Wayfinder Knight")
     page.get_by_role("button", name="授予").click()
 
-    # then the title is listed, ready to be revoked
+    # then the title is listed with its English, ready to be revoked
     page.get_by_text("已授予").first.wait_for()
-    assert HonoraryTitle.objects.get(worker=me).title == "径心游侠"
+    honour = HonoraryTitle.objects.get(worker=me)
+    assert (honour.title, honour.title_en) == ("径心游侠", "Wayfinder Knight")
+    assert page.get_by_text("Wayfinder Knight", exact=True).is_visible()
     screenshot(page, "points-titles")
