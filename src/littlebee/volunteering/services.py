@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,12 +23,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from littlebee.accounts.models import Membership, Role, User, WorkerProfile
 from littlebee.accounts.services import worker_require_checked_in
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.core.geo import haversine_m, valid_lat_lng
 from littlebee.core.texts import t
+from littlebee.core.time_windows import time_window_errors
 from littlebee.hives.models import Hive
 from littlebee.learning.models import LearningItem
 from littlebee.learning.selectors import items_passed_by
@@ -74,6 +76,7 @@ RADIUS_RANGE = (20, 5_000)
 POINTS_MAX = 1_000
 PUBLISH_HORIZON = timedelta(days=365)
 MAX_DURATION = timedelta(hours=24)
+TASK_NOUN = pgettext_lazy("time window", "任务")
 REPEAT_MAX = timedelta(days=90)
 BUDGET_MAX = 10_000_000
 
@@ -197,22 +200,9 @@ def _validate(data: TaskInput, now: datetime) -> None:
         errors.append(FieldError("address", _("任务地点过长。")))
     if data.lat is None or data.lng is None or not valid_lat_lng(data.lat, data.lng):
         errors.append(FieldError("lat", _("请在地图上选择任务位置。")))
-    if timezone.is_naive(data.starts_at) or timezone.is_naive(data.ends_at):
-        errors.append(FieldError("starts_at", _("请填写带时区的时间。")))
-    else:
-        try:
-            starts_at, ends_at = data.starts_at.astimezone(UTC), data.ends_at.astimezone(UTC)
-        except OverflowError:
-            errors.append(FieldError("starts_at", _("任务时间超出范围。")))
-        else:
-            if starts_at <= now:
-                errors.append(FieldError("starts_at", _("开始时间必须晚于现在。")))
-            elif starts_at > now + PUBLISH_HORIZON:
-                errors.append(FieldError("starts_at", _("开始时间不能晚于一年以后。")))
-            if ends_at <= starts_at:
-                errors.append(FieldError("ends_at", _("结束时间必须晚于开始时间。")))
-            elif ends_at - starts_at > MAX_DURATION:
-                errors.append(FieldError("ends_at", _("任务时长不能超过 24 小时。")))
+    errors += time_window_errors(
+        data.starts_at, data.ends_at, now=now, horizon=PUBLISH_HORIZON, longest=MAX_DURATION, noun=TASK_NOUN
+    )
     if not SLOTS_RANGE[0] <= data.slots <= SLOTS_RANGE[1]:
         errors.append(FieldError("slots", _("名额须在 1 到 1000 之间。")))
     if not WAITLIST_RANGE[0] <= data.waitlist_slots <= WAITLIST_RANGE[1]:

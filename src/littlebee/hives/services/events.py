@@ -16,13 +16,13 @@ import logging
 import math
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
@@ -37,6 +37,7 @@ from littlebee.core.errors import (
     TooManyRequests,
 )
 from littlebee.core.texts import Text, t
+from littlebee.core.time_windows import time_window_errors
 from littlebee.notifications.inbox import notify_many
 from littlebee.orgs.models import Organisation, Region
 from littlebee.points.models import PointsSource
@@ -118,23 +119,14 @@ def _validate(
         errors.append(FieldError("place", _("活动地点过长。")))
     if len(description) > DESCRIPTION_MAX:
         errors.append(FieldError("description", _("活动介绍过长。")))
-    if timezone.is_naive(starts_at) or timezone.is_naive(ends_at):
-        errors.append(FieldError("starts_at", _("请填写带时区的时间。")))
-    else:
-        now = timezone.now()
-        try:  # 9999-12-31T23:00-14:00 is past the last datetime Python (and the database) can hold
-            starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-        except OverflowError:
-            errors.append(FieldError("starts_at", _("活动时间超出范围。")))
-        else:
-            if starts_at <= now:
-                errors.append(FieldError("starts_at", _("开始时间必须晚于现在。")))
-            elif starts_at > now + PUBLISH_HORIZON:
-                errors.append(FieldError("starts_at", _("开始时间不能晚于两年以后。")))
-            if ends_at <= starts_at:
-                errors.append(FieldError("ends_at", _("结束时间必须晚于开始时间。")))
-            elif ends_at - starts_at > MAX_DURATION:
-                errors.append(FieldError("ends_at", _("活动时长不能超过 30 天。")))
+    errors += time_window_errors(
+        starts_at,
+        ends_at,
+        now=timezone.now(),
+        horizon=PUBLISH_HORIZON,
+        longest=MAX_DURATION,
+        noun=pgettext_lazy("time window", "活动"),
+    )
     if not CAPACITY_RANGE[0] <= capacity <= CAPACITY_RANGE[1]:
         errors.append(FieldError("capacity", _("名额须在 1 到 10000 之间。")))
     if not POINTS_RANGE[0] <= points <= POINTS_RANGE[1]:
