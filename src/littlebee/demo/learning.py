@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.core.texts import names
 from littlebee.learning.media import media_facts
 from littlebee.learning.models import (
     Activity,
@@ -218,7 +219,8 @@ def _credit(session: LearningSession, at: datetime, amount: int | None) -> None:
         idempotency_key=f"learning:{key}",
         source_object=session,
         amount=amount,
-        note=session.item.title,
+        # As learning's own credits: the item's titles in both languages (core.texts).
+        note=names(session.item.title, session.item.title_en),
         at=at,
     )
     if award.created:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from littlebee.core.errors import PermissionDenied as Forbidden
+from littlebee.core.texts import names
 from littlebee.points.services import AwardResult, points_award
 
 from . import media, selectors
@@ -592,7 +593,8 @@ def _points_award(
         # The worker's community, already read: the points service needs no query to find it.
         region=profile.community if profile is not None else None,
         amount=amount,
-        note=session.item.title[:255],
+        # The item's titles in both languages: the points history names it in the reader's.
+        note=names(session.item.title, session.item.title_en),
         at=at,
     )
 

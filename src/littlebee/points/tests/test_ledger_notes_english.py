@@ -145,3 +145,19 @@ def test_lines_written_before_become_texts_when_migrated(api_as: Any) -> None:
     english = _notes(api_as(rider, language="en"))
     assert english == ["Points expired", "原小程序积分迁入", "Cancelled by the worker", "Two-piece raincoat", ""]
     assert _notes(api_as(rider)) == ["积分到期", "原小程序积分迁入", "小哥取消兑换", "分体雨衣", ""]
+
+
+def test_a_learning_credit_names_the_item_in_the_readers_language(api_as: Any, media_root: Any) -> None:
+    # given a courier who read an article with an English title long enough to be credited
+    from littlebee.learning.tests.factories import article, learning_city
+    from littlebee.learning.tests.test_api import open_and_read
+
+    c = learning_city()
+    item = article(title="电动车电池安全", title_en="E-bike battery safety")
+    assert open_and_read(api_as(c.courier), item.pk).json()["credited"] is True
+
+    # when the courier reads the points history in English, and in Chinese
+    english, chinese = _notes(api_as(c.courier, language="en")), _notes(api_as(c.courier))
+
+    # then the line names the article in each
+    assert (english[0], chinese[0]) == ("E-bike battery safety", "电动车电池安全")
