@@ -315,7 +315,8 @@ def request_post(*, key: ApiKey, fields: PostedFields, media: list[Any] | None =
     """A partner's request, filed as a report. Every field checked before anything is stored
     (InvalidInput listing each bad field, NotFound for a service not offered); the report then
     goes through reports.services.report_submit, and the key's rate limit and daily quota are
-    counted in the same transaction (TooManyRequests beyond either). Nothing is stored when anything is refused."""
+    counted in the same transaction (TooManyRequests beyond either). Nothing is stored when
+    anything is refused."""
     now = timezone.now()
     errors: list[FieldError] = []
     if not fields.service_code:
