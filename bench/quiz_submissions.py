@@ -70,12 +70,18 @@ def _run(
     finishes: list[list[float]] = [[] for _ in workers]
     starts: list[list[float]] = [[] for _ in workers]
     credited = [0]
+    statements = [0 for _ in workers]  # SQL statements run by the finishes (savepoints included)
     lock = threading.Lock()
     barrier = threading.Barrier(len(workers) + 1)
     deadline = [0.0]
 
     def client(i: int, worker: Any) -> None:
         rng = random.Random(i)
+
+        def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+            statements[i] += 1
+            return execute(sql, params, many, context)
+
         try:
             item = LearningItem.objects.get(pk=quiz_id)
             barrier.wait()
@@ -87,7 +93,8 @@ def _run(
                 session = session_start(worker=worker, item=item, at=at)
                 t1 = clock.perf_counter()
                 answers = {str(q): [right[q] if rng.random() < 0.8 else wrong[q]] for q in session.question_ids}
-                result = session_finish(worker=worker, session_id=session.pk, answers=answers, at=at)
+                with connection.execute_wrapper(count):
+                    result = session_finish(worker=worker, session_id=session.pk, answers=answers, at=at)
                 t2 = clock.perf_counter()
                 starts[i].append(t1 - t0)
                 finishes[i].append(t2 - t1)
@@ -106,7 +113,9 @@ def _run(
     for thread in threads:
         thread.join()
     elapsed = clock.perf_counter() - began
-    return [x for xs in finishes for x in xs], [x for xs in starts for x in xs], elapsed, credited[0]
+    finished = [x for xs in finishes for x in xs]
+    print(f"  statements per finish: {sum(statements) / max(1, len(finished)):.1f}")
+    return finished, [x for xs in starts for x in xs], elapsed, credited[0]
 
 
 def _ms(values: list[float], q: float) -> float:
