@@ -234,6 +234,10 @@ def _attributes_check(
     for attribute in attributes:
         values = [v for v in given.get(attribute.code, []) if v.strip()]
         name = f"attribute[{attribute.code}]"
+        if any(_has_control(v.replace("\n", "").replace("\r", "").replace("\t", "")) for v in values):
+            # A NUL would reach the stored answers, which PostgreSQL cannot hold.
+            errors.append(FieldError(name, _("%(name)s 过长或含有无效字符。") % {"name": name}))
+            continue
         if not values:
             if attribute.required:
                 errors.append(FieldError(name, _("此项必填。")))

@@ -67,13 +67,17 @@ def open311_view(*methods: str) -> Callable[[View], View]:
 
 
 def _params(query: QueryDict, body: QueryDict | None = None) -> dict[str, list[str]]:
-    """Each parameter's non-empty values, the body's over the query's."""
+    """Each parameter's non-empty values, the body's over the query's. InvalidInput for a value
+    with a NUL."""
     found: dict[str, list[str]] = {}
     for source in (query, body):
         if source is None:
             continue
         for name in source:
             values = [v for v in source.getlist(name) if v.strip()]
+            if any("\x00" in v for v in values) or "\x00" in name:
+                # No text with a NUL is any parameter's value (and PostgreSQL cannot compare one).
+                raise InvalidInput.one(name.replace("\x00", ""), _("含有无效字符。"))
             if values:
                 found[name] = values
     return found
@@ -263,6 +267,8 @@ def request_detail(request: HttpRequest, request_id: str, *, fmt: str) -> HttpRe
 
 @open311_view("GET", "HEAD")
 def token_detail(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
+    if not token.isalnum() or not token.isascii() or len(token) > 64:
+        return errors_answer([(404, _("找不到该令牌。"))], fmt, 404)
     posted = selectors.request_of_token(token)
     data = [{"service_request_id": str(posted.report_id), "token": posted.token}]
     return answer(data, fmt, xml_root="service_requests")
