@@ -16,6 +16,7 @@ shown as "样本不足" (not enough cases) and never ranked.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -322,13 +323,13 @@ def reports_disputed(s: Sums) -> int:
 
 
 def appeals_received(s: Sums) -> int:
-    """收到诉求: appeals submitted in the period (the seed's "受理 538"). = Σ ActivityDay.appeals_received"""
+    """收到诉求: appeals submitted in the period (the seed's "538 accepted"). = Σ ActivityDay.appeals_received"""
     return s["appeals_received"]
 
 
 def appeals_resolved(s: Sums) -> int:
     """解决诉求: of the appeals submitted in the period, those resolved or closed by now (the
-    seed's "协助解决 430"). = Σ ActivityDay.appeals_resolved"""
+    seed's "430 helped to resolve"). = Σ ActivityDay.appeals_resolved"""
     return s["appeals_resolved"]
 
 
@@ -412,7 +413,11 @@ class MeasureInfo:
 
     @property
     def formula(self) -> str:
-        return (self.fn.__doc__ or "").strip()
+        """The docstring, without its leading Chinese name (the label, shown in the reader's
+        language beside it)."""
+        doc = (self.fn.__doc__ or "").strip()
+        head, colon, rest = doc.partition(": ")
+        return rest if colon and re.fullmatch(r"[\u4e00-\u9fff（）]+", head) else doc
 
 
 MEASURES: list[MeasureInfo] = [

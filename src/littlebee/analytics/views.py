@@ -117,7 +117,7 @@ def _stations(scope: Scope, period: Period) -> dict[str, Any]:
     by_service, by_station = measures.station_use(scope, period)
     services_named = {s.pk: s for s in Service.objects.filter(pk__in=[k for k in by_service if k is not None])}
     service_rows = [
-        {"name": services_named[k].name if k in services_named else _("未注明服务"), "visits": v}
+        {"name": services_named[k].local_name if k in services_named else _("未注明服务"), "visits": v}
         for k, v in sorted(by_service.items(), key=lambda kv: -kv[1])
     ]
     hives = Hive.objects.filter(is_active=True)
