@@ -172,8 +172,22 @@ class QuestionForm(StyledForm):
     choice_d = forms.CharField(label=_("选项 D"), max_length=200, required=False)
     answer = forms.CharField(label=_("答案"), max_length=6, help_text=_("选项字母，如 A 或 ACD；判断题填“对”或“错”。"))
     explanation = forms.CharField(label=_("解析"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    text_en = forms.CharField(
+        label=_("英文题目"), max_length=700, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    choice_a_en = forms.CharField(label=_("英文选项 A"), max_length=300, required=False)
+    choice_b_en = forms.CharField(label=_("英文选项 B"), max_length=300, required=False)
+    choice_c_en = forms.CharField(label=_("英文选项 C"), max_length=300, required=False)
+    choice_d_en = forms.CharField(label=_("英文选项 D"), max_length=300, required=False)
+    explanation_en = forms.CharField(
+        label=_("英文解析"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("英文可不填；不填时英文界面显示中文。"),
+    )
 
     def row(self) -> tuple[Any, ...]:
+        """The form as a row of the Excel import (services.IMPORT_HEADER's columns)."""
         d = self.cleaned_data
         return (
             d["topic"],
@@ -187,6 +201,14 @@ class QuestionForm(StyledForm):
             "",
             d["answer"],
             d["explanation"],
+            d["text_en"],
+            d["choice_a_en"],
+            d["choice_b_en"],
+            d["choice_c_en"],
+            d["choice_d_en"],
+            "",
+            "",
+            d["explanation_en"],
         )
 
 

@@ -259,6 +259,10 @@ class QuestionDraft:
     text: str
     choices: list[tuple[str, bool]]
     explanation: str = ""
+    # English (blank: the Chinese is shown); choices_en lines up with choices.
+    text_en: str = ""
+    explanation_en: str = ""
+    choices_en: list[str] = field(default_factory=list)
 
 
 def _question_errors(draft: QuestionDraft) -> list[str]:
@@ -273,6 +277,8 @@ def _question_errors(draft: QuestionDraft) -> list[str]:
         errors.append(str(_("题目不能超过 500 字。")))
     if any(len(text) > 200 for text, _correct in draft.choices):
         errors.append(str(_("选项不能超过 200 字。")))
+    if len(draft.text_en) > 700 or any(len(text) > 300 for text in draft.choices_en):
+        errors.append(str(_("英文题目不能超过 700 字符，英文选项不能超过 300 字符。")))
     correct = sum(1 for _text, ok in draft.choices if ok)
     if len(draft.choices) < 2:
         errors.append(str(_("至少需要两个选项。")))
@@ -291,10 +297,14 @@ def _question_insert(draft: QuestionDraft, actor: User | None) -> Question:
         kind=draft.kind,
         text=draft.text.strip(),
         explanation=draft.explanation.strip(),
+        text_en=draft.text_en.strip(),
+        explanation_en=draft.explanation_en.strip(),
         created_by=actor,
     )
+    english = [*draft.choices_en, *([""] * len(draft.choices))]
     Choice.objects.bulk_create(
-        Choice(question=question, text=text.strip(), correct=ok, order=i) for i, (text, ok) in enumerate(draft.choices)
+        Choice(question=question, text=text.strip(), text_en=english[i].strip(), correct=ok, order=i)
+        for i, (text, ok) in enumerate(draft.choices)
     )
     return question
 
@@ -310,7 +320,28 @@ def question_create(*, actor: User, draft: QuestionDraft) -> Question:
 
 
 IMPORT_MAX_ROWS = 2000
-IMPORT_HEADER = ("主题", "题型", "题目", "选项A", "选项B", "选项C", "选项D", "选项E", "选项F", "答案", "解析")
+IMPORT_HEADER = (
+    "主题",
+    "题型",
+    "题目",
+    "选项A",
+    "选项B",
+    "选项C",
+    "选项D",
+    "选项E",
+    "选项F",
+    "答案",
+    "解析",
+    # English, optional (a sheet without these columns imports as before).
+    "英文题目",
+    "英文选项A",
+    "英文选项B",
+    "英文选项C",
+    "英文选项D",
+    "英文选项E",
+    "英文选项F",
+    "英文解析",
+)
 _TOPIC_BY_NAME = {str(label): value for value, label in Topic.choices} | {v: v for v in Topic.values}
 _KIND_BY_NAME = {
     "单选": QuestionKind.SINGLE,
@@ -330,13 +361,18 @@ def _cell(value: Any) -> str:
 
 def row_draft(row: tuple[Any, ...]) -> QuestionDraft:
     cells = [_cell(v) for v in (*row, *([None] * len(IMPORT_HEADER)))][: len(IMPORT_HEADER)]
-    topic_name, kind_name, text, *options, answer, explanation = cells
+    topic_name, kind_name, text = cells[:3]
+    options, answer, explanation = cells[3:9], cells[9], cells[10]
+    text_en, options_en, explanation_en = cells[11], cells[12:18], cells[18]
     topic = _TOPIC_BY_NAME.get(topic_name, topic_name)
     kind = _KIND_BY_NAME.get(kind_name, kind_name)
     texts = [o for o in options if o]
+    english = [e for o, e in zip(options, options_en, strict=True) if o]
     answer_text = answer.replace(" ", "").replace(",", "").replace("，", "").replace("、", "")
     if kind == QuestionKind.TRUE_FALSE:
-        texts = texts or [str(_("正确")), str(_("错误"))]
+        if not texts:
+            # Stored in Chinese whatever the writer's language, with the English beside it.
+            texts, english = ["正确", "错误"], ["True", "False"]
         low = answer_text.lower()
         if low in _TRUE_WORDS or low == "a":
             letters = {0}
@@ -349,7 +385,16 @@ def row_draft(row: tuple[Any, ...]) -> QuestionDraft:
         if any(not ("A" <= ch <= "F") for ch in answer_text.upper()):
             letters.add(-1)  # an answer that names no option: caught below
     choices = [(t, i in letters) for i, t in enumerate(texts)]
-    draft = QuestionDraft(topic=topic, kind=kind, text=text, choices=choices, explanation=explanation)
+    draft = QuestionDraft(
+        topic=topic,
+        kind=kind,
+        text=text,
+        choices=choices,
+        explanation=explanation,
+        text_en=text_en,
+        explanation_en=explanation_en,
+        choices_en=english,
+    )
     if -1 in letters or any(i >= len(texts) for i in letters if i >= 0):
         draft.choices = [(t, False) for t in texts]  # makes "mark the right answer" the row's error
     return draft

@@ -435,6 +435,62 @@ def test_a_good_import_adds_every_row(c: LearningCity) -> None:
     assert [ch.text for ch in true_false.choices.filter(correct=True)] == ["正确"]
 
 
+def test_an_import_with_english_columns_stores_the_english(c: LearningCity) -> None:
+    # given a sheet with the English columns, one question translated and a true/false one not
+    from littlebee.learning.services import IMPORT_HEADER
+
+    book = Workbook()
+    sheet: Any = book.active
+    sheet.append(list(IMPORT_HEADER))
+    sheet.append([*GOOD, "Where should an e-bike ride?", "Bike lane", "Motor lane", "Pavement", "", "", "", "The law."])
+    sheet.append(["劳动权益", "判断", "外卖骑手可以参加职业伤害保障。", "", "", "", "", "", "", "对", "试点政策。"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    # when an English-speaking author imports it
+    client = client_for(c.author)
+    client.cookies["django_language"] = "en"
+    response = client.post(
+        "/learning/staff/questions/import/", {"file": SimpleUploadedFile("q.xlsx", buffer.getvalue())}
+    )
+
+    # then the English is kept beside the Chinese, and a true/false question's choices are stored
+    # in Chinese with their English, whatever the author's language
+    assert response.status_code == 302
+    single = Question.objects.get(kind="single")
+    assert (single.text_en, single.explanation_en) == ("Where should an e-bike ride?", "The law.")
+    assert [ch.text_en for ch in single.choices.all()] == ["Bike lane", "Motor lane", "Pavement"]
+    true_false = Question.objects.get(kind="true_false")
+    assert [(ch.text, ch.text_en) for ch in true_false.choices.all()] == [("正确", "True"), ("错误", "False")]
+    assert true_false.text_en == ""
+
+
+def test_the_question_form_takes_english(c: LearningCity) -> None:
+    response = client_for(c.author).post(
+        "/learning/staff/questions/",
+        {
+            "topic": "fire",
+            "kind": "single",
+            "text": "火警电话是多少？",
+            "choice_a": "119",
+            "choice_b": "110",
+            "answer": "A",
+            "text_en": "What is the fire emergency number?",
+            "choice_a_en": "119",
+            "choice_b_en": "110",
+            "explanation_en": "Call 119.",
+        },
+    )
+    assert response.status_code == 302
+    question = Question.objects.get()
+    assert (question.local_text, question.text_en, question.explanation_en) == (
+        "火警电话是多少？",
+        "What is the fire emergency number?",
+        "Call 119.",
+    )
+    assert [ch.text_en for ch in question.choices.all()] == ["119", "110"]
+
+
 @pytest.mark.parametrize("content", [b"not a workbook", b""])
 def test_a_file_that_is_not_a_workbook_is_400(c: LearningCity, content: bytes) -> None:
     upload = SimpleUploadedFile("q.xlsx", content)
