@@ -71,8 +71,8 @@ def test_the_city_the_district_and_the_committee_read_their_figures_on_a_phone(
     # express enterprises of five couriers each
     build(c)
     w = c.w
-    jianghan = DistrictFactory(parent=w.city, name="江汉区")
-    elsewhere = CommunityFactory(parent=StreetFactory(parent=jianghan, name="花楼街道"), name="水塔社区")
+    jianghan: Any = DistrictFactory(parent=w.city, name="江汉区")
+    elsewhere: Any = CommunityFactory(parent=StreetFactory(parent=jianghan, name="花楼街道"), name="水塔社区")
     PartyOrgFactory(region=elsewhere, name="水塔社区党委")
     stranger = worker(community=elsewhere)
     open_case(w, reporter=stranger, region=elsewhere, at=WORKING_MORNING + timedelta(days=1))
