@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +40,7 @@ PRESETS = {
     "all": (gettext_lazy("全部"), None),
 }
 STATION_ROWS = 10
+OFFICE_PAGE_SIZE = 50
 CHILD_LEVEL: dict[RegionLevel | None, tuple[str, RegionLevel]] = {
     None: ("district_id", RegionLevel.DISTRICT),
     RegionLevel.DISTRICT: ("street_id", RegionLevel.STREET),
@@ -263,11 +265,15 @@ def offices(request: HttpRequest) -> HttpResponse:
     # The bad rates (returned, reopened) rank the highest first too: the table is a list of
     # where to look, and "样本不足" rows stay at the bottom either way.
     rows = measures.offices_sorted(measures.office_rows(scope, period, kind or None), sort)
+    page = Paginator(_ranked(rows, sort), OFFICE_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         **_chrome(request),
         **_period_context(period, preset),
         "rows": rows,
-        "ranked": _ranked(rows, sort),
+        # A city has over a thousand offices: the table shows them a page at a time (the ranks
+        # run on across pages; the total and the export cover them all).
+        "ranked": page.object_list,
+        "page": page,
         "total": measures.offices_total(rows),
         "sort": sort,
         "sorts": SORTS,

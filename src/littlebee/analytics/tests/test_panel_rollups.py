@@ -169,3 +169,29 @@ def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity) ->
         by_day[row.start] += row.reports_resolved
     month_row = PlaceRollup.objects.get(grain=Grain.MONTH, level=PlaceLevel.CITY, start=date(2026, 3, 1))
     assert month_row.reports_resolved == sum(by_day.values())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealCity) -> None:
+    # given 55 community offices that each received cases today (their daily rows)
+    from littlebee.conftest import client_for
+    from littlebee.orgs.tests.factories import OrganisationFactory
+
+    today = timezone.localdate()
+    offices = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
+    OfficeDay.objects.bulk_create(
+        [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
+    )
+    admin = client_for(c.w.city_admin)
+
+    # when the city admin opens the rate table, then its second page
+    first = admin.get("/staff/stats/offices/?period=30").content.decode()
+    second = admin.get("/staff/stats/offices/?period=30&page=2").content.decode()
+
+    # then fifty rows, ranked 1–50, then the rest ranked on from 51; the total counts them all
+    assert first.count("data-office=") == 50 and second.count("data-office=") == 5
+    assert f'data-office="{offices[0].pk}"' in first and f'data-office="{offices[54].pk}"' in second
+    assert '<td class="num" data-rank>51</td>' in second
+    total = sum(100 - i for i in range(55))
+    assert f'<td class="num" data-received>{total}</td>' in first
+    assert "第 1 / 2 页" in first
