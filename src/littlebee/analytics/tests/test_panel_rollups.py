@@ -178,7 +178,7 @@ def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealC
     from littlebee.orgs.tests.factories import OrganisationFactory
 
     today = timezone.localdate()
-    offices = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
+    offices: list[Any] = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
     OfficeDay.objects.bulk_create(
         [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
     )
