@@ -247,7 +247,9 @@ def _tasks(now: datetime, places: list[_Place], teams: list[Team], created: Coun
             category=TaskCategory.PUBLIC_WELFARE,
             ends_at=midnight + timedelta(days=1),
             slots=8,
-            points=10,
+            # Without points: a task without points needs no share of the month's budget, which a
+            # copy a day would use up before the month ends (and then no copy is published).
+            points=0,
             repeats_until=midnight.date() + REPEAT_MAX,
         )
     )

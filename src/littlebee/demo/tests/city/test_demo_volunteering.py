@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from littlebee.accounts.models import User
 from littlebee.demo.wuhan import demo_clock, load_wuhan
@@ -82,12 +83,27 @@ def test_a_task_near_xichangkou_is_running_now() -> None:
     assert any(h.task.checkin_opens_at() <= now < h.task.ends_at for h in hits)
 
 
-@pytest.mark.parametrize("days_later", [1, 3, 40])
-def test_a_city_loaded_days_ago_still_has_a_task_running_at_xichangkou(days_later: int) -> None:
-    # given the demo looked at days after it was loaded, at night, the periodic job run
+def _looked_at(when: str) -> datetime:
+    """When the demo is looked at, at 22:00: the next day, three days on, the last day of the
+    month after the load's (a month of daily copies), or 85 days on."""
+    loaded = timezone.localtime(demo_clock())
+    if when == "end_of_next_month":
+        next_month = (loaded.replace(day=1) + timedelta(days=32)).replace(day=1)
+        day = (next_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    else:
+        day = loaded + timedelta(days={"next_day": 1, "three_days": 3, "85_days": 85}[when])
+    return day.replace(hour=22, minute=0)
+
+
+@pytest.mark.parametrize("when", ["next_day", "three_days", "end_of_next_month", "85_days"])
+def test_a_city_loaded_days_ago_still_has_a_task_running_at_xichangkou(when: str) -> None:
+    # given the demo looked at days after it was loaded, the periodic job run every day meanwhile
     community = Region.objects.get(name="西厂口社区")
-    later = demo_clock() + timedelta(days=days_later, hours=12)
-    services.tasks_repeat_daily(later)
+    later = _looked_at(when)
+    day = demo_clock()
+    while day < later:
+        day += timedelta(days=1)
+        services.tasks_repeat_daily(min(day, later))
 
     # when
     hits = selectors.tasks_search(lat=community.lat, lng=community.lng, radius_km=1, now=later)
