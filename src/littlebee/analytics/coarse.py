@@ -289,6 +289,15 @@ def _replace(spec: Spec, q: Q, rows: Rows) -> None:
     spec.model.objects.bulk_create(_objects(spec, rows), batch_size=2000)  # type: ignore[attr-defined]
 
 
+def lock_month(month: date) -> None:
+    """Hold the month's panel rows until this transaction ends: two refreshers (or a refresher and
+    the rebuild) replacing the same month's rows at once would each keep theirs, and the month
+    would count twice. PostgreSQL: an advisory lock; SQLite writes one at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5717, month.toordinal()])
+
+
 def coarse_days_refresh(days: Iterable[date]) -> None:
     """After the daily activity and station rows of `days` were replaced: their day rows and
     their months' rows again."""
@@ -299,6 +308,7 @@ def coarse_days_refresh(days: Iterable[date]) -> None:
                 rows = _from_source(spec, day, day, Q(), days=True, months=False)
                 _replace(spec, Q(grain=Grain.DAY, start=day), rows)
         for month in sorted({month_start(d) for d in days}):
+            lock_month(month)
             if spec.keeps_days:
                 _replace(spec, Q(grain=Grain.MONTH, start=month), _month_from_days(spec, month))
             else:
@@ -309,6 +319,7 @@ def coarse_days_refresh(days: Iterable[date]) -> None:
 def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     """After the daily rows of these offices on `day` were replaced: their month's rows again."""
     month = month_start(day)
+    lock_month(month)
     orgs = Q(organisation_id__in=organisation_ids)
     rows = _from_source(OFFICE, month, month_end(month), orgs, days=False, months=True)
     _replace(OFFICE, Q(start=month) & orgs, rows)
@@ -449,6 +460,7 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
     month = month_start(start)
     while month <= end:
         with transaction.atomic():
+            lock_month(month)
             for spec in SPECS:
                 changes += _month_rebuild(spec, month, dry_run=dry_run)
         month = month_end(month) + timedelta(days=1)

@@ -53,6 +53,8 @@ from .coarse import (
     coarse_days_refresh,
     coarse_offices_refresh,
     coarse_rebuild,
+    lock_month,
+    month_start,
 )
 from .models import ActivityDay, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
 
@@ -563,6 +565,10 @@ def rollups_refresh_stale(*, limit: int = 500) -> int:
             for m in marks:
                 if m.part == RollupPart.OFFICE:
                     offices[m.day].append(m.organisation_id)
+            # Every month these marks touch, locked at once in order (no two refreshers wait
+            # for each other's months).
+            for month in sorted({month_start(d) for d in [*activity_days, *offices]}):
+                lock_month(month)
             for day in activity_days:
                 _replace_activity(day, places)
             if activity_days:
