@@ -4,6 +4,7 @@ show the star title; my tasks offers the text-message setting; the organiser's c
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -87,3 +88,15 @@ def test_requirement_waitlist_title_setting_and_tile_on_a_phone(
     console.get_by_label("须先学习通过").select_option(label="消防安全培训")
     console.get_by_label("每天重复至").wait_for()
     screenshot(console, "volunteering-publish-form")
+
+    # and in English, the refusal, the list and the title read well on the phone
+    phone.goto(f"/volunteering/tasks/{patrol.pk}/")
+    phone.get_by_role("button", name=re.compile("EN")).first.click()
+    phone.wait_for_function("document.documentElement.lang === 'en'")
+    english = phone
+    english.get_by_role("button", name=re.compile("Claim")).click()
+    english.get_by_text("This task requires passing “Fire-safety training” first").wait_for()
+    screenshot(english, "volunteering-learning-required-en")
+    english.goto("/volunteering/hours/")
+    assert "Two-star volunteer" in english.locator("[data-star-title]").inner_text()
+    screenshot(english, "volunteering-hours-title-en")

@@ -80,7 +80,7 @@ def test_the_hours_page_in_english(scene: Scene) -> None:
 
     # then
     assert "Four-star volunteer" in page
-    assert "Serve 500.0 more hours to become a Five-star volunteer" in page
+    assert "500.0 more hours to the next title: Five-star volunteer" in page
 
 
 def test_under_100_hours_no_title_only_the_way_to_the_first(scene: Scene) -> None:
