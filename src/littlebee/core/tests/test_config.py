@@ -163,3 +163,29 @@ def test_the_reader_raises_improperly_configured_by_default() -> None:
     with pytest.raises(ImproperlyConfigured, match=expected):
         reader.integer("LOGIN_MAX_FAILURES", 5, minimum=1)
     assert reader.integer("UNSET", 5, minimum=1) == 5
+
+
+def test_postgresql_plans_each_statement_once_per_connection(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # given a PostgreSQL database URL and nothing else said
+    environ = {"DATABASE_URL": "postgres://bee@db.example/littlebee"}
+
+    # when the settings load
+    options = load_settings(monkeypatch, tmp_path, environ)["DATABASES"]["default"]["OPTIONS"]
+
+    # then parameters are bound on the server and statements prepared from their second use
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 2
+
+
+def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given a deployment behind a pooler that drops prepared statements
+    environ = {"DATABASE_URL": "postgres://bee@db.example/littlebee", "DATABASE_PREPARED_STATEMENTS": "false"}
+
+    # when the settings load
+    database = load_settings(monkeypatch, tmp_path, environ)["DATABASES"]["default"]
+
+    # then statements are bound and planned as Django does by default
+    assert "server_side_binding" not in database.get("OPTIONS", {})
+    assert "prepare_threshold" not in database.get("OPTIONS", {})
