@@ -13,6 +13,7 @@ from django.db import OperationalError, connection
 
 from littlebee.accounts.tests.factories import WorkerProfileFactory
 from littlebee.core.connection_check import first_statement_checks
+from littlebee.hives.tests.factories import HiveFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -103,4 +104,20 @@ def test_a_failing_statement_on_a_healthy_connection_is_not_run_twice(health_che
     # then its error stands and it ran once: a statement's own error is no sign of a dead connection
     assert not isinstance(raised.value, OperationalError)
     assert runs == [1]
+    assert health_checks == []
+
+
+def test_the_station_finder_on_a_healthy_connection_sends_no_select_1(health_checks: list[int], api: Any) -> None:
+    # given the public station finder, once answered on this connection
+    HiveFactory(lat=30.55, lng=114.30)
+    assert api.get("/hives", {"lat": 30.55, "lng": 114.30}).status_code == 200
+    health_checks.clear()
+
+    # when an anonymous search starts a request on the kept connection
+    _request_starts()
+    response = api.get("/hives", {"lat": 30.55, "lng": 114.30})
+
+    # then its one statement was the connection's check too
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
     assert health_checks == []

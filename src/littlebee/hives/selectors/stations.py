@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.selectors import STATION_STAFF_ROLES, is_city_admin
+from littlebee.core.connection_check import first_statement_checks
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import EARTH_RADIUS_M, bounding_box, haversine_m, valid_lat_lng
 from littlebee.core.texts import in_language
@@ -254,7 +255,10 @@ def _search(
     if service is not None:
         params.append(service)
     params += [*key_params, within, *key_params, limit, offset]
-    found = stations_read(_nearest_sql(service is not None), params, at=at, service=service)
+    # Often a request's only statement (the finder needs no sign-in): it is the connection's check.
+    found = first_statement_checks(
+        lambda: stations_read(_nearest_sql(service is not None), params, at=at, service=service)
+    )
     inside = []
     for candidate in found:
         assert candidate.row is not None
