@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -507,24 +507,49 @@ class OrganiserCounts:
     tasks_today: int
 
 
+class _CountOf(Subquery):
+    """The number of rows of a queryset, as a value of the outer statement."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) _counted)"
+    output_field = IntegerField()
+
+
 def organiser_counts(user: User, now: datetime | None = None) -> OrganiserCounts | None:
     """The staff console's tile for organisers: claims checked out and waiting for review,
     corrections asked and not answered, and published tasks starting today, over the tasks the
     user manages (tasks_manageable_by). None for someone who publishes for no organisation.
-    Six queries, whatever the number of tasks and claims."""
-    if not organisers_for(user).exists():
+    One statement (with the two city-admin checks of the rules it reads, three queries),
+    whatever the number of tasks and claims."""
+    if not user.is_authenticated:
         return None
     local = timezone.localtime(now or timezone.now())
     day = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    tasks = tasks_manageable_by(user)
+    tasks = tasks_manageable_by(user).order_by().values("pk")
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            organiser=Exists(organisers_for(user).order_by()),
+            review_waiting=_CountOf(
+                Claim.objects.filter(task__in=tasks, status=ClaimStatus.CHECKED_OUT).order_by().values("pk")
+            ),
+            corrections_pending=_CountOf(
+                RecordCorrection.objects.filter(record__claim__task__in=tasks, status=CorrectionStatus.PENDING)
+                .order_by()
+                .values("pk")
+            ),
+            tasks_today=_CountOf(
+                tasks.filter(status=TaskStatus.PUBLISHED, starts_at__gte=day, starts_at__lt=day + timedelta(days=1))
+            ),
+        )
+        .values("organiser", "review_waiting", "corrections_pending", "tasks_today")
+        .first()
+    )
+    if row is None or not row["organiser"]:
+        return None
     return OrganiserCounts(
-        review_waiting=Claim.objects.filter(task__in=tasks.values("pk"), status=ClaimStatus.CHECKED_OUT).count(),
-        corrections_pending=RecordCorrection.objects.filter(
-            record__claim__task__in=tasks.values("pk"), status=CorrectionStatus.PENDING
-        ).count(),
-        tasks_today=tasks.filter(
-            status=TaskStatus.PUBLISHED, starts_at__gte=day, starts_at__lt=day + timedelta(days=1)
-        ).count(),
+        review_waiting=row["review_waiting"],
+        corrections_pending=row["corrections_pending"],
+        tasks_today=row["tasks_today"],
     )
 
 

@@ -79,9 +79,9 @@ def test_the_organisers_tile_counts_what_waits_and_todays_tasks(
     client.get("/staff/")
 
     # when
-    with django_assert_num_queries(6):  # the tile's part: whatever the number of tasks and claims
+    with django_assert_num_queries(3):  # the tile's part: whatever the number of tasks and claims
         selectors.organiser_counts(scene.handler)
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(15):
         page = client.get("/staff/").content.decode()
 
     # then
