@@ -6,10 +6,18 @@ names, and the regulator of its industry; `route` takes the enterprise and indus
 
 Triage: a case whose place is unknown or has no receiving office goes to the party organisation
 of its district; without even a district, to the city's party organisation.
+
+Tie-break (`_one_per_region`, the one rule routing, triage and escalation all apply): when
+several active offices of the wanted kind (and line of work) sit in the same region, the one set
+up first (the lowest id) answers. A newer duplicate (a re-created office, a test office) never
+silently takes over the work of the one people know, and a case escalates to the same office a
+new case of that kind would be routed to. The single-office look-ups (city_party_org,
+industry_committee, enterprise_party_org, _regulator) order by id the same way.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -91,18 +99,36 @@ def routing_inputs(
     return RoutingInputs(ancestors=ordered, rules=rules, offices=sorted(offices, key=lambda o: o.pk))
 
 
+def _one_per_region(offices: Iterable[Organisation]) -> dict[int, Organisation]:
+    """The tie-break (see the module's docstring): per region, the office with the lowest id."""
+    chosen: dict[int, Organisation] = {}
+    for office in sorted(offices, key=lambda o: o.pk):
+        chosen.setdefault(office.region_id, office)
+    return chosen
+
+
+def _nearest(offices: Iterable[Organisation], regions: list[Region]) -> Organisation | None:
+    """Of the first region in `regions` (deepest first) that has one of `offices`, its office by
+    the tie-break."""
+    found = _one_per_region(offices)
+    return next((found[r.pk] for r in regions if r.pk in found), None)
+
+
 def _offices_first(
     offices: list[Organisation], regions: list[Region], kind: str, department_type: str = ""
 ) -> Organisation | None:
-    """routing's choice among read offices: of the first (deepest) region that has one, the last
-    by id (as the dict of a query's rows keeps it)."""
+    """routing's choice among read offices (RoutingInputs): the nearest by the tie-break."""
     wanted = {r.pk for r in regions}
-    found = {
-        o.region_id: o
-        for o in offices
-        if o.kind == kind and o.region_id in wanted and (not department_type or o.department_type == department_type)
-    }
-    return next((found[r.pk] for r in regions if r.pk in found), None)
+    return _nearest(
+        (
+            o
+            for o in offices
+            if o.kind == kind
+            and o.region_id in wanted
+            and (not department_type or o.department_type == department_type)
+        ),
+        regions,
+    )
 
 
 def _ancestors(region: Region) -> list[Region]:
@@ -119,16 +145,12 @@ def _party_org_of_first(regions: list[Region], offices: list[Organisation] | Non
         return None
     if offices is not None:
         return _offices_first(offices, regions, OrgKind.PARTY_ORG)
-    orgs = {
-        o.region_id: o
-        for o in Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region__in=regions, is_active=True).select_related(
+    return _nearest(
+        Organisation.objects.filter(kind=OrgKind.PARTY_ORG, region__in=regions, is_active=True).select_related(
             "region"
-        )
-    }
-    for region in regions:
-        if region.pk in orgs:
-            return orgs[region.pk]
-    return None
+        ),
+        regions,
+    )
 
 
 def city_party_org() -> Organisation | None:
@@ -204,19 +226,15 @@ def _target(
     # A functional department of that kind in the case's district (or, failing that, the city's).
     if offices is not None:
         return _offices_first(offices, ancestors, OrgKind.DEPARTMENT, rule.department_type)
-    candidates = {
-        o.region_id: o
-        for o in Organisation.objects.filter(
+    return _nearest(
+        Organisation.objects.filter(
             kind=OrgKind.DEPARTMENT,
             department_type=rule.department_type,
             region__in=ancestors,
             is_active=True,
-        ).order_by("pk")
-    }
-    for region in ancestors:
-        if region.pk in candidates:
-            return candidates[region.pk]
-    return None
+        ),
+        ancestors,
+    )
 
 
 def route(
@@ -277,16 +295,15 @@ def _superior_department(org: Organisation) -> Organisation | None:
     ancestors = [r for r in _ancestors(org.region) if r.pk != org.region_id]
     if not ancestors:
         return None
-    found = {
-        o.region_id: o
-        for o in Organisation.objects.filter(
+    return _nearest(
+        Organisation.objects.filter(
             kind=OrgKind.DEPARTMENT,
             department_type=org.department_type,
             region__in=ancestors,
             is_active=True,
-        ).order_by("-pk")
-    }
-    return next((found[r.pk] for r in ancestors if r.pk in found), None)
+        ),
+        ancestors,
+    )
 
 
 def escalation_parent(org: Organisation, *, confidential: bool = False) -> Organisation | None:

@@ -134,3 +134,43 @@ def test_return_of_a_routed_case_goes_to_the_district_triage_and_no_further(w: W
     with pytest.raises(Conflict) as exc:
         services.case_return(case_id=case.pk, actor=triage, note="x")
     assert exc.value.code == "nowhere_to_return"
+
+
+def _routed_with_read_inputs(w: World, category: str) -> Any:
+    """route_with_rule as the report intake calls it: with inputs read beforehand."""
+    codes = routing.ancestor_codes(w.community)
+    inputs = routing.routing_inputs(
+        w.community,
+        ancestors=list(routing.ancestors_query(codes)),
+        rules=list(routing.rules_query(CaseKind.REPORT, category, codes).select_related("organisation")),
+        offices=list(routing.offices_query(codes)),
+    )
+    return routing.route_with_rule(CaseKind.REPORT, category, w.community, inputs=inputs)[0]
+
+
+def test_routing_and_escalation_break_a_tie_between_two_offices_the_same_way(w: World) -> None:
+    # given a second traffic police office in the district, set up after the first, a rule sending
+    # traffic signals there, and two public security bureaus at the city, above the district's
+    traffic_rule()
+    newer_traffic = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT, department_type=DepartmentType.TRAFFIC_POLICE, region=w.district
+    )
+    district_police = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.district
+    )
+    older_city_police = OrganisationFactory(
+        kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.city
+    )
+    OrganisationFactory(kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.city)
+
+    # when a new case is routed (queried and from read inputs) and an overdue one escalates
+    routed = routing.route(CaseKind.REPORT, "traffic_signal", w.community)
+    routed_from_inputs = _routed_with_read_inputs(w, "traffic_signal")
+    escalated = routing.escalation_parent(district_police)
+    escalated_confidential = routing.escalation_parent(district_police, confidential=True)
+
+    # then both pick the office set up first (the lowest id), never the newer duplicate
+    assert newer_traffic.pk > w.traffic_police.pk
+    assert routed == routed_from_inputs == w.traffic_police
+    assert escalated == escalated_confidential == older_city_police
+
