@@ -23,7 +23,7 @@ from littlebee.cases.models import CaseEvent, CaseFollower
 from littlebee.hives.models import EventRegistration, HiveVisit
 from littlebee.learning.models import LearningSession
 from littlebee.notifications.models import Notification, message_part
-from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsAccount, WorkerBadge
+from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsAccount, WorkerBadge, ledger_note
 from littlebee.reports.models import Report, ReportPhoto
 from littlebee.rewards.models import Voucher
 from littlebee.volunteering.models import (
@@ -72,6 +72,13 @@ def _notification_shape(row: dict[str, Any]) -> dict[str, Any]:
         "title": message_part(message, "title", row["title"]),
         "body": message_part(message, "body", row["body"]),
     }
+
+
+def _ledger_shape(row: dict[str, Any]) -> dict[str, Any]:
+    """A points line's note as the points history shows it, in the reader's language (a gift's
+    or an item's names, a refund's reason: stored texts, core.texts); words as written stay."""
+    note_text = row.pop("note_text")
+    return {**row, "note": ledger_note(row["note"], note_text)}
 
 
 # What became of a report's or appeal's case: the same columns in both sections.
@@ -147,7 +154,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "points_ledger",
         lambda u: LedgerEntry.objects.filter(worker=u).order_by("created_at", "id"),
-        ("created_at", "amount", "reason", "source", "category", "note", "expires_at"),
+        ("created_at", "amount", "reason", "source", "category", "note", "note_text", "expires_at"),
+        _ledger_shape,
     ),
     Section(
         "badges",

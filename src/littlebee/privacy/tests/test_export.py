@@ -113,3 +113,27 @@ def test_the_me_page_offers_the_download_as_a_file(me: Life, other: Life) -> Non
 def test_the_download_needs_signing_in() -> None:
     response = Client().get("/privacy/export/")
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_ledger_notes_of_the_export_read_in_the_readers_language(me: Life, api_as: Any) -> None:
+    # given a redemption whose gift has an English name, and a line in a person's own words
+    from littlebee.points.models import LedgerEntry, LedgerReason
+    from littlebee.rewards.models import Gift
+
+    Gift.objects.filter(pk=me.voucher.gift_id).update(name="保温杯", name_en="Thermos flask")
+    spend = LedgerEntry.objects.get(worker=me.user, reason=LedgerReason.REDEMPTION)
+    spend.note_text = {"l": {"zh-hans": "保温杯", "en": "Thermos flask"}}
+    spend.note = "保温杯"
+    spend.save(update_fields=["note", "note_text"])
+    LedgerEntry.objects.filter(worker=me.user).exclude(pk=spend.pk).update(note="手写的说明", note_text=None)
+
+    # when the worker exports their data in English, then in Chinese
+    english = api_as(me.user, language="en").get("/me/export").json()["points_ledger"]
+    chinese = api_as(me.user).get("/me/export").json()["points_ledger"]
+
+    # then the gift is named in the reader's language, the stored text is not exposed raw, and
+    # words as written stay as written
+    assert [e["note"] for e in english if e["amount"] < 0] == ["Thermos flask"]
+    assert [e["note"] for e in chinese if e["amount"] < 0] == ["保温杯"]
+    assert {e["note"] for e in english if e["amount"] > 0} == {"手写的说明"}
+    assert all("note_text" not in e for e in english)
