@@ -5,8 +5,10 @@ GET  /report-categories        [{code, name, points, sensitivity, icon}]; `point
                                clue 100), a range the handler picks within otherwise; null when
                                no rule gives points
 POST /reports                  multipart: category, description, lat, lng, address?, urgent?,
-                               location_source? (device / map / photo), community? (without a
-                               point: its centre, location_source "community"), photos (0–9
+                               location_source? (device / map / photo, only with lat and lng;
+                               without them the server derives it and a different claim is a
+                               400), community? (without a point: its centre, location_source
+                               "community"), photos (0–9
                                JPEG/PNG/WebP, ≤10 MB and ≤40 Mpx each) → 201 {id, status,
                                category, community, assigned_to, deadline, location_source,
                                possible_duplicates[]}; 400 with field errors; 413 too large.
@@ -260,8 +262,9 @@ def report_post(
         address=address,
         urgent=form_flag(urgent),
         photos=list(photos or []),
-        location_source=location_source.strip() or "device",
+        location_source=location_source.strip(),
         community_id=community_id,
+        client_claims_source=True,
     )
     case = report.case
     duplicates = [

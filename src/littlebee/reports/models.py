@@ -67,6 +67,8 @@ class LocationSource(models.TextChoices):
 
 # Where the point is not where the problem is: the public map and Open311 do not show it as one.
 APPROXIMATE_SOURCES = (LocationSource.COMMUNITY, LocationSource.ADDRESS)
+# What a client may say of a point it sends itself; the others are the server's to derive.
+CLIENT_SOURCES = (LocationSource.DEVICE, LocationSource.MAP, LocationSource.PHOTO)
 
 
 class Report(models.Model):

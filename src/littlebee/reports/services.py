@@ -36,7 +36,7 @@ from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award, points_defaults_ensure
 
 from .flags import burst_flag_compute, photo_flags_compute
-from .models import LocationSource, PhotoStatus, Report, ReportCategory, ReportPhoto, Sensitivity
+from .models import CLIENT_SOURCES, LocationSource, PhotoStatus, Report, ReportCategory, ReportPhoto, Sensitivity
 
 if TYPE_CHECKING:
     from littlebee.accounts.models import User
@@ -270,6 +270,7 @@ def report_validate(
     photos: list[Any] | None = None,
     location_source: str = LocationSource.DEVICE,
     community_id: int | None = None,
+    client_claims_source: bool = False,
 ) -> ReportDraft:
     """Everything a report's fields must be, checked whole, with no write: InvalidInput listing
     every bad field at once (or PayloadTooLarge for a photo too big), else the draft to store.
@@ -280,7 +281,14 @@ def report_validate(
 
     Without any point (none given, no photo carrying one), `community_id` names the community
     the worker chose: the point is its centre, location_source "community" (approximate), and
-    the report is routed by that community."""
+    the report is routed by that community.
+
+    `client_claims_source`: the location_source comes from a client (the API, the report page),
+    not from a server-side intake that placed the point itself (Open311's address). A client may
+    then say only how it got the point it sends (CLIENT_SOURCES); when it sends none, the server
+    finds the point (a photo's EXIF, the chosen community) and the source with it, so a claim is
+    either empty or that very source. An approximate source for a sent point, or an exact one for
+    a point the server derived, is a 400 on "location_source"."""
     from .selectors import intake_context
 
     errors: list[FieldError] = []
@@ -290,9 +298,20 @@ def report_validate(
     address = (address or "").strip()
     if len(address) > 200:
         errors.append(FieldError("address", _("地址最多 200 字。")))
-    source = location_source or LocationSource.DEVICE
+    claimed = location_source or ""
+    source = claimed or LocationSource.DEVICE
+    point_sent = lat is not None or lng is not None
     if source not in LocationSource.values:
         errors.append(FieldError("location_source", _("位置来源无效。")))
+        claimed = ""
+    elif client_claims_source and point_sent and claimed and claimed not in CLIENT_SOURCES:
+        errors.append(
+            FieldError(
+                "location_source",
+                _("随坐标提交时，位置来源只能是手机定位（device）、地图选点（map）或照片位置（photo）。"),
+            )
+        )
+        claimed = ""
     checked: list[_CheckedPhoto] | None = None
     if lat is None and lng is None and photos:
         # The photo is the only place the point can come from: check it now, not after.
@@ -318,6 +337,13 @@ def report_validate(
             errors.append(FieldError("community", _("请从列表中选择社区。")))
         else:
             lat, lng, source = chosen.lat, chosen.lng, LocationSource.COMMUNITY
+    if client_claims_source and not point_sent and claimed and lat is not None and claimed != source:
+        errors.append(
+            FieldError(
+                "location_source",
+                _("没有提交坐标时，位置由服务器从照片或所选社区得出，位置来源不能指定为其他值。"),
+            )
+        )
     match: CommunityMatch | None = None
     if lat is not None and lng is not None:
         if not valid_lat_lng(lat, lng):
@@ -369,6 +395,7 @@ def report_submit(
     community_id: int | None = None,
     at: datetime | None = None,
     reporter_limits: bool = True,
+    client_claims_source: bool = False,
 ) -> Report:
     """A new report: checked whole before anything is stored (report_validate), then in one
     transaction its case opened and routed (the case holds where, when and how urgent) and its
@@ -391,6 +418,7 @@ def report_submit(
         photos=photos,
         location_source=location_source,
         community_id=community_id,
+        client_claims_source=client_claims_source,
     )
     return _report_store(reporter=reporter, draft=draft, at=at, reporter_limits=reporter_limits)
 

@@ -39,7 +39,7 @@ from littlebee.core.geo import haversine_m, map_config
 from . import selectors, services
 from .api import category_points
 from .forms import ReportForm
-from .models import LocationSource, PhotoStatus, Report, ReportCategory
+from .models import PhotoStatus, Report, ReportCategory
 
 PAGE_SIZE = 20
 CLIENT_KEY_TTL = 60 * 60 * 24 * 3
@@ -159,8 +159,9 @@ def new(request: HttpRequest) -> HttpResponse:
                         address=data["address"],
                         urgent=data["urgent"],
                         photos=data["photos"],
-                        location_source=data["location_source"] or LocationSource.DEVICE,
+                        location_source=data["location_source"],
                         community_id=data["community"],
+                        client_claims_source=True,
                     )
                     if key:
                         cache.set(key, report.pk, CLIENT_KEY_TTL)
