@@ -24,6 +24,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
@@ -162,6 +163,7 @@ def worker_register(*, data: RegistrationInput, ip: str = "") -> User:
                 community=community,
                 party_member=data.party_member,
             )
+            counted_rows_changed(Counted.WORKER_PROFILE, profile)
             ProfileEvent.objects.create(
                 profile=profile,
                 action=ProfileEventAction.REGISTERED,
@@ -253,6 +255,7 @@ def _decide(decision: _Decision, *, profile_id: int, actor: User, to_status: str
         for field_name, value in changes.items():
             setattr(profile, field_name, value)
         profile.save(update_fields=[*changes, "updated_at"])
+        counted_rows_changed(Counted.WORKER_PROFILE, profile)
         event = ProfileEvent.objects.create(
             profile=profile,
             action=decision.confirmed_action if to_status == decision.confirmed else decision.rejected_action,
@@ -317,6 +320,7 @@ def checkin_resubmit(*, worker: User, community_id: int) -> WorkerProfile:
                 "updated_at",
             ]
         )
+        counted_rows_changed(Counted.WORKER_PROFILE, profile)
         ProfileEvent.objects.create(
             profile=profile,
             action=ProfileEventAction.RESUBMITTED,
@@ -841,4 +845,5 @@ def profile_update(
                 profile.party_member = party_member
                 fields.append("party_member")
             profile.save(update_fields=fields)
+            counted_rows_changed(Counted.WORKER_PROFILE, profile)
     return user

@@ -1,31 +1,34 @@
 """The rollups follow the source rows as things happen.
 
 The apps below analytics save their rows through their own services and never name analytics
-(DESIGN.md, "Dependencies run one way"). Each of those saves ends in Django's post_save for the
-row; analytics listens to that for the rows its figures count, and only to note which days (and
-offices) must be computed again: the work itself runs once the transaction has committed, so a
-rolled-back request leaves the rollups alone, and outside the request (ANALYTICS_REFRESH_INLINE
-off: the periodic job `analytics.refresh_rollups`, every minute).
+(DESIGN.md, "Dependencies run one way"). Each service that writes a row the figures count says
+so explicitly at the point of the write (core.counted.counted_rows_changed, with the rows, also
+those of a queryset update or a bulk insert); nothing listens to Django's model signals
+(DESIGN.md: no logic in signals). Analytics registers `rows_track` there (apps.py) and only
+notes which days (and offices) must be computed again: the work itself runs once the
+transaction has committed, so a rolled-back request leaves the rollups alone, and outside the
+request (ANALYTICS_REFRESH_INLINE off: the periodic job `analytics.refresh_rollups`, every
+minute). ANALYTICS_TRACK off: nothing is noted.
 
-A source row changed without a save (a queryset update, a bulk insert) is not seen here; the
-nightly `analytics.rebuild_recent` job and `littlebee analytics_rebuild` recompute from the source
-rows and say what they corrected.
+A source row changed by code that does not say so (a data migration, the shell) is not seen
+here; the nightly `analytics.rebuild_recent` job and `littlebee analytics_rebuild` recompute from
+the source rows and say what they corrected.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_save
 
 from littlebee.accounts.models import WorkerProfile
 from littlebee.cases.models import Case, CaseOrganisation
 from littlebee.core.background import background_run
+from littlebee.core.counted import Counted
 from littlebee.hives.models import EventRegistration, HiveVisit
 from littlebee.learning.models import LearningSession
 from littlebee.points.models import LedgerEntry
@@ -103,47 +106,55 @@ def _activity(days: Iterable[date]) -> None:
         _after_commit(("activity", day))
 
 
-def case_changed(sender: Any, instance: Case, **kwargs: Any) -> None:
+def case_changed(instance: Case) -> None:
     """A case's day (its submission) and every office it reached, on the day it reached it."""
     _after_commit(("case", instance.pk, day_of(instance.created_at)))
 
 
-def profile_changed(sender: Any, instance: WorkerProfile, **kwargs: Any) -> None:
+def profile_changed(instance: WorkerProfile) -> None:
     _after_commit(("worker", instance.user_id))
     _activity(_days(instance.created_at, instance.checkin_decided_at, instance.employment_decided_at))
 
 
-def visit_changed(sender: Any, instance: HiveVisit, **kwargs: Any) -> None:
+def visit_changed(instance: HiveVisit) -> None:
     _activity(_days(instance.at))
 
 
-def registration_changed(sender: Any, instance: EventRegistration, **kwargs: Any) -> None:
+def registration_changed(instance: EventRegistration) -> None:
     _activity(_days(instance.checked_in_at))
 
 
-def record_changed(sender: Any, instance: ServiceRecord, **kwargs: Any) -> None:
+def record_changed(instance: ServiceRecord) -> None:
     _activity(_days(instance.started_at))
 
 
-def session_changed(sender: Any, instance: LearningSession, **kwargs: Any) -> None:
+def session_changed(instance: LearningSession) -> None:
     _activity(_days(instance.finished_at))
 
 
-def ledger_changed(sender: Any, instance: LedgerEntry, **kwargs: Any) -> None:
+def ledger_changed(instance: LedgerEntry) -> None:
     _activity(_days(instance.created_at))
 
 
-HANDLERS: list[tuple[type[Any], Callable[..., None]]] = [
-    (Case, case_changed),
-    (WorkerProfile, profile_changed),
-    (HiveVisit, visit_changed),
-    (EventRegistration, registration_changed),
-    (ServiceRecord, record_changed),
-    (LearningSession, session_changed),
-    (LedgerEntry, ledger_changed),
-]
+HANDLERS: dict[Counted, Callable[[Any], None]] = {
+    Counted.CASE: case_changed,
+    Counted.WORKER_PROFILE: profile_changed,
+    Counted.HIVE_VISIT: visit_changed,
+    Counted.EVENT_REGISTRATION: registration_changed,
+    Counted.SERVICE_RECORD: record_changed,
+    Counted.LEARNING_SESSION: session_changed,
+    Counted.LEDGER_ENTRY: ledger_changed,
+}
+
+LISTENER = "analytics.rollups"
 
 
-def connect() -> None:
-    for model, handler in HANDLERS:
-        post_save.connect(handler, sender=model, dispatch_uid=f"analytics:{model.__name__}")
+def rows_track(kind: Counted, rows: Sequence[Any]) -> None:
+    """The listener of core.counted: note the days (and offices) the changed rows touch."""
+    if not settings.ANALYTICS_TRACK:
+        return
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        return
+    for row in rows:
+        handler(row)

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from littlebee.core.texts import Text, t
 from littlebee.orgs.models import Organisation, Region
@@ -232,6 +233,7 @@ def _locked_for_staff(actor: User, case_id: int) -> tuple[Case, str]:
 def _save(case: Case, at: datetime, fields: Iterable[str]) -> None:
     case.updated_at = at
     case.save(update_fields=sorted({*fields, "updated_at"}))
+    counted_rows_changed(Counted.CASE, case)
 
 
 def _organisation(value: Organisation | int, field: str) -> Organisation:
@@ -305,6 +307,7 @@ def case_open(
     )
     _enter_stage(case, CaseStatus.SUBMITTED, at, deadline_rule)
     case.save()
+    counted_rows_changed(Counted.CASE, case)
     _hold(case, target.pk, at)
     _record(
         case,

@@ -29,6 +29,7 @@ from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from littlebee.accounts.models import CheckinStatus, Role, User
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.hives.models import (
     AnnualServiceItem,
     Event,
@@ -754,6 +755,7 @@ def _load_events(
         created["events"] += 1
     if registrations:
         EventRegistration.objects.bulk_create(registrations, batch_size=500)
+        counted_rows_changed(Counted.EVENT_REGISTRATION, *registrations)
         created["event registrations"] += len(registrations)
 
 

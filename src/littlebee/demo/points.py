@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.hives.models import Event, EventRegistration, EventStatus, Hive, RegistrationStatus
 from littlebee.orgs.models import Organisation, OrgKind
 from littlebee.points.models import HonoraryTitle, LedgerEntry, PointsSource
@@ -120,6 +121,7 @@ def _attend(event: Event, workers: list[User], created: Counter[str]) -> list[_A
             },
         )
         if made:
+            counted_rows_changed(Counted.EVENT_REGISTRATION, registration)
             _count(created, "attended registrations", 1)
             Event.objects.filter(pk=event.pk).update(registered_count=F("registered_count") + 1)
         if registration.status == RegistrationStatus.ATTENDED:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, Membership, Role, User, WorkerProfile
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award
@@ -427,6 +428,7 @@ def _past_claim(task: Task, person: User, outcome: str, recorder: User | None, r
         recorder=recorder,
         recorded_at=recorded_at,
     )
+    counted_rows_changed(Counted.SERVICE_RECORD, record)
     if task.points:
         result = points_award(
             worker=person,
@@ -441,4 +443,6 @@ def _past_claim(task: Task, person: User, outcome: str, recorder: User | None, r
         )
         if result.entry is not None:
             ServiceRecord.objects.filter(pk=record.pk).update(points=result.entry.amount)
+            record.points = result.entry.amount
+            counted_rows_changed(Counted.SERVICE_RECORD, record)
     return 1

@@ -43,6 +43,7 @@ from littlebee.accounts.models import (
 )
 from littlebee.accounts.services import membership_grant
 from littlebee.cases.workdays import SHANGHAI
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 from littlebee.orgs.services import enterprise_create, outlet_create
 
@@ -885,7 +886,9 @@ def _load_profiles(
         stored_profile = stored[profile.user_id]
         stored_profile.created_at, stored_profile.updated_at = registered, touched
         profile.pk = stored_profile.pk
+        profile.created_at, profile.updated_at = registered, touched
     WorkerProfile.objects.bulk_update(stored.values(), ["created_at", "updated_at"], batch_size=250)
+    counted_rows_changed(Counted.WORKER_PROFILE, *profiles)
     events = [event for _profile, _times, evs in new for event in evs]
     for event in events:
         event.profile_id = event.profile.pk

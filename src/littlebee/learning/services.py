@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from littlebee.core.errors import PermissionDenied as Forbidden
 from littlebee.core.texts import names
@@ -469,7 +470,7 @@ def session_start(*, worker: User, item: LearningItem, at: datetime | None = Non
         if not question_ids:
             raise Conflict("conflict", _("题库里还没有题目。"))
     challenge = item.quiz_kind == QuizKind.CHALLENGE
-    return LearningSession.objects.create(
+    session = LearningSession.objects.create(
         worker=worker,
         item=item,
         activity=item.activity,
@@ -477,6 +478,8 @@ def session_start(*, worker: User, item: LearningItem, at: datetime | None = Non
         question_ids=question_ids,
         asked_at=at if challenge else None,
     )
+    counted_rows_changed(Counted.LEARNING_SESSION, session)
+    return session
 
 
 def _open_session(worker: User, session_id: int) -> LearningSession:
@@ -538,10 +541,12 @@ def session_heartbeat(
             .exclude(pk=session.pk)
             .exclude(item__kind=ItemKind.QUIZ)
         )
+        # Open sessions only: no figure counts them before they finish (core.counted not told).
         if others.update(flag=SessionFlag.PARALLEL):
             session.flag = SessionFlag.PARALLEL
             fields.append("flag")
     session.save(update_fields=fields)
+    counted_rows_changed(Counted.LEARNING_SESSION, session)
 
 
 @dataclass
@@ -588,6 +593,7 @@ def _close(session: LearningSession, status: str, at: datetime, reason: str, **e
         setattr(session, name, value)
         fields.append(name)
     session.save(update_fields=fields)
+    counted_rows_changed(Counted.LEARNING_SESSION, session)
 
 
 def _award(session: LearningSession, at: datetime, amount: int | None, **extra: Any) -> FinishResult:
@@ -838,6 +844,7 @@ def challenge_answer(
         session.answers = answers
         session.asked_at = at
         session.save(update_fields=["answers", "asked_at"])
+        counted_rows_changed(Counted.LEARNING_SESSION, session)
         following = selectors.questions_with_choices([pending[1]])
         return AnswerResult(
             correct=True,

@@ -48,6 +48,7 @@ from littlebee.accounts.models import AuthAttempt, Membership, SmsCode, User, Wo
 from littlebee.accounts.services import sign_out_everywhere
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import Case, CaseEvent, CaseFollower
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import DomainError, InvalidInput, TooManyRequests
 from littlebee.hives.models import EventCheckinFailure, EventRegistration, RegistrationStatus
 from littlebee.hives.services import events as event_services
@@ -234,6 +235,8 @@ def _erase(user: User) -> User:
 
     # What the statistics count stays on the profile; what tells who it was goes.
     WorkerProfile.objects.filter(user=user).update(outlet=None, checkin_note="", employment_note="", updated_at=now)
+    # The outlet places the worker on the statistics' map: they follow (core.counted).
+    counted_rows_changed(Counted.WORKER_PROFILE, *WorkerProfile.objects.filter(user=user))
     PointsAccount.objects.filter(worker=user).update(hide_from_boards=True, show_name_on_boards=False)
 
     user.name = CLOSED_NAME

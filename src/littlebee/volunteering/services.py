@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 
 from littlebee.accounts.models import Membership, Role, User, WorkerProfile
 from littlebee.accounts.services import worker_require_checked_in
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 from littlebee.core.geo import haversine_m, valid_lat_lng
 from littlebee.core.texts import t
@@ -742,6 +743,7 @@ def _review(claim: Claim, task: Task, *, actor: User, decision: str, minutes: in
         recorder=actor,
         recorded_at=now,
     )
+    counted_rows_changed(Counted.SERVICE_RECORD, record)
     if task.points:
         result = points_award(
             worker=claim.worker,
@@ -757,6 +759,7 @@ def _review(claim: Claim, task: Task, *, actor: User, decision: str, minutes: in
         if result.entry is not None:
             record.points = result.entry.amount
             record.save(update_fields=["points"])
+            counted_rows_changed(Counted.SERVICE_RECORD, record)
         else:
             logger.info("volunteer claim %s approved without points: %s", claim.pk, result.refusal)
     _tell(
@@ -846,6 +849,7 @@ def correction_answer(*, correction_id: int, actor: User, accept: bool, note: st
     if accept:
         record.minutes = correction.minutes_asked
         record.save(update_fields=["minutes"])
+        counted_rows_changed(Counted.SERVICE_RECORD, record)
     correction.minutes_after = record.minutes
     correction.status = CorrectionStatus.ACCEPTED if accept else CorrectionStatus.REJECTED
     correction.answered_by, correction.answered_at, correction.answer_note = actor, now, note

@@ -17,6 +17,7 @@ from littlebee.accounts.models import (
     WorkerType,
 )
 from littlebee.accounts.services import _hash_code
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.orgs.tests.factories import CommunityFactory, EnterpriseFactory, PartyOrgFactory
 
 PASSWORD = "Bee-test-2026"
@@ -48,6 +49,13 @@ class WorkerProfileFactory(factory.django.DjangoModelFactory):
     # Checked in, as most workers are: redeeming, events and tasks need it. Tests of the
     # check-in itself ask for `checkin_status=CheckinStatus.PENDING`.
     checkin_status = CheckinStatus.CONFIRMED
+
+    @classmethod
+    def _create(cls, model_class: type[WorkerProfile], *args: Any, **kwargs: Any) -> WorkerProfile:
+        # As the registration service does: the figures that count workers are told (core.counted).
+        profile = super()._create(model_class, *args, **kwargs)
+        counted_rows_changed(Counted.WORKER_PROFILE, profile)
+        return profile
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

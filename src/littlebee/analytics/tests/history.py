@@ -14,6 +14,7 @@ from littlebee.appeals.tests.factories import AppealCity, file_appeal
 from littlebee.cases import services as cases
 from littlebee.cases.models import Case, CaseKind
 from littlebee.cases.tests.factories import WORKING_MORNING, open_case
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.hives.models import HiveVisit, VisitMethod
 from littlebee.hives.tests.factories import HiveFactory, ServiceFactory
 from littlebee.points import services as points
@@ -75,9 +76,10 @@ def build(c: AppealCity) -> History:
     water: Any = ServiceFactory(code="water", name="饮水")
     hive: Any = HiveFactory(community=w.community, managing_unit=w.community_org, name="西厂口社区蜂巢")
     for i, service in enumerate([water, water, None]):
-        HiveVisit.objects.create(
+        visit = HiveVisit.objects.create(
             hive=hive, worker=riders[i], method=VisitMethod.QR, service=service, at=t0 + DAY + i * HOUR
         )
+        counted_rows_changed(Counted.HIVE_VISIT, visit)  # as visit_record does
     earn(c.rider, 100, "history:1", at=t0)
     earn(riders[1], 50, "history:2", at=t0 + HOUR)
     points.points_spend(worker=c.rider, amount=30, idempotency_key="history:spend", at=t0 + DAY)

@@ -26,6 +26,7 @@ from littlebee.cases import services as cases
 from littlebee.cases.models import OPEN_STATUSES, Case
 from littlebee.cases.tests.factories import WORKING_MORNING, open_case
 from littlebee.conftest import client_for
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.orgs.models import Organisation
 from littlebee.points import services as points
 from littlebee.points.models import LedgerEntry, PointsAccount
@@ -117,10 +118,11 @@ def test_points_held_is_issued_less_spent_less_expired_with_corrections(c: Appea
     points.points_adjust(worker=c.other_rider, amount=-20, actor=None, note="更正", idempotency_key="k:adj")
     entry = earn(c.rider, 50, "k:3")
     points.points_reverse(entry_id=entry.pk, actor=None, note="重复", key="k:rev")
-    # an expiry, as the expiry job writes it
-    LedgerEntry.objects.create(
+    # an expiry, as the expiry job writes it (and tells the figures, core.counted)
+    expiry = LedgerEntry.objects.create(
         worker=c.rider, amount=-30, reason="expiry", idempotency_key="k:exp", created_at=entry.created_at
     )
+    counted_rows_changed(Counted.LEDGER_ENTRY, expiry)
     PointsAccount.objects.filter(pk=c.rider.pk).update(balance=F("balance") - 30)
 
     # when

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.accounts.services import worker_require_checked_in
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import (
     Conflict,
     DomainError,
@@ -240,6 +241,7 @@ def event_register(*, event_id: int, worker: User) -> EventRegistration:
     try:
         with transaction.atomic():
             registration = EventRegistration.objects.create(event=event, worker=worker, status=status)
+        counted_rows_changed(Counted.EVENT_REGISTRATION, registration)
     except IntegrityError as exc:  # one live registration per worker: the constraint's answer
         raise Conflict("already_registered", _("您已报名该活动。")) from exc
     _log(
@@ -306,6 +308,7 @@ def _promote_next(event: Event, now: datetime) -> EventRegistration | None:
     nxt.status = RegistrationStatus.REGISTERED
     nxt.promoted_at = now
     nxt.save(update_fields=["status", "promoted_at", "updated_at"])
+    counted_rows_changed(Counted.EVENT_REGISTRATION, nxt)
     # The system's step (a place was freed), not the cancelling worker's.
     _log(event, EventAction.PROMOTE, actor=None, at=now, registration=nxt, from_status=was, to_status=nxt.status)
     Event.objects.filter(pk=event.pk).update(
@@ -333,6 +336,7 @@ def event_cancel_registration(*, registration_id: int, worker: User) -> EventReg
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+    counted_rows_changed(Counted.EVENT_REGISTRATION, registration)
     _log(
         event,
         EventAction.CANCEL_REGISTRATION,
@@ -412,6 +416,7 @@ def _mark_attended(registration: EventRegistration, *, by: User, now: datetime) 
     registration.checked_in_at = now
     registration.checked_in_by = by
     registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+    counted_rows_changed(Counted.EVENT_REGISTRATION, registration)
     # The event's points, awarded once per registration in this transaction; a refusal (no rule,
     # a cap, more points than the rule allows) is logged and the check-in stands.
     event = Event.objects.select_related("hive__community").get(pk=registration.event_id)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound
 
 from .. import selectors
@@ -92,6 +93,7 @@ def _record(
         visit = HiveVisit.objects.create(
             hive=hive, worker_id=worker_id, method=method, recorded_by=recorded_by, service=service, at=at
         )
+        counted_rows_changed(Counted.HIVE_VISIT, visit)
         return VisitResult(visit=visit, counted=True)
 
 
@@ -166,4 +168,5 @@ def visit_set_service(*, visit_id: int, worker: User, service_code: str, at: dat
     visit.service = service
     if changed:
         visit.save(update_fields=["service"])
+        counted_rows_changed(Counted.HIVE_VISIT, visit)
     return visit

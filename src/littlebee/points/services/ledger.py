@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User, WorkerProfile
+from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound
 from littlebee.core.texts import Text, render_in
 from littlebee.orgs.models import Region
@@ -99,12 +100,14 @@ def _insert(**fields: Any) -> tuple[LedgerEntry, bool]:
     """Insert an entry; if its idempotency key exists already, return that entry instead."""
     try:
         with transaction.atomic():
-            return LedgerEntry.objects.create(**fields), True
+            entry = LedgerEntry.objects.create(**fields)
     except IntegrityError:
         existing = LedgerEntry.objects.filter(idempotency_key=fields["idempotency_key"]).first()
         if existing is None:
             raise
         return existing, False
+    counted_rows_changed(Counted.LEDGER_ENTRY, entry)
+    return entry, True
 
 
 @transaction.atomic
@@ -227,7 +230,7 @@ def _spend(
         raise Conflict("insufficient_points", _("积分不足。"))
     source_type, source_id = source_ref(source_object) if source_object is not None else ("", "")
     try:
-        return LedgerEntry.objects.create(
+        entry = LedgerEntry.objects.create(
             worker=worker,
             amount=-amount,
             reason=LedgerReason.REDEMPTION,
@@ -243,6 +246,8 @@ def _spend(
         # not stand without its entry, so the whole transaction rolls back.
         transaction.set_rollback(True)
         raise Conflict("duplicate", _("这笔积分已经扣除过。")) from None
+    counted_rows_changed(Counted.LEDGER_ENTRY, entry)
+    return entry
 
 
 @transaction.atomic
@@ -269,7 +274,7 @@ def points_reverse(
         PointsAccount.objects.filter(pk=account.pk).update(balance=F("balance") + amount)
     try:
         with transaction.atomic():
-            return LedgerEntry.objects.create(
+            entry = LedgerEntry.objects.create(
                 worker_id=original.worker_id,
                 amount=amount,
                 reason=LedgerReason.REVERSAL,
@@ -285,6 +290,8 @@ def points_reverse(
             )
     except IntegrityError as exc:
         raise Conflict("already_reversed", _("这笔积分已经冲正过。")) from exc
+    counted_rows_changed(Counted.LEDGER_ENTRY, entry)
+    return entry
 
 
 @transaction.atomic

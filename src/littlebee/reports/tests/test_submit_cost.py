@@ -12,7 +12,6 @@ from typing import Any
 import imagehash
 import pytest
 from django.db import connection
-from django.db.models.signals import post_save
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
@@ -21,6 +20,7 @@ from littlebee.accounts.tests.factories import worker
 from littlebee.analytics import tracking
 from littlebee.cases.tests.factories import World
 from littlebee.core.background import jobs
+from littlebee.core.counted import register_counted_listener, unregister_counted_listener
 from littlebee.core.images import image_fit, image_open
 from littlebee.hives.tests.photo_files import jpeg_bytes, upload
 from littlebee.orgs.services import region_set_boundary
@@ -62,10 +62,9 @@ def served(w: World, settings: Any) -> Iterator[World]:
     settings.CASES_NOTIFY_INLINE = False
     region_set_boundary(region=w.community, boundary=square(30.55, 114.30))
     region_set_boundary(region=w.other_community, boundary=square(30.60, 114.35))
-    for model, _handler in tracking.HANDLERS:
-        post_save.disconnect(sender=model, dispatch_uid=f"analytics:{model.__name__}")
+    unregister_counted_listener(tracking.LISTENER)
     yield w
-    tracking.connect()
+    register_counted_listener(tracking.LISTENER, tracking.rows_track)
 
 
 def statements_of(ctx: CaptureQueriesContext) -> list[str]:
