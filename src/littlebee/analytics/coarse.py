@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 
 from littlebee.accounts.models import WorkerProfile
 from littlebee.orgs.models import Organisation
@@ -38,6 +38,7 @@ from .models import (
     ServiceRollup,
     StationDay,
     StationMonth,
+    WorkerDay,
     WorkerPlace,
 )
 
@@ -325,12 +326,22 @@ def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     _replace(OFFICE, Q(start=month) & orgs, rows)
 
 
+def _last_active(worker_ids: Iterable[int] | None = None) -> dict[int, date]:
+    """Each worker's latest WorkerDay."""
+    days = WorkerDay.objects.all()
+    if worker_ids is not None:
+        days = days.filter(worker_id__in=list(worker_ids))
+    return dict(days.values("worker_id").annotate(last=Max("day")).order_by().values_list("worker_id", "last"))
+
+
 def worker_places_compute(places: Any, worker_ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
-    """Each worker's place, employer and type, from the worker profiles (`places`: rollups.Places)."""
+    """Each worker's place, employer and type, from the worker profiles (`places`: rollups.Places),
+    and his last active day, from the daily rollup."""
     profiles = WorkerProfile.objects.all()
     if worker_ids is not None:
         profiles = profiles.filter(user_id__in=list(worker_ids))
     rows = list(profiles.values_list("user_id", "community_id", "enterprise_id", "worker_type"))
+    last = _last_active(worker_ids)
     industries = dict(Organisation.objects.filter(pk__in={r[2] for r in rows if r[2]}).values_list("pk", "industry"))
     result = {}
     for worker, region, enterprise, wtype in rows:
@@ -342,8 +353,25 @@ def worker_places_compute(places: Any, worker_ids: Iterable[int] | None = None) 
             "enterprise_id": enterprise,
             "industry": industries.get(enterprise, "") if enterprise else "",
             "worker_type": wtype or "",
+            "last_active": _key_value(last.get(worker)),
         }
     return result
+
+
+def worker_last_active_refresh(worker_ids: Iterable[int]) -> None:
+    """After WorkerDay rows of these workers were replaced: their last active day again."""
+    worker_ids = sorted(set(worker_ids))
+    if not worker_ids:
+        return
+    last = _last_active(worker_ids)
+    stored = dict(WorkerPlace.objects.filter(worker_id__in=worker_ids).values_list("worker_id", "last_active"))
+    changed: dict[date | None, list[int]] = defaultdict(list)
+    for worker, before in stored.items():
+        now = _key_value(last.get(worker))
+        if before != now:
+            changed[now].append(worker)
+    for day, workers in changed.items():
+        WorkerPlace.objects.filter(worker_id__in=workers).update(last_active=day)
 
 
 def worker_places_refresh(places: Any, worker_ids: list[int]) -> None:

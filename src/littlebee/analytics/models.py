@@ -347,8 +347,10 @@ class OfficeMonth(models.Model):
 
 
 class WorkerPlace(models.Model):
-    """Each worker's place, employer and type now (from the worker profile): "active" counts the
-    workers in scope that have a WorkerDay in the period, one indexed look-up each."""
+    """Each worker's place, employer and type now (from the worker profile), and the last day he
+    did something (his latest WorkerDay): "active" counts the workers in scope whose last day lies
+    in the period, and looks up WorkerDay only for those whose last day is after it (few, for a
+    period ending today)."""
 
     worker_id = models.IntegerField(unique=True)
     region_id = models.IntegerField(null=True, blank=True)
@@ -357,9 +359,11 @@ class WorkerPlace(models.Model):
     enterprise_id = models.IntegerField(null=True, blank=True)
     industry = models.CharField(max_length=32, blank=True, default="")
     worker_type = models.CharField(max_length=20, blank=True, default="")
+    last_active = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [
+            models.Index(fields=["last_active"], name="workerplace_last_active_idx"),
             models.Index(fields=["district_id"], name="workerplace_district_idx"),
             models.Index(fields=["street_id"], name="workerplace_street_idx"),
             models.Index(fields=["region_id"], name="workerplace_region_idx"),

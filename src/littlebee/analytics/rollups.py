@@ -55,6 +55,7 @@ from .coarse import (
     coarse_rebuild,
     lock_month,
     month_start,
+    worker_last_active_refresh,
 )
 from .models import ActivityDay, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
 
@@ -525,12 +526,16 @@ def stale_mark(*, part: str, days: Iterable[date], organisation_ids: Iterable[in
 
 def _replace_activity(day: date, places: Places) -> None:
     activity, workers, stations = activity_models(activity_compute(day, day), places)
+    touched = {w.worker_id for w in workers} | set(
+        WorkerDay.objects.filter(day=day).values_list("worker_id", flat=True)
+    )
     ActivityDay.objects.filter(day=day).delete()
     WorkerDay.objects.filter(day=day).delete()
     StationDay.objects.filter(day=day).delete()
     ActivityDay.objects.bulk_create(activity, batch_size=1000)
     WorkerDay.objects.bulk_create(workers, batch_size=1000)
     StationDay.objects.bulk_create(stations, batch_size=1000)
+    worker_last_active_refresh(touched)
 
 
 def _replace_offices(day: date, organisation_ids: list[int], places: Places) -> None:

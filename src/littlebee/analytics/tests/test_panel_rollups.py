@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from littlebee.appeals.tests.factories import AppealCity
@@ -19,7 +19,7 @@ from littlebee.appeals.tests.factories import AppealCity
 from .. import measures
 from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, period_split
 from ..measures import Period, Scope
-from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, WorkerDay
+from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, WorkerDay, WorkerPlace
 from .history import build
 
 DAY = timedelta(days=1)
@@ -144,6 +144,35 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
         == right
     )
     assert again.getvalue().strip() == "No differences."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_drifted_one(c: AppealCity) -> None:
+    # given the history: every worker's last active day is his latest WorkerDay
+    build(c)
+    last = {
+        row["worker_id"]: row["last"]
+        for row in WorkerDay.objects.values("worker_id").annotate(last=Max("day")).order_by()
+    }
+    assert (
+        last
+        and dict(WorkerPlace.objects.filter(worker_id__in=list(last)).values_list("worker_id", "last_active")) == last
+    )
+    worker, day = max(last.items(), key=lambda kv: kv[1])
+    period = Period(start=day, end=day)
+    active = measures.active_workers(Scope(everything=True), period)
+    # when his last day is lost behind the rollups' back
+    WorkerPlace.objects.filter(worker_id=worker).update(last_active=None)
+    assert measures.active_workers(Scope(everything=True), period) == active - 1
+    out = StringIO()
+    with pytest.raises(CommandError):
+        call_command("analytics_rebuild", "--dry-run", "--check", stdout=out)
+    call_command("analytics_rebuild", stdout=StringIO())
+
+    # then the rebuild named him and the figure is right again
+    assert f"worker={worker}" in out.getvalue()
+    assert WorkerPlace.objects.get(worker_id=worker).last_active == day
+    assert measures.active_workers(Scope(everything=True), period) == active
 
 
 @pytest.mark.django_db(transaction=True)
