@@ -38,6 +38,9 @@ class MeOut(Schema):
     party_member: bool
     points_balance: int
     title: str | None
+    # The volunteer star title (一星志愿者…五星志愿者) of the certified hours, null under 100
+    # hours and for staff: volunteering adds it (accounts.hooks.me_columns).
+    volunteer_title: str | None = None
     roles: list[RoleOut]
     # The language texts sent to the person (SMS) are written in: the one they chose, else the
     # city's. Signing in remembers the request's Accept-Language; PATCH /me changes it.

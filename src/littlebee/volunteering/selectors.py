@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
@@ -363,6 +365,20 @@ def standing_of(worker: User) -> Standing:
     hours = minutes_total(worker) / 60
     star = star_of(hours)
     return Standing(hours=round(hours, 1), star=star, title=star_title(star))
+
+
+def me_volunteering_columns(quote: Callable[[str], str], user_id: str) -> list[str]:
+    """GET /me's column of volunteering (accounts.hooks.me_columns): the user's certified minutes,
+    a scalar subquery on the records' (worker, started_at) index inside GET /me's one statement."""
+    records = quote(ServiceRecord._meta.db_table)
+    return [f"(SELECT SUM({quote('minutes')}) FROM {records} WHERE {quote('worker_id')} = {user_id})"]  # noqa: S608
+
+
+def me_volunteering_from(values: Sequence[Any], *, worker: bool) -> dict[str, Any]:
+    """GET /me's `volunteer_title`: the star title of the certified hours (一星志愿者…, in the
+    request's language), as standing_of gives it; None under 100 hours and for staff."""
+    minutes = int(values[0] or 0)
+    return {"volunteer_title": star_title(star_of(minutes / 60)) if worker else None}
 
 
 def corrections_answerable_by(user: User) -> QuerySet[RecordCorrection]:

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from littlebee.accounts.models import User
+from littlebee.accounts.tests.factories import worker
 from littlebee.conftest import client_for
 from littlebee.volunteering import selectors
 from littlebee.volunteering.models import Claim, ClaimStatus, ServiceRecord
@@ -122,3 +123,26 @@ def test_the_api_answers_with_the_title(api_as: Any, scene: Scene) -> None:
     assert (zh["star"], zh["title"], zh["hours_total"]) == (5, "五星志愿者", 1500.0)
     assert en["title"] == "Five-star volunteer"
     assert (nobody["star"], nobody["title"]) == (0, None)
+
+
+def test_get_me_carries_the_star_title_in_its_one_statement(
+    api_as: Any, scene: Scene, django_assert_num_queries: Any
+) -> None:
+    # given a worker with 320 certified hours over two records, one with 40, and a staff member
+    _served(scene, scene.worker, 300)
+    _served(scene, scene.worker, 20)
+    newcomer = worker(community=scene.city.community)
+    _served(scene, newcomer, 40)
+    zh, en = api_as(scene.worker), api_as(scene.worker, language="en")
+    zh.get("/me")
+
+    # when
+    with django_assert_num_queries(2):  # the token, then GET /me's one statement, as before
+        answer = zh.get("/me").json()
+    english = en.get("/me").json()
+
+    # then the title of the hours, in the reader's language; none under 100 hours, none for staff
+    assert answer["volunteer_title"] == "二星志愿者"
+    assert english["volunteer_title"] == "Two-star volunteer"
+    assert api_as(newcomer).get("/me").json()["volunteer_title"] is None
+    assert api_as(scene.handler).get("/me").json()["volunteer_title"] is None
