@@ -48,7 +48,6 @@ from littlebee.accounts.models import AuthAttempt, Membership, SmsCode, User, Wo
 from littlebee.accounts.services import sign_out_everywhere
 from littlebee.appeals.models import Appeal
 from littlebee.cases.models import Case, CaseEvent, CaseFollower
-from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import DomainError, InvalidInput, TooManyRequests
 from littlebee.hives.models import EventCheckinFailure, EventRegistration, RegistrationStatus
 from littlebee.hives.services import events as event_services
@@ -233,10 +232,9 @@ def _erase(user: User) -> User:
     VolunteerSettings.objects.filter(worker=user).delete()
     sign_out_everywhere(user=user)  # every token revoked, every session ended
 
-    # What the statistics count stays on the profile; what tells who it was goes.
+    # What the statistics count stays on the profile; what tells who it was goes (no figure
+    # reads these fields, so core.counted is not told).
     WorkerProfile.objects.filter(user=user).update(outlet=None, checkin_note="", employment_note="", updated_at=now)
-    # The outlet places the worker on the statistics' map: they follow (core.counted).
-    counted_rows_changed(Counted.WORKER_PROFILE, *WorkerProfile.objects.filter(user=user))
     PointsAccount.objects.filter(worker=user).update(hide_from_boards=True, show_name_on_boards=False)
 
     user.name = CLOSED_NAME
