@@ -15,6 +15,9 @@ POST /reports                  multipart: category, description, lat, lng, addre
                                Without lat and lng, the first photo's EXIF GPS gives the point.
 GET  /reports/nearby           ?category=&lat=&lng= open public reports of the category within
                                REPORTS_DUPLICATE_RADIUS_M, nearest first, to say "me too" to
+                               (only reports placed exactly: never one at a community's centre
+                               or an address's estimate; a report filed at one gets no
+                               possible_duplicates either)
 POST /reports/{id}/follow      "me too" → 200 {following: true}; 404 unless public and open
 GET  /reports/map              public, no login: rounded points of public reports for the map
 GET  /reports?mine=true        the caller's reports, newest first (only `mine` is offered)
@@ -267,11 +270,16 @@ def report_post(
         client_claims_source=True,
     )
     case = report.case
-    duplicates = [
-        r
-        for r in selectors.possible_duplicates(report.category, *report_point(report), exclude_id=report.pk)
-        if r.case.reporter_id != user.pk
-    ]
+    # A report placed at an approximate point (a community's centre) has no distance to others.
+    duplicates = (
+        []
+        if report.location_approximate
+        else [
+            r
+            for r in selectors.possible_duplicates(report.category, *report_point(report), exclude_id=report.pk)
+            if r.case.reporter_id != user.pk
+        ]
+    )
     return Status(
         201,
         {

@@ -78,7 +78,12 @@ def report_staff_panel(case: Case, user: User, org_ids: list[int]) -> StaffPanel
     # The fraud flags come from another part of the reports app; a page must work without them.
     flags = list(report.flags.all()) if hasattr(report, "flags") else []
     point = (case.lat or 0.0, case.lng or 0.0)  # a report's case always has its point
-    nearby = [r.case for r in possible_duplicates(report.category, *point, exclude_id=report.pk)]
+    # From an approximate point (a community's centre) no distance says "nearby".
+    nearby = (
+        []
+        if report.location_approximate
+        else [r.case for r in possible_duplicates(report.category, *point, exclude_id=report.pk)]
+    )
     merged_here = list(case.duplicates.all())
     seen: set[int] = set()
     candidates = []

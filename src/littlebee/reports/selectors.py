@@ -192,7 +192,12 @@ def possible_duplicates(
 ) -> list[Report]:
     """Open public reports of the same category within radius_m (setting
     REPORTS_DUPLICATE_RADIUS_M, default 250 m), nearest first; each with `followers_count`. The
-    case's kind, category and point narrow it (cases' case_kind_category_point_idx)."""
+    case's kind, category and point narrow it (cases' case_kind_category_point_idx).
+
+    Only reports placed exactly: one at an approximate point (APPROXIMATE_SOURCES: a community's
+    centre, a place an address named) is not where its problem is, so a distance to it means
+    nothing and would publish the stand-in point as a position. Callers whose own point is
+    approximate ask nothing (Report.location_approximate)."""
     radius = duplicate_radius_m() if radius_m is None else radius_m
     code = category if isinstance(category, str) else category.code
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
@@ -207,6 +212,7 @@ def possible_duplicates(
             category__sensitivity=Sensitivity.PUBLIC,
         )
         .exclude(pk=exclude_id)
+        .exclude(location_source__in=APPROXIMATE_SOURCES)
         .select_related("case", "category")
         .annotate(followers_count=Count("case__followers"))
     )
