@@ -539,10 +539,13 @@ BREAKDOWN_MEASURES = (
 )
 
 
-def breakdown(scope: Scope, period: Period, by: str) -> dict[Any, dict[str, int]]:
-    """BREAKDOWN_MEASURES per district_id, street_id, region_id (community), industry or
-    enterprise_id: one grouped query, on the panel rollups where they hold the scope and the
-    breakdown (else on the daily rollup). Each row is the same sums the overview adds up."""
+def breakdown(
+    scope: Scope, period: Period, by: str, names: tuple[str, ...] = BREAKDOWN_MEASURES
+) -> dict[Any, dict[str, int]]:
+    """BREAKDOWN_MEASURES (or some of them: `names`) per district_id, street_id, region_id
+    (community), industry or enterprise_id: one grouped query, on the panel rollups where they
+    hold the scope and the breakdown (else on the daily rollup). Each row is the same sums the
+    overview adds up."""
     rows: QuerySet[Any] = ActivityDay.objects.filter(scope.activity_q(), period.q())
     if by in LEVEL_OF_FIELD:
         level = LEVEL_OF_FIELD[by]
@@ -553,7 +556,7 @@ def breakdown(scope: Scope, period: Period, by: str) -> dict[Any, dict[str, int]
         by_enterprise = enterprise_q(scope)
         if by_enterprise is not None:
             rows = EnterpriseRollup.objects.filter(by_enterprise, period.split.grain_q())
-    rows = rows.values(by).annotate(**{name: Sum(name) for name in BREAKDOWN_MEASURES}).order_by()
+    rows = rows.values(by).annotate(**{name: Sum(name) for name in names}).order_by()
     return {row.pop(by): {k: int(v or 0) for k, v in row.items()} for row in rows}
 
 

@@ -158,16 +158,17 @@ def _regions_in(communities: Any, scope: Scope) -> Any:
     return communities.filter(q)
 
 
-def _map_points(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    located = dict(
-        Region.objects.filter(pk__in=[r["id"] for r in rows if r["id"] is not None]).values_list("pk", "lat")
-    )
-    lngs = dict(Region.objects.filter(pk__in=list(located)).values_list("pk", "lng"))
-    return [
-        {"name": str(r["name"]), "lat": located[r["id"]], "lng": lngs[r["id"]], "reports": r["reports_submitted"]}
-        for r in rows
-        if r["id"] in located and r["reports_submitted"]
-    ]
+def _map_points(scope: Scope, period: Period) -> list[dict[str, Any]]:
+    """Reports per community, where the community has reports: the city's 1,404 communities
+    summed over one column only, named and placed in one more query."""
+    reports = {
+        k: v["reports_submitted"]
+        for k, v in measures.breakdown(scope, period, "region_id", ("reports_submitted",)).items()
+        if k is not None and v["reports_submitted"]
+    }
+    located = Region.objects.filter(pk__in=list(reports)).values_list("pk", "name", "lat", "lng")
+    points = [{"name": name, "lat": lat, "lng": lng, "reports": reports[pk]} for pk, name, lat, lng in located]
+    return sorted(points, key=lambda p: (-p["reports"], p["name"]))
 
 
 @login_required
@@ -187,7 +188,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overview = measures.overview(scope, period)
     child = CHILD_LEVEL.get(RegionLevel(region.level) if region else None)
     places = _breakdown_rows(scope, period, child[0], Region) if child else []
-    communities = _breakdown_rows(scope, period, "region_id", Region)
     trend_period = period if period.start else Period(start=period.end - timedelta(days=364), end=period.end)
     context = {
         **_chrome(request),
@@ -204,7 +204,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "charts": {
             "weeks": _chart_rows(measures.trend(scope, trend_period, "week")),
             "months": _chart_rows(measures.trend(scope, trend_period, "month")),
-            "map": _map_points(communities),
+            "map": _map_points(scope, period),
         },
         "map_config": map_config(),
         "region_keep": {"region": region.pk} if region else {},

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from littlebee.appeals.tests.factories import AppealCity
 from littlebee.conftest import client_for
 
 from .. import measures
+from ..measures import Scope
 from ..models import Export
 from ..rollups import rollups_rebuild
 from ..selectors import stats_scope_of
@@ -73,6 +75,13 @@ def test_every_page_export_and_api_call_gives_the_same_numbers(c: AppealCity, ap
         "收到诉求 <strong>7</strong> 件，解决 <strong>1</strong> 件"
         in client.get(f"/staff/stats/?from={period.start}&to={period.end}").content.decode()
     )
+    # and the map's reports per community add up to the reports submitted, the community's too
+    html = client.get(f"/staff/stats/?from={period.start}&to={period.end}").content.decode()
+    charts = json.loads(html.split('id="stats-charts" type="application/json">', 1)[1].split("</script>", 1)[0])
+    assert sum(point["reports"] for point in charts["map"]) == figures["reports.submitted"] > 0
+    community = Scope(community_ids=(c.w.community.pk,))
+    mine = measures.overview(community, period).reports["submitted"]
+    assert {p["name"]: p["reports"] for p in charts["map"]}[c.w.community.name] == mine
     # and the rollups kept up with every change: a rebuild finds nothing to correct
     assert rollups_rebuild(dry_run=True) == []
 
