@@ -1,7 +1,8 @@
 """The demo city's 认真学: the question bank, 27 articles, 4 quizzes and an audio and a video
-lesson written for this product (learning_data; the lessons' files are encoded on load by
-learning_media), published by 武昌区's admin and reviewed by the city admin, and three weeks of
-learning history for demo workers, so the staff figures and the workers' streaks show something.
+lesson written for this product, in Chinese and English (learning_data, learning_articles_en;
+the lessons' files are encoded on load by learning_media), published by 武昌区's admin and
+reviewed by the city admin, and three weeks of learning history for demo workers, so the staff
+figures and the workers' streaks show something.
 
 Content is found by its text or title, so a second load adds nothing. History is written once
 (when no session exists) the way the services leave it: a session per opening, credited through
@@ -18,6 +19,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
+from django.db.models import Q
 from django.utils import timezone
 
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
@@ -42,6 +44,7 @@ from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award
 
 from . import learning_data as data
+from .learning_articles_en import ARTICLES_EN, QUIZZES_EN
 from .learning_media import chime_mp3, traffic_light_webm
 
 AUTHOR = "13900000003"  # admin of 武昌区 (its party organisation)
@@ -125,8 +128,11 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
         else None
     )
     existing = set(LearningItem.objects.values_list("title", flat=True))
+    _english_items(existing)
     made = 0
-    for n, (topic, title, summary, paragraphs, worker_types) in enumerate(data.ARTICLES):
+    for n, ((topic, title, summary, paragraphs, worker_types), (title_en, summary_en, paragraphs_en)) in enumerate(
+        zip(data.ARTICLES, ARTICLES_EN, strict=True)
+    ):
         if title in existing:
             continue
         at = now - timedelta(days=30 - n, hours=n % 7)
@@ -136,6 +142,9 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
             topic=topic,
             summary=summary,
             body="\n\n".join(paragraphs),
+            title_en=title_en,
+            summary_en=summary_en,
+            body_en="\n\n".join(paragraphs_en),
             worker_types=worker_types,
             status=ItemStatus.PUBLISHED,
             organisation=organisation,
@@ -167,7 +176,9 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
         item.save()
         _publish(item, author, reviewer, at)
         made += 1
-    for title, quiz_kind, summary, count, pass_mark, attempts, seconds in data.QUIZZES:
+    for (title, quiz_kind, summary, count, pass_mark, attempts, seconds), (title_en, summary_en) in zip(
+        data.QUIZZES, QUIZZES_EN, strict=True
+    ):
         if title in existing:
             continue
         at = now - timedelta(days=28)
@@ -177,6 +188,8 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
             title=title,
             topic="party" if quiz_kind != QuizKind.SPECIAL else "traffic",
             summary=summary,
+            title_en=title_en,
+            summary_en=summary_en,
             question_count=count,
             pass_mark=pass_mark,
             max_attempts=attempts,
@@ -194,6 +207,30 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
     if made:
         created["learning items"] += made
     return list(LearningItem.objects.filter(status=ItemStatus.PUBLISHED).order_by("pk"))
+
+
+def _english_items(existing: set[str]) -> None:
+    """English for the articles and quizzes of a city loaded before they had it (blank fields
+    only: an English text a staff member has since written stays)."""
+    english: dict[str, tuple[str, str, str]] = {
+        article[1]: (title_en, summary_en, "\n\n".join(paragraphs_en))
+        for article, (title_en, summary_en, paragraphs_en) in zip(data.ARTICLES, ARTICLES_EN, strict=True)
+    }
+    english.update(
+        {
+            quiz[0]: (title_en, summary_en, "")
+            for quiz, (title_en, summary_en) in zip(data.QUIZZES, QUIZZES_EN, strict=True)
+        }
+    )
+    if not existing.intersection(english):
+        return
+    items = list(LearningItem.objects.filter(title__in=list(english)).filter(Q(title_en="") | Q(summary_en="")))
+    for item in items:
+        title_en, summary_en, body_en = english[item.title]
+        item.title_en = item.title_en or title_en
+        item.summary_en = item.summary_en or summary_en
+        item.body_en = item.body_en or body_en
+    LearningItem.objects.bulk_update(items, ["title_en", "summary_en", "body_en"])
 
 
 def _attach_media(item: LearningItem) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from littlebee.accounts.models import User
+from littlebee.conftest import client_for
 from littlebee.demo.wuhan import demo_clock, load_wuhan
 from littlebee.learning import selectors
 from littlebee.learning.models import ItemKind, ItemStatus, LearningItem, LearningSession, Question, SessionStatus
@@ -81,3 +83,43 @@ def test_learning_points_reconcile_and_a_second_load_adds_nothing() -> None:
     # then
     assert (LearningItem.objects.count(), Question.objects.count(), LearningSession.objects.count()) == before
     assert points_mismatches() == []
+
+
+def test_every_article_and_quiz_is_in_english_for_an_english_reader(api_as: Any) -> None:
+    # given the demo courier reading in English
+    courier = User.objects.get(phone="13800000001")
+    english = api_as(courier, language="en")
+    items = LearningItem.objects.filter(status=ItemStatus.PUBLISHED, kind__in=[ItemKind.ARTICLE, ItemKind.QUIZ])
+
+    # then each has its own English title and summary, and each article its English body, a
+    # paragraph for each Chinese one
+    assert items.count() == 31
+    for item in items:
+        assert item.title_en and item.summary_en and item.title_en != item.title
+        if item.kind == ItemKind.ARTICLE:
+            assert item.body_en.count("\n\n") == item.body.count("\n\n")
+    # and the list and an article's page read English
+    titles = [i["title"] for i in english.get("/learning/items").json()["items"]]
+    assert titles and not [t for t in titles if re.search("[\u4e00-\u9fff]", t)]
+    article = items.get(title="学会使用灭火器")
+    client = client_for(courier)
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/learning/{article.pk}/").content.decode()
+    assert "Pull: pull out the safety pin." in page and "拔掉保险销" not in page
+
+
+def test_a_city_loaded_before_the_english_gets_it_on_the_next_load() -> None:
+    # given articles and a quiz loaded without English, and one a staff member translated since
+    LearningItem.objects.filter(title__in=["学会使用灭火器", "每日答题"]).update(title_en="", summary_en="", body_en="")
+    LearningItem.objects.filter(title="工资被拖欠，可以找谁").update(title_en="", summary_en="", body_en="Ours.")
+
+    # when
+    load_wuhan(now=demo_clock())
+
+    # then the blanks are filled and a staff member's words stay
+    article = LearningItem.objects.get(title="学会使用灭火器")
+    assert article.title_en == "Learn to use a fire extinguisher"
+    assert article.body_en.startswith("Lift: pick up the extinguisher")
+    assert LearningItem.objects.get(title="每日答题").title_en == "Daily quiz"
+    wages = LearningItem.objects.get(title="工资被拖欠，可以找谁")
+    assert (wages.title_en, wages.body_en) == ("Unpaid wages: who can help?", "Ours.")
