@@ -203,7 +203,7 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                     CASE WHEN x.status NOT IN ('submitted', 'rejected') THEN x.at + x.v * interval '2 days' END,
                     CASE WHEN x.status IN ('resolved', 'closed') THEN x.at + x.w * interval '10 days' END,
                     CASE WHEN x.status IN ('closed', 'rejected') THEN x.at + interval '12 days' END
-                FROM generate_series(%s, %s) AS g,
+                FROM generate_series(%s::bigint, %s::bigint) AS g,
                 LATERAL (
                     SELECT random() + g * 0 AS k, random() AS v, random() AS w,
                         (g %% {n_users}) AS u,
@@ -228,7 +228,7 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                 INSERT INTO hives_hivevisit (hive_id, worker_id, method, service_id, at)
                 SELECT {hives}[1 + (g %% 600)], {users} + (g * 13 %% {n_users}), 'qr',
                     {services}[1 + (g %% 5)], now() - random() * interval '{YEARS * 365} days'
-                FROM generate_series(%s, %s) AS g
+                FROM generate_series(%s::bigint, %s::bigint) AS g
                 """,
                 [(first + 4) // 5, last // 5],
             )
@@ -238,7 +238,7 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                     idempotency_key, note, created_at)
                 SELECT {users} + (g * 17 %% {n_users}), 50, 'earn', 'report', '', '', '', 'bench:' || g, '',
                     now() - random() * interval '{YEARS * 365} days'
-                FROM generate_series(%s, %s) AS g
+                FROM generate_series(%s::bigint, %s::bigint) AS g
                 """,
                 [(first + 1) // 2, last // 2],
             )

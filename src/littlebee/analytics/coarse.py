@@ -29,6 +29,7 @@ from littlebee.orgs.models import Organisation
 
 from .models import (
     ActivityDay,
+    ActivityMonth,
     EnterpriseRollup,
     Grain,
     OfficeDay,
@@ -167,7 +168,28 @@ OFFICE = Spec(
     OFFICE_COUNTS,
     False,
 )
-ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION)
+# Every dimension of the daily rollup, per month (the mixed scopes).
+ACTIVITY_MONTH = Spec(
+    "activity_month",
+    ActivityMonth,
+    ActivityDay,
+    (
+        (
+            "",
+            {
+                "region_id": "region_id",
+                "street_id": "street_id",
+                "district_id": "district_id",
+                "enterprise_id": "enterprise_id",
+                "industry": "industry",
+                "worker_type": "worker_type",
+            },
+        ),
+    ),
+    ACTIVITY_COUNTS,
+    False,
+)
+ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION, ACTIVITY_MONTH)
 SPECS = (*ACTIVITY_SPECS, OFFICE)
 
 Key = tuple[Any, ...]

@@ -34,6 +34,7 @@ from littlebee.orgs.models import Organisation, OrgKind
 from .coarse import FIELD_OF_LEVEL, LEVEL_OF_FIELD, LEVEL_ORDER, Split, period_split
 from .models import (
     ActivityDay,
+    ActivityMonth,
     EnterpriseRollup,
     Grain,
     OfficeDay,
@@ -254,19 +255,26 @@ def enterprise_q(scope: Scope) -> Q | None:
     return (Q(industry__in=scope.industries) | Q(enterprise_id__in=scope.enterprise_ids)) & narrow
 
 
-def activity_rows(scope: Scope, period: Period, *, days_only: bool = False) -> tuple[QuerySet[Any], str]:
+def activity_parts(scope: Scope, period: Period, *, days_only: bool = False) -> list[tuple[QuerySet[Any], str]]:
     """The rows whose activity columns add up to the scope's over the period, and their day
     column: PlaceRollup or EnterpriseRollup rows (months and remaining days; only day rows if
-    `days_only`), else the daily rollup's."""
+    `days_only`); for a scope mixing their dimensions, ActivityMonth for the full months and the
+    daily rollup for the remaining days (only the daily rollup if `days_only`)."""
     split = period.split
     grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
     targets = place_targets(scope)
     if targets is not None:
-        return PlaceRollup.objects.filter(_targets_q(targets), grains), "start"
+        return [(PlaceRollup.objects.filter(_targets_q(targets), grains), "start")]
     by_enterprise = enterprise_q(scope)
     if by_enterprise is not None:
-        return EnterpriseRollup.objects.filter(by_enterprise, grains), "start"
-    return ActivityDay.objects.filter(scope.activity_q(), period.q()), "day"
+        return [(EnterpriseRollup.objects.filter(by_enterprise, grains), "start")]
+    q = scope.activity_q()
+    if days_only:
+        return [(ActivityDay.objects.filter(q, period.q()), "day")]
+    return [
+        (ActivityMonth.objects.filter(q, split.months_q()), "start"),
+        (ActivityDay.objects.filter(q, split.days_only_q("day")), "day"),
+    ]
 
 
 # --- The overview ----------------------------------------------------------------------------
@@ -274,11 +282,14 @@ Sums = dict[str, int]
 
 
 def activity_sums(scope: Scope, period: Period) -> Sums:
-    """Every activity column summed over the scope and period: one query on the panel rollups
-    (activity_rows)."""
-    rows, _day = activity_rows(scope, period)
-    row = rows.aggregate(**{name: Sum(name) for name in ACTIVITY_COUNTS})
-    return {name: int(row[name] or 0) for name in ACTIVITY_COUNTS}
+    """Every activity column summed over the scope and period: one query per part of
+    activity_parts (one or two)."""
+    sums = dict.fromkeys(ACTIVITY_COUNTS, 0)
+    for rows, _day in activity_parts(scope, period):
+        row = rows.aggregate(**{name: Sum(name) for name in ACTIVITY_COUNTS})
+        for name in ACTIVITY_COUNTS:
+            sums[name] += int(row[name] or 0)
+    return sums
 
 
 def registered(s: Sums) -> int:
@@ -516,15 +527,15 @@ def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, An
     """TREND_MEASURES per week (Monday) or month of the period: one grouped query on the panel
     rollups (day rows for weeks, month rows and remaining days for months), the weeks and months
     folded in Python (SQLite and PostgreSQL alike)."""
-    source, day_field = activity_rows(scope, period, days_only=unit == "week")
-    rows = source.values(day_field).annotate(**{name: Sum(name) for name in TREND_MEASURES}).order_by(day_field)
     buckets: dict[date, dict[str, int]] = {}
-    for row in rows:
-        day: date = row[day_field]
-        start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
-        bucket = buckets.setdefault(start, dict.fromkeys(TREND_MEASURES, 0))
-        for name in TREND_MEASURES:
-            bucket[name] += int(row[name] or 0)
+    for source, day_field in activity_parts(scope, period, days_only=unit == "week"):
+        rows = source.values(day_field).annotate(**{name: Sum(name) for name in TREND_MEASURES}).order_by()
+        for row in rows:
+            day: date = row[day_field]
+            start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
+            bucket = buckets.setdefault(start, dict.fromkeys(TREND_MEASURES, 0))
+            for name in TREND_MEASURES:
+                bucket[name] += int(row[name] or 0)
     return [{"start": start, **values} for start, values in sorted(buckets.items())]
 
 
@@ -546,18 +557,28 @@ def breakdown(
     (community), industry or enterprise_id: one grouped query, on the panel rollups where they
     hold the scope and the breakdown (else on the daily rollup). Each row is the same sums the
     overview adds up."""
-    rows: QuerySet[Any] = ActivityDay.objects.filter(scope.activity_q(), period.q())
+    split = period.split
+    q = scope.activity_q()
+    parts: list[QuerySet[Any]] = [
+        ActivityMonth.objects.filter(q, split.months_q()),
+        ActivityDay.objects.filter(q, split.days_only_q("day")),
+    ]
     if by in LEVEL_OF_FIELD:
         level = LEVEL_OF_FIELD[by]
         targets = place_targets(scope)
         if targets is not None and all(LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(t[0]) for t in targets):
-            rows = PlaceRollup.objects.filter(_within_targets_q(targets), period.split.grain_q(), level=level)
+            parts = [PlaceRollup.objects.filter(_within_targets_q(targets), split.grain_q(), level=level)]
     else:
         by_enterprise = enterprise_q(scope)
         if by_enterprise is not None:
-            rows = EnterpriseRollup.objects.filter(by_enterprise, period.split.grain_q())
-    rows = rows.values(by).annotate(**{name: Sum(name) for name in names}).order_by()
-    return {row.pop(by): {k: int(v or 0) for k, v in row.items()} for row in rows}
+            parts = [EnterpriseRollup.objects.filter(by_enterprise, split.grain_q())]
+    result: dict[Any, dict[str, int]] = {}
+    for rows in parts:
+        for row in rows.values(by).annotate(**{name: Sum(name) for name in names}).order_by():
+            target = result.setdefault(row.pop(by), dict.fromkeys(names, 0))
+            for k, v in row.items():
+                target[k] += int(v or 0)
+    return result
 
 
 def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], dict[int, int]]:

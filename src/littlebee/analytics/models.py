@@ -298,6 +298,55 @@ class ServiceRollup(models.Model):
         return f"{self.grain} {self.start} {self.level} {self.region_id} service {self.service_id}"
 
 
+class ActivityMonth(models.Model):
+    """ActivityDay summed per month over the same dimensions (place, enterprise, worker type):
+    the scopes that mix them (a place and an industry, an industry narrowed to a street, places at
+    two levels) read it for a period's full months, and ActivityDay only for the remaining days."""
+
+    start = models.DateField()
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    enterprise_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+    worker_type = models.CharField(max_length=20, blank=True, default="")
+
+    registered = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+    party_members = models.IntegerField(default=0)
+    confirmed_by_employer = models.IntegerField(default=0)
+    reports_submitted = models.IntegerField(default=0)
+    reports_accepted = models.IntegerField(default=0)
+    reports_resolved = models.IntegerField(default=0)
+    reports_disputed = models.IntegerField(default=0)
+    appeals_received = models.IntegerField(default=0)
+    appeals_resolved = models.IntegerField(default=0)
+    appeals_about_enterprise = models.IntegerField(default=0)
+    appeals_escalated_to_committee = models.IntegerField(default=0)
+    station_visits = models.IntegerField(default=0)
+    event_attendances = models.IntegerField(default=0)
+    volunteer_minutes = models.IntegerField(default=0)
+    learning_credits = models.IntegerField(default=0)
+    points_issued = models.IntegerField(default=0)
+    points_spent = models.IntegerField(default=0)
+    points_expired = models.IntegerField(default=0)
+    points_reversed = models.IntegerField(default=0)
+    points_adjusted = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["start"], name="activitymonth_start_idx"),
+            models.Index(fields=["district_id", "start"], name="activitymonth_district_idx"),
+            models.Index(fields=["street_id", "start"], name="activitymonth_street_idx"),
+            models.Index(fields=["region_id", "start"], name="activitymonth_region_idx"),
+            models.Index(fields=["enterprise_id", "start"], name="activitymonth_enterprise_idx"),
+            models.Index(fields=["industry", "start"], name="activitymonth_industry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start} {self.region_id}/{self.enterprise_id}/{self.worker_type}"
+
+
 class StationMonth(models.Model):
     """StationDay summed per month × station (the days of a partial month are read from StationDay)."""
 
