@@ -192,8 +192,9 @@ def rate(part: int, whole: int) -> Rate:
 # The panel rollups (coarse.py) hold one dimension at a time: a scope made of places at one level
 # (or the whole city, or a drill-down) reads PlaceRollup; a scope of industries and enterprises
 # reads EnterpriseRollup (which also knows the district). A scope mixing both (a person with a
-# place role and an enterprise role), or an industry narrowed to a street, reads the daily
-# rollup, whose rows carry every dimension: the same sums, at the daily rollup's cost.
+# place role and an enterprise role), an industry narrowed to a street, or places at two levels
+# reads ActivityMonth for the full months and the daily rollup for the remaining days: their rows
+# carry every dimension, so the same sums, at the cost of a month's rows per place × enterprise.
 Target = tuple[str, int | None]
 
 
@@ -586,7 +587,7 @@ def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], di
     period, at stations in the scope's places; their totals equal station_visits for a place
     scope. Per service: ServiceRollup for the city, a district or a street; per station:
     StationMonth for the period's full months and StationDay for the remaining days. A scope
-    whose places lie at two levels reads StationDay."""
+    whose places lie at two levels reads StationDay per service."""
     fine = StationDay.objects.filter(scope.station_q(), period.q())
     split = period.split
     targets = place_targets(scope, ignore_enterprises=True)
@@ -596,7 +597,10 @@ def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], di
     by_service = {
         r["service_id"]: int(r["n"]) for r in service_rows.values("service_id").annotate(n=Sum("visits")).order_by()
     }
-    station_parts: list[QuerySet[Any]] = [fine]
+    station_parts: list[QuerySet[Any]] = [
+        StationMonth.objects.filter(scope.station_q(), split.months_q()),
+        StationDay.objects.filter(scope.station_q(), split.days_only_q("day")),
+    ]
     if targets is not None:
         place = _within_targets_q(targets)
         station_parts = [
