@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from littlebee.accounts import views as account_views
+from littlebee.analytics.views_appeals import appeal_figures
 from littlebee.api import api, api_docs
 from littlebee.appeals.views_files import appeal_attachment_file
 from littlebee.cases.views_files import case_attachment_file
@@ -25,7 +26,8 @@ urlpatterns = [
     path("rewards/", include("littlebee.rewards.urls")),
     path("inbox/", include("littlebee.notifications.urls")),
     path("reports/", include("littlebee.reports.urls")),
-    path("appeals/figures/", include("littlebee.appeals.urls_figures")),
+    # The appeals' figures page of issue 6, now the statistics' (analytics.views_appeals).
+    path("appeals/figures/", appeal_figures, name="appeal-figures"),
     path("appeals/", include("littlebee.appeals.urls")),
     path("learning/", include("littlebee.learning.urls")),
     path("volunteering/", include("littlebee.volunteering.urls")),
