@@ -173,4 +173,3 @@ def test_routing_and_escalation_break_a_tie_between_two_offices_the_same_way(w: 
     assert newer_traffic.pk > w.traffic_police.pk
     assert routed == routed_from_inputs == w.traffic_police
     assert escalated == escalated_confidential == older_city_police
-
