@@ -152,13 +152,13 @@ def test_routing_and_escalation_break_a_tie_between_two_offices_the_same_way(w: 
     # given a second traffic police office in the district, set up after the first, a rule sending
     # traffic signals there, and two public security bureaus at the city, above the district's
     traffic_rule()
-    newer_traffic = OrganisationFactory(
+    newer_traffic: Any = OrganisationFactory(
         kind=OrgKind.DEPARTMENT, department_type=DepartmentType.TRAFFIC_POLICE, region=w.district
     )
-    district_police = OrganisationFactory(
+    district_police: Any = OrganisationFactory(
         kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.district
     )
-    older_city_police = OrganisationFactory(
+    older_city_police: Any = OrganisationFactory(
         kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.city
     )
     OrganisationFactory(kind=OrgKind.DEPARTMENT, department_type=DepartmentType.PUBLIC_SECURITY, region=w.city)
