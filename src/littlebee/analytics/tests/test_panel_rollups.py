@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Max, Sum
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from littlebee.appeals.tests.factories import AppealCity
@@ -144,6 +146,30 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
         == right
     )
     assert again.getvalue().strip() == "No differences."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) -> None:
+    # given the history (March 2026) and a person with a place role and an industry role
+    build(c)
+    scope = Scope(community_ids=(c.w.community.pk,), industries=("express",))
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    fine = _fine(scope, march)
+    assert fine["reports_submitted"] > 0
+
+    # when the overview and the breakdowns of whole months are read
+    with CaptureQueriesContext(connection) as queries:
+        sums = measures.activity_sums(scope, march)
+        by_community = measures.breakdown(scope, march, "region_id")
+        months = measures.trend(scope, march, "month")
+
+    # then the same sums, read from the month rows, none from the daily rollup's days
+    assert sums == fine
+    assert by_community == _fine_breakdown(scope, march, "region_id")
+    assert sum(r["reports_submitted"] for r in months) == fine["reports_submitted"]
+    month_reads = [q["sql"] for q in queries if "analytics_activitymonth" in q["sql"]]
+    assert len(month_reads) == 3
+    assert not [q["sql"] for q in queries if "analytics_activityday" in q["sql"]]
 
 
 @pytest.mark.django_db(transaction=True)
