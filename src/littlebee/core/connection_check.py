@@ -12,7 +12,7 @@ is what the check would have done. The answer is the same; a healthy connection 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 
@@ -22,7 +22,8 @@ T = TypeVar("T")
 def first_statement_checks(read: Callable[[], T], using: str = DEFAULT_DB_ALIAS) -> T:
     """`read()`, standing in for the connection's health check when it is the request's first
     statement. `read` must only read: it may run twice."""
-    conn = connections[using]
+    # Any: django-stubs does not know the health-check attributes (Django 4.1+).
+    conn: Any = connections[using]
     if conn.connection is None or not conn.health_check_enabled or conn.health_check_done or conn.in_atomic_block:
         # A new connection needs no check, a checked one no second; inside a transaction a
         # dead connection fails the transaction whatever we do.

@@ -9,11 +9,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
+from django.db import connection as default_connection
 
 from littlebee.accounts.tests.factories import WorkerProfileFactory
 from littlebee.core.connection_check import first_statement_checks
 from littlebee.hives.tests.factories import HiveFactory
+
+# Any: django-stubs does not know the health-check attributes (Django 4.1+).
+connection: Any = default_connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,10 +34,10 @@ def health_checks() -> Iterator[list[int]]:
         return original_usable()
 
     connection.health_check_enabled = True
-    connection.is_usable = counting_is_usable  # type: ignore[method-assign]
+    connection.is_usable = counting_is_usable
     yield calls
     connection.health_check_enabled = original_enabled
-    connection.is_usable = original_usable  # type: ignore[method-assign]
+    connection.is_usable = original_usable
 
 
 def _request_starts() -> None:
