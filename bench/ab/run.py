@@ -25,7 +25,10 @@ same mix on the baseline.
 
 Prints, per path: the median req/s of each side, the product/baseline ratio of each round pair
 (min / median / max), the product's p50/p95/p99 latency (median over rounds) and its non-2xx
-answers and socket errors; the machine's load average at the start and the end.
+answers and socket errors; the CPU time the side's gunicorn processes and PostgreSQL backends
+spent per answered request (median over rounds) and baseline/product of it (the ratio a quiet
+machine's rates would approach: on a shared machine the rates move with everyone's load, the CPU
+per request much less); the machine's load average at the start and the end.
 """
 
 from __future__ import annotations
@@ -80,6 +83,8 @@ class Round:
     non_2xx: dict[int, int]
     errors: int
     first_error: str
+    # CPU of the side's server processes and its PostgreSQL backends, per answered request.
+    cpu_ms: float = float("nan")
 
 
 @dataclass
@@ -111,7 +116,8 @@ def _database(stack: contextlib.ExitStack, server: str, name: str) -> str:
     return urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
 
 
-def _serve(stack: contextlib.ExitStack, label: str, app: list[str], env: dict[str, str], work: Path) -> int:
+def _serve(stack: contextlib.ExitStack, label: str, app: list[str], env: dict[str, str], work: Path) -> tuple[int, int]:
+    """Start gunicorn; (its port, its process group: the master and its workers)."""
     port = _free_port()
     log = work / f"{label}.log"
     log_file = log.open("wb")
@@ -149,7 +155,7 @@ def _serve(stack: contextlib.ExitStack, label: str, app: list[str], env: dict[st
         if process.poll() is not None:
             raise SystemExit(f"the {label} server stopped at start-up; its log:\n{_tail(log)}")
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
-            return port
+            return port, process.pid
         time.sleep(0.3)
     raise SystemExit(f"the {label} server did not answer within 60 s; its log:\n{_tail(log)}")
 
@@ -219,6 +225,39 @@ class Target:
     label: str
     port: int
     paths: dict[str, dict[str, str]]
+    process_group: int
+    database: str
+
+
+# --- CPU per request: what a round cost the server and the database, however busy the machine.
+# Throughput on a shared machine moves with everyone else's load; the CPU time the two sides'
+# processes spend per answered request does much less, so its ratio is printed beside the rates'.
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _processes_of(target: Target, server: str) -> dict[int, float]:
+    """CPU seconds so far of the target's gunicorn processes and of its database's backends."""
+    import psycopg
+
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[2]) == target.process_group:
+                    pids.append(int(entry.name))
+    with psycopg.connect(server, autocommit=True) as conn:
+        pids += [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [target.database])]
+    return {pid: _cpu_seconds(pid) for pid in pids}
+
+
+def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    # A backend that ended during the round takes its CPU with it: a small undercount.
+    return sum(after[pid] - before.get(pid, 0.0) for pid in after)
 
 
 def _path_envs(product_gift: int, baseline_gift: int) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
@@ -311,6 +350,7 @@ def _table(results: list[PathResult]) -> str:
     header = (
         f"{'path':<14} {'product r/s':>11} {'baseline r/s':>12}  {'ratio min / med / max':>21}"
         f"  {'product p50 / p95 / p99 ms':>27}  {'baseline p50/p99':>16}  {'non-2xx prod':>12}  {'non-2xx base':>12}"
+        f"  {'CPU ms/req prod / base':>22}  {'CPU ratio':>9}"
     )
     rows = [header, "-" * len(header)]
     for r in results:
@@ -328,9 +368,12 @@ def _table(results: list[PathResult]) -> str:
             return f"{non}" + (f" +{errors}e" if errors else "")
 
         prod_rate, base_rate = _median([x.rate for x in r.product]), _median([x.rate for x in r.baseline])
+        prod_cpu, base_cpu = _median([x.cpu_ms for x in r.product]), _median([x.cpu_ms for x in r.baseline])
+        cpu = f"{prod_cpu:.2f} / {base_cpu:.2f}"
         rows.append(
             f"{r.name:<14} {prod_rate:>11,.1f} {base_rate:>12,.1f}"
             f"  {ratio:>21}  {prod:>27}  {base:>16}  {bad(r.product):>12}  {bad(r.baseline):>12}"
+            f"  {cpu:>22}  {base_cpu / prod_cpu if prod_cpu else float('nan'):>9.3f}"
         )
     return "\n".join(rows)
 
@@ -429,15 +472,20 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
     print(f"  baseline: {len(worker_tokens) + len(staff_tokens):,} token rows, hot gift #{baseline_gift}", flush=True)
 
     (work / "product-var" / "static").mkdir(parents=True, exist_ok=True)  # no collectstatic: the API needs none
-    product_port = _serve(stack, "product", ["littlebee.wsgi:application"], product_env, work)
+    product_port, product_group = _serve(stack, "product", ["littlebee.wsgi:application"], product_env, work)
     baseline_env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
         "AB_BASELINE_DATABASE_URL": baseline_url,
         "AB_BASELINE_MEDIA_DIR": str(work / "baseline-media"),
     }
-    baseline_port = _serve(stack, "baseline", ["--chdir", str(HERE), "baseline:application"], baseline_env, work)
+    baseline_port, baseline_group = _serve(
+        stack, "baseline", ["--chdir", str(HERE), "baseline:application"], baseline_env, work
+    )
     product_paths, baseline_paths = _path_envs(product["gift_id"], baseline_gift)
-    targets = (Target("product", product_port, product_paths), Target("baseline", baseline_port, baseline_paths))
+    targets = (
+        Target("product", product_port, product_paths, product_group, urlsplit(product_url).path.lstrip("/")),
+        Target("baseline", baseline_port, baseline_paths, baseline_group, urlsplit(baseline_url).path.lstrip("/")),
+    )
     common = {
         "AB_TOKENS": str(work / "worker_tokens.txt"),
         "AB_STAFF_TOKENS": str(work / "staff_tokens.txt"),
@@ -486,6 +534,7 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
         for n in range(args.rounds):
             rounds = []
             for target in targets:  # A then B, with the same tokens from the same place
+                cpu_before = _processes_of(target, args.postgres)
                 measured = _wrk(
                     wrk,
                     target,
@@ -498,6 +547,9 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
                     token_start=cursor,
                     seed=n + 1,
                 )
+                if measured.requests:
+                    used = _cpu_used(cpu_before, _processes_of(target, args.postgres))
+                    measured.cpu_ms = used * 1000 / measured.requests
                 rounds.append(measured)
                 time.sleep(0.5)
             result.product.append(rounds[0])
@@ -506,7 +558,9 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
             cursor += max(r.requests for r in rounds)
             print(
                 f"  round {n + 1}: product {rounds[0].rate:,.1f} r/s, baseline {rounds[1].rate:,.1f} r/s,"
-                f" ratio {rounds[0].rate / rounds[1].rate if rounds[1].rate else float('nan'):.3f}",
+                f" ratio {rounds[0].rate / rounds[1].rate if rounds[1].rate else float('nan'):.3f};"
+                f" CPU per request {rounds[0].cpu_ms:.2f} / {rounds[1].cpu_ms:.2f} ms,"
+                f" ratio {rounds[1].cpu_ms / rounds[0].cpu_ms if rounds[0].cpu_ms else float('nan'):.3f}",
                 flush=True,
             )
         results.append(result)
