@@ -586,9 +586,11 @@ POINTS_EXPIRY_MONTHS = cfg.integer("POINTS_EXPIRY_MONTHS", 0, minimum=0, maximum
 # --- Statistics (analytics) -------------------------------------------------------------------
 # A rate over fewer cases than this is shown as "样本不足" (not enough cases) and never ranked.
 ANALYTICS_MIN_SAMPLE = cfg.integer("ANALYTICS_MIN_SAMPLE", 5, minimum=1, maximum=1_000)
-# The rollups follow every change (analytics.tracking): after the commit, on a Celery worker, or
-# without Redis on this process's job threads, so a worker's request pays nothing for them; true
-# computes them inside the request right after its commit instead (the statistics' tests).
+# The rollups follow every change (analytics.tracking): after the commit a job (Celery, or without
+# Redis this process's job threads) marks the days it touched and the minute's periodic job
+# computes them again, so a worker's request pays nothing for them and a busy day is computed
+# once a minute, not once per write; true marks and computes right after the commit instead
+# (the statistics' tests).
 ANALYTICS_TRACK = cfg.boolean("ANALYTICS_TRACK", default=True)
 ANALYTICS_REFRESH_INLINE = cfg.boolean("ANALYTICS_REFRESH_INLINE", default=False)
 # Exported files are kept for download this many days.

@@ -42,11 +42,12 @@ def analytics_expire_exports() -> int:
 
 @shared_task(name="analytics.mark_and_refresh")
 def analytics_mark_and_refresh(items: list[list[Any]]) -> None:
-    """Mark and compute again the rollup rows of what a committed transaction changed
-    (tracking.py; days as ISO dates)."""
+    """Mark the rollup rows of what a committed transaction changed (tracking.py; days as ISO
+    dates); `analytics.refresh_rollups` computes them again within a minute. (The name is kept
+    for the messages queued before the computing moved to the minute's job.)"""
     from . import tracking
 
-    tracking.rollups_mark_and_refresh(
+    tracking.rollups_mark(
         [
             tuple(date.fromisoformat(v) if isinstance(v, str) and len(v) == 10 and v[4] == "-" else v for v in item)
             for item in items

@@ -7,8 +7,9 @@ those of a queryset update or a bulk insert); nothing listens to Django's model 
 (DESIGN.md: no logic in signals). Analytics registers `rows_track` there (apps.py) and only
 notes which days (and offices) must be computed again: the work itself runs once the
 transaction has committed, so a rolled-back request leaves the rollups alone, and outside the
-request (ANALYTICS_REFRESH_INLINE off: the periodic job `analytics.refresh_rollups`, every
-minute). ANALYTICS_TRACK off: nothing is noted.
+request: a job marks what changed and the periodic job `analytics.refresh_rollups` computes it
+again every minute (ANALYTICS_REFRESH_INLINE on: marked and computed right after the commit).
+ANALYTICS_TRACK off: nothing is noted.
 
 A source row changed by code that does not say so (a data migration, the shell) is not seen
 here; the nightly `analytics.rebuild_recent` job and `littlebee analytics_rebuild` recompute from
@@ -53,8 +54,13 @@ _pending = threading.local()
 Item = tuple[Any, ...]
 
 
-def rollups_mark_and_refresh(items: list[Item]) -> None:
-    """Mark the rollup rows the items touch as stale and compute them again."""
+def rollups_mark(items: list[Item]) -> None:
+    """Mark the rollup rows the items touch as stale (and keep the workers' place rows): the
+    periodic `analytics.refresh_rollups` computes them again, within a minute.
+
+    Not computed here: computing a day again reads and rewrites the whole city's rows of that
+    day, and a busy city writes a counted row many times a second (a redemption, a report, a
+    check-in); one computation a minute serves them all."""
     workers = sorted({item[1] for item in items if item[0] == "worker"})
     if workers:
         worker_places_refresh(Places(), workers)
@@ -68,6 +74,12 @@ def rollups_mark_and_refresh(items: list[Item]) -> None:
                 stale_mark(part=RollupPart.OFFICE, days=[day_of(since)], organisation_ids=[org])
         else:
             stale_mark(part=RollupPart.ACTIVITY, days=[item[1]])
+
+
+def rollups_mark_and_refresh(items: list[Item]) -> None:
+    """Mark the rollup rows the items touch as stale and compute them again now
+    (ANALYTICS_REFRESH_INLINE: the tests, a city small enough to want figures to the second)."""
+    rollups_mark(items)
     rollups_refresh_stale(limit=100_000)
 
 
@@ -81,7 +93,7 @@ def _flush() -> None:
     elif settings.CELERY_TASK_ALWAYS_EAGER:
         # Without a broker: on this process's job threads, after the answer (core.background);
         # a job lost with its process is made good by the nightly rebuild of recent days.
-        background_run(("analytics.refresh", id(items)), rollups_mark_and_refresh, items)
+        background_run(("analytics.mark", id(items)), rollups_mark, items)
     else:
         from .tasks import analytics_mark_and_refresh
 

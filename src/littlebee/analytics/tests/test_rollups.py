@@ -128,3 +128,33 @@ def test_the_pages_and_the_api_cost_a_fixed_number_of_queries(
         open_case(c.w, at=WORKING_MORNING + i * HOUR)
     counted(lambda: admin.get("/staff/stats/?period=all"), 30)
     counted(lambda: api.get("/stats/offices", {"from": "2026-01-01"}), 8)
+
+
+def test_a_write_outside_the_tests_marks_its_day_and_the_minutes_job_computes_it(
+    c: AppealCity, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the embedded default: rollups kept up by this process's job threads, not inline
+    from littlebee.analytics import tracking
+    from littlebee.analytics.models import StaleRollup
+    from littlebee.analytics.tasks import analytics_refresh_rollups
+
+    settings.ANALYTICS_REFRESH_INLINE = False
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    queued: list[Any] = []
+    monkeypatch.setattr(tracking, "background_run", lambda key, fn, *args: queued.append((fn, args)))
+
+    # when a report is filed and the job it queued after the commit runs
+    open_case(c.w, at=WORKING_MORNING)
+    for fn, args in queued:
+        fn(*args)
+
+    # then the day is only marked: a write does not compute the whole city's day again
+    assert StaleRollup.objects.filter(day=DAY).exists()
+    assert _reports(ActivityDay.objects.filter(day=DAY)) == 0
+
+    # when the minute's job runs
+    analytics_refresh_rollups()
+
+    # then the figures have the report
+    assert _reports(ActivityDay.objects.filter(day=DAY)) == 1
+    assert not StaleRollup.objects.filter(day=DAY).exists()
