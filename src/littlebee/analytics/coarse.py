@@ -28,6 +28,7 @@ from littlebee.accounts.models import WorkerProfile
 from littlebee.orgs.models import Organisation
 
 from .models import (
+    ActivityCounts,
     ActivityDay,
     ActivityMonth,
     EnterpriseRollup,
@@ -43,29 +44,8 @@ from .models import (
     WorkerPlace,
 )
 
-ACTIVITY_COUNTS = (
-    "registered",
-    "checked_in",
-    "party_members",
-    "confirmed_by_employer",
-    "reports_submitted",
-    "reports_accepted",
-    "reports_resolved",
-    "reports_disputed",
-    "appeals_received",
-    "appeals_resolved",
-    "appeals_about_enterprise",
-    "appeals_escalated_to_committee",
-    "station_visits",
-    "event_attendances",
-    "volunteer_minutes",
-    "learning_credits",
-    "points_issued",
-    "points_spent",
-    "points_expired",
-    "points_reversed",
-    "points_adjusted",
-)
+# ActivityDay's counts, as the coarse rollups carry them (models.ActivityCounts).
+ACTIVITY_COUNTS = tuple(field.name for field in ActivityCounts._meta.local_fields)
 OFFICE_COUNTS = (
     "received",
     "signed_on_time",

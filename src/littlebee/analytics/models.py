@@ -189,17 +189,8 @@ class PlaceLevel(models.TextChoices):
     COMMUNITY = "community", _("社区")
 
 
-class PlaceRollup(models.Model):
-    """ActivityDay summed per day and per month × one place at one level: `region_id` is the
-    district's, street's or community's id at that level (None at the city level, or where the
-    place is unknown), `street_id` and `district_id` its ancestors."""
-
-    grain = models.CharField(max_length=8, choices=Grain.choices)
-    start = models.DateField()
-    level = models.CharField(max_length=12, choices=PlaceLevel.choices)
-    region_id = models.IntegerField(null=True, blank=True)
-    street_id = models.IntegerField(null=True, blank=True)
-    district_id = models.IntegerField(null=True, blank=True)
+class ActivityCounts(models.Model):
+    """ActivityDay's counts, summed: the columns every coarse activity rollup carries."""
 
     registered = models.IntegerField(default=0)
     checked_in = models.IntegerField(default=0)
@@ -224,6 +215,22 @@ class PlaceRollup(models.Model):
     points_adjusted = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class PlaceRollup(ActivityCounts):
+    """ActivityDay summed per day and per month × one place at one level: `region_id` is the
+    district's, street's or community's id at that level (None at the city level, or where the
+    place is unknown), `street_id` and `district_id` its ancestors."""
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    start = models.DateField()
+    level = models.CharField(max_length=12, choices=PlaceLevel.choices)
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+
+    class Meta:
         indexes = [
             models.Index(fields=["level", "region_id", "grain", "start"], name="placerollup_region_idx"),
             models.Index(fields=["level", "district_id", "grain", "start"], name="placerollup_district_idx"),
@@ -235,7 +242,7 @@ class PlaceRollup(models.Model):
         return f"{self.grain} {self.start} {self.level} {self.region_id}"
 
 
-class EnterpriseRollup(models.Model):
+class EnterpriseRollup(ActivityCounts):
     """ActivityDay summed per day and per month × enterprise (its industry) × district."""
 
     grain = models.CharField(max_length=8, choices=Grain.choices)
@@ -243,28 +250,6 @@ class EnterpriseRollup(models.Model):
     enterprise_id = models.IntegerField(null=True, blank=True)
     industry = models.CharField(max_length=32, blank=True, default="")
     district_id = models.IntegerField(null=True, blank=True)
-
-    registered = models.IntegerField(default=0)
-    checked_in = models.IntegerField(default=0)
-    party_members = models.IntegerField(default=0)
-    confirmed_by_employer = models.IntegerField(default=0)
-    reports_submitted = models.IntegerField(default=0)
-    reports_accepted = models.IntegerField(default=0)
-    reports_resolved = models.IntegerField(default=0)
-    reports_disputed = models.IntegerField(default=0)
-    appeals_received = models.IntegerField(default=0)
-    appeals_resolved = models.IntegerField(default=0)
-    appeals_about_enterprise = models.IntegerField(default=0)
-    appeals_escalated_to_committee = models.IntegerField(default=0)
-    station_visits = models.IntegerField(default=0)
-    event_attendances = models.IntegerField(default=0)
-    volunteer_minutes = models.IntegerField(default=0)
-    learning_credits = models.IntegerField(default=0)
-    points_issued = models.IntegerField(default=0)
-    points_spent = models.IntegerField(default=0)
-    points_expired = models.IntegerField(default=0)
-    points_reversed = models.IntegerField(default=0)
-    points_adjusted = models.IntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -298,7 +283,7 @@ class ServiceRollup(models.Model):
         return f"{self.grain} {self.start} {self.level} {self.region_id} service {self.service_id}"
 
 
-class ActivityMonth(models.Model):
+class ActivityMonth(ActivityCounts):
     """ActivityDay summed per month over the same dimensions (place, enterprise, worker type):
     the scopes that mix them (a place and an industry, an industry narrowed to a street, places at
     two levels) read it for a period's full months, and ActivityDay only for the remaining days."""
@@ -310,28 +295,6 @@ class ActivityMonth(models.Model):
     enterprise_id = models.IntegerField(null=True, blank=True)
     industry = models.CharField(max_length=32, blank=True, default="")
     worker_type = models.CharField(max_length=20, blank=True, default="")
-
-    registered = models.IntegerField(default=0)
-    checked_in = models.IntegerField(default=0)
-    party_members = models.IntegerField(default=0)
-    confirmed_by_employer = models.IntegerField(default=0)
-    reports_submitted = models.IntegerField(default=0)
-    reports_accepted = models.IntegerField(default=0)
-    reports_resolved = models.IntegerField(default=0)
-    reports_disputed = models.IntegerField(default=0)
-    appeals_received = models.IntegerField(default=0)
-    appeals_resolved = models.IntegerField(default=0)
-    appeals_about_enterprise = models.IntegerField(default=0)
-    appeals_escalated_to_committee = models.IntegerField(default=0)
-    station_visits = models.IntegerField(default=0)
-    event_attendances = models.IntegerField(default=0)
-    volunteer_minutes = models.IntegerField(default=0)
-    learning_credits = models.IntegerField(default=0)
-    points_issued = models.IntegerField(default=0)
-    points_spent = models.IntegerField(default=0)
-    points_expired = models.IntegerField(default=0)
-    points_reversed = models.IntegerField(default=0)
-    points_adjusted = models.IntegerField(default=0)
 
     class Meta:
         indexes = [
