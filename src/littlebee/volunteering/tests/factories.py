@@ -57,3 +57,23 @@ def a_task(**kwargs: Any) -> Task:
 def a_team(**kwargs: Any) -> Team:
     made: Any = TeamFactory(**kwargs)
     return made
+
+
+def publish_form(organiser_id: int, **overrides: Any) -> dict[str, Any]:
+    """The organisers' publish page's form for a hazard patrol at 西厂口社区 tomorrow, an hour long."""
+    start = timezone.localtime() + timedelta(days=1)
+    return {
+        "organiser": organiser_id,
+        "title": "消防隐患排查",
+        "kind": "volunteer",
+        "category": "hazard_patrol",
+        "address": "西厂口社区",
+        "lat": LAT,
+        "lng": LNG,
+        "radius_m": 200,
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "slots": 2,
+        "waitlist_slots": 1,
+        **overrides,
+    }

@@ -19,7 +19,7 @@ from littlebee.volunteering import services
 from littlebee.volunteering.models import Claim, ClaimStatus, PointPermission, Task
 
 from .conftest import Scene
-from .factories import LAT, LNG, a_task
+from .factories import LAT, LNG, a_task, publish_form
 
 pytestmark = pytest.mark.django_db
 
@@ -156,22 +156,7 @@ def _bytes(response: Any) -> Any:
 
 def test_the_organiser_publishes_on_the_page(scene: Scene) -> None:
     # given
-    start = timezone.localtime() + timedelta(days=1)
-    form = {
-        "organiser": scene.community_org.pk,
-        "title": "消防隐患排查",
-        "kind": "volunteer",
-        "category": "hazard_patrol",
-        "address": "西厂口社区",
-        "lat": LAT,
-        "lng": LNG,
-        "radius_m": 200,
-        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "slots": 2,
-        "waitlist_slots": 1,
-        "points": 50,
-    }
+    form = publish_form(scene.community_org.pk, points=50)
 
     # when the points are past the district's 20
     refused = client_for(scene.handler).post("/volunteering/manage/new/", form)

@@ -16,7 +16,7 @@ from littlebee.learning.tests.factories import article
 from littlebee.volunteering.models import Claim, Task
 
 from .conftest import Scene
-from .factories import LAT, LNG, a_task
+from .factories import LAT, LNG, a_task, publish_form
 
 pytestmark = pytest.mark.django_db
 
@@ -84,23 +84,7 @@ def test_the_publish_page_offers_the_published_items_and_saves_the_choice(scene:
     # given
     item = _training()
     article(title="草稿文章", status=ItemStatus.DRAFT)
-    start = timezone.localtime() + timedelta(days=1)
-    form = {
-        "organiser": scene.community_org.pk,
-        "title": "消防隐患排查",
-        "kind": "volunteer",
-        "category": "hazard_patrol",
-        "address": "西厂口社区",
-        "lat": LAT,
-        "lng": LNG,
-        "radius_m": 200,
-        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
-        "ends_at": (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "slots": 2,
-        "waitlist_slots": 1,
-        "points": 0,
-        "required_item": item.pk,
-    }
+    form = publish_form(scene.community_org.pk, points=0, required_item=item.pk)
     client = client_for(scene.handler)
 
     # when
