@@ -38,7 +38,7 @@ from littlebee.learning.models import (
     SessionFlag,
     SessionStatus,
 )
-from littlebee.learning.services import MEDIA_EXTENSIONS, MEDIA_TYPES, credit_key
+from littlebee.learning.services import MEDIA_EXTENSIONS, MEDIA_TYPES, credit_key, exam_questions_set
 from littlebee.orgs.models import Organisation, OrgKind
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award
@@ -201,7 +201,7 @@ def _items(now: datetime, users: dict[str, User], bank: list[Question], created:
             published_at=at,
         )
         if quiz_kind == QuizKind.SPECIAL:
-            item.questions.set([q for q in bank if q.topic in SPECIAL_EXAM_TOPICS][:count])
+            exam_questions_set(item, [q for q in bank if q.topic in SPECIAL_EXAM_TOPICS][:count])
         _publish(item, author, reviewer, at)
         made += 1
     if made:

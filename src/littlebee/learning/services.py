@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -127,7 +128,7 @@ def item_save(
         if enterprises is not None:
             item.enterprises.set(enterprises)
         if questions is not None:
-            item.questions.set(questions)
+            exam_questions_set(item, questions)
         if created:
             _event(item, actor=actor, action="create", from_status="")
     return item
@@ -443,6 +444,17 @@ def questions_import(*, actor: User, upload: IO[bytes]) -> ImportReport:
             _question_insert(draft, actor)
     report.created = len(drafts)
     return report
+
+
+def exam_questions_set(item: LearningItem, questions: Iterable[Question]) -> None:
+    """An exam's fixed questions, asked in the order given (the through rows' ids keep it).
+    The manager's set() adds the missing ones from a set, in hash order, not the given one."""
+    through = LearningItem.questions.through
+    with transaction.atomic():
+        through.objects.filter(learningitem_id=item.pk).delete()
+        through.objects.bulk_create(
+            [through(learningitem_id=item.pk, question_id=q.pk) for q in dict.fromkeys(questions)]
+        )
 
 
 # --- Sessions ------------------------------------------------------------------------------------

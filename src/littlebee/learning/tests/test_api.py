@@ -20,6 +20,7 @@ from littlebee.learning.api import (
     LearningSessionOut,
 )
 from littlebee.learning.models import ItemStatus, LearningSession, QuizKind, SessionFlag, SessionStatus
+from littlebee.learning.services import exam_questions_set
 from littlebee.learning.tests.factories import (
     BODY,
     LearningCity,
@@ -397,7 +398,7 @@ def test_a_special_exam_needs_its_pass_mark_and_counts_attempts(c: LearningCity,
     # given an exam of four fixed questions, pass mark 75 %, one attempt
     questions = bank(4)
     item = quiz(QuizKind.SPECIAL, pass_mark=75, max_attempts=1)
-    item.questions.set(questions)
+    exam_questions_set(item, questions)
     api = api_as(c.courier)
     detail = api.get(f"/learning/items/{item.pk}").json()
     assert [q["id"] for q in detail["questions"]] == [q.pk for q in questions]
