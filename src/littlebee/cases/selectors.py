@@ -16,19 +16,22 @@ now, for the staff actions; its reporter, for feedback (confirm / dispute).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language
 
 from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.phones import mask_phone
 from littlebee.accounts.selectors import is_city_admin
+from littlebee.core.compiled_select import compiled_count, compiled_rows
 from littlebee.core.errors import NotFound
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
-from .hooks import hooks_for, registered_hooks
+from .hooks import hooks_for, registered_hooks, registered_kinds
 from .models import (
     OPEN_STATUSES,
     STAFF_ACTIONS,
@@ -46,18 +49,6 @@ CASE_ROLES = (Role.HANDLER, Role.ADMIN)
 CASE_RELATED = ("organisation", "handler", "reporter", "region")
 
 QUEUES = ("mine", "assigned", "overdue", "urgent", "all")
-# What a row of the API's staff list shows of the places and people around a case
-# (cases.api.case_payload, reporter_phone_for): the case and their names, never their whole rows
-# (a region's boundary, a user's password hash and stamps).
-CASE_ROW_FIELDS = (
-    *(f.name for f in Case._meta.concrete_fields),
-    "organisation__name",
-    "handler__name",
-    "reporter__name",
-    "reporter__phone",
-    "reporter__is_active",
-    "region__name",
-)
 
 
 def stage_due(case: Case) -> datetime | None:
@@ -75,9 +66,12 @@ def staff_org_ids(user: User) -> list[int]:
     """Organisations the user handles cases for."""
     if not user.is_authenticated:
         return []
-    return list(
-        Membership.objects.filter(user=user, role__in=CASE_ROLES).values_list("organisation_id", flat=True).distinct()
-    )
+    # Read on every staff request: compiled once (core.compiled_select).
+    return [row["organisation_id"] for row in compiled_rows(_staff_orgs, user_id=user.pk)]
+
+
+def _staff_orgs(key: object, *, user_id: int) -> QuerySet[Any]:
+    return Membership.objects.filter(user_id=user_id, role__in=CASE_ROLES).values("organisation_id").distinct()
 
 
 def _staff_scope(org_ids: list[int]) -> Q:
@@ -86,8 +80,24 @@ def _staff_scope(org_ids: list[int]) -> Q:
     return held | (Q(passed) & Q(confidential=False))
 
 
-def _own_scope(user: User) -> Q:
-    return Q(reporter=user) | Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user=user)))
+def _own_scope(user_id: int) -> Q:
+    return Q(reporter_id=user_id) | Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user_id=user_id)))
+
+
+def _visible_scope(user_id: int, org_ids: list[int], city_admin: bool) -> Q:
+    """The rule of cases_visible_to for a signed-in user, from what it depends on: the user, the
+    organisations they handle cases for, whether they are a city admin. Decides only on the
+    length of org_ids and city_admin, so a statement compiled from it serves every user alike
+    (cases_queue_page)."""
+    scope = _own_scope(user_id)
+    if org_ids:
+        scope |= _staff_scope(org_ids)
+        for hooks in registered_hooks():
+            if hooks.supervised_scope is not None:
+                scope |= hooks.supervised_scope(org_ids) & Q(confidential=False)
+    if city_admin:
+        scope |= Q(confidential=False)
+    return scope
 
 
 def cases_visible_to(user: User, org_ids: list[int] | None = None) -> QuerySet[Case]:
@@ -97,15 +107,7 @@ def cases_visible_to(user: User, org_ids: list[int] | None = None) -> QuerySet[C
     if not user.is_authenticated:
         return base.none()
     org_ids = staff_org_ids(user) if org_ids is None else org_ids
-    scope = _own_scope(user)
-    if org_ids:
-        scope |= _staff_scope(org_ids)
-        for hooks in registered_hooks():
-            if hooks.supervised_scope is not None:
-                scope |= hooks.supervised_scope(org_ids) & Q(confidential=False)
-    if is_city_admin(user):
-        scope |= Q(confidential=False)
-    return base.filter(scope)
+    return base.filter(_visible_scope(user.pk, org_ids, is_city_admin(user)))
 
 
 def case_ids_of_reporter(user: User) -> QuerySet[Any]:
@@ -224,31 +226,220 @@ def cases_queue(
     Every queue narrows `cases_visible_to`, never the bare table: a handler whose membership has
     ended keeps the `handler` column on his old cases, but must not see them any more.
     """
+    if not user.is_authenticated:
+        return Case.objects.none()
     org_ids = staff_org_ids(user) if org_ids is None else org_ids
+    shape = _queue_shape(name, status=status, kind=kind, overdue=overdue, category=category, case_id=case_id)
     if name == "all":
-        qs = cases_visible_to(user, org_ids)
+        shape = replace(shape, city_admin=is_city_admin(user))
+    queryset = _queue_cases(
+        shape,
+        user_id=user.pk,
+        org_ids=org_ids,
+        status=status or None,
+        kind=kind or None,
+        category=category or None,
+        case_id=case_id,
+    )
+    return queryset.select_related(*CASE_RELATED)
+
+
+@dataclass(frozen=True)
+class QueueShape:
+    """What shapes a queue's SQL (core.compiled_select's key): the queue, which filters are
+    given (their values are bound per call), the overdue filter's value, whether the caller is
+    a city admin (the `all` queue's rule), the reader's language (a report's title names its
+    category in it) and the kinds' registered hooks (titles, supervised scopes)."""
+
+    queue: str
+    status: bool
+    kind: bool
+    overdue: bool | None
+    category: bool
+    case_id: bool
+    city_admin: bool = False
+    language: str = ""
+    hooks: tuple[tuple[str, int], ...] = ()
+
+
+def _queue_shape(
+    name: str,
+    *,
+    status: str | None,
+    kind: str | None,
+    overdue: bool | None,
+    category: str | None,
+    case_id: int | None,
+) -> QueueShape:
+    return QueueShape(
+        queue=name if name in QUEUES else "mine",
+        status=bool(status),
+        kind=bool(kind),
+        overdue=overdue,
+        category=bool(category),
+        case_id=case_id is not None,
+        language=get_language() or "",
+        hooks=tuple((kind_name, id(hooks)) for kind_name, hooks in sorted(registered_kinds().items())),
+    )
+
+
+def _queue_cases(
+    shape: QueueShape,
+    *,
+    user_id: int,
+    org_ids: list[int],
+    status: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    case_id: int | None = None,
+) -> QuerySet[Case]:
+    """The queue's cases, newest first, deciding only on `shape` (the values are compared)."""
+    if shape.queue == "all":
+        qs = Case.objects.filter(_visible_scope(user_id, org_ids, shape.city_admin))
     else:
         # Held by one of the caller's organisations now: the queues of work to do. That is the
         # `held` part of _staff_scope, so within cases_visible_to by its own rule, and asking
         # the wider rule (is the caller a city admin?) would cost a query and add nothing.
-        qs = Case.objects.select_related(*CASE_RELATED).filter(organisation_id__in=org_ids)
-        if name == "assigned":
-            qs = qs.filter(handler=user)
-        elif name == "overdue":
+        qs = Case.objects.filter(organisation_id__in=org_ids)
+        if shape.queue == "assigned":
+            qs = qs.filter(handler_id=user_id)
+        elif shape.queue == "overdue":
             qs = qs.filter(overdue=True)
-        elif name == "urgent":
+        elif shape.queue == "urgent":
             qs = qs.filter(urgent=True, status__in=OPEN_STATUSES)
-    if status:
+    if shape.status:
         qs = qs.filter(status=status)
-    if kind:
+    if shape.kind:
         qs = qs.filter(kind=kind)
-    if overdue is not None:
-        qs = qs.filter(overdue=overdue)
-    if category:
+    if shape.overdue is not None:
+        qs = qs.filter(overdue=shape.overdue)
+    if shape.category:
         qs = qs.filter(category=category)
-    if case_id is not None:
+    if shape.case_id and case_id is not None:
         qs = qs.filter(pk=case_id)
     return qs.order_by("-created_at", "-id")
+
+
+# What a row of the API's staff list reads (cases.api.case_payload, case_actions_for,
+# reporter_phone_for, the kinds' hooks): the case's own columns it shows or decides on, and the
+# names around it, never whole rows (a region's boundary, a user's password hash).
+QUEUE_CASE_COLUMNS = tuple(
+    f.attname
+    for f in Case._meta.concrete_fields
+    if f.attname
+    in {
+        "id",
+        "kind",
+        "status",
+        "category",
+        "region_id",
+        "lat",
+        "lng",
+        "organisation_id",
+        "handler_id",
+        "reporter_id",
+        "duplicate_of_id",
+        "urgent",
+        "confidential",
+        "overdue",
+        "escalation_level",
+        "dispute_count",
+        "accept_due_at",
+        "resolve_due_at",
+        "dispute_due_at",
+        "rating",
+        "created_at",
+        "updated_at",
+    }
+)
+# Per relation: its model and the columns read of it (in the model's field order, for from_db).
+QUEUE_RELATED: dict[str, tuple[type[Model], tuple[str, ...]]] = {
+    relation: (
+        model,
+        tuple(f.attname for f in model._meta.concrete_fields if f.attname in names),
+    )
+    for relation, model, names in (
+        ("organisation", Organisation, {"id", "name"}),
+        ("handler", User, {"id", "name"}),
+        ("reporter", User, {"id", "name", "phone", "is_active"}),
+        ("region", Region, {"id", "name"}),
+    )
+}
+
+
+def _queue_page_rows(
+    shape: QueueShape,
+    *,
+    user_id: int,
+    org_ids: list[int],
+    status: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    case_id: int | None = None,
+) -> QuerySet[Any]:
+    """core.compiled_select's builder of a queue page: the rows' columns and titles."""
+    cases = _queue_cases(
+        shape, user_id=user_id, org_ids=org_ids, status=status, kind=kind, category=category, case_id=case_id
+    )
+    related = [f"{relation}__{name}" for relation, (_model, names) in QUEUE_RELATED.items() for name in names]
+    return cases_with_titles(cases).values(*QUEUE_CASE_COLUMNS, *related, "title")
+
+
+@dataclass
+class QueuePage:
+    cases: list[Case]
+    # At most COUNT_CAP (count_bounded): `capped` says there are more.
+    count: int
+    capped: bool
+
+
+def cases_queue_page(
+    user: User,
+    name: str = "mine",
+    *,
+    limit: int,
+    offset: int = 0,
+    status: str | None = None,
+    kind: str | None = None,
+    overdue: bool | None = None,
+    org_ids: list[int] | None = None,
+) -> QueuePage:
+    """A page of a staff queue (cases_queue: the same rows, in the same order) and its bounded
+    count, for the API's list: the cases carry their `title` and only QUEUE_CASE_COLUMNS and the
+    names of QUEUE_RELATED (the rest deferred), and what their kinds' hooks read is prefetched.
+
+    A hot path: both statements are compiled once per QueueShape (core.compiled_select), where
+    building and compiling them through the ORM cost more than running them. The count is read
+    only when the page does not tell it: a first page shorter than `limit` is the whole list."""
+    if not user.is_authenticated:
+        return QueuePage([], 0, False)
+    org_ids = staff_org_ids(user) if org_ids is None else org_ids
+    shape = _queue_shape(name, status=status, kind=kind, overdue=overdue, category=None, case_id=None)
+    if shape.queue == "all":
+        shape = replace(shape, city_admin=is_city_admin(user))
+    values: dict[str, Any] = {"user_id": user.pk, "org_ids": list(org_ids), "status": status or None}
+    values["kind"] = kind or None
+    rows = compiled_rows(_queue_page_rows, key=shape, limit=limit, offset=offset, **values)
+    cases = cases_prefetch([_case_from_row(row) for row in rows])
+    if len(rows) < limit and (rows or offset == 0):
+        found = offset + len(rows)
+    else:
+        found = compiled_count(_queue_page_rows, key=shape, cap=COUNT_CAP, **values)
+    return QueuePage(cases, min(found, COUNT_CAP), found > COUNT_CAP)
+
+
+def _case_from_row(row: dict[str, Any]) -> Case:
+    """A Case of QUEUE_CASE_COLUMNS (the others deferred) with its related rows' names set, as
+    select_related with only() would give it, and its title."""
+    db = Case.objects.db
+    case = Case.from_db(db, QUEUE_CASE_COLUMNS, [row[name] for name in QUEUE_CASE_COLUMNS])
+    for relation, (model, names) in QUEUE_RELATED.items():
+        related = None
+        if row[f"{relation}__id"] is not None:
+            related = model.from_db(db, names, [row[f"{relation}__{name}"] for name in names])
+        Case._meta.get_field(relation).set_cached_value(case, related)  # type: ignore[union-attr]
+    case.title = row["title"] or ""  # type: ignore[attr-defined]
+    return case
 
 
 # A staff list counts at most this many rows: "1000+" says as much as 187,000 and costs a

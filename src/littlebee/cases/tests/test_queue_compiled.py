@@ -1,0 +1,179 @@
+"""GET /cases reads its page through statements compiled once per shape of the queue
+(selectors.cases_queue_page over core.compiled_select): the answer is the one the ORM's own read
+of the same queue gives, for every queue, filter, page and caller, and nothing outside the
+caller's scope is listed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db.models.sql.compiler import SQLCompiler
+from django.test import override_settings
+from django.utils import translation
+
+from littlebee.accounts.models import User
+from littlebee.accounts.tests.factories import staff, worker
+from littlebee.cases import selectors, services
+from littlebee.cases.api import CaseList, case_payload
+from littlebee.cases.models import Case, CaseStatus
+from littlebee.core.api_answers import answer, assert_answer_fits
+
+from .factories import World, open_case
+from .test_pages import report_city, submit
+
+pytestmark = pytest.mark.django_db
+
+QUEUES = ("mine", "assigned", "overdue", "urgent", "all")
+
+
+@pytest.fixture
+def w(media_root: Any) -> World:
+    city = report_city()
+    # reports, titled by their category (in the reader's language) and first words
+    submit(description="路口垃圾堆了三天，有异味，晚上还有老鼠出没，请尽快处理")
+    submit(category="road_damage", description="")
+    assigned = open_case(city, reporter=worker(user__name="张三"))
+    services.case_assign(case_id=assigned.pk, actor=city.community_handler, handler=city.community_handler)
+    open_case(city, urgent=True)
+    accepted = open_case(city)
+    services.case_accept(case_id=accepted.pk, actor=city.community_handler, points=10)
+    overdue = open_case(city)
+    Case.objects.filter(pk=overdue.pk).update(overdue=True)
+    open_case(city, region=city.other_community)
+    # passed through the community: still seen there (all), held by the police now
+    forwarded = open_case(city)
+    services.case_forward(case_id=forwarded.pk, actor=city.community_handler, to_org=city.traffic_police, note="交警")
+    # confidential, passed through the community: no longer seen there
+    secret = open_case(city, confidential=True)
+    services.case_forward(case_id=secret.pk, actor=city.community_handler, to_org=city.traffic_police, note="交警")
+    # the community handler's own report, elsewhere (all: his own)
+    open_case(city, region=city.other_community, reporter=city.community_handler)
+    return city
+
+
+def _expected(user: User, queue: str, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
+    """The answer as the ORM reads it: cases_queue with its related rows, titles in the statement,
+    the whole count."""
+    org_ids = selectors.staff_org_ids(user)
+    cases = selectors.cases_queue(user, queue, org_ids=org_ids, **filters)
+    count = cases.count()
+    page = selectors.cases_prefetch(list(selectors.cases_with_titles(cases)[offset : offset + limit]))
+    body = {
+        "count": min(count, selectors.COUNT_CAP),
+        "count_capped": count > selectors.COUNT_CAP,
+        "items": [
+            case_payload(
+                c,
+                selectors.case_actions_for(user, c, org_ids),
+                reporter_visible=selectors.reporter_visible(c, user),
+                reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
+                title=getattr(c, "title", ""),
+            )
+            for c in page
+        ],
+    }
+    return json.loads(answer(body).content)
+
+
+@pytest.mark.parametrize("queue", QUEUES)
+def test_every_queue_answers_what_the_orms_read_gives(w: World, api_as: Any, queue: str) -> None:
+    callers = [w.community_handler, w.police_handler, w.other_handler, w.city_admin, worker()]
+    variants: list[dict[str, Any]] = [
+        {},
+        {"limit": 2},
+        {"limit": 2, "offset": 2},
+        {"limit": 3, "offset": 6},
+        {"status": CaseStatus.SUBMITTED},
+        {"status": CaseStatus.ACCEPTED, "kind": "report"},
+        {"kind": "appeal"},
+        {"overdue": True},
+        {"overdue": False, "limit": 1},
+    ]
+    for user in callers:
+        client = api_as(user)
+        for variant in variants:
+            # when the caller reads the queue with the filters and page
+            response = client.get("/cases", {"queue": queue, **variant})
+
+            # then the answer is the ORM's, and fits its schema
+            assert response.status_code == 200
+            body = response.json()
+            filters = {k: v for k, v in variant.items() if k not in ("limit", "offset")}
+            expected = _expected(user, queue, variant.get("limit", 20), variant.get("offset", 0), **filters)
+            assert body == expected, (user, queue, variant)
+            assert_answer_fits(CaseList, body)
+
+
+def test_in_english_the_titles_name_the_category_in_english(w: World, api_as: Any) -> None:
+    # when the handler reads his queue in Chinese, then in English
+    chinese = api_as(w.community_handler).get("/cases").json()
+    english = api_as(w.community_handler, language="en").get("/cases").json()
+
+    # then each is the ORM's answer in its language (the title is shaped by the language)
+    with translation.override("zh-hans"):
+        assert chinese == _expected(w.community_handler, "mine", 20, 0)
+    with translation.override("en"):
+        assert english == _expected(w.community_handler, "mine", 20, 0)
+    titles = {c["title"] for c in chinese["items"]} | {c["title"] for c in english["items"]}
+    assert {"道路破损", "Road damage", "垃圾堆放 · 路口垃圾堆了三天，有异味，晚上还有老鼠出…"} <= titles
+
+
+def test_a_case_outside_the_callers_scope_is_never_listed(w: World, api_as: Any) -> None:
+    # given a staff member of the community, and cases he may not see: one of the other community,
+    # a confidential one that passed through his office, one of the police
+    handler = staff(w.community_org)
+    elsewhere = open_case(w, region=w.other_community)
+    secret = Case.objects.get(confidential=True)
+    police = open_case(w, organisation=w.traffic_police, region=None)
+
+    # when he reads every queue, filtered or not
+    client = api_as(handler)
+    listed: set[int] = set()
+    for queue in QUEUES:
+        for filters in ({}, {"status": CaseStatus.SUBMITTED}, {"kind": "report"}, {"overdue": False}):
+            listed |= {c["id"] for c in client.get("/cases", {"queue": queue, **filters}).json()["items"]}
+
+    # then none of them is listed, and everything listed is his to see
+    assert {elsewhere.pk, secret.pk, police.pk}.isdisjoint(listed)
+    assert listed <= set(selectors.cases_visible_to(handler).values_list("pk", flat=True))
+    assert listed  # he does see his community's cases
+
+
+def test_a_second_request_of_the_same_shape_compiles_no_case_statement(
+    w: World, api_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the queue read once (its shape compiled)
+    client = api_as(w.community_handler)
+    client.get("/cases", {"queue": "all", "status": "submitted", "limit": 2})
+    compiled: list[Any] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self: SQLCompiler, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(self.query.model)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+
+    # when another handler reads the same shape with other values
+    other = api_as(w.police_handler).get("/cases", {"queue": "all", "status": "accepted", "limit": 2})
+
+    # then no statement about cases was compiled again, and the answer is his own
+    assert other.status_code == 200
+    assert Case not in compiled
+    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
+    assert other.json() == _expected(w.police_handler, "all", 2, 0, status="accepted")
+
+
+@override_settings(LANGUAGE_CODE="zh-hans")
+def test_the_count_past_a_full_page_is_the_orms(w: World, api_as: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a cap of 2, below the community's cases
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+
+    # when the city admin reads the city two at a time
+    body = api_as(w.city_admin).get("/cases", {"queue": "all", "limit": 2}).json()
+
+    # then the count is capped as the ORM's read says
+    assert (body["count"], body["count_capped"]) == (2, True)
+    assert body == _expected(w.city_admin, "all", 2, 0)
