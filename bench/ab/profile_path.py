@@ -5,8 +5,24 @@ wrote. For the A/B harness's slow paths (bench/ab/run.py): what costs, not how f
     DATABASE_URL=postgres://…/db LITTLEBEE_VAR_DIR=… PYTHONPATH=src \\
         .venv/bin/python bench/ab/profile_path.py --tokens DIR/worker_tokens.txt /api/v1/me
 
-Prints the mean wall time per request without the profiler, then the profile's top functions
-(cumulative and own time). --sql also prints the statements of one request.
+Writes too, with a body as bench/ab/paths.lua sends it:
+
+    … profile_path.py --tokens DIR/worker_tokens.txt --json '{}' /api/v1/rewards/GIFT/redemptions
+    … profile_path.py --tokens DIR/worker_tokens.txt --photo photo.jpg --points DIR/points.txt \\
+        --form category=garbage --form description=… /api/v1/reports
+
+(--json or --photo/--form make it a POST; --points adds "lat" and "lng" to the form, about 300 m
+around a random line of that file.) A write queues work after its answer (core.background's job
+threads without Redis: a photo, the statistics' stale marks): the timed loop waits for those
+jobs, so its CPU per request is the whole cost of a request in this process; --jobs-inline runs
+each job on the request's own thread instead, so that the profile sees it too.
+
+Prints the mean wall time and this process's CPU time (every thread) per request without the
+profiler, the CPU its PostgreSQL backend(s) spent, and the database connections opened per
+request (a job thread closes its connections after each job), then the profile's top functions
+(cumulative and own time; --cpu: the CPU time of the request's thread, which a loaded machine's
+waits do not blur). --sql also prints the statements of one request (a job on its own
+thread not included).
 """
 
 from __future__ import annotations
@@ -14,7 +30,10 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
+import os
 import pstats
+import random
 import sys
 import time
 from pathlib import Path
@@ -22,33 +41,115 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
+BOUNDARY = "----littlebee-profile-7d1f0c2e"
 
-def _environ(path: str, token: str) -> dict[str, Any]:
-    route, _, query = path.partition("?")
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": route,
-        "QUERY_STRING": query,
-        "SERVER_NAME": "127.0.0.1",
-        "SERVER_PORT": "8000",
-        "REMOTE_ADDR": "127.0.0.1",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "127.0.0.1",
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
-        "HTTP_ACCEPT": "application/json",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-    }
+
+def _multipart(fields: list[tuple[str, str]], photo: bytes | None) -> bytes:
+    parts: list[bytes] = []
+    for name, value in fields:
+        parts.append(f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    if photo is not None:
+        parts.append(
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; filename="IMG.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n".encode()
+        )
+        parts.append(photo + b"\r\n")
+    parts.append(f"--{BOUNDARY}--\r\n".encode())
+    return b"".join(parts)
+
+
+class Requests:
+    """The WSGI environ of request i: its token, and for a write its body."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.path = args.path
+        self.tokens = args.tokens.read_text().split()
+        self.json = args.json
+        self.photo = args.photo.read_bytes() if args.photo else None
+        self.form = [tuple(f.split("=", 1)) for f in args.form]
+        self.points = (
+            [tuple(float(v) for v in line.split(",")) for line in args.points.read_text().split()]
+            if args.points
+            else []
+        )
+        self.random = random.Random(1)
+        self.post = self.json is not None or self.photo is not None or bool(self.form)
+
+    def body(self) -> tuple[bytes, str]:
+        if self.json is not None:
+            return self.json.encode(), "application/json"
+        fields = list(self.form)
+        if self.points:
+            lat, lng = self.random.choice(self.points)
+            fields += [
+                ("lat", f"{lat + (self.random.random() - 0.5) * 0.006:.6f}"),
+                ("lng", f"{lng + (self.random.random() - 0.5) * 0.006:.6f}"),
+            ]
+        return _multipart(fields, self.photo), f"multipart/form-data; boundary={BOUNDARY}"
+
+    def environ(self, i: int) -> dict[str, Any]:
+        route, _, query = self.path.partition("?")
+        environ = {
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": route,
+            "QUERY_STRING": query,
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000",
+            "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Bearer {self.tokens[i % len(self.tokens)]}",
+            "HTTP_ACCEPT": "application/json",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        if self.post:
+            body, content_type = self.body()
+            environ.update(
+                REQUEST_METHOD="POST",
+                CONTENT_TYPE=content_type,
+                CONTENT_LENGTH=str(len(body)),
+            )
+            environ["wsgi.input"] = io.BytesIO(body)
+        return environ
+
+
+def _backend_cpu() -> float:
+    """CPU seconds so far of this database's PostgreSQL backends on this machine (0 elsewhere)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [row[0] for row in cursor.fetchall()]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("path", help="e.g. /api/v1/me or '/api/v1/reports?mine=true'")
     parser.add_argument("--tokens", type=Path, required=True, help="one bearer token a line")
+    parser.add_argument("--json", help="a JSON body: POST it (application/json)")
+    parser.add_argument("--photo", type=Path, help="a JPEG sent as the form's one 'photos' file: POST multipart")
+    parser.add_argument("--form", action="append", default=[], help="name=value, a form field (repeat): POST multipart")
+    parser.add_argument("--points", type=Path, help="'lat,lng' lines: the form gets lat and lng about 300 m around one")
+    parser.add_argument("--jobs-inline", action="store_true", help="run background jobs on the request's thread")
+    parser.add_argument(
+        "--cpu", action="store_true", help="profile this thread's CPU time (time.thread_time), not the wall clock"
+    )
+    parser.add_argument("--dump", type=Path, help="also write the profile there (pstats; snakeviz reads it)")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--top", type=int, default=35)
     parser.add_argument("--sql", action="store_true", help="print the statements of one request")
@@ -57,7 +158,24 @@ def main() -> None:
     from django.core.wsgi import get_wsgi_application
 
     application = get_wsgi_application()
-    tokens = args.tokens.read_text().split()
+
+    from django.db.backends.signals import connection_created
+
+    from littlebee.core import background
+
+    if args.jobs_inline:
+
+        def inline(key: Any, fn: Any, *job_args: Any) -> bool:
+            fn(*job_args)
+            return True
+
+        background.jobs.submit = inline  # type: ignore[method-assign]
+
+    connections_opened = [0]
+    connection_created.connect(
+        lambda **kwargs: connections_opened.__setitem__(0, connections_opened[0] + 1), weak=False
+    )
+    requests = Requests(args)
     statuses: dict[str, int] = {}
 
     def start_response(status: str, headers: Any, exc_info: Any = None, /) -> Any:
@@ -65,13 +183,14 @@ def main() -> None:
         return lambda data: None
 
     def one(i: int) -> None:
-        body: Any = application(_environ(args.path, tokens[i % len(tokens)]), start_response)
+        body: Any = application(requests.environ(i), start_response)
         b"".join(body)
         if hasattr(body, "close"):
             body.close()
 
     for i in range(50):  # warm-up: imports, translations, statement caches
         one(i)
+    background.jobs.wait(120)
     if args.sql:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -80,16 +199,33 @@ def main() -> None:
             one(7)
         for q in captured.captured_queries:
             print(f"[{q['time']}] {q['sql'][:600]}\n")
-    started = time.perf_counter()
-    for i in range(args.requests):
+        background.jobs.wait(120)
+    n = args.requests
+    opened = connections_opened[0]
+    backend = _backend_cpu()
+    cpu, started = time.process_time(), time.perf_counter()
+    for i in range(50, 50 + n):
         one(i)
-    plain = (time.perf_counter() - started) / args.requests
-    profile = cProfile.Profile()
+    answered = time.perf_counter()
+    background.jobs.wait(600)  # what the requests queued, on this process's job threads
+    wall, done = (answered - started) / n, (time.perf_counter() - started) / n
+    cpu = (time.process_time() - cpu) / n
+    backend = (_backend_cpu() - backend) / n
+    opened = (connections_opened[0] - opened) / n
+    profile = cProfile.Profile(time.thread_time) if args.cpu else cProfile.Profile()
     profile.enable()
-    for i in range(args.requests):
+    for i in range(50 + n, 50 + 2 * n):
         one(i)
+    background.jobs.wait(600)
     profile.disable()
-    print(f"{args.path}: {plain * 1000:.3f} ms per request without the profiler; statuses {statuses}")
+    if args.dump:
+        profile.dump_stats(args.dump)
+    print(
+        f"{args.path}: {wall * 1000:.3f} ms per request without the profiler ({done * 1000:.3f} ms with its"
+        f" background jobs); CPU per request {cpu * 1000:.3f} ms in this process (every thread),"
+        f" {backend * 1000:.3f} ms in PostgreSQL backends still connected at the end;"
+        f" {opened:.2f} connections opened per request; statuses {json.dumps(statuses)}"
+    )
     for order in ("cumulative", "tottime"):
         out = io.StringIO()
         pstats.Stats(profile, stream=out).strip_dirs().sort_stats(order).print_stats(args.top)
