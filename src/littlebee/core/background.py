@@ -11,10 +11,17 @@ again by reports.sweep_photos), and idempotent, since the sweep may queue it a s
 
 Threads are started on first use in the process that uses them, so a server that forks its
 workers after loading the code (gunicorn --preload) gets its threads in each worker.
+
+A job thread keeps its database connection from one job to the next, as a request thread does
+between requests (dropped when unusable, left in a transaction or older than CONN_MAX_AGE), and
+lets it go once it has had nothing to do for IDLE_SECONDS: a busy server queues a job with
+nearly every write (a redemption's statistics mark; a report's photo, notices and mark), and a
+PostgreSQL connection opened for each of them cost more than the jobs themselves.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -28,6 +35,8 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 _Job = tuple[Hashable, Callable[..., Any], tuple[Any, ...]]
+# How long a job thread waits for its next job before closing its database connections.
+IDLE_SECONDS = 5.0
 
 
 class BackgroundJobs:
@@ -66,19 +75,22 @@ class BackgroundJobs:
     def _work(self) -> None:
         jobs = self.jobs
         while True:
-            key, fn, args = jobs.get()
+            try:
+                key, fn, args = jobs.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                _connections_close()  # idle: hold no connection
+                key, fn, args = jobs.get()
             try:
                 fn(*args)
             except Exception:
                 logger.exception("background job %r failed", key)
             finally:
-                _connections_close()
+                _connections_tidy()
                 with self.lock:
                     self.pending.discard(key)
                 jobs.task_done()
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until every queued job has run (tests, the benchmark); False on timeout."""
+    def _join(self, timeout: float | None) -> bool:
         done = threading.Event()
 
         def join() -> None:
@@ -88,15 +100,53 @@ class BackgroundJobs:
         threading.Thread(target=join, daemon=True).start()
         return done.wait(timeout)
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every queued job has run and the job threads hold no database connection
+        (tests, the benchmark: a test database can then be flushed or dropped); False on timeout."""
+        if not self._join(timeout):
+            return False
+        with self.lock:
+            threads = [t for t in self.threads if t.is_alive()] if self.pid == os.getpid() else []
+            if not threads:
+                return True
+            # One release job per thread: each closes its connections and then waits at the
+            # barrier, so no thread can take a second one and every thread takes one. Put on the
+            # queue directly: submit() could start a thread that takes one in an old one's place.
+            barrier = threading.Barrier(len(threads) + 1)
+            for _thread in threads:
+                self.jobs.put((("release", id(barrier)), _release, (barrier, timeout)))
+        try:
+            barrier.wait(timeout)
+        except threading.BrokenBarrierError:
+            return False
+        return self._join(timeout)
+
 
 def _connections_close() -> None:
-    """This thread's database connections closed after each job: a reconnection is cheap beside
-    a photo's processing, and an idle thread then holds no connection (nor a test database
-    open). A failure here must not end the thread."""
+    """This thread's database connections closed: an idle thread holds no connection (nor a
+    test database open). A failure here must not end the thread."""
     try:
         connections.close_all()
     except Exception:
         logger.warning("closing a job thread's database connections failed", exc_info=True)
+
+
+def _connections_tidy() -> None:
+    """After a job, what Django does after a request: a connection that is broken, was left in
+    a transaction or is older than CONN_MAX_AGE is closed; a sound one is kept for the next job
+    (and checked before its first statement, CONN_HEALTH_CHECKS)."""
+    try:
+        for connection in connections.all(initialized_only=True):
+            connection.close_if_unusable_or_obsolete()
+    except Exception:
+        logger.warning("tidying a job thread's database connections failed", exc_info=True)
+        _connections_close()
+
+
+def _release(barrier: threading.Barrier, timeout: float | None) -> None:
+    _connections_close()
+    with contextlib.suppress(threading.BrokenBarrierError):  # the waiter gave up
+        barrier.wait(timeout)
 
 
 jobs = BackgroundJobs()
