@@ -150,15 +150,21 @@ class ReportPhoto(models.Model):
     # confidential report must reach only the people who may see the report.
     @property
     def image_url(self) -> str:
-        if self.status != PhotoStatus.READY or not self.image:
-            return ""
-        return reverse("report-photo-file", args=[self.report_id, self.pk, "image"])
+        return photo_urls(self.report_id, self.pk, self.status, self.image.name, self.thumbnail.name)[0]
 
     @property
     def thumbnail_url(self) -> str:
-        if self.status != PhotoStatus.READY or not self.thumbnail:
-            return self.image_url
-        return reverse("report-photo-file", args=[self.report_id, self.pk, "thumb"])
+        return photo_urls(self.report_id, self.pk, self.status, self.image.name, self.thumbnail.name)[1]
+
+
+def photo_urls(report_id: int, photo_id: int, status: str, image: str | None, thumbnail: str | None) -> tuple[str, str]:
+    """A photo's (image, thumbnail) URLs from its columns ("" while it is not ready): the one rule
+    for ReportPhoto.image_url and thumbnail_url and for lists that read the columns only. Without
+    a thumbnail of its own, the thumbnail is the image."""
+    if status != PhotoStatus.READY:
+        return "", ""
+    url = reverse("report-photo-file", args=[report_id, photo_id, "image"]) if image else ""
+    return url, reverse("report-photo-file", args=[report_id, photo_id, "thumb"]) if thumbnail else url
 
 
 class FlagKind(models.TextChoices):

@@ -5,29 +5,38 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, F, JSONField, QuerySet, Value, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from littlebee.accounts.models import User
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.cases import routing
-from littlebee.cases.models import OPEN_STATUSES, Case, CaseFollower, CaseKind, CaseStatus, DeadlineRule, RoutingRule
+from littlebee.cases.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseFollower,
+    CaseKind,
+    CaseStatus,
+    DeadlineRule,
+    RoutingRule,
+)
 from littlebee.cases.selectors import case_ids_of_reporter, cases_visible_to, staff_org_ids
 from littlebee.cases.services import deadline_rule_pick, deadline_rules_query
+from littlebee.core.compiled_select import compiled_count, compiled_rows
 from littlebee.core.errors import InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m
+from littlebee.core.pagination import MAX_LIMIT, MAX_OFFSET
 from littlebee.core.read_together import Part, read_together
 from littlebee.core.texts import in_language
 from littlebee.orgs.models import Region
 
 from .models import APPROXIMATE_SOURCES, Report, ReportCategory, ReportFlag, ReportPhoto, Sensitivity
-
-if TYPE_CHECKING:
-    from littlebee.accounts.models import User
 
 # A report's place and time are its case's (lat, lng, urgent, created_at, and its community as
 # the case's region): loaded with it.
@@ -120,9 +129,10 @@ def reports_of(worker: User) -> QuerySet[Report]:
     )
 
 
-# What the API's list of a worker's reports shows (reports.api.report_payload), and nothing else:
-# no region boundary, no whole rows of the people and offices involved.
-REPORT_BRIEF_FIELDS = (
+# What the API's list of a worker's reports shows (reports.api), and nothing else: no region
+# boundary, no whole rows of the people and offices involved.
+_PAGE_COLUMNS = (
+    "pk",
     "description",
     "address",
     "location_source",
@@ -138,22 +148,82 @@ REPORT_BRIEF_FIELDS = (
     "case__accept_due_at",
     "case__resolve_due_at",
     "case__dispute_due_at",
+    "case__region",
     "case__region__name",
+    "case__organisation",
     "case__organisation__name",
 )
 
 
-def reports_brief_of(worker: User) -> QuerySet[Report]:
-    """reports_of with the columns of the API's list only, each report's photos (what the list
-    shows of them) prefetched with the page."""
-    photos = ReportPhoto.objects.only("id", "report_id", "image", "thumbnail", "status")
+@dataclass
+class ReportPage:
+    """A page of a worker's reports (reports_page_of): each row's columns (_PAGE_COLUMNS, plus
+    `total`), and per report its timeline (oldest first: case_id, at, actor_role, action, note,
+    data) and its photos (by id: id, image, thumbnail, status), as plain dicts."""
+
+    count: int
+    rows: list[dict[str, Any]]
+    events: dict[int, list[dict[str, Any]]]
+    photos: dict[int, list[dict[str, Any]]]
+
+
+def _page_query(key: object, *, user_id: int) -> QuerySet[Any]:
+    """reports_page_of's page: the worker's reports newest first, with how many there are (a
+    window over the rows before LIMIT: the count without a statement of its own)."""
+    # Only the id shapes the cases' rule (case_ids_of_reporter reads `pk`): no row is read for it.
+    reporter = User(pk=user_id)
     return (
-        Report.objects.filter(case__in=case_ids_of_reporter(worker))
-        .select_related("case__region", "case__organisation", "category")
-        .only(*REPORT_BRIEF_FIELDS)
-        .prefetch_related(Prefetch("photos", queryset=photos))
+        Report.objects.filter(case__in=case_ids_of_reporter(reporter))
         .order_by("-case__created_at", "-pk")
+        .values(*_PAGE_COLUMNS, total=Window(Count("pk")))
     )
+
+
+def _details_query(key: object, *, case_ids: list[int]) -> QuerySet[Any]:
+    """The page's timelines and photos in one statement: one row shape for both (part 0 an event,
+    part 1 a photo; a photo's image, thumbnail and status in the text columns)."""
+    events = CaseEvent.objects.filter(case_id__in=case_ids).values(
+        part=Value(0),
+        owner=F("case_id"),
+        row_id=F("id"),
+        when=F("at"),
+        text1=F("actor_role"),
+        text2=F("action"),
+        text3=F("note"),
+        extra=F("data"),
+    )
+    photos = ReportPhoto.objects.filter(report_id__in=case_ids).values(
+        part=Value(1),
+        owner=F("report_id"),
+        row_id=F("id"),
+        when=F("created_at"),
+        text1=F("image"),
+        text2=F("thumbnail"),
+        text3=F("status"),
+        extra=Value(None, output_field=JSONField()),
+    )
+    return events.order_by().union(photos.order_by(), all=True)
+
+
+def reports_page_of(worker: User, *, limit: int, offset: int) -> ReportPage:
+    """A page of the worker's own reports (and those they follow, case_ids_of_reporter), newest
+    first, with how many there are, each report's timeline and photos. Two statements for a page
+    (the page with its count; the timelines and photos), one when the worker has none; each
+    compiled once per process (core.compiled_select), not per request. A page past the end
+    counts with a third."""
+    rows = compiled_rows(_page_query, user_id=worker.pk, limit=limit, offset=offset)
+    if not rows:
+        count = 0 if offset == 0 else compiled_count(_page_query, cap=MAX_OFFSET + MAX_LIMIT, user_id=worker.pk)
+        return ReportPage(count=count, rows=[], events={}, photos={})
+    events: dict[int, list[dict[str, Any]]] = {row["pk"]: [] for row in rows}
+    photos: dict[int, list[dict[str, Any]]] = {row["pk"]: [] for row in rows}
+    for detail in compiled_rows(_details_query, case_ids=list(events)):
+        (events if detail["part"] == 0 else photos)[detail["owner"]].append(detail)
+    for timeline in events.values():
+        timeline.sort(key=lambda e: (e["when"], e["row_id"]))
+    for shown in photos.values():
+        shown.sort(key=lambda p: p["row_id"])
+    return ReportPage(count=rows[0]["total"], rows=rows, events=events, photos=photos)
 
 
 def report_for(user: User, report_id: int) -> Report:

@@ -154,7 +154,7 @@ def test_my_reports_come_a_page_at_a_time_in_a_fixed_number_of_queries(
     client = api_as(courier)
 
     # when the phone asks for a page of three: the queries do not grow with the page
-    with django_assert_max_num_queries(5) as captured:  # token, count, page, photos, timelines
+    with django_assert_max_num_queries(3) as captured:  # token, page with its count, timelines with photos
         first = client.get("/reports", {"mine": "true", "limit": 3}).json()
     second = client.get("/reports", {"mine": "true", "limit": 3, "offset": 3}).json()
 
@@ -171,7 +171,7 @@ def test_my_reports_come_a_page_at_a_time_in_a_fixed_number_of_queries(
     assert [e["action"] for e in accepted[ids[4]]["timeline"]] == ["open"]
 
 
-def test_a_worker_without_reports_costs_the_token_and_a_count(
+def test_a_worker_without_reports_costs_the_token_and_an_empty_page(
     w: World, api_as: Any, django_assert_max_num_queries: Any
 ) -> None:
     # given a worker who has reported nothing yet, and another worker's report
@@ -180,7 +180,7 @@ def test_a_worker_without_reports_costs_the_token_and_a_count(
     client.get("/reports", {"mine": "true"})  # the token's first use of the day writes its last_used_at
 
     # when the phone asks for the list
-    with django_assert_max_num_queries(2):  # the token, the count: no page to read
+    with django_assert_max_num_queries(2):  # the token, the (empty) page: nothing more to read
         body = client.get("/reports", {"mine": "true"}).json()
 
     # then it is empty
