@@ -57,6 +57,13 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
         service=query.service,
         limit=query.limit,
     )
+    # A search names the same few services and schedules again and again: each is built once.
+    # (By identity: the selector gives each service of a search as one object.)
+    services: dict[int, dict[str, Any]] = {}
+    for row in found.items:
+        for ref in row.hive.services:
+            if id(ref) not in services:
+                services[id(ref)] = {"code": ref.code, "name": ref.name, "is_base": ref.is_base}
     items = [
         {
             "id": row.hive.id,
@@ -68,8 +75,8 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
             "open_now": row.open_now,
             "closes_at": row.closes_at,
             "opens_at": row.opens_at,
-            "opening_hours": hours.schedule_as_dict(row.intervals, row.hive.always_open),
-            "services": [{"code": s.code, "name": s.name, "is_base": s.is_base} for s in row.hive.services],
+            "opening_hours": hours.schedule_shared(row.intervals, row.hive.always_open),
+            "services": [services[id(ref)] for ref in row.hive.services],
             "demonstration": row.hive.demonstration,
             "managing_unit": {"id": row.hive.managing_unit_id, "name": row.hive.managing_unit_name},
             "contact_phone": row.hive.contact_phone,

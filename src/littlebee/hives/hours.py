@@ -329,6 +329,17 @@ def schedule_as_dict(intervals: Iterable[IntervalLike], always_open: bool) -> di
     return result
 
 
+def schedule_shared(intervals: Iterable[IntervalLike], always_open: bool) -> dict[str, Any]:
+    """schedule_as_dict for an answer that only reads it (a station search's twenty): one dict per
+    schedule and process, shared by every station with that schedule. Never modify it."""
+    return _schedule_of(tuple((i.weekday, i.opens, i.closes) for i in intervals), always_open)
+
+
+@functools.lru_cache(maxsize=4096)
+def _schedule_of(intervals: tuple[tuple[int, time, time], ...], always_open: bool) -> dict[str, Any]:
+    return schedule_as_dict([WeeklyInterval(*i) for i in intervals], always_open)
+
+
 @functools.lru_cache(maxsize=1440)
 def _hhmm(value: time) -> str:
     # strftime per interval was most of a station search's schedules: there are 1440 minutes.

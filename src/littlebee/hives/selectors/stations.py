@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ from django.db import connection
 from django.db.models import CharField, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import Membership, Role, User
@@ -119,8 +121,9 @@ def _date(value: Any) -> date:
 # One row shape for every part of the statement: (part, hive id, lat, lng, flag, flag2, number,
 # opens, closes, date, text1..text5, seq). A station (0) fills its display fields and its place in
 # the candidates' order, a weekly interval (1) its weekday and times, an exception (2) its date,
-# closed flag and times, a service (3) its order, base flag, code, name and English name, the service asked for
-# (4) only its id. The station part names each column's type for the parts below it.
+# closed flag and times, a service link (3) the service's id, the service asked for (4) only its
+# id, a service of the catalogue (5) its order, base flag, code, name and English name. The station
+# part names each column's type for the parts below it.
 STATION_COLUMNS = (
     "id", "lat", "lng", "always_open", "demonstration", "managing_unit_id", "name", "address", "contact_phone",
     "time_zone", "seq",
@@ -149,12 +152,16 @@ def _details_sql(with_services: bool, service_check: bool) -> str:
             f" FROM {_table(OpeningException)} e WHERE e.{q('hive_id')} {in_c} AND e.{q('date')} BETWEEN %s AND %s"
         )
         if with_services:
+            # Each station's services as links (its id, the service's id), and the catalogue once
+            # (its order, base flag, code and names): a handful of rows named once, not a join
+            # per link carrying the same names again.
             sql += (
-                f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, s.{q('is_base')}, NULL,"  # noqa: S608
+                f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, NULL, NULL,"  # noqa: S608
+                f" CAST(l.{q('service_id')} AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+                f" FROM {link} l WHERE l.{q('hive_id')} {in_c}"
+                f" UNION ALL SELECT 5, s.{q('id')}, NULL, NULL, s.{q('is_base')}, NULL,"
                 f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, s.{q('name_en')},"
-                " NULL, NULL,"
-                f" NULL FROM {link} l JOIN {service} s ON s.{q('id')} = l.{q('service_id')}"
-                f" WHERE l.{q('hive_id')} {in_c}"
+                f" NULL, NULL, NULL FROM {service} s"
             )
         if service_check:
             # Whether the service asked for exists at all: without it, the answer is a 400.
@@ -180,34 +187,50 @@ def stations_read(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, first, last, *([service] if service is not None else [])])
         rows = cursor.fetchall()
+    by_part: dict[int, list[Any]] = {0: [], 1: [], 2: [], 3: [], 4: [], 5: []}
+    for row in rows:
+        by_part[row[0]].append(row)
     found: dict[int, _Candidate] = {}
     order: dict[int, int] = {}
-    for part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5, seq in rows:
-        if part == 0:
-            row = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
-            found[pk] = _Candidate(pk, 0.0, bool(flag), t4, loaded=True, row=row, seq=int(seq or 0))
-            order[pk] = seq
-    if service is not None and not any(row[0] == 4 for row in rows):
+    for _part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5, seq in by_part[0]:
+        hive = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
+        found[pk] = _Candidate(pk, 0.0, bool(flag), t4, loaded=True, row=hive, seq=int(seq or 0))
+        order[pk] = seq
+    if service is not None and not by_part[4]:
         raise InvalidInput([SERVICE_UNKNOWN])
-    services: dict[int, list[tuple[int, str, str, bool]]] = {}
-    for part, pk, _lat, _lng, flag, _flag2, number, opens, closes, on, t1, t2, t3, *_rest in rows:
-        candidate = found.get(pk)
-        if candidate is None:
-            continue
-        if part == 1:
-            candidate.intervals.append(hours.WeeklyInterval(number, _time(opens), _time(closes)))
-        elif part == 2:
-            candidate.exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
-        elif part == 3:
-            # The service's name in the reader's language (core.texts): its English one when set.
-            services.setdefault(pk, []).append((number, t1, in_language(t2, t3), bool(flag)))
-    for candidate in found.values():
-        candidate.intervals.sort(key=lambda i: (i.weekday, i.opens))
-        assert candidate.row is not None
-        candidate.row.services = [
-            ServiceRef(code, name, is_base) for _order, code, name, is_base in sorted(services.get(candidate.id, []))
-        ]
+    # PostgreSQL gives times and dates as such; SQLite as text.
+    as_text = connection.vendor == "sqlite"
+    weekly: dict[int, list[tuple[int, time, time]]] = {}
+    for _part, pk, _lat, _lng, _flag, _flag2, weekday, opens, closes, *_rest in by_part[1]:
+        if as_text:
+            opens, closes = _time(opens), _time(closes)
+        weekly.setdefault(pk, []).append((weekday, opens, closes))
+    for _part, pk, _lat, _lng, flag, _flag2, _number, opens, closes, on, *_rest in by_part[2]:
+        found[pk].exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
+    for pk, intervals in weekly.items():
+        # Sorted by weekday and opening time (intervals of a day never share one).
+        found[pk].intervals = list(_weekly_intervals(tuple(sorted(intervals))))
+    if with_services:
+        # Each service named once a request, in the reader's language (core.texts), its English
+        # name when set; a station's services in the catalogue's order (order, then code).
+        language = get_language()
+        catalogue = sorted(by_part[5], key=lambda r: (r[6], r[10]))
+        refs = {r[1]: ServiceRef(r[10], in_language(r[11], r[12], language), bool(r[4])) for r in catalogue}
+        rank = {r[1]: i for i, r in enumerate(catalogue)}
+        links: dict[int, list[int]] = {}
+        for link_row in by_part[3]:
+            links.setdefault(link_row[1], []).append(link_row[6])
+        for pk, service_ids in links.items():
+            candidate = found[pk]
+            assert candidate.row is not None
+            candidate.row.services = [refs[i] for i in sorted(service_ids, key=rank.__getitem__)]
     return sorted(found.values(), key=lambda c: (order[c.id], c.id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _weekly_intervals(intervals: tuple[tuple[int, time, time], ...]) -> tuple[hours.WeeklyInterval, ...]:
+    """A schedule's intervals, made once per schedule and process: stations share schedules."""
+    return tuple(hours.WeeklyInterval(*interval) for interval in intervals)
 
 
 # Candidates are ordered by the haversine term of each station's distance (the same function
