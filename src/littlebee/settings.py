@@ -222,7 +222,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # Django's LocaleMiddleware, minus reading a language off paths that never carry one (core.language).
+    "littlebee.core.language.RequestLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -233,6 +234,10 @@ MIDDLEWARE = [
     "littlebee.core.error_pages.DomainErrorPagesMiddleware",
     "littlebee.core.periodic.InProcessPeriodicJobs",
 ]
+
+# Django's fallback storage (cookie, then session), built only when a request reads or adds a
+# message rather than for every request (core.message_storage).
+MESSAGE_STORAGE = "littlebee.core.message_storage.LazyFallbackStorage"
 
 ROOT_URLCONF = "littlebee.urls"
 WSGI_APPLICATION = "littlebee.wsgi.application"

@@ -733,6 +733,25 @@ def _token_sql() -> str:
     return _TOKEN_SQL[0]
 
 
+# The user's columns of _token_sql() as the ORM would load them: each field's attname and the
+# converters its value goes through (SQLite's booleans and datetimes; none on PostgreSQL), found
+# once per process. A RawQuerySet works them out again for every query, which cost more than
+# the rest of the lookup.
+_TOKEN_USER_COLUMNS: list[tuple[list[str], list[list[tuple[Callable[..., Any], Any]]]]] = []
+
+
+def _token_user_columns() -> tuple[list[str], list[list[tuple[Callable[..., Any], Any]]]]:
+    if not _TOKEN_USER_COLUMNS:
+        attnames, converters = [], []
+        for field in User._meta.concrete_fields:
+            column = field.get_col(User._meta.db_table)
+            attnames.append(field.attname)
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            converters.append([(converter, column) for converter in found])
+        _TOKEN_USER_COLUMNS.append((attnames, converters))
+    return _TOKEN_USER_COLUMNS[0]
+
+
 def token_lookup(raw: str) -> ApiToken | None:
     """The live token for a bearer secret, with its user, in one indexed query: not revoked,
     used within API_TOKEN_TTL_DAYS, its user active and its password unchanged since issue.
@@ -743,16 +762,24 @@ def token_lookup(raw: str) -> ApiToken | None:
     ttl = timedelta(days=max(1, int(settings.API_TOKEN_TTL_DAYS)))
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(now - timedelta(seconds=TOKEN_TOUCH_SECONDS)), _token_hash(raw), True, adapt(now - ttl)]
-    # RawQuerySet converts the user's columns as the ORM would (SQLite's booleans and datetimes).
-    user: Any = next(iter(User.objects.raw(_token_sql(), params)), None)
-    if user is None or not hmac.compare_digest(user.token_credentials, user.credentials_stamp()):
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql(), params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    token = ApiToken.from_db(
-        connection.alias, ["id", "user_id", "credentials"], [user.token_id, user.pk, user.token_credentials]
-    )
+    attnames, converters = _token_user_columns()
+    values = list(row[: len(attnames)])
+    token_id, token_credentials, token_stale = row[len(attnames) :]
+    for i, column_converters in enumerate(converters):
+        for converter, column in column_converters:
+            values[i] = converter(values[i], column, connection)
+    user = User.from_db(connection.alias, attnames, values)
+    if not hmac.compare_digest(token_credentials, user.credentials_stamp()):
+        return None
+    token = ApiToken.from_db(connection.alias, ["id", "user_id", "credentials"], [token_id, user.pk, token_credentials])
     token.user = user
     # Sliding expiry without a write per request (which would also serialise SQLite).
-    if user.token_stale:
+    if token_stale:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token
 

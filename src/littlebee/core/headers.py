@@ -34,21 +34,28 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-# What a view or decorator may set on a response to change its policy (django-csp's own names).
-_CSP_OVERRIDES = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
-# (header, exempting attribute, setting, policy): built from the settings on first use.
-_CSP_POLICIES: list[tuple[str, str, str, str]] = []
+# What a view or decorator may set on a response to change its policy (django-csp's own names;
+# its decorators set them on the response object itself).
+_CSP_OVERRIDES = frozenset(
+    ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
+)
+# (header, exempting attribute, excluded path prefixes, policy): built from the settings on first use.
+_CSP_POLICIES: list[tuple[str, str, tuple[str, ...], str]] = []
 
 
-def _csp_policies() -> list[tuple[str, str, str, str]]:
+def _excluded_prefixes(setting: str) -> tuple[str, ...]:
+    return tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
+
+
+def _csp_policies() -> list[tuple[str, str, tuple[str, ...], str]]:
     if not _CSP_POLICIES:
         _CSP_POLICIES.extend(
             [
-                (HEADER, "_csp_exempt", "CONTENT_SECURITY_POLICY", build_policy()),
+                (HEADER, "_csp_exempt", _excluded_prefixes("CONTENT_SECURITY_POLICY"), build_policy()),
                 (
                     HEADER_REPORT_ONLY,
                     "_csp_exempt_ro",
-                    "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+                    _excluded_prefixes("CONTENT_SECURITY_POLICY_REPORT_ONLY"),
                     build_policy(report_only=True),
                 ),
             ]
@@ -71,16 +78,15 @@ class CachedPolicyCSPMiddleware(CSPMiddleware):
     django-csp as before."""
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        if getattr(request, "_csp_nonce", None) is not None or any(hasattr(response, a) for a in _CSP_OVERRIDES):
+        if getattr(request, "_csp_nonce", None) is not None or not _CSP_OVERRIDES.isdisjoint(vars(response)):
             return super().process_response(request, response)
         debug_exempt = (http.HTTPStatus.INTERNAL_SERVER_ERROR, http.HTTPStatus.NOT_FOUND)
         if response.status_code in debug_exempt and settings.DEBUG:
             return response
-        for header, exempt, setting, policy in _csp_policies():
+        for header, exempt, prefixes, policy in _csp_policies():
             if not policy or header in response or getattr(response, exempt, False) is not False:
                 continue
-            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ()
-            if not request.path_info.startswith(tuple(prefixes)):
+            if not prefixes or not request.path_info.startswith(prefixes):
                 response[header] = policy
         # As django-csp: a nonce asked for after the header is written is an error, not a silent gap.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]

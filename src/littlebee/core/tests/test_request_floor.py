@@ -1,0 +1,179 @@
+"""The per-request floor: what every request pays before its view, made cheaper without changing
+what any request answers. Each request below goes through the site's middleware and through
+Django's stock one (LocaleMiddleware, FallbackStorage) and must come back the same: status,
+headers, cookies and body; pages keep their CSRF check, session and security headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.test import Client, RequestFactory, override_settings
+from django.urls import include, path
+from django.utils import translation
+
+from littlebee.accounts.api_auth import bearer_auth
+from littlebee.accounts.services import token_issue
+from littlebee.accounts.tests.factories import PASSWORD, worker
+
+pytestmark = pytest.mark.django_db
+
+STOCK_MIDDLEWARE = [
+    "django.middleware.locale.LocaleMiddleware" if m.endswith("RequestLanguageMiddleware") else m
+    for m in settings.MIDDLEWARE
+]
+STOCK_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
+
+
+# A page that leaves a message and one that shows it (the site's own pages do both).
+def _leave_message(request: HttpRequest) -> HttpResponse:
+    messages.success(request, "已保存")
+    return HttpResponseRedirect("/show/")
+
+
+def _show_messages(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("|".join(str(m) for m in messages.get_messages(request)))
+
+
+urlpatterns = [
+    path("leave/", _leave_message),
+    path("show/", _show_messages),
+    path("", include("littlebee.urls")),
+]
+
+
+# A page's form carries a CSRF token masked afresh on every response.
+CSRF_VALUE = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]+"')
+
+
+def _answer(response: Any) -> tuple[Any, ...]:
+    cookies = {name: (morsel.value != "", morsel["max-age"]) for name, morsel in response.cookies.items()}
+    body = CSRF_VALUE.sub(rb'\1(masked)"', response.content)
+    return (response.status_code, sorted(response.items()), cookies, body)
+
+
+def _both_stacks(requests: Any) -> tuple[list[Any], list[Any]]:
+    """`requests(client)` → a list of responses, through the site's stack and through Django's stock one
+    (clients that check CSRF tokens, as browsers' requests are checked)."""
+    ours = [_answer(r) for r in requests(Client(enforce_csrf_checks=True))]
+    with override_settings(MIDDLEWARE=STOCK_MIDDLEWARE, MESSAGE_STORAGE=STOCK_STORAGE):
+        stock = [_answer(r) for r in requests(Client(enforce_csrf_checks=True))]
+    return ours, stock
+
+
+def test_api_answers_are_those_of_djangos_stock_middleware() -> None:
+    # given a worker with a token, and a signed-in page session of another
+    member = worker()
+    _token, raw = token_issue(user=member, name="test")
+    other = worker()
+
+    def requests(client: Client) -> list[Any]:
+        bearer = {"Authorization": f"Bearer {raw}"}
+        answers = [
+            client.get("/api/v1/me", headers=bearer),
+            client.get("/api/v1/me", headers={**bearer, "Accept-Language": "en"}),
+            client.get("/api/v1/points", headers=bearer),
+            client.get("/api/v1/me/notifications", headers=bearer),
+            client.get("/api/v1/me", headers={"Authorization": "Bearer lb_not-a-token"}),
+            client.get("/api/v1/me"),
+            client.get("/api/v1/nothing-here", headers=bearer),
+            client.get("/api/v1/report-categories", headers={"Accept-Language": "en"}),
+        ]
+        client.force_login(other)
+        # the page session on the API, and a bad bearer token beside it (the session answers)
+        answers += [
+            client.get("/api/v1/me"),
+            client.get("/api/v1/me", headers={"Authorization": "Bearer lb_not-a-token"}),
+            client.post("/api/v1/me/notifications/read", {}, content_type="application/json"),
+        ]
+        return answers
+
+    # when the same requests go through both stacks
+    ours, stock = _both_stacks(requests)
+
+    # then every answer is the same, headers included, and the API's carry the security headers
+    assert ours == stock
+    headers = dict(ours[0][1])
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "camera=(self)" in headers["Permissions-Policy"]
+    assert (headers["Vary"], headers["Content-Language"]) == ("Accept-Language", "zh-hans")
+    assert dict(ours[1][1])["Content-Language"] == "en"
+    assert ours[0][0] == 200 and ours[4][0] == 401 and ours[8][0] == 200
+    # a session-signed POST without its CSRF token is refused, as before
+    assert ours[10][0] == 403
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_pages_sessions_csrf_and_messages_are_those_of_djangos_stock_middleware() -> None:
+    # given a worker who can sign in
+    member = worker()
+
+    def requests(client: Client) -> list[Any]:
+        answers = [
+            client.get("/login/"),
+            client.get("/login/", headers={"Accept-Language": "en"}),
+            client.get("/no-such-page/"),
+            client.post("/login/", {"phone": member.phone, "password": PASSWORD}),
+        ]
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        answers.append(client.get("/login/"))
+        client.force_login(member)
+        # a message left by one page is shown by the next, once
+        answers += [client.get("/leave/"), client.get("/show/"), client.get("/show/")]
+        return answers
+
+    # when the same requests go through both stacks
+    ours, stock = _both_stacks(requests)
+
+    # then every answer is the same, CSRF cookie and refusal, session and message cookies included
+    assert ours == stock
+    assert [a[0] for a in ours] == [200, 200, 404, 403, 200, 302, 200, 200]
+    assert ours[6][3] == b"\xe5\xb7\xb2\xe4\xbf\x9d\xe5\xad\x98" and ours[7][3] == b""
+    assert "csrftoken" in ours[0][2]
+    assert "frame-ancestors 'none'" in dict(ours[0][1])["Content-Security-Policy"]
+    assert dict(ours[4][1])["Content-Language"] == "en"
+
+
+def test_an_api_call_builds_no_message_storage_nor_reads_a_language_off_its_path() -> None:
+    # given a worker with a token
+    _token, raw = token_issue(user=worker(), name="test")
+
+    # when the API is called, counting what the stock middleware would do on every request
+    with (
+        mock.patch.object(signing, "get_cookie_signer", wraps=signing.get_cookie_signer) as signer,
+        mock.patch.object(
+            translation, "get_language_from_path", wraps=translation.get_language_from_path
+        ) as path_language,
+    ):
+        response = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+
+    # then the answer needed neither (no message is read or left; no URL carries a language)
+    assert response.status_code == 200
+    assert signer.call_count == 0
+    assert path_language.call_count == 0
+
+
+def test_the_bearer_check_reads_its_header_without_building_all_headers() -> None:
+    # given a request with a token
+    _token, raw = token_issue(user=worker(), name="test")
+    request = RequestFactory().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+    # when the bearer check runs
+    user = bearer_auth(request)
+
+    # then it found the user from the one header (request.headers, a dict of all, was not built)
+    assert user is not None and user == request.user
+    assert "headers" not in request.__dict__
+    # and a header of another scheme, or none, is no bearer
+    assert bearer_auth(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Basic {raw}")) is None
+    assert bearer_auth(RequestFactory().get("/", HTTP_AUTHORIZATION="")) is None
+    assert bearer_auth(RequestFactory().get("/", HTTP_AUTHORIZATION=f"bearer {raw}")) is not None
