@@ -11,7 +11,7 @@ from django.urls import Resolver404, URLResolver, get_resolver, path
 from django.urls.resolvers import RoutePattern
 
 from littlebee.api import api
-from littlebee.core.routing import IndexedResolver, first_segment, indexed_path
+from littlebee.core.routing import IndexedResolver, first_segment, fixed_route, indexed_path
 
 # A value for each converter a route of ours may hold.
 SAMPLES = {"int": "7", "str": "abc", "slug": "a-b", "path": "a/b", "uuid": "12345678-1234-5678-1234-567812345678"}
@@ -71,6 +71,7 @@ def test_a_route_of_a_converter_first_is_tried_for_every_path_in_its_order() -> 
     assert indexed.resolve("api/zz/b").func is second
     assert indexed.resolve("api/me").func is third
     assert [first_segment(p) for p in patterns] == ["me", None, "me", "me"]
+    assert [fixed_route(p) for p in patterns] == [None, None, "me/b", "me"]
     with pytest.raises(Resolver404):
         indexed.resolve("api/zz/c")
 
