@@ -138,7 +138,9 @@ def _details_sql(with_services: bool, service_check: bool) -> str:
     if key not in _DETAILS_SQL:
         q = connection.ops.quote_name
         link, service = _table(Hive.services.through), _table(Service)
-        in_c = "IN (SELECT id FROM c)"
+        # PostgreSQL: the candidates' ids as one array, each table read by one index scan for all
+        # of them (IN (SELECT …) hashes the candidates and probes the index once per station).
+        in_c = "= ANY(ARRAY(SELECT id FROM c))" if connection.vendor == "postgresql" else "IN (SELECT id FROM c)"
         sql = (
             "SELECT 0, c.id, c.lat, c.lng, c.always_open, c.demonstration, CAST(c.managing_unit_id AS BIGINT),"  # noqa: S608
             " CAST(NULL AS TIME), CAST(NULL AS TIME), CAST(NULL AS DATE), c.name, c.address, c.contact_phone,"
@@ -253,12 +255,17 @@ def _nearest_sql(with_service: bool) -> str:
         f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
     )
     columns = ", ".join(f"h.{q(c)}" for c in STATION_COLUMNS[:-1])
-    # `seq` carries how many stations the circle holds (a window over the rows before LIMIT): the
-    # search's count without a statement of its own. The order is the distance's, kept here.
+    # The haversine term is computed once a station (`d`, in a subquery PostgreSQL may not merge
+    # into its parent: OFFSET 0), and the circle's count and order come from narrow rows; the
+    # display columns are read for the chosen stations only. `seq` carries how many stations the
+    # circle holds (a window over the rows before LIMIT): the search's count without a statement
+    # of its own. The chosen rows come in no particular order: _search orders them.
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
     return (
-        f"SELECT {columns}, COUNT(*) OVER () FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"  # noqa: S608
-        f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}"
-        f" AND {key} <= %s ORDER BY {key}, h.{q('id')} LIMIT %s OFFSET %s"
+        f"SELECT {columns}, k.n FROM (SELECT d.id, COUNT(*) OVER () AS n FROM"  # noqa: S608
+        f" (SELECT h.{q('id')} AS id, {key} AS d FROM {_table(Hive)} h WHERE h.{q('is_active')} = %s"
+        f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}{fence}) d"
+        f" WHERE d.d <= %s ORDER BY d.d, d.id LIMIT %s OFFSET %s) k JOIN {_table(Hive)} h ON h.{q('id')} = k.id"
     )
 
 
@@ -274,10 +281,10 @@ def _search(
     # The haversine term of the radius, a hair wider: the exact distance below has the last word.
     within = math.sin(radius_m * (1 + 1e-9) / (2 * EARTH_RADIUS_M)) ** 2
     key_params = [phi, math.cos(phi), lng]
-    params: list[Any] = [True, min_lat, max_lat, min_lng, max_lng]
+    params: list[Any] = [*key_params, True, min_lat, max_lat, min_lng, max_lng]
     if service is not None:
         params.append(service)
-    params += [*key_params, within, *key_params, limit, offset]
+    params += [within, limit, offset]
     # Often a request's only statement (the finder needs no sign-in): it is the connection's check.
     found = first_statement_checks(
         lambda: stations_read(_nearest_sql(service is not None), params, at=at, service=service)
