@@ -16,7 +16,7 @@ from littlebee.core.api_schemas import PageQuery
 from littlebee.core.pagination import clamp
 
 from .inbox import inbox_mark_read
-from .selectors import inbox_counts, inbox_page, unread_count
+from .selectors import inbox_counts_and_page, unread_count
 
 router = Router(tags=["notifications"])
 
@@ -43,7 +43,7 @@ class NotificationList(Schema):
 
 
 def notification_payload(row: dict[str, Any]) -> dict[str, Any]:
-    """One message (selectors.inbox_page: plain values, no model instance)."""
+    """One message (selectors.inbox_counts_and_page: plain values, no model instance)."""
     return {
         "id": row["id"],
         "kind": row["kind"],
@@ -60,17 +60,9 @@ def my_notifications(request: HttpRequest, page: Query[PageQuery]) -> HttpRespon
     """The caller's inbox, newest first. Reading it marks nothing: POST …/read does."""
     user = request_user(request)
     limit, offset = clamp(page.limit, page.offset)
-    count, unread = inbox_counts(user)
+    count, unread, rows = inbox_counts_and_page(user, limit=limit, offset=offset)
     # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit NotificationList).
-    return answer(
-        {
-            "count": count,
-            "unread": unread,
-            "items": [notification_payload(n) for n in inbox_page(user, limit=limit, offset=offset)]
-            if count > offset
-            else [],
-        }
-    )
+    return answer({"count": count, "unread": unread, "items": [notification_payload(n) for n in rows]})
 
 
 class ReadIn(Schema):

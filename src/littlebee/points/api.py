@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
@@ -71,10 +71,28 @@ def title_payload(title: Title) -> dict[str, Any]:
     }
 
 
-def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
+# The labels of ledger reasons and sources, per language, made once per process: a history page
+# asked each enum for all its values and labels twice a row (Django builds those lists anew on
+# every access), more than the rest of the row cost.
+_LABELS: dict[str | None, tuple[dict[str, str], dict[str, str]]] = {}
+
+
+def _labels() -> tuple[dict[str, str], dict[str, str]]:
+    language = translation.get_language()
+    found = _LABELS.get(language)
+    if found is None:
+        found = _LABELS[language] = (
+            {value: str(label) for value, label in LedgerReason.choices},
+            {value: str(label) for value, label in PointsSource.choices},
+        )
+    return found
+
+
+def entry_payload(row: dict[str, Any], labels: tuple[dict[str, str], dict[str, str]] | None = None) -> dict[str, Any]:
     """A history row (selectors.points_page_of: plain values, no model instance)."""
+    reasons, sources = labels or _labels()
     reason, source = row["reason"], row["source"]
-    reason_label = str(LedgerReason(reason).label) if reason in LedgerReason.values else reason
+    reason_label = reasons.get(reason, reason)
     return {
         "id": row["id"],
         "amount": row["amount"],
@@ -82,7 +100,7 @@ def entry_payload(row: dict[str, Any]) -> dict[str, Any]:
         "reason_label": reason_label,
         "source": source,
         # LedgerEntry.source_label: the earning's source, else the kind of entry.
-        "source_label": str(PointsSource(source).label) if source in PointsSource.values else reason_label,
+        "source_label": sources.get(source, reason_label),
         # A text of ours (a gift's names, a refund's reason) in the reader's language.
         "note": ledger_note(row["note"], row["note_text"]),
         "created_at": timezone.localtime(row["created_at"]),
@@ -96,13 +114,14 @@ def points(request: HttpRequest, page: Query[PageQuery]) -> HttpResponse:
     user = request_user(request)
     limit, offset = clamp(page.limit, page.offset)
     summary, rows = selectors.points_page_of(user, limit=limit, offset=offset)
+    labels = _labels()
     # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit PointsOut).
     return answer(
         {
             "balance": summary.balance,
             "title": title_payload(title_for(summary.lifetime_earned)),
             "count": summary.entries,
-            "items": [entry_payload(r) for r in rows],
+            "items": [entry_payload(r, labels) for r in rows],
         }
     )
 

@@ -359,3 +359,33 @@ def test_the_points_answer_fits_its_schema_exactly(api_as: Any, town: Town) -> N
     body = response.json()
     assert len(body["items"]) == 4
     assert_answer_fits(PointsOut, body)
+
+
+def test_the_history_labels_are_made_once_per_language_not_per_row(api_as: Any, town: Town) -> None:
+    from django.db.models.enums import ChoicesType
+
+    # given a worker with a history, whose page was read once in each language
+    me = rider(town)
+    for i in range(5):
+        earn(me, 5, f"event:{i}")
+    client, english = api_as(me), api_as(me, language="en")
+    client.get("/points")
+    english.get("/points")
+
+    # when the page is read again, counting how often an enum builds its list of choices
+    original = ChoicesType.choices
+    built: list[Any] = []
+
+    def counted(cls: Any) -> Any:
+        built.append(cls)
+        return original.fget(cls)  # type: ignore[attr-defined]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ChoicesType, "choices", property(counted))
+        chinese_items = client.get("/points").json()["items"]
+        english_items = english.get("/points").json()["items"]
+
+    # then no row asked (Django builds those lists anew each time), and each language has its labels
+    assert built == []
+    assert {(i["reason_label"], i["source_label"]) for i in chinese_items} == {("获得", "参加活动")}
+    assert {(i["reason_label"], i["source_label"]) for i in english_items} != {("获得", "参加活动")}
