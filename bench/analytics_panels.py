@@ -27,7 +27,19 @@ map's communities, station use) over 30 and 365 days for the city, a district, a
 committee; the API's overview, offices (the rate table) and enterprises (the scorecards); the rate
 table's page. The panel functions are also timed alone, in the process. Then cases are added up
 to `--large` and the same is done again. Prints p50 and p95 milliseconds at both sizes, the ratio
-large / small and the machine's load.
+large / small, the CPU milliseconds per call (this process's threads and the database's backends,
+read from /proc: on a shared, loaded machine the wall time moves with everyone's load, the CPU
+much less) and the machine's load.
+
+Growing a city takes long (about 3.5 minutes per 500,000 cases on the shared 2-core machine, and
+the rollups' fill and rebuild grow with it), so a grown city can be kept and timed again:
+
+    .venv/bin/python bench/analytics_panels.py --postgres … --keep        # prints the database's URL
+    .venv/bin/python bench/analytics_panels.py --reuse postgres://…/littlebee_bench_NNN
+    .venv/bin/python bench/analytics_panels.py --reuse … --rebuild        # after a run stopped while growing
+
+`--reuse` applies the migrations, optionally fills and builds the rollups again (`--rebuild`), and
+times the same panels with the code as it is now; drop a kept database with `dropdb` when done.
 """
 
 from __future__ import annotations
@@ -41,6 +53,7 @@ import sys
 import threading
 import time as clock
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from throwaway_db import throwaway_database
@@ -172,6 +185,55 @@ def build_city() -> dict[str, Any]:
         "hives": [h.pk for h in hives],
         "services": [s.pk for s in services],
     }
+
+
+def city_of_database() -> dict[str, Any]:
+    """The `city` of build_city, read back from a kept database (--reuse)."""
+    from littlebee.accounts.models import User
+    from littlebee.orgs.models import Region, RegionLevel
+
+    communities = Region.objects.filter(level=RegionLevel.COMMUNITY).order_by("code")
+    return {
+        "admin": User.objects.get(phone="13800000000"),
+        "secretary": User.objects.get(phone="13800000001"),
+        "city": Region.objects.get(level=RegionLevel.CITY),
+        "district": Region.objects.filter(level=RegionLevel.DISTRICT).order_by("code").first(),
+        "community": communities.first(),
+    }
+
+
+def reuse(url: str, runs: int, rebuild: bool) -> None:
+    """Time a kept database (--keep) again: the code as it is now against a city already grown
+    (run it for each size, alternately, on a shared machine). Its migrations are applied first;
+    with `rebuild`, its rollups are filled and built again (after a run stopped while growing)."""
+    import django
+    from django.conf import settings
+    from django.db.models import Sum
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "littlebee.settings")
+    os.environ["DATABASE_URL"] = url
+    django.setup()
+    settings.DEBUG = False
+    from django.core.management import call_command
+
+    from littlebee.analytics.models import ActivityDay
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if rebuild:
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        build_rollups(check=False)
+    city = city_of_database()
+    sums = ActivityDay.objects.aggregate(r=Sum("reports_submitted"), a=Sum("appeals_received"))
+    cases = int(sums["r"] or 0) + int(sums["a"] or 0)
+    server = Server(city)
+    print(f"{url.rsplit('/', 1)[-1]}: {cases:,} cases, timing (load {load()})", flush=True)
+    for name, (p50, p95, cpu) in measure(city, runs, server).items():
+        print(f"  {name:<36} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   cpu {cpu:8.1f} ms", flush=True)
+    print(f"load average at the end: {load()}")
+    server.close()
 
 
 def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
@@ -443,15 +505,40 @@ def pages(city: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
+def _backends_cpu() -> float:
+    """CPU seconds so far of this database's PostgreSQL backends (the server thread's and ours),
+    read from /proc (the server on this machine); 0 on SQLite or another host."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        pids = [r[0] for r in cur.fetchall()]
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float, float]:
+    """p50 and p95 wall milliseconds, and the mean CPU milliseconds per call (this process's
+    threads and the database's backends: on a shared, loaded machine the wall time moves with
+    everyone's load, the CPU much less)."""
     fn()  # warm
     samples = []
+    cpu_before = clock.process_time() + _backends_cpu()
     for _ in range(runs):
         started = clock.perf_counter()
         fn()
         samples.append((clock.perf_counter() - started) * 1000)
+    cpu = (clock.process_time() + _backends_cpu() - cpu_before) * 1000 / runs
     samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)]
+    return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)], cpu
 
 
 class Server:
@@ -462,7 +549,6 @@ class Server:
 
         from django.conf import settings
         from django.core.wsgi import get_wsgi_application
-        from django.test import Client
 
         class Quiet(WSGIRequestHandler):
             def log_message(self, format: str, *args: Any) -> None:
@@ -477,6 +563,12 @@ class Server:
         self.httpd: WSGIServer = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
         self.port = self.httpd.server_port
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.login(city)
+
+    def login(self, city: dict[str, Any]) -> None:
+        from django.conf import settings
+        from django.test import Client
+
         self.cookies = {}
         for who in ("admin", "secretary"):
             client = Client()
@@ -496,7 +588,7 @@ class Server:
         self.httpd.shutdown()
 
 
-def measure(city: dict[str, Any], runs: int, server: Server) -> dict[str, tuple[float, float]]:
+def measure(city: dict[str, Any], runs: int, server: Server) -> dict[str, tuple[float, float, float]]:
     from datetime import timedelta
 
     from django.utils import timezone
@@ -517,7 +609,7 @@ def load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", required=True, help="a PostgreSQL server URL (a throwaway database is made)")
+    parser.add_argument("--postgres", default="", help="a PostgreSQL server URL (a throwaway database is made)")
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument(
         "--large",
@@ -529,8 +621,21 @@ def main() -> None:
     parser.add_argument(
         "--check", action="store_true", help="at the small size, compare the SQL fill with rollups_rebuild (slow)"
     )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the database at the end (its URL is printed) to profile against it"
+    )
+    parser.add_argument("--reuse", default="", help="only time this kept database (its URL, from --keep)")
+    parser.add_argument("--rebuild", action="store_true", help="with --reuse: fill and build its rollups first")
     args = parser.parse_args()
+    if args.reuse:
+        reuse(args.reuse, args.runs, args.rebuild)
+        return
+    if not args.postgres:
+        parser.error("--postgres is required (or --reuse)")
     label, cleanup = throwaway_database(args.postgres)
+    if args.keep:
+        print(f"keeping the database: DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite)')}", flush=True)
+        cleanup = lambda: None  # noqa: E731
     try:
         print(f"{label}: building the city (load {load()})", flush=True)
         city = build_city()
@@ -541,8 +646,8 @@ def main() -> None:
         build_rollups(check=args.check)
         print(f"  timing at {args.small:,} cases (load {load()})", flush=True)
         small = measure(city, args.runs, server)
-        for name, (p50, p95) in small.items():
-            print(f"  {name:<36} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms", flush=True)
+        for name, (p50, p95, cpu) in small.items():
+            print(f"  {name:<36} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   cpu {cpu:8.1f} ms", flush=True)
         done = args.small
         for size in args.large:
             started = clock.perf_counter()
@@ -555,14 +660,14 @@ def main() -> None:
             header = f"{'p50 ' + str(size):>12} {'p95 ' + str(size):>12}"
             print(f"\n{'panel':<36} {'p50 small':>10} {'p95 small':>10} {header} {'ratio':>6}")
             worst = 0.0
-            for name, (p50, p95) in large.items():
+            for name, (p50, p95, cpu) in large.items():
                 ratio = p95 / small[name][1]
                 if not name.startswith("fn "):
                     worst = max(worst, ratio)
                 flag = "" if p95 <= 100 and ratio <= 1.5 else "  over budget"
                 print(
                     f"{name:<36} {small[name][0]:8.1f}ms {small[name][1]:8.1f}ms {p50:10.1f}ms {p95:10.1f}ms "
-                    f"{ratio:6.2f}{flag}",
+                    f"{ratio:6.2f}   cpu {small[name][2]:7.1f} → {cpu:7.1f} ms{flag}",
                     flush=True,
                 )
             print(f"\nworst HTTP ratio at {size:,}: {worst:.2f} (budget 1.5; 100 ms p95 per panel)", flush=True)
