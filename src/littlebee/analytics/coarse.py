@@ -187,47 +187,97 @@ def month_end(day: date) -> date:
 
 @dataclass(frozen=True)
 class Split:
-    """A period as full calendar months (first..last month start; None: no full month) and the
-    remaining day ranges (both ends included)."""
+    """A period as calendar months (first..last month start; None: none), remaining day ranges
+    (both ends included) added to them, and day ranges subtracted from them (`minus`): a partial
+    month is read as its month row less the days of it outside the period when those are fewer
+    than the days inside (a year from the 8th of a month: the month less 7 days, not 24 days).
+    Σ month − Σ days left out = Σ days inside, exactly: the rows read fall from months + up to
+    60 days to months + up to 30, whatever the size of the city (period_split's `subtract`)."""
 
     months: tuple[date, date] | None
     days: tuple[tuple[date, date], ...]
+    minus: tuple[tuple[date, date], ...] = ()
+
+    @staticmethod
+    def _ranges_q(ranges: Iterable[tuple[date, date]], field_name: str, **extra: Any) -> Q:
+        # Read as separate queries (added, subtracted): one CASE per summed column cost more
+        # to compile in Django than the query took in the database.
+        q = Q(pk__in=[])
+        for first, last in ranges:
+            q |= Q(**extra, **{f"{field_name}__gte": first, f"{field_name}__lte": last})
+        return q
 
     def grain_q(self, field_name: str = "start") -> Q:
-        """Rows of a table with both grains."""
+        """Rows of a table with both grains to add: the months and the remaining days."""
         q = Q(pk__in=[])
         if self.months:
             q |= Q(grain=Grain.MONTH, **{f"{field_name}__gte": self.months[0], f"{field_name}__lte": self.months[1]})
-        for first, last in self.days:
-            q |= Q(grain=Grain.DAY, **{f"{field_name}__gte": first, f"{field_name}__lte": last})
-        return q
+        return q | self._ranges_q(self.days, field_name, grain=Grain.DAY)
 
     def days_only_q(self, field_name: str) -> Q:
-        """The remaining days, on a daily rollup (its `day`) or the day rows."""
-        q = Q(pk__in=[])
-        for first, last in self.days:
-            q |= Q(**{f"{field_name}__gte": first, f"{field_name}__lte": last})
-        return q
+        """The remaining days to add, on a daily rollup (its `day`) or the day rows."""
+        return self._ranges_q(self.days, field_name)
 
     def months_q(self) -> Q:
-        """The full months, on a month-only table."""
+        """The months, on a month-only table."""
         if not self.months:
             return Q(pk__in=[])
         return Q(start__gte=self.months[0], start__lte=self.months[1])
 
+    def minus_q(self, field_name: str = "start", *, grained: bool = True) -> Q:
+        """The rows to subtract: day rows of the left-out days (`grained`: a table with both
+        grains, whose month row may start on a left-out day)."""
+        return self._ranges_q(self.minus, field_name, **({"grain": Grain.DAY} if grained else {}))
 
-def period_split(start: date | None, end: date) -> Split:
-    """Days start..end (start None: since the beginning) as full months and remaining days."""
-    first_full = (start or date.min) if start is None or start.day == 1 else month_end(start) + timedelta(days=1)
-    last_full = month_start(end) if end == month_end(end) else month_start(month_start(end) - timedelta(days=1))
-    if first_full > last_full:
-        return Split(None, ((start or date.min, end),))
-    days = []
-    if start is not None and start < first_full:
-        days.append((start, first_full - timedelta(days=1)))
-    if end > month_end(last_full):
-        days.append((month_end(last_full) + timedelta(days=1), end))
-    return Split((first_full, last_full), tuple(days))
+
+def period_split(start: date | None, end: date, today: date | None = None, *, subtract: bool = False) -> Split:
+    """Days start..end (start None: since the beginning) as full months and remaining days; with
+    `subtract`, a partial month is read as its month less the days outside the period when those
+    are fewer than its days inside (`today`, when given, only weighs that choice: no row lies
+    after it; never the sums). Subtracting suits a reader that drops keys whose sums are all zero:
+    a key with rows only on the left-out days comes back with zeros instead of not at all."""
+
+    def cost(ranges: Iterable[tuple[date, date]]) -> int:
+        total = 0
+        for first, last in ranges:
+            last = min(last, today) if today is not None else last
+            total += max(0, (last - first).days + 1)
+        return total
+
+    def one_month(first: date, last: date) -> tuple[bool, tuple[tuple[date, date], ...]]:
+        """Days first..last of one month: (read as the month less these ranges?, the ranges)."""
+        outside = tuple(
+            r
+            for r in ((month_start(first), first - timedelta(days=1)), (last + timedelta(days=1), month_end(last)))
+            if r[0] <= r[1]
+        )
+        if not outside or (subtract and cost(outside) < cost(((first, last),))):
+            return True, outside
+        return False, ((first, last),)
+
+    days: list[tuple[date, date]] = []
+    minus: list[tuple[date, date]] = []
+    if start is not None and month_start(start) == month_start(end):
+        whole, ranges = one_month(start, end)
+        if whole:
+            return Split((month_start(start), month_start(start)), (), ranges)
+        return Split(None, ranges)
+    if start is None:
+        first_month = date.min
+    elif start.day == 1:
+        first_month = start
+    else:
+        whole, ranges = one_month(start, month_end(start))
+        first_month = month_start(start) if whole else month_end(start) + timedelta(days=1)
+        (minus if whole else days).extend(ranges)
+    if end == month_end(end):
+        last_month = month_start(end)
+    else:
+        whole, ranges = one_month(month_start(end), end)
+        last_month = month_start(end) if whole else month_start(month_start(end) - timedelta(days=1))
+        (minus if whole else days).extend(ranges)
+    months = (first_month, last_month) if first_month <= last_month else None
+    return Split(months, tuple(days), tuple(minus))
 
 
 # --- Computing -------------------------------------------------------------------------------

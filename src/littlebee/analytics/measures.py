@@ -21,9 +21,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -136,6 +139,12 @@ class Period:
     def split(self) -> Split:
         """Full calendar months and remaining days: how the panel rollups read the period."""
         return period_split(self.start, self.end)
+
+    @property
+    def lean_split(self) -> Split:
+        """The split read as months less the days left out where those are fewer (Split.minus),
+        for the readers that drop keys whose sums are all zero or read totals only."""
+        return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True)
 
     def q(self, field_name: str = "day") -> Q:
         q = Q(**{f"{field_name}__lte": self.end})
@@ -256,26 +265,37 @@ def enterprise_q(scope: Scope) -> Q | None:
     return (Q(industry__in=scope.industries) | Q(enterprise_id__in=scope.enterprise_ids)) & narrow
 
 
-def activity_parts(scope: Scope, period: Period, *, days_only: bool = False) -> list[tuple[QuerySet[Any], str]]:
-    """The rows whose activity columns add up to the scope's over the period, and their day
-    column: PlaceRollup or EnterpriseRollup rows (months and remaining days; only day rows if
-    `days_only`); for a scope mixing their dimensions, ActivityMonth for the full months and the
-    daily rollup for the remaining days (only the daily rollup if `days_only`)."""
-    split = period.split
+Part = tuple[QuerySet[Any], str, int]
+
+
+def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, subtract: bool = False) -> list[Part]:
+    """The rows whose activity columns add up to the scope's over the period, their day column
+    and their sign: PlaceRollup or EnterpriseRollup rows (months and remaining days; only day
+    rows if `days_only`); for a scope mixing their dimensions, ActivityMonth for the full months
+    and the daily rollup for the remaining days (only the daily rollup if `days_only`). With
+    `subtract` (a reader of totals only), partial months may be read as their months less the
+    days left out (Period.lean_split): those days' rows come with the sign -1."""
+    split = period.lean_split if subtract and not days_only else period.split
     grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
     targets = place_targets(scope)
-    if targets is not None:
-        return [(PlaceRollup.objects.filter(_targets_q(targets), grains), "start")]
-    by_enterprise = enterprise_q(scope)
-    if by_enterprise is not None:
-        return [(EnterpriseRollup.objects.filter(by_enterprise, grains), "start")]
+    by_enterprise = enterprise_q(scope) if targets is None else None
+    if targets is not None or by_enterprise is not None:
+        model: Any = PlaceRollup if targets is not None else EnterpriseRollup
+        where = _targets_q(targets) if targets is not None else by_enterprise
+        parts: list[Part] = [(model.objects.filter(where, grains), "start", 1)]
+        if split.minus and not days_only:
+            parts.append((model.objects.filter(where, split.minus_q()), "start", -1))
+        return parts
     q = scope.activity_q()
     if days_only:
-        return [(ActivityDay.objects.filter(q, period.q()), "day")]
-    return [
-        (ActivityMonth.objects.filter(q, split.months_q()), "start"),
-        (ActivityDay.objects.filter(q, split.days_only_q("day")), "day"),
+        return [(ActivityDay.objects.filter(q, period.q()), "day", 1)]
+    parts = [
+        (ActivityMonth.objects.filter(q, split.months_q()), "start", 1),
+        (ActivityDay.objects.filter(q, split.days_only_q("day")), "day", 1),
     ]
+    if split.minus:
+        parts.append((ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), "day", -1))
+    return parts
 
 
 # --- The overview ----------------------------------------------------------------------------
@@ -286,10 +306,10 @@ def activity_sums(scope: Scope, period: Period) -> Sums:
     """Every activity column summed over the scope and period: one query per part of
     activity_parts (one or two)."""
     sums = dict.fromkeys(ACTIVITY_COUNTS, 0)
-    for rows, _day in activity_parts(scope, period):
+    for rows, _day, sign in activity_parts(scope, period, subtract=True):
         row = rows.aggregate(**{name: Sum(name) for name in ACTIVITY_COUNTS})
         for name in ACTIVITY_COUNTS:
-            sums[name] += int(row[name] or 0)
+            sums[name] += sign * int(row[name] or 0)
     return sums
 
 
@@ -529,7 +549,7 @@ def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, An
     rollups (day rows for weeks, month rows and remaining days for months), the weeks and months
     folded in Python (SQLite and PostgreSQL alike)."""
     buckets: dict[date, dict[str, int]] = {}
-    for source, day_field in activity_parts(scope, period, days_only=unit == "week"):
+    for source, day_field, _sign in activity_parts(scope, period, days_only=unit == "week"):
         rows = source.values(day_field).annotate(**{name: Sum(name) for name in TREND_MEASURES}).order_by()
         for row in rows:
             day: date = row[day_field]
@@ -552,33 +572,47 @@ BREAKDOWN_MEASURES = (
 
 
 def breakdown(
-    scope: Scope, period: Period, by: str, names: tuple[str, ...] = BREAKDOWN_MEASURES
+    scope: Scope,
+    period: Period,
+    by: str,
+    names: tuple[str, ...] = BREAKDOWN_MEASURES,
+    *,
+    nonzero: bool = False,
 ) -> dict[Any, dict[str, int]]:
     """BREAKDOWN_MEASURES (or some of them: `names`) per district_id, street_id, region_id
     (community), industry or enterprise_id: one grouped query, on the panel rollups where they
     hold the scope and the breakdown (else on the daily rollup). Each row is the same sums the
-    overview adds up."""
-    split = period.split
+    overview adds up. `nonzero`: only the keys with a sum other than zero (read as months less
+    the days left out where those are fewer: Period.lean_split); else every key with rows in the
+    period."""
+    split = period.lean_split if nonzero else period.split
     q = scope.activity_q()
-    parts: list[QuerySet[Any]] = [
-        ActivityMonth.objects.filter(q, split.months_q()),
-        ActivityDay.objects.filter(q, split.days_only_q("day")),
+    parts: list[tuple[QuerySet[Any], int]] = [
+        (ActivityMonth.objects.filter(q, split.months_q()), 1),
+        (ActivityDay.objects.filter(q, split.days_only_q("day")), 1),
+        (ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
     ]
     if by in LEVEL_OF_FIELD:
         level = LEVEL_OF_FIELD[by]
         targets = place_targets(scope)
         if targets is not None and all(LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(t[0]) for t in targets):
-            parts = [PlaceRollup.objects.filter(_within_targets_q(targets), split.grain_q(), level=level)]
+            place_rows = PlaceRollup.objects.filter(_within_targets_q(targets), level=level)
+            parts = [(place_rows.filter(split.grain_q()), 1), (place_rows.filter(split.minus_q()), -1)]
     else:
         by_enterprise = enterprise_q(scope)
         if by_enterprise is not None:
-            parts = [EnterpriseRollup.objects.filter(by_enterprise, split.grain_q())]
+            enterprise_rows = EnterpriseRollup.objects.filter(by_enterprise)
+            parts = [(enterprise_rows.filter(split.grain_q()), 1), (enterprise_rows.filter(split.minus_q()), -1)]
     result: dict[Any, dict[str, int]] = {}
-    for rows in parts:
+    for rows, sign in parts:
+        if sign < 0 and not split.minus:
+            continue
         for row in rows.values(by).annotate(**{name: Sum(name) for name in names}).order_by():
             target = result.setdefault(row.pop(by), dict.fromkeys(names, 0))
             for k, v in row.items():
-                target[k] += int(v or 0)
+                target[k] += sign * int(v or 0)
+    if nonzero:
+        return {k: v for k, v in result.items() if any(v.values())}
     return result
 
 
@@ -588,29 +622,29 @@ def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], di
     scope. Per service: ServiceRollup for the city, a district or a street; per station:
     StationMonth for the period's full months and StationDay for the remaining days. A scope
     whose places lie at two levels reads StationDay per service."""
+    # Both lists keep only stations and services with visits: partial months may be read as
+    # months less the days left out (Period.lean_split).
     fine = StationDay.objects.filter(scope.station_q(), period.q())
-    split = period.split
+    split = period.lean_split
     targets = place_targets(scope, ignore_enterprises=True)
-    service_rows: QuerySet[Any] = fine
+    service_parts: list[tuple[QuerySet[Any], int]] = [(fine, 1)]
     if targets is not None and all(t[0] != PlaceLevel.COMMUNITY for t in targets):
-        service_rows = ServiceRollup.objects.filter(_targets_q(targets), split.grain_q())
-    by_service = {
-        r["service_id"]: int(r["n"]) for r in service_rows.values("service_id").annotate(n=Sum("visits")).order_by()
-    }
-    station_parts: list[QuerySet[Any]] = [
-        StationMonth.objects.filter(scope.station_q(), split.months_q()),
-        StationDay.objects.filter(scope.station_q(), split.days_only_q("day")),
+        services = ServiceRollup.objects.filter(_targets_q(targets))
+        service_parts = [(services.filter(split.grain_q()), 1), (services.filter(split.minus_q()), -1)]
+    place = scope.station_q() if targets is None else _within_targets_q(targets)
+    station_parts: list[tuple[QuerySet[Any], int]] = [
+        (StationMonth.objects.filter(place, split.months_q()), 1),
+        (StationDay.objects.filter(place, split.days_only_q("day")), 1),
+        (StationDay.objects.filter(place, split.minus_q("day", grained=False)), -1),
     ]
-    if targets is not None:
-        place = _within_targets_q(targets)
-        station_parts = [
-            StationMonth.objects.filter(place, split.months_q()),
-            StationDay.objects.filter(place, split.days_only_q("day")),
-        ]
+    by_service: dict[int | None, int] = defaultdict(int)
     by_station: dict[int, int] = defaultdict(int)
-    for part in station_parts:
-        for r in part.values("hive_id").annotate(n=Sum("visits")).order_by():
-            by_station[r["hive_id"]] += int(r["n"])
+    for parts, key, target in ((service_parts, "service_id", by_service), (station_parts, "hive_id", by_station)):
+        for part, sign in parts:
+            if sign < 0 and not split.minus:
+                continue
+            for r in part.values(key).annotate(n=Sum("visits")).order_by():
+                target[r[key]] += sign * int(r["n"])
     return {k: v for k, v in by_service.items() if v}, {k: v for k, v in by_station.items() if v}
 
 
@@ -685,8 +719,10 @@ class OfficeRow:
     def received(self) -> int:
         return self.sums.get("received", 0)
 
-    @property
+    @cached_property
     def rates(self) -> dict[str, Rate]:
+        """The five rates (computed once per row: sorting and pages read them many times; the
+        sums are final by then)."""
         s = {name: self.sums.get(name, 0) for name in OFFICE_COUNTS}
         return {
             "signed_on_time_rate": signed_on_time_rate(s),
@@ -698,13 +734,13 @@ class OfficeRow:
 
 
 def office_rows(scope: Scope, period: Period, kind: str | None = None) -> list[OfficeRow]:
-    """Per office in scope: the rates' inputs over the period and the cases overdue now. Four
-    queries (OfficeMonth for the full months and OfficeDay for the remaining days, grouped;
-    OfficeNow grouped; the names). Offices with nothing received in the period but cases overdue
-    now are listed too."""
+    """Per office in scope: the rates' inputs over the period and the cases overdue now. Two
+    queries whatever the number of offices (the months and days summed per office and named in
+    one statement; OfficeNow grouped), a third for the names of offices with cases overdue now
+    but nothing received in the period, which are listed too."""
     rows: dict[int, OfficeRow] = {}
-    for org, sums in _office_sums(scope.office_q(), period, kind).items():
-        rows[org] = OfficeRow(organisation_id=org, sums=sums)
+    for org, (name, sums) in _office_sums(scope.office_q(), period, kind, named=True).items():
+        rows[org] = OfficeRow(organisation_id=org, name=name, sums=sums)
     now = OfficeNow.objects.filter(overdue__gt=0)
     if kind:
         now = now.filter(kind=kind)
@@ -714,29 +750,70 @@ def office_rows(scope: Scope, period: Period, kind: str | None = None) -> list[O
     for row in now.values("organisation_id").annotate(n=Sum("overdue")).order_by():
         org = row["organisation_id"]
         rows.setdefault(org, OfficeRow(organisation_id=org)).overdue = overdue_now({"overdue": int(row["n"])})
-    names = dict(Organisation.objects.filter(pk__in=list(rows)).values_list("pk", "name"))
-    for org, item in rows.items():
-        item.name = names.get(org, "")
+    unnamed = [org for org, item in rows.items() if not item.name]
+    if unnamed:
+        names = dict(Organisation.objects.filter(pk__in=unnamed).values_list("pk", "name"))
+        for org in unnamed:
+            rows[org].name = names.get(org, "")
     return sorted(rows.values(), key=lambda r: (-r.received, r.name, r.organisation_id))
 
 
-def _office_sums(q: Q, period: Period, kind: str | None = None) -> dict[int, Sums]:
+def _compiled(rows: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
+    """A queryset's SQL and parameters; None when it can match nothing (an empty Q)."""
+    try:
+        sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
+
+
+def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool = False) -> dict[int, Any]:
     """OFFICE_COUNTS per office over the period: its full months from OfficeMonth, its remaining
-    days from OfficeDay."""
-    split = period.split
-    parts: list[QuerySet[Any]] = [
-        OfficeMonth.objects.filter(q, split.months_q()),
-        OfficeDay.objects.filter(q, split.days_only_q("day")),
+    days from OfficeDay, added up per office by the database in one statement (UNION ALL, GROUP
+    BY). With `named`, each office's (name, sums), the name joined in the same statement."""
+    split = period.lean_split
+    # (rows, sign): the months, the remaining days, and the days left out of partial months read
+    # whole (subtracted).
+    parts: list[tuple[QuerySet[Any], int]] = [
+        (OfficeMonth.objects.filter(q, split.months_q()), 1),
+        (OfficeDay.objects.filter(q, split.days_only_q("day")), 1),
+        (OfficeDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
     ]
-    sums: dict[int, Sums] = {}
-    for part in parts:
+    selects = []
+    for part, sign in parts:
         if kind:
             part = part.filter(kind=kind)
-        for row in part.values("organisation_id").annotate(**{n: Sum(n) for n in OFFICE_COUNTS}).order_by():
-            target = sums.setdefault(row["organisation_id"], dict.fromkeys(OFFICE_COUNTS, 0))
-            for name in OFFICE_COUNTS:
-                target[name] += int(row[name] or 0)
-    return sums
+        compiled = _compiled(part.values_list("organisation_id", *OFFICE_COUNTS).order_by())
+        if compiled is not None:
+            selects.append((*compiled, sign))
+    if not selects:
+        return {}
+    columns = ", ".join(f"SUM(u.{name})" for name in OFFICE_COUNTS)
+    # The parts' SQL compiled by Django (their values are parameters).
+    union = " UNION ALL ".join(
+        f"SELECT organisation_id, {', '.join(f'{sign} * {n} AS {n}' for n in OFFICE_COUNTS)} FROM ({sql}) p{i}"  # noqa: S608
+        for i, (sql, _p, sign) in enumerate(selects)
+    )
+    params = [p for _sql, part_params, _sign in selects for p in part_params]
+    organisations = connection.ops.quote_name(Organisation._meta.db_table)
+    # Column names from OFFICE_COUNTS and the models' metadata; every value is a parameter.
+    statement = (
+        f"SELECT u.organisation_id, {'o.name' if named else 'NULL'}, {columns} FROM ({union}) u "  # noqa: S608
+        + (f"LEFT JOIN {organisations} o ON o.id = u.organisation_id " if named else "")
+        + "GROUP BY u.organisation_id"
+        + (", o.name" if named else "")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        fetched = cursor.fetchall()
+    result: dict[int, Any] = {}
+    for org, name, *values in fetched:
+        sums = {n: int(v or 0) for n, v in zip(OFFICE_COUNTS, values, strict=True)}
+        # Every OfficeDay row counts a case received: nothing received means no row in the
+        # period (the office's rows lay only on the days subtracted).
+        if sums["received"]:
+            result[org] = (name or "", sums) if named else sums
+    return result
 
 
 def organisation_scope(scope: Scope) -> Q:
@@ -914,6 +991,18 @@ def _score(cards: list[Scorecard], weights: dict[str, int]) -> None:
         card.score = round(total / weight_sum, 1) if card.enough and weight_sum else None
 
 
+def _signed_sums(rows: QuerySet[Any], split: Split, **columns: str) -> dict[int, dict[str, int]]:
+    """EnterpriseRollup columns summed per enterprise over a split (its left-out days subtracted)."""
+    result: dict[int, dict[str, int]] = {}
+    parts = [(rows.filter(split.grain_q()), 1)] + ([(rows.filter(split.minus_q()), -1)] if split.minus else [])
+    for part, sign in parts:
+        for r in part.values("enterprise_id").annotate(**{k: Sum(c) for k, c in columns.items()}).order_by():
+            target = result.setdefault(r["enterprise_id"], dict.fromkeys(columns, 0))
+            for k in columns:
+                target[k] += sign * int(r[k] or 0)
+    return result
+
+
 def scorecards(scope: Scope, period: Period, industry: str | None = None) -> list[Scorecard]:
     """The enterprises' scorecards in scope, ranked within each industry (评先评优): workers
     registered, checked in and confirmed by the employer up to the period's end; reports accepted,
@@ -933,26 +1022,24 @@ def scorecards(scope: Scope, period: Period, industry: str | None = None) -> lis
         )
     )
     mine = EnterpriseRollup.objects.filter(enterprise_id__in=list(rows))
-    cumulative = {
-        r["enterprise_id"]: r
-        for r in mine.filter(Period(start=None, end=period.end).split.grain_q())
-        .values("enterprise_id")
-        .annotate(registered=Sum("registered"), checked_in=Sum("checked_in"), confirmed=Sum("confirmed_by_employer"))
-        .order_by()
-    }
-    in_period = {
-        r["enterprise_id"]: r
-        for r in mine.filter(period.split.grain_q())
-        .values("enterprise_id")
-        .annotate(
-            accepted=Sum("reports_accepted"),
-            minutes=Sum("volunteer_minutes"),
-            credits=Sum("learning_credits"),
-            about=Sum("appeals_about_enterprise"),
-            escalated=Sum("appeals_escalated_to_committee"),
-        )
-        .order_by()
-    }
+    # Sums looked up per enterprise (none: 0): partial months may be read as months less the
+    # days left out (Period.lean_split).
+    cumulative = _signed_sums(
+        mine,
+        Period(start=None, end=period.end).lean_split,
+        registered="registered",
+        checked_in="checked_in",
+        confirmed="confirmed_by_employer",
+    )
+    in_period = _signed_sums(
+        mine,
+        period.lean_split,
+        accepted="reports_accepted",
+        minutes="volunteer_minutes",
+        credits="learning_credits",
+        about="appeals_about_enterprise",
+        escalated="appeals_escalated_to_committee",
+    )
     office_sums: dict[int, OfficeRow] = {
         party_orgs[org]: OfficeRow(organisation_id=org, sums=sums)
         for org, sums in _office_sums(Q(organisation_id__in=list(party_orgs)), period).items()

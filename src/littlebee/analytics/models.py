@@ -236,6 +236,9 @@ class PlaceRollup(ActivityCounts):
             models.Index(fields=["level", "district_id", "grain", "start"], name="placerollup_district_idx"),
             models.Index(fields=["level", "street_id", "grain", "start"], name="placerollup_street_idx"),
             models.Index(fields=["grain", "start"], name="placerollup_start_idx"),
+            # A breakdown reads one level's rows of a period, whatever the place (every district,
+            # every community of the map): without it PostgreSQL walked a place index level-wide.
+            models.Index(fields=["level", "grain", "start"], name="placerollup_level_idx"),
         ]
 
     def __str__(self) -> str:

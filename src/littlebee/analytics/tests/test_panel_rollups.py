@@ -19,7 +19,7 @@ from django.utils import timezone
 from littlebee.appeals.tests.factories import AppealCity
 
 from .. import measures
-from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, period_split
+from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, coarse_offices_refresh, period_split
 from ..measures import Period, Scope
 from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, WorkerDay, WorkerPlace
 from .history import build
@@ -43,6 +43,29 @@ def test_a_period_is_read_as_its_full_months_and_its_remaining_days() -> None:
     since = period_split(None, date(2026, 3, 10))
     assert since.months == (date.min, date(2026, 2, 1))
     assert since.days == ((date(2026, 3, 1), date(2026, 3, 10)),)
+
+
+def test_a_partial_month_may_be_read_as_its_month_less_the_days_left_out() -> None:
+    # a year from the 8th: December 2025 less its first 7 days, not its last 24 days
+    split = period_split(date(2025, 12, 8), date(2026, 12, 6), subtract=True)
+    assert split.months == (date(2025, 12, 1), date(2026, 11, 1))
+    assert split.minus == ((date(2025, 12, 1), date(2025, 12, 7)),)
+    assert split.days == ((date(2026, 12, 1), date(2026, 12, 6)),)
+    # ending today: the current month whole, less the days after today (there are no rows yet)
+    today = date(2026, 12, 6)
+    split = period_split(date(2025, 12, 8), today, today, subtract=True)
+    assert split.months == (date(2025, 12, 1), date(2026, 12, 1))
+    assert split.minus == ((date(2025, 12, 1), date(2025, 12, 7)), (date(2026, 12, 7), date(2026, 12, 31)))
+    assert split.days == ()
+    # within one month: the month less both ends when they are fewer days than the middle
+    split = period_split(date(2026, 3, 3), date(2026, 3, 29), subtract=True)
+    assert split.months == (date(2026, 3, 1), date(2026, 3, 1))
+    assert split.minus == ((date(2026, 3, 1), date(2026, 3, 2)), (date(2026, 3, 30), date(2026, 3, 31)))
+    # the days themselves when they are fewer, and without `subtract` always
+    assert period_split(date(2026, 3, 20), date(2026, 4, 5), subtract=True) == period_split(
+        date(2026, 3, 20), date(2026, 4, 5)
+    )
+    assert period_split(date(2025, 12, 8), date(2026, 12, 6)).minus == ()
 
 
 def _fine(scope: Scope, period: Period) -> dict[str, int]:
@@ -237,6 +260,8 @@ def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealC
     OfficeDay.objects.bulk_create(
         [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
     )
+    # and their month's rows, as the refresh keeps them (a period may read the month less its days)
+    coarse_offices_refresh(today, [o.pk for o in offices])
     admin = client_for(c.w.city_admin)
 
     # when the city admin opens the rate table, then its second page
@@ -250,3 +275,35 @@ def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealC
     total = sum(100 - i for i in range(55))
     assert f'<td class="num" data-received>{total}</td>' in first
     assert "第 1 / 2 页" in first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCity) -> None:
+    # given 55 offices with rows today and 55 with rows on the month's first day only
+    from littlebee.orgs.tests.factories import OrganisationFactory
+
+    today = timezone.localdate()
+    month_first = today.replace(day=1)
+    offices: list[Any] = [OrganisationFactory(name=f"第{i:03d}办") for i in range(110)]
+    OfficeDay.objects.bulk_create(
+        [
+            OfficeDay(day=today if i < 55 else month_first, organisation_id=o.pk, kind="report", received=3, due=2)
+            for i, o in enumerate(offices)
+        ]
+    )
+    coarse_offices_refresh(today, [o.pk for o in offices])
+    if month_first != today:
+        coarse_offices_refresh(month_first, [o.pk for o in offices])
+
+    # when the rate table of the last 30 days and of today alone are read
+    with CaptureQueriesContext(connection) as queries:
+        rows = measures.office_rows(Scope(everything=True), Period.last_days(30, today))
+    today_rows = measures.office_rows(Scope(everything=True), Period(start=today, end=today))
+
+    # then two statements (the sums with the names, the cases overdue now) for every office,
+    # and a period leaving out an office's days does not list it
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert {r.organisation_id for r in rows} >= {o.pk for o in offices}
+    assert {r.name for r in rows if r.organisation_id == offices[0].pk} == {"第000办"}
+    assert {r.organisation_id for r in today_rows} == {o.pk for o in offices[: 55 if month_first != today else 110]}
+    assert all(r.sums["received"] == 3 and r.sums["due"] == 2 for r in today_rows)
