@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
+from littlebee.core.raw_rows import instance_from_row
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
 from . import hooks, selectors
@@ -733,25 +734,6 @@ def _token_sql() -> str:
     return _TOKEN_SQL[0]
 
 
-# The user's columns of _token_sql() as the ORM would load them: each field's attname and the
-# converters its value goes through (SQLite's booleans and datetimes; none on PostgreSQL), found
-# once per process. A RawQuerySet works them out again for every query, which cost more than
-# the rest of the lookup.
-_TOKEN_USER_COLUMNS: list[tuple[list[str], list[list[tuple[Callable[..., Any], Any]]]]] = []
-
-
-def _token_user_columns() -> tuple[list[str], list[list[tuple[Callable[..., Any], Any]]]]:
-    if not _TOKEN_USER_COLUMNS:
-        attnames, converters = [], []
-        for field in User._meta.concrete_fields:
-            column = field.get_col(User._meta.db_table)
-            attnames.append(field.attname)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            converters.append([(converter, column) for converter in found])
-        _TOKEN_USER_COLUMNS.append((attnames, converters))
-    return _TOKEN_USER_COLUMNS[0]
-
-
 def token_lookup(raw: str) -> ApiToken | None:
     """The live token for a bearer secret, with its user, in one indexed query: not revoked,
     used within API_TOKEN_TTL_DAYS, its user active and its password unchanged since issue.
@@ -767,13 +749,10 @@ def token_lookup(raw: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    attnames, converters = _token_user_columns()
-    values = list(row[: len(attnames)])
-    token_id, token_credentials, token_stale = row[len(attnames) :]
-    for i, column_converters in enumerate(converters):
-        for converter, column in column_converters:
-            values[i] = converter(values[i], column, connection)
-    user = User.from_db(connection.alias, attnames, values)
+    # The user's columns converted as the ORM would (core.raw_rows: the converters are found once
+    # per process; a RawQuerySet worked them out again per query, more than the rest cost).
+    user = instance_from_row(User, row, connection.alias)
+    token_id, token_credentials, token_stale = row[len(User._meta.concrete_fields) :]
     if not hmac.compare_digest(token_credentials, user.credentials_stamp()):
         return None
     token = ApiToken.from_db(connection.alias, ["id", "user_id", "credentials"], [token_id, user.pk, token_credentials])

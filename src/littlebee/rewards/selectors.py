@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
+from littlebee.core.raw_rows import instance_from_row
 from littlebee.hives.models import Hive
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.orgs.models import Organisation
@@ -192,7 +193,21 @@ def gift_page(
         f" ORDER BY CASE WHEN g.{q('stock_available')} = 0 THEN 1 ELSE 0 END, g.{q('points_cost')}, g.{q('id')}"
         " LIMIT %s OFFSET %s"
     )
-    gifts: list[Any] = list(Gift.objects.raw(sql, [*extra_params, *params, limit, offset]))
+    # The gifts as the ORM loads them, with the statement's other columns set on each as a
+    # RawQuerySet would (core.raw_rows: converters found once per process, not per query).
+    annotations = ["donor_name", "total_count", "station_ids"]
+    if signed_in and balance is None and worker is not None:
+        annotations.append("worker_balance")
+    width = len(Gift._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*extra_params, *params, limit, offset])
+        rows = cursor.fetchall()
+    gifts: list[Any] = []
+    for row in rows:
+        gift = instance_from_row(Gift, row, connection.alias)
+        for name, value in zip(annotations, row[width:], strict=True):
+            setattr(gift, name, value)
+        gifts.append(gift)
     if gifts:
         count = int(gifts[0].total_count)
     elif offset == 0:

@@ -1,0 +1,54 @@
+"""Model instances from rows of plain SQL, as a RawQuerySet would make them, without working out
+the columns and their converters again for every query.
+
+Hot reads (the bearer token's user, a page of the mall) are plain SQL built once per process:
+compiling the ORM's query cost more than running it. A RawQuerySet over such SQL still inspects
+the cursor's columns, matches them to fields and looks up each field's converters on every
+execution, which on GET /rewards cost more than the rows themselves. Here the converters of a
+model's concrete fields (SQLite's booleans, decimals and datetimes; few or none on PostgreSQL)
+are found once per model and database, and a row that starts with every concrete column of the
+model, in field order, becomes an instance through Model.from_db, as the ORM loads one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+Converters = list[list[tuple[Callable[..., Any], Any]]]
+_COLUMNS: dict[tuple[type[Model], str], tuple[list[str], Converters]] = {}
+
+
+def model_columns(model: type[Model], using: str = DEFAULT_DB_ALIAS) -> tuple[list[str], Converters]:
+    """The attnames of `model`'s concrete fields, in field order (the columns a row must start
+    with), and the converters (with the column each is called with) of each, on `using`."""
+    key = (model, using)
+    found = _COLUMNS.get(key)
+    if found is None:
+        connection = connections[using]
+        attnames: list[str] = []
+        converters: Converters = []
+        for field in model._meta.concrete_fields:
+            column = field.get_col(model._meta.db_table)
+            attnames.append(field.attname)
+            own = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            converters.append([(converter, column) for converter in own])
+        found = _COLUMNS[key] = (attnames, converters)
+    return found
+
+
+def instance_from_row(model: type[M], row: Sequence[Any], using: str = DEFAULT_DB_ALIAS) -> M:
+    """An instance of `model` from the first len(concrete fields) values of `row`, converted as
+    the ORM converts them."""
+    attnames, converters = model_columns(model, using)
+    values = list(row[: len(attnames)])
+    connection = connections[using]
+    for i, column_converters in enumerate(converters):
+        for converter, column in column_converters:
+            values[i] = converter(values[i], column, connection)
+    return model.from_db(using, attnames, values)

@@ -1,0 +1,47 @@
+"""rewards.selectors.gift_page (GET /rewards): gifts loaded as the ORM loads them, from plain SQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.db.models.query import RawQuerySet
+from django.utils import timezone
+
+from littlebee.accounts.tests.factories import worker
+from littlebee.rewards.models import Gift
+from littlebee.rewards.selectors import gift_page
+
+from .factories import GiftFactory, HiveFactory, give_points, listed_gift
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_pages_gifts_are_the_orms_and_no_raw_queryset_reads_them() -> None:
+    # given a worker with points, an any-station gift with dates and a station-bound one
+    me = worker()
+    give_points(me, 500)
+    now = timezone.now()
+    dated = GiftFactory(points_cost=100, active_from=now - timedelta(days=1), active_until=now + timedelta(days=9))
+    bound = listed_gift([HiveFactory(name="乙站"), HiveFactory(name="甲站")], points_cost=200)
+
+    # when the page is read, with a RawQuerySet (which works its columns out per query) refused
+    def refuse(self: Any) -> Any:
+        raise AssertionError("a RawQuerySet on the hot path")
+
+    with mock.patch.object(RawQuerySet, "__iter__", refuse):
+        page = gift_page(worker=me, limit=20, offset=0)
+
+    # then every field of each gift has the value and type the ORM gives, with what the page adds
+    assert (page.count, page.balance) == (2, 500)
+    by_id = {g.pk: g for g in page.gifts}
+    for loaded in Gift.objects.filter(pk__in=[dated.pk, bound.pk]):
+        mine = by_id[loaded.pk]
+        for field in Gift._meta.concrete_fields:
+            value, orms = getattr(mine, field.attname), getattr(loaded, field.attname)
+            assert (value, type(value)) == (orms, type(orms)), field.attname
+        assert mine._state.adding is False
+        assert mine.donor.name == loaded.donor.name
+    assert by_id[bound.pk].active_hive_ids == [s.hive_id for s in bound.stations.order_by("hive__name")]
