@@ -611,23 +611,28 @@ def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
     except Exception:
         log.warning("report photo %s could not be stored; left for the sweep", photo_id, exc_info=True)
         return photo
+    processed = {
+        "content_sha256": hashlib.sha256(data).hexdigest(),
+        "phash": phash,
+        "exif_lat": exif_lat,
+        "exif_lng": exif_lng,
+        "exif_taken_at": taken,
+        "status": PhotoStatus.READY,
+    }
     done = ReportPhoto.objects.filter(pk=photo.pk, status=PhotoStatus.PROCESSING).update(
-        image=photo.image.name,
-        thumbnail=photo.thumbnail.name,
-        content_sha256=hashlib.sha256(data).hexdigest(),
-        phash=phash,
-        exif_lat=exif_lat,
-        exif_lng=exif_lng,
-        exif_taken_at=taken,
-        status=PhotoStatus.READY,
+        image=photo.image.name, thumbnail=photo.thumbnail.name, **processed
     )
     if not done:
         # Another run finished it first: what this run stored is nobody's.
         photo.image.delete(save=False)
         photo.thumbnail.delete(save=False)
         return ReportPhoto.objects.filter(pk=photo_id).select_related("report").first()
-    _original_drop(photo)
-    photo.refresh_from_db()
+    # The row is as this run wrote it: kept in memory rather than read again, with the report
+    # and case read at the start, which the flags need.
+    for field, value in processed.items():
+        setattr(photo, field, value)
+    if _original_drop(photo):
+        photo.original = ""  # type: ignore[assignment]
     try:
         photo_flags_compute(photo, at=timezone.now())
     except Exception:

@@ -232,3 +232,44 @@ def test_the_hash_from_memory_matches_the_hash_of_the_stored_jpeg() -> None:
 
     # then the two are within a bit or two (far below the near-duplicate threshold)
     assert in_memory - from_file <= 2
+
+
+# Processing a photo (after the answer): the photo with its report and case; the photo marked
+# ready; its original's row cleared; the same bytes in another report; the same perceptual hash;
+# the recent hashes near it. Its flags (if any) are one INSERT more. Nothing is read again.
+PROCESS_STATEMENTS = 6
+
+
+@pytest.mark.django_db
+def test_processing_a_photo_reads_nothing_twice(w: World, media_root: Path, django_assert_max_num_queries: Any) -> None:
+    # given two reports sent with the same photo, neither processed yet (no commit in this test)
+    content = jpeg_bytes((400, 300))
+    reports = [
+        services.report_submit(
+            reporter=worker(), category_code="garbage", description="", lat=30.55, lng=114.30, photos=[upload(content)]
+        )
+        for _ in range(2)
+    ]
+    first, second = (ReportPhoto.objects.get(report=r) for r in reports)
+    services.report_photo_process(photo_id=first.pk)
+
+    # when the second is processed
+    with django_assert_max_num_queries(PROCESS_STATEMENTS + 1):  # + its flag
+        photo = services.report_photo_process(photo_id=second.pk)
+
+    # then it is ready, its original gone, and flagged as the first one's photo
+    assert photo is not None
+    assert (photo.status, bool(photo.image), bool(photo.thumbnail), photo.original.name) == (
+        PhotoStatus.READY,
+        True,
+        True,
+        "",
+    )
+    stored = ReportPhoto.objects.get(pk=second.pk)
+    assert (stored.status, stored.image.name, stored.phash, stored.original.name) == (
+        PhotoStatus.READY,
+        photo.image.name,
+        photo.phash,
+        "",
+    )
+    assert list(reports[1].flags.values_list("kind", "other_report_id")) == [("photo_reused", reports[0].pk)]
