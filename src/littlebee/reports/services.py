@@ -632,7 +632,7 @@ def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
     for field, value in processed.items():
         setattr(photo, field, value)
     if _original_drop(photo):
-        photo.original = ""  # type: ignore[assignment]
+        photo.original = ""
     try:
         photo_flags_compute(photo, at=timezone.now())
     except Exception:

@@ -33,7 +33,7 @@ def opened() -> Iterator[list[str]]:
 def closable() -> None:
     """Django never closes an in-memory SQLite database (closing would destroy it): what a job
     thread does with its connections shows on PostgreSQL or a file."""
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
         pytest.skip("an in-memory SQLite database is never closed")
 
 
