@@ -273,11 +273,14 @@ def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, sub
     and their sign: PlaceRollup or EnterpriseRollup rows (months and remaining days; only day
     rows if `days_only`); for a scope mixing their dimensions, ActivityMonth for the full months
     and the daily rollup for the remaining days (only the daily rollup if `days_only`). With
-    `subtract` (a reader of totals only), partial months may be read as their months less the
-    days left out (Period.lean_split): those days' rows come with the sign -1."""
-    split = period.lean_split if subtract and not days_only else period.split
-    grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
+    `subtract` (a reader of totals only), partial months of the scopes with many rows a day (by
+    enterprise, mixed) may be read as their months less the days left out (Period.lean_split):
+    those days' rows come with the sign -1."""
     targets = place_targets(scope)
+    # A place's own rows are one a day: subtracting days would cost a query to save a few rows.
+    lean = subtract and not days_only and targets is None
+    split = period.lean_split if lean else period.split
+    grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
     by_enterprise = enterprise_q(scope) if targets is None else None
     if targets is not None or by_enterprise is not None:
         model: Any = PlaceRollup if targets is not None else EnterpriseRollup
