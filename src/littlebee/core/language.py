@@ -29,7 +29,7 @@ class RequestLanguageMiddleware(LocaleMiddleware):
         if self._path_languages(request):
             return super().process_request(request)
         translation.activate(translation.get_language_from_request(request, check_path=False))
-        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = translation.get_language()
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:

@@ -24,12 +24,17 @@ from django.urls.resolvers import ResolverMatch, RoutePattern
 _ANY = "\x00any"
 
 
+def _route(pattern: URLPattern) -> str:
+    # RoutePattern keeps its route text in _route (django-stubs does not declare it).
+    return str(getattr(pattern.pattern, "_route"))  # noqa: B009
+
+
 def first_segment(pattern: Any) -> str | None:
     """The fixed first segment every path `pattern` matches starts with, or None if it has none:
     a converter in the first segment, a regular expression, or an include."""
     if not isinstance(pattern, URLPattern) or not isinstance(pattern.pattern, RoutePattern):
         return None
-    route = str(pattern.pattern._route)
+    route = _route(pattern)
     fixed = route.split("<", 1)[0]
     if "/" in fixed:
         return fixed.split("/", 1)[0]
@@ -41,7 +46,7 @@ def fixed_route(pattern: Any) -> str | None:
     else None."""
     if not isinstance(pattern, URLPattern) or not isinstance(pattern.pattern, RoutePattern):
         return None
-    route = str(pattern.pattern._route)
+    route = _route(pattern)
     return route if "<" not in route else None
 
 

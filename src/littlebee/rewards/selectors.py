@@ -200,7 +200,7 @@ def gift_page(
         annotations.append("worker_balance")
     width = len(Gift._meta.concrete_fields)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*extra_params, *params, limit, offset])
+        cursor.execute(sql, [*extra_params, *params, limit, offset])  # type: ignore[list-item]
         rows = cursor.fetchall()
     gifts: list[Any] = []
     for row in rows:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
 from django.urls import Resolver404, URLResolver, get_resolver, path
 from django.urls.resolvers import RoutePattern
 
@@ -57,11 +58,14 @@ def test_every_api_route_resolves_as_djangos_scan_resolves_it() -> None:
 
 def test_a_route_of_a_converter_first_is_tried_for_every_path_in_its_order() -> None:
     # given routes where one with a converter first comes before a fixed one it also matches
-    def first(request: Any) -> None: ...
+    def first(request: Any) -> HttpResponse:
+        return HttpResponse()
 
-    def second(request: Any) -> None: ...
+    def second(request: Any) -> HttpResponse:
+        return HttpResponse()
 
-    def third(request: Any) -> None: ...
+    def third(request: Any) -> HttpResponse:
+        return HttpResponse()
 
     patterns = [path("me/<str:x>", first), path("<str:a>/b", second), path("me/b", third), path("me", third)]
     indexed = IndexedResolver(RoutePattern("api/", is_endpoint=False), patterns)
