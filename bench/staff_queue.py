@@ -6,10 +6,14 @@ page should cost about the same at 100 thousand cases as at 1 thousand.
 
 A throwaway database gets the benchmark city (bench/photo_processing.py), a city admin and a
 community handler, then `--small` cases (reports, spread over a year, one in ten confidential,
-each with the row of the office holding it). `GET /api/v1/cases?queue=all` (the city admin's
-city-wide queue), `?queue=mine` (the community's) and the console's queue page are timed
-`--runs` times each; then cases are added up to `--large` and the same is timed again. Prints
-p50 milliseconds per list at both sizes and the ratio large / small (the budget: at most 1.5).
+each with the row of the office holding it), and a small office (a department) holding 30 cases
+of its own, with its handler. `GET /api/v1/cases?queue=all` (the city admin's city-wide queue),
+`?queue=mine` (the community's, which holds every other case), the small office's `all` and
+`mine` (a few cases of its own in a long history: a rule that walks the whole table would show
+here) and the console's queue page are timed `--runs` times each; then cases are added up to
+`--large` and the same is timed again. Prints p50 milliseconds per list at both sizes and the
+ratio large / small (the budget: at most 1.5), for the whole request and for its SQL statements
+alone (their summed time as the client saw it: on a loaded machine the steadier figure).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 from throwaway_db import throwaway_database
 
 BATCH = 5000
+SMALL_OFFICE_CASES = 30
 
 
 def add_cases(organisation: Any, region: Any, reporter: Any, start: int, stop: int) -> None:
@@ -60,17 +65,25 @@ def add_cases(organisation: Any, region: Any, reporter: Any, start: int, stop: i
         )
 
 
-def timed(fetch: Any, runs: int) -> float:
+def timed(fetch: Any, runs: int) -> tuple[float, float]:
+    """p50 milliseconds of one list: the whole request, and its statements alone (their time as
+    the client saw it, summed: on a loaded machine the request's Python swings more than the SQL)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     fetch()  # warm: plans, connections
     seconds = []
+    sql_seconds = []
     for _ in range(runs):
-        started = clock.perf_counter()
-        fetch()
-        seconds.append(clock.perf_counter() - started)
-    return statistics.median(seconds) * 1000
+        with CaptureQueriesContext(connection) as captured:
+            started = clock.perf_counter()
+            fetch()
+            seconds.append(clock.perf_counter() - started)
+        sql_seconds.append(sum(float(q["time"]) for q in captured.captured_queries))
+    return statistics.median(seconds) * 1000, statistics.median(sql_seconds) * 1000
 
 
-def measure(lists: dict[str, Any], runs: int) -> dict[str, float]:
+def measure(lists: dict[str, Any], runs: int) -> dict[str, tuple[float, float]]:
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -86,6 +99,9 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--full-count", action="store_true", help="count every row, as before (A/B)")
+    parser.add_argument(
+        "--or-rule", action="store_true", help="the API's `all` queue as one OR of the rule's branches, as before (A/B)"
+    )
     args = parser.parse_args()
     label, cleanup = throwaway_database(args.postgres)
     try:
@@ -98,6 +114,11 @@ def main() -> None:
 
             # Before issue 13: every visible row counted on every page.
             selectors.count_bounded = lambda queryset, cap=0: (queryset.count(), False)  # type: ignore[assignment]
+        if args.or_rule:
+            from littlebee.cases import selectors as case_selectors
+
+            # Before: the whole history walked newest first, each case tested against every branch.
+            case_selectors._branch_limit = lambda rows: 0  # type: ignore[assignment]
         # The console's page without a collected manifest (no collectstatic in a throwaway run).
         settings.STORAGES = {
             **settings.STORAGES,
@@ -108,15 +129,25 @@ def main() -> None:
 
         from littlebee.accounts.models import Membership, Role, User
         from littlebee.accounts.services import token_issue
-        from littlebee.orgs.models import Organisation
+        from littlebee.orgs.models import DepartmentType, Organisation, OrgKind
 
         community, reporter = populate_city()
         office = Organisation.objects.get(code="bench-community")
+        small_office = Organisation.objects.create(
+            code="bench-small",
+            name="基准交通运输局",
+            kind=OrgKind.DEPARTMENT,
+            department_type=DepartmentType.TRANSPORT,
+            region=community.parent.parent,
+        )
         admin = User.objects.create_user(phone="13700000001", password=None, name="市管理员", is_superuser=True)
         handler = User.objects.create_user(phone="13700000002", password=None, name="社区经办人")
+        small_handler = User.objects.create_user(phone="13700000003", password=None, name="交通经办人")
         Membership.objects.create(user=handler, organisation=office, role=Role.HANDLER)
+        Membership.objects.create(user=small_handler, organisation=small_office, role=Role.HANDLER)
         admin_token = token_issue(user=admin, name="bench")[1]
         handler_token = token_issue(user=handler, name="bench")[1]
+        small_token = token_issue(user=small_handler, name="bench")[1]
         console = Client()
         console.force_login(admin)
 
@@ -136,19 +167,24 @@ def main() -> None:
         lists = {
             "API city-wide (all)": api(admin_token, "all"),
             "API community (mine)": api(handler_token, "mine"),
+            "API small office (all)": api(small_token, "all"),
+            "API small office (mine)": api(small_token, "mine"),
             "console city-wide": page,
         }
         print(f"staff queues on {label}: {args.small} then {args.large} cases, p50 of {args.runs} runs")
-        add_cases(office, community, reporter, 0, args.small)
+        add_cases(small_office, community, reporter, 0, SMALL_OFFICE_CASES)
+        add_cases(office, community, reporter, SMALL_OFFICE_CASES, args.small)
         small = measure(lists, args.runs)
         started = clock.perf_counter()
         add_cases(office, community, reporter, args.small, args.large)
         print(f"  ({args.large - args.small} cases added in {clock.perf_counter() - started:.0f} s)")
         large = measure(lists, args.runs)
         for name in lists:
+            (at_small, sql_small), (at_large, sql_large) = small[name], large[name]
             print(
-                f"  {name:<24} {small[name]:>7.1f} ms at {args.small:>7}  {large[name]:>7.1f} ms at {args.large:>7}"
-                f"  ratio {large[name] / small[name]:.2f}"
+                f"  {name:<26} {at_small:>7.1f} ms at {args.small:>7}  {at_large:>7.1f} ms at {args.large:>7}"
+                f"  ratio {at_large / at_small:.2f}   SQL {sql_small:>6.1f} → {sql_large:>6.1f} ms"
+                f"  ratio {sql_large / max(sql_small, 0.001):.2f}"
             )
     finally:
         cleanup()

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import CharField, Count, Exists, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import get_language
@@ -74,29 +75,46 @@ def _staff_orgs(key: object, *, user_id: int) -> QuerySet[Any]:
     return Membership.objects.filter(user_id=user_id, role__in=CASE_ROLES).values("organisation_id").distinct()
 
 
-def _staff_scope(org_ids: list[int]) -> Q:
-    held = Q(organisation_id__in=org_ids)
-    passed = Exists(CaseOrganisation.objects.filter(case=OuterRef("pk"), organisation_id__in=org_ids))
-    return held | (Q(passed) & Q(confidential=False))
+def _visible_branches(user_id: int, org_ids: list[int], city_admin: bool) -> list[Q]:
+    """The rule of cases_visible_to for a signed-in user as its branches (a case is visible when
+    it passes any), from what it depends on: the user, the organisations they handle cases for,
+    whether they are a city admin. Decides only on the length of org_ids and city_admin, so a
+    statement compiled from it serves every user alike (cases_queue_page)."""
+    branches = [
+        Q(reporter_id=user_id),
+        Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user_id=user_id))),
+    ]
+    if org_ids:
+        branches.append(Q(organisation_id__in=org_ids))
+        passed = Exists(CaseOrganisation.objects.filter(case=OuterRef("pk"), organisation_id__in=org_ids))
+        branches.append(Q(passed) & Q(confidential=False))
+        for hooks in registered_hooks():
+            if hooks.supervised_scope is not None:
+                branches.append(hooks.supervised_scope(org_ids) & Q(confidential=False))
+    if city_admin:
+        branches.append(Q(confidential=False))
+    return branches
 
 
-def _own_scope(user_id: int) -> Q:
-    return Q(reporter_id=user_id) | Q(Exists(CaseFollower.objects.filter(case=OuterRef("pk"), user_id=user_id)))
+def _branch_ids(shape: QueueShape, *, user_id: int, org_ids: list[int], narrow: Q) -> list[QuerySet[Any]]:
+    """The ids of the newest `shape.branch_limit` cases of each branch of the `all` queue's rule
+    (narrowed by the filters), one queryset per branch, to be put together by UNION. Where the
+    database takes a sliced SELECT in a UNION (PostgreSQL) it is given as is; SQLite's needs
+    it wrapped (id IN (…)), which on PostgreSQL would cost a scan of the table."""
+    members = []
+    for branch in _visible_branches(user_id, org_ids, shape.city_admin):
+        newest = Case.objects.filter(branch, narrow).order_by("-created_at", "-id").values("pk")
+        newest = newest[: shape.branch_limit]
+        if not connection.features.supports_slicing_ordering_in_compound:
+            newest = Case.objects.filter(pk__in=newest).order_by().values("pk")
+        members.append(newest)
+    return members
 
 
 def _visible_scope(user_id: int, org_ids: list[int], city_admin: bool) -> Q:
-    """The rule of cases_visible_to for a signed-in user, from what it depends on: the user, the
-    organisations they handle cases for, whether they are a city admin. Decides only on the
-    length of org_ids and city_admin, so a statement compiled from it serves every user alike
-    (cases_queue_page)."""
-    scope = _own_scope(user_id)
-    if org_ids:
-        scope |= _staff_scope(org_ids)
-        for hooks in registered_hooks():
-            if hooks.supervised_scope is not None:
-                scope |= hooks.supervised_scope(org_ids) & Q(confidential=False)
-    if city_admin:
-        scope |= Q(confidential=False)
+    scope = Q()
+    for branch in _visible_branches(user_id, org_ids, city_admin):
+        scope |= branch
     return scope
 
 
@@ -213,8 +231,11 @@ def cases_queue(
     category: str | None = None,
     case_id: int | None = None,
     org_ids: list[int] | None = None,
+    rows: int | None = None,
 ) -> QuerySet[Case]:
-    """A staff queue, newest first (`org_ids`: staff_org_ids of the user, when the caller has them).
+    """A staff queue, newest first (`org_ids`: staff_org_ids of the user, when the caller has them;
+    `rows`: how far the list will be read, when the caller reads no further, such as the console's
+    bounded pages: the `all` queue then reads each branch of its rule only that far).
 
     mine      cases sitting with the caller's organisations (API.md's "assigned to the caller's
               organisations")
@@ -230,8 +251,8 @@ def cases_queue(
         return Case.objects.none()
     org_ids = staff_org_ids(user) if org_ids is None else org_ids
     shape = _queue_shape(name, status=status, kind=kind, overdue=overdue, category=category, case_id=case_id)
-    if name == "all":
-        shape = replace(shape, city_admin=is_city_admin(user))
+    if shape.queue == "all":
+        shape = replace(shape, city_admin=is_city_admin(user), branch_limit=rows or 0)
     queryset = _queue_cases(
         shape,
         user_id=user.pk,
@@ -260,6 +281,9 @@ class QueueShape:
     city_admin: bool = False
     language: str = ""
     hooks: tuple[tuple[str, int], ...] = ()
+    # The `all` queue read as the union of its rule's branches, each its newest this many cases
+    # (_queue_cases); 0: as one OR of them (the console's paginated queryset).
+    branch_limit: int = 0
 
 
 def _queue_shape(
@@ -283,6 +307,24 @@ def _queue_shape(
     )
 
 
+def _narrowing(
+    shape: QueueShape, *, status: str | None, kind: str | None, category: str | None, case_id: int | None
+) -> Q:
+    """The queue's filters (those the shape says are given)."""
+    narrow = Q()
+    if shape.status:
+        narrow &= Q(status=status)
+    if shape.kind:
+        narrow &= Q(kind=kind)
+    if shape.overdue is not None:
+        narrow &= Q(overdue=shape.overdue)
+    if shape.category:
+        narrow &= Q(category=category)
+    if shape.case_id and case_id is not None:
+        narrow &= Q(pk=case_id)
+    return narrow
+
+
 def _queue_cases(
     shape: QueueShape,
     *,
@@ -294,11 +336,20 @@ def _queue_cases(
     case_id: int | None = None,
 ) -> QuerySet[Case]:
     """The queue's cases, newest first, deciding only on `shape` (the values are compared)."""
-    if shape.queue == "all":
-        qs = Case.objects.filter(_visible_scope(user_id, org_ids, shape.city_admin))
+    narrow = _narrowing(shape, status=status, kind=kind, category=category, case_id=case_id)
+    if shape.queue == "all" and shape.branch_limit:
+        # Each branch of the rule read newest first through its own index, at most branch_limit
+        # rows, and the page taken from their union: the newest n of the union are among the
+        # newest n of each branch. One OR of the branches makes the database walk the whole
+        # history newest first, testing each case against every branch, until it has a page:
+        # for an office with a few cases in a long history, every case of the city.
+        newest = _branch_ids(shape, user_id=user_id, org_ids=org_ids, narrow=narrow)
+        qs = Case.objects.filter(pk__in=newest[0].union(*newest[1:], all=True))
+    elif shape.queue == "all":
+        qs = Case.objects.filter(_visible_scope(user_id, org_ids, shape.city_admin), narrow)
     else:
         # Held by one of the caller's organisations now: the queues of work to do. That is the
-        # `held` part of _staff_scope, so within cases_visible_to by its own rule, and asking
+        # `held` branch of _visible_branches, so within cases_visible_to by its own rule, and asking
         # the wider rule (is the caller a city admin?) would cost a query and add nothing.
         qs = Case.objects.filter(organisation_id__in=org_ids)
         if shape.queue == "assigned":
@@ -307,16 +358,7 @@ def _queue_cases(
             qs = qs.filter(overdue=True)
         elif shape.queue == "urgent":
             qs = qs.filter(urgent=True, status__in=OPEN_STATUSES)
-    if shape.status:
-        qs = qs.filter(status=status)
-    if shape.kind:
-        qs = qs.filter(kind=kind)
-    if shape.overdue is not None:
-        qs = qs.filter(overdue=shape.overdue)
-    if shape.category:
-        qs = qs.filter(category=category)
-    if shape.case_id and case_id is not None:
-        qs = qs.filter(pk=case_id)
+        qs = qs.filter(narrow)
     return qs.order_by("-created_at", "-id")
 
 
@@ -416,7 +458,7 @@ def cases_queue_page(
     org_ids = staff_org_ids(user) if org_ids is None else org_ids
     shape = _queue_shape(name, status=status, kind=kind, overdue=overdue, category=None, case_id=None)
     if shape.queue == "all":
-        shape = replace(shape, city_admin=is_city_admin(user))
+        shape = replace(shape, city_admin=is_city_admin(user), branch_limit=_branch_limit(offset + limit))
     values: dict[str, Any] = {"user_id": user.pk, "org_ids": list(org_ids), "status": status or None}
     values["kind"] = kind or None
     rows = compiled_rows(_queue_page_rows, key=shape, limit=limit, offset=offset, **values)
@@ -424,8 +466,37 @@ def cases_queue_page(
     if len(rows) < limit and (rows or offset == 0):
         found = offset + len(rows)
     else:
-        found = compiled_count(_queue_page_rows, key=shape, cap=COUNT_CAP, **values)
+        build = _queue_count_ids if shape.branch_limit else _queue_page_rows
+        found = compiled_count(build, key=replace(shape, branch_limit=0), cap=COUNT_CAP, **values)
     return QueuePage(cases, min(found, COUNT_CAP), found > COUNT_CAP)
+
+
+def _queue_count_ids(
+    shape: QueueShape,
+    *,
+    user_id: int,
+    org_ids: list[int],
+    status: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+    case_id: int | None = None,
+) -> QuerySet[Any]:
+    """core.compiled_select's builder of the `all` queue's bounded count: the distinct ids of the
+    union of its branches (_branch_ids), each read at most COUNT_CAP + 1 deep (more than the cap
+    in one is enough to say so), without joining the cases again."""
+    shape = replace(shape, branch_limit=COUNT_CAP + 1)
+    narrow = _narrowing(shape, status=status, kind=kind, category=category, case_id=case_id)
+    members = _branch_ids(shape, user_id=user_id, org_ids=org_ids, narrow=narrow)
+    return members[0].union(*members[1:])
+
+
+def _branch_limit(rows: int) -> int:
+    """How far each branch of the `all` queue is read for a page ending at `rows`: the next power
+    of two, at least 32, so a handful of compiled shapes serve every page."""
+    limit = 32
+    while limit < rows:
+        limit *= 2
+    return limit
 
 
 def _case_from_row(row: dict[str, Any]) -> Case:

@@ -182,6 +182,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         category=category or None,
         case_id=case_id,
         org_ids=console.org_ids,
+        # The pages reach the first COUNT_CAP cases and the count one further (BoundedPaginator).
+        rows=selectors.COUNT_CAP + 1,
     )
     page = BoundedPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()

@@ -16,9 +16,11 @@ from django.utils import translation
 from littlebee.accounts.models import User
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.cases import selectors, services
-from littlebee.cases.api import CaseList, case_payload
+from littlebee.cases.api import case_payload
 from littlebee.cases.models import Case, CaseStatus
-from littlebee.core.api_answers import answer, assert_answer_fits
+from littlebee.cases.views import PAGE_SIZE
+from littlebee.conftest import client_for
+from littlebee.core.api_answers import answer
 
 from .factories import World, open_case
 from .test_pages import report_city, submit
@@ -77,8 +79,15 @@ def _expected(user: User, queue: str, limit: int, offset: int, **filters: Any) -
     return json.loads(answer(body).content)
 
 
+@pytest.mark.parametrize("tight", [False, True], ids=["pages", "branches-cut-at-the-page"])
 @pytest.mark.parametrize("queue", QUEUES)
-def test_every_queue_answers_what_the_orms_read_gives(w: World, api_as: Any, queue: str) -> None:
+def test_every_queue_answers_what_the_orms_read_gives(
+    w: World, api_as: Any, queue: str, tight: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if tight:
+        # each branch of the `all` rule read exactly as far as the page ends, so that the union
+        # of branches is cut short in this small city too
+        monkeypatch.setattr(selectors, "_branch_limit", lambda rows: rows)
     callers = [w.community_handler, w.police_handler, w.other_handler, w.city_admin, worker()]
     variants: list[dict[str, Any]] = [
         {},
@@ -97,13 +106,29 @@ def test_every_queue_answers_what_the_orms_read_gives(w: World, api_as: Any, que
             # when the caller reads the queue with the filters and page
             response = client.get("/cases", {"queue": queue, **variant})
 
-            # then the answer is the ORM's, and fits its schema
+            # then the answer is the ORM's (test_api checks it fits its schema)
             assert response.status_code == 200
             body = response.json()
             filters = {k: v for k, v in variant.items() if k not in ("limit", "offset")}
             expected = _expected(user, queue, variant.get("limit", 20), variant.get("offset", 0), **filters)
             assert body == expected, (user, queue, variant)
-            assert_answer_fits(CaseList, body)
+
+
+@pytest.mark.parametrize("cap", [2, 3, 1000])
+def test_the_consoles_city_wide_queue_lists_what_the_rule_gives(
+    w: World, cap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a cap on the console's pages (each branch of the rule is read one case further)
+    monkeypatch.setattr(selectors, "COUNT_CAP", cap)
+    for user in (w.community_handler, w.police_handler, w.city_admin):
+        # when the caller opens the console's `all` queue
+        page = client_for(user).get("/staff/cases/", {"queue": "all"})
+
+        # then it lists the first cases of the rule read as one OR, up to the cap
+        listed = [row["case"].pk for row in page.context["rows"]]
+        expected = list(selectors.cases_queue(user, "all").values_list("pk", flat=True))
+        assert listed == expected[: min(cap, PAGE_SIZE)]
+        assert listed
 
 
 def test_in_english_the_titles_name_the_category_in_english(w: World, api_as: Any) -> None:
