@@ -19,7 +19,8 @@ the source rows and say what they corrected.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -83,12 +84,34 @@ def rollups_mark_and_refresh(items: list[Item]) -> None:
     rollups_refresh_stale(limit=100_000)
 
 
+# Inside refresh_deferred(): this thread's commits only mark; the block's end computes.
+_deferred = threading.local()
+
+
+@contextmanager
+def refresh_deferred() -> Iterator[None]:
+    """Under ANALYTICS_REFRESH_INLINE, a batch of writes committed one by one (an import, a
+    test's whole history) would compute the days they touch again after every commit, most of
+    them the same days: inside this block each commit only marks its days stale, and they are
+    computed once when the block ends, as the minute's job would."""
+    outer = getattr(_deferred, "on", False)
+    _deferred.on = True
+    try:
+        yield
+    finally:
+        _deferred.on = outer
+    if not outer and settings.ANALYTICS_REFRESH_INLINE:
+        rollups_refresh_stale(limit=100_000)
+
+
 def _flush() -> None:
     items: list[Item] = getattr(_pending, "items", [])
     if not items:
         return
     _pending.items = []
-    if settings.ANALYTICS_REFRESH_INLINE:
+    if getattr(_deferred, "on", False):
+        rollups_mark(items)
+    elif settings.ANALYTICS_REFRESH_INLINE:
         rollups_mark_and_refresh(items)
     elif settings.CELERY_TASK_ALWAYS_EAGER:
         # Without a broker: on this process's job threads, after the answer (core.background);

@@ -18,7 +18,8 @@ from littlebee.conftest import client_for
 
 from .. import measures
 from ..measures import Period, Scope
-from ..models import ActivityDay, OfficeDay
+from ..models import ActivityDay, OfficeDay, StaleRollup
+from ..tracking import refresh_deferred
 from .history import build, since_march
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -43,6 +44,24 @@ def test_the_rollups_follow_each_change_as_it_happens(c: AppealCity) -> None:
     assert measures.overview(Scope(everything=True), ONE_DAY).reports["accepted"] == 1
     office = OfficeDay.objects.get(day=DAY, organisation=c.w.community_org)
     assert (office.received, office.signed_on_time) == (1, 1)
+
+
+def test_inside_a_deferred_block_the_days_are_marked_and_computed_once_at_its_end(c: AppealCity) -> None:
+    # given a block of writes whose days are computed at its end
+    with refresh_deferred():
+        case = open_case(c.w, at=WORKING_MORNING)
+        cases.case_accept(case_id=case.pk, actor=c.w.community_handler, at=WORKING_MORNING + HOUR)
+
+        # then inside it the writes only marked their day (each commit did not compute it)
+        assert _reports(ActivityDay.objects.filter(day=DAY)) == 0
+        assert StaleRollup.objects.filter(day=DAY).exists()
+
+    # and at its end the day is computed, equal to a rebuild from the source rows
+    assert measures.overview(Scope(everything=True), ONE_DAY).reports["accepted"] == 1
+    assert not StaleRollup.objects.exists()
+    out = StringIO()
+    call_command("analytics_rebuild", "--check", stdout=out)
+    assert out.getvalue().strip() == "No differences."
 
 
 def test_the_rebuild_reports_and_corrects_what_no_save_announced(c: AppealCity) -> None:
