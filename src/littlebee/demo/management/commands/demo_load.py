@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from littlebee.analytics.models import ActivityDay
 from littlebee.analytics.rollups import rollups_rebuild
 from littlebee.demo.wuhan import accounts_table, load_wuhan, summary_lines
 
@@ -28,7 +29,11 @@ class Command(BaseCommand):
             result = load_wuhan()
         finally:
             settings.ANALYTICS_TRACK = tracking
-        rollups_rebuild()
+        # A load that added nothing changed no figure: computing the whole history again would
+        # only cost every `make run` several seconds. Unless there are no figures yet (a city
+        # loaded before the statistics existed).
+        if not result.already_loaded or not ActivityDay.objects.exists():
+            rollups_rebuild()
         if not options["quiet"] and options["verbosity"] > 0:
             if result.already_loaded:
                 self.stdout.write(f"Wuhan demo city already loaded, nothing to add ({result.seconds:.1f} s).")

@@ -15,7 +15,7 @@ from littlebee.cases import notify
 from littlebee.cases.models import ActorRole, Case, CaseAction, CaseEvent, CaseKind, CaseStatus, ResponseTemplate
 from littlebee.cases.selectors import cases_queue, cases_visible_to
 from littlebee.demo import casework
-from littlebee.demo.wuhan import load_wuhan
+from littlebee.demo.tests.city.conftest import SecondLoad
 from littlebee.notifications.models import Notification
 from littlebee.points.models import LedgerEntry
 from littlebee.points.selectors import points_mismatches
@@ -195,16 +195,11 @@ def test_balances_still_reconcile() -> None:
     call_command("points_reconcile", stdout=None)
 
 
-def test_loading_again_adds_no_history() -> None:
-    # given
-    before = (_reports().count(), CaseEvent.objects.count(), LedgerEntry.objects.count(), User.objects.count())
-
-    # when
-    result = load_wuhan()
-
-    # then
-    assert result.already_loaded
-    assert (_reports().count(), CaseEvent.objects.count(), LedgerEntry.objects.count(), User.objects.count()) == before
+def test_loading_again_adds_no_history(second_load: SecondLoad) -> None:
+    # given the city loaded again on top of itself
+    # then no case, event, points entry or user is added
+    assert second_load.result.already_loaded
+    assert second_load.added(Case, Report, CaseEvent, LedgerEntry, User) == {}
 
 
 def test_history_messages_are_dated_at_their_step_and_old_ones_read() -> None:

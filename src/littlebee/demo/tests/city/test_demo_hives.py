@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, time, timedelta
-from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from shapely.geometry import Point, shape
 
@@ -16,9 +14,11 @@ from littlebee.accounts.models import Membership, Role, User
 from littlebee.demo import wuhan_data
 from littlebee.demo.hives import BIRTHDAY_PARTY, hive_counts, hive_plan
 from littlebee.demo.points import PAST_DESCRIPTION
-from littlebee.demo.wuhan import city_counts, load_wuhan
+from littlebee.demo.tests.city.conftest import SecondLoad
+from littlebee.demo.wuhan import load_wuhan
 from littlebee.hives import hours, selectors
 from littlebee.hives.models import (
+    AnnualServiceItem,
     Event,
     EventRegistration,
     Hive,
@@ -270,16 +270,12 @@ def test_at_night_only_the_late_and_24_hour_stations_are_open():
     )
 
 
-def test_a_second_load_changes_nothing():
-    # given
-    before = city_counts()
-
-    # when
-    result = load_wuhan()
-
-    # then
-    assert result.already_loaded
-    assert city_counts() == before
+def test_a_second_load_changes_nothing(second_load: SecondLoad) -> None:
+    # given the city loaded again on top of itself
+    # then no station, service, hour or event is added
+    assert second_load.result.already_loaded
+    station_rows = (Hive, Hive.services.through, OpeningInterval, AnnualServiceItem)
+    assert second_load.added(*station_rows, Event, EventRegistration) == {}
     assert hive_counts()["hives"] == 600
 
 
@@ -325,15 +321,11 @@ def test_once_the_events_are_over_the_next_load_publishes_the_next_round():
     assert load_wuhan(now=later).already_loaded
 
 
-def test_command_prints_the_stations_and_the_keepers():
-    # given
-    out = StringIO()
-
-    # when
-    call_command("demo_load", "--print-accounts", stdout=out)
+def test_command_prints_the_stations_and_the_keepers(demo_load_printed: str) -> None:
+    # given the command run over the loaded city
+    text = demo_load_printed
 
     # then
-    text = out.getvalue()
     assert "stations: 600 (30 demonstration" in text
     for phone, station in KEEPERS.items():
         line = next(line for line in text.splitlines() if phone in line)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -11,7 +12,6 @@ from littlebee.accounts.models import (
     CheckinStatus,
     EmploymentStatus,
     Membership,
-    ProfileEvent,
     ProfileEventAction,
     Role,
     User,
@@ -21,7 +21,8 @@ from littlebee.accounts.models import (
 from littlebee.accounts.selectors import checkins_reviewable_by
 from littlebee.accounts.services import login_with_password
 from littlebee.demo import wuhan_data
-from littlebee.demo.wuhan import city_counts, load_wuhan, region_bbox
+from littlebee.demo.tests.city.conftest import SecondLoad
+from littlebee.demo.wuhan import load_wuhan, region_bbox
 from littlebee.orgs.models import DepartmentType, Organisation, OrgKind, Outlet, Region, RegionLevel
 from littlebee.orgs.selectors import community_at_point
 
@@ -206,18 +207,17 @@ def test_shunfeng_has_the_seed_outlets():
     assert dongwu.region.path.startswith(_region("东西湖区").path)
 
 
-def test_second_load_changes_nothing():
-    # given
-    before = city_counts()
-    rows_before = (User.objects.count(), ProfileEvent.objects.count(), Membership.objects.count())
-
-    # when
-    result = load_wuhan()
-
-    # then
-    assert result.already_loaded
-    assert city_counts() == before
-    assert (User.objects.count(), ProfileEvent.objects.count(), Membership.objects.count()) == rows_before
+def test_second_load_changes_nothing(second_load: SecondLoad) -> None:
+    # given the city, loaded a second time on top of itself (the package's one second load)
+    # then it said so and no table has a row more or less
+    assert second_load.result.already_loaded
+    changed = {
+        table: (n, second_load.rows_after[table])
+        for table, n in second_load.rows_before.items()
+        if second_load.rows_after[table] != n
+    }
+    assert changed == {}
+    assert second_load.points_mismatches == []
 
 
 def test_a_missing_piece_is_put_back():
@@ -341,15 +341,11 @@ def test_generated_phones_stay_out_of_the_demo_accounts_range():
     assert all(p.startswith("17700") for p in phones - demo)
 
 
-def test_command_prints_summary_and_accounts():
-    # given
-    out = StringIO()
-
-    # when
-    call_command("demo_load", "--print-accounts", stdout=out)
+def test_command_prints_summary_and_accounts(demo_load_printed: str) -> None:
+    # given the command run over the loaded city
+    text = demo_load_printed
 
     # then
-    text = out.getvalue()
     assert "already loaded" in text
     assert "13 districts" in text
     assert "Bee-demo-2021" in text
@@ -367,3 +363,27 @@ def test_quiet_command_prints_only_the_accounts():
     # then
     assert "already loaded" not in out.getvalue()
     assert "13800000001" in out.getvalue()
+
+
+def test_a_load_that_adds_nothing_computes_no_figures_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the loaded city, its figures there, and the whole-history rebuild watched
+    from littlebee.analytics.models import ActivityDay
+    from littlebee.demo import points as demo_points
+    from littlebee.demo.management.commands import demo_load
+
+    rebuilds: list[object] = []
+    awards: list[object] = []
+    monkeypatch.setattr(demo_load, "rollups_rebuild", lambda: rebuilds.append(1))
+    monkeypatch.setattr(demo_points, "points_award", lambda **kwargs: awards.append(kwargs))
+    ActivityDay.objects.create(day=date(2026, 3, 1))
+
+    # when the command runs again (as at every `make run` after the first)
+    call_command("demo_load", "--quiet", stdout=StringIO())
+
+    # then it neither computed the statistics' history again nor asked for an award already given
+    assert rebuilds == [] and awards == []
+
+    # and when there are no figures yet (a city loaded before the statistics), it computes them
+    ActivityDay.objects.all().delete()
+    call_command("demo_load", "--quiet", stdout=StringIO())
+    assert rebuilds == [1]

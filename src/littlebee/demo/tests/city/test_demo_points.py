@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from littlebee.accounts.models import User
-from littlebee.demo.wuhan import load_wuhan
+from littlebee.demo.tests.city.conftest import SecondLoad
 from littlebee.points.models import EarningRule, LedgerEntry, LedgerReason, PointsAccount
 from littlebee.points.selectors import leaderboard, points_mismatches
 from littlebee.rewards.models import Gift
@@ -63,10 +63,9 @@ def test_a_community_leaderboard_has_workers_on_it() -> None:
     assert board and board[0].points > 0
 
 
-def test_loading_again_adds_no_points() -> None:
-    entries = LedgerEntry.objects.count()
-    load_wuhan()
-    assert LedgerEntry.objects.count() == entries
+def test_loading_again_adds_no_points(second_load: SecondLoad) -> None:
+    assert second_load.added(LedgerEntry) == {}
+    assert second_load.points_mismatches == []
 
 
 def test_the_demo_courier_carries_the_seeds_honour_in_both_languages(api_as) -> None:

@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from littlebee.accounts.models import User
-from littlebee.demo.wuhan import demo_clock, load_wuhan
+from littlebee.demo.tests.city.conftest import SecondLoad
+from littlebee.demo.wuhan import demo_clock
 from littlebee.orgs.models import Organisation, Region
 from littlebee.points.selectors import points_mismatches
 from littlebee.volunteering import selectors, services
@@ -115,17 +116,7 @@ def test_a_city_loaded_days_ago_still_has_a_task_running_at_xichangkou(when: str
     assert running[0].availability == "open"
 
 
-def test_a_second_load_adds_nothing() -> None:
-    # given
-    before = (Task.objects.count(), Claim.objects.count(), Team.objects.count(), PointPermission.objects.count())
-
-    # when
-    load_wuhan()
-
-    # then
-    assert (
-        Task.objects.count(),
-        Claim.objects.count(),
-        Team.objects.count(),
-        PointPermission.objects.count(),
-    ) == before
+def test_a_second_load_adds_nothing(second_load: SecondLoad) -> None:
+    # given the city loaded again on top of itself
+    # then no task, claim, team or points permission is added
+    assert second_load.added(Task, Claim, Team, PointPermission) == {}
