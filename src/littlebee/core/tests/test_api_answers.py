@@ -1,0 +1,35 @@
+"""core.api_answers' test helper: an answer fits its schema whatever its timestamps' microseconds."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from ninja import Schema
+
+from littlebee.core.api_answers import answer, assert_answer_fits
+
+
+class _Stamped(Schema):
+    name: str
+    at: datetime
+
+
+def test_a_time_under_a_millisecond_past_a_second_fits() -> None:
+    # given an answer whose time is 500 µs past a second (written "…:04.000")
+    body = json.loads(answer({"name": "a", "at": datetime(2026, 3, 1, 8, 0, 4, 500, tzinfo=UTC)}).content)
+    assert body["at"].endswith("04.000Z")
+
+    # then it fits its schema (it failed: the check read it back as …:04 and wrote "…:04")
+    assert_answer_fits(_Stamped, body)
+
+
+def test_a_field_missing_or_wrong_still_does_not_fit() -> None:
+    # given answers with a field left out and a field too many
+    at = "2026-03-01T08:00:04.001Z"
+    # then each is refused
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's or the assertion, either refuses
+        assert_answer_fits(_Stamped, {"at": at})
+    with pytest.raises(AssertionError):
+        assert_answer_fits(_Stamped, {"name": "a", "at": at, "extra": 1})
