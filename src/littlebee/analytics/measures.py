@@ -598,9 +598,15 @@ def breakdown(
     if by in LEVEL_OF_FIELD:
         level = LEVEL_OF_FIELD[by]
         targets = place_targets(scope)
+        by_enterprise = enterprise_q(scope) if targets is None and by == "district_id" else None
         if targets is not None and all(LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(t[0]) for t in targets):
             place_rows = PlaceRollup.objects.filter(_within_targets_q(targets), level=level)
             parts = [(place_rows.filter(split.grain_q()), 1), (place_rows.filter(split.minus_q()), -1)]
+        elif by_enterprise is not None:
+            # An industry's or enterprise's districts: EnterpriseRollup keeps the district (the
+            # daily rollup would be read a row per community, enterprise and worker type).
+            enterprise_rows = EnterpriseRollup.objects.filter(by_enterprise)
+            parts = [(enterprise_rows.filter(split.grain_q()), 1), (enterprise_rows.filter(split.minus_q()), -1)]
     else:
         by_enterprise = enterprise_q(scope)
         if by_enterprise is not None:
