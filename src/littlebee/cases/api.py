@@ -28,6 +28,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_answers import answer
@@ -279,17 +280,19 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> HttpResponse:
         {
             "count": page.count,
             "count_capped": page.capped,
-            "items": [
-                case_payload(
-                    c,
-                    selectors.case_actions_for(user, c, org_ids),
-                    reporter_visible=selectors.reporter_visible(c, user),
-                    reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
-                    title=getattr(c, "title", ""),
-                )
-                for c in page.cases
-            ],
+            "items": [queue_item(c, user, org_ids) for c in page.cases],
         }
+    )
+
+
+def queue_item(case: Case, user: User, org_ids: list[int]) -> dict[str, Any]:
+    """A staff queue's row: the case as this staff member may see and act on it."""
+    return case_payload(
+        case,
+        selectors.case_actions_for(user, case, org_ids),
+        reporter_visible=selectors.reporter_visible(case, user),
+        reporter_phone=selectors.reporter_phone_for(case, user, org_ids),
+        title=getattr(case, "title", ""),
     )
 
 

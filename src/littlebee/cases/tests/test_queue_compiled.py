@@ -16,7 +16,7 @@ from django.utils import translation
 from littlebee.accounts.models import User
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.cases import selectors, services
-from littlebee.cases.api import case_payload
+from littlebee.cases.api import queue_item
 from littlebee.cases.models import Case, CaseStatus
 from littlebee.cases.views import PAGE_SIZE
 from littlebee.conftest import client_for
@@ -65,16 +65,7 @@ def _expected(user: User, queue: str, limit: int, offset: int, **filters: Any) -
     body = {
         "count": min(count, selectors.COUNT_CAP),
         "count_capped": count > selectors.COUNT_CAP,
-        "items": [
-            case_payload(
-                c,
-                selectors.case_actions_for(user, c, org_ids),
-                reporter_visible=selectors.reporter_visible(c, user),
-                reporter_phone=selectors.reporter_phone_for(c, user, org_ids),
-                title=getattr(c, "title", ""),
-            )
-            for c in page
-        ],
+        "items": [queue_item(c, user, org_ids) for c in page],
     }
     return json.loads(answer(body).content)
 
