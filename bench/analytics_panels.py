@@ -13,12 +13,14 @@ ten reports, one in ten appeals; submitted over five years; the statuses, deadli
 overdue marks of a working city), the offices' rows, a station visit per five cases and a ledger
 entry per two.
 
-The daily rollups are then filled by SQL that sums the bench's rows as rollups.py defines them
-(computing 10 million cases through rollups_rebuild's ORM path would take hours on this machine);
-at the small size `rollups_rebuild(dry_run=True)` — the `analytics_rebuild --dry-run` command —
-checks that fill against the product's own computation and must report no difference (the count
-is printed). The panel rollups are built from the daily rollups by the product's
-`coarse.coarse_rebuild` (timed).
+The source rows are written without foreign-key checks and with their tables' secondary indexes
+built after the writing (`bulk_writes`). The daily rollups are then filled by SQL that sums the
+bench's rows as rollups.py defines them (INSERT … SELECT … GROUP BY: computing 10 million cases
+through rollups_rebuild's ORM path would take hours on this machine), and the panel rollups built
+from them by the product's `coarse.coarse_rebuild(report=False)` (its statements, without reading
+millions of rows back to compare). `src/littlebee/analytics/tests/test_bench_fill.py` grows a
+small city with these functions and checks that the product's rebuild (`analytics_rebuild
+--dry-run`) finds no difference; `--check` does the same here at the small size (slow).
 
 Each panel is then timed `--runs` times, over HTTP (a WSGI server on a local port, a city admin's
 and an industry committee's sessions): the dashboard page (every panel of it: headline figures,
@@ -31,8 +33,8 @@ large / small, the CPU milliseconds per call (this process's threads and the dat
 read from /proc: on a shared, loaded machine the wall time moves with everyone's load, the CPU
 much less) and the machine's load.
 
-Growing a city takes long (about 3.5 minutes per 500,000 cases on the shared 2-core machine, and
-the rollups' fill and rebuild grow with it), so a grown city can be kept and timed again:
+Growing a city takes a while (about 20 s per 500,000 cases on the shared 2-core machine at load
+13, and the rollups' fill and build grow with it), so a grown city can be kept and timed again:
 
     .venv/bin/python bench/analytics_panels.py --postgres … --keep        # prints the database's URL
     .venv/bin/python bench/analytics_panels.py --reuse postgres://…/littlebee_bench_NNN
@@ -52,18 +54,31 @@ import statistics
 import sys
 import threading
 import time as clock
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from throwaway_db import throwaway_database
 
 CHUNK = 500_000
-WORKERS = 20_000
-YEARS = 5
 
 
-def build_city() -> dict[str, Any]:
+@dataclass(frozen=True)
+class Size:
+    """The city's size: Wuhan's by default; a test builds a small one (test_bench_fill.py)."""
+
+    districts: int = 13
+    streets: int = 6  # per district
+    communities: int = 18  # per street
+    enterprises: int = 30
+    workers: int = 20_000
+    hives: int = 600
+    years: int = 5
+
+
+def build_city(size: Size = Size()) -> dict[str, Any]:
     """Regions, offices, enterprises, workers and stations, in bulk."""
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
@@ -75,12 +90,12 @@ def build_city() -> dict[str, Any]:
     now = timezone.now()
     city = Region.objects.create(code="4201", name="武汉市", level=RegionLevel.CITY, lat=30.59, lng=114.30)
     districts, streets, communities = [], [], []
-    for d in range(13):
+    for d in range(size.districts):
         district = Region.objects.create(
             code=f"4201{d:02d}", name=f"区{d}", level=RegionLevel.DISTRICT, parent=city, lat=30.5, lng=114.3
         )
         districts.append(district)
-        for s in range(6):
+        for s in range(size.streets):
             street = Region.objects.create(
                 code=f"{district.code}{s:02d}",
                 name=f"街道{d}-{s}",
@@ -90,7 +105,7 @@ def build_city() -> dict[str, Any]:
                 lng=114.3,
             )
             streets.append(street)
-            for c in range(18):
+            for c in range(size.communities):
                 communities.append(
                     Region.objects.create(
                         code=f"{street.code}{c:02d}",
@@ -113,7 +128,7 @@ def build_city() -> dict[str, Any]:
         Organisation.objects.create(
             code=f"e{i}", kind=OrgKind.ENTERPRISE, name=f"企业{i}", industry=industries[i % 3], region=city
         )
-        for i in range(30)
+        for i in range(size.enterprises)
     ]
     for e in enterprises:
         Organisation.objects.create(
@@ -132,7 +147,7 @@ def build_city() -> dict[str, Any]:
     Membership.objects.create(user=secretary, organisation=committee, role=Role.ADMIN)
     password = make_password("bench")
     users = User.objects.bulk_create(
-        [User(phone=f"139{i:08d}", name=f"小哥{i}", password=password) for i in range(WORKERS)], batch_size=5000
+        [User(phone=f"139{i:08d}", name=f"小哥{i}", password=password) for i in range(size.workers)], batch_size=5000
     )
     types = ["courier", "food_delivery", "ride_hailing", "other"]
     profiles = WorkerProfile.objects.bulk_create(
@@ -140,7 +155,7 @@ def build_city() -> dict[str, Any]:
             WorkerProfile(
                 user=u,
                 worker_type=types[i % 4],
-                enterprise=enterprises[i % 30],
+                enterprise=enterprises[i % len(enterprises)],
                 community=communities[(i * 7919) % len(communities)],
                 party_member=i % 8 == 0,
                 checkin_status=CheckinStatus.CONFIRMED,
@@ -149,14 +164,14 @@ def build_city() -> dict[str, Any]:
         ],
         batch_size=5000,
     )
-    # Registrations spread over the five years.
+    # Registrations spread over the years.
     from django.db import connection
 
     with connection.cursor() as cur:
         cur.execute(
-            "UPDATE accounts_workerprofile SET created_at = %s - (id %% 1826) * interval '1 day', "
-            "checkin_decided_at = %s - (id %% 1826) * interval '1 day' + interval '2 days'",
-            [now, now],
+            "UPDATE accounts_workerprofile SET created_at = %s - (id %% %s) * interval '1 day', "
+            "checkin_decided_at = %s - (id %% %s) * interval '1 day' + interval '2 days'",
+            [now, size.years * 365 + 1, now, size.years * 365 + 1],
         )
     services = [Service.objects.create(code=f"s{i}", name=f"服务{i}", is_base=True, order=i) for i in range(5)]
     hives = Hive.objects.bulk_create(
@@ -169,7 +184,7 @@ def build_city() -> dict[str, Any]:
                 community=communities[(i * 131) % len(communities)],
                 managing_unit=offices[(i * 131) % len(offices)],
             )
-            for i in range(600)
+            for i in range(size.hives)
         ]
     )
     return {
@@ -184,6 +199,7 @@ def build_city() -> dict[str, Any]:
         "profiles": len(profiles),
         "hives": [h.pk for h in hives],
         "services": [s.pk for s in services],
+        "years": size.years,
     }
 
 
@@ -236,6 +252,60 @@ def reuse(url: str, runs: int, rebuild: bool) -> None:
     server.close()
 
 
+# The tables written in bulk: the source rows, the daily rollups, the panels' rollups.
+SOURCE_TABLES = ("cases_case", "cases_caseorganisation", "hives_hivevisit", "points_ledgerentry")
+DAILY_TABLES = (
+    "analytics_activityday",
+    "analytics_workerday",
+    "analytics_stationday",
+    "analytics_officeday",
+    "analytics_officenow",
+)
+PANEL_TABLES = (
+    "analytics_placerollup",
+    "analytics_enterpriserollup",
+    "analytics_servicerollup",
+    "analytics_activitymonth",
+    "analytics_stationmonth",
+    "analytics_officemonth",
+    "analytics_workerplace",
+)
+
+
+@contextmanager
+def bulk_writes(*tables: str) -> Iterator[None]:
+    """Millions of rows written into `tables`, PostgreSQL's bulk way: no foreign-key checks
+    (session_replication_role = replica; the bench's rows only refer to rows it wrote, and Django's
+    constraints are DEFERRABLE INITIALLY DEFERRED, so each row's check was queued until the COMMIT:
+    most of the 4.1-million-case run's half hour of filling the rollups), and the tables' secondary
+    indexes dropped while writing and built again after (a sort each, instead of millions of
+    scattered inserts into every index); the indexes behind a constraint stay."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [list(tables)],
+        )
+        indexes = cur.fetchall()
+        for name, _ in indexes:
+            cur.execute(f"DROP INDEX {name}")
+        cur.execute("SET session_replication_role = replica")
+        cur.execute("SET synchronous_commit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SET session_replication_role = origin")
+            cur.execute("SET synchronous_commit = on")
+            cur.execute("SET maintenance_work_mem = '1GB'")
+            for _, definition in indexes:
+                cur.execute(definition)
+            cur.execute("RESET maintenance_work_mem")
+
+
 def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
     """Cases start..stop-1 (their offices' rows), a visit per five and a ledger entry per two, by SQL."""
     from django.db import connection
@@ -247,7 +317,9 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
     hives = "(ARRAY[" + ",".join(map(str, city["hives"])) + "])"
     services = "(ARRAY[" + ",".join(map(str, city["services"])) + "])"
     n_regions = len(city["communities"])
-    with connection.cursor() as cur:
+    n_hives = len(city["hives"])
+    days = city["years"] * 365
+    with bulk_writes(*SOURCE_TABLES), connection.cursor() as cur:
         for first in range(start, stop, CHUNK):
             last = min(first + CHUNK, stop) - 1
             cur.execute(
@@ -272,7 +344,7 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                         -- nine in ten reports in the reporter's own community
                         1 + CASE WHEN random() < 0.9 THEN ((g %% {n_users}) * 7919) %% {n_regions}
                             ELSE floor(random() * {n_regions})::int END AS r,
-                        now() - random() * interval '{YEARS * 365} days' AS at,
+                        now() - random() * interval '{days} days' AS at,
                         (ARRAY['submitted','accepted','in_progress','resolved','closed','closed','closed','closed',
                                'closed','closed','closed','closed','closed','closed','closed','closed','resolved',
                                'rejected','closed','closed'])[1 + floor(random() * 20)::int] AS status
@@ -288,8 +360,8 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
             cur.execute(
                 f"""
                 INSERT INTO hives_hivevisit (hive_id, worker_id, method, service_id, at)
-                SELECT {hives}[1 + (g %% 600)], {users} + (g * 13 %% {n_users}), 'qr',
-                    {services}[1 + (g %% 5)], now() - random() * interval '{YEARS * 365} days'
+                SELECT {hives}[1 + (g %% {n_hives})], {users} + (g * 13 %% {n_users}), 'qr',
+                    {services}[1 + (g %% 5)], now() - random() * interval '{days} days'
                 FROM generate_series(%s::bigint, %s::bigint) AS g
                 """,
                 [(first + 4) // 5, last // 5],
@@ -299,12 +371,12 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                 INSERT INTO points_ledgerentry (worker_id, amount, reason, source, category, source_type, source_id,
                     idempotency_key, note, created_at)
                 SELECT {users} + (g * 17 %% {n_users}), 50, 'earn', 'report', '', '', '', 'bench:' || g, '',
-                    now() - random() * interval '{YEARS * 365} days'
+                    now() - random() * interval '{days} days'
                 FROM generate_series(%s::bigint, %s::bigint) AS g
                 """,
                 [(first + 1) // 2, last // 2],
             )
-            print(f"  {last + 1:>12,} cases", flush=True)
+            print(f"  {last:>12,} cases (load {load()})", flush=True)
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
 
@@ -410,42 +482,65 @@ OFFICE_NOW_FILL = """
 
 
 def fill_daily_rollups() -> None:
+    """The daily rollups (and the offices' open cases) of every source row, by SQL."""
     from django.db import connection, transaction
 
-    with transaction.atomic(), connection.cursor() as cur:
+    with connection.cursor() as cur:
+        for table in (*DAILY_TABLES, "analytics_stalerollup"):
+            cur.execute(f"TRUNCATE {table}")
+    with bulk_writes(*DAILY_TABLES), transaction.atomic(), connection.cursor() as cur:
         cur.execute("SET LOCAL work_mem = '256MB'")
-        for table in ("activityday", "workerday", "stationday", "officeday", "officenow", "stalerollup"):
-            cur.execute(f"TRUNCATE analytics_{table}")
         for sql in (ACTIVITY_FILL, WORKER_FILL, STATION_FILL, OFFICE_FILL, OFFICE_NOW_FILL):
             cur.execute(sql)
+    with connection.cursor() as cur:
+        cur.execute(f"ANALYZE {', '.join(DAILY_TABLES)}")  # the panel rollups are summed from them
 
 
-def build_rollups(check: bool) -> None:
+def fill_panel_rollups() -> None:
+    """The panels' rollups from the daily rollups, by the product's own computation
+    (coarse.coarse_rebuild, its statements run in the database without reading the rows back)."""
     from django.db import connection
     from django.utils import timezone
 
     from littlebee.analytics.coarse import coarse_rebuild
+    from littlebee.analytics.models import ActivityDay
+    from littlebee.analytics.rollups import Places, day_of
+
+    with connection.cursor() as cur:
+        for table in PANEL_TABLES:
+            cur.execute(f"TRUNCATE {table}")
+    today = day_of(timezone.now())
+    first = ActivityDay.objects.order_by("day").values_list("day", flat=True).first() or today
+    # Their indexes stay: a month's rows are summed from the day rows just written.
+    coarse_rebuild(first, today, Places(), report=False)
+
+
+def build_rollups(check: bool) -> None:
+    from django.db import connection
+
     from littlebee.analytics.models import ActivityDay, OfficeDay, PlaceRollup, StationDay, WorkerDay
-    from littlebee.analytics.rollups import Places, day_of, rollups_rebuild
+    from littlebee.analytics.rollups import rollups_rebuild
 
     started = clock.perf_counter()
     fill_daily_rollups()
     print(
-        f"  daily rollups filled by SQL in {clock.perf_counter() - started:.0f} s: "
+        f"  daily rollups filled by SQL in {clock.perf_counter() - started:.0f} s (load {load()}): "
         f"{ActivityDay.objects.count():,} activity, {WorkerDay.objects.count():,} worker-day, "
         f"{StationDay.objects.count():,} station, {OfficeDay.objects.count():,} office rows",
         flush=True,
     )
-    first = ActivityDay.objects.order_by("day").values_list("day", flat=True).first()
     started = clock.perf_counter()
-    coarse_rebuild(first or day_of(timezone.now()), day_of(timezone.now()), Places())
+    fill_panel_rollups()
     print(
-        f"  panel rollups built (coarse_rebuild) in {clock.perf_counter() - started:.0f} s: "
-        f"{PlaceRollup.objects.count():,} place rows",
+        f"  panel rollups built (coarse_rebuild, not compared) in {clock.perf_counter() - started:.0f} s "
+        f"(load {load()}): {PlaceRollup.objects.count():,} place rows",
         flush=True,
     )
+    started = clock.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("VACUUM ANALYZE")
+        # Autovacuum is off on this server: the rollups' visibility map for index-only scans.
+        cur.execute(f"VACUUM ANALYZE {', '.join((*DAILY_TABLES, *PANEL_TABLES))}")
+    print(f"  rollups vacuumed in {clock.perf_counter() - started:.0f} s", flush=True)
     if check:
         started = clock.perf_counter()
         differences = rollups_rebuild(dry_run=True)
@@ -613,9 +708,9 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument(
         "--large",
-        type=lambda v: [int(x) for x in v.split(",")],
+        type=lambda v: [int(x) for x in v.split(",") if x],
         default=[10_000_000],
-        help="sizes to grow to and time, comma-separated (1000000,3000000,10000000)",
+        help="sizes to grow to and time, comma-separated (1000000,3000000,10000000); '' for none",
     )
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument(

@@ -484,7 +484,7 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _month_rebuild(spec: Spec, month: date, *, dry_run: bool) -> list[Change]:
+def _month_rebuild(spec: Spec, month: date, *, dry_run: bool, report: bool = True) -> list[Change]:
     last = month_end(month)
     grains = [Grain.DAY, Grain.MONTH] if spec.keeps_days else [Grain.MONTH]
     changes: list[Change] = []
@@ -492,21 +492,23 @@ def _month_rebuild(spec: Spec, month: date, *, dry_run: bool) -> list[Change]:
         stored_q = Q(start__gte=month, start__lte=last)
         if spec.keeps_days:
             stored_q &= Q(grain=grain)
-        stored = {
-            tuple(_key_value(v) for v in row[: len(spec.keys) + 1]): row[len(spec.keys) + 1 :]
-            for row in spec.model.objects.filter(stored_q).values_list(  # type: ignore[attr-defined]
-                "start", *spec.keys, *spec.counts
-            )
-        }
-        computed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         statements = []
         for level, mapping in spec.groups:
             sql, columns = _select_sql(spec, level, mapping, grain)
-            params = _params(spec, level, grain, month, last)
-            statements.append((sql, params, columns))
-            for row in _fetch(sql, params):
-                key = tuple(_key_value(v) for v in row[: len(spec.keys) + 1])
-                computed[key] = tuple(int(v or 0) for v in row[len(spec.keys) + 1 :])
+            statements.append((sql, _params(spec, level, grain, month, last), columns))
+        stored: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        computed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        if report:
+            stored = {
+                tuple(_key_value(v) for v in row[: len(spec.keys) + 1]): row[len(spec.keys) + 1 :]
+                for row in spec.model.objects.filter(stored_q).values_list(  # type: ignore[attr-defined]
+                    "start", *spec.keys, *spec.counts
+                )
+            }
+            for sql, params, _columns in statements:
+                for row in _fetch(sql, params):
+                    key = tuple(_key_value(v) for v in row[: len(spec.keys) + 1])
+                    computed[key] = tuple(int(v or 0) for v in row[len(spec.keys) + 1 :])
         for key in sorted(set(stored) | set(computed), key=str):
             a = stored.get(key, (0,) * len(spec.counts))
             b = computed.get(key, (0,) * len(spec.counts))
@@ -532,21 +534,24 @@ def _key_value(value: Any) -> Any:
     return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 and value[4] == "-" else value
 
 
-def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False) -> list[Change]:
+def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False, report: bool = True) -> list[Change]:
     """The panel rollups of every calendar month touching start..end, from the daily rollups
     (rebuilt first by rollups_rebuild); every stored value that differed, replaced unless
-    `dry_run`. Then each worker's place."""
+    `dry_run`. Then each worker's place. With `report` False the rows are only replaced, in the
+    database, and nothing is compared (an empty list): a city's history is millions of panel
+    rows, and reading them all back into Python to list every value that changed cost most of
+    the rebuild (bench/analytics_panels.py fills a grown city's rollups this way)."""
     changes: list[Change] = []
     month = month_start(start)
     while month <= end:
         with transaction.atomic():
             lock_month(month)
             for spec in SPECS:
-                changes += _month_rebuild(spec, month, dry_run=dry_run)
+                changes += _month_rebuild(spec, month, dry_run=dry_run, report=report)
         month = month_end(month) + timedelta(days=1)
     computed = worker_places_compute(places)
-    stored = {w.worker_id: w for w in WorkerPlace.objects.all()}
-    for worker in sorted(set(computed) | set(stored)):
+    stored = {w.worker_id: w for w in WorkerPlace.objects.all()} if report else {}
+    for worker in sorted(set(computed) | set(stored)) if report else []:
         now = computed.get(worker)
         before = stored.get(worker)
         if now is None or before is None or any(getattr(before, k) != v for k, v in now.items()):
