@@ -30,7 +30,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
-Value = int | str | list[int] | list[str] | None
+Value = int | float | str | list[int] | list[str] | None
 Builder = Callable[..., QuerySet[Any]]
 
 # Stand-ins no real value is: ids are positive, PostgreSQL refuses NUL in text.
@@ -61,9 +61,13 @@ def _stand_in(slot: int, name: str, value: Any) -> Any:
     return None if value is None else _one_stand_in(slot, name, value, -1)
 
 
-def _one_stand_in(slot: int, name: str, value: Any, index: int) -> int | str:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise TypeError(f"compiled_select: {name} must be an int, a str, a list of them or None")
+def _one_stand_in(slot: int, name: str, value: Any, index: int) -> int | float | str:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise TypeError(f"compiled_select: {name} must be an int, a float, a str, a list of them or None")
+    if isinstance(value, float):
+        # A float stand-in is told from an int one by its type, and from any real value (a
+        # coordinate, a distance) by its size.
+        return float(_INT_BASE - slot * _SLOT_WIDTH - (index + 1)) - 0.5
     if isinstance(value, int):
         return _INT_BASE - slot * _SLOT_WIDTH - (index + 1)
     return f"\x00{name}\x00{index}\x00"
@@ -100,7 +104,7 @@ def _compile(build: Builder, key: Hashable, values: dict[str, Value], count_cap:
             where[(type(stand_in), stand_in)] = (name, -1)
     slots = []
     for position, param in enumerate(params):
-        found = where.get((type(param), param)) if isinstance(param, int | str) else None
+        found = where.get((type(param), param)) if isinstance(param, int | float | str) else None
         if found is not None:
             slots.append((position, *found))
     if count_cap is not None:
@@ -170,8 +174,8 @@ def compiled_rows(
     """The rows of build(key, **values) (a `.values(...)` queryset, ordered, not sliced) as dicts
     by column name, `limit` rows from `offset` when a limit is given: what
     `list(build(key, **values)[offset:offset + limit])` gives. `build` must be a module-level
-    function; `key` (hashable) says what else shapes its SQL. Values: ints, strs, lists of them,
-    or None (None reaches the builder as None: a shape of its own)."""
+    function; `key` (hashable) says what else shapes its SQL. Values: ints, floats, strs, lists
+    of ints or strs, or None (None reaches the builder as None: a shape of its own)."""
     compiled = _compiled_for(build, key, values, None)
     connection, rows = _run(compiled, values, limit, offset)
     if compiled.converters:

@@ -117,3 +117,22 @@ def test_the_count_stops_after_the_cap(compiles: list[Any]) -> None:
 def test_values_must_be_ids_or_texts() -> None:
     with pytest.raises(TypeError):
         compiled_rows(_offices, region_ids=[True])  # type: ignore[arg-type]
+
+
+def _offices_between(key: Any, *, low: float, high: float) -> QuerySet[Any]:
+    return Organisation.objects.filter(region__lat__range=(low, high)).order_by("id").values("name")
+
+
+def test_a_float_is_bound_as_a_float(compiles: list[Any]) -> None:
+    # given offices in two cities at different latitudes
+    _office(region=CityFactory(lat=30.59), name="武汉")
+    _office(region=CityFactory(lat=39.90), name="北京")
+
+    # when read between latitudes twice, with the same shape
+    south = compiled_rows(_offices_between, low=30.0, high=31.0)
+    north = compiled_rows(_offices_between, low=39.5, high=40.5)
+
+    # then each call has its own bounds' rows, from one compiled statement
+    assert [r["name"] for r in south] == ["武汉"]
+    assert [r["name"] for r in north] == ["北京"]
+    assert len(compiles) == 1
