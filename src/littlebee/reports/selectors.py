@@ -8,7 +8,8 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, JSONField, QuerySet, Value, Window
+from django.db.models import Count, F, JSONField, OuterRef, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -252,6 +253,68 @@ def duplicate_radius_m() -> float:
     return float(settings.REPORTS_DUPLICATE_RADIUS_M)
 
 
+# A possible duplicate is given back whole, as the ORM loaded it (callers read its case, its
+# category and how many follow it), from plain columns in this order.
+_REPORT_FIELDS = tuple(f.attname for f in Report._meta.concrete_fields)
+_CASE_FIELDS = tuple(f.attname for f in Case._meta.concrete_fields)
+_CATEGORY_FIELDS = tuple(f.attname for f in ReportCategory._meta.concrete_fields)
+
+
+def _duplicates_query(
+    key: object,
+    *,
+    code: str,
+    min_lat: float,
+    max_lat: float,
+    min_lng: float,
+    max_lng: float,
+    exclude_id: int | None,
+) -> QuerySet[Any]:
+    """possible_duplicates' candidates: the box around the point, open public reports of the
+    category placed exactly, each with its case's and category's columns and its followers (a
+    subquery, not a GROUP BY over every column)."""
+    followers = (
+        CaseFollower.objects.filter(case_id=OuterRef("case_id"))
+        .order_by()
+        .values("case_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    candidates = Report.objects.filter(
+        case__kind=CaseKind.REPORT,
+        case__category=code,
+        case__lat__range=(min_lat, max_lat),
+        case__lng__range=(min_lng, max_lng),
+        case__confidential=False,
+        case__status__in=list(OPEN_STATUSES),
+        category__sensitivity=Sensitivity.PUBLIC,
+    )
+    if exclude_id is not None:
+        candidates = candidates.exclude(pk=exclude_id)
+    return (
+        candidates.exclude(location_source__in=APPROXIMATE_SOURCES)
+        .order_by()
+        .values(
+            *_REPORT_FIELDS,
+            *(f"case__{name}" for name in _CASE_FIELDS),
+            *(f"category__{name}" for name in _CATEGORY_FIELDS),
+            followers_count=Coalesce(Subquery(followers), 0),
+        )
+    )
+
+
+def _duplicate_from(row: dict[str, Any], using: str) -> Report:
+    """A candidate row as select_related("case", "category") loads it, with followers_count."""
+    report = Report.from_db(using, _REPORT_FIELDS, [row[name] for name in _REPORT_FIELDS])
+    case = Case.from_db(using, _CASE_FIELDS, [row[f"case__{name}"] for name in _CASE_FIELDS])
+    category = ReportCategory.from_db(using, _CATEGORY_FIELDS, [row[f"category__{name}"] for name in _CATEGORY_FIELDS])
+    Report.case.field.set_cached_value(report, case)
+    Report.case.field.remote_field.set_cached_value(case, report)
+    Report.category.field.set_cached_value(report, category)
+    report.followers_count = row["followers_count"]  # type: ignore[attr-defined]
+    return report
+
+
 def possible_duplicates(
     category: ReportCategory | str,
     lat: float,
@@ -262,7 +325,8 @@ def possible_duplicates(
 ) -> list[Report]:
     """Open public reports of the same category within radius_m (setting
     REPORTS_DUPLICATE_RADIUS_M, default 250 m), nearest first; each with `followers_count`. The
-    case's kind, category and point narrow it (cases' case_kind_category_point_idx).
+    case's kind, category and point narrow it (cases' case_kind_category_point_idx). One
+    statement, compiled once per process (core.compiled_select): every report submission asks.
 
     Only reports placed exactly: one at an approximate point (APPROXIMATE_SOURCES: a community's
     centre, a place an address named) is not where its problem is, so a distance to it means
@@ -271,21 +335,17 @@ def possible_duplicates(
     radius = duplicate_radius_m() if radius_m is None else radius_m
     code = category if isinstance(category, str) else category.code
     min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
-    candidates = (
-        Report.objects.filter(
-            case__kind=CaseKind.REPORT,
-            case__category=code,
-            case__lat__range=(min_lat, max_lat),
-            case__lng__range=(min_lng, max_lng),
-            case__confidential=False,
-            case__status__in=list(OPEN_STATUSES),
-            category__sensitivity=Sensitivity.PUBLIC,
-        )
-        .exclude(pk=exclude_id)
-        .exclude(location_source__in=APPROXIMATE_SOURCES)
-        .select_related("case", "category")
-        .annotate(followers_count=Count("case__followers"))
+    rows = compiled_rows(
+        _duplicates_query,
+        code=code,
+        min_lat=float(min_lat),
+        max_lat=float(max_lat),
+        min_lng=float(min_lng),
+        max_lng=float(max_lng),
+        exclude_id=exclude_id,
     )
+    using = Report.objects.db
+    candidates = [_duplicate_from(row, using) for row in rows]
     near = [(haversine_m(lat, lng, *report_point(r)), r) for r in candidates]
     return [r for d, r in sorted(near, key=lambda pair: (pair[0], pair[1].pk)) if d <= radius]
 
