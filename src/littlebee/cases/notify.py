@@ -23,6 +23,7 @@ The kind's message hook words each message; it must not name a reporter hidden f
 
 from __future__ import annotations
 
+import copy
 import logging
 from typing import Any
 
@@ -174,14 +175,17 @@ def case_notify_after_answer(case: Case, event: CaseEvent) -> None:
 
     With Redis: the cases.notify_event task; if the broker refuses it, the notices are sent here
     and now rather than never. Without Redis (the embedded default): this process's job threads
-    (core.background) — a process stopped in the moment between the answer and the job drops its
-    notices; the case itself is in the office's queue with its deadline all the same.
+    (core.background), with the case and event in memory (nothing read again) — a process
+    stopped in the moment between the answer and the job drops its notices; the case itself is
+    in the office's queue with its deadline all the same.
     CASES_NOTIFY_INLINE (the tests) sends them here, as case_notify does."""
     if settings.CASES_NOTIFY_INLINE:
         case_notify(case, event)
         return
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        background_run(("cases.notify_event", event.pk), case_event_notify, event.pk)
+        # The job runs in this process: it is handed the rows as this step wrote them (copies,
+        # which the answer being built meanwhile does not share) instead of reading them again.
+        background_run(("cases.notify_event", event.pk), case_notify, copy.copy(case), copy.copy(event))
         return
     from .tasks import cases_notify_event
 

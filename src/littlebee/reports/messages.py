@@ -5,21 +5,34 @@ reader's language when read."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from littlebee.cases.models import CaseAction
+from littlebee.cases.models import Case, CaseAction
 from littlebee.core.texts import Text, joined, names, t
 
 from .models import Report
 
+# Case.report, the reverse of Report.case: tells whether a case has its report in memory.
+_REPORT_OF_CASE: Any = Case.report
+
 if TYPE_CHECKING:
-    from littlebee.cases.models import Case, CaseEvent
+    from littlebee.cases.models import CaseEvent
+
+
+def _report_of(case: Case) -> Report | None:
+    """The case's report with its category: the one in memory when the step that filed it left
+    it there (a new report's notices, sent after the answer), else read."""
+    if _REPORT_OF_CASE.is_cached(case):
+        report: Report | None = case.report
+        if report is not None and Report.category.is_cached(report):
+            return report
+    return Report.objects.filter(case=case).select_related("category").first()
 
 
 def report_message(*, case: Case, event: CaseEvent, title: Text, body: Text, to_staff: bool) -> tuple[Text, Text]:
-    report = Report.objects.filter(case=case).select_related("category").first()
+    report = _report_of(case)
     if report is None:
         return title, body
     what = names(report.category.name, report.category.name_en)

@@ -12,12 +12,15 @@ from typing import Any
 import imagehash
 import pytest
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from PIL import Image
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.analytics import tracking
+from littlebee.cases.models import CaseEvent
+from littlebee.cases.notify import case_event_notify
 from littlebee.cases.tests.factories import World
 from littlebee.core.background import jobs
 from littlebee.core.counted import register_counted_listener, unregister_counted_listener
@@ -273,3 +276,50 @@ def test_processing_a_photo_reads_nothing_twice(w: World, media_root: Path, djan
         "",
     )
     assert list(reports[1].flags.values_list("kind", "other_report_id")) == [("photo_reused", reports[0].pk)]
+
+
+@pytest.fixture
+def job_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements run on the job threads (core.background) from here on: every thread's
+    cursor is recorded, and those of the jobs' threads kept."""
+    recorded: list[str] = []
+    execute = CursorWrapper._execute
+
+    def recording(self: Any, sql: str, params: Any, *ignored: Any) -> Any:
+        if threading.current_thread().name.startswith("littlebee-jobs"):
+            recorded.append(sql)
+        return execute(self, sql, params, *ignored)
+
+    monkeypatch.setattr(CursorWrapper, "_execute", recording)
+    return recorded
+
+
+def _selects_from(statements: list[str], table: str) -> list[str]:
+    return [sql for sql in statements if sql.startswith("SELECT") and f'FROM "{table}"' in sql]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_offices_notice_after_the_answer_reads_neither_the_step_nor_the_report_again(
+    served: World, api_as: Any, sent: list[dict[str, Any]], job_statements: list[str], media_root: Path
+) -> None:
+    # given a worker with a token
+    client = api_as(worker())
+    client.get("/me")
+
+    # when they send a report without a photo, and the jobs after the answer have run
+    response = post(client._headers(), [])
+    assert response.status_code == 201, response.content
+    assert jobs.wait(30)
+
+    # then the office's staff were told by a job that read only who they are (the timeline row,
+    # its case and the report are the ones the request wrote, in memory)
+    assert [m["user"] for m in sent] == [served.community_handler]
+    assert _selects_from(job_statements, "cases_caseevent") == []
+    assert _selects_from(job_statements, "cases_case") == []
+    assert _selects_from(job_statements, "reports_report") == []
+    # and told exactly what the task reading the row again by id tells them
+    told_after_answer = list(sent)
+    sent.clear()
+    event = CaseEvent.objects.get(case_id=response.json()["id"])
+    assert case_event_notify(event.pk) == 1
+    assert sent == told_after_answer
