@@ -283,7 +283,7 @@ def job_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The statements run on the job threads (core.background) from here on: every thread's
     cursor is recorded, and those of the jobs' threads kept."""
     recorded: list[str] = []
-    execute = CursorWrapper._execute
+    execute = CursorWrapper._execute  # type: ignore[attr-defined]  # Django's one way to every statement
 
     def recording(self: Any, sql: str, params: Any, *ignored: Any) -> Any:
         if threading.current_thread().name.startswith("littlebee-jobs"):
