@@ -218,10 +218,11 @@ def city_of_database() -> dict[str, Any]:
     }
 
 
-def reuse(url: str, runs: int, rebuild: bool) -> None:
+def reuse(url: str, runs: int, rebuild: bool, rebuild_panels: bool = False) -> None:
     """Time a kept database (--keep) again: the code as it is now against a city already grown
     (run it for each size, alternately, on a shared machine). Its migrations are applied first;
-    with `rebuild`, its rollups are filled and built again (after a run stopped while growing)."""
+    with `rebuild`, its rollups are filled and built again (after a run stopped while growing);
+    with `rebuild_panels`, only the panel rollups (after a change to them, or a new one)."""
     import django
     from django.conf import settings
     from django.db.models import Sum
@@ -241,6 +242,14 @@ def reuse(url: str, runs: int, rebuild: bool) -> None:
         with connection.cursor() as cur:
             cur.execute("ANALYZE")
         build_rollups(check=False)
+    elif rebuild_panels:
+        from django.db import connection
+
+        started = clock.perf_counter()
+        fill_panel_rollups()
+        with connection.cursor() as cur:
+            cur.execute(f"VACUUM ANALYZE {', '.join(PANEL_TABLES)}")
+        print(f"  panel rollups built again in {clock.perf_counter() - started:.0f} s (load {load()})", flush=True)
     city = city_of_database()
     sums = ActivityDay.objects.aggregate(r=Sum("reports_submitted"), a=Sum("appeals_received"))
     cases = int(sums["r"] or 0) + int(sums["a"] or 0)
@@ -266,6 +275,7 @@ PANEL_TABLES = (
     "analytics_enterpriserollup",
     "analytics_servicerollup",
     "analytics_activitymonth",
+    "analytics_industryplacemonth",
     "analytics_stationmonth",
     "analytics_officemonth",
     "analytics_workerplace",
@@ -721,9 +731,12 @@ def main() -> None:
     )
     parser.add_argument("--reuse", default="", help="only time this kept database (its URL, from --keep)")
     parser.add_argument("--rebuild", action="store_true", help="with --reuse: fill and build its rollups first")
+    parser.add_argument(
+        "--rebuild-panels", action="store_true", help="with --reuse: build its panel rollups again first"
+    )
     args = parser.parse_args()
     if args.reuse:
-        reuse(args.reuse, args.runs, args.rebuild)
+        reuse(args.reuse, args.runs, args.rebuild, args.rebuild_panels)
         return
     if not args.postgres:
         parser.error("--postgres is required (or --reuse)")

@@ -1,7 +1,7 @@
 """The panels' rollups (models.PlaceRollup, EnterpriseRollup, ServiceRollup, StationMonth,
-OfficeMonth, WorkerPlace): the daily rollups summed again per day and per month over one
-dimension at a time, so that a panel reads at most places × (months + the days of a period's
-partial months) rows, however many cases the city has.
+OfficeMonth, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups summed again per
+day and per month over one dimension at a time, so that a panel reads at most places × (months +
+the days of a period's partial months) rows, however many cases the city has.
 
 They are computed from the daily rollups (ActivityDay, StationDay, OfficeDay), never from the
 source rows, so that each figure keeps the one definition rollups.py gives it: a panel's sum over
@@ -33,6 +33,7 @@ from .models import (
     ActivityMonth,
     EnterpriseRollup,
     Grain,
+    IndustryPlaceMonth,
     OfficeDay,
     OfficeMonth,
     PlaceLevel,
@@ -169,7 +170,21 @@ ACTIVITY_MONTH = Spec(
     ACTIVITY_COUNTS,
     False,
 )
-ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION, ACTIVITY_MONTH)
+# An industry's places, per month (an industry committee's breakdown by street or community).
+INDUSTRY_PLACE = Spec(
+    "industry_place",
+    IndustryPlaceMonth,
+    ActivityDay,
+    (
+        (
+            "",
+            {"industry": "industry", "region_id": "region_id", "street_id": "street_id", "district_id": "district_id"},
+        ),
+    ),
+    ACTIVITY_COUNTS,
+    False,
+)
+ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
 SPECS = (*ACTIVITY_SPECS, OFFICE)
 
 Key = tuple[Any, ...]

@@ -40,6 +40,7 @@ from .models import (
     ActivityMonth,
     EnterpriseRollup,
     Grain,
+    IndustryPlaceMonth,
     OfficeDay,
     OfficeMonth,
     OfficeNow,
@@ -265,6 +266,18 @@ def enterprise_q(scope: Scope) -> Q | None:
     return (Q(industry__in=scope.industries) | Q(enterprise_id__in=scope.enterprise_ids)) & narrow
 
 
+def _months_of(scope: Scope) -> QuerySet[Any]:
+    """The month rows of a scope that mixes dimensions (read with the daily rollup's days): a
+    scope of industries alone (an industry committee's, narrowed to a street or community, or
+    broken down by place) reads IndustryPlaceMonth, a row per industry × community; any other
+    ActivityMonth, a row per community × enterprise × worker type (about ten times as many for
+    an industry of a large city). The same sums either way (coarse.INDUSTRY_PLACE)."""
+    industries_only = bool(scope.industries) and not (
+        scope.everything or scope.enterprise_ids or scope.district_ids or scope.street_ids or scope.community_ids
+    )
+    return (IndustryPlaceMonth if industries_only else ActivityMonth).objects.all()
+
+
 Part = tuple[QuerySet[Any], str, int]
 
 
@@ -293,7 +306,7 @@ def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, sub
     if days_only:
         return [(ActivityDay.objects.filter(q, period.q()), "day", 1)]
     parts = [
-        (ActivityMonth.objects.filter(q, split.months_q()), "start", 1),
+        (_months_of(scope).filter(q, split.months_q()), "start", 1),
         (ActivityDay.objects.filter(q, split.days_only_q("day")), "day", 1),
     ]
     if split.minus:
@@ -590,8 +603,10 @@ def breakdown(
     period."""
     split = period.lean_split if nonzero else period.split
     q = scope.activity_q()
+    # IndustryPlaceMonth keeps the places and the industry, not the enterprise.
+    months = _months_of(scope) if by in (*LEVEL_OF_FIELD, "industry") else ActivityMonth.objects.all()
     parts: list[tuple[QuerySet[Any], int]] = [
-        (ActivityMonth.objects.filter(q, split.months_q()), 1),
+        (months.filter(q, split.months_q()), 1),
         (ActivityDay.objects.filter(q, split.days_only_q("day")), 1),
         (ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
     ]

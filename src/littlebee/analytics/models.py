@@ -313,6 +313,29 @@ class ActivityMonth(ActivityCounts):
         return f"{self.start} {self.region_id}/{self.enterprise_id}/{self.worker_type}"
 
 
+class IndustryPlaceMonth(ActivityCounts):
+    """ActivityDay summed per month × industry × community (its street and district, as on the
+    daily row): an industry committee's breakdown by street or community (the map of its
+    reports) reads it for a period's full months. ActivityMonth keeps a row per community ×
+    enterprise × worker type, which for one industry of a 10-million-case city is about ten
+    times the rows (the days of a partial month are read from ActivityDay)."""
+
+    start = models.DateField()
+    industry = models.CharField(max_length=32, blank=True, default="")
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["start"], name="industryplace_start_idx"),
+            models.Index(fields=["industry", "start"], name="industryplace_industry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start} {self.industry} {self.region_id}"
+
+
 class StationMonth(models.Model):
     """StationDay summed per month × station (the days of a partial month are read from StationDay)."""
 

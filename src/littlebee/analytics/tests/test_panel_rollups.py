@@ -106,6 +106,7 @@ def test_every_panel_equals_the_same_sums_over_the_daily_rollups(c: AppealCity) 
         Scope(industries=("food_delivery",)),
         Scope(enterprise_ids=(c.eleme.pk,)),
         Scope(industries=("food_delivery",), within=("district_id", w.district.pk)),
+        Scope(industries=("food_delivery",), within=("region_id", w.community.pk)),
         # a person with a place role and an industry role: read from the daily rollup
         Scope(community_ids=(w.community.pk,), industries=("express",)),
         Scope(district_ids=(w.district.pk,), community_ids=(w.community.pk,)),
@@ -193,6 +194,36 @@ def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) 
     month_reads = [q["sql"] for q in queries if "analytics_activitymonth" in q["sql"]]
     assert len(month_reads) == 3
     assert not [q["sql"] for q in queries if "analytics_activityday" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_industry_committees_places_are_read_from_the_industry_place_months(c: AppealCity) -> None:
+    # given the history (March 2026) and the food-delivery committee's scope
+    build(c)
+    scope = Scope(industries=("food_delivery",))
+    narrowed = Scope(industries=("food_delivery",), within=("street_id", c.w.street.pk))
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    assert _fine(scope, march)["reports_submitted"] > 0
+
+    # when its breakdowns by place (the map's communities), and its overview narrowed to a
+    # street, are read over a whole month
+    with CaptureQueriesContext(connection) as queries:
+        by_community = measures.breakdown(scope, march, "region_id")
+        by_street = measures.breakdown(scope, march, "street_id")
+        mapped = measures.breakdown(scope, march, "region_id", ("reports_submitted",), nonzero=True)
+        sums = measures.activity_sums(narrowed, march)
+
+    # then the same sums as the daily rollups', each one statement on IndustryPlaceMonth: not
+    # ActivityMonth's row per community, enterprise and worker type, nor the daily rollup
+    assert by_community == _fine_breakdown(scope, march, "region_id")
+    assert by_street == _fine_breakdown(scope, march, "street_id")
+    assert mapped == {
+        k: {"reports_submitted": v["reports_submitted"]} for k, v in by_community.items() if v["reports_submitted"]
+    }
+    assert sums == _fine(narrowed, march)
+    assert len(queries) == 4
+    assert all("analytics_industryplacemonth" in q["sql"] for q in queries)
+    assert not [q["sql"] for q in queries if "analytics_activitymonth" in q["sql"] or "activityday" in q["sql"]]
 
 
 @pytest.mark.django_db(transaction=True)
