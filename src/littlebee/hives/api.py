@@ -3,12 +3,13 @@ details, weekly hours, dated exceptions, the annual service list and photos."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, UploadedFile
-from ninja.responses import Status
+from ninja.responses import NinjaJSONEncoder, Status
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
@@ -30,6 +31,9 @@ from .schemas import (
 )
 
 router = Router(tags=["hives"])
+
+# The answers' JSON encoder, for the times a station search writes ahead of it.
+_ENCODER = NinjaJSONEncoder()
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
@@ -57,32 +61,42 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
         service=query.service,
         limit=query.limit,
     )
-    # A search names the same few services and schedules again and again: each is built once.
-    # (By identity: the selector gives each service of a search as one object.)
+    # A search names the same few services, schedules and times again and again: each is built
+    # once. (By identity: the selector gives each service and each schedule of a search as one
+    # object.) Times are written as the answer's encoder writes them, once per distinct time.
     services: dict[int, dict[str, Any]] = {}
+    schedules: dict[tuple[int, bool], dict[str, Any]] = {}
+    moments: dict[datetime | None, str | None] = {None: None}
+    items = []
     for row in found.items:
-        for ref in row.hive.services:
+        hive = row.hive
+        for ref in hive.services:
             if id(ref) not in services:
                 services[id(ref)] = {"code": ref.code, "name": ref.name, "is_base": ref.is_base}
-    items = [
-        {
-            "id": row.hive.id,
-            "name": row.hive.name,
-            "address": row.hive.address,
-            "lat": row.hive.lat,
-            "lng": row.hive.lng,
-            "distance_m": round(row.distance_m),
-            "open_now": row.open_now,
-            "closes_at": row.closes_at,
-            "opens_at": row.opens_at,
-            "opening_hours": hours.schedule_shared(row.intervals, row.hive.always_open),
-            "services": [services[id(ref)] for ref in row.hive.services],
-            "demonstration": row.hive.demonstration,
-            "managing_unit": {"id": row.hive.managing_unit_id, "name": row.hive.managing_unit_name},
-            "contact_phone": row.hive.contact_phone,
-        }
-        for row in found.items
-    ]
+        schedule = (id(row.intervals), hive.always_open)
+        if schedule not in schedules:
+            schedules[schedule] = hours.schedule_shared(row.intervals, hive.always_open)
+        for moment in (row.closes_at, row.opens_at):
+            if moment not in moments:
+                moments[moment] = _ENCODER.default(moment)
+        items.append(
+            {
+                "id": hive.id,
+                "name": hive.name,
+                "address": hive.address,
+                "lat": hive.lat,
+                "lng": hive.lng,
+                "distance_m": round(row.distance_m),
+                "open_now": row.open_now,
+                "closes_at": moments[row.closes_at],
+                "opens_at": moments[row.opens_at],
+                "opening_hours": schedules[schedule],
+                "services": [services[id(ref)] for ref in hive.services],
+                "demonstration": hive.demonstration,
+                "managing_unit": {"id": hive.managing_unit_id, "name": hive.managing_unit_name},
+                "contact_phone": hive.contact_phone,
+            }
+        )
     # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit HiveList).
     # `count`: every station that matches, as in every list of API.md, not this page's length.
     return answer({"count": found.count, "items": items})

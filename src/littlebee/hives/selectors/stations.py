@@ -68,7 +68,8 @@ class NearestHive:
     open_now: bool
     closes_at: datetime | None
     opens_at: datetime | None
-    intervals: list[hours.WeeklyInterval] = field(default_factory=list)
+    # The station's schedule as the search read it: shared by the stations with that schedule.
+    intervals: tuple[hours.WeeklyInterval, ...] = ()
 
 
 @dataclass
@@ -81,7 +82,7 @@ class _Candidate:
     # The candidates' `seq` column as read (the nearest search puts its area's count there).
     seq: int = 0
     open_now: bool | None = None
-    intervals: list[hours.WeeklyInterval] = field(default_factory=list)
+    intervals: tuple[hours.WeeklyInterval, ...] = ()
     exceptions: list[hours.DatedException] = field(default_factory=list)
     row: HiveRow | None = None
 
@@ -119,57 +120,66 @@ def _date(value: Any) -> date:
 
 
 # One row shape for every part of the statement: (part, hive id, lat, lng, flag, flag2, number,
-# opens, closes, date, text1..text5, seq). A station (0) fills its display fields and its place in
-# the candidates' order, a weekly interval (1) its weekday and times, an exception (2) its date,
-# closed flag and times, a service link (3) the service's id, the service asked for (4) only its
-# id, a service of the catalogue (5) its order, base flag, code, name and English name. The station
-# part names each column's type for the parts below it.
+# opens, closes, date, text1..text5, seq, hours, services). A station (0) fills its display fields,
+# its place in the candidates' order, its weekly intervals as one text ("weekday opens closes",
+# comma-separated) and its services' ids as one text; an exception (2) its date, closed flag and
+# times; the service asked for (4) only its id; a service of the catalogue (5) its order, base
+# flag, code, name and English name. The station part names each column's type for the parts
+# below it. A station's hours and services come aggregated on its own row: a search of 25 stations
+# read ~430 rows (one per interval and per service link), each a tuple Python took apart, when
+# stations share a handful of schedules and service sets (parsed once per process / request).
 STATION_COLUMNS = (
     "id", "lat", "lng", "always_open", "demonstration", "managing_unit_id", "name", "address", "contact_phone",
     "time_zone", "seq",
 )  # fmt: skip
-_DETAILS_SQL: dict[tuple[bool, bool], str] = {}
+_DETAILS_SQL: dict[tuple[bool, bool, str], str] = {}
 
 
 def _details_sql(with_services: bool, service_check: bool) -> str:
     """What follows `WITH c (STATION_COLUMNS) AS (…)`: the candidates with their managing unit,
-    weekly intervals, exceptions between two dates, services, and the service asked for."""
-    key = (with_services, service_check)
+    weekly intervals and services (aggregated per station), exceptions between two dates, the
+    service catalogue and the service asked for."""
+    key = (with_services, service_check, connection.vendor)
     if key not in _DETAILS_SQL:
         q = connection.ops.quote_name
         link, service = _table(Hive.services.through), _table(Service)
-        # PostgreSQL: the candidates' ids as one array, each table read by one index scan for all
+        aggregate = "STRING_AGG" if connection.vendor == "postgresql" else "GROUP_CONCAT"
+        weekly = (
+            f"(SELECT {aggregate}(CAST(i.{q('weekday')} AS TEXT) || ' ' || CAST(i.{q('opens')} AS TEXT)"  # noqa: S608
+            f" || ' ' || CAST(i.{q('closes')} AS TEXT), ',') FROM {_table(OpeningInterval)} i"
+            f" WHERE i.{q('hive_id')} = c.id)"
+        )
+        linked = (
+            f"(SELECT {aggregate}(CAST(l.{q('service_id')} AS TEXT), ',') FROM {link} l"  # noqa: S608
+            f" WHERE l.{q('hive_id')} = c.id)"
+            if with_services
+            else "CAST(NULL AS TEXT)"
+        )
+        # PostgreSQL: the candidates' ids as one array, the table read by one index scan for all
         # of them (IN (SELECT …) hashes the candidates and probes the index once per station).
         in_c = "= ANY(ARRAY(SELECT id FROM c))" if connection.vendor == "postgresql" else "IN (SELECT id FROM c)"
         sql = (
             "SELECT 0, c.id, c.lat, c.lng, c.always_open, c.demonstration, CAST(c.managing_unit_id AS BIGINT),"  # noqa: S608
             " CAST(NULL AS TIME), CAST(NULL AS TIME), CAST(NULL AS DATE), c.name, c.address, c.contact_phone,"
-            f" c.time_zone, u.{q('name')}, CAST(c.seq AS BIGINT)"
+            f" c.time_zone, u.{q('name')}, CAST(c.seq AS BIGINT), {weekly}, {linked}"
             f" FROM c JOIN {_table(Organisation)} u ON u.{q('id')} = c.managing_unit_id"
-            f" UNION ALL SELECT 1, i.{q('hive_id')}, NULL, NULL, NULL, NULL, CAST(i.{q('weekday')} AS BIGINT),"
-            f" i.{q('opens')}, i.{q('closes')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-            f" FROM {_table(OpeningInterval)} i WHERE i.{q('hive_id')} {in_c}"
             f" UNION ALL SELECT 2, e.{q('hive_id')}, NULL, NULL, e.{q('closed')}, NULL, NULL,"
-            f" e.{q('opens')}, e.{q('closes')}, e.{q('date')}, NULL, NULL, NULL, NULL, NULL, NULL"
+            f" e.{q('opens')}, e.{q('closes')}, e.{q('date')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
             f" FROM {_table(OpeningException)} e WHERE e.{q('hive_id')} {in_c} AND e.{q('date')} BETWEEN %s AND %s"
         )
         if with_services:
-            # Each station's services as links (its id, the service's id), and the catalogue once
-            # (its order, base flag, code and names): a handful of rows named once, not a join
-            # per link carrying the same names again.
+            # The catalogue once (its order, base flag, code and names): a handful of rows named
+            # once, not the names again on every station.
             sql += (
-                f" UNION ALL SELECT 3, l.{q('hive_id')}, NULL, NULL, NULL, NULL,"  # noqa: S608
-                f" CAST(l.{q('service_id')} AS BIGINT), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-                f" FROM {link} l WHERE l.{q('hive_id')} {in_c}"
-                f" UNION ALL SELECT 5, s.{q('id')}, NULL, NULL, s.{q('is_base')}, NULL,"
+                f" UNION ALL SELECT 5, s.{q('id')}, NULL, NULL, s.{q('is_base')}, NULL,"  # noqa: S608
                 f" CAST(s.{q('order')} AS BIGINT), NULL, NULL, NULL, s.{q('code')}, s.{q('name')}, s.{q('name_en')},"
-                f" NULL, NULL, NULL FROM {service} s"
+                f" NULL, NULL, NULL, NULL, NULL FROM {service} s"
             )
         if service_check:
             # Whether the service asked for exists at all: without it, the answer is a 400.
             sql += (
                 f" UNION ALL SELECT 4, s.{q('id')}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"  # noqa: S608
-                f" NULL, NULL, NULL, NULL, NULL, NULL FROM {service} s WHERE s.{q('code')} = %s"
+                f" NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM {service} s WHERE s.{q('code')} = %s"
             )
         _DETAILS_SQL[key] = sql
     return _DETAILS_SQL[key]
@@ -189,50 +199,67 @@ def stations_read(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, first, last, *([service] if service is not None else [])])
         rows = cursor.fetchall()
-    by_part: dict[int, list[Any]] = {0: [], 1: [], 2: [], 3: [], 4: [], 5: []}
+    stations: list[tuple[Any, ...]] = []
+    exception_rows: list[tuple[Any, ...]] = []
+    catalogue: list[tuple[Any, ...]] = []
+    service_found = False
     for row in rows:
-        by_part[row[0]].append(row)
-    found: dict[int, _Candidate] = {}
-    order: dict[int, int] = {}
-    for _part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5, seq in by_part[0]:
-        hive = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
-        found[pk] = _Candidate(pk, 0.0, bool(flag), t4, loaded=True, row=hive, seq=int(seq or 0))
-        order[pk] = seq
-    if service is not None and not by_part[4]:
+        part = row[0]
+        if part == 0:
+            stations.append(row)
+        elif part == 2:
+            exception_rows.append(row)
+        elif part == 5:
+            catalogue.append(row)
+        else:
+            service_found = True
+    if service is not None and not service_found:
         raise InvalidInput([SERVICE_UNKNOWN])
-    # PostgreSQL gives times and dates as such; SQLite as text.
-    as_text = connection.vendor == "sqlite"
-    weekly: dict[int, list[tuple[int, time, time]]] = {}
-    for _part, pk, _lat, _lng, _flag, _flag2, weekday, opens, closes, *_rest in by_part[1]:
-        if as_text:
-            opens, closes = _time(opens), _time(closes)
-        weekly.setdefault(pk, []).append((weekday, opens, closes))
-    for _part, pk, _lat, _lng, flag, _flag2, _number, opens, closes, on, *_rest in by_part[2]:
-        found[pk].exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
-    for pk, intervals in weekly.items():
-        # Sorted by weekday and opening time (intervals of a day never share one).
-        found[pk].intervals = list(_weekly_intervals(tuple(sorted(intervals))))
+    refs: dict[int, ServiceRef] = {}
+    rank: dict[int, int] = {}
     if with_services:
         # Each service named once a request, in the reader's language (core.texts), its English
         # name when set; a station's services in the catalogue's order (order, then code).
         language = get_language()
-        catalogue = sorted(by_part[5], key=lambda r: (r[6], r[10]))
+        catalogue.sort(key=lambda r: (r[6], r[10]))
         refs = {r[1]: ServiceRef(r[10], in_language(r[11], r[12], language), bool(r[4])) for r in catalogue}
         rank = {r[1]: i for i, r in enumerate(catalogue)}
-        links: dict[int, list[int]] = {}
-        for link_row in by_part[3]:
-            links.setdefault(link_row[1], []).append(link_row[6])
-        for pk, service_ids in links.items():
-            candidate = found[pk]
-            assert candidate.row is not None
-            candidate.row.services = [refs[i] for i in sorted(service_ids, key=rank.__getitem__)]
-    return sorted(found.values(), key=lambda c: (order[c.id], c.id))
+    service_sets: dict[str, list[ServiceRef]] = {}
+    found: dict[int, _Candidate] = {}
+    for _part, pk, h_lat, h_lng, flag, flag2, number, *_times, t1, t2, t3, t4, t5, seq, weekly, linked in stations:
+        hive = HiveRow(pk, t1, t2, h_lat, h_lng, bool(flag2), t3, bool(flag), number, t5)
+        if linked:
+            refs_of = service_sets.get(linked)
+            if refs_of is None:
+                refs_of = service_sets[linked] = [
+                    refs[i] for i in sorted((int(i) for i in linked.split(",")), key=rank.__getitem__)
+                ]
+            hive.services = list(refs_of)
+        found[pk] = _Candidate(
+            pk,
+            0.0,
+            bool(flag),
+            t4,
+            loaded=True,
+            row=hive,
+            seq=int(seq or 0),
+            intervals=_schedule_read(weekly) if weekly else (),
+        )
+    for _part, pk, _lat, _lng, flag, _flag2, _number, opens, closes, on, *_rest in exception_rows:
+        found[pk].exceptions.append(hours.DatedException(_date(on), bool(flag), _time(opens), _time(closes)))
+    return sorted(found.values(), key=lambda c: (c.seq, c.id))
 
 
 @functools.lru_cache(maxsize=4096)
-def _weekly_intervals(intervals: tuple[tuple[int, time, time], ...]) -> tuple[hours.WeeklyInterval, ...]:
-    """A schedule's intervals, made once per schedule and process: stations share schedules."""
-    return tuple(hours.WeeklyInterval(*interval) for interval in intervals)
+def _schedule_read(text: str) -> tuple[hours.WeeklyInterval, ...]:
+    """A station's weekly intervals from the statement's text ("weekday opens closes", comma-
+    separated, in no particular order), sorted by weekday and opening time (intervals of a day
+    never share one); made once per schedule and process: stations share schedules."""
+    plain = []
+    for interval in text.split(","):
+        weekday, opens, closes = interval.split(" ")
+        plain.append((int(weekday), time.fromisoformat(opens), time.fromisoformat(closes)))
+    return tuple(hours.WeeklyInterval(*i) for i in sorted(plain))
 
 
 # Candidates are ordered by the haversine term of each station's distance (the same function
@@ -299,11 +326,19 @@ def _search(
     return inside, len(found), found[0].seq if found else 0
 
 
-def _is_open(candidate: _Candidate, at: datetime) -> bool:
+def _is_open(candidate: _Candidate, at: datetime, shared: dict[tuple[int, bool, str], bool]) -> bool:
+    """Whether the station is open at `at`; worked out once a search per schedule (stations share
+    schedules, one object per schedule: _schedule_read) unless the station has exceptions."""
     if candidate.open_now is None:
-        candidate.open_now = hours.is_open(
-            at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone
-        )
+        if candidate.exceptions:
+            candidate.open_now = hours.is_open(
+                at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone
+            )
+        else:
+            key = (id(candidate.intervals), candidate.always_open, candidate.time_zone)
+            if key not in shared:
+                shared[key] = hours.is_open(at, candidate.intervals, (), candidate.always_open, candidate.time_zone)
+            candidate.open_now = shared[key]
     return candidate.open_now
 
 
@@ -346,13 +381,25 @@ def hives_search(
         if total > read:
             rest, _read, _total = _search(lat, lng, radius_m, code, at, limit=_ALL, offset=first_read)
             candidates = sorted([*candidates, *rest], key=lambda c: (c.distance_m, c.id))
-        opened = [c for c in candidates if _is_open(c, at)]
+        open_by_schedule: dict[tuple[int, bool, str], bool] = {}
+        opened = [c for c in candidates if _is_open(c, at, open_by_schedule)]
         chosen, count = opened[:clamped], len(opened)
     else:
         chosen, count = candidates[:clamped], total
     result = []
+    # Stations share schedules (one object per schedule, _schedule_read): each schedule's status
+    # at `at` is worked out once a search; a station with exceptions has its own.
+    statuses: dict[tuple[int, bool, str], hours.Status] = {}
     for candidate in chosen:
-        status = hours.status(at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone)
+        if candidate.exceptions:
+            status = hours.status(
+                at, candidate.intervals, candidate.exceptions, candidate.always_open, candidate.time_zone
+            )
+        else:
+            key = (id(candidate.intervals), candidate.always_open, candidate.time_zone)
+            if key not in statuses:
+                statuses[key] = hours.status(at, candidate.intervals, (), candidate.always_open, candidate.time_zone)
+            status = statuses[key]
         assert candidate.row is not None
         result.append(
             NearestHive(

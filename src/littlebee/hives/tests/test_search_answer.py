@@ -4,16 +4,24 @@ but for the services' names."""
 
 from __future__ import annotations
 
-from datetime import time
+import json
+import random
+from datetime import datetime, time, timedelta
 from typing import Any
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.backends.utils import CursorWrapper
+from django.utils import translation
+from ninja.responses import NinjaJSONEncoder
 
 from littlebee.accounts.tests.conftest import city  # noqa: F401  (fixture)
 from littlebee.conftest import ApiClient
 from littlebee.core.api_answers import assert_answer_fits
-from littlebee.hives.models import OpeningInterval, Service
+from littlebee.core.geo import haversine_m
+from littlebee.hives import hours
+from littlebee.hives.models import Hive, OpeningException, OpeningInterval, Service
 from littlebee.hives.schemas import HiveList
 from littlebee.hives.selectors import stations
 from littlebee.hives.services import service_catalogue_ensure
@@ -90,3 +98,139 @@ def test_each_station_shows_its_own_hours_whichever_it_shares(stations_nearby: l
         )
     assert by_id[stations_nearby[-1].pk]["services"] == []
     assert by_id[stations_nearby[0].pk]["opening_hours"]["sat"] == [["22:00", "02:00"]]
+
+
+def test_the_statement_reads_one_row_per_station_not_one_per_interval_and_service(stations_nearby: list[Any]) -> None:
+    # given 13 stations with 6 weekly intervals and 2 services each (but one), counting rows read
+    fetched: list[int] = []
+    real_fetchall = CursorWrapper.__getattr__
+
+    def counting(cursor: CursorWrapper) -> list[Any]:
+        rows = real_fetchall(cursor, "fetchall")()
+        fetched.append(len(rows))
+        return rows
+
+    # when the nearest 20 are searched
+    with mock.patch.object(CursorWrapper, "fetchall", counting, create=True):
+        body = ApiClient().get("/hives", SEARCH).json()
+
+    # then one statement read the 13 stations and the catalogue's services, not their ~100 links
+    catalogue = Service.objects.count()
+    assert body["count"] == 13
+    assert fetched == [13 + catalogue]
+
+
+def test_each_schedules_status_is_worked_out_once_a_search(stations_nearby: list[Any]) -> None:
+    # given 13 stations sharing 5 schedules (closing at 20:00 on even ones, 18-22 on odd; one 24 h)
+    # when the nearest 20 are searched, counting the status computations
+    with mock.patch.object(stations.hours, "status", wraps=stations.hours.status) as worked_out:
+        body = ApiClient().get("/hives", SEARCH).json()
+
+    # then each schedule's status was worked out once, not once per station
+    assert len(body["items"]) == 13
+    schedules = {(json.dumps(item["opening_hours"], sort_keys=True)) for item in body["items"]}
+    assert worked_out.call_count == len(schedules) < 13
+
+
+def _reference(
+    hives: list[Hive], at: datetime, lat: float, lng: float, params: dict[str, Any], language: str
+) -> dict[str, Any]:
+    """GET /hives as API.md describes it, from the models one station at a time: the active
+    stations within the radius (200 km without one), with the service, open when asked, nearest
+    first (then by id), their count, and the first `limit` (20; 1..100) with their hours."""
+    radius_m = float(params.get("radius_km", 200)) * 1000
+    limit = max(1, min(int(params.get("limit", 20)), 100))
+    matching = []
+    for hive in hives:
+        distance = haversine_m(lat, lng, hive.lat, hive.lng)
+        intervals, exceptions = list(hive.intervals.all()), list(hive.exceptions.all())
+        if not hive.is_active or distance > radius_m:
+            continue
+        if "service" in params and params["service"] not in {s.code for s in hive.services.all()}:
+            continue
+        if params.get("open_now") and not hours.is_open(at, intervals, exceptions, hive.always_open, hive.time_zone):
+            continue
+        matching.append((distance, hive.pk, hive, intervals, exceptions))
+    matching.sort(key=lambda m: m[:2])
+    items = []
+    with translation.override(language):
+        for distance, _pk, hive, intervals, exceptions in matching[:limit]:
+            status = hours.status(at, intervals, exceptions, hive.always_open, hive.time_zone)
+            services = sorted(hive.services.all(), key=lambda s: (s.order, s.code))
+            items.append(
+                {
+                    "id": hive.pk,
+                    "name": hive.name,
+                    "address": hive.address,
+                    "lat": hive.lat,
+                    "lng": hive.lng,
+                    "distance_m": round(distance),
+                    "open_now": status.open_now,
+                    "closes_at": status.closes_at,
+                    "opens_at": status.opens_at,
+                    "opening_hours": hours.schedule_as_dict(intervals, hive.always_open),
+                    "services": [{"code": s.code, "name": s.local_name, "is_base": s.is_base} for s in services],
+                    "demonstration": hive.demonstration,
+                    "managing_unit": {"id": hive.managing_unit_id, "name": hive.managing_unit.name},
+                    "contact_phone": hive.contact_phone,
+                }
+            )
+    return json.loads(json.dumps({"count": len(matching), "items": items}, cls=NinjaJSONEncoder))
+
+
+def test_every_search_answers_as_the_reference_built_station_by_station(city: Any) -> None:  # noqa: F811
+    # given 40 stations over 80 km: six shared schedules (overnight, split, 24 h, none), closures
+    # and special hours around today, services in every combination, some inactive
+    rng = random.Random(13)
+    catalogue = list(service_catalogue_ensure())
+    Service.objects.filter(code=catalogue[0].code).update(name_en="First service (test)")
+    schedules: list[list[tuple[range, time, time]]] = [
+        [(range(7), time(8), time(20))],
+        [(range(7), time(18), time(2))],
+        [(range(5), time(8, 30), time(12)), (range(5), time(13, 30), time(18)), (range(5, 7), time(9), time(17))],
+        [(range(7), time(6), time(10)), (range(7), time(16), time(23, 30))],
+        [(range(0, 7, 2), time(0), time(23, 59)), (range(1, 7, 2), time(9), time(0))],
+        [],
+    ]
+    at = datetime(2026, 12, 5, 12, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for i in range(40):
+        far = i % 13 == 0
+        hive: Any = HiveFactory(
+            lat=30.5 + rng.uniform(-0.02, 0.02) + (0.6 if far else 0),
+            lng=114.3 + rng.uniform(-0.02, 0.02),
+            always_open=i % 6 == 5,
+            is_active=i % 11 != 3,
+            demonstration=i % 4 == 0,
+            community=city.community,
+            managing_unit=city.party_org(city.community),
+            services=rng.sample(catalogue, rng.randrange(len(catalogue) + 1)),
+        )
+        OpeningInterval.objects.bulk_create(
+            OpeningInterval(hive=hive, weekday=day, opens=opens, closes=closes)
+            for days, opens, closes in schedules[i % 6]
+            for day in days
+        )
+        if i % 5 == 0:
+            day = at.date() + timedelta(days=i % 3 - 1)
+            special = i % 2 == 0
+            OpeningException.objects.create(
+                hive=hive, date=day, closed=not special, opens=time(10) if special else None,
+                closes=time(14) if special else None,
+            )  # fmt: skip
+    hives = list(Hive.objects.select_related("managing_unit").prefetch_related("intervals", "exceptions", "services"))
+    searches: list[dict[str, Any]] = [
+        {}, {"open_now": True}, {"service": catalogue[1].code}, {"radius_km": 1.5}, {"limit": 100},
+        {"limit": 3, "radius_km": 2, "open_now": True, "service": catalogue[2].code}, {"limit": 0},
+    ]  # fmt: skip
+
+    # when each search runs from 6 places, in both languages, at a fixed moment
+    for n in range(6):
+        lat, lng = 30.5 + rng.uniform(-0.03, 0.03), 114.3 + rng.uniform(-0.03, 0.03)
+        for params in searches:
+            language = ("zh-hans", "en")[n % 2]
+            with mock.patch("django.utils.timezone.now", return_value=at):
+                response = ApiClient(language=language).get("/hives", {"lat": lat, "lng": lng, **params})
+
+            # then the answer is the reference's
+            assert response.status_code == 200
+            assert response.json() == _reference(hives, at, lat, lng, params, language), (lat, lng, params)
