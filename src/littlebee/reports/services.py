@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, FileField, Max, Min, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image
@@ -463,7 +463,7 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime, reporter_
     if stored:
         ReportPhoto.objects.bulk_create(stored)  # one INSERT for all nine
         for photo in stored:
-            transaction.on_commit(partial(_queue_processing, photo.pk))
+            transaction.on_commit(partial(_queue_processing, photo.pk, _photo_for_job(photo)))
     # report.photos.all() answers with these (status "processing") without reading them back,
     # as after prefetch_related: the submission's answer lists them.
     listed = ReportPhoto.objects.none()
@@ -476,20 +476,33 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime, reporter_
 
 
 # Publishing gives up quickly when the broker is down: the sweep queues the photo again later.
+_PHOTO_FIELDS = tuple(ReportPhoto._meta.concrete_fields)
 _PUBLISH_RETRY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 
 
-def _queue_processing(photo_id: int) -> bool:
+def _photo_for_job(photo: ReportPhoto) -> ReportPhoto:
+    """A just-stored photo as a job of this process gets it: its row as written, with its report
+    and case (read only there), sharing no file field with the answer being built meanwhile."""
+    values = [
+        getattr(photo, f.attname).name if isinstance(f, FileField) else getattr(photo, f.attname) for f in _PHOTO_FIELDS
+    ]
+    known = ReportPhoto.from_db(photo._state.db, [f.attname for f in _PHOTO_FIELDS], values)
+    ReportPhoto.report.field.set_cached_value(known, photo.report)
+    return known
+
+
+def _queue_processing(photo_id: int, known: ReportPhoto | None = None) -> bool:
     """Hand the photo to the queue; False (logged) when the broker refuses. Never raises: it runs
     after commit, where the report is already filed and the worker must get their answer.
 
     Without Redis (Celery eager) the photo goes to this process's job threads
-    (core.background), to be processed after the answer; REPORTS_PHOTO_INLINE processes it
-    right here instead. A job lost with its process is queued again by the sweep."""
+    (core.background), to be processed after the answer, with its row as the request wrote it
+    (`known`, _photo_for_job) rather than read again; REPORTS_PHOTO_INLINE processes it right
+    here instead. A job lost with its process is queued again by the sweep."""
     from .tasks import reports_process_photo
 
     if settings.CELERY_TASK_ALWAYS_EAGER and not settings.REPORTS_PHOTO_INLINE:
-        return background_run(("reports.process_photo", photo_id), _process_in_background, photo_id)
+        return background_run(("reports.process_photo", photo_id), _process_in_background, photo_id, known)
     try:
         reports_process_photo.apply_async((photo_id,), retry=True, retry_policy=_PUBLISH_RETRY)
     except Exception:
@@ -498,8 +511,11 @@ def _queue_processing(photo_id: int) -> bool:
     return True
 
 
-def _process_in_background(photo_id: int) -> None:
-    report_photo_process(photo_id=photo_id)
+def _process_in_background(photo_id: int, known: ReportPhoto | None = None) -> None:
+    if known is None:
+        report_photo_process(photo_id=photo_id)
+    else:
+        report_photo_process(photo_id=photo_id, known=known)
 
 
 # --- Processing a photo -----------------------------------------------------------------------
@@ -561,16 +577,23 @@ def _original_drop(photo: ReportPhoto) -> bool:
     return True
 
 
-def report_photo_process(*, photo_id: int) -> ReportPhoto | None:
+def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> ReportPhoto | None:
     """Read EXIF GPS and time, then store an upright, ≤2048 px, metadata-free image and a ≤480 px
     thumbnail, with the original's sha256 (exact reuse) and the perceptual hash (near reuse).
     The original is deleted once processed. Marks the photo ready, or failed when its bytes are
     not a usable image; a storage error leaves it processing for the sweep to queue again. Two
     runs of the same photo (a task delivered twice) finish it once: the second keeps nothing. A
-    ready photo then gets its fraud flags (flags.photo_flags_compute)."""
+    ready photo then gets its fraud flags (flags.photo_flags_compute).
+
+    `known`: the photo's row with its report and case as the request that stored it wrote them
+    (a job of the same process, right after the commit): not read again. A second run is still
+    caught, by the conditional UPDATE that marks it ready."""
     import imagehash
 
-    photo = ReportPhoto.objects.filter(pk=photo_id).select_related("report__case").first()
+    if known is not None and known.pk == photo_id:
+        photo: ReportPhoto | None = known
+    else:
+        photo = ReportPhoto.objects.filter(pk=photo_id).select_related("report__case").first()
     if photo is None or photo.status != PhotoStatus.PROCESSING:
         return photo
     if not photo.original:

@@ -158,10 +158,10 @@ def test_without_redis_the_photo_is_processed_after_the_answer_on_a_job_thread(
     threads: list[str] = []
     process = services.report_photo_process
 
-    def process_after_answer(*, photo_id: int) -> Any:
+    def process_after_answer(*, photo_id: int, **known: Any) -> Any:
         threads.append(threading.current_thread().name)
         answered.wait(10)
-        return process(photo_id=photo_id)
+        return process(photo_id=photo_id, **known)
 
     monkeypatch.setattr(services, "report_photo_process", process_after_answer)
     headers = api_as(worker())._headers()
@@ -323,3 +323,40 @@ def test_the_offices_notice_after_the_answer_reads_neither_the_step_nor_the_repo
     event = CaseEvent.objects.get(case_id=response.json()["id"])
     assert case_event_notify(event.pk) == 1
     assert sent == told_after_answer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_photo_processed_after_the_answer_is_not_read_again(
+    served: World, api_as: Any, job_statements: list[str], media_root: Path
+) -> None:
+    # given a report already filed with a photo, processed
+    client = api_as(worker())
+    client.get("/me")
+    content = jpeg_bytes((400, 300), gps=True)
+    first = post(client._headers(), [upload(content)])
+    assert first.status_code == 201, first.content
+    assert jobs.wait(30)
+    job_statements.clear()
+
+    # when another report is sent with the same photo, and the jobs after the answer have run
+    response = post(api_as(worker())._headers(), [upload(content)])
+    assert response.status_code == 201, response.content
+    assert jobs.wait(30)
+
+    # then the photo's job read neither it, its report nor its case again (the request wrote them)
+    assert [sql for sql in job_statements if sql.startswith("SELECT") and '"cases_case"' in sql] == []
+    assert _selects_from(job_statements, "reports_report") == []
+    # and the photo is ready, stored, its original gone, its EXIF read, flagged as the first's
+    # photo and as taken far from the report's point (the test photo's GPS is elsewhere)
+    photo = ReportPhoto.objects.get(report_id=response.json()["id"])
+    assert (photo.status, bool(photo.image), bool(photo.thumbnail), photo.original.name) == (
+        PhotoStatus.READY,
+        True,
+        True,
+        "",
+    )
+    assert photo.exif_lat is not None and photo.phash and photo.content_sha256
+    assert sorted(photo.report.flags.values_list("kind", "other_report_id"), key=str) == [
+        ("photo_far", None),
+        ("photo_reused", first.json()["id"]),
+    ]
