@@ -11,17 +11,16 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from django.db import connection
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
+from django.db import connection, connections
+from django.db.models import Case, Count, Field, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
-from littlebee.core.raw_rows import instance_from_row
 from littlebee.hives.models import Hive
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.orgs.models import Organisation
@@ -133,17 +132,113 @@ def pickup_hive_ids(gift: Gift) -> list[int]:
     return [s.hive_id for s in getattr(gift, "active_stations", [])]
 
 
+class GiftRow(NamedTuple):
+    """A gift of the mall's list as GET /rewards answers it: the columns it shows, plain values."""
+
+    id: int
+    name: str
+    name_en: str
+    description: str
+    description_en: str
+    picture: str
+    points_cost: int
+    donor_id: int
+    donor_name: str
+    donor_note: str
+    total_stock: int
+    stock_available: int
+    pickup: str
+    per_worker_limit: int | None
+    active_from: datetime | None
+    active_until: datetime | None
+    voucher_valid_days: int
+    # A station-bound gift's active pickup stations, by the station's name; [] for any-station.
+    station_ids: list[int]
+
+
+# GiftRow's columns read from the gift row (donor_name and station_ids come from the join and the
+# subquery), and those whose values need the ORM's converters (SQLite's text timestamps).
+_GIFT_COLUMNS = [f for f in GiftRow._fields if f not in ("donor_name", "station_ids")]
+_CONVERTED = ("active_from", "active_until")
+
+
 @dataclass(frozen=True)
 class GiftPage:
     count: int
-    gifts: list[Gift]
+    gifts: list[GiftRow]
     balance: int | None  # the signed-in worker's balance; None for an anonymous caller
 
 
 # GET /rewards is a hot path: the page, its count, the caller's balance and each station-bound
 # gift's active pickup stations are one statement of plain SQL (the filters of gifts_available, a
-# window count, two subqueries), as building and compiling the ORM query cost more than running
-# it, and each further statement costs a round trip to the database.
+# window count, two subqueries), made once per shape and database, and its rows are answered as
+# they come (GiftRow), as building the ORM's query, and then a model instance per gift and donor,
+# cost more than running it; each further statement would cost a round trip to the database.
+_PAGE_SQL: dict[tuple[Any, ...], tuple[str, str, str, list[tuple[int, list[Any], Any]]]] = {}
+
+
+def _gift_field(name: str) -> Field[Any, Any]:
+    field = Gift._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
+
+
+def _page_sql(shape: tuple[Any, ...]) -> tuple[str, str, str, list[tuple[int, list[Any], Any]]]:
+    """The page's statement for a shape (database, affordable, how many stations near or None,
+    the balance read with the page), the count's FROM and WHERE, and the converters per column."""
+    found = _PAGE_SQL.get(shape)
+    if found is not None:
+        return found
+    using, affordable, near_size, with_balance = shape
+    db = connections[using]
+    q = db.ops.quote_name
+    where = (
+        f" WHERE g.{q('is_active')} = %s AND (g.{q('active_from')} IS NULL OR g.{q('active_from')} <= %s)"
+        f" AND (g.{q('active_until')} IS NULL OR g.{q('active_until')} > %s)"
+    )
+    if affordable:
+        where += f" AND g.{q('points_cost')} <= %s AND g.{q('stock_available')} > 0"
+    if near_size is not None:
+        marks = ", ".join(["%s"] * near_size)
+        where += (
+            f" AND (g.{q('pickup')} = %s OR (g.{q('pickup')} = %s AND g.{q('id')} IN"  # noqa: S608
+            f" (SELECT {q('gift_id')} FROM {q(GiftStation._meta.db_table)} WHERE {q('hive_id')} IN ({marks}))))"
+        )
+    fields = [_gift_field(name) for name in _GIFT_COLUMNS]
+    tables = (
+        f" FROM {q(Gift._meta.db_table)} g JOIN {q(Organisation._meta.db_table)} d ON d.{q('id')} = g.{q('donor_id')}"
+    )
+    balance = ""
+    if with_balance:
+        balance = (
+            f", (SELECT a.{q('balance')} FROM {q(PointsAccount._meta.db_table)} a"  # noqa: S608
+            f" WHERE a.{q('worker_id')} = %s) AS worker_balance"
+        )
+    # The row: GiftRow's fields in order (the donor's name after the gift's columns up to the
+    # donor, the stations last), then the count (and the balance).
+    donor_at = _GIFT_COLUMNS.index("donor_id") + 1
+    head = ", ".join(f"g.{q(f.column)}" for f in fields[:donor_at])
+    tail = ", ".join(f"g.{q(f.column)}" for f in fields[donor_at:])
+    stations = _stations_column(q, db.vendor)
+    sql = (
+        f"SELECT {head}, d.{q('name')} AS donor_name, {tail}{stations}, COUNT(*) OVER () AS total_count{balance}"
+        f"{tables}{where}"
+        f" ORDER BY CASE WHEN g.{q('stock_available')} = 0 THEN 1 ELSE 0 END, g.{q('points_cost')}, g.{q('id')}"
+        " LIMIT %s OFFSET %s"
+    )
+    converters = []
+    for name in _CONVERTED:
+        column = _gift_field(name).get_col(Gift._meta.db_table)
+        own = db.ops.get_db_converters(column) + column.get_db_converters(db)
+        if own:
+            converters.append((GiftRow._fields.index(name), own, column))
+    found = (sql, tables, where, converters)
+    if len(_PAGE_SQL) >= 256:  # one shape per number of stations near: bounded
+        _PAGE_SQL.clear()
+    _PAGE_SQL[shape] = found
+    return found
+
+
 def gift_page(
     *,
     worker: User | None,
@@ -158,75 +253,50 @@ def gift_page(
     signed_in = worker is not None and worker.is_authenticated
     # Asked before the page only when the page depends on it; otherwise read with the page.
     balance = balance_of(worker) if signed_in and affordable and worker is not None else None
-    q = connection.ops.quote_name
-    moment = connection.ops.adapt_datetimefield_value(at)
-    where = (
-        f" WHERE g.{q('is_active')} = %s AND (g.{q('active_from')} IS NULL OR g.{q('active_from')} <= %s)"
-        f" AND (g.{q('active_until')} IS NULL OR g.{q('active_until')} > %s)"
+    if near is not None and not near:
+        return GiftPage(count=0, gifts=[], balance=balance)
+    with_balance = signed_in and balance is None and worker is not None
+    sql, tables, where, converters = _page_sql(
+        (connection.alias, affordable, None if near is None else len(near), with_balance)
     )
+    moment = connection.ops.adapt_datetimefield_value(at)
     params: list[Any] = [True, moment, moment]
     if affordable:
-        where += f" AND g.{q('points_cost')} <= %s AND g.{q('stock_available')} > 0"
         params.append(balance or 0)
     if near is not None:
-        if not near:
-            return GiftPage(count=0, gifts=[], balance=balance)
-        marks = ", ".join(["%s"] * len(near))
-        where += (
-            f" AND (g.{q('pickup')} = %s OR (g.{q('pickup')} = %s AND g.{q('id')} IN"  # noqa: S608
-            f" (SELECT {q('gift_id')} FROM {q(GiftStation._meta.db_table)} WHERE {q('hive_id')} IN ({marks}))))"
-        )
         params += [PickupRule.ANY_HIVE, PickupRule.LISTED, *near]
-    columns = ", ".join(f"g.{q(f.column)}" for f in Gift._meta.concrete_fields)
-    tables = (
-        f" FROM {q(Gift._meta.db_table)} g JOIN {q(Organisation._meta.db_table)} d ON d.{q('id')} = g.{q('donor_id')}"
-    )
-    extra, extra_params = _stations_column(q), [PickupRule.LISTED, True]
-    if signed_in and balance is None and worker is not None:
-        extra += (
-            f", (SELECT a.{q('balance')} FROM {q(PointsAccount._meta.db_table)} a"  # noqa: S608
-            f" WHERE a.{q('worker_id')} = %s) AS worker_balance"
-        )
+    extra_params: list[Any] = [PickupRule.LISTED, True]
+    if with_balance:
+        assert worker is not None
         extra_params.append(worker.pk)
-    sql = (
-        f"SELECT {columns}, d.{q('name')} AS donor_name, COUNT(*) OVER () AS total_count{extra}{tables}{where}"
-        f" ORDER BY CASE WHEN g.{q('stock_available')} = 0 THEN 1 ELSE 0 END, g.{q('points_cost')}, g.{q('id')}"
-        " LIMIT %s OFFSET %s"
-    )
-    # The gifts as the ORM loads them, with the statement's other columns set on each as a
-    # RawQuerySet would (core.raw_rows: converters found once per process, not per query).
-    annotations = ["donor_name", "total_count", "station_ids"]
-    if signed_in and balance is None and worker is not None:
-        annotations.append("worker_balance")
-    width = len(Gift._meta.concrete_fields)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*extra_params, *params, limit, offset])  # type: ignore[list-item]
+        cursor.execute(sql, [*extra_params, *params, limit, offset])
         rows = cursor.fetchall()
-    gifts: list[Any] = []
+    width = len(GiftRow._fields)
+    gifts = []
     for row in rows:
-        gift = instance_from_row(Gift, row, connection.alias)
-        for name, value in zip(annotations, row[width:], strict=True):
-            setattr(gift, name, value)
-        gifts.append(gift)
-    if gifts:
-        count = int(gifts[0].total_count)
+        values = list(row[:width])
+        for i, own, column in converters:
+            for convert in own:
+                values[i] = convert(values[i], column, connection)
+        values[-1] = _station_ids(values[-1])
+        gifts.append(GiftRow(*values))
+    if rows:
+        count = int(rows[0][width])
     elif offset == 0:
         count = 0
     else:  # a page past the end: its window counted nothing
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*){tables}{where}", params)
             count = int(cursor.fetchone()[0])
-    if signed_in and balance is None and worker is not None:
+    if with_balance:
+        assert worker is not None
         # Read with the page; a page with no gifts read nothing, so it is asked on its own.
-        balance = int(gifts[0].worker_balance or 0) if gifts else balance_of(worker)
-    for gift in gifts:
-        gift.donor = Organisation.from_db(connection.alias, ["id", "name"], [gift.donor_id, gift.donor_name])
-        if gift.pickup == PickupRule.LISTED:
-            gift.active_hive_ids = _station_ids(gift.station_ids)
+        balance = int(rows[0][width + 1] or 0) if rows else balance_of(worker)
     return GiftPage(count=count, gifts=gifts, balance=balance)
 
 
-def _stations_column(q: Any) -> str:
+def _stations_column(q: Any, vendor: str) -> str:
     """A column of gift_page's statement: a station-bound gift's active pickup stations, by the
     station's name (an array on PostgreSQL, a JSON list on SQLite); NULL for any-station gifts."""
     gift_station, hive = q(GiftStation._meta.db_table), q(Hive._meta.db_table)
@@ -235,7 +305,7 @@ def _stations_column(q: Any) -> str:
         f" WHERE s.{q('gift_id')} = g.{q('id')} AND h.{q('is_active')} = %s ORDER BY h.{q('name')}, s.{q('id')}"
     )
     listed = f"g.{q('pickup')} = %s"
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         return f", CASE WHEN {listed} THEN ARRAY({rows}) END AS station_ids"
     return f", CASE WHEN {listed} THEN (SELECT json_group_array(hive_id) FROM ({rows})) END AS station_ids"  # noqa: S608
 
