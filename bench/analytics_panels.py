@@ -278,6 +278,7 @@ PANEL_TABLES = (
     "analytics_industryplacemonth",
     "analytics_stationmonth",
     "analytics_officemonth",
+    "analytics_officemonthtotal",
     "analytics_workerplace",
 )
 

@@ -1,5 +1,5 @@
 """The panels' rollups (models.PlaceRollup, EnterpriseRollup, ServiceRollup, StationMonth,
-OfficeMonth, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups summed again per
+OfficeMonth, OfficeMonthTotal, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups summed again per
 day and per month over one dimension at a time, so that a panel reads at most places × (months +
 the days of a period's partial months) rows, however many cases the city has.
 
@@ -36,6 +36,7 @@ from .models import (
     IndustryPlaceMonth,
     OfficeDay,
     OfficeMonth,
+    OfficeMonthTotal,
     PlaceLevel,
     PlaceRollup,
     ServiceRollup,
@@ -185,7 +186,28 @@ INDUSTRY_PLACE = Spec(
     False,
 )
 ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
-SPECS = (*ACTIVITY_SPECS, OFFICE)
+# The offices' months over both kinds of case (the rate table without a kind).
+OFFICE_TOTAL = Spec(
+    "office_total",
+    OfficeMonthTotal,
+    OfficeDay,
+    (
+        (
+            "",
+            {
+                "organisation_id": "organisation_id",
+                "region_id": "region_id",
+                "street_id": "street_id",
+                "district_id": "district_id",
+                "industry": "industry",
+            },
+        ),
+    ),
+    OFFICE_COUNTS,
+    False,
+)
+OFFICE_SPECS = (OFFICE, OFFICE_TOTAL)
+SPECS = (*ACTIVITY_SPECS, *OFFICE_SPECS)
 
 Key = tuple[Any, ...]
 Rows = dict[Key, dict[str, int]]
@@ -389,8 +411,9 @@ def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     month = month_start(day)
     lock_month(month)
     orgs = Q(organisation_id__in=organisation_ids)
-    rows = _from_source(OFFICE, month, month_end(month), orgs, days=False, months=True)
-    _replace(OFFICE, Q(start=month) & orgs, rows)
+    for spec in OFFICE_SPECS:
+        rows = _from_source(spec, month, month_end(month), orgs, days=False, months=True)
+        _replace(spec, Q(start=month) & orgs, rows)
 
 
 def _last_active(worker_ids: Iterable[int] | None = None) -> dict[int, date]:

@@ -43,6 +43,7 @@ from .models import (
     IndustryPlaceMonth,
     OfficeDay,
     OfficeMonth,
+    OfficeMonthTotal,
     OfficeNow,
     PlaceLevel,
     PlaceRollup,
@@ -799,7 +800,8 @@ def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool =
     # (rows, sign): the months, the remaining days, and the days left out of partial months read
     # whole (subtracted).
     parts: list[tuple[QuerySet[Any], int]] = [
-        (OfficeMonth.objects.filter(q, split.months_q()), 1),
+        # Over both kinds, the months summed without the kind: half the rows.
+        ((OfficeMonth if kind else OfficeMonthTotal).objects.filter(q, split.months_q()), 1),
         (OfficeDay.objects.filter(q, split.days_only_q("day")), 1),
         (OfficeDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
     ]

@@ -384,6 +384,39 @@ class OfficeMonth(models.Model):
         return f"{self.start} {self.organisation_id} {self.kind}"
 
 
+class OfficeMonthTotal(models.Model):
+    """OfficeDay summed per month × office, both kinds of case together: the rate table over
+    every kind (the page's default, the API's without `kind`, the scorecards) reads half the
+    month rows of OfficeMonth, which keeps them per kind (the days of a partial month are read
+    from OfficeDay)."""
+
+    start = models.DateField()
+    organisation_id = models.IntegerField()
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+
+    received = models.IntegerField(default=0)
+    signed_on_time = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    resolved_on_time = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["start"], name="officetotal_start_idx"),
+            models.Index(fields=["organisation_id", "start"], name="officetotal_org_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start} {self.organisation_id}"
+
+
 class WorkerPlace(models.Model):
     """Each worker's place, employer and type now (from the worker profile), and the last day he
     did something (his latest WorkerDay): "active" counts the workers in scope whose last day lies

@@ -24,6 +24,7 @@ from ..models import (
     IndustryPlaceMonth,
     OfficeDay,
     OfficeMonth,
+    OfficeMonthTotal,
     OfficeNow,
     PlaceRollup,
     ServiceRollup,
@@ -77,6 +78,7 @@ def test_the_generators_bulk_rollups_are_what_the_rebuild_computes() -> None:
         IndustryPlaceMonth,
         StationMonth,
         OfficeMonth,
+        OfficeMonthTotal,
         WorkerPlace,
     ):
         assert model.objects.exists(), model.__name__

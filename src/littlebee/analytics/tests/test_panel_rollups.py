@@ -21,7 +21,17 @@ from littlebee.appeals.tests.factories import AppealCity
 from .. import measures
 from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, coarse_offices_refresh, period_split
 from ..measures import Period, Scope
-from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, WorkerDay, WorkerPlace
+from ..models import (
+    ActivityDay,
+    Grain,
+    OfficeDay,
+    OfficeMonthTotal,
+    PlaceLevel,
+    PlaceRollup,
+    StationDay,
+    WorkerDay,
+    WorkerPlace,
+)
 from .history import build
 
 DAY = timedelta(days=1)
@@ -338,3 +348,36 @@ def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCi
     assert {r.name for r in rows if r.organisation_id == offices[0].pk} == {"第000办"}
     assert {r.organisation_id for r in today_rows} == {o.pk for o in offices[: 55 if month_first != today else 110]}
     assert all(r.sums["received"] == 3 and r.sums["due"] == 2 for r in today_rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rate_table_over_both_kinds_reads_the_months_without_the_kind(c: AppealCity) -> None:
+    # given the history (March 2026: reports and appeals at several offices)
+    build(c)
+    march = Period(date(2026, 3, 1), date(2026, 3, 31))
+    everything = Scope(everything=True)
+    fine = _fine_offices(everything, march)
+    assert len(fine) > 1
+
+    # when the rate table is read over both kinds, and for appeals alone
+    with CaptureQueriesContext(connection) as both:
+        rows = measures.office_rows(everything, march)
+    with CaptureQueriesContext(connection) as one:
+        appeals = measures.office_rows(everything, march, "appeal")
+
+    # then the daily rollups' sums either way, the months of both kinds read from their total
+    # (a row per office and month), those of one kind from OfficeMonth
+    assert {r.organisation_id: r.sums for r in rows if r.sums} == fine
+    fine_appeals = OfficeDay.objects.filter(march.q(), kind="appeal").values("organisation_id")
+    assert {r.organisation_id: r.sums for r in appeals if r.sums} == {
+        r.pop("organisation_id"): {k: int(v or 0) for k, v in r.items()}
+        for r in fine_appeals.annotate(**{n: Sum(n) for n in OFFICE_COUNTS}).order_by()
+    }
+    assert appeals
+    assert '"analytics_officemonthtotal"' in both[0]["sql"]
+    assert '"analytics_officemonth"' not in both[0]["sql"]
+    assert '"analytics_officemonth"' in one[0]["sql"]
+    assert '"analytics_officemonthtotal"' not in one[0]["sql"]
+    assert OfficeMonthTotal.objects.filter(start=date(2026, 3, 1)).count() == len(
+        {r.organisation_id for r in rows if r.sums}
+    )
