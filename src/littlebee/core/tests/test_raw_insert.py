@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Field, JSONField
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -63,3 +65,33 @@ def test_a_clash_is_the_orms_integrity_error() -> None:
         insert_instance(_entry(rider, "once", at))
 
     assert LedgerEntry.objects.filter(idempotency_key="once").count() == 1
+
+
+def test_none_is_null_without_asking_the_field() -> None:
+    # given an entry with columns None (rule, reverses, expires_at, note_text)
+    rider = worker()
+    entry = _entry(rider, "nulls", timezone.now())
+    entry.note_text = None
+    asked: list[str] = []
+    real = Field.get_db_prep_save
+
+    def counting(self: Any, value: Any, connection: Any) -> Any:
+        asked.append(self.name)
+        return real(self, value, connection)
+
+    def json_counting(self: Any, value: Any, connection: Any) -> Any:
+        asked.append(self.name)
+        return value
+
+    # when
+    with (
+        mock.patch.object(Field, "get_db_prep_save", counting),
+        mock.patch.object(JSONField, "get_db_prep_save", json_counting),
+    ):
+        insert_instance(entry)
+
+    # then only the columns with a value were prepared, and the row has its NULLs
+    assert not {"rule", "reverses", "expires_at", "note_text"} & set(asked)
+    assert "created_at" in asked
+    row = LedgerEntry.objects.get(pk=entry.pk)
+    assert (row.rule_id, row.reverses_id, row.expires_at, row.note_text) == (None, None, None, None)
