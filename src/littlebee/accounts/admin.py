@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.admin import CityAdminPermissions, ServiceCreateAdmin
+from littlebee.core.digits import is_number
 from littlebee.core.errors import InvalidInput
 
 from . import services
@@ -99,7 +100,7 @@ class UserAdmin(CityAdminPermissions, DjangoUserAdmin):
         if request.method == "POST" and response.status_code == 302:
             # A password set here ends the user's tokens (their stamp no longer matches); mark
             # them revoked too, so the token list says so.
-            user = User.objects.filter(pk=id).first() if str(id).isdigit() else None
+            user = User.objects.filter(pk=id).first() if is_number(str(id)) else None
             if user is not None:
                 services.tokens_revoke_all(user=user)
         return response

@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError, InvalidInput
 from littlebee.orgs import selectors as org_selectors
 from littlebee.orgs.models import Organisation, Outlet, Region, RegionLevel
@@ -70,7 +71,7 @@ class StyledForm(forms.Form):
         raw = self.value_of(name)
         if isinstance(raw, int):
             return raw
-        if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) < 12:
+        if isinstance(raw, str) and is_number(raw.strip()) and len(raw.strip()) < 12:
             return int(raw.strip())
         return None
 

@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from littlebee.accounts.models import User
 from littlebee.core.background import background_run
+from littlebee.core.digits import is_number
 from littlebee.core.errors import InvalidInput, PermissionDenied
 
 from .exports import Table, export_table
@@ -36,7 +37,7 @@ def score_weights_set(*, weights: dict[str, str], actor: User) -> dict[str, int]
     parsed: dict[str, int] = {}
     for part in SCORE_PARTS:
         raw = str(weights.get(part.code, "")).strip()
-        if not raw.isdigit() or int(raw) > MAX_WEIGHT:
+        if not is_number(raw) or int(raw) > MAX_WEIGHT:
             raise InvalidInput.one(part.code, _("权重应为 0 到 100 之间的整数。"))
         parsed[part.code] = int(raw)
     if not any(parsed.values()):

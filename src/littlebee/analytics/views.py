@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of
 from littlebee.cases.selectors import open_cases_count, staff_org_ids
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError, InvalidInput
 from littlebee.core.geo import map_config
 from littlebee.hives.models import Hive, Service
@@ -193,7 +194,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         period, preset = period_from_request(request)
         region_id = request.GET.get("region")
-        if region_id is not None and not region_id.isdigit():
+        if region_id is not None and not is_number(region_id):
             raise InvalidInput.one("region", _("区域编号应为数字。"))
         scope, region = stats_scope_narrowed(scope, int(region_id) if region_id else None)
     except DomainError as exc:

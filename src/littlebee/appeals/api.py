@@ -33,6 +33,7 @@ from littlebee.accounts.schemas import ErrorOut
 from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, form_flag, local, ref
 from littlebee.cases.models import CaseEvent
 from littlebee.cases.selectors import case_timeline, timeline_events
+from littlebee.core.digits import is_number
 from littlebee.core.errors import InvalidInput
 from littlebee.core.pagination import clamp
 
@@ -169,7 +170,7 @@ def _enterprise_id(value: str) -> int | None:
     text = value.strip()
     if not text:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    if not is_number(text) or not 1 <= int(text) <= MAX_ID:
         raise InvalidInput.one("enterprise", _("该企业不存在。"))
     return int(text)
 

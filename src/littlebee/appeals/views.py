@@ -32,6 +32,7 @@ from littlebee.cases.selectors import case_timeline, stage_due
 from littlebee.cases.views import STATUS_TONES as STAFF_STATUS_TONES
 from littlebee.cases.views import console_chrome, console_of
 from littlebee.cases.worker_pages import STATUS_TONES, when
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError
 from littlebee.orgs.selectors import enterprises_list
 
@@ -283,7 +284,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     appeals = selectors.appeals_supervision_of(console.user, org_ids=console.org_ids, city_admin=console.city_admin)
     enterprises = list(enterprises_list().filter(pk__in=appeals.values("enterprise_id")))
     enterprise = request.GET.get("enterprise", "")
-    enterprise_id = int(enterprise) if enterprise.isdigit() and len(enterprise) < 10 else None
+    enterprise_id = int(enterprise) if is_number(enterprise) and len(enterprise) < 10 else None
     if enterprise_id not in {e.pk for e in enterprises}:
         enterprise_id = None
     status = request.GET.get("status", "")

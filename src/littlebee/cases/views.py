@@ -31,6 +31,7 @@ from littlebee.accounts.forms import apply_domain_error
 from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import is_city_admin, staff_access_of
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError, NotFound
 
 from . import selectors, services
@@ -125,7 +126,7 @@ def _queue_links(org_ids: list[int]) -> list[dict[str, str]]:
 
 def _int(raw: str | None, *, low: int = 1, high: int = 2**31 - 1) -> int | None:
     text = (raw or "").strip().lstrip("#")
-    if not text.isdigit() or len(text) > 10:
+    if not is_number(text) or len(text) > 10:
         return None
     value = int(text)
     return value if low <= value <= high else None

@@ -32,6 +32,7 @@ from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import StaffAccess
 from littlebee.accounts.views import staff_required
 from littlebee.core import errors
+from littlebee.core.digits import is_number
 from littlebee.orgs.models import Organisation
 
 from .models import Hive
@@ -205,7 +206,7 @@ def _initial(
     if len(first_organisers) == 1:
         initial["organiser"] = first_organisers[0].pk
     raw = request.GET.get("hive", "")
-    if raw.isdigit() and len(raw) < 10:
+    if is_number(raw) and len(raw) < 10:
         hive = hives.filter(pk=int(raw)).first()
         if hive is not None:
             initial["hive"] = hive.pk

@@ -27,6 +27,7 @@ from littlebee.accounts.forms import StyledForm, apply_domain_error
 from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.selectors import staff_access_of
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError, FieldError, InvalidInput, NotFound, PermissionDenied
 
 from . import hours, photo_images, selectors, services
@@ -190,7 +191,7 @@ class StationForm(StyledForm):
             self.add_error(None, str(error.detail))
             return
         pairs = schedule.get(day)
-        if isinstance(pairs, list) and index.isdigit() and int(index) < len(pairs):
+        if isinstance(pairs, list) and is_number(index) and int(index) < len(pairs):
             opens, closes = pairs[int(index)]
             message = _("“%(span)s”：%(detail)s") % {"span": f"{opens}-{closes}", "detail": error.detail}
         else:

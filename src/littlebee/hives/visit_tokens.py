@@ -21,6 +21,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError
 
 from .models import Hive
@@ -75,7 +76,7 @@ def hive_id_from_token(token: str, at: datetime | None = None) -> int:
     except signing.BadSignature:
         raise InvalidVisitToken() from None
     hive_part, _sep, window_part = value.partition(".")
-    if not (hive_part.isdigit() and window_part.isdigit()):
+    if not (is_number(hive_part) and is_number(window_part)):
         raise InvalidVisitToken()
     current = window_of(at or timezone.now())
     if int(window_part) not in (current, current - 1):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.forms import StyledForm
 from littlebee.accounts.models import WorkerType
+from littlebee.core.digits import is_number
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
 from .models import ItemKind, LearningItem, Question, QuestionKind, QuizKind, Topic
@@ -97,7 +98,7 @@ class ItemForm(StyledForm):
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit() or len(part) > 10:
+            if not is_number(part) or len(part) > 10:
                 raise forms.ValidationError(_("请填写题目编号，用逗号分隔。"))
             ids.append(int(part))
         found = {q.pk: q for q in Question.objects.filter(pk__in=ids)}

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from littlebee.accounts.requests import request_user
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError, NotFound
 
 from . import media, selectors, services
@@ -166,7 +167,7 @@ def attempt(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 def _picked(request: HttpRequest, question_id: int) -> list[int]:
-    return [int(v) for v in request.POST.getlist(f"q{question_id}") if v.isdigit() and len(v) < 11]
+    return [int(v) for v in request.POST.getlist(f"q{question_id}") if is_number(v) and len(v) < 11]
 
 
 def _challenge(request: HttpRequest, session: LearningSession) -> HttpResponse:

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError, InvalidInput, TooManyRequests
 
 from . import selectors, services
@@ -202,14 +203,14 @@ def _listed(value: str, name: str) -> list[str]:
 def _positive(value: str, name: str, default: int, maximum: int) -> int:
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    if not is_number(value) or not 1 <= int(value) <= maximum:
         raise InvalidInput.one(name, _("%(name)s 应为 1 到 %(max)d 之间的整数。") % {"name": name, "max": maximum})
     return int(value)
 
 
 def _request_filter(params: dict[str, list[str]]) -> RequestFilter:
     ids = _listed(_one(params, "service_request_id"), "service_request_id")
-    if any(not i.isdigit() or len(i) > 18 for i in ids):
+    if any(not is_number(i) or len(i) > 18 for i in ids):
         raise InvalidInput.one("service_request_id", _("service_request_id 应为数字。"))
     statuses = _listed(_one(params, "status"), "status")
     if any(s not in SPEC_STATUSES for s in statuses):
@@ -259,7 +260,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @open311_view("GET", "HEAD")
 def request_detail(request: HttpRequest, request_id: str, *, fmt: str) -> HttpResponse:
-    if not request_id.isdigit() or len(request_id) > 18:
+    if not is_number(request_id) or len(request_id) > 18:
         return errors_answer([(404, _("找不到该请求，或它不公开。"))], fmt, 404)
     found = selectors.request_public(int(request_id))
     return answer([_absolute(request, _request_data(found))], fmt, xml_root="service_requests")

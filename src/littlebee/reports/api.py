@@ -45,6 +45,7 @@ from littlebee.cases.api import ERRORS, MAX_ID, FeedbackIn, Ref, deadline_of, fo
 from littlebee.cases.models import Case, CaseAction, CaseEvent
 from littlebee.cases.selectors import case_timeline, stage_due
 from littlebee.core.api_answers import answer
+from littlebee.core.digits import is_number
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import haversine_m, valid_lat_lng
 from littlebee.core.pagination import clamp
@@ -252,7 +253,7 @@ def report_post(
     lng_value = _coordinate(lng, "lng", errors)
     community_id: int | None = None
     if community.strip():
-        if community.strip().isdigit() and len(community.strip()) < 12:
+        if is_number(community.strip()) and len(community.strip()) < 12:
             community_id = int(community.strip())
         else:
             errors.append(FieldError("community", _("请从列表中选择社区。")))

@@ -14,6 +14,7 @@ from django.core import signing
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from littlebee.core.digits import is_number
 from littlebee.core.errors import DomainError
 
 TOKEN_SALT = "littlebee.volunteering.checkin-token"
@@ -56,5 +57,5 @@ def token_check(token: str, *, task_id: int, at: datetime | None = None) -> None
         raise InvalidTaskToken() from None
     task_part, _sep, window_part = value.partition(".")
     current = window_of(at or timezone.now())
-    if task_part != f"t{task_id}" or not window_part.isdigit() or int(window_part) not in (current, current - 1):
+    if task_part != f"t{task_id}" or not is_number(window_part) or int(window_part) not in (current, current - 1):
         raise InvalidTaskToken()
