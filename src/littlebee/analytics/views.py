@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -254,14 +254,19 @@ SORTS = [
 KINDS = [("", gettext_lazy("全部类型")), ("report", gettext_lazy("随手拍")), ("appeal", gettext_lazy("诉求"))]
 
 
-def _ranked(rows: list[measures.OfficeRow], sort: str) -> list[dict[str, Any]]:
-    """Each row with its place; a row whose sorting rate lacks the minimum sample has none."""
+def _ranked(
+    rows: list[measures.OfficeRow], sort: str, page_number: str | None
+) -> tuple[Page[measures.OfficeRow], list[dict[str, Any]]]:
+    """The page of the sorted rows, each with its place (a row whose sorting rate lacks the
+    minimum sample has none) and its rates: only the page's rows have their rates computed (a
+    city has over a thousand offices; sorting by a count needs none)."""
+    page = Paginator(rows, OFFICE_PAGE_SIZE).get_page(page_number)
     ranked = []
-    for position, row in enumerate(rows, start=1):
+    for position, row in enumerate(page.object_list, start=page.start_index()):
         rates = row.rates
         has_place = sort in ("received", "overdue_now") or rates[sort].value is not None
         ranked.append({"row": row, "rates": rates, "rank": position if has_place else None})
-    return ranked
+    return page, ranked
 
 
 @login_required
@@ -279,14 +284,14 @@ def offices(request: HttpRequest) -> HttpResponse:
     # The bad rates (returned, reopened) rank the highest first too: the table is a list of
     # where to look, and "样本不足" rows stay at the bottom either way.
     rows = measures.offices_sorted(measures.office_rows(scope, period, kind or None), sort)
-    page = Paginator(_ranked(rows, sort), OFFICE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page, ranked = _ranked(rows, sort, request.GET.get("page"))
     context = {
         **_chrome(request),
         **_period_context(period, preset),
         "rows": rows,
         # A city has over a thousand offices: the table shows them a page at a time (the ranks
         # run on across pages; the total and the export cover them all).
-        "ranked": page.object_list,
+        "ranked": ranked,
         "page": page,
         "total": measures.offices_total(rows),
         "sort": sort,

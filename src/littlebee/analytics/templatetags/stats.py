@@ -1,0 +1,33 @@
+"""The statistics pages' cells rendered in Python: the offices' table shows 50 rows of five rates,
+and a template include per cell (250 a page) cost more CPU than reading the whole table."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import localize
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from ..measures import Rate
+
+register = template.Library()
+
+
+@register.simple_tag
+def rate_cell(rate: Rate) -> SafeString:
+    """A rate as "N% part/whole", or "样本不足" (with the count and the minimum sample as its
+    title) under the minimum sample."""
+    if rate.value is None:
+        title = gettext("仅 %(n)s 件，少于 %(min)s 件不计算比率") % {
+            "n": localize(rate.whole),
+            "min": localize(rate.minimum),
+        }
+        return format_html('<span class="stats-thin" title="{}">{}</span>', title, gettext("样本不足"))
+    return format_html(
+        '<span data-rate="{}">{}%</span> <small class="muted">{}/{}</small>',
+        localize(rate.value),
+        localize(rate.percent),
+        localize(rate.part),
+        localize(rate.whole),
+    )
