@@ -62,17 +62,20 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
         limit=query.limit,
     )
     # A search names the same few services, schedules and times again and again: each is built
-    # once. (By identity: the selector gives each service and each schedule of a search as one
-    # object.) Times are written as the answer's encoder writes them, once per distinct time.
+    # once. (By identity: the selector gives each service, service set and schedule of a search
+    # as one object.) Times are written as the answer's encoder writes them, once per distinct time.
     services: dict[int, dict[str, Any]] = {}
+    service_lists: dict[int, list[dict[str, Any]]] = {}
     schedules: dict[tuple[int, bool], dict[str, Any]] = {}
     moments: dict[datetime | None, str | None] = {None: None}
     items = []
     for row in found.items:
         hive = row.hive
-        for ref in hive.services:
-            if id(ref) not in services:
-                services[id(ref)] = {"code": ref.code, "name": ref.name, "is_base": ref.is_base}
+        if id(hive.services) not in service_lists:
+            for ref in hive.services:
+                if id(ref) not in services:
+                    services[id(ref)] = {"code": ref.code, "name": ref.name, "is_base": ref.is_base}
+            service_lists[id(hive.services)] = [services[id(ref)] for ref in hive.services]
         schedule = (id(row.intervals), hive.always_open)
         if schedule not in schedules:
             schedules[schedule] = hours.schedule_shared(row.intervals, hive.always_open)
@@ -91,7 +94,7 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
                 "closes_at": moments[row.closes_at],
                 "opens_at": moments[row.opens_at],
                 "opening_hours": schedules[schedule],
-                "services": [services[id(ref)] for ref in hive.services],
+                "services": service_lists[id(hive.services)],
                 "demonstration": hive.demonstration,
                 "managing_unit": {"id": hive.managing_unit_id, "name": hive.managing_unit_name},
                 "contact_phone": hive.contact_phone,

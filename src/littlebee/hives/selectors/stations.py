@@ -234,7 +234,8 @@ def stations_read(
                 refs_of = service_sets[linked] = [
                     refs[i] for i in sorted((int(i) for i in linked.split(",")), key=rank.__getitem__)
                 ]
-            hive.services = list(refs_of)
+            # One list per service set and search, shared by its stations: read it, never change it.
+            hive.services = refs_of
         found[pk] = _Candidate(
             pk,
             0.0,

@@ -234,3 +234,17 @@ def test_every_search_answers_as_the_reference_built_station_by_station(city: An
             # then the answer is the reference's
             assert response.status_code == 200
             assert response.json() == _reference(hives, at, lat, lng, params, language), (lat, lng, params)
+
+
+def test_stations_with_the_same_services_share_one_list_a_search(stations_nearby: list[Any]) -> None:
+    # given 12 stations with the same two services and one without
+    # when the nearest 20 are searched
+    found = stations.hives_search(lat=SEARCH["lat"], lng=SEARCH["lng"], limit=20)
+
+    # then the twelve share one list of those services (the answer builds it once), in the
+    # catalogue's order, and the station without services has its own empty list
+    with_services = [row.hive.services for row in found.items if row.hive.services]
+    assert len(with_services) == 12
+    assert all(services is with_services[0] for services in with_services)
+    assert [s.code for s in with_services[0]] == ["rest_charging", "reading"]
+    assert [row.hive.services for row in found.items if not row.hive.services] == [[]]
