@@ -611,38 +611,40 @@ def pages(city: dict[str, Any]) -> dict[str, tuple[str, str]]:
     }
 
 
-def _backends_cpu() -> float:
-    """CPU seconds so far of this database's PostgreSQL backends (the server thread's and ours),
-    read from /proc (the server on this machine); 0 on SQLite or another host."""
+def _backends_cpu() -> dict[int, float]:
+    """CPU seconds so far of each of this database's PostgreSQL backends (the server thread's and
+    ours), by pid, read from /proc (the server on this machine); none on SQLite or another host."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        return 0.0
+        return {}
     with connection.cursor() as cur:
         cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
         pids = [r[0] for r in cur.fetchall()]
-    total = 0.0
+    cpu = {}
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return cpu
 
 
 def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float, float]:
     """p50 and p95 wall milliseconds, and the mean CPU milliseconds per call (this process's
     threads and the database's backends: on a shared, loaded machine the wall time moves with
-    everyone's load, the CPU much less)."""
+    everyone's load, the CPU much less). A backend's CPU counts from its first reading (one that
+    ended meanwhile is left out: a total over the backends went negative when one closed)."""
     fn()  # warm
     samples = []
-    cpu_before = clock.process_time() + _backends_cpu()
+    process_before, backends_before = clock.process_time(), _backends_cpu()
     for _ in range(runs):
         started = clock.perf_counter()
         fn()
         samples.append((clock.perf_counter() - started) * 1000)
-    cpu = (clock.process_time() + _backends_cpu() - cpu_before) * 1000 / runs
+    backends = sum(cpu - backends_before.get(pid, 0.0) for pid, cpu in _backends_cpu().items())
+    cpu = (clock.process_time() - process_before + backends) * 1000 / runs
     samples.sort()
     return statistics.median(samples), samples[min(len(samples) - 1, math.ceil(0.95 * len(samples)) - 1)], cpu
 
