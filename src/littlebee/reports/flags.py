@@ -19,16 +19,21 @@ Near-duplicate search: a Hamming distance cannot use a B-tree index, and a BK-tr
 database extension would be one more thing to run. The exact perceptual hash is looked up
 through its index first (a re-saved or re-compressed copy usually hashes the same); then the
 most recent photos (bounded by days and count, newest first, only id/report/phash fetched)
-are compared in Python — 5000 integer XORs are well under a millisecond. A copy older than
-the window or beyond the cap is only caught when byte-identical (content_sha256).
+are compared — on PostgreSQL by the database (XOR and bit_count of bit(64) values: one row comes
+back, not 5000 hashes), elsewhere in Python (5000 integer XORs are well under a millisecond, the
+reading of them is not). A copy older than the window or beyond the cap is only caught when
+byte-identical (content_sha256).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -101,6 +106,8 @@ def _similar_report(photo: ReportPhoto, at: datetime) -> tuple[int, int] | None:
         return exact, 0
     since = at - timedelta(days=settings.REPORTS_PHASH_SCAN_DAYS)
     recent = others.filter(created_at__gte=since).order_by("-created_at", "-id")
+    if connections[recent.db].vendor == "postgresql" and _HEX64.fullmatch(photo.phash):
+        return _closest_in_postgresql(recent, photo.phash, limit)
     best: tuple[int, int] | None = None
     for report_id, phash in recent.values_list("report_id", "phash")[: settings.REPORTS_PHASH_SCAN_LIMIT]:
         try:
@@ -110,6 +117,33 @@ def _similar_report(photo: ReportPhoto, at: datetime) -> tuple[int, int] | None:
         if distance <= limit and (best is None or distance < best[1]):
             best = (report_id, distance)
     return best
+
+
+# A stored hash as imagehash writes it: 16 hex digits (64 bits).
+_HEX64 = re.compile(r"[0-9A-Fa-f]{16}")
+
+
+def _closest_in_postgresql(recent: QuerySet[ReportPhoto], phash: str, limit: int) -> tuple[int, int] | None:
+    """_similar_report's scan done by PostgreSQL: the same recent photos (newest first, at most
+    REPORTS_PHASH_SCAN_LIMIT), each hash's distance counted there (XOR of two bit(64), bit_count),
+    the closest within `limit` given back, the newest of equals first, as the Python loop picks
+    it. One row comes back instead of thousands of hashes per processed photo. A stored hash
+    that is not 16 hex digits is skipped (imagehash writes none such)."""
+    inner, params = recent.values("report_id", "phash", "created_at", "id")[
+        : settings.REPORTS_PHASH_SCAN_LIMIT
+    ].query.sql_with_params()
+    sql = (
+        "SELECT scored.report_id, scored.distance FROM ("  # noqa: S608 - the ORM's own SQL, values bound
+        "SELECT recent.report_id, recent.created_at, recent.id,"
+        " bit_count(('x' || recent.phash)::bit(64) # ('x' || %s)::bit(64)) AS distance"
+        f" FROM ({inner}) recent WHERE recent.phash ~ '^[0-9A-Fa-f]{{16}}$'"
+        ") scored WHERE scored.distance <= %s"
+        " ORDER BY scored.distance, scored.created_at DESC, scored.id DESC LIMIT 1"
+    )
+    with connections[recent.db].cursor() as cursor:
+        cursor.execute(sql, [phash, *params, limit])
+        row = cursor.fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else None
 
 
 def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]:
