@@ -31,8 +31,9 @@ GIFTS_API_QUERIES = 2
 MY_VOUCHERS_QUERIES = 3
 # the gift read with the worker's profile locked, the voucher, the points debit, the ledger entry,
 # the voucher's link to it, the voucher's timeline row, the stock: no savepoint (issue 13: at most
-# 8 in the request, the token's lookup included)
-REDEEM_STATEMENTS = 7
+# 8 in the request, the token's lookup included). On PostgreSQL the link and the timeline row ride
+# on the stock's UPDATE (data-modifying WITHs): 5.
+REDEEM_STATEMENTS = {"postgresql": 5, "sqlite": 7}
 # session, user, the layout's two staff checks, the bell's unread count, balance, count, page, stations
 MALL_PAGE_QUERIES = 9
 
@@ -133,7 +134,7 @@ def test_my_vouchers_page_costs_the_same_for_3_and_25_vouchers(rider: Any) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_redemption_is_the_token_and_seven_statements_and_no_savepoint(api_as: Any) -> None:
+def test_a_redemption_is_the_token_and_five_or_seven_statements_and_no_savepoint(api_as: Any) -> None:
     # given a worker with points and an any-station gift, outside any transaction of the test's
     rider = worker()
     give_points(rider, 1_000)
@@ -149,7 +150,7 @@ def test_a_redemption_is_the_token_and_seven_statements_and_no_savepoint(api_as:
     assert response.status_code == 201, response.content
     statements = [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT"))]
     assert not any("SAVEPOINT" in sql for sql in statements)
-    assert len(statements) == 1 + REDEEM_STATEMENTS <= 8
+    assert len(statements) == 1 + REDEEM_STATEMENTS[connection.vendor] <= 8
     body = response.json()
     assert (body["status"], body["points"], body["gift"]["id"], body["hive"]) == ("reserved", 100, gift.pk, None)
     # and the worker paid, once, and the gift's stock went down by one

@@ -52,10 +52,30 @@ def test_redeeming_reserves_stock_debits_points_and_issues_a_voucher() -> None:
     assert entry.idempotency_key == f"redemption:{voucher.code}"
     assert (entry.source_type, entry.source_id) == ("rewards.voucher", str(voucher.pk))
     assert voucher.points_entry == entry
+    assert Voucher.objects.get(pk=voucher.pk).points_entry_id == entry.pk  # as stored, not as kept
     # and the timeline has its first row
     event = VoucherEvent.objects.get(voucher=voucher)
     assert (event.from_status, event.to_status, event.actor) == ("", VoucherStatus.RESERVED, rider)
+    assert (event.at, event.hive, event.note) == (now, None, "")
     assert not points_mismatches()
+
+
+def test_redeeming_at_a_station_writes_it_on_the_timeline() -> None:
+    # given a gift picked up at two listed stations, one with its own stock
+    rider = rich_worker(2000)
+    here, there = HiveFactory(), HiveFactory()
+    gift = listed_gift([here, there], station_stock=3, points_cost=100)
+    now = timezone.now()
+
+    # when
+    voucher = services.gift_redeem(worker=rider, gift_id=gift.pk, hive_id=here.pk, at=now)
+
+    # then the timeline row names the station, and both stocks went down by one
+    event = VoucherEvent.objects.get(voucher=voucher)
+    assert (event.at, event.hive, event.actor, event.to_status) == (now, here, rider, VoucherStatus.RESERVED)
+    assert Voucher.objects.get(pk=voucher.pk).points_entry_id == voucher.points_entry_id is not None
+    assert GiftStation.objects.get(gift=gift, hive=here).stock_available == 2
+    assert stock_of(gift) == gift.total_stock - 1
 
 
 def test_the_code_is_ten_unambiguous_characters_shown_in_two_groups() -> None:
