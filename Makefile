@@ -13,8 +13,10 @@ BENCH_POSTGRES    ?= postgres://postgres@127.0.0.1:5432/postgres
 # them, which builds the city once (the scheduler in src/littlebee/conftest.py).
 PYTEST_WORKERS    ?= 2
 PYTEST            := $(BIN)/pytest -n $(PYTEST_WORKERS)
+# The demo city, built once per `make test` and read by both passes (src/littlebee/demo/tests/prebuilt.py).
+TEST_CITY         := $(CURDIR)/var/test-city
 
-.PHONY: run test lint typecheck migrations-check test-sqlite test-postgres messages bench bench-ab clean
+.PHONY: run test lint typecheck migrations-check test-city test-sqlite test-postgres messages bench bench-ab clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,14 +58,18 @@ typecheck: $(VENV)/.dev-deps
 migrations-check: $(VENV)/.dev-deps
 	$(BIN)/littlebee makemigrations --check --dry-run
 
-test-sqlite: $(VENV)/.dev-deps node_modules/.installed
-	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(PYTEST)
+test-city: $(VENV)/.dev-deps
+	env -u DATABASE_URL $(BIN)/python scripts/test_city.py $(TEST_CITY)
 
-test-postgres: $(VENV)/.dev-deps node_modules/.installed
+test-sqlite: $(VENV)/.dev-deps node_modules/.installed test-city
+	@echo "== test suite on SQLite =="
+	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) LITTLEBEE_TEST_CITY=$(TEST_CITY) $(PYTEST)
+
+test-postgres: $(VENV)/.dev-deps node_modules/.installed test-city
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
-		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL_POSTGRES) $(PYTEST); \
+		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL_POSTGRES) \
+			LITTLEBEE_TEST_CITY=$(TEST_CITY) $(PYTEST); \
 	elif [ -n "$$LITTLEBEE_REQUIRE_SERVICES" ]; then \
 		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable, and LITTLEBEE_REQUIRE_SERVICES demands it."; exit 1; \
 	else \

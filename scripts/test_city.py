@@ -1,0 +1,35 @@
+"""Build the Wuhan demo city once for `make test` (src/littlebee/demo/tests/prebuilt.py):
+python scripts/test_city.py DIRECTORY. The two test passes read it through LITTLEBEE_TEST_CITY."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    directory = Path(sys.argv[1]).resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "build.sqlite3"
+    for leftover in directory.glob("*"):
+        leftover.unlink()
+    # An empty SQLite file of its own; pytest-django runs the suite with DEBUG off, so does this.
+    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "littlebee.settings")
+    import django
+    from django.conf import settings
+
+    django.setup()
+    settings.DEBUG = False
+    from littlebee.demo.tests.prebuilt import build_and_dump
+
+    started = time.monotonic()
+    result = build_and_dump(directory)
+    database.unlink()
+    print(f"demo city for the tests: {sum(result.created.values())} objects in {time.monotonic() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
