@@ -11,7 +11,9 @@ the whole database's content, so a test sees exactly what a fresh load leaves, n
 
 Under `pytest -n N` every test of this package runs on one worker (the root conftest's xdist
 scheduler groups them; xdist's own `--dist loadgroup` does not work with pytest 9.2), so the
-city is built once per pass while the other workers run the rest of the suite."""
+city is built once per pass while the other workers run the rest of the suite. Under `make
+test` it is not built here at all: both passes read the one city `make test-city` built
+(prebuilt.py)."""
 
 from __future__ import annotations
 
