@@ -271,8 +271,8 @@ def _months_of(scope: Scope) -> QuerySet[Any]:
     """The month rows of a scope that mixes dimensions (read with the daily rollup's days): a
     scope of industries alone (an industry committee's, narrowed to a street or community, or
     broken down by place) reads IndustryPlaceMonth, a row per industry × community; any other
-    ActivityMonth, a row per community × enterprise × worker type (about ten times as many for
-    an industry of a large city). The same sums either way (coarse.INDUSTRY_PLACE)."""
+    ActivityMonth, a row per community × enterprise × worker type (five times as many for an
+    industry of the bench's 10-million-case city). The same sums either way (coarse.INDUSTRY_PLACE)."""
     industries_only = bool(scope.industries) and not (
         scope.everything or scope.enterprise_ids or scope.district_ids or scope.street_ids or scope.community_ids
     )

@@ -317,8 +317,9 @@ class IndustryPlaceMonth(ActivityCounts):
     """ActivityDay summed per month × industry × community (its street and district, as on the
     daily row): an industry committee's breakdown by street or community (the map of its
     reports) reads it for a period's full months. ActivityMonth keeps a row per community ×
-    enterprise × worker type, which for one industry of a 10-million-case city is about ten
-    times the rows (the days of a partial month are read from ActivityDay)."""
+    enterprise × worker type, which for one industry of the bench's 10-million-case city is
+    five times the rows: 7,137 against 1,390 a month (the days of a partial month are read from
+    ActivityDay)."""
 
     start = models.DateField()
     industry = models.CharField(max_length=32, blank=True, default="")
