@@ -50,6 +50,7 @@ from littlebee.volunteering.models import ServiceRecord
 from .coarse import (
     ACTIVITY_COUNTS,
     OFFICE_COUNTS,
+    SPECS,
     coarse_days_refresh,
     coarse_offices_refresh,
     coarse_rebuild,
@@ -645,6 +646,15 @@ def _month_chunks(start: date, end: date) -> Iterable[tuple[date, date]]:
         following = (current.replace(day=1) + timedelta(days=32)).replace(day=1)
         yield current, min(end, following - timedelta(days=1))
         current = following
+
+
+def rollups_missing() -> bool:
+    """Whether figures are missing that only a rebuild makes: no daily rollups at all, or a panel
+    rollup empty while the daily rollup it sums has rows (a table a later migration added starts
+    empty; the refreshes fill only the days they touch)."""
+    if not ActivityDay.objects.exists():
+        return True
+    return any(spec.source._default_manager.exists() and not spec.model._default_manager.exists() for spec in SPECS)
 
 
 def rollups_rebuild(*, start: date | None = None, end: date | None = None, dry_run: bool = False) -> list[Difference]:

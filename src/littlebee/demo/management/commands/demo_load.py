@@ -8,8 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from littlebee.analytics.models import ActivityDay
-from littlebee.analytics.rollups import rollups_rebuild
+from littlebee.analytics.rollups import rollups_missing, rollups_rebuild
 from littlebee.demo.wuhan import accounts_table, load_wuhan, summary_lines
 
 
@@ -30,9 +29,9 @@ class Command(BaseCommand):
         finally:
             settings.ANALYTICS_TRACK = tracking
         # A load that added nothing changed no figure: computing the whole history again would
-        # only cost every `make run` several seconds. Unless there are no figures yet (a city
-        # loaded before the statistics existed).
-        if not result.already_loaded or not ActivityDay.objects.exists():
+        # only cost every `make run` several seconds. Unless figures are missing (a city loaded
+        # before the statistics existed, or before a migration added a panel rollup).
+        if not result.already_loaded or rollups_missing():
             rollups_rebuild()
         if not options["quiet"] and options["verbosity"] > 0:
             if result.already_loaded:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from io import StringIO
 
 import pytest
@@ -366,16 +365,17 @@ def test_quiet_command_prints_only_the_accounts():
 
 
 def test_a_load_that_adds_nothing_computes_no_figures_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    # given the loaded city, its figures there, and the whole-history rebuild watched
-    from littlebee.analytics.models import ActivityDay
+    # given the loaded city with its figures computed, and the whole-history rebuild then watched
+    from littlebee.analytics.models import ActivityDay, OfficeMonthTotal
+    from littlebee.analytics.rollups import rollups_rebuild
     from littlebee.demo import points as demo_points
     from littlebee.demo.management.commands import demo_load
 
+    rollups_rebuild()
     rebuilds: list[object] = []
     awards: list[object] = []
     monkeypatch.setattr(demo_load, "rollups_rebuild", lambda: rebuilds.append(1))
     monkeypatch.setattr(demo_points, "points_award", lambda **kwargs: awards.append(kwargs))
-    ActivityDay.objects.create(day=date(2026, 3, 1))
 
     # when the command runs again (as at every `make run` after the first)
     call_command("demo_load", "--quiet", stdout=StringIO())
@@ -383,7 +383,13 @@ def test_a_load_that_adds_nothing_computes_no_figures_again(monkeypatch: pytest.
     # then it neither computed the statistics' history again nor asked for an award already given
     assert rebuilds == [] and awards == []
 
+    # and when the rate table's month rollup is empty, as migration 0007 leaves it on a database
+    # that had figures before, it computes them (the past months' rates would read as zero)
+    OfficeMonthTotal.objects.all().delete()
+    call_command("demo_load", "--quiet", stdout=StringIO())
+    assert rebuilds == [1]
+
     # and when there are no figures yet (a city loaded before the statistics), it computes them
     ActivityDay.objects.all().delete()
     call_command("demo_load", "--quiet", stdout=StringIO())
-    assert rebuilds == [1]
+    assert rebuilds == [1, 1]
