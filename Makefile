@@ -13,8 +13,12 @@ BENCH_POSTGRES    ?= postgres://postgres@127.0.0.1:5432/postgres
 # them, which builds the city once (the scheduler in src/littlebee/conftest.py).
 PYTEST_WORKERS    ?= 2
 PYTEST            := $(BIN)/pytest -n $(PYTEST_WORKERS)
-# The demo city, built once per `make test` and read by both passes (src/littlebee/demo/tests/prebuilt.py).
-TEST_CITY         := $(CURDIR)/var/test-city
+# The demo city, built once per `make test` and read by both passes (src/littlebee/demo/tests/prebuilt.py):
+# a directory of this make's own, so a pass never reads an earlier run's city. The passes get it
+# only with USE_TEST_CITY=1 (`make test` and .ci/run set it and make test-city beside them; their
+# first city test waits for it); `make test-sqlite` alone builds the city in the process.
+TEST_CITY         := $(CURDIR)/var/test-city/$(shell date +%s%N)
+CITY_FOR_TESTS     = $(if $(USE_TEST_CITY),LITTLEBEE_TEST_CITY=$(TEST_CITY))
 
 .PHONY: run test lint typecheck migrations-check test-city test-sqlite test-postgres messages bench bench-ab clean
 
@@ -59,25 +63,27 @@ migrations-check: $(VENV)/.dev-deps
 	$(BIN)/littlebee makemigrations --check --dry-run
 
 test-city: $(VENV)/.dev-deps
+	@find $(dir $(TEST_CITY)) -mindepth 1 -maxdepth 1 -mmin +720 -exec rm -rf {} + 2>/dev/null || true
 	env -u DATABASE_URL $(BIN)/python scripts/test_city.py $(TEST_CITY)
 
-test-sqlite: $(VENV)/.dev-deps node_modules/.installed test-city
+test-sqlite: $(VENV)/.dev-deps node_modules/.installed
 	@echo "== test suite on SQLite =="
-	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) LITTLEBEE_TEST_CITY=$(TEST_CITY) $(PYTEST)
+	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(CITY_FOR_TESTS) $(PYTEST)
 
-test-postgres: $(VENV)/.dev-deps node_modules/.installed test-city
+test-postgres: $(VENV)/.dev-deps node_modules/.installed
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
 		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL_POSTGRES) \
-			LITTLEBEE_TEST_CITY=$(TEST_CITY) $(PYTEST); \
+			$(CITY_FOR_TESTS) $(PYTEST); \
 	elif [ -n "$$LITTLEBEE_REQUIRE_SERVICES" ]; then \
 		echo "PostgreSQL at $(TEST_DATABASE_URL) is not reachable, and LITTLEBEE_REQUIRE_SERVICES demands it."; exit 1; \
 	else \
 		echo "SKIPPED: the PostgreSQL run, because no PostgreSQL answers at $(TEST_DATABASE_URL) (set TEST_DATABASE_URL)."; \
 	fi
 
-# One after another here; .ci/run runs the three long ones at once (`make -j3 --output-sync`).
-test: lint typecheck migrations-check test-sqlite test-postgres
+# One after another here; .ci/run runs the four long ones at once (`make -j4 --output-sync`).
+test: lint typecheck migrations-check test-city test-sqlite test-postgres
+test: USE_TEST_CITY = 1
 
 messages: $(VENV)/.dev-deps
 	cd src/littlebee && DJANGO_SETTINGS_MODULE= ../../$(BIN)/python -m django makemessages -l en --no-obsolete \

@@ -1,11 +1,14 @@
 """Build the Wuhan demo city once for `make test` (src/littlebee/demo/tests/prebuilt.py):
-python scripts/test_city.py DIRECTORY. The two test passes read it through LITTLEBEE_TEST_CITY."""
+python scripts/test_city.py DIRECTORY. The two test passes read it through LITTLEBEE_TEST_CITY;
+they start beside this and their city tests wait for it, so a failure is written down for them
+(prebuilt.FAILED) as well as raised here."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+import traceback
 from pathlib import Path
 
 
@@ -23,10 +26,14 @@ def main() -> None:
 
     django.setup()
     settings.DEBUG = False
-    from littlebee.demo.tests.prebuilt import build_and_dump
+    from littlebee.demo.tests.prebuilt import FAILED, build_and_dump
 
     started = time.monotonic()
-    result = build_and_dump(directory)
+    try:
+        result = build_and_dump(directory)
+    except BaseException:
+        (directory / FAILED).write_text(traceback.format_exc())
+        raise
     database.unlink()
     print(f"demo city for the tests: {sum(result.created.values())} objects in {time.monotonic() - started:.0f} s")
 

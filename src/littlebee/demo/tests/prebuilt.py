@@ -5,7 +5,8 @@ PostgreSQL, where every one of its ~75,000 statements is a round trip, on a mach
 cores the two passes share. Now `make test` builds it once, the way the suite would (tables
 made from the models, no migrations, the tests' password hasher), and dumps its rows to JSON;
 each pass's first city test reads them into its own database in a few seconds and keeps them
-aside as before. A pass run by hand (`pytest` without LITTLEBEE_TEST_CITY) builds the city as
+aside as before. The passes start beside the build (their other tests need no city); only the
+first city test waits for it. A pass run by hand (`pytest` without LITTLEBEE_TEST_CITY) builds the city as
 it always did.
 
 The PostgreSQL pass thus tests a city built on SQLite; the loader's second run (`second_load`)
@@ -19,6 +20,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, time
 from itertools import chain
 from pathlib import Path
+from time import monotonic, sleep
 from typing import Any
 
 from django.apps import apps
@@ -36,7 +38,9 @@ from littlebee.demo.wuhan import LoadResult, demo_clock, load_wuhan
 # Where `make test` left the built city; unset, each pass builds its own.
 PREBUILT_ENV = "LITTLEBEE_TEST_CITY"
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-ROWS, RESULT = "city.json", "result.json"
+ROWS, RESULT, FAILED = "city.json", "result.json", "failed.txt"
+# How long a pass's first city test waits for the city `make test-city` is building beside it.
+WAIT_SECONDS = 20 * 60
 
 
 def prebuilt_directory() -> Path | None:
@@ -53,8 +57,25 @@ def build_and_dump(directory: Path) -> LoadResult:
     with override_settings(PASSWORD_HASHERS=MD5):
         result = load_wuhan(now=demo_clock())
     rows_dump(directory / ROWS)
-    (directory / RESULT).write_text(json.dumps({"created": dict(result.created), "seconds": result.seconds}))
+    # Written last, and whole (a rename): the passes take its presence for "the city is ready".
+    partial = directory / f"{RESULT}.partial"
+    partial.write_text(json.dumps({"created": dict(result.created), "seconds": result.seconds}))
+    partial.rename(directory / RESULT)
     return result
+
+
+def city_wait(directory: Path, *, seconds: float = WAIT_SECONDS) -> None:
+    """Wait until `make test-city`, started beside this pass, has written the city (or failed)."""
+    deadline = monotonic() + seconds
+    while not (directory / RESULT).exists():
+        if (directory / FAILED).exists():
+            raise RuntimeError(f"make test-city failed:\n{(directory / FAILED).read_text()}")
+        if monotonic() > deadline:
+            raise RuntimeError(
+                f"no demo city in {directory} after {seconds:.0f} s: {PREBUILT_ENV} is set but `make test-city` "
+                "did not write it (run the passes through `make test`, or unset the variable)"
+            )
+        sleep(1)
 
 
 class ExactJSONEncoder(DjangoJSONEncoder):
@@ -82,6 +103,7 @@ def rows_dump(path: Path) -> None:
 def fill_from_dump(directory: Path, tables: tuple[str, ...]) -> LoadResult:
     """Make the test database's content the dumped city's (every table emptied first), in one
     transaction; constraints are checked at its end, so the order of the rows is free."""
+    city_wait(directory)
     by_model: defaultdict[type[Model], list[Model]] = defaultdict(list)
     through_rows: defaultdict[type[Model], list[Model]] = defaultdict(list)
     with (directory / ROWS).open(encoding="utf-8") as rows:
@@ -95,18 +117,23 @@ def fill_from_dump(directory: Path, tables: tuple[str, ...]) -> LoadResult:
                 through_rows[through].extend(
                     through(**{f"{source}_id": instance.pk, f"{target}_id": pk}) for pk in targets
                 )
-    quoted = [connection.ops.quote_name(table) for table in tables]
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(quoted)}")
-        else:
-            for name in quoted:
-                cursor.execute(f"DELETE FROM {name}")
+        tables_empty(cursor, tables)
         for model, instances in [*by_model.items(), *through_rows.items()]:
             _insert_as_given(model, instances)
     ContentType.objects.clear_cache()
     saved = json.loads((directory / RESULT).read_text())
     return LoadResult(created=Counter(saved["created"]), seconds=saved["seconds"])
+
+
+def tables_empty(cursor: Any, tables: tuple[str, ...]) -> None:
+    """Delete every row of the tables (inside the caller's transaction)."""
+    quoted = [connection.ops.quote_name(table) for table in tables]
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {', '.join(quoted)}")
+    else:
+        for name in quoted:
+            cursor.execute(f"DELETE FROM {name}")
 
 
 def _insert_as_given(model: type[Model], instances: list[Model]) -> None:

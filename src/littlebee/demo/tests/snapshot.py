@@ -18,7 +18,7 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test import override_settings
 
-from littlebee.demo.tests.prebuilt import fill_from_dump, prebuilt_directory
+from littlebee.demo.tests.prebuilt import fill_from_dump, prebuilt_directory, tables_empty
 from littlebee.demo.wuhan import LoadResult, demo_clock, load_wuhan
 
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -97,15 +97,10 @@ def _copy_out(where: str, tables: tuple[str, ...]) -> None:
 
 
 def _copy_in(where: str, tables: tuple[str, ...]) -> None:
-    quoted = [connection.ops.quote_name(table) for table in tables]
     with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(quoted)}")
-        else:
-            for name in quoted:
-                cursor.execute(f"DELETE FROM {name}")
-        for table, name in zip(tables, quoted, strict=True):
-            cursor.execute(f"INSERT INTO {name} SELECT * FROM {_kept(where, table)}")
+        tables_empty(cursor, tables)
+        for table in tables:
+            cursor.execute(f"INSERT INTO {connection.ops.quote_name(table)} SELECT * FROM {_kept(where, table)}")
         # The copied ids are explicit; PostgreSQL's sequences must be told where they stand.
         models = apps.get_models(include_auto_created=True)
         for statement in connection.ops.sequence_reset_sql(no_style(), models):

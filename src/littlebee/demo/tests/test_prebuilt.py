@@ -4,14 +4,16 @@ what was dumped, to the microsecond of an `auto_now` field and every many-to-man
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.utils import timezone
 
-from littlebee.demo.tests.prebuilt import RESULT, ROWS, fill_from_dump, rows_dump
+from littlebee.demo.tests.prebuilt import FAILED, RESULT, ROWS, city_wait, fill_from_dump, rows_dump
 from littlebee.hives.models import Hive
 from littlebee.hives.tests.factories import HiveFactory, ServiceFactory
 
@@ -40,3 +42,28 @@ def test_a_dumped_database_reads_back_as_it_was(transactional_db: Any, tmp_path:
     assert sorted(again.services.values_list("pk", flat=True)) == sorted(s.pk for s in services)
     assert result.created == {"hives": 1}
     assert result.seconds == 2.5
+
+
+def test_a_pass_waits_for_the_city_being_built_beside_it(tmp_path: Path) -> None:
+    # given a city whose result appears a moment later, as `make test-city` writes it last
+    writer = threading.Timer(0.3, lambda: (tmp_path / RESULT).write_text("{}"))
+    writer.start()
+
+    # when / then the wait returns once it is there
+    city_wait(tmp_path, seconds=10)
+    writer.join()
+
+
+def test_a_failed_build_fails_the_waiting_pass_with_its_error(tmp_path: Path) -> None:
+    # given
+    (tmp_path / FAILED).write_text("Traceback: the loader broke")
+
+    # when / then
+    with pytest.raises(RuntimeError, match="the loader broke"):
+        city_wait(tmp_path, seconds=10)
+
+
+def test_no_build_at_all_fails_the_pass_instead_of_waiting_forever(tmp_path: Path) -> None:
+    # when / then
+    with pytest.raises(RuntimeError, match="make test-city"):
+        city_wait(tmp_path, seconds=0.1)
