@@ -141,6 +141,22 @@ def client_for(user: Any) -> Client:
     return client
 
 
+def orm_compiles_watched(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """From now on, the query of every SQL statement the ORM compiles (a read compiled once per
+    process, core.compiled_select, compiles nothing the second time)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    compiles: list[Any] = []
+    as_sql = SQLCompiler.as_sql
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiles.append(self.query)
+        return as_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    return compiles
+
+
 def log_in(page: Any, phone: str, next_url: str = "/", *, password: str | None = None) -> None:
     """In a browser: sign in on the login page's password form and wait until `next_url` is shown.
     The password is the factories' unless given (the demo city's accounts have their own)."""

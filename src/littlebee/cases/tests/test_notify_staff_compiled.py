@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.models import Role, User
 from littlebee.accounts.tests.factories import staff
 from littlebee.cases import notify
 from littlebee.cases.selectors import CASE_ROLES
+from littlebee.conftest import orm_compiles_watched
 from littlebee.core import compiled_select
 
 from .factories import World, world
@@ -41,14 +41,7 @@ def test_the_staff_are_those_the_orm_read_loaded_the_same(w: World, monkeypatch:
     User.objects.filter(pk=gone.pk).update(is_active=False)
     compiled_select._compiled.clear()
     notify._staff_of(w.other_community_org.pk)  # compiled once for this process
-    compiles: list[Any] = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        compiles.append(self.query)
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    compiles = orm_compiles_watched(monkeypatch)
 
     # when its staff are read for a notice
     with CaptureQueriesContext(connection) as ctx:
@@ -56,7 +49,6 @@ def test_the_staff_are_those_the_orm_read_loaded_the_same(w: World, monkeypatch:
 
     # then one statement, nothing compiled
     assert len(ctx.captured_queries) == 1 and compiles == []
-    monkeypatch.setattr(SQLCompiler, "as_sql", as_sql)
     # and the same people, in the same order, loaded the same, as the ORM's read
     expected = list(
         User.objects.filter(

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.db.models import Count
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.cases import services as case_services
 from littlebee.cases.models import OPEN_STATUSES, CaseKind
 from littlebee.cases.tests.factories import World
+from littlebee.conftest import orm_compiles_watched
 from littlebee.core import compiled_select
 from littlebee.core.geo import bounding_box, haversine_m
 from littlebee.reports import services
@@ -101,14 +101,7 @@ def test_a_second_read_compiles_nothing_and_costs_one_statement(w: World, monkey
     submit(lat=30.5502)
     compiled_select._compiled.clear()
     possible_duplicates("road_damage", 30.55, 114.30, exclude_id=1)
-    compiles: list[Any] = []
-    as_sql = SQLCompiler.as_sql
-
-    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
-        compiles.append(self.query)
-        return as_sql(self, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    compiles = orm_compiles_watched(monkeypatch)
 
     # when asked again around another point
     with CaptureQueriesContext(connection) as ctx:
