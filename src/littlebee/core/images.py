@@ -204,19 +204,27 @@ def image_fit(image: Image.Image, *, max_side: int = MAX_SIDE, field: str = FIEL
     return flat
 
 
-def _shrunk(image: Image.Image, max_side: int) -> Image.Image:
+# A thumbnail's filter: bilinear (a triangle as wide as the reduction, so still antialiased)
+# rather than LANCZOS. On a 640×480 photo LANCZOS cost 5-6 ms of CPU for its 480 px thumbnail,
+# more than decoding and encoding the photo together; bilinear costs about half, and at 480 px
+# the difference is a slight softness, about 3 of 255 per channel on average.
+THUMBNAIL_FILTER = Image.Resampling.BILINEAR
+
+
+def _shrunk(image: Image.Image, max_side: int, resample: Image.Resampling = Image.Resampling.LANCZOS) -> Image.Image:
     width, height = image.size
     ratio = max_side / max(width, height)
     size = (max(1, round(width * ratio)), max(1, round(height * ratio)))
     # reducing_gap: a cheap box reduction first when the image is more than twice the size.
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    return image.resize(size, resample, reducing_gap=2.0)
 
 
 def image_thumbnail(fitted: Image.Image, *, max_side: int) -> Image.Image:
-    """A smaller copy of an image_fit result (upright, sRGB, no metadata already)."""
+    """A smaller copy of an image_fit result (upright, sRGB, no metadata already), resized with
+    THUMBNAIL_FILTER."""
     if max(fitted.size) <= max_side:
         return fitted
-    return _shrunk(fitted, max_side)
+    return _shrunk(fitted, max_side, THUMBNAIL_FILTER)
 
 
 def image_save(fitted: Image.Image, *, field: str = FIELD) -> PreparedImage:
