@@ -18,6 +18,8 @@ the source rows and say what they corrected.
 
 from __future__ import annotations
 
+import itertools
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,7 +31,7 @@ from django.db import transaction
 
 from littlebee.accounts.models import WorkerProfile
 from littlebee.cases.models import Case, CaseOrganisation
-from littlebee.core.background import background_run
+from littlebee.core.background import background_run_later
 from littlebee.core.counted import Counted
 from littlebee.hives.models import EventRegistration, HiveVisit
 from littlebee.learning.models import LearningSession
@@ -65,16 +67,21 @@ def rollups_mark(items: list[Item]) -> None:
     workers = sorted({item[1] for item in items if item[0] == "worker"})
     if workers:
         worker_places_refresh(Places(), workers)
-    for item in items:
-        if item[0] == "worker":
-            continue
-        if item[0] == "case":
-            _, case_id, day = item
-            stale_mark(part=RollupPart.ACTIVITY, days=[day])
-            for org, since in CaseOrganisation.objects.filter(case_id=case_id).values_list("organisation_id", "since"):
-                stale_mark(part=RollupPart.OFFICE, days=[day_of(since)], organisation_ids=[org])
-        else:
-            stale_mark(part=RollupPart.ACTIVITY, days=[item[1]])
+    # Items of many commits (_marks_merge) name the same days again and again: each mark is
+    # written once, the activity days in one statement, the offices' in one per day, with the
+    # offices of all the cases read in one statement.
+    activity_days = {item[1] for item in items if item[0] == "activity"}
+    activity_days |= {item[2] for item in items if item[0] == "case"}
+    case_ids = sorted({item[1] for item in items if item[0] == "case"})
+    offices: dict[date, set[int]] = {}
+    if case_ids:
+        reached = CaseOrganisation.objects.filter(case_id__in=case_ids).values_list("organisation_id", "since")
+        for org, since in reached:
+            offices.setdefault(day_of(since), set()).add(org)
+    if activity_days:
+        stale_mark(part=RollupPart.ACTIVITY, days=sorted(activity_days))
+    for day, orgs in sorted(offices.items()):
+        stale_mark(part=RollupPart.OFFICE, days=[day], organisation_ids=sorted(orgs))
 
 
 def rollups_mark_and_refresh(items: list[Item]) -> None:
@@ -114,13 +121,58 @@ def _flush() -> None:
     elif settings.ANALYTICS_REFRESH_INLINE:
         rollups_mark_and_refresh(items)
     elif settings.CELERY_TASK_ALWAYS_EAGER:
-        # Without a broker: on this process's job threads, after the answer (core.background);
-        # a job lost with its process is made good by the nightly rebuild of recent days.
-        background_run(("analytics.mark", id(items)), rollups_mark, items)
+        # Without a broker: on this process's job threads, after the answer (core.background),
+        # merged with the other commits of the next MARK_MERGE_SECONDS; a job lost with its
+        # process is made good by the nightly rebuild of recent days.
+        _marks_merge(items)
     else:
         from .tasks import analytics_mark_and_refresh
 
         analytics_mark_and_refresh.delay([[item[0], *_plain(item[1:])] for item in items])
+
+
+# The marks this process's commits handed over, waiting for the one job that writes them all.
+# A busy city commits a counted row many times a second (each redemption, each report), nearly
+# all of the same day: one job per commit wrote the same mark again each time (an INSERT on the
+# job thread's connection and its Python, ~14 % of a redemption's CPU). The minute's refresh
+# reads the marks; waiting a second before writing them changes nothing it computes.
+MARK_MERGE_SECONDS = 1.0
+_merge_lock = threading.Lock()
+_merge_items: list[Item] = []
+_merge_queued = False
+_merge_pid = 0
+_merge_serial = itertools.count()
+
+
+def _marks_merge(items: list[Item]) -> None:
+    """Add the items to what the next marks job writes, queueing that job when none waits."""
+    global _merge_queued, _merge_pid
+    with _merge_lock:
+        if _merge_pid != os.getpid():
+            # A forked copy of a process that had marks waiting: its job is not ours to wait for.
+            _merge_items.clear()
+            _merge_queued = False
+            _merge_pid = os.getpid()
+        _merge_items.extend(items)
+        if _merge_queued:
+            return
+        _merge_queued = True
+        # A key of its own each time: the job running still holds the last one's key, and the
+        # items handed over meanwhile need a job of their own.
+        key = ("analytics.mark", next(_merge_serial))
+    background_run_later(key, MARK_MERGE_SECONDS, _marks_write)
+
+
+def _marks_write() -> None:
+    """The marks job: everything handed over until now, written at once. Items handed over
+    while it writes queue the next job."""
+    global _merge_queued
+    with _merge_lock:
+        items = list(_merge_items)
+        _merge_items.clear()
+        _merge_queued = False
+    if items:
+        rollups_mark(items)
 
 
 def _plain(values: tuple[Any, ...]) -> list[Any]:

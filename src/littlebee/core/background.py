@@ -50,27 +50,63 @@ class BackgroundJobs:
         self.pending: set[Hashable] = set()
         self.threads: list[threading.Thread] = []
         self.pid = 0
+        # Jobs waiting for their delay (submit_later), by key: the timer and the job.
+        self.delayed: dict[Hashable, tuple[threading.Timer, Callable[..., Any], tuple[Any, ...]]] = {}
 
     def submit(self, key: Hashable, fn: Callable[..., Any], *args: Any) -> bool:
         """Queue `fn(*args)`; False when a job with the same key is already waiting."""
         with self.lock:
-            if self.pid != os.getpid():
-                # A fresh process (or a forked copy of one that had threads): start our own.
-                self.jobs = queue.Queue()
-                self.pending = set()
-                self.threads = []
-                self.pid = os.getpid()
+            self._own_process()
             if key in self.pending:
                 return False
             self.pending.add(key)
-            self.jobs.put((key, fn, args))
-            wanted = max(1, int(settings.BACKGROUND_THREADS))
-            self.threads = [t for t in self.threads if t.is_alive()]
-            if len(self.threads) < wanted:  # one more thread per job queued, up to the setting
-                thread = threading.Thread(target=self._work, daemon=True, name=f"littlebee-jobs-{len(self.threads)}")
-                self.threads.append(thread)
-                thread.start()
+            self._put(key, fn, args)
         return True
+
+    def submit_later(self, key: Hashable, delay: float, fn: Callable[..., Any], *args: Any) -> bool:
+        """Queue `fn(*args)` in `delay` seconds (at once when wait() is called meanwhile); False
+        when a job with the same key is already waiting. What several requests hand over within
+        the delay can then be done by one job (the statistics' stale marks of a busy minute)."""
+        with self.lock:
+            self._own_process()
+            if key in self.pending:
+                return False
+            self.pending.add(key)
+            timer = threading.Timer(delay, self._due, (key,))
+            timer.daemon = True
+            timer.name = "littlebee-delay"
+            self.delayed[key] = (timer, fn, args)
+            timer.start()
+        return True
+
+    def _own_process(self) -> None:
+        """In a fresh process (or a forked copy of one that had threads): our own queue and
+        threads (self.lock held)."""
+        if self.pid != os.getpid():
+            self.jobs = queue.Queue()
+            self.pending = set()
+            self.threads = []
+            self.delayed = {}
+            self.pid = os.getpid()
+
+    def _due(self, key: Hashable) -> None:
+        """A delayed job's time has come (or wait() wants it now): onto the queue, once."""
+        with self.lock:
+            found = self.delayed.pop(key, None)
+            if found is None:  # the other of the timer and wait() was first
+                return
+            found[0].cancel()
+            self._put(key, found[1], found[2])
+
+    def _put(self, key: Hashable, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        """The job on the queue, and one more thread if fewer than wanted run (self.lock held)."""
+        self.jobs.put((key, fn, args))
+        wanted = max(1, int(settings.BACKGROUND_THREADS))
+        self.threads = [t for t in self.threads if t.is_alive()]
+        if len(self.threads) < wanted:  # one more thread per job queued, up to the setting
+            thread = threading.Thread(target=self._work, daemon=True, name=f"littlebee-jobs-{len(self.threads)}")
+            self.threads.append(thread)
+            thread.start()
 
     def _work(self) -> None:
         jobs = self.jobs
@@ -102,7 +138,12 @@ class BackgroundJobs:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every queued job has run and the job threads hold no database connection
-        (tests, the benchmark: a test database can then be flushed or dropped); False on timeout."""
+        (tests, the benchmark: a test database can then be flushed or dropped); False on timeout.
+        Delayed jobs (submit_later) are queued at once: waiting means everything handed over."""
+        with self.lock:
+            due = list(self.delayed) if self.pid == os.getpid() else []
+        for key in due:
+            self._due(key)
         if not self._join(timeout):
             return False
         with self.lock:
@@ -156,3 +197,9 @@ def background_run(key: Hashable, fn: Callable[..., Any], *args: Any) -> bool:
     """Run `fn(*args)` after this request, on one of this process's job threads (see the module
     docstring for what such a job must be). False when the same key is already waiting."""
     return jobs.submit(key, fn, *args)
+
+
+def background_run_later(key: Hashable, delay: float, fn: Callable[..., Any], *args: Any) -> bool:
+    """background_run, `delay` seconds from now (or when jobs.wait() is called, whichever comes
+    first): for work that many requests hand over and one job can do for all of them."""
+    return jobs.submit_later(key, delay, fn, *args)

@@ -160,7 +160,7 @@ def test_a_write_outside_the_tests_marks_its_day_and_the_minutes_job_computes_it
     settings.ANALYTICS_REFRESH_INLINE = False
     settings.CELERY_TASK_ALWAYS_EAGER = True
     queued: list[Any] = []
-    monkeypatch.setattr(tracking, "background_run", lambda key, fn, *args: queued.append((fn, args)))
+    monkeypatch.setattr(tracking, "background_run_later", lambda key, delay, fn, *args: queued.append((fn, args)))
 
     # when a report is filed and the job it queued after the commit runs
     open_case(c.w, at=WORKING_MORNING)
