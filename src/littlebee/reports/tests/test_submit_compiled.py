@@ -1,0 +1,101 @@
+"""A report's own statements made once per process (issue 13): the worker's lock, their recent
+reports, the report's and its photo's INSERTs are plain SQL built once, giving what the ORM gave."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
+
+from littlebee.accounts.models import User
+from littlebee.accounts.tests.factories import worker
+from littlebee.cases.models import Case, CaseKind
+from littlebee.cases.tests.factories import WORKING_MORNING, World
+from littlebee.hives.tests.photo_files import jpeg_bytes, upload
+from littlebee.reports import services
+from littlebee.reports.models import PhotoStatus, Report, ReportPhoto
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def compiled_models(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The model of every SELECT and INSERT the ORM compiles from here on."""
+    models: list[Any] = []
+    select_sql, insert_sql = SQLCompiler.as_sql, SQLInsertCompiler.as_sql
+
+    def select(self: Any, *args: Any, **kwargs: Any) -> Any:
+        models.append(self.query.model)
+        return select_sql(self, *args, **kwargs)
+
+    def insert(self: Any, *args: Any, **kwargs: Any) -> Any:
+        models.append(self.query.model)
+        return insert_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", select)
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", insert)
+    return models
+
+
+def submit(reporter: User, **kwargs: Any) -> Report:
+    return services.report_submit(
+        reporter=reporter, category_code="garbage", description="垃圾", lat=30.55, lng=114.30, **kwargs
+    )
+
+
+def test_the_report_s_own_statements_are_not_compiled_by_the_orm(
+    w: World, media_root: Path, compiled_models: list[Any]
+) -> None:
+    # given a worker who has reported once (whatever is made once per process is made)
+    reporter = worker()
+    submit(reporter, photos=[upload(jpeg_bytes((40, 30)))])
+    compiled_models.clear()
+
+    # when they send a report with a photo
+    report = submit(reporter, photos=[upload(jpeg_bytes((40, 30)))])
+
+    # then neither their lock, their recent reports, the report nor its photo went through the ORM
+    assert User not in compiled_models
+    assert Report not in compiled_models and ReportPhoto not in compiled_models
+    assert [m for m in compiled_models if m is Case] == [Case]  # the case's own INSERT (cases' service)
+    # and both were stored as the ORM stores them
+    stored = Report.objects.get(pk=report.pk)
+    assert (stored.category.code, stored.description, stored.location_source) == ("garbage", "垃圾", "device")
+    photo = ReportPhoto.objects.get(report=report)
+    assert (photo.pk, photo.status, photo.attempts, photo.original.name) == (
+        report.photos.all()[0].pk,
+        PhotoStatus.PROCESSING,
+        1,
+        report.photos.all()[0].original.name,
+    )
+
+
+def test_the_recent_reports_read_gives_what_the_orm_gave(w: World) -> None:
+    # given a worker's report cases at several times, one of another worker and an appeal of theirs
+    reporter, other = worker(), worker()
+    times = [WORKING_MORNING - timedelta(minutes=m, microseconds=m * 7) for m in (0, 1, 5, 59, 60, 61, 200)]
+    for at in times:
+        submit(reporter, at=at, reporter_limits=False)
+    submit(other, at=WORKING_MORNING, reporter_limits=False)
+
+    # when the window before WORKING_MORNING is read, plain and through the ORM
+    after = WORKING_MORNING - timedelta(minutes=60)
+    with transaction.atomic():
+        plain = services._recent_report_times(reporter.pk, after, WORKING_MORNING, 500)
+        capped = services._recent_report_times(reporter.pk, after, WORKING_MORNING, 2)
+    orm = list(
+        Case.objects.filter(
+            reporter=reporter, kind=CaseKind.REPORT, created_at__gt=after, created_at__lte=WORKING_MORNING
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+    )
+
+    # then the same aware datetimes, newest first, capped by the limit
+    assert plain == orm and len(plain) == 4
+    assert all(t.tzinfo is not None for t in plain)
+    assert capped == orm[:2]
