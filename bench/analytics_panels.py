@@ -13,14 +13,21 @@ ten reports, one in ten appeals; submitted over five years; the statuses, deadli
 overdue marks of a working city), the offices' rows, a station visit per five cases and a ledger
 entry per two.
 
-The source rows are written without foreign-key checks and with their tables' secondary indexes
-built after the writing (`bulk_writes`). The daily rollups are then filled by SQL that sums the
-bench's rows as rollups.py defines them (INSERT … SELECT … GROUP BY: computing 10 million cases
-through rollups_rebuild's ORM path would take hours on this machine), and the panel rollups built
-from them by the product's `coarse.coarse_rebuild(report=False)` (its statements, without reading
-millions of rows back to compare). `src/littlebee/analytics/tests/test_bench_fill.py` grows a
-small city with these functions and checks that the product's rebuild (`analytics_rebuild
---dry-run`) finds no difference; `--check` does the same here at the small size (slow).
+The generator writes on `--workers` connections at once (2; a task each: a chunk of cases, a
+month of a daily rollup, a whole panel rollup, an index). The source rows are written without
+foreign-key checks and with their tables' secondary indexes built after the writing
+(`bulk_writes`), a batch's moments in the order of its case numbers (a month's rows lie together,
+as a city's do). The daily rollups are then filled by SQL that sums the bench's rows as
+rollups.py defines them (INSERT … SELECT … GROUP BY, a month per task, in day order: computing 10
+million cases through rollups_rebuild's ORM path would take hours on this machine), and the panel
+rollups built from them by the product's own statements (`coarse.coarse_span_statements`:
+coarse_rebuild's GROUP BYs over every month at once instead of one month at a time). The rollups
+are UNLOGGED in the bench's database (nothing refers to them; a crash would empty them). Each
+phase prints its wall and CPU seconds (this process and the backends that did the work).
+`src/littlebee/analytics/tests/test_bench_fill.py` grows a small city with these functions and
+checks that the product's rebuild (`analytics_rebuild --dry-run`) finds no difference; `--check`
+does the same here at the small size (slow). `--grow-only` grows the city and times the
+generator, not the panels.
 
 Each panel is then timed `--runs` times, over HTTP (a WSGI server on a local port, a city admin's
 and an industry committee's sessions): the dashboard page (every panel of it: headline figures,
@@ -33,11 +40,11 @@ large / small, the CPU milliseconds per call (this process's threads and the dat
 read from /proc: on a shared, loaded machine the wall time moves with everyone's load, the CPU
 much less) and the machine's load.
 
-Growing a city takes a while (about 20 s per 500,000 cases on the shared 2-core machine at load
-13, and the rollups' fill and build grow with it), so a grown city can be kept and timed again:
+Growing a city takes a while (a million cases about 4 minutes on the shared 2-core machine at
+load 7-9, see README), so a grown city can be kept and timed again:
 
     .venv/bin/python bench/analytics_panels.py --postgres … --keep        # prints the database's URL
-    .venv/bin/python bench/analytics_panels.py --reuse postgres://…/littlebee_bench_NNN
+    .venv/bin/python bench/analytics_panels.py --reuse postgres://…/bench_stats_NNN
     .venv/bin/python bench/analytics_panels.py --reuse … --rebuild        # after a run stopped while growing
 
 `--reuse` applies the migrations, optionally fills and builds the rollups again (`--rebuild`), and
@@ -57,12 +64,14 @@ import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from throwaway_db import throwaway_database
 
-CHUNK = 500_000
+CHUNK = 250_000
 
 
 @dataclass(frozen=True)
@@ -243,13 +252,7 @@ def reuse(url: str, runs: int, rebuild: bool, rebuild_panels: bool = False) -> N
             cur.execute("ANALYZE")
         build_rollups(check=False)
     elif rebuild_panels:
-        from django.db import connection
-
-        started = clock.perf_counter()
         fill_panel_rollups()
-        with connection.cursor() as cur:
-            cur.execute(f"VACUUM ANALYZE {', '.join(PANEL_TABLES)}")
-        print(f"  panel rollups built again in {clock.perf_counter() - started:.0f} s (load {load()})", flush=True)
     city = city_of_database()
     sums = ActivityDay.objects.aggregate(r=Sum("reports_submitted"), a=Sum("appeals_received"))
     cases = int(sums["r"] or 0) + int(sums["a"] or 0)
@@ -283,14 +286,113 @@ PANEL_TABLES = (
 )
 
 
+# Parallel connections: the bench's statements split into tasks (a chunk of cases, a month of a
+# rollup, a panel rollup), run on WORKERS connections of their own. On the shared 2-core machine
+# two is the most that helps; a bigger server takes --workers.
+WORKERS = 2
+ZONE = "Asia/Shanghai"
+
+
+def _pid_cpu(pid: int) -> float:
+    """CPU seconds so far of a process on this machine (a PostgreSQL backend), 0 if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _bulk_session(cur: Any) -> None:
+    """A connection writing the bench's rows: no foreign-key checks (session_replication_role =
+    replica; the bench's rows only refer to rows it wrote, and Django's constraints are
+    DEFERRABLE INITIALLY DEFERRED, so each row's check was queued until the COMMIT), no wait
+    for the WAL at each commit, room to sort and hash a month in memory."""
+    cur.execute("SET session_replication_role = replica")
+    cur.execute("SET synchronous_commit = off")
+    cur.execute("SET work_mem = '256MB'")
+    cur.execute("SET maintenance_work_mem = '512MB'")
+
+
+@dataclass
+class Phase:
+    """A generator phase's wall seconds and CPU seconds (this process and the database backends
+    that did its work), for an honest extrapolation on a shared machine: the wall time moves
+    with everyone's load, the CPU much less."""
+
+    name: str
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.wall:.1f} s wall, {self.cpu:.1f} s CPU (load {load()})"
+
+
+PHASES: list[Phase] = []
+
+
 @contextmanager
-def bulk_writes(*tables: str) -> Iterator[None]:
-    """Millions of rows written into `tables`, PostgreSQL's bulk way: no foreign-key checks
-    (session_replication_role = replica; the bench's rows only refer to rows it wrote, and Django's
-    constraints are DEFERRABLE INITIALLY DEFERRED, so each row's check was queued until the COMMIT:
-    most of the 4.1-million-case run's half hour of filling the rollups), and the tables' secondary
-    indexes dropped while writing and built again after (a sort each, instead of millions of
-    scattered inserts into every index); the indexes behind a constraint stay."""
+def phase(name: str) -> Iterator[Phase]:
+    """Time a phase; its backends' CPU is added by in_parallel (and the main connection's here)."""
+    from django.db import connection
+
+    found = Phase(name)
+    pid = None
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+    before_main = _pid_cpu(pid) if pid else 0.0
+    before, started = clock.process_time(), clock.perf_counter()
+    yield found
+    found.wall = clock.perf_counter() - started
+    found.cpu += clock.process_time() - before + ((_pid_cpu(pid) - before_main) if pid else 0.0)
+    PHASES.append(found)
+    print(f"  {found}", flush=True)
+
+
+def in_parallel(tasks: list[Callable[[Any], None]], workers: int, into: Phase | None = None) -> None:
+    """Run the tasks (each is given a cursor) in order on `workers` connections of their own,
+    in bulk mode (_bulk_session), each statement committed as it ends; the backends' CPU is
+    added to `into`. Every task's rows are visible to the next phase: run it outside any
+    transaction (a test: django_db(transaction=True))."""
+    from django.db import connection
+
+    pending = list(reversed(tasks))
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+    cpu: list[float] = []
+
+    def work() -> None:
+        try:
+            with connection.cursor() as cur:
+                _bulk_session(cur)
+                cur.execute("SELECT pg_backend_pid()")
+                pid = cur.fetchone()[0]
+                before = _pid_cpu(pid)
+                while not failures:
+                    with lock:
+                        if not pending:
+                            break
+                        task = pending.pop()
+                    task(cur)
+                cpu.append(_pid_cpu(pid) - before)
+        except BaseException as error:  # raised again in the caller
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(max(1, min(workers, len(tasks))))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise failures[0]
+    if into is not None:
+        into.cpu += sum(cpu)
+
+
+def _secondary_indexes(*tables: str) -> list[tuple[str, str]]:
     from django.db import connection
 
     with connection.cursor() as cur:
@@ -300,27 +402,44 @@ def bulk_writes(*tables: str) -> Iterator[None]:
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
             [list(tables)],
         )
-        indexes = cur.fetchall()
+        return list(cur.fetchall())
+
+
+@contextmanager
+def bulk_writes(*tables: str, workers: int = WORKERS, into: Phase | None = None) -> Iterator[None]:
+    """Millions of rows written into `tables`, PostgreSQL's bulk way: the tables' secondary
+    indexes dropped while writing and built again after, on `workers` connections (a sort each,
+    instead of millions of scattered inserts into every index); the indexes behind a constraint
+    stay. The writers switch off foreign-key checks themselves (_bulk_session)."""
+    from django.db import connection
+
+    indexes = _secondary_indexes(*tables)
+    with connection.cursor() as cur:
         for name, _ in indexes:
             cur.execute(f"DROP INDEX {name}")
-        cur.execute("SET session_replication_role = replica")
-        cur.execute("SET synchronous_commit = off")
     try:
         yield
     finally:
-        with connection.cursor() as cur:
-            cur.execute("SET session_replication_role = origin")
-            cur.execute("SET synchronous_commit = on")
-            cur.execute("SET maintenance_work_mem = '1GB'")
-            for _, definition in indexes:
-                cur.execute(definition)
-            cur.execute("RESET maintenance_work_mem")
+        in_parallel([lambda cur, d=definition: cur.execute(d) for _, definition in indexes], workers, into)
 
 
-def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
-    """Cases start..stop-1 (their offices' rows), a visit per five and a ledger entry per two, by SQL."""
+def set_unlogged(*tables: str) -> None:
+    """The bench's own database only: tables written without the write-ahead log (a crash empties
+    them; a throwaway city does not care), which halves what a bulk write puts on the disk.
+    Only tables no logged table refers to can be (PostgreSQL's rule): the rollups, not the cases."""
     from django.db import connection
 
+    with connection.cursor() as cur:
+        for table in tables:
+            cur.execute(f"ALTER TABLE {table} SET UNLOGGED")
+
+
+def add_rows(city: dict[str, Any], start: int, stop: int, workers: int = WORKERS) -> None:
+    """Cases start..stop-1 (their offices' rows), a visit per five and a ledger entry per two, by
+    SQL, a chunk per task on `workers` connections. A batch's moments run from five years ago to
+    now in the order of the case numbers (each with its share of randomness), as a city's rows
+    are written: a month's rows lie together in the table, so that a month of the daily rollups
+    reads its own blocks (fill_daily_rollups) instead of all of them."""
     n_users = len(city["users"])
     regions = "(ARRAY[" + ",".join(map(str, city["communities"])) + "])"
     offices = "(ARRAY[" + ",".join(map(str, city["offices"])) + "])"
@@ -330,11 +449,18 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
     n_regions = len(city["communities"])
     n_hives = len(city["hives"])
     days = city["years"] * 365
-    with bulk_writes(*SOURCE_TABLES), connection.cursor() as cur:
-        for first in range(start, stop, CHUNK):
-            last = min(first + CHUNK, stop) - 1
+    n = stop - start
+
+    def moment(case_number: str, spread: int) -> str:
+        """Now less the share of five years still ahead of this case number in the batch."""
+        share = f"least(1.0, greatest(0.0, (({case_number} - {start})::float8 + {spread} * random()) / {n}))"
+        return f"now() - interval '{days} days' * (1 - {share})"
+
+    def chunk(first: int, last: int) -> Callable[[Any], None]:
+        def run(cur: Any) -> None:
             cur.execute(
                 f"""
+                WITH c AS (
                 INSERT INTO cases_case (kind, status, category, region_id, lat, lng, organisation_id, reporter_id,
                     urgent, confidential, accept_due_at, resolve_due_at, overdue, escalation_level, dispute_count,
                     rating, rating_comment, created_at, updated_at, accepted_at, resolved_at, closed_at)
@@ -355,24 +481,23 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                         -- nine in ten reports in the reporter's own community
                         1 + CASE WHEN random() < 0.9 THEN ((g %% {n_users}) * 7919) %% {n_regions}
                             ELSE floor(random() * {n_regions})::int END AS r,
-                        now() - random() * interval '{days} days' AS at,
+                        {moment("g", 1)} AS at,
                         (ARRAY['submitted','accepted','in_progress','resolved','closed','closed','closed','closed',
                                'closed','closed','closed','closed','closed','closed','closed','closed','resolved',
                                'rejected','closed','closed'])[1 + floor(random() * 20)::int] AS status
                 ) AS x
+                RETURNING id, organisation_id, created_at
+                )
+                INSERT INTO cases_caseorganisation (case_id, organisation_id, since)
+                SELECT id, organisation_id, created_at FROM c
                 """,
                 [first, last],
-            )
-            cur.execute(
-                "INSERT INTO cases_caseorganisation (case_id, organisation_id, since) "
-                "SELECT id, organisation_id, created_at FROM cases_case WHERE id > "
-                "(SELECT coalesce(max(case_id), 0) FROM cases_caseorganisation)"
             )
             cur.execute(
                 f"""
                 INSERT INTO hives_hivevisit (hive_id, worker_id, method, service_id, at)
                 SELECT {hives}[1 + (g %% {n_hives})], {users} + (g * 13 %% {n_users}), 'qr',
-                    {services}[1 + (g %% 5)], now() - random() * interval '{days} days'
+                    {services}[1 + (g %% 5)], {moment("5 * g", 5)}
                 FROM generate_series(%s::bigint, %s::bigint) AS g
                 """,
                 [(first + 4) // 5, last // 5],
@@ -382,23 +507,39 @@ def add_rows(city: dict[str, Any], start: int, stop: int) -> None:
                 INSERT INTO points_ledgerentry (worker_id, amount, reason, source, category, source_type, source_id,
                     idempotency_key, note, created_at)
                 SELECT {users} + (g * 17 %% {n_users}), 50, 'earn', 'report', '', '', '', 'bench:' || g, '',
-                    now() - random() * interval '{days} days'
+                    {moment("2 * g", 2)}
                 FROM generate_series(%s::bigint, %s::bigint) AS g
                 """,
                 [(first + 1) // 2, last // 2],
             )
             print(f"  {last:>12,} cases (load {load()})", flush=True)
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+
+        return run
+
+    from django.db import connection
+
+    with phase("cases, visits, ledger") as p:
+        with bulk_writes(*SOURCE_TABLES, workers=workers, into=p):
+            in_parallel([chunk(f, min(f + CHUNK, stop) - 1) for f in range(start, stop, CHUNK)], workers, p)
+        with connection.cursor() as cur:
+            cur.execute(f"ANALYZE {', '.join(SOURCE_TABLES)}, accounts_workerprofile")
 
 
 # The daily rollups of the bench's rows, as rollups.py defines each column (the bench writes no
 # case events, appeals' enterprises, volunteering or learning: those columns stay 0, as the
-# product's computation gives them; checked against it at the small size). Written in day order,
-# as the product's refresh writes them a day at a time: in a hash aggregate's order a day's rows
-# lay scattered over the table (an industry's 7 days of ActivityDay at 10 million cases: 13,436
-# rows from 13,076 blocks), which a city's real rollups are not.
-LOCAL = "AT TIME ZONE 'Asia/Shanghai')::date"
+# product's computation gives them; checked against it at the small size). A month at a time
+# (a task each, on parallel connections), each month in day order, as the product's refresh
+# writes them a day at a time: in a hash aggregate's order a day's rows lay scattered over the
+# table (an industry's 7 days of ActivityDay at 10 million cases: 13,436 rows from 13,076
+# blocks), which a city's real rollups are not. %(lo)s..%(hi)s: the month's first moment and
+# the next month's; %(first)s..%(last)s: its days.
+LOCAL = f"AT TIME ZONE '{ZONE}')::date"
+
+
+def _month(column: str) -> str:
+    return f"{column} >= %(lo)s AND {column} < %(hi)s"
+
+
 PLACES = """
     places AS (
         SELECT r.id,
@@ -428,14 +569,17 @@ ACTIVITY_FILL = f"""
             (c.kind = 'report' AND c.dispute_count > 0)::int,
             (c.kind = 'appeal')::int, (c.kind = 'appeal' AND c.status IN ('resolved', 'closed'))::int, 0, 0
         FROM cases_case c LEFT JOIN accounts_workerprofile w ON w.user_id = c.reporter_id
+        WHERE {_month("c.created_at")}
         UNION ALL
         SELECT (v.at {LOCAL}, h.community_id, w.enterprise_id, w.worker_type, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0
         FROM hives_hivevisit v JOIN hives_hive h ON h.id = v.hive_id
             LEFT JOIN accounts_workerprofile w ON w.user_id = v.worker_id
+        WHERE {_month("v.at")}
         UNION ALL
         SELECT (l.created_at {LOCAL}, w.community_id, w.enterprise_id, w.worker_type,
             0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, CASE WHEN l.reason = 'earn' THEN l.amount ELSE 0 END
         FROM points_ledgerentry l LEFT JOIN accounts_workerprofile w ON w.user_id = l.worker_id
+        WHERE {_month("l.created_at")}
     )
     INSERT INTO analytics_activityday (day, region_id, street_id, district_id, enterprise_id, industry, worker_type,
         registered, party_members, checked_in, confirmed_by_employer, reports_submitted, reports_accepted,
@@ -446,6 +590,7 @@ ACTIVITY_FILL = f"""
         sum(registered), sum(party), sum(checked), sum(confirmed), sum(rs), sum(ra), sum(rr), sum(rd), sum(ar),
         sum(ares), sum(visits), sum(issued), 0, 0, 0, 0, 0, 0, 0, 0, 0
     FROM src s LEFT JOIN places pl ON pl.id = s.r LEFT JOIN orgs_organisation o ON o.id = s.e
+    WHERE s.d >= %(first)s AND s.d <= %(last)s
     GROUP BY s.d, s.r, pl.street, pl.district, s.e, o.industry, s.t
     ORDER BY s.d
 """
@@ -453,8 +598,9 @@ WORKER_FILL = f"""
     WITH {PLACES},
     did AS (
         SELECT DISTINCT (c.created_at {LOCAL} AS d, c.reporter_id AS worker FROM cases_case c
+        WHERE {_month("c.created_at")}
         UNION
-        SELECT (v.at {LOCAL}, v.worker_id FROM hives_hivevisit v
+        SELECT (v.at {LOCAL}, v.worker_id FROM hives_hivevisit v WHERE {_month("v.at")}
     )
     INSERT INTO analytics_workerday (day, worker_id, region_id, street_id, district_id, enterprise_id, industry,
         worker_type)
@@ -469,6 +615,7 @@ STATION_FILL = f"""
     INSERT INTO analytics_stationday (day, hive_id, service_id, region_id, street_id, district_id, visits)
     SELECT (v.at {LOCAL}, v.hive_id, v.service_id, h.community_id, pl.street, pl.district, count(*)
     FROM hives_hivevisit v JOIN hives_hive h ON h.id = v.hive_id LEFT JOIN places pl ON pl.id = h.community_id
+    WHERE {_month("v.at")}
     GROUP BY 1, 2, 3, 4, 5, 6
     ORDER BY 1
 """
@@ -489,6 +636,7 @@ OFFICE_FILL = f"""
         count(*) FILTER (WHERE c.organisation_id = co.organisation_id AND c.rating >= 4), 0, 0
     FROM cases_caseorganisation co JOIN cases_case c ON c.id = co.case_id
         JOIN orgs_organisation o ON o.id = co.organisation_id LEFT JOIN places pl ON pl.id = o.region_id
+    WHERE {_month("co.since")}
     GROUP BY 1, 2, 3, 4, 5, 6, 7
     ORDER BY 1
 """
@@ -497,68 +645,149 @@ OFFICE_NOW_FILL = """
     SELECT organisation_id, kind, count(*), count(*) FILTER (WHERE overdue)
     FROM cases_case WHERE status IN ('submitted', 'accepted', 'in_progress') GROUP BY 1, 2
 """
+# The months are found by these moments' range (each indexed: two by the bench while it fills).
+SOURCE_MOMENTS = (
+    ("cases_case", "created_at"),
+    ("cases_caseorganisation", "since"),
+    ("hives_hivevisit", "at"),
+    ("points_ledgerentry", "created_at"),
+    ("accounts_workerprofile", "created_at"),
+    ("accounts_workerprofile", "checkin_decided_at"),
+    ("accounts_workerprofile", "employment_decided_at"),
+)
+MONTH_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS bench_visit_at ON hives_hivevisit (at)",
+    "CREATE INDEX IF NOT EXISTS bench_caseorganisation_since ON cases_caseorganisation (since)",
+)
 
 
-def fill_daily_rollups() -> None:
-    """The daily rollups (and the offices' open cases) of every source row, by SQL."""
-    from django.db import connection, transaction
+def _months() -> list[date]:
+    """The first day of every month with a source row, in the city's calendar."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        bounds = " UNION ALL ".join(
+            f"SELECT min({column}), max({column}) FROM {table}" for table, column in SOURCE_MOMENTS
+        )
+        cur.execute(f"SELECT (min(lo) {LOCAL}, (max(hi) {LOCAL} FROM ({bounds}) AS b (lo, hi)")
+        first, last = cur.fetchone()
+    if first is None:
+        return []
+    months, month = [], first.replace(day=1)
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+def fill_daily_rollups(workers: int = WORKERS) -> None:
+    """The daily rollups (and the offices' open cases) of every source row, by SQL, a task per
+    rollup and month on `workers` connections."""
+    from django.db import connection
 
     with connection.cursor() as cur:
         for table in (*DAILY_TABLES, "analytics_stalerollup"):
             cur.execute(f"TRUNCATE {table}")
-    with bulk_writes(*DAILY_TABLES), transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL work_mem = '256MB'")
-        for sql in (ACTIVITY_FILL, WORKER_FILL, STATION_FILL, OFFICE_FILL, OFFICE_NOW_FILL):
-            cur.execute(sql)
-    with connection.cursor() as cur:
-        cur.execute(f"ANALYZE {', '.join(DAILY_TABLES)}")  # the panel rollups are summed from them
+    zone = ZoneInfo(ZONE)
+
+    def month_task(sql: str, month: date) -> Callable[[Any], None]:
+        following = (month + timedelta(days=32)).replace(day=1)
+        params = {
+            "lo": datetime.combine(month, datetime.min.time(), tzinfo=zone),
+            "hi": datetime.combine(following, datetime.min.time(), tzinfo=zone),
+            "first": month,
+            "last": following - timedelta(days=1),
+        }
+        return lambda cur: cur.execute(sql, params)
+
+    with phase("daily rollups") as p:
+        with connection.cursor() as cur:
+            for sql in MONTH_INDEXES:
+                cur.execute(sql)
+        months = _months()
+        tasks = [lambda cur: cur.execute(OFFICE_NOW_FILL)]
+        for month in months:
+            tasks += [month_task(sql, month) for sql in (ACTIVITY_FILL, WORKER_FILL, STATION_FILL, OFFICE_FILL)]
+        with bulk_writes(*DAILY_TABLES, workers=workers, into=p):
+            in_parallel(tasks, workers, p)
+        with connection.cursor() as cur:
+            for sql in MONTH_INDEXES:
+                cur.execute(f"DROP INDEX {sql.split()[5]}")
+            cur.execute(f"ANALYZE {', '.join(DAILY_TABLES)}")  # the panel rollups are summed from them
 
 
-def fill_panel_rollups() -> None:
-    """The panels' rollups from the daily rollups, by the product's own computation
-    (coarse.coarse_rebuild, its statements run in the database without reading the rows back)."""
+def fill_panel_rollups(workers: int = WORKERS) -> None:
+    """The panels' rollups from the daily rollups, by the product's own statements
+    (coarse.coarse_span_statements: coarse_rebuild's GROUP BYs, each over every month at once
+    instead of a month at a time), a panel rollup per task on `workers` connections; then each
+    worker's place, as coarse_rebuild stores it."""
     from django.db import connection
-    from django.utils import timezone
 
-    from littlebee.analytics.coarse import coarse_rebuild
-    from littlebee.analytics.models import ActivityDay
-    from littlebee.analytics.rollups import Places, day_of
+    from littlebee.analytics.coarse import (
+        SPECS,
+        coarse_span_statements,
+        worker_places_compute,
+        worker_places_replace,
+    )
+    from littlebee.analytics.rollups import Places
 
     with connection.cursor() as cur:
         for table in PANEL_TABLES:
             cur.execute(f"TRUNCATE {table}")
-    today = day_of(timezone.now())
-    first = ActivityDay.objects.order_by("day").values_list("day", flat=True).first() or today
-    # Their indexes stay: a month's rows are summed from the day rows just written.
-    coarse_rebuild(first, today, Places(), report=False)
+
+    def spec_task(stages: list[list[tuple[str, list[Any]]]]) -> Callable[[Any], None]:
+        def run(cur: Any) -> None:
+            for statements in stages:
+                for sql, params in statements:
+                    cur.execute(sql, params)
+
+        return run
+
+    with phase("panel rollups") as p:
+        # The biggest first (PlaceRollup: four levels, days and months), so that none is left
+        # alone at the end. Their indexes built after: PlaceRollup's five took a million scattered
+        # inserts each at a million cases (161 s for its communities' day rows, 33 s of it CPU).
+        tasks = [spec_task(coarse_span_statements(spec, date(1970, 1, 1), date(2999, 12, 31))) for spec in SPECS]
+        with bulk_writes(*PANEL_TABLES, workers=workers, into=p):
+            in_parallel(tasks, workers, p)
+        worker_places_replace(worker_places_compute(Places()))
+        with connection.cursor() as cur:
+            # Autovacuum is off on this server: the rollups' visibility map for index-only scans.
+            cur.execute(f"VACUUM ANALYZE {', '.join((*DAILY_TABLES, *PANEL_TABLES))}")
 
 
-def build_rollups(check: bool) -> None:
-    from django.db import connection
+def print_phases(size: int) -> None:
+    wall, cpu = sum(p.wall for p in PHASES), sum(p.cpu for p in PHASES)
+    print(f"  generator at {size:,} cases: {wall:.0f} s wall, {cpu:.0f} s CPU in all", flush=True)
 
+
+def grow_only(city: dict[str, Any], args: argparse.Namespace) -> None:
+    """The generator alone, timed per phase at each size (--grow-only)."""
+    PHASES.clear()
+    add_rows(city, 1, args.small + 1, args.workers)
+    build_rollups(args.check, args.workers)
+    print_phases(args.small)
+    done = args.small
+    for size in args.large:
+        PHASES.clear()
+        add_rows(city, done + 1, size + 1, args.workers)
+        done = size
+        build_rollups(False, args.workers)
+        print_phases(size)
+
+
+def build_rollups(check: bool, workers: int = WORKERS) -> None:
     from littlebee.analytics.models import ActivityDay, OfficeDay, PlaceRollup, StationDay, WorkerDay
     from littlebee.analytics.rollups import rollups_rebuild
 
-    started = clock.perf_counter()
-    fill_daily_rollups()
+    fill_daily_rollups(workers)
     print(
-        f"  daily rollups filled by SQL in {clock.perf_counter() - started:.0f} s (load {load()}): "
-        f"{ActivityDay.objects.count():,} activity, {WorkerDay.objects.count():,} worker-day, "
+        f"  {ActivityDay.objects.count():,} activity, {WorkerDay.objects.count():,} worker-day, "
         f"{StationDay.objects.count():,} station, {OfficeDay.objects.count():,} office rows",
         flush=True,
     )
-    started = clock.perf_counter()
-    fill_panel_rollups()
-    print(
-        f"  panel rollups built (coarse_rebuild, not compared) in {clock.perf_counter() - started:.0f} s "
-        f"(load {load()}): {PlaceRollup.objects.count():,} place rows",
-        flush=True,
-    )
-    started = clock.perf_counter()
-    with connection.cursor() as cur:
-        # Autovacuum is off on this server: the rollups' visibility map for index-only scans.
-        cur.execute(f"VACUUM ANALYZE {', '.join((*DAILY_TABLES, *PANEL_TABLES))}")
-    print(f"  rollups vacuumed in {clock.perf_counter() - started:.0f} s", flush=True)
+    fill_panel_rollups(workers)
+    print(f"  {PlaceRollup.objects.count():,} place rows", flush=True)
     if check:
         started = clock.perf_counter()
         differences = rollups_rebuild(dry_run=True)
@@ -733,6 +962,8 @@ def main() -> None:
         help="sizes to grow to and time, comma-separated (1000000,3000000,10000000); '' for none",
     )
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=WORKERS, help="connections writing at once")
+    parser.add_argument("--grow-only", action="store_true", help="grow the city and time the generator only")
     parser.add_argument(
         "--check", action="store_true", help="at the small size, compare the SQL fill with rollups_rebuild (slow)"
     )
@@ -750,29 +981,34 @@ def main() -> None:
         return
     if not args.postgres:
         parser.error("--postgres is required (or --reuse)")
-    label, cleanup = throwaway_database(args.postgres)
+    label, cleanup = throwaway_database(args.postgres, prefix="bench_stats")
     if args.keep:
         print(f"keeping the database: DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite)')}", flush=True)
         cleanup = lambda: None  # noqa: E731
     try:
         print(f"{label}: building the city (load {load()})", flush=True)
-        city = build_city()
+        set_unlogged(*DAILY_TABLES, *PANEL_TABLES)
+        with phase("city"):
+            city = build_city()
         server = Server(city)
-        started = clock.perf_counter()
-        add_rows(city, 1, args.small + 1)
-        print(f"  {args.small:,} cases written in {clock.perf_counter() - started:.0f} s", flush=True)
-        build_rollups(check=args.check)
+        if args.grow_only:
+            server.close()
+            grow_only(city, args)
+            return
+        add_rows(city, 1, args.small + 1, args.workers)
+        build_rollups(args.check, args.workers)
+        print_phases(args.small)
         print(f"  timing at {args.small:,} cases (load {load()})", flush=True)
         small = measure(city, args.runs, server)
         for name, (p50, p95, cpu) in small.items():
             print(f"  {name:<36} p50 {p50:8.1f} ms   p95 {p95:8.1f} ms   cpu {cpu:8.1f} ms", flush=True)
         done = args.small
         for size in args.large:
-            started = clock.perf_counter()
-            add_rows(city, done + 1, size + 1)
+            PHASES.clear()
+            add_rows(city, done + 1, size + 1, args.workers)
             done = size
-            print(f"  {size:,} cases written in {clock.perf_counter() - started:.0f} s", flush=True)
-            build_rollups(check=False)
+            build_rollups(False, args.workers)
+            print_phases(size)
             print(f"  timing at {size:,} cases (load {load()})", flush=True)
             large = measure(city, args.runs, server)
             header = f"{'p50 ' + str(size):>12} {'p95 ' + str(size):>12}"

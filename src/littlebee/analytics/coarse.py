@@ -15,12 +15,14 @@ rows, or the daily rollup where a table keeps no day rows): see `period_split`.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.db.models import Max, Q, Sum
 
@@ -34,6 +36,7 @@ from .models import (
     EnterpriseRollup,
     Grain,
     IndustryPlaceMonth,
+    OfficeCounts,
     OfficeDay,
     OfficeMonth,
     OfficeMonthTotal,
@@ -48,17 +51,8 @@ from .models import (
 
 # ActivityDay's counts, as the coarse rollups carry them (models.ActivityCounts).
 ACTIVITY_COUNTS = tuple(field.name for field in ActivityCounts._meta.local_fields)
-OFFICE_COUNTS = (
-    "received",
-    "signed_on_time",
-    "due",
-    "resolved_on_time",
-    "resolved",
-    "rated",
-    "satisfied",
-    "returned",
-    "reopened",
-)
+# OfficeDay's counts, as the coarse office rollups carry them (models.OfficeCounts).
+OFFICE_COUNTS = tuple(field.name for field in OfficeCounts._meta.local_fields)
 
 # A place level's row: its key columns from the daily row's columns (None: empty at that level).
 PLACE_LEVELS: dict[str, dict[str, str | None]] = {
@@ -130,26 +124,16 @@ STATION = Spec(
     ("visits",),
     False,
 )
-OFFICE = Spec(
-    "office",
-    OfficeMonth,
-    OfficeDay,
-    (
-        (
-            "",
-            {
-                "organisation_id": "organisation_id",
-                "kind": "kind",
-                "region_id": "region_id",
-                "street_id": "street_id",
-                "district_id": "district_id",
-                "industry": "industry",
-            },
-        ),
-    ),
-    OFFICE_COUNTS,
-    False,
-)
+# An office's row: its key columns from OfficeDay's (OFFICE_TOTAL's are these but the kind).
+OFFICE_KEYS: dict[str, str | None] = {
+    "organisation_id": "organisation_id",
+    "kind": "kind",
+    "region_id": "region_id",
+    "street_id": "street_id",
+    "district_id": "district_id",
+    "industry": "industry",
+}
+OFFICE = Spec("office", OfficeMonth, OfficeDay, (("", OFFICE_KEYS),), OFFICE_COUNTS, False)
 # Every dimension of the daily rollup, per month (the mixed scopes).
 ACTIVITY_MONTH = Spec(
     "activity_month",
@@ -191,18 +175,7 @@ OFFICE_TOTAL = Spec(
     "office_total",
     OfficeMonthTotal,
     OfficeDay,
-    (
-        (
-            "",
-            {
-                "organisation_id": "organisation_id",
-                "region_id": "region_id",
-                "street_id": "street_id",
-                "district_id": "district_id",
-                "industry": "industry",
-            },
-        ),
-    ),
+    (("", {k: v for k, v in OFFICE_KEYS.items() if k != "kind"}),),
     OFFICE_COUNTS,
     False,
 )
@@ -406,8 +379,21 @@ def coarse_days_refresh(days: Iterable[date]) -> None:
                 _replace(spec, Q(start=month), rows)
 
 
+# The rate table is kept in the cache (measures.office_rows) under the offices' rollups' version:
+# every writer of OfficeDay, OfficeMonth, OfficeMonthTotal or OfficeNow replaces it.
+OFFICES_VERSION_KEY = "analytics:offices:version"
+
+
+def offices_changed() -> None:
+    """The offices' rollups changed (or will, when the current transaction commits): every rate
+    table kept in the cache is stale. Its version is replaced after the commit, so that no reader
+    keeps the rows of before the change under the version of after it."""
+    transaction.on_commit(lambda: cache.set(OFFICES_VERSION_KEY, uuid.uuid4().hex, None))
+
+
 def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     """After the daily rows of these offices on `day` were replaced: their month's rows again."""
+    offices_changed()
     month = month_start(day)
     lock_month(month)
     orgs = Q(organisation_id__in=organisation_ids)
@@ -480,10 +466,14 @@ def _table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def _select_sql(spec: Spec, level: str, mapping: dict[str, str | None], grain: str) -> tuple[str, list[str]]:
+def _select_sql(
+    spec: Spec, level: str, mapping: dict[str, str | None], grain: str, *, span: bool = False
+) -> tuple[str, list[str]]:
     """SELECT of the spec's rows of one level and grain over days %s..%s: for day rows from the
     daily rollup; for month rows (start %s) from the spec's own day rows if it keeps them, else
-    from the daily rollup. Returns the SQL and its column names."""
+    from the daily rollup. With `span` (PostgreSQL), month rows of any number of months at once:
+    each starts on its month's first day, grouped by it, no start given. Returns the SQL and its
+    column names."""
     from_days = grain == Grain.MONTH and spec.keeps_days
     columns = ["start", *spec.keys, *spec.counts]
     if from_days:
@@ -497,7 +487,9 @@ def _select_sql(spec: Spec, level: str, mapping: dict[str, str | None], grain: s
         where = "day >= %s AND day <= %s"
         source = _table(spec.source)
     start = "day" if grain == Grain.DAY else "%s"
-    group = ", ".join((["day"] if grain == Grain.DAY else []) + keys) or "1"
+    if span and grain == Grain.MONTH:
+        start = f"CAST(date_trunc('month', {'start' if from_days else 'day'}) AS date)"
+    group = ", ".join(([start] if start != "%s" else []) + keys) or "1"
     sums = [f"SUM({c})" for c in spec.counts]
     having = " OR ".join(f"SUM({c}) <> 0" for c in spec.counts)
     # Identifiers from the models' metadata and the specs above; every value is a parameter.
@@ -506,6 +498,35 @@ def _select_sql(spec: Spec, level: str, mapping: dict[str, str | None], grain: s
         f"GROUP BY {group} HAVING {having}"
     )
     return sql, columns
+
+
+def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tuple[str, list[Any]]]]:
+    """The INSERTs that fill the spec's rows of every month touching first..last at once, one
+    GROUP BY per level and grain instead of one per month (PostgreSQL; its rows must be deleted
+    first): a list of stages to run in order (a spec keeping day rows sums its months from
+    them), each a list of statements that may run in parallel. bench/analytics_panels.py grows
+    a city's rollups this way; coarse_rebuild's per-month statements stay the product's."""
+    first, last = month_start(first), month_end(last)
+    grains = [Grain.DAY, Grain.MONTH] if spec.keeps_days else [Grain.MONTH]
+    stages = []
+    for grain in grains:
+        statements = []
+        for level, mapping in spec.groups:
+            select, columns = _select_sql(spec, level, mapping, grain, span=True)
+            params = _params(spec, level, grain, first, last)
+            if grain == Grain.MONTH:
+                params = params[1:]  # the month's start is computed, not given
+            grain_column = ["grain"] if spec.keeps_days else []
+            if spec.keeps_days:
+                select = f"SELECT '{grain}', " + select[len("SELECT ") :]
+            statements.append(
+                (
+                    f"INSERT INTO {_table(spec.model)} ({', '.join(grain_column + columns)}) {select} ORDER BY 1, 2",
+                    params,
+                )
+            )
+        stages.append(statements)
+    return stages
 
 
 def _params(spec: Spec, level: str, grain: str, first: date, last: date) -> list[Any]:
@@ -580,6 +601,8 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
     rows, and reading them all back into Python to list every value that changed cost most of
     the rebuild (bench/analytics_panels.py fills a grown city's rollups this way)."""
     changes: list[Change] = []
+    if not dry_run:
+        offices_changed()
     month = month_start(start)
     while month <= end:
         with transaction.atomic():
@@ -595,9 +618,12 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
         if now is None or before is None or any(getattr(before, k) != v for k, v in now.items()):
             changes.append(("worker_place", f"worker={worker}", "place", int(before is not None), int(now is not None)))
     if not dry_run:
-        with transaction.atomic():
-            WorkerPlace.objects.all().delete()
-            WorkerPlace.objects.bulk_create(
-                [WorkerPlace(worker_id=w, **v) for w, v in computed.items()], batch_size=5000
-            )
+        worker_places_replace(computed)
     return changes
+
+
+def worker_places_replace(computed: dict[int, dict[str, Any]]) -> None:
+    """Every worker's place (worker_places_compute's rows) stored instead of the old rows."""
+    with transaction.atomic():
+        WorkerPlace.objects.all().delete()
+        WorkerPlace.objects.bulk_create([WorkerPlace(worker_id=w, **v) for w, v in computed.items()], batch_size=5000)

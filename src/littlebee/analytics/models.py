@@ -354,16 +354,8 @@ class StationMonth(models.Model):
         return f"{self.start} hive {self.hive_id}: {self.visits}"
 
 
-class OfficeMonth(models.Model):
-    """OfficeDay summed per month × office × kind (the days of a partial month are read from OfficeDay)."""
-
-    start = models.DateField()
-    organisation_id = models.IntegerField()
-    kind = models.CharField(max_length=16)
-    region_id = models.IntegerField(null=True, blank=True)
-    street_id = models.IntegerField(null=True, blank=True)
-    district_id = models.IntegerField(null=True, blank=True)
-    industry = models.CharField(max_length=32, blank=True, default="")
+class OfficeCounts(models.Model):
+    """OfficeDay's counts, summed: the columns every coarse office rollup carries."""
 
     received = models.IntegerField(default=0)
     signed_on_time = models.IntegerField(default=0)
@@ -376,6 +368,21 @@ class OfficeMonth(models.Model):
     reopened = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class OfficeMonth(OfficeCounts):
+    """OfficeDay summed per month × office × kind (the days of a partial month are read from OfficeDay)."""
+
+    start = models.DateField()
+    organisation_id = models.IntegerField()
+    kind = models.CharField(max_length=16)
+    region_id = models.IntegerField(null=True, blank=True)
+    street_id = models.IntegerField(null=True, blank=True)
+    district_id = models.IntegerField(null=True, blank=True)
+    industry = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
         indexes = [
             models.Index(fields=["start"], name="officemonth_start_idx"),
             models.Index(fields=["organisation_id", "start"], name="officemonth_org_idx"),
@@ -385,7 +392,7 @@ class OfficeMonth(models.Model):
         return f"{self.start} {self.organisation_id} {self.kind}"
 
 
-class OfficeMonthTotal(models.Model):
+class OfficeMonthTotal(OfficeCounts):
     """OfficeDay summed per month × office, both kinds of case together: the rate table over
     every kind (the page's default, the API's without `kind`, the scorecards) reads half the
     month rows of OfficeMonth, which keeps them per kind (the days of a partial month are read
@@ -397,16 +404,6 @@ class OfficeMonthTotal(models.Model):
     street_id = models.IntegerField(null=True, blank=True)
     district_id = models.IntegerField(null=True, blank=True)
     industry = models.CharField(max_length=32, blank=True, default="")
-
-    received = models.IntegerField(default=0)
-    signed_on_time = models.IntegerField(default=0)
-    due = models.IntegerField(default=0)
-    resolved_on_time = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    satisfied = models.IntegerField(default=0)
-    returned = models.IntegerField(default=0)
-    reopened = models.IntegerField(default=0)
 
     class Meta:
         indexes = [

@@ -56,6 +56,7 @@ from .coarse import (
     coarse_rebuild,
     lock_month,
     month_start,
+    offices_changed,
     worker_last_active_refresh,
 )
 from .models import ActivityDay, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
@@ -552,6 +553,7 @@ def office_now_refresh(organisation_ids: list[int]) -> None:
     OfficeNow.objects.bulk_create(
         [OfficeNow(organisation_id=org, kind=kind, **counts) for (org, kind), counts in rows.items()]
     )
+    offices_changed()
 
 
 def rollups_refresh_stale(*, limit: int = 500) -> int:
@@ -707,6 +709,7 @@ def rollups_rebuild(*, start: date | None = None, end: date | None = None, dry_r
             if a != b:
                 differences.append(Difference("office_now", f"office={key[0]} kind={key[1]}", column, a, b))
     if not dry_run:
+        offices_changed()
         with transaction.atomic():
             OfficeNow.objects.all().delete()
             OfficeNow.objects.bulk_create(

@@ -1,9 +1,10 @@
 """Fixtures for the statistics tests: the appeals' small city (two food-delivery enterprises, their
 party organisations and committee, a community with its handler), rollups kept up as things
-happen (every on_commit callback run), exports built in the request, media in a temp dir."""
+happen (every on_commit callback run), exports built in the request, media in a temp dir, a cache of each test's own."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,12 @@ def _quiet(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> No
     settings.ANALYTICS_REFRESH_INLINE = True
     settings.ANALYTICS_EXPORT_INLINE = True
     settings.ANALYTICS_MIN_SAMPLE = 5
+    # A cache of this test's own, in memory: the rate tables kept in it (measures.office_rows)
+    # must not be another test's (the database's cache table outlives a transactional test's
+    # flush), and the statements a test counts are the figures' own.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": f"test-{uuid.uuid4().hex}"}
+    }
 
 
 @pytest.fixture

@@ -35,7 +35,8 @@ from ..models import (
 )
 from ..rollups import rollups_rebuild
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+# The generator writes on parallel connections, each committing: they must see the city's rows.
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CASES = 3000
 
@@ -52,9 +53,9 @@ def test_the_generators_bulk_rollups_are_what_the_rebuild_computes() -> None:
     b = bench()
     size = b.Size(districts=2, streets=2, communities=3, enterprises=6, workers=60, hives=6, years=1)
     city = b.build_city(size)
-    b.add_rows(city, 1, CASES + 1)
-    b.fill_daily_rollups()
-    b.fill_panel_rollups()
+    b.add_rows(city, 1, CASES + 1, workers=2)
+    b.fill_daily_rollups(workers=2)
+    b.fill_panel_rollups(workers=2)
 
     # when the product recomputes every rollup from the source rows, changing nothing
     differences = rollups_rebuild(dry_run=True)
