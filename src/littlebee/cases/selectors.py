@@ -16,7 +16,7 @@ now, for the staff actions; its reporter, for feedback (confirm / dispute).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -284,6 +284,10 @@ class QueueShape:
     # The `all` queue read as the union of its rule's branches, each its newest this many cases
     # (_queue_cases); 0: as one OR of them (the console's paginated queryset).
     branch_limit: int = 0
+    # A held queue (mine, assigned, overdue, urgent) whose organisations are read in its own
+    # statement (a subquery of the caller's memberships) rather than given as a list of ids read
+    # before it: the API's list saves that round trip (cases_queue_page).
+    by_membership: bool = False
 
 
 def _queue_shape(
@@ -351,7 +355,11 @@ def _queue_cases(
         # Held by one of the caller's organisations now: the queues of work to do. That is the
         # `held` branch of _visible_branches, so within cases_visible_to by its own rule, and asking
         # the wider rule (is the caller a city admin?) would cost a query and add nothing.
-        qs = Case.objects.filter(organisation_id__in=org_ids)
+        held: Any = org_ids
+        if shape.by_membership:
+            # A semi-join: a role held twice in one organisation lists its cases once.
+            held = Membership.objects.filter(user_id=user_id, role__in=CASE_ROLES).values("organisation_id")
+        qs = Case.objects.filter(organisation_id__in=held)
         if shape.queue == "assigned":
             qs = qs.filter(handler_id=user_id)
         elif shape.queue == "overdue":
@@ -433,6 +441,11 @@ class QueuePage:
     # At most COUNT_CAP (count_bounded): `capped` says there are more.
     count: int
     capped: bool
+    # What the rows' rules (case_actions_for, reporter_phone_for) are to be given as the caller's
+    # organisations: staff_org_ids for the `all` queue; for a held queue read without them, the
+    # organisations holding its rows (each row is held by one of the caller's, and those rules
+    # ask only whether the row's holder, or its supervisor, is among them: a held row's holder is).
+    org_ids: list[int] = field(default_factory=list)
 
 
 def cases_queue_page(
@@ -452,14 +465,18 @@ def cases_queue_page(
 
     A hot path: both statements are compiled once per QueueShape (core.compiled_select), where
     building and compiling them through the ORM cost more than running them. The count is read
-    only when the page does not tell it: a first page shorter than `limit` is the whole list."""
+    only when the page does not tell it: a first page shorter than `limit` is the whole list.
+    Without `org_ids`, a held queue reads the caller's organisations in its own statement (one
+    round trip less than staff_org_ids first); the page's `org_ids` are then its rows' holders."""
     if not user.is_authenticated:
         return QueuePage([], 0, False)
-    org_ids = staff_org_ids(user) if org_ids is None else org_ids
     shape = _queue_shape(name, status=status, kind=kind, overdue=overdue, category=None, case_id=None)
     if shape.queue == "all":
+        org_ids = staff_org_ids(user) if org_ids is None else org_ids
         shape = replace(shape, city_admin=is_city_admin(user), branch_limit=_branch_limit(offset + limit))
-    values: dict[str, Any] = {"user_id": user.pk, "org_ids": list(org_ids), "status": status or None}
+    elif org_ids is None:
+        shape = replace(shape, by_membership=True)
+    values: dict[str, Any] = {"user_id": user.pk, "org_ids": list(org_ids or ()), "status": status or None}
     values["kind"] = kind or None
     rows = compiled_rows(_queue_page_rows, key=shape, limit=limit, offset=offset, **values)
     cases = cases_prefetch([_case_from_row(row) for row in rows])
@@ -468,7 +485,9 @@ def cases_queue_page(
     else:
         build = _queue_count_ids if shape.branch_limit else _queue_page_rows
         found = compiled_count(build, key=replace(shape, branch_limit=0), cap=COUNT_CAP, **values)
-    return QueuePage(cases, min(found, COUNT_CAP), found > COUNT_CAP)
+    if org_ids is None:
+        org_ids = sorted({case.organisation_id for case in cases})
+    return QueuePage(cases, min(found, COUNT_CAP), found > COUNT_CAP, list(org_ids))
 
 
 def _queue_count_ids(

@@ -9,11 +9,13 @@ import json
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models.sql.compiler import SQLCompiler
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from littlebee.accounts.models import User
+from littlebee.accounts.models import Membership, Role, User
 from littlebee.accounts.tests.factories import staff, worker
 from littlebee.cases import selectors, services
 from littlebee.cases.api import queue_item
@@ -193,3 +195,39 @@ def test_the_count_past_a_full_page_is_the_orms(w: World, api_as: Any, monkeypat
     # then the count is capped as the ORM's read says
     assert (body["count"], body["count_capped"]) == (2, True)
     assert body == _expected(w.city_admin, "all", 2, 0)
+
+
+@pytest.mark.parametrize("queue", ("mine", "assigned", "overdue", "urgent"))
+def test_a_held_queue_reads_the_callers_offices_in_its_own_statement(
+    w: World, api_as: Any, queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a handler who is also an admin of his community, and who handles at the police too
+    # (two roles in one office, two offices), and pages of two with a cap of three
+    handler = w.community_handler
+    Membership.objects.create(user=handler, organisation=w.community_org, role=Role.ADMIN)
+    Membership.objects.create(user=handler, organisation=w.traffic_police, role=Role.HANDLER)
+    for case in Case.objects.all():
+        Case.objects.filter(pk=case.pk).update(handler=handler, overdue=True, urgent=True)
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    client = api_as(handler)
+    client.get("/cases", {"queue": queue})  # the token's first use of the day writes its last_used_at
+
+    for variant in ({}, {"limit": 2}, {"limit": 2, "offset": 2}, {"limit": 2, "offset": 99}):
+        # when he reads the queue: a page, a full page (then the count), a page past the end
+        with CaptureQueriesContext(connection) as captured:
+            body = client.get("/cases", {"queue": queue, **variant}).json()
+
+        # then the token and the page are all it reads, with the count when the page is full,
+        # and the answer is the ORM's after reading his offices first: each case once
+        assert len(captured.captured_queries) == (3 if variant else 2), variant
+        assert not [q for q in captured.captured_queries if "DISTINCT" in q["sql"]]
+        expected = _expected(handler, queue, variant.get("limit", 20), variant.get("offset", 0))
+        assert body == expected, variant
+    assert {c["organisation"]["id"] for c in client.get("/cases", {"queue": queue}).json()["items"]} == {
+        w.community_org.pk,
+        w.traffic_police.pk,
+    }
+
+    # and once his memberships end, the very next read lists nothing
+    Membership.objects.filter(user=handler).delete()
+    assert client.get("/cases", {"queue": queue}).json() == {"count": 0, "count_capped": False, "items": []}
