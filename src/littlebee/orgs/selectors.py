@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
 
+from littlebee.core.compiled_select import compiled_rows
 from littlebee.core.geo import bounding_box, haversine_m
 
 from .models import Organisation, OrgKind, Outlet, Region, RegionLevel
@@ -30,15 +34,56 @@ def community_at_point(lat: float, lng: float) -> CommunityMatch | None:
     return community_covering(lat, lng) or community_nearest(lat, lng)
 
 
+_COVERING_FIELDS = ("id", "code", "name", "level", "parent_id", "lat", "lng", "path")
+
+
+def _covering_candidates(key: object, *, lat: float, lng: float) -> QuerySet[Region]:
+    """The communities whose box holds the point (compiled once: core.compiled_select), each
+    boundary as its JSON text, in the table's order."""
+    return (
+        Region.objects.filter(
+            level=RegionLevel.COMMUNITY, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
+        )
+        .order_by(*Region._meta.ordering)
+        .values(*_COVERING_FIELDS, boundary_text=Cast("boundary", TextField()))
+    )
+
+
+# A boundary's shape by its JSON text. Every report submission asks which community holds its
+# point: decoding the candidates' boundaries (a few KB of GeoJSON each) and building their shapes
+# cost more CPU than the read. A boundary changed is another text, and so another shape.
+_SHAPES: dict[str, BaseGeometry | None] = {}
+_SHAPES_MAX = 4096
+
+
+def _shape_of(text: str) -> BaseGeometry | None:
+    found = _SHAPES.get(text, _MISSING)
+    if found is _MISSING:
+        geojson = json.loads(text)
+        found = shape(geojson) if geojson else None
+        if len(_SHAPES) >= _SHAPES_MAX:
+            _SHAPES.clear()
+        _SHAPES[text] = found
+    return found  # type: ignore[return-value]
+
+
+_MISSING = object()
+
+
 def community_covering(lat: float, lng: float) -> CommunityMatch | None:
     """The community whose boundary contains the WGS-84 point, if one does: one query (the
-    communities whose box holds the point)."""
+    communities whose box holds the point). The community is loaded with its id, code, name,
+    level, parent, centre, path and boundary."""
     point = Point(lng, lat)
-    candidates = Region.objects.filter(
-        level=RegionLevel.COMMUNITY, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
-    ).only("id", "code", "name", "level", "parent_id", "lat", "lng", "boundary", "path")
-    for community in candidates:
-        if community.boundary and shape(community.boundary).covers(point):
+    rows = compiled_rows(_covering_candidates, lat=float(lat), lng=float(lng))
+    for row in rows:
+        text = row["boundary_text"]
+        geometry = _shape_of(text) if text else None
+        if geometry is not None and geometry.covers(point):
+            loaded = {**{name: row[name] for name in _COVERING_FIELDS}, "boundary": json.loads(text)}
+            # As .only(…) loads it: the fields in the model's order, the others deferred.
+            names = [f.attname for f in Region._meta.concrete_fields if f.attname in loaded]
+            community = Region.from_db(Region.objects.db, names, [loaded[name] for name in names])
             return CommunityMatch(community, approximate=False, distance_m=0.0)
     return None
 
