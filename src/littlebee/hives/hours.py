@@ -21,6 +21,7 @@ Rules (decided here, tested in tests/test_hours.py):
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -329,15 +330,15 @@ def schedule_as_dict(intervals: Iterable[IntervalLike], always_open: bool) -> di
     return result
 
 
-def schedule_shared(intervals: Iterable[IntervalLike], always_open: bool) -> dict[str, Any]:
-    """schedule_as_dict for an answer that only reads it (a station search's twenty): one dict per
-    schedule and process, shared by every station with that schedule. Never modify it."""
-    return _schedule_of(tuple((i.weekday, i.opens, i.closes) for i in intervals), always_open)
+def schedule_json(intervals: Iterable[IntervalLike], always_open: bool) -> str:
+    """schedule_as_dict as the answers' JSON writes it (json.dumps): one text per schedule and
+    process, for a station search's twenty stations."""
+    return _schedule_json_of(tuple((i.weekday, i.opens, i.closes) for i in intervals), always_open)
 
 
 @functools.lru_cache(maxsize=4096)
-def _schedule_of(intervals: tuple[tuple[int, time, time], ...], always_open: bool) -> dict[str, Any]:
-    return schedule_as_dict([WeeklyInterval(*i) for i in intervals], always_open)
+def _schedule_json_of(intervals: tuple[tuple[int, time, time], ...], always_open: bool) -> str:
+    return json.dumps(schedule_as_dict([WeeklyInterval(*i) for i in intervals], always_open))
 
 
 @functools.lru_cache(maxsize=1440)

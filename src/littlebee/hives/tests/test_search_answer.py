@@ -248,3 +248,30 @@ def test_stations_with_the_same_services_share_one_list_a_search(stations_nearby
     assert all(services is with_services[0] for services in with_services)
     assert [s.code for s in with_services[0]] == ["rest_charging", "reading"]
     assert [row.hive.services for row in found.items if not row.hive.services] == [[]]
+
+
+def test_the_answer_is_written_as_json_dumps_writes_it_without_encoding_the_stations(
+    stations_nearby: list[Any],
+) -> None:
+    # given 13 stations with Chinese names and addresses, shared hours and services, at a moment
+    # when the weekday ones are open (closing times in the answer) and a managing unit named too
+    at = datetime(2026, 12, 7, 10, 0, 0, 500, tzinfo=ZoneInfo("Asia/Shanghai"))
+    stations_nearby[0].lat = 30.547512345678901
+    stations_nearby[0].save()
+
+    # when the nearest 20 are searched, watching what json.dumps is asked to write
+    with (
+        mock.patch("django.utils.timezone.now", return_value=at),
+        mock.patch("json.dumps", wraps=json.dumps) as dumps,
+    ):
+        response = ApiClient().get("/hives", SEARCH)
+
+    # then the answer is byte for byte what django-ninja's encoder writes for it
+    body = response.json()
+    assert len(body["items"]) == 13 and body["items"][0]["closes_at"] is not None
+    assert response.content == json.dumps(body, cls=NinjaJSONEncoder).encode()
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert_answer_fits(HiveList, body)
+    # and no station (nor the whole answer) went through the encoder: only the few shared pieces
+    encoded = [call.args[0] for call in dumps.call_args_list]
+    assert not [value for value in encoded if isinstance(value, dict) and ("items" in value or "id" in value)]

@@ -339,3 +339,39 @@ def test_administered_by_is_the_narrower_rule_for_admin_fields(city, who, admini
 
     # then
     assert selectors.hive_administered_by(user, station) is administers
+
+
+@pytest.mark.postgres
+def test_the_nearest_search_reads_positions_from_the_active_stations_index(city):  # noqa: F811
+    # given active and inactive stations, and the search's statement as a prepared statement's
+    # generic plan sees it (its parameters unknown), table scans priced out
+    from littlebee.hives.selectors.stations import _nearest_statement
+
+    for i in range(5):
+        HiveFactory(
+            lat=30.5 + i * 0.01,
+            lng=114.3,
+            community=city.community,
+            managing_unit=city.party_org(city.community),
+            is_active=i != 2,
+        )
+    sql = _nearest_statement(False)
+    numbered = sql.split("%s")
+    sql = "".join(f"{part}${i + 1}" for i, part in enumerate(numbered[:-1])) + numbered[-1]
+
+    # when PostgreSQL plans it
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"PREPARE nearest AS {sql}")
+        try:
+            cursor.execute(
+                "EXPLAIN EXECUTE nearest(0.53, 0.86, 114.3, 28.7, 32.3, 112.2, 116.4, 0.0003, 25, 0,"
+                " '2026-12-05', '2026-12-16')"
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE nearest")
+
+    # then the circle is read from the partial index of active stations' positions alone
+    assert "Index Only Scan using hive_active_position_idx" in plan, plan
