@@ -49,3 +49,45 @@ def test_the_pages_rows_are_the_orms_values_and_no_raw_queryset_reads_them() -> 
         assert mine.donor_name == loaded.donor.name
     assert by_id[dated.pk].station_ids == []
     assert by_id[bound.pk].station_ids == [s.hive_id for s in bound.stations.order_by("hive__name")]
+
+
+@pytest.mark.postgres
+def test_the_page_reads_its_donors_by_key_not_every_organisation_of_the_city() -> None:
+    # given three gifts on sale and a city of 1,500 enterprises besides their donors, analysed
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from littlebee.orgs.models import Organisation
+    from littlebee.orgs.tests.factories import EnterpriseFactory
+
+    me = worker()
+    gifts = [GiftFactory(points_cost=100 + i) for i in range(3)]
+    template = EnterpriseFactory()
+    Organisation.objects.bulk_create(
+        Organisation(
+            code=f"bench-org-{i}",
+            kind=template.kind,
+            industry=template.industry,
+            name=f"企业{i}",
+            region=template.region,
+        )
+        for i in range(1500)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    # when the page's statement is run, and run again to see what PostgreSQL read
+    with CaptureQueriesContext(connection) as captured:
+        page = gift_page(worker=me, limit=20, offset=0)
+    assert [g.id for g in page.gifts] == [g.pk for g in gifts] and len(captured) == 1
+    statement = captured[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")
+        plan = cursor.fetchone()[0]
+
+    # then organisations were read by key, a row per gift, never the whole table
+    def nodes(node: dict[str, Any]) -> list[dict[str, Any]]:
+        return [node, *(n for child in node.get("Plans", []) for n in nodes(child))]
+
+    read = [n for n in nodes(plan[0]["Plan"]) if n.get("Relation Name") == "orgs_organisation"]
+    assert read and all(n["Actual Rows"] <= 1 for n in read), read
