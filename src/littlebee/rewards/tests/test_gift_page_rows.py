@@ -62,7 +62,7 @@ def test_the_page_reads_its_donors_by_key_not_every_organisation_of_the_city() -
 
     me = worker()
     gifts = [GiftFactory(points_cost=100 + i) for i in range(3)]
-    template = EnterpriseFactory()
+    template: Any = EnterpriseFactory()
     Organisation.objects.bulk_create(
         Organisation(
             code=f"bench-org-{i}",
