@@ -32,7 +32,9 @@ def appeal_list_subjects(cases: list[Case]) -> dict[int, str]:
 
 def appeal_title() -> Subquery:
     """cases.hooks.KindHooks.title: an appeal's subject."""
-    return Subquery(Appeal.objects.filter(case_id=OuterRef("pk")).values("subject")[:1], output_field=CharField())
+    # The case's one appeal (case is its primary key): no ordering, which would join the case again.
+    rows = Appeal.objects.filter(case_id=OuterRef("pk")).order_by().values("subject")[:1]
+    return Subquery(rows, output_field=CharField())
 
 
 def appeal_queue_links(org_ids: list[int]) -> list[tuple[str, str]]:

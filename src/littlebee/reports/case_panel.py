@@ -51,7 +51,13 @@ def report_title() -> Subquery:
         default=Concat(name, Value(" · "), words, output_field=CharField()),
         output_field=CharField(),
     )
-    rows = Report.objects.filter(case_id=OuterRef("pk")).annotate(n=Length("description"), t=title).values("t")[:1]
+    # The case's one report (case is its primary key): no ordering, which would join the case again.
+    rows = (
+        Report.objects.filter(case_id=OuterRef("pk"))
+        .annotate(n=Length("description"), t=title)
+        .order_by()
+        .values("t")[:1]
+    )
     return Subquery(rows, output_field=CharField())
 
 

@@ -231,3 +231,13 @@ def test_a_held_queue_reads_the_callers_offices_in_its_own_statement(
     # and once his memberships end, the very next read lists nothing
     Membership.objects.filter(user=handler).delete()
     assert client.get("/cases", {"queue": queue}).json() == {"count": 0, "count_capped": False, "items": []}
+
+
+def test_a_title_is_read_from_its_kinds_row_without_joining_the_case_again() -> None:
+    # given the titles a queue page reads in its own statement (each kind's one row per case)
+    sql = str(selectors.cases_with_titles(Case.objects.order_by()).values("id", "title").query)
+
+    # then each kind's subquery reads its row by the case's key, unordered: the rows' default
+    # ordering (by their case) joined the case table again and sorted, for every row of a page
+    assert 'JOIN "cases_case"' not in sql, sql
+    assert "ORDER BY" not in sql, sql
