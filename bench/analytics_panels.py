@@ -276,6 +276,7 @@ DAILY_TABLES = (
 PANEL_TABLES = (
     "analytics_placerollup",
     "analytics_enterpriserollup",
+    "analytics_industryrollup",
     "analytics_servicerollup",
     "analytics_activitymonth",
     "analytics_industryplacemonth",

@@ -1,4 +1,4 @@
-"""The panels' rollups (models.PlaceRollup, EnterpriseRollup, ServiceRollup, StationMonth,
+"""The panels' rollups (models.PlaceRollup, EnterpriseRollup, IndustryRollup, ServiceRollup, StationMonth,
 OfficeMonth, OfficeMonthTotal, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups summed again per
 day and per month over one dimension at a time, so that a panel reads at most places × (months +
 the days of a period's partial months) rows, however many cases the city has.
@@ -36,6 +36,7 @@ from .models import (
     EnterpriseRollup,
     Grain,
     IndustryPlaceMonth,
+    IndustryRollup,
     OfficeCounts,
     OfficeDay,
     OfficeMonth,
@@ -102,6 +103,8 @@ ENTERPRISE = Spec(
     ACTIVITY_COUNTS,
     True,
 )
+# An industry's days and months (an industry committee's overview and weekly trend).
+INDUSTRY = Spec("industry", IndustryRollup, ActivityDay, (("", {"industry": "industry"}),), ACTIVITY_COUNTS, True)
 # A community's stations are few: its services are read from StationDay.
 SERVICE = Spec(
     "service",
@@ -169,7 +172,7 @@ INDUSTRY_PLACE = Spec(
     ACTIVITY_COUNTS,
     False,
 )
-ACTIVITY_SPECS = (PLACE, ENTERPRISE, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
+ACTIVITY_SPECS = (PLACE, ENTERPRISE, INDUSTRY, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
 # The offices' months over both kinds of case (the rate table without a kind).
 OFFICE_TOTAL = Spec(
     "office_total",

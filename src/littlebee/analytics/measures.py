@@ -44,6 +44,7 @@ from .models import (
     EnterpriseRollup,
     Grain,
     IndustryPlaceMonth,
+    IndustryRollup,
     OfficeDay,
     OfficeMonth,
     OfficeMonthTotal,
@@ -276,10 +277,14 @@ def _months_of(scope: Scope) -> QuerySet[Any]:
     broken down by place) reads IndustryPlaceMonth, a row per industry × community; any other
     ActivityMonth, a row per community × enterprise × worker type (five times as many for an
     industry of the bench's 10-million-case city). The same sums either way (coarse.INDUSTRY_PLACE)."""
-    industries_only = bool(scope.industries) and not (
+    return (IndustryPlaceMonth if _industries_only(scope) else ActivityMonth).objects.all()
+
+
+def _industries_only(scope: Scope) -> bool:
+    """A scope of industries and nothing else (an industry committee's), narrowed or not."""
+    return bool(scope.industries) and not (
         scope.everything or scope.enterprise_ids or scope.district_ids or scope.street_ids or scope.community_ids
     )
-    return (IndustryPlaceMonth if industries_only else ActivityMonth).objects.all()
 
 
 Part = tuple[QuerySet[Any], str, int]
@@ -287,21 +292,28 @@ Part = tuple[QuerySet[Any], str, int]
 
 def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, subtract: bool = False) -> list[Part]:
     """The rows whose activity columns add up to the scope's over the period, their day column
-    and their sign: PlaceRollup or EnterpriseRollup rows (months and remaining days; only day
-    rows if `days_only`); for a scope mixing their dimensions, ActivityMonth for the full months
-    and the daily rollup for the remaining days (only the daily rollup if `days_only`). With
+    and their sign: PlaceRollup, IndustryRollup (industries alone) or EnterpriseRollup rows
+    (months and remaining days; only day rows if `days_only`); for a scope mixing their
+    dimensions, ActivityMonth for the full months and the daily rollup for the remaining days
+    (only the daily rollup if `days_only`). With
     `subtract` (a reader of totals only), partial months of the scopes with many rows a day (by
     enterprise, mixed) may be read as their months less the days left out (Period.lean_split):
     those days' rows come with the sign -1."""
     targets = place_targets(scope)
-    # A place's own rows are one a day: subtracting days would cost a query to save a few rows.
-    lean = subtract and not days_only and targets is None
+    # Industries alone (an industry committee's whole scope): IndustryRollup's row per industry
+    # and day, not EnterpriseRollup's per enterprise and district.
+    industries = scope.industries if targets is None and _industries_only(scope) and not scope.within else ()
+    # A place's or an industry's own rows are one a day: subtracting days would cost a query to
+    # save a few rows.
+    lean = subtract and not days_only and targets is None and not industries
     split = period.lean_split if lean else period.split
     grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
-    by_enterprise = enterprise_q(scope) if targets is None else None
-    if targets is not None or by_enterprise is not None:
-        model: Any = PlaceRollup if targets is not None else EnterpriseRollup
-        where = _targets_q(targets) if targets is not None else by_enterprise
+    by_enterprise = enterprise_q(scope) if targets is None and not industries else None
+    if targets is not None or industries or by_enterprise is not None:
+        model: Any = PlaceRollup if targets is not None else IndustryRollup if industries else EnterpriseRollup
+        where = (
+            _targets_q(targets) if targets is not None else Q(industry__in=industries) if industries else by_enterprise
+        )
         parts: list[Part] = [(model.objects.filter(where, grains), "start", 1)]
         if split.minus and not days_only:
             parts.append((model.objects.filter(where, split.minus_q()), "start", -1))
@@ -631,17 +643,35 @@ def breakdown(
         if by_enterprise is not None:
             enterprise_rows = EnterpriseRollup.objects.filter(by_enterprise)
             parts = [(enterprise_rows.filter(split.grain_q()), 1), (enterprise_rows.filter(split.minus_q()), -1)]
-    result: dict[Any, dict[str, int]] = {}
-    for rows, sign in parts:
-        if sign < 0 and not split.minus:
-            continue
-        for row in rows.values(by).annotate(**{name: Sum(name) for name in names}).order_by():
-            target = result.setdefault(row.pop(by), dict.fromkeys(names, 0))
-            for k, v in row.items():
-                target[k] += sign * int(v or 0)
+    result = _summed(parts, by, names)
     if nonzero:
         return {k: v for k, v in result.items() if any(v.values())}
     return result
+
+
+def _summed(parts: list[tuple[QuerySet[Any], int]], key: str, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+    """The columns `names` summed per `key` over the parts' rows, each part with its sign (the
+    months, the remaining days, the days left out subtracted): one statement (UNION ALL, GROUP
+    BY), so that a key's parts are added up in the database and each key comes back once, not
+    once per part (the city's map: 1,404 communities, not three times as many rows to convert
+    and add up in Python). Every key with a row in a part is listed, its sums maybe zero."""
+    selects = []
+    for part, sign in parts:
+        compiled = _compiled(part.values_list(key, *names).order_by())
+        if compiled is not None:
+            selects.append((*compiled, sign))
+    if not selects:
+        return {}
+    # Column names from the models' fields; every value is a parameter of the parts' SQL.
+    union = " UNION ALL ".join(
+        f"SELECT {key} AS k, {', '.join(f'{sign} * {n} AS {n}' for n in names)} FROM ({sql}) p{i}"  # noqa: S608
+        for i, (sql, _params, sign) in enumerate(selects)
+    )
+    statement = f"SELECT u.k, {', '.join(f'SUM(u.{n})' for n in names)} FROM ({union}) u GROUP BY u.k"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [p for _sql, part_params, _sign in selects for p in part_params])
+        fetched = cursor.fetchall()
+    return {k: {n: int(v or 0) for n, v in zip(names, values, strict=True)} for k, *values in fetched}
 
 
 def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], dict[int, int]]:
@@ -668,11 +698,8 @@ def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], di
     by_service: dict[int | None, int] = defaultdict(int)
     by_station: dict[int, int] = defaultdict(int)
     for parts, key, target in ((service_parts, "service_id", by_service), (station_parts, "hive_id", by_station)):
-        for part, sign in parts:
-            if sign < 0 and not split.minus:
-                continue
-            for r in part.values(key).annotate(n=Sum("visits")).order_by():
-                target[r[key]] += sign * int(r["n"])
+        for k, v in _summed(parts, key, ("visits",)).items():
+            target[k] += v["visits"]
     return {k: v for k, v in by_service.items() if v}, {k: v for k, v in by_station.items() if v}
 
 

@@ -265,6 +265,23 @@ class EnterpriseRollup(ActivityCounts):
         return f"{self.grain} {self.start} enterprise {self.enterprise_id}"
 
 
+class IndustryRollup(ActivityCounts):
+    """ActivityDay summed per day and per month × industry: an industry committee's overview and
+    weekly trend read a row a day (365 for a year's weeks), where EnterpriseRollup keeps a row per
+    enterprise and district each day (at a million cases 46,000 rows for the express committee's
+    year of weeks, 148 ms of its dashboard's 307 ms in the database)."""
+
+    grain = models.CharField(max_length=8, choices=Grain.choices)
+    start = models.DateField()
+    industry = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["industry", "grain", "start"], name="industryrollup_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.start} {self.industry}"
+
+
 class ServiceRollup(models.Model):
     """StationDay summed per day and per month × one place at one level (as PlaceRollup) × service."""
 

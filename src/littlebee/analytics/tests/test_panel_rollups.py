@@ -207,6 +207,56 @@ def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) 
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_breakdown_and_the_station_use_add_up_their_parts_in_one_statement_each(c: AppealCity) -> None:
+    # given the history (March 2026) and a period read as its months less the days left out of
+    # its first and last (5 February - 25 April: February less 4 days, April less 5)
+    build(c)
+    scope = Scope(everything=True)
+    period = Period(date(2026, 2, 5), date(2026, 4, 25))
+    assert period.lean_split.minus
+
+    # when the map's communities and the station use are read
+    with CaptureQueriesContext(connection) as map_queries:
+        mapped = measures.breakdown(scope, period, "region_id", ("reports_submitted",), nonzero=True)
+    with CaptureQueriesContext(connection) as station_queries:
+        by_service, by_station = measures.station_use(scope, period)
+
+    # then the daily rollups' sums, the months, days and days left out added up by the database
+    # in one statement each (per service, per station), each key coming back once
+    fine = _fine_breakdown(scope, period, "region_id")
+    assert mapped == {k: {"reports_submitted": n} for k, v in fine.items() if (n := v["reports_submitted"])}
+    assert mapped
+    visits = StationDay.objects.filter(period.q()).aggregate(n=Sum("visits"))["n"]
+    assert sum(by_service.values()) == sum(by_station.values()) == visits > 0
+    assert len(map_queries) == 1, [q["sql"] for q in map_queries]
+    assert len(station_queries) == 2, [q["sql"] for q in station_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_industry_committees_overview_and_weeks_are_read_from_the_industry_rollup(c: AppealCity) -> None:
+    # given the history (March 2026) and the food-delivery committee's scope, over a period of
+    # months and remaining days
+    build(c)
+    scope = Scope(industries=("food_delivery",))
+    period = Period(date(2026, 2, 20), date(2026, 4, 10))
+    assert _fine(scope, period)["reports_submitted"] > 0
+
+    # when its headline figures and its weekly and monthly trend are read
+    with CaptureQueriesContext(connection) as queries:
+        sums = measures.activity_sums(scope, period)
+        weeks = measures.trend(scope, period, "week")
+        months = measures.trend(scope, period, "month")
+
+    # then the daily rollups' sums, each one statement on IndustryRollup's row per industry and
+    # day (or month): not EnterpriseRollup's row per enterprise, district and day
+    assert sums == _fine(scope, period)
+    assert sum(r["reports_submitted"] for r in weeks) == sum(r["reports_submitted"] for r in months)
+    assert sum(r["reports_submitted"] for r in weeks) == sums["reports_submitted"]
+    assert len(queries) == 3, [q["sql"] for q in queries]
+    assert all("analytics_industryrollup" in q["sql"] for q in queries)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_an_industry_committees_places_are_read_from_the_industry_place_months(c: AppealCity) -> None:
     # given the history (March 2026) and the food-delivery committee's scope
     build(c)
