@@ -65,3 +65,39 @@ def insert_instance(obj: M, using: str = DEFAULT_DB_ALIAS) -> M:
     obj._state.adding = False
     obj._state.db = using
     return obj
+
+
+_IGNORING: dict[tuple[type[Model], str, int], str] = {}
+
+
+def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT new instances of one model in one statement, skipping any that would break a unique
+    constraint: what bulk_create(objs, ignore_conflicts=True) writes, without its transaction
+    (one statement is atomic by itself: BEGIN and COMMIT were two round trips more) nor its
+    compiling. Primary keys are not read back (bulk_create reads none when ignoring conflicts)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    _sql, fields, _returning = _statement(model, using)
+    connection = connections[using]
+    key = (model, using, len(objs))
+    sql = _IGNORING.get(key)
+    if sql is None:
+        from django.db.models.constants import OnConflict
+
+        ops = connection.ops
+        qn = ops.quote_name
+        columns = ", ".join(qn(f.column) for f in fields)
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(model._meta.db_table)} ({columns})"
+            f" VALUES {', '.join([row] * len(objs))} {ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, [], [])}"
+        ).rstrip()
+        _IGNORING[key] = sql
+    params = [
+        None if (v := f.pre_save(obj, True)) is None else f.get_db_prep_save(v, connection)
+        for obj in objs
+        for f in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

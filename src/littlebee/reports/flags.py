@@ -32,14 +32,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from littlebee.cases.models import Case, CaseKind
+from littlebee.core.compiled_select import compiled_rows
 from littlebee.core.geo import haversine_m
+from littlebee.core.raw_insert import insert_instances_ignoring_conflicts
 
 from .models import FlagKind, PhotoStatus, Report, ReportFlag, ReportPhoto
 
@@ -89,9 +91,10 @@ def _flag(report: Report, kind: str, at: datetime, data: dict[str, Any], **field
 
 
 def _store(flags: list[ReportFlag]) -> list[ReportFlag]:
-    # A task run twice, or two at once, must not fail on the unique constraints.
-    if flags:
-        ReportFlag.objects.bulk_create(flags, ignore_conflicts=True)
+    # A task run twice, or two at once, must not fail on the unique constraints. One plain
+    # statement made once (core.raw_insert): bulk_create compiled it and wrapped it in a
+    # transaction of its own for every processed photo and every burst.
+    insert_instances_ignoring_conflicts(flags, using=router.db_for_write(ReportFlag))
     return flags
 
 
@@ -146,6 +149,16 @@ def _closest_in_postgresql(recent: QuerySet[ReportPhoto], phash: str, limit: int
     return (int(row[0]), int(row[1])) if row is not None else None
 
 
+def _same_bytes(key: object, *, sha256: str, report_id: int) -> QuerySet[ReportPhoto]:
+    """The oldest photo of another report with the same bytes (compiled once: core.compiled_select)."""
+    return (
+        ReportPhoto.objects.filter(content_sha256=sha256)
+        .exclude(report_id=report_id)
+        .order_by("created_at", "id")
+        .values("report_id")
+    )
+
+
 def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]:
     """Flags for a processed photo: reused (same bytes in another report), similar (perceptual
     hash within REPORTS_PHASH_MAX_DISTANCE), old (taken long before, or after, submission),
@@ -154,13 +167,8 @@ def photo_flags_compute(photo: ReportPhoto, *, at: datetime) -> list[ReportFlag]
     flags: list[ReportFlag] = []
     reused = None
     if photo.content_sha256:
-        reused = (
-            ReportPhoto.objects.filter(content_sha256=photo.content_sha256)
-            .exclude(report_id=report.pk)
-            .order_by("created_at", "id")
-            .values_list("report_id", flat=True)
-            .first()
-        )
+        rows = compiled_rows(_same_bytes, sha256=photo.content_sha256, report_id=report.pk, limit=1)
+        reused = rows[0]["report_id"] if rows else None
     if reused is not None:
         flags.append(
             _flag(report, FlagKind.PHOTO_REUSED, at, {"other_report": reused}, photo=photo, other_report_id=reused)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import transaction
-from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpdateCompiler
 
 from littlebee.accounts.models import User
 from littlebee.accounts.tests.factories import worker
@@ -17,16 +17,17 @@ from littlebee.cases.models import Case, CaseKind
 from littlebee.cases.tests.factories import WORKING_MORNING, World
 from littlebee.hives.tests.photo_files import jpeg_bytes, upload
 from littlebee.reports import services
-from littlebee.reports.models import PhotoStatus, Report, ReportPhoto
+from littlebee.reports.flags import photo_flags_compute
+from littlebee.reports.models import FlagKind, PhotoStatus, Report, ReportFlag, ReportPhoto
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def compiled_models(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """The model of every SELECT and INSERT the ORM compiles from here on."""
+    """The model of every SELECT, INSERT and UPDATE the ORM compiles from here on."""
     models: list[Any] = []
-    select_sql, insert_sql = SQLCompiler.as_sql, SQLInsertCompiler.as_sql
+    select_sql, insert_sql, update_sql = SQLCompiler.as_sql, SQLInsertCompiler.as_sql, SQLUpdateCompiler.as_sql
 
     def select(self: Any, *args: Any, **kwargs: Any) -> Any:
         models.append(self.query.model)
@@ -36,8 +37,13 @@ def compiled_models(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         models.append(self.query.model)
         return insert_sql(self, *args, **kwargs)
 
+    def update(self: Any, *args: Any, **kwargs: Any) -> Any:
+        models.append(self.query.model)
+        return update_sql(self, *args, **kwargs)
+
     monkeypatch.setattr(SQLCompiler, "as_sql", select)
     monkeypatch.setattr(SQLInsertCompiler, "as_sql", insert)
+    monkeypatch.setattr(SQLUpdateCompiler, "as_sql", update)
     return models
 
 
@@ -99,3 +105,50 @@ def test_the_recent_reports_read_gives_what_the_orm_gave(w: World) -> None:
     assert plain == orm and len(plain) == 4
     assert all(t.tzinfo is not None for t in plain)
     assert capped == orm[:2]
+
+
+def test_processing_a_photo_compiles_only_its_read_and_stores_as_the_orm_did(
+    w: World, media_root: Path, compiled_models: list[Any]
+) -> None:
+    # given three reports sent with the same photo (taken far from their point), the first two
+    # processed (whatever is made once per process is made)
+    content = jpeg_bytes((400, 300), gps=True)
+    reports = [submit(worker(), photos=[upload(content)]) for _ in range(3)]
+    photos = [ReportPhoto.objects.get(report=r) for r in reports]
+    for photo in photos[:2]:
+        services.report_photo_process(photo_id=photo.pk)
+    compiled_models.clear()
+
+    # when the third is processed
+    processed = services.report_photo_process(photo_id=photos[2].pk)
+
+    # then the ORM compiled only the read of the photo by id (a job of the request that stored it
+    # has the row in memory): marking it ready, clearing its original, looking up the same bytes
+    # and storing its flags are statements made once
+    assert compiled_models == [ReportPhoto]
+    # and the row is as the ORM's UPDATEs left it
+    stored = ReportPhoto.objects.get(pk=photos[2].pk)
+    assert processed is not None
+    assert (stored.status, stored.original.name, stored.image.name, stored.thumbnail.name) == (
+        PhotoStatus.READY,
+        "",
+        processed.image.name,
+        processed.thumbnail.name,
+    )
+    assert (stored.phash, stored.content_sha256) == (processed.phash, processed.content_sha256)
+    assert stored.exif_lat == pytest.approx(30 + 35 / 60) and stored.exif_lng == pytest.approx(114 + 18 / 60)
+    assert len(stored.content_sha256) == 64 and len(stored.phash) == 16
+    # and flagged as the first report's photo, taken far away
+    flags = ReportFlag.objects.filter(report=reports[2]).order_by("kind")
+    assert [(f.kind, f.other_report_id, f.photo_id, f.data) for f in flags] == [
+        (FlagKind.PHOTO_FAR, None, stored.pk, flags[0].data),
+        (FlagKind.PHOTO_REUSED, reports[0].pk, stored.pk, {"other_report": reports[0].pk}),
+    ]
+    assert flags[0].detail and flags[1].detail == f"与 #{reports[0].pk} 的照片相同"
+
+    # when the same photo is processed again (a task delivered twice), and its flags stored again
+    assert services.report_photo_process(photo_id=photos[2].pk) is not None
+    photo_flags_compute(ReportPhoto.objects.select_related("report__case").get(pk=stored.pk), at=WORKING_MORNING)
+
+    # then nothing is doubled
+    assert ReportFlag.objects.filter(report=reports[2]).count() == 2
