@@ -149,7 +149,7 @@ def _closest_in_postgresql(recent: QuerySet[ReportPhoto], phash: str, limit: int
     return (int(row[0]), int(row[1])) if row is not None else None
 
 
-def _same_bytes(key: object, *, sha256: str, report_id: int) -> QuerySet[ReportPhoto]:
+def _same_bytes(key: object, *, sha256: str, report_id: int) -> QuerySet[Any]:
     """The oldest photo of another report with the same bytes (compiled once: core.compiled_select)."""
     return (
         ReportPhoto.objects.filter(content_sha256=sha256)

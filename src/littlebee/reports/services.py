@@ -235,9 +235,13 @@ def _sql(name: str, using: str) -> str:
             sql = f"SELECT {qn(user.pk.column)} FROM {qn(user.db_table)} WHERE {qn(user.pk.column)} = %s{lock}"  # noqa: S608
         elif name in ("photo_ready", "original_clear"):
             photo = ReportPhoto._meta
-            col = lambda field: qn(photo.get_field(field).column)  # noqa: E731
+
+            def col(name: str) -> str:
+                field: Any = photo.get_field(name)
+                return qn(field.column)
+
             if name == "photo_ready":
-                sets = ", ".join(f"{col(field)} = %s" for field in _READY_FIELDS)
+                sets = ", ".join(f"{col(name)} = %s" for name in _READY_FIELDS)
                 sql = (
                     f"UPDATE {qn(photo.db_table)} SET {sets} WHERE {qn(photo.pk.column)} = %s AND {col('status')} = %s"  # noqa: S608
                 )
@@ -279,7 +283,7 @@ def _recent_report_times(reporter_id: int, after: datetime, until: datetime, lim
     with connection.cursor() as cursor:
         cursor.execute(_sql("recent_reports", connection.alias), params)
         rows = cursor.fetchall()
-    field = Case._meta.get_field("created_at")
+    field: Any = Case._meta.get_field("created_at")
     column = field.get_col(Case._meta.db_table)
     converters = ops.get_db_converters(column) + field.get_db_converters(connection)
     times = []

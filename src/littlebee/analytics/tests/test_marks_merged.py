@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from littlebee.appeals.tests.factories import AppealCity
 from littlebee.cases.models import CaseOrganisation
 from littlebee.cases.tests.factories import WORKING_MORNING, open_case
 from littlebee.core.background import jobs
+from littlebee.points.models import LedgerEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,10 +49,10 @@ def _stale_inserts(statements: list[str]) -> list[str]:
 
 def test_twenty_commits_of_one_day_write_its_mark_once(marks_job: list[str]) -> None:
     # given twenty transactions, each committing a counted row of the same day (a redemption's
-    # ledger entry, as tracking.ledger_changed sees it)
+    # ledger entry, unsaved: tracking.ledger_changed reads its time only)
     for _ in range(20):
         with transaction.atomic():
-            tracking.ledger_changed(SimpleNamespace(created_at=WORKING_MORNING))
+            tracking.ledger_changed(LedgerEntry(created_at=WORKING_MORNING))
 
     # when the jobs after them have run
     assert jobs.wait(30)
@@ -101,13 +101,13 @@ def test_a_commit_while_the_marks_job_writes_gets_a_job_of_its_own(marks_job: li
     tracking_mark.setattr(tracking, "rollups_mark", slow_mark)
     try:
         with transaction.atomic():
-            tracking.ledger_changed(SimpleNamespace(created_at=WORKING_MORNING))
+            tracking.ledger_changed(LedgerEntry(created_at=WORKING_MORNING))
         waiter = threading.Thread(target=jobs.wait, args=(30,))
         waiter.start()  # puts the delayed job on the queue now
         assert inside.wait(10)
         later = WORKING_MORNING.replace(day=WORKING_MORNING.day + 1)
         with transaction.atomic():
-            tracking.ledger_changed(SimpleNamespace(created_at=later))
+            tracking.ledger_changed(LedgerEntry(created_at=later))
         release.set()
         waiter.join(30)
 

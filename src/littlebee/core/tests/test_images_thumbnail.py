@@ -13,7 +13,9 @@ from littlebee.core.images import image_fit, image_open, image_thumbnail
 def photo_like(size: tuple[int, int] = (640, 480)) -> bytes:
     """A photo-like JPEG, as the A/B bench sends: a gradient with noise, smoothed."""
     gradient = Image.linear_gradient("L").resize(size)
-    image = Image.merge("RGB", (gradient, gradient.rotate(90).resize(size), gradient.transpose(0)))
+    image = Image.merge(
+        "RGB", (gradient, gradient.rotate(90).resize(size), gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    )
     noise = Image.effect_noise(size, 40).convert("RGB")
     image = Image.blend(image, noise, 0.25).filter(ImageFilter.SMOOTH)
     out = BytesIO()

@@ -34,15 +34,20 @@ def test_the_covering_community_is_loaded_as_the_orm_loaded_it_and_compiled_once
 ) -> None:
     # given two neighbouring communities with boundaries, and overlapping boxes
     street = StreetFactory(parent=DistrictFactory(parent=CityFactory()))
-    west = CommunityFactory(parent=street, lat=30.55, lng=114.28)
+    west: Any = CommunityFactory(parent=street, lat=30.55, lng=114.28)
     region_set_boundary(region=west, boundary=square(30.55, 114.28, half=0.012))
-    east = CommunityFactory(parent=street, lat=30.55, lng=114.30)
+    east: Any = CommunityFactory(parent=street, lat=30.55, lng=114.30)
     region_set_boundary(region=east, boundary=square(30.55, 114.30))
     selectors.community_covering(30.552, 114.303)  # whatever is made once per process is made
     compiles = orm_compiles_watched(monkeypatch)
     shapes: list[Any] = []
     make_shape = selectors.shape
-    monkeypatch.setattr(selectors, "shape", lambda geojson: shapes.append(geojson) or make_shape(geojson))
+
+    def counted_shape(geojson: Any) -> Any:
+        shapes.append(geojson)
+        return make_shape(geojson)
+
+    monkeypatch.setattr(selectors, "shape", counted_shape)
 
     # when points in each are located
     in_east = selectors.community_covering(30.552, 114.303)
@@ -65,7 +70,7 @@ def test_the_covering_community_is_loaded_as_the_orm_loaded_it_and_compiled_once
 def test_a_changed_boundary_is_a_new_shape() -> None:
     # given a community located once
     street = StreetFactory(parent=DistrictFactory(parent=CityFactory()))
-    community = CommunityFactory(parent=street, lat=30.55, lng=114.30)
+    community: Any = CommunityFactory(parent=street, lat=30.55, lng=114.30)
     region_set_boundary(region=community, boundary=square(30.55, 114.30))
     assert selectors.community_covering(30.555, 114.305) is not None
 
