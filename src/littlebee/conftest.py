@@ -60,23 +60,34 @@ def media_root(settings: Any, tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
-    settings.SMS_BACKEND = "littlebee.notifications.sms.LocmemSmsBackend"
-    # Tests run periodic jobs themselves; a background thread would race their database.
-    settings.PERIODIC_JOBS_IN_PROCESS = False
-    # Report photos processed in the on_commit callback, not on a job thread the test can't see.
-    settings.REPORTS_PHOTO_INLINE = True
-    # The statistics' rollups are kept up only in the tests that read them (they turn this on and
-    # compute inline): elsewhere a job thread would race the test's database.
-    settings.ANALYTICS_TRACK = False
-    # Case notices told after the answer are told right after commit, where the tests see them.
-    settings.CASES_NOTIFY_INLINE = True
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings() -> Iterator[None]:
+    """The suite's settings, set once for the session: as a per-test `settings` fixture, its seven
+    overrides and their undoing cost ~2 ms of every one of the ~3,000 tests. A test that changes
+    one of them (through `settings`) gets it back as here afterwards."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    overrides = override_settings(
+        SMS_BACKEND="littlebee.notifications.sms.LocmemSmsBackend",
+        # Tests run periodic jobs themselves; a background thread would race their database.
+        PERIODIC_JOBS_IN_PROCESS=False,
+        # Report photos processed in the on_commit callback, not on a job thread the test can't see.
+        REPORTS_PHOTO_INLINE=True,
+        # The statistics' rollups are kept up only in the tests that read them (they turn this on
+        # and compute inline): elsewhere a job thread would race the test's database.
+        ANALYTICS_TRACK=False,
+        # Case notices told after the answer are told right after commit, where the tests see them.
+        CASES_NOTIFY_INLINE=True,
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+    )
+    overrides.enable()
+    yield
+    overrides.disable()
 
 
 @pytest.fixture
@@ -256,9 +267,17 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-SCREENSHOT_DIR = Path(
-    os.environ.get("LITTLEBEE_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots")
-)
+# LITTLEBEE_SCREENSHOTS: the folder for the browser journeys' screenshots, or "off" where nobody
+# looks at them (.ci/run): a full-page phone screenshot at twice the pixels costs Chromium 0.1-0.5 s
+# of CPU, and the journeys take 169 of them.
+def screenshot_folder(setting: str) -> Path | None:
+    """Where the screenshots go for a value of LITTLEBEE_SCREENSHOTS: None for "off"."""
+    if setting == "off":
+        return None
+    return Path(setting) if setting else Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
+
+SCREENSHOT_DIR = screenshot_folder(os.environ.get("LITTLEBEE_SCREENSHOTS", ""))
 
 
 @pytest.fixture
@@ -296,7 +315,9 @@ def phone_page(new_phone_page: Any) -> Any:
 def screenshot() -> Any:
     """screenshot(page, name): keep a PNG of what a person saw, for review."""
 
-    def take(page: Any, name: str) -> Path:
+    def take(page: Any, name: str) -> Path | None:
+        if SCREENSHOT_DIR is None:
+            return None
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOT_DIR / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
