@@ -389,20 +389,21 @@ OFFICES_VERSION_KEY = "analytics:offices:version"
 
 def offices_changed() -> None:
     """The offices' rollups changed (or will, when the current transaction commits): every rate
-    table kept in the cache is stale. Its version is replaced after the commit, so that no reader
-    keeps the rows of before the change under the version of after it."""
+    table kept in the cache is stale. Called after the writes, and the version replaced after the
+    commit, so that no reader keeps the rows of before the change under the version of after it
+    (one that read meanwhile kept them under the version before, which is then unreachable)."""
     transaction.on_commit(lambda: cache.set(OFFICES_VERSION_KEY, uuid.uuid4().hex, None))
 
 
 def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     """After the daily rows of these offices on `day` were replaced: their month's rows again."""
-    offices_changed()
     month = month_start(day)
     lock_month(month)
     orgs = Q(organisation_id__in=organisation_ids)
     for spec in OFFICE_SPECS:
         rows = _from_source(spec, month, month_end(month), orgs, days=False, months=True)
         _replace(spec, Q(start=month) & orgs, rows)
+    offices_changed()  # last: a reader meanwhile keeps its rows under the version before
 
 
 def _last_active(worker_ids: Iterable[int] | None = None) -> dict[int, date]:
@@ -604,8 +605,6 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
     rows, and reading them all back into Python to list every value that changed cost most of
     the rebuild (bench/analytics_panels.py fills a grown city's rollups this way)."""
     changes: list[Change] = []
-    if not dry_run:
-        offices_changed()
     month = month_start(start)
     while month <= end:
         with transaction.atomic():
@@ -622,6 +621,7 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
             changes.append(("worker_place", f"worker={worker}", "place", int(before is not None), int(now is not None)))
     if not dry_run:
         worker_places_replace(computed)
+        offices_changed()  # last: a reader meanwhile keeps its rows under the version before
     return changes
 
 

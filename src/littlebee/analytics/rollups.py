@@ -709,12 +709,12 @@ def rollups_rebuild(*, start: date | None = None, end: date | None = None, dry_r
             if a != b:
                 differences.append(Difference("office_now", f"office={key[0]} kind={key[1]}", column, a, b))
     if not dry_run:
-        offices_changed()
         with transaction.atomic():
             OfficeNow.objects.all().delete()
             OfficeNow.objects.bulk_create(
                 [OfficeNow(organisation_id=org, kind=kind, **counts) for (org, kind), counts in now_rows.items()]
             )
+        offices_changed()
         StaleRollup.objects.filter(day__gte=start, day__lte=end).delete()
     differences += [Difference(*change) for change in coarse_rebuild(start, end, places, dry_run=dry_run)]
     return differences

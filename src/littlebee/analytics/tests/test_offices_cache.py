@@ -84,3 +84,30 @@ def test_the_cases_open_now_and_the_rebuild_make_the_kept_table_stale() -> None:
 
     # then the office's day is gone from the table too
     assert _received(office, period) is None
+
+
+def test_a_table_read_while_the_rollups_are_written_is_not_kept_for_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given an office with a day's rows and its month built, and a reader that reads the table
+    # while the office's month is written again (when the refresh has locked the month)
+    from .. import coarse
+
+    today = timezone.localdate()
+    period = Period.last_days(30, today)
+    office: Any = OrganisationFactory(name="第三办")
+    OfficeDay.objects.create(day=today, organisation_id=office.pk, kind="report", received=3, due=2)
+    coarse_offices_refresh(today, [office.pk])
+    lock_month = coarse.lock_month
+
+    def lock_and_read(month: Any) -> None:
+        lock_month(month)
+        measures.office_rows(EVERYTHING, period)
+
+    monkeypatch.setattr(coarse, "lock_month", lock_and_read)
+
+    # when the office's day is computed again with that reader in the middle
+    OfficeDay.objects.filter(organisation_id=office.pk).update(received=4)
+    coarse_offices_refresh(today, [office.pk])
+    monkeypatch.setattr(coarse, "lock_month", lock_month)
+
+    # then the next read has the new figure, not the one the reader kept meanwhile
+    assert _received(office, period) == 4
