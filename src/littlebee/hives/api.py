@@ -3,6 +3,7 @@ details, weekly hours, dated exceptions, the annual service list and photos."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from datetime import datetime
@@ -77,16 +78,14 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
         hive = row.hive
         services = service_lists.get(id(hive.services))
         if services is None:
-            services = service_lists[id(hive.services)] = _to_json(
-                [{"code": ref.code, "name": ref.name, "is_base": ref.is_base} for ref in hive.services]
-            )
+            services = service_lists[id(hive.services)] = _services_json(tuple(hive.services))
         schedule_key = (id(row.intervals), hive.always_open)
         schedule = schedules.get(schedule_key)
         if schedule is None:
             schedule = schedules[schedule_key] = hours.schedule_json(row.intervals, hive.always_open)
         for moment in (row.closes_at, row.opens_at):
             if moment not in moments:
-                moments[moment] = _to_json(moment)
+                moments[moment] = _text(_ENCODER.default(moment))
         items.append(
             f'{{"id": {hive.id}, "name": {_text(hive.name)}, "address": {_text(hive.address)},'
             f' "lat": {_number(hive.lat)}, "lng": {_number(hive.lng)}, "distance_m": {round(row.distance_m)},'
@@ -102,6 +101,14 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
 # string function; floats by float.__repr__, as json does (finite: the table's check constraint).
 _text = encode_basestring_ascii
 _TRUTH = {True: "true", False: "false"}
+# The encoder's own rule for a time (milliseconds, "Z" for UTC), without a new encoder each time.
+_ENCODER = NinjaJSONEncoder()
+
+
+@functools.lru_cache(maxsize=1024)
+def _services_json(services: tuple[selectors.ServiceRef, ...]) -> str:
+    """A station's services as the answer writes them: once per set, names and language, per process."""
+    return _to_json([{"code": ref.code, "name": ref.name, "is_base": ref.is_base} for ref in services])
 
 
 def _number(value: float) -> str:

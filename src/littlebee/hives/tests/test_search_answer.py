@@ -275,3 +275,16 @@ def test_the_answer_is_written_as_json_dumps_writes_it_without_encoding_the_stat
     # and no station (nor the whole answer) went through the encoder: only the few shared pieces
     encoded = [call.args[0] for call in dumps.call_args_list]
     assert not [value for value in encoded if isinstance(value, dict) and ("items" in value or "id" in value)]
+
+
+def test_a_second_search_writes_no_service_list_or_schedule_again(stations_nearby: list[Any]) -> None:
+    # given a search that has written its stations' service sets and schedules once
+    ApiClient().get("/hives", SEARCH)
+
+    # when the same stations are searched again, watching what json.dumps is asked to write
+    with mock.patch("json.dumps", wraps=json.dumps) as dumps:
+        body = ApiClient().get("/hives", SEARCH).json()
+
+    # then their JSON came from the process's copies: no list or schedule was encoded again
+    assert len(body["items"]) == 13
+    assert not [call for call in dumps.call_args_list if isinstance(call.args[0], list | dict)]
