@@ -14,13 +14,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.test import Client, RequestFactory, override_settings
 from django.urls import include, path
 from django.utils import translation
+from ninja import NinjaAPI
 
 from littlebee.accounts.api_auth import bearer_auth
 from littlebee.accounts.services import token_issue
 from littlebee.accounts.tests.factories import PASSWORD, worker
+from littlebee.api import api
 
 pytestmark = pytest.mark.django_db
 
@@ -177,3 +180,48 @@ def test_the_bearer_check_reads_its_header_without_building_all_headers() -> Non
     assert bearer_auth(RequestFactory().get("/", HTTP_AUTHORIZATION=f"Basic {raw}")) is None
     assert bearer_auth(RequestFactory().get("/", HTTP_AUTHORIZATION="")) is None
     assert bearer_auth(RequestFactory().get("/", HTTP_AUTHORIZATION=f"bearer {raw}")) is not None
+
+
+def test_a_read_answering_its_own_response_builds_no_other_and_the_rest_answer_as_ninja_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a worker with a token, and a count of the responses built
+    member = worker()
+    _token, raw = token_issue(user=member, name="test")
+    bearer = {"Authorization": f"Bearer {raw}"}
+    built: list[str] = []
+    init = HttpResponseBase.__init__
+
+    def counted(self: HttpResponseBase, *args: Any, **kwargs: Any) -> None:
+        built.append(type(self).__name__)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(HttpResponseBase, "__init__", counted)
+
+    def requests(client: Client) -> list[Any]:
+        return [
+            client.get("/api/v1/me", headers=bearer),
+            # answered from a dict, written into ninja's temporal response: status, headers, cookies
+            client.post("/api/v1/me/notifications/read", {}, content_type="application/json", headers=bearer),
+            client.post("/api/v1/me/notifications/read", {"ids": "x"}, content_type="application/json", headers=bearer),
+            client.get("/api/v1/report-categories", headers={"Accept-Language": "en"}),
+            client.get("/api/v1/me"),
+            client.get("/api/v1/me/notifications", {"limit": "x"}, headers=bearer),
+        ]
+
+    # when GET /me answers (core.api_answers writes its own response)
+    Client().get("/api/v1/me", headers=bearer)
+    built.clear()
+    Client().get("/api/v1/me", headers=bearer)
+
+    # then that one response is all that was built
+    assert len(built) == 1, built
+
+    # and every other answer is what ninja's own temporal response gave
+    ours = [_answer(r) for r in requests(Client())]
+    with mock.patch.object(
+        api, "create_temporal_response", lambda request: NinjaAPI.create_temporal_response(api, request)
+    ):
+        stock = [_answer(r) for r in requests(Client())]
+    assert ours == stock
+    assert [a[0] for a in ours] == [200, 200, 400, 200, 401, 400]
