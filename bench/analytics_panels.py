@@ -727,6 +727,7 @@ def fill_panel_rollups(workers: int = WORKERS) -> None:
     from littlebee.analytics.coarse import (
         SPECS,
         coarse_span_statements,
+        offices_changed,
         worker_places_compute,
         worker_places_replace,
     )
@@ -752,6 +753,8 @@ def fill_panel_rollups(workers: int = WORKERS) -> None:
         with bulk_writes(*PANEL_TABLES, workers=workers, into=p):
             in_parallel(tasks, workers, p)
         worker_places_replace(worker_places_compute(Places()))
+        # The rate tables kept in the cache are the city's before it grew (as after the product's rebuild).
+        offices_changed()
         with connection.cursor() as cur:
             # Autovacuum is off on this server: the rollups' visibility map for index-only scans.
             cur.execute(f"VACUUM ANALYZE {', '.join((*DAILY_TABLES, *PANEL_TABLES))}")

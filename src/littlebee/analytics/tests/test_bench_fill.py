@@ -17,6 +17,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import F, Sum
 
+from .. import measures
+from ..measures import Period, Scope
 from ..models import (
     ActivityDay,
     ActivityMonth,
@@ -56,7 +58,14 @@ def test_the_generators_bulk_rollups_are_what_the_rebuild_computes() -> None:
     city = b.build_city(size)
     b.add_rows(city, 1, CASES + 1, workers=2)
     b.fill_daily_rollups(workers=2)
+    year = Period.last_days(365)
+    before = measures.office_rows(Scope(everything=True), year)  # kept in the cache
     b.fill_panel_rollups(workers=2)
+
+    # then the rate table kept in the cache before the panel rollups were filled is not read
+    received = OfficeDay.objects.filter(year.q()).aggregate(n=Sum("received"))["n"]
+    assert sum(r.received for r in measures.office_rows(Scope(everything=True), year)) == received > 0
+    assert sum(r.received for r in before) != received
 
     # when the product recomputes every rollup from the source rows, changing nothing
     differences = rollups_rebuild(dry_run=True)
