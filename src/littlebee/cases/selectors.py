@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import CharField, Count, Exists, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
@@ -216,9 +217,48 @@ def cases_prefetch(cases: list[Case]) -> list[Case]:
         by_kind.setdefault(case.kind, []).append(case)
     for kind, of_kind in by_kind.items():
         lookups = hooks_for(kind).prefetch
-        if lookups:
-            prefetch_related_objects(of_kind, *lookups)
+        rest = [lookup for lookup in lookups if not _prefetch_one_to_one(of_kind, lookup)]
+        if rest:
+            prefetch_related_objects(of_kind, *rest)
     return cases
+
+
+def _prefetch_one_to_one(cases: list[Case], lookup: str) -> bool:
+    """prefetch_related_objects(cases, lookup) for a kind's own row of a case (a reverse one-to-one,
+    an appeal), through a statement compiled once per page length (core.compiled_select): the
+    ORM's prefetch compiled it again for every queue page holding such a case. Each case gets
+    its row, or None (reading it then raises DoesNotExist, as after the ORM's prefetch), and the
+    row its case. False for any other lookup (the ORM prefetches it)."""
+    try:
+        relation: Any = Case._meta.get_field(lookup)
+    except FieldDoesNotExist:
+        return False  # a path through several relations
+    if not (relation.one_to_one and relation.auto_created) or len(cases) >= 998:
+        return False
+    model, link = relation.related_model, relation.field
+    rows = compiled_rows(_one_to_one_rows, key=(model._meta.label, link.name), ids=[case.pk for case in cases])
+    names = [f.attname for f in model._meta.concrete_fields]
+    db = model._base_manager.db
+    by_case = {}
+    for row in rows:
+        instance = model.from_db(db, names, [row[name] for name in names])
+        by_case[row[link.attname]] = instance
+    for case in cases:
+        instance = by_case.get(case.pk)
+        relation.set_cached_value(case, instance)
+        if instance is not None:
+            link.set_cached_value(instance, case)
+    return True
+
+
+def _one_to_one_rows(key: tuple[str, str], *, ids: list[int]) -> QuerySet[Any]:
+    """core.compiled_select's builder of _prefetch_one_to_one: the rows of `ids`' cases."""
+    from django.apps import apps
+
+    label, link = key
+    model = apps.get_model(label)
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model._base_manager.filter(**{f"{link}__in": ids}).order_by().values(*names)
 
 
 def cases_queue(

@@ -241,3 +241,53 @@ def test_a_title_is_read_from_its_kinds_row_without_joining_the_case_again() -> 
     # ordering (by their case) joined the case table again and sorted, for every row of a page
     assert 'JOIN "cases_case"' not in sql, sql
     assert "ORDER BY" not in sql, sql
+
+
+def test_a_page_of_appeals_gets_its_rows_as_the_orms_prefetch_gives_them_compiled_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from littlebee.appeals.models import Appeal
+    from littlebee.appeals.tests.factories import appeal_city, file_appeal
+    from littlebee.conftest import orm_compiles_watched
+
+    # given appeals (one without its appeal row, as a kind's row may be missing) in a page of cases
+    c = appeal_city()
+    first, second = file_appeal(c), file_appeal(c, anonymous_to_enterprise=False, subject="派单不公")
+    orphan = file_appeal(c, subject="无")
+    Appeal.objects.filter(pk=orphan.pk).delete()
+    ids = [first.pk, second.pk, orphan.pk]
+
+    def page() -> list[Case]:
+        return list(Case.objects.filter(pk__in=ids).order_by("pk"))
+
+    def seen(cases: list[Case]) -> list[Any]:
+        out = []
+        for case in cases:
+            try:
+                appeal = case.appeal  # type: ignore[attr-defined]
+            except Appeal.DoesNotExist:
+                out.append(None)
+                continue
+            assert appeal.case is case
+            out.append({f.attname: getattr(appeal, f.attname) for f in Appeal._meta.concrete_fields})
+        return out
+
+    from django.db.models import prefetch_related_objects
+
+    orms = page()
+    prefetch_related_objects(orms, "appeal")
+    expected = seen(orms)
+
+    # when the page's appeals are prefetched, then again for another page of the same length
+    selectors.cases_prefetch(page())
+    compiles = orm_compiles_watched(monkeypatch)
+    with CaptureQueriesContext(connection) as captured:
+        ours = selectors.cases_prefetch(page()[::-1])[::-1]
+        seen_ours = seen(ours)
+
+    # then each case has what the ORM's prefetch gives it (its appeal, or none), in one
+    # statement compiled the first time only (the page's own read aside), and none is read again
+    assert seen_ours == expected
+    assert expected[2] is None and expected[0]["anonymous_to_enterprise"] is True
+    assert len(captured.captured_queries) == 2  # the page, the appeals
+    assert [q.model for q in compiles] == [Case]
