@@ -118,3 +118,25 @@ def test_a_job_that_leaves_a_transaction_open_does_not_hand_it_to_the_next(
     # then the next job got a fresh connection in autocommit
     assert seen == [True]
     assert len([name for name in opened if name.startswith("littlebee-jobs")]) == 2
+
+
+def test_a_delayed_job_runs_after_its_delay_or_at_once_when_waited_for() -> None:
+    # given two delayed jobs: one due in a tenth of a second, one in an hour
+    jobs = BackgroundJobs()
+    soon, late = threading.Event(), threading.Event()
+    assert jobs.submit_later("soon", 0.1, soon.set)
+    assert jobs.submit_later("late", 3600, late.set)
+
+    # when the first one's time comes
+    # then it has run without anyone waiting, the second not yet, and its key is still held
+    assert soon.wait(10)
+    assert not late.is_set()
+    assert jobs.submit_later("late", 3600, late.set) is False
+
+    # when everything handed over is waited for
+    assert jobs.wait(30)
+
+    # then the hour-long one ran at once, and its key is free again
+    assert late.is_set()
+    assert jobs.submit("late", lambda: None)
+    assert jobs.wait(30)
