@@ -50,12 +50,13 @@ class ActivityDay(models.Model):
     event_attendances = models.PositiveIntegerField(default=0)
     volunteer_minutes = models.PositiveIntegerField(default=0)
     learning_credits = models.PositiveIntegerField(default=0)
-    points_issued = models.PositiveIntegerField(default=0)
-    points_spent = models.PositiveIntegerField(default=0)
-    points_expired = models.PositiveIntegerField(default=0)
+    # Points are summed over everyone in a place and day: a country's day passes 2**31.
+    points_issued = models.PositiveBigIntegerField(default=0)
+    points_spent = models.PositiveBigIntegerField(default=0)
+    points_expired = models.PositiveBigIntegerField(default=0)
     # Reversals and adjustments carry their sign (a reversal takes points back: negative).
-    points_reversed = models.IntegerField(default=0)
-    points_adjusted = models.IntegerField(default=0)
+    points_reversed = models.BigIntegerField(default=0)
+    points_adjusted = models.BigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("每日活动汇总")
@@ -208,11 +209,12 @@ class ActivityCounts(models.Model):
     event_attendances = models.IntegerField(default=0)
     volunteer_minutes = models.IntegerField(default=0)
     learning_credits = models.IntegerField(default=0)
-    points_issued = models.IntegerField(default=0)
-    points_spent = models.IntegerField(default=0)
-    points_expired = models.IntegerField(default=0)
-    points_reversed = models.IntegerField(default=0)
-    points_adjusted = models.IntegerField(default=0)
+    # Sums of sums of points: 64 bits, as ActivityDay's.
+    points_issued = models.BigIntegerField(default=0)
+    points_spent = models.BigIntegerField(default=0)
+    points_expired = models.BigIntegerField(default=0)
+    points_reversed = models.BigIntegerField(default=0)
+    points_adjusted = models.BigIntegerField(default=0)
 
     class Meta:
         abstract = True
