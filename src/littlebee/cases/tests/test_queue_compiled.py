@@ -235,7 +235,8 @@ def test_a_held_queue_reads_the_callers_offices_in_its_own_statement(
 
 def test_a_title_is_read_from_its_kinds_row_without_joining_the_case_again() -> None:
     # given the titles a queue page reads in its own statement (each kind's one row per case)
-    sql = str(selectors.cases_with_titles(Case.objects.order_by()).values("id", "title").query)
+    titled: Any = selectors.cases_with_titles(Case.objects.order_by())
+    sql = str(titled.values("id", "title").query)
 
     # then each kind's subquery reads its row by the case's key, unordered: the rows' default
     # ordering (by their case) joined the case table again and sorted, for every row of a page
@@ -261,10 +262,10 @@ def test_a_page_of_appeals_gets_its_rows_as_the_orms_prefetch_gives_them_compile
         return list(Case.objects.filter(pk__in=ids).order_by("pk"))
 
     def seen(cases: list[Case]) -> list[Any]:
-        out = []
+        out: list[Any] = []
         for case in cases:
             try:
-                appeal = case.appeal  # type: ignore[attr-defined]
+                appeal = case.appeal
             except Appeal.DoesNotExist:
                 out.append(None)
                 continue
