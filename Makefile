@@ -20,7 +20,7 @@ PYTEST            := $(BIN)/pytest -n $(PYTEST_WORKERS)
 TEST_CITY         := $(CURDIR)/var/test-city/$(shell date +%s%N)
 CITY_FOR_TESTS     = $(if $(USE_TEST_CITY),LITTLEBEE_TEST_CITY=$(TEST_CITY))
 
-.PHONY: run test lint typecheck migrations-check test-warm test-city test-sqlite test-postgres messages bench bench-ab clean
+.PHONY: run test lint typecheck migrations-check test-city test-sqlite test-postgres messages bench bench-ab clean
 
 # This machine's environment sets PYTHONDONTWRITEBYTECODE: then every test process (two passes,
 # two xdist workers each, the city build, the server and worker processes some tests start)
@@ -68,21 +68,15 @@ typecheck: $(VENV)/.dev-deps
 migrations-check: $(VENV)/.dev-deps
 	$(BIN)/littlebee makemigrations --check --dry-run
 
-# Collect the suite once, alone, so that its bytecode and pytest's rewritten test modules are on
-# disk before the passes' four workers start (started together, each compiled them all itself).
-test-warm: $(VENV)/.dev-deps
-	env -u DATABASE_URL $(BIN)/pytest -p no:xdist --collect-only -q >/dev/null
-	$(BIN)/python -m compileall -q src
-
 test-city: $(VENV)/.dev-deps
 	@find $(dir $(TEST_CITY)) -mindepth 1 -maxdepth 1 -mmin +720 -exec rm -rf {} + 2>/dev/null || true
 	env -u DATABASE_URL $(BIN)/python scripts/test_city.py $(TEST_CITY)
 
-test-sqlite: $(VENV)/.dev-deps node_modules/.installed | test-warm
+test-sqlite: $(VENV)/.dev-deps node_modules/.installed
 	@echo "== test suite on SQLite =="
 	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(CITY_FOR_TESTS) $(PYTEST)
 
-test-postgres: $(VENV)/.dev-deps node_modules/.installed | test-warm
+test-postgres: $(VENV)/.dev-deps node_modules/.installed
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
 		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL_POSTGRES) \

@@ -29,17 +29,8 @@ def test_the_test_processes_keep_their_bytecode_whatever_the_machine_says() -> N
         check=True,
     )
 
-    # then the recipe does not inherit it: the passes' workers reuse the bytecode `make test-warm` wrote
+    # then the recipe does not inherit it: a test process reuses the bytecode an earlier one wrote
     assert probe.stdout.strip() == "[]"
-
-
-def test_the_passes_wait_for_the_suite_collected_once() -> None:
-    # given the Makefile
-    makefile = (ROOT / "Makefile").read_text()
-
-    # then both passes have the warm-up as an order-only prerequisite
-    assert "test-sqlite: $(VENV)/.dev-deps node_modules/.installed | test-warm" in makefile
-    assert "test-postgres: $(VENV)/.dev-deps node_modules/.installed | test-warm" in makefile
 
 
 def test_screenshots_go_where_the_setting_says_and_nowhere_when_off(tmp_path: Path) -> None:
