@@ -46,3 +46,21 @@ def test_ci_takes_no_screenshots() -> None:
 
     # then the journeys run without their screenshots
     assert "export LITTLEBEE_SCREENSHOTS=off" in script
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_the_environment_is_installed_by_uv_with_pip_as_the_fallback() -> None:
+    # when make says how it would build the development environment from nothing
+    plan = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-B", ".venv/.dev-deps"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+    # then uv installs it (pip took 127 s of a fresh clone's CI for the same versions), and pip
+    # still does when uv cannot be had
+    assert "pip install --quiet 'uv>=" in plan
+    assert "uv pip install --quiet --python .venv/bin/python -e '.[dev]'" in plan
+    assert "else .venv/bin/pip install --quiet -e '.[dev]'" in plan
