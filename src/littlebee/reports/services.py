@@ -30,6 +30,7 @@ from littlebee.core.errors import FieldError, InvalidInput, TooManyRequests
 from littlebee.core.geo import valid_lat_lng
 from littlebee.core.images import PixelBudget, image_fit, image_open, image_read, image_save, image_thumbnail
 from littlebee.core.raw_insert import insert_instance
+from littlebee.core.seeding import seed_missing
 from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import DepartmentType, Region, RegionLevel
 from littlebee.orgs.selectors import CommunityMatch, community_covering, community_nearest, community_with_ancestors
@@ -89,29 +90,38 @@ def report_categories_ensure() -> int:
     """The city's report categories, their points rules (points_defaults_ensure: public-security
     clue 100, safety hazard 50, everything else 5–30) and routing to departments. Existing rows
     are left as they are. Returns how many categories were created. Safe to run again."""
-    created_count = 0
     points_defaults_ensure()
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        for order, seed in enumerate(CATEGORY_SEEDS):
-            _obj, created = ReportCategory.objects.get_or_create(
-                code=seed.code,
-                defaults={
-                    "name": str(seed.name),
-                    "name_en": _english(seed.name),
-                    "sensitivity": seed.sensitivity,
-                    "icon": seed.icon,
-                    "order": order,
-                },
-            )
-            created_count += created
-            if seed.department:
-                RoutingRule.objects.get_or_create(
+        created_count = seed_missing(
+            ReportCategory.objects.all(),
+            (
+                ReportCategory(
+                    code=seed.code,
+                    name=str(seed.name),
+                    name_en=_english(seed.name),
+                    sensitivity=seed.sensitivity,
+                    icon=seed.icon,
+                    order=order,
+                )
+                for order, seed in enumerate(CATEGORY_SEEDS)
+            ),
+            key=lambda category: category.code,
+        )
+        seed_missing(
+            RoutingRule.objects.filter(kind=CaseKind.REPORT, region=None, target=RoutingTarget.DEPARTMENT),
+            (
+                RoutingRule(
                     kind=CaseKind.REPORT,
                     category=seed.code,
                     region=None,
                     target=RoutingTarget.DEPARTMENT,
                     department_type=seed.department,
                 )
+                for seed in CATEGORY_SEEDS
+                if seed.department
+            ),
+            key=lambda rule: (rule.category, rule.department_type),
+        )
     return created_count
 
 

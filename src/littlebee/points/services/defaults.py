@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
 from littlebee.core.errors import Conflict
+from littlebee.core.seeding import seed_missing
 
 from .. import rules
 from ..models import Badge, EarningRule, PointsSource
@@ -84,36 +85,41 @@ def _english(text: Promise) -> str:
 def points_defaults_ensure() -> tuple[int, int]:
     """The city's default earning rules and badges; existing ones are left as they are.
     Returns how many rules and badges were created. Safe to run again."""
-    rules_created = badges_created = 0
     with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
-        for rule in RULE_DEFAULTS:
-            _obj, created = EarningRule.objects.get_or_create(
-                source=rule.source,
-                category=rule.category,
-                district=None,
-                defaults={
-                    "points_min": rule.points_min,
-                    "points_max": rule.points_max,
-                    "daily_cap": rule.daily_cap,
-                    "district_max_points": rule.district_max_points,
-                },
-            )
-            rules_created += created
-        for order, badge in enumerate(BADGE_DEFAULTS):
-            _badge, created = Badge.objects.get_or_create(
-                code=badge.code,
-                defaults={
-                    "name": str(badge.name),
-                    "description": str(badge.description),
-                    "name_en": _english(badge.name),
-                    "description_en": _english(badge.description),
-                    "icon": badge.icon,
-                    "source": badge.source,
-                    "threshold": badge.threshold,
-                    "order": order,
-                },
-            )
-            badges_created += created
+        rules_created = seed_missing(
+            EarningRule.objects.filter(district=None),
+            (
+                EarningRule(
+                    source=rule.source,
+                    category=rule.category,
+                    district=None,
+                    points_min=rule.points_min,
+                    points_max=rule.points_max,
+                    daily_cap=rule.daily_cap,
+                    district_max_points=rule.district_max_points,
+                )
+                for rule in RULE_DEFAULTS
+            ),
+            key=lambda rule: (rule.source, rule.category),
+        )
+        badges_created = seed_missing(
+            Badge.objects.all(),
+            (
+                Badge(
+                    code=badge.code,
+                    name=str(badge.name),
+                    description=str(badge.description),
+                    name_en=_english(badge.name),
+                    description_en=_english(badge.description),
+                    icon=badge.icon,
+                    source=badge.source,
+                    threshold=badge.threshold,
+                    order=order,
+                )
+                for order, badge in enumerate(BADGE_DEFAULTS)
+            ),
+            key=lambda badge: badge.code,
+        )
     return rules_created, badges_created
 
 

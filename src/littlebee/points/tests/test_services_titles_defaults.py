@@ -267,3 +267,38 @@ def test_one_city_rule_and_one_rule_per_district_for_a_source_and_category(town:
     )
     services.earning_rule_save(actor=admin, rule=EarningRule(source="report", category="x", points_min=5, points_max=5))
     assert EarningRule.objects.count() == 4
+
+
+def test_the_defaults_are_written_in_a_few_statements(django_assert_max_num_queries: Any) -> None:
+    # given an empty database (every test's, and a new city's)
+    # when the defaults are loaded
+    with django_assert_max_num_queries(10):
+        created = services.points_defaults_ensure()
+
+    # then every rule and badge is there, written together (each get_or_create was four
+    # round trips: 21 defaults, 84 statements)
+    assert created == (len(services.RULE_DEFAULTS), len(services.BADGE_DEFAULTS))
+
+
+def test_a_default_another_writer_inserted_meanwhile_is_left_to_it() -> None:
+    # given a badge that appears between the read of what exists and the write (a second
+    # process loading the defaults at the same moment): the read is made blind to it
+    from littlebee.core.seeding import seed_missing
+
+    Badge.objects.create(code="first-report", name="他人写入", source="report", threshold=1, order=0)
+    blind = Badge.objects.exclude(code="first-report")
+
+    # when the defaults are written
+    created = seed_missing(
+        blind,
+        [
+            Badge(code="first-report", name="初次上报", source="report", threshold=1, order=0),
+            Badge(code="b2", name="二"),
+        ],
+        key=lambda badge: badge.code,
+    )
+
+    # then the other writer's badge stays, the rest is written, and nothing fails
+    assert created == 1
+    assert Badge.objects.get(code="first-report").name == "他人写入"
+    assert Badge.objects.filter(code="b2").exists()

@@ -193,3 +193,18 @@ def test_a_report_keeps_no_copy_of_its_cases_place_and_time(w: World) -> None:
     assert not columns & {"lat", "lng", "urgent", "community", "created_at"}
     case = report.case
     assert (case.lat, case.lng, case.urgent, case.region) == (30.55, 114.30, True, w.community)
+
+
+def test_the_catalogue_is_written_in_a_few_statements(django_assert_max_num_queries: Any) -> None:
+    from littlebee.cases.models import RoutingRule
+    from littlebee.reports.models import ReportCategory
+
+    # given an empty database (every test's, and a new city's)
+    # when the catalogue is loaded
+    with django_assert_max_num_queries(20):
+        created = services.report_categories_ensure()
+
+    # then every category and department route is there, written together (get_or_create took
+    # four round trips per default: ~220 statements)
+    assert created == len(services.CATEGORY_SEEDS) == ReportCategory.objects.count()
+    assert RoutingRule.objects.filter(category="public_security_clue", department_type="public_security").exists()
