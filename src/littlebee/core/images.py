@@ -21,6 +21,7 @@ each header before its pixels are decoded.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -28,7 +29,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageCms, ImageOps
+from PIL import ExifTags, Image, ImageCms, ImageOps
 
 from littlebee.core.errors import InvalidInput, PayloadTooLarge
 
@@ -150,13 +151,9 @@ def _draft_size(size: tuple[int, int], target_side: int) -> tuple[int, int]:
     return max(1, width // scale), max(1, height // scale)
 
 
-def image_open(
-    data: bytes, field: str = FIELD, budget: PixelBudget | None = None, *, target_side: int = MAX_SIDE
-) -> Image.Image:
-    """Open, check the header (format and pixel count, charged to the request's `budget` when
-    given), then decode: the size checks come before any pixel is decoded. A JPEG is decoded at
-    the DCT scale that still gives about `target_side` px (0: the smallest, for a check that the
-    bytes decode at all). Pillow's own decompression-bomb error and warning count as too big."""
+def image_header(data: bytes, field: str = FIELD, budget: PixelBudget | None = None) -> Image.Image:
+    """The bytes opened and their header checked (format, pixel count, charged to the request's
+    `budget` when given), nothing decoded yet: its EXIF can be read, image_decode decodes it."""
     with warnings.catch_warnings():
         # Pillow warns above its own limit (89 Mpx), which is above MAX_PIXELS: such an image
         # is refused either way; as an error the warning cannot reach the logs. (The filter is
@@ -168,15 +165,23 @@ def image_open(
             raise _too_many_pixels(field) from None
         except Exception:  # Pillow raises many kinds for bytes that are not an image it reads.
             raise _not_an_image(field) from None
-        if image.format not in ALLOWED_FORMATS:
-            raise _not_an_image(field)
-        width, height = image.size
-        if width < 1 or height < 1:
-            raise _not_an_image(field)
-        if width * height > MAX_PIXELS:
-            raise _too_many_pixels(field)
-        if budget is not None:
-            budget.charge(width * height, field)
+    if image.format not in ALLOWED_FORMATS:
+        raise _not_an_image(field)
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise _not_an_image(field)
+    if width * height > MAX_PIXELS:
+        raise _too_many_pixels(field)
+    if budget is not None:
+        budget.charge(width * height, field)
+    return image
+
+
+def image_decode(image: Image.Image, field: str = FIELD, *, target_side: int = MAX_SIDE) -> Image.Image:
+    """An image_header result decoded, a JPEG at the DCT scale that still gives about
+    `target_side` px (0: the smallest, for a check that the bytes decode at all)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image.draft(None, _draft_size(image.size, target_side))  # JPEG only; others ignore it
             image.load()  # a truncated or corrupt file fails here
@@ -185,6 +190,16 @@ def image_open(
         except Exception:
             raise _not_an_image(field) from None
     return image
+
+
+def image_open(
+    data: bytes, field: str = FIELD, budget: PixelBudget | None = None, *, target_side: int = MAX_SIDE
+) -> Image.Image:
+    """Open, check the header (format and pixel count, charged to the request's `budget` when
+    given), then decode: the size checks come before any pixel is decoded. A JPEG is decoded at
+    the DCT scale that still gives about `target_side` px (0: the smallest, for a check that the
+    bytes decode at all). Pillow's own decompression-bomb error and warning count as too big."""
+    return image_decode(image_header(data, field, budget), field, target_side=target_side)
 
 
 def image_fit(image: Image.Image, *, max_side: int = MAX_SIDE, field: str = FIELD) -> Image.Image:
@@ -258,3 +273,132 @@ def image_prepare(upload: IO[bytes] | Any, field: str = FIELD, budget: PixelBudg
     PayloadTooLarge when it is refused. Nothing of the original file but its pixels is kept.
     Several uploads of one request share one `budget`."""
     return image_encode(image_open(image_read(upload, field), field, budget), field=field)
+
+
+# --- A JPEG kept as it was encoded --------------------------------------------------------------
+# A JPEG that needs no change but its metadata (upright, small enough, sRGB, 8-bit colour) is
+# stored as its own bytes with every metadata segment dropped, rather than decoded and encoded
+# again: its pixels are the ones sent, and the work left is the thumbnail's. Only the segments a
+# decoder needs are copied, named here; any other marker, or anything this does not understand,
+# sends the photo through image_fit and image_save instead.
+_SOF_KEPT = frozenset({0xC0, 0xC1, 0xC2})  # baseline, extended and progressive Huffman frames
+_TABLES_KEPT = frozenset({0xC4, 0xDB, 0xDD})  # Huffman tables, quantisation tables, restart interval
+_SOS, _EOI, _APP0, _APP14, _COM = 0xDA, 0xD9, 0xE0, 0xEE, 0xFE
+# JFIF 1.01, no units, 1:1 density, no thumbnail: what libjpeg writes by default. It replaces the
+# sender's (whose density and embedded thumbnail are theirs): its presence alone tells a decoder
+# the colours are YCbCr, so it is written when, and only when, the sender's file had one.
+_JFIF = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+# Inside entropy-coded data a 0xFF is followed by 0x00 (a stuffed byte), a restart marker
+# (0xD0-0xD7) or more 0xFF fill: anything else ends the scan.
+_SCAN_END = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def _jpeg_segments_kept(data: bytes) -> tuple[bytes, int, int] | None:
+    """(SOI, a fresh JFIF segment if the file had one, Adobe's colour-transform segment if it had
+    one, then its frame, tables and scans in their order, EOI; the frame's width and height), or
+    None when the file is not a single-frame 8-bit three-component Huffman JPEG whose every
+    segment is one this knows. Application segments (EXIF, GPS, XMP, ICC, IPTC, MPF, a JFIF
+    thumbnail) and comments are left out, and so is whatever follows the end of the image (an
+    MPO's second picture)."""
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    end = len(data)
+    pos = 2
+    jfif = False
+    adobe = b""
+    kept: list[bytes] = []
+    size: tuple[int, int] | None = None
+    scans = 0
+    while True:
+        if pos >= end or data[pos] != 0xFF:
+            return None
+        while pos < end and data[pos] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        if pos >= end:
+            return None
+        code = data[pos]
+        pos += 1
+        if code == _EOI:
+            break
+        if pos + 2 > end:
+            return None
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2 or pos + length > end:
+            return None
+        payload = data[pos + 2 : pos + length]
+        segment = bytes((0xFF, code)) + data[pos : pos + length]
+        pos += length
+        if code == _APP0:
+            jfif = jfif or payload.startswith(b"JFIF\x00")
+        elif code == _APP14 and payload.startswith(b"Adobe"):
+            if len(payload) != 12 or adobe:  # "Adobe", version, two flag words, the transform
+                return None
+            adobe = segment
+        elif 0xE1 <= code <= 0xEF or code == _COM:
+            continue
+        elif code in _SOF_KEPT:
+            # precision 8, height, width, three components of three bytes each
+            if size is not None or len(payload) != 15 or payload[0] != 8 or payload[5] != 3:
+                return None
+            height, width = int.from_bytes(payload[1:3], "big"), int.from_bytes(payload[3:5], "big")
+            if not width or not height:
+                return None
+            size = (width, height)
+            kept.append(segment)
+        elif code in _TABLES_KEPT:
+            kept.append(segment)
+        elif code == _SOS:
+            if size is None:
+                return None
+            scan_end = _SCAN_END.search(data, pos)
+            if scan_end is None:  # no end of image: truncated
+                return None
+            kept += (segment, data[pos : scan_end.start()])
+            pos = scan_end.start()
+            scans += 1
+        else:  # arithmetic coding, lossless or hierarchical frames, DNL, a second SOI…
+            return None
+    if size is None or not scans:
+        return None
+    head = [b"\xff\xd8", _JFIF if jfif else b"", adobe]
+    return b"".join([*head, *kept, b"\xff\xd9"]), size[0], size[1]
+
+
+@dataclass(frozen=True)
+class KeptJpeg:
+    """A JPEG stored as it was encoded, without its metadata, and its pixels decoded from those
+    very bytes at the DCT scale nearest a thumbnail's side (`pixels`, for the thumbnail and hash)."""
+
+    stored: PreparedImage
+    pixels: Image.Image
+
+
+def jpeg_keep(original: Image.Image, data: bytes, *, target_side: int, field: str = FIELD) -> KeptJpeg | None:
+    """The upload `data` (opened and checked by image_header as `original`) kept as encoded when
+    nothing but its metadata would change: a JPEG, upright (EXIF orientation 1 or none), at most
+    MAX_SIDE px, in RGB with no colour profile (a profile's colours are converted by image_fit),
+    8-bit Huffman-coded with three components, of at most 8 bits per pixel. None otherwise:
+    image_fit and image_save make it. What is stored is decoded here (at the scale nearest
+    `target_side`), so a file whose data does not decode is refused (InvalidInput) rather than
+    stored; one whose structure this does not read is None."""
+    if original.format not in ("JPEG", "MPO") or original.mode != "RGB" or original.info.get("icc_profile"):
+        return None
+    if max(original.size) > MAX_SIDE:
+        return None
+    try:
+        orientation = original.getexif().get(ExifTags.Base.Orientation)
+    except Exception:  # malformed EXIF: image_fit decides what it means
+        return None
+    if orientation not in (None, 1):
+        return None
+    found = _jpeg_segments_kept(data)
+    if found is None:
+        return None
+    content, width, height = found
+    if (width, height) != original.size or len(content) > width * height:
+        return None
+    pixels = image_decode(image_header(content, field), field, target_side=target_side)
+    if pixels.mode != "RGB":
+        return None
+    pixels.info = {}
+    return KeptJpeg(PreparedImage(content=content, extension="jpg", width=width, height=height), pixels)

@@ -28,7 +28,17 @@ from littlebee.cases.routing import RoutingInputs
 from littlebee.core.background import background_run
 from littlebee.core.errors import FieldError, InvalidInput, TooManyRequests
 from littlebee.core.geo import valid_lat_lng
-from littlebee.core.images import PixelBudget, image_fit, image_open, image_read, image_save, image_thumbnail
+from littlebee.core.images import (
+    PixelBudget,
+    image_decode,
+    image_fit,
+    image_header,
+    image_open,
+    image_read,
+    image_save,
+    image_thumbnail,
+    jpeg_keep,
+)
 from littlebee.core.raw_insert import insert_instance
 from littlebee.core.seeding import seed_missing
 from littlebee.core.uploads import orphan_files_delete, upload_folder
@@ -695,7 +705,9 @@ def _photo_execute(name: str, params: list[Any]) -> int:
 
 def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> ReportPhoto | None:
     """Read EXIF GPS and time, then store an upright, ≤2048 px, metadata-free image and a ≤480 px
-    thumbnail, with the original's sha256 (exact reuse) and the perceptual hash (near reuse).
+    thumbnail, with the original's sha256 (exact reuse) and the thumbnail's perceptual hash (near
+    reuse). An upright JPEG needing no other change is stored as it was encoded, its metadata
+    segments dropped (core.images.jpeg_keep); any other image is decoded and encoded again.
     The original is deleted once processed. Marks the photo ready, or failed when its bytes are
     not a usable image; a storage error leaves it processing for the sweep to queue again. Two
     runs of the same photo (a task delivered twice) finish it once: the second keeps nothing. A
@@ -729,15 +741,24 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
         log.warning("report photo %s could not be read; left for the sweep", photo_id, exc_info=True)
         return photo
     try:
-        image = image_open(data, PHOTOS_FIELD)  # at the DCT scale nearest 2048 px
+        image = image_header(data, PHOTOS_FIELD)  # checked, not decoded yet
         exif_lat, exif_lng, taken = exif_location_and_time(image)  # from the original's EXIF
-        fitted = image_fit(image, field=PHOTOS_FIELD)  # upright, resized once, sRGB, no metadata
+        # A JPEG needing nothing but its metadata dropped is kept as encoded (its segments
+        # without EXIF, XMP, comments…), decoded only near the thumbnail's size; any other is
+        # decoded near 2048 px and made upright, resized once, sRGB, no metadata, and encoded.
+        kept = jpeg_keep(image, data, target_side=THUMB_SIDE, field=PHOTOS_FIELD)
+        if kept is not None:
+            full, pixels = kept.stored, kept.pixels
+        else:
+            pixels = image_fit(image_decode(image, PHOTOS_FIELD), field=PHOTOS_FIELD)
+            full = image_save(pixels, field=PHOTOS_FIELD)
         image.close()
-        full = image_save(fitted, field=PHOTOS_FIELD)
-        thumb = image_save(image_thumbnail(fitted, max_side=THUMB_SIDE), field=PHOTOS_FIELD)
-        # The hash of the stored pixels, from memory (decoding the stored JPEG again gives
-        # the same 64 bits but for the rare bit the re-encoding flips).
-        phash = str(imagehash.phash(fitted))
+        thumbnail = image_thumbnail(pixels, max_side=THUMB_SIDE)
+        thumb = image_save(thumbnail, field=PHOTOS_FIELD)
+        # The perceptual hash of the thumbnail in memory: it looks at 32×32 px, which a 480 px
+        # picture of the photo gives as well as the photo (a few of its 64 bits may differ, well
+        # within REPORTS_PHASH_MAX_DISTANCE), for a fraction of the resampling.
+        phash = str(imagehash.phash(thumbnail))
     except Exception:
         log.warning("report photo %s could not be processed", photo_id, exc_info=True)
         _photo_fail(photo)
