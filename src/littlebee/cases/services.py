@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User
 from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.raw_insert import insert_instance, insert_instances_ignoring_conflicts
 from littlebee.core.texts import Text, t
 from littlebee.orgs.models import Organisation, Region
 
@@ -161,18 +162,23 @@ def _record(
     data = dict(data or {})
     if not isinstance(note, str):
         data["note_text"], note = note, ""
-    event = CaseEvent.objects.create(
-        case=case,
-        at=at,
-        actor=actor,
-        actor_role=role,
-        action=action,
-        from_status=from_status,
-        to_status=case.status,
-        from_org_id=from_org.pk if isinstance(from_org, Organisation) else from_org,
-        to_org_id=to_org.pk if isinstance(to_org, Organisation) else to_org,
-        note=note,
-        data=data,
+    # A plain INSERT made once per database (core.raw_insert): every step writes one, and the
+    # ORM compiled it again each time.
+    event = insert_instance(
+        CaseEvent(
+            case=case,
+            at=at,
+            actor=actor,
+            actor_role=role,
+            action=action,
+            from_status=from_status,
+            to_status=case.status,
+            from_org_id=from_org.pk if isinstance(from_org, Organisation) else from_org,
+            to_org_id=to_org.pk if isinstance(to_org, Organisation) else to_org,
+            note=note,
+            data=data,
+        ),
+        using=transaction.get_connection().alias,
     )
     for listener in event_listeners():
         listener(event)
@@ -185,8 +191,10 @@ def _record(
 
 def _hold(case: Case, organisation_id: int, at: datetime) -> None:
     """Remember that the case sat with this organisation (read access afterwards)."""
-    CaseOrganisation.objects.bulk_create(
-        [CaseOrganisation(case=case, organisation_id=organisation_id, since=at)], ignore_conflicts=True
+    # bulk_create(ignore_conflicts=True)'s statement, made once per database (core.raw_insert).
+    insert_instances_ignoring_conflicts(
+        [CaseOrganisation(case=case, organisation_id=organisation_id, since=at)],
+        using=transaction.get_connection().alias,
     )
 
 
@@ -306,7 +314,9 @@ def case_open(
         updated_at=at,
     )
     _enter_stage(case, CaseStatus.SUBMITTED, at, deadline_rule)
-    case.save()
+    # case.save()'s INSERT, made once per database (core.raw_insert) rather than compiled again
+    # for every report and appeal.
+    insert_instance(case, using=transaction.get_connection().alias)
     counted_rows_changed(Counted.CASE, case)
     _hold(case, target.pk, at)
     _record(

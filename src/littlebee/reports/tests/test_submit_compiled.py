@@ -13,7 +13,7 @@ from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpd
 
 from littlebee.accounts.models import User
 from littlebee.accounts.tests.factories import worker
-from littlebee.cases.models import Case, CaseKind
+from littlebee.cases.models import Case, CaseEvent, CaseKind, CaseOrganisation
 from littlebee.cases.tests.factories import WORKING_MORNING, World
 from littlebee.hives.tests.photo_files import jpeg_bytes, upload
 from littlebee.reports import services
@@ -67,7 +67,25 @@ def test_the_report_s_own_statements_are_not_compiled_by_the_orm(
     # then neither their lock, their recent reports, the report nor its photo went through the ORM
     assert User not in compiled_models
     assert Report not in compiled_models and ReportPhoto not in compiled_models
-    assert [m for m in compiled_models if m is Case] == [Case]  # the case's own INSERT (cases' service)
+    # and nor did the case's rows the cases' service wrote: the case, its holder, its timeline row
+    assert Case not in compiled_models and CaseEvent not in compiled_models
+    assert CaseOrganisation not in compiled_models
+    # and the case's row reads back as the service answered it, with its holder and timeline row
+    case = Case.objects.get(pk=report.case_id)
+    assert [getattr(case, f.attname) for f in Case._meta.concrete_fields] == [
+        getattr(report.case, f.attname) for f in Case._meta.concrete_fields
+    ]
+    event = CaseEvent.objects.get(case=case)
+    assert (event.action, event.actor_id, event.to_org_id, event.to_status, event.data["routed"]) == (
+        "open",
+        reporter.pk,
+        case.organisation_id,
+        case.status,
+        True,
+    )
+    assert list(CaseOrganisation.objects.filter(case=case).values_list("organisation_id", flat=True)) == [
+        case.organisation_id
+    ]
     # and both were stored as the ORM stores them
     stored = Report.objects.get(pk=report.pk)
     assert (stored.category.code, stored.description, stored.location_source) == ("garbage", "垃圾", "device")
