@@ -297,39 +297,158 @@ def _nearest_statement(with_service: bool) -> str:
 
 
 def _nearest_sql(with_service: bool) -> str:
+    if connection.vendor == "postgresql":
+        return _nearest_sql_rings(with_service)
     q = connection.ops.quote_name
-    service_filter = (
+    columns = ", ".join(f"h.{q(c)}" for c in STATION_COLUMNS[:-1])
+    return (
+        f"SELECT {columns}, k.n FROM (SELECT d.id, COUNT(*) OVER () AS n FROM"  # noqa: S608
+        f" ({_keyed_sql(with_service)}) d WHERE d.d <= %s ORDER BY d.d, d.id LIMIT %s OFFSET %s) k"
+        f" JOIN {_table(Hive)} h ON h.{q('id')} = k.id"
+    )
+
+
+def _key_sql() -> str:
+    """The haversine term of a station `h`'s distance from the search's point (parameters: the
+    point's latitude in radians, its cosine, its longitude in degrees): the same text everywhere
+    in a statement, so that every part of it computes the same value for a station."""
+    q = connection.ops.quote_name
+    return (
+        f"POWER(SIN((RADIANS(h.{q('lat')}) - %s) / 2), 2)"
+        f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
+    )
+
+
+def _service_filter(with_service: bool) -> str:
+    q = connection.ops.quote_name
+    return (
         f" AND EXISTS (SELECT 1 FROM {_table(Hive.services.through)} l JOIN {_table(Service)} s"  # noqa: S608
         f" ON s.{q('id')} = l.{q('service_id')} WHERE l.{q('hive_id')} = h.{q('id')} AND s.{q('code')} = %s)"
         if with_service
         else ""
     )
-    key = (
-        f"POWER(SIN((RADIANS(h.{q('lat')}) - %s) / 2), 2)"
-        f" + %s * COS(RADIANS(h.{q('lat')})) * POWER(SIN(RADIANS(h.{q('lng')} - %s) / 2), 2)"
-    )
-    columns = ", ".join(f"h.{q(c)}" for c in STATION_COLUMNS[:-1])
-    # The haversine term is computed once a station (`d`, in a subquery PostgreSQL may not merge
-    # into its parent: OFFSET 0), and the circle's count and order come from narrow rows; the
-    # display columns are read for the chosen stations only. `seq` carries how many stations the
-    # circle holds (a window over the rows before LIMIT): the search's count without a statement
-    # of its own. The chosen rows come in no particular order: _search orders them.
-    # `is_active` is written, not bound: a prepared statement's generic plan may then read the
-    # positions from the active stations' index (hive_active_position_idx) alone.
-    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
-    # PostgreSQL: the chosen stations' rows by their key, one at a time (a plain join hashed
-    # every station of the city to find the page's 25).
-    chosen = (
-        f" CROSS JOIN LATERAL (SELECT {columns} FROM {_table(Hive)} h WHERE h.{q('id')} = k.id OFFSET 0) h"  # noqa: S608
-        if connection.vendor == "postgresql"
-        else f" JOIN {_table(Hive)} h ON h.{q('id')} = k.id"
-    )
+
+
+def _box_sql(with_service: bool) -> str:
+    """Active stations of a box (parameters: south, north, west, east; the service's code).
+    `is_active` is written, not bound: a prepared statement's generic plan may then read the
+    positions from the active stations' index (hive_active_position_idx) alone."""
+    q = connection.ops.quote_name
     return (
-        f"SELECT {columns}, k.n FROM (SELECT d.id, COUNT(*) OVER () AS n FROM"  # noqa: S608
-        f" (SELECT h.{q('id')} AS id, {key} AS d FROM {_table(Hive)} h WHERE h.{q('is_active')}"
-        f" AND h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s{service_filter}{fence}) d"
-        f" WHERE d.d <= %s ORDER BY d.d, d.id LIMIT %s OFFSET %s) k{chosen}"
+        f"{_table(Hive)} h WHERE h.{q('is_active')} AND h.{q('lat')} BETWEEN %s AND %s"
+        f" AND h.{q('lng')} BETWEEN %s AND %s{_service_filter(with_service)}"
     )
+
+
+def _keyed_sql(with_service: bool) -> str:
+    """A box's stations with their haversine term `d`, computed once a station (in a subquery
+    PostgreSQL may not merge into its parent: OFFSET 0)."""
+    q = connection.ops.quote_name
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    return f"SELECT h.{q('id')} AS id, {_key_sql()} AS d FROM {_box_sql(with_service)}{fence}"  # noqa: S608
+
+
+# PostgreSQL: the nearest stations are looked for in small circles first (RINGS_M, each only for
+# a search circle at least twice as wide): when one holds `offset + limit` stations, those are the
+# nearest of the whole circle (every station outside it is farther than every one inside), and
+# only its box's stations get their haversine term computed and sorted, not the ~600 of a city
+# in the default 200 km circle. The circle's count reads an inner box that lies inside the circle
+# (proven below, _inner_box) from the index alone; only stations between it and the circle's box
+# get their term computed.
+RINGS_M = (5_000.0, 15_000.0)
+
+
+def _nearest_sql_rings(with_service: bool) -> str:
+    q = connection.ops.quote_name
+    columns = ", ".join(f"h.{q(c)}" for c in STATION_COLUMNS[:-1])
+    keyed = _keyed_sql(with_service)
+    rings = [
+        f"r{i} AS MATERIALIZED (SELECT x.id, x.d FROM ({keyed}) x WHERE x.d <= %s)"  # noqa: S608
+        for i in range(len(RINGS_M))
+    ]
+    count = (
+        f"n AS (SELECT COUNT(*) FILTER (WHERE (h.{q('lat')} BETWEEN %s AND %s AND h.{q('lng')} BETWEEN %s AND %s)"  # noqa: S608
+        f" OR {_key_sql()} <= %s) AS n FROM {_box_sql(with_service)})"
+    )
+    # Which circle serves: the first holding enough stations (one-time conditions: PostgreSQL
+    # reads a later circle only when the earlier ones hold too few).
+    parts = []
+    for i in range(len(RINGS_M)):
+        holds = [*(f"(SELECT COUNT(*) FROM r{j}) < %s" for j in range(i)), f"(SELECT COUNT(*) FROM r{i}) >= %s"]  # noqa: S608
+        parts.append(f"(SELECT id, d FROM r{i} WHERE {' AND '.join(holds)} ORDER BY d, id LIMIT %s OFFSET %s)")  # noqa: S608
+    short = " AND ".join(f"(SELECT COUNT(*) FROM r{j}) < %s" for j in range(len(RINGS_M)))  # noqa: S608
+    parts.append(
+        f"(SELECT x.id, x.d FROM ({keyed}) x WHERE x.d <= %s AND {short} ORDER BY x.d, x.id LIMIT %s OFFSET %s)"  # noqa: S608
+    )
+    # The chosen stations' rows by their key, one at a time (a plain join hashed every station
+    # of the city to find the page's 25). They come in no particular order: _search orders them.
+    return (
+        f"WITH {', '.join(rings)}, {count} SELECT {columns}, n.n FROM ({' UNION ALL '.join(parts)}) k"  # noqa: S608
+        f" CROSS JOIN n CROSS JOIN LATERAL (SELECT {columns} FROM {_table(Hive)} h"
+        f" WHERE h.{q('id')} = k.id OFFSET 0) h"
+    )
+
+
+# No box at all: BETWEEN 1 AND 0 holds for nothing.
+_EMPTY_BOX = (1.0, 0.0, 1.0, 0.0)
+# Relative margins of the proofs below, far wider than the rounding of a haversine term (about
+# 1e-12 relative for a circle of 100 m, more for smaller ones: hence the 100 m floors).
+_WIDER = 1e-6
+
+
+def _within(box: tuple[float, float, float, float], outer: tuple[float, float, float, float]) -> tuple[float, ...]:
+    """The part of `box` inside `outer` (empty when they do not meet: BETWEEN holds for nothing)."""
+    return (max(box[0], outer[0]), min(box[1], outer[1]), max(box[2], outer[2]), min(box[3], outer[3]))
+
+
+def _ring_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """A box holding every point within radius_m of (lat, lng), a hair wider. Latitude: a point
+    at angular distance x differs by at most x in latitude (no path is shorter than the meridian
+    arc). Longitude: at most asin(sin x / cos lat) — unless the circle holds a pole (sin x ≥ cos
+    lat), when every longitude is within reach."""
+    x = radius_m * (1 + _WIDER) / EARTH_RADIUS_M
+    cos_lat = math.cos(math.radians(lat))
+    dlat = math.degrees(x)
+    dlng = 360.0 if math.sin(x) >= cos_lat else math.degrees(math.asin(math.sin(x) / cos_lat))
+    return lat - dlat, lat + dlat, lng - dlng, lng + dlng
+
+
+def _inner_box(lat: float, lng: float, within: float) -> tuple[float, float, float, float]:
+    """A box whose every point has a haversine term below `within`: with |Δφ|, |Δλ| ≤ a (radians),
+    sin²(Δφ/2) + cos φ0 cos φ sin²(Δλ/2) ≤ (1 + cos φ0) sin²(a/2), so a = 2 asin(√(within /
+    (1 + cos φ0))) — taken a little narrower, so that the database's rounding cannot carry a
+    station of the box past `within`."""
+    cos_lat = math.cos(math.radians(lat))
+    a = math.degrees(2 * math.asin(math.sqrt(within * (1 - _WIDER) / (1 + cos_lat))))
+    return lat - a, lat + a, lng - a, lng + a
+
+
+def _nearest_params(
+    lat: float, lng: float, radius_m: float, service: str | None, *, limit: int, offset: int
+) -> list[Any]:
+    """The parameters of _nearest_sql for a search, in its statement's order."""
+    outer = bounding_box(lat, lng, radius_m)
+    phi = math.radians(lat)
+    key = [phi, math.cos(phi), lng]
+    code = [service] if service is not None else []
+    # The haversine term of the radius, a hair wider: the exact distance in _search has the last word.
+    within = math.sin(radius_m * (1 + 1e-9) / (2 * EARTH_RADIUS_M)) ** 2
+    if connection.vendor != "postgresql":
+        return [*key, *outer, *code, within, limit, offset]
+    params: list[Any] = []
+    for ring_m in RINGS_M:
+        if 2 * ring_m <= radius_m:
+            ring = _within(_ring_box(lat, lng, ring_m), outer)
+            params += [*key, *ring, *code, math.sin(ring_m / (2 * EARTH_RADIUS_M)) ** 2]
+        else:  # a circle not much smaller than the search's: not worth its statement
+            params += [*key, *_EMPTY_BOX, *code, -1.0]
+    inner = _within(_inner_box(lat, lng, within), outer) if radius_m >= 100 else _EMPTY_BOX
+    params += [*inner, *key, within, *outer, *code]
+    wanted = limit + offset
+    for i in range(len(RINGS_M)):
+        params += [wanted] * (i + 1) + [limit, offset]
+    params += [*key, *outer, *code, within, *[wanted] * len(RINGS_M), limit, offset]
+    return params
 
 
 def _search(
@@ -339,15 +458,7 @@ def _search(
     the haversine term), nearest first from `offset`, at most `limit`, with what stations_read
     adds. Returns those inside the circle, nearest first, how many stations were read, and how
     many the circle holds (0 when nothing was read)."""
-    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius_m)
-    phi = math.radians(lat)
-    # The haversine term of the radius, a hair wider: the exact distance below has the last word.
-    within = math.sin(radius_m * (1 + 1e-9) / (2 * EARTH_RADIUS_M)) ** 2
-    key_params = [phi, math.cos(phi), lng]
-    params: list[Any] = [*key_params, min_lat, max_lat, min_lng, max_lng]
-    if service is not None:
-        params.append(service)
-    params += [within, limit, offset]
+    params = _nearest_params(lat, lng, radius_m, service, limit=limit, offset=offset)
     # Often a request's only statement (the finder needs no sign-in): it is the connection's check.
     found = first_statement_checks(
         lambda: _stations_rows(_nearest_statement(service is not None), params, at, service, True)

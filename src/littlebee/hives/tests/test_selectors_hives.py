@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -345,7 +347,7 @@ def test_administered_by_is_the_narrower_rule_for_admin_fields(city, who, admini
 def test_the_nearest_search_reads_positions_from_the_active_stations_index(city):  # noqa: F811
     # given active and inactive stations, and the search's statement as a prepared statement's
     # generic plan sees it (its parameters unknown), table scans priced out
-    from littlebee.hives.selectors.stations import _nearest_statement
+    from littlebee.hives.selectors.stations import _nearest_params, _nearest_statement
 
     for i in range(5):
         HiveFactory(
@@ -365,13 +367,69 @@ def test_the_nearest_search_reads_positions_from_the_active_stations_index(city)
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"PREPARE nearest AS {sql}")
         try:
-            cursor.execute(
-                "EXPLAIN EXECUTE nearest(0.53, 0.86, 114.3, 28.7, 32.3, 112.2, 116.4, 0.0003, 25, 0,"
-                " '2026-12-05', '2026-12-16')"
-            )
+            values = [*_nearest_params(30.5, 114.3, 200_000.0, None, limit=25, offset=0), "2026-12-05", "2026-12-16"]
+            cursor.execute(f"EXPLAIN EXECUTE nearest({', '.join(repr(v) for v in values)})")
             plan = "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("DEALLOCATE nearest")
 
     # then the circle is read from the partial index of active stations' positions alone
     assert "Index Only Scan using hive_active_position_idx" in plan, plan
+
+
+@pytest.mark.parametrize("limit", [1, 9, 10, 11, 20, 31, 100])
+def test_the_nearest_of_a_small_circle_are_the_nearest_of_the_whole_circle(city, limit):  # noqa: F811
+    # given stations on and around the circles the search looks in first (5 and 15 km: just
+    # inside, on, just outside), more in the city and far away, so that the small circles hold
+    # fewer, as many and more stations than asked for
+    rng = random.Random(limit)
+    centre = (30.5, 114.3)
+    for km in (0.3, 1, 2, 4.999, 5.0, 5.001, 5.0, 7, 14.999, 15.0, 15.001, 16, 40, 120, 199.9):
+        bearing = rng.uniform(0, 360)
+        lat = centre[0] + km / 111.2 * math.cos(math.radians(bearing))
+        lng = centre[1] + km / (111.2 * math.cos(math.radians(centre[0]))) * math.sin(math.radians(bearing))
+        HiveFactory(lat=lat, lng=lng, community=city.community, managing_unit=city.party_org(city.community))
+    hives = list(Hive.objects.all())
+    at = datetime(2026, 12, 4, 10, tzinfo=SH)
+
+    for radius_km in (None, 50.0, 9.0, 1.5):
+        # when searching from the centre and from a station on the 5 km circle
+        for lat, lng in (centre, (hives[4].lat, hives[4].lng)):
+            found = selectors.hives_search(lat=lat, lng=lng, radius_km=radius_km, limit=limit, at=at)
+
+            # then the page and the count are the whole circle's, nearest first
+            radius_m = (radius_km or 200.0) * 1000
+            inside = sorted((haversine_m(lat, lng, h.lat, h.lng), h.pk) for h in hives)
+            inside = [pk for distance, pk in inside if distance <= radius_m]
+            assert [row.hive.id for row in found.items] == inside[:limit], (radius_km, lat, lng)
+            assert found.count == len(inside)
+
+
+@pytest.mark.postgres
+def test_a_city_wide_search_computes_distances_for_a_small_circles_stations_only(city):  # noqa: F811
+    # given 30 stations within 2 km and 170 more over the city, all in the default 200 km circle
+    from littlebee.hives.selectors.stations import _nearest_params, _nearest_statement
+
+    rng = random.Random(3)
+    for i in range(200):
+        spread = 0.015 if i < 30 else 0.4
+        HiveFactory(
+            lat=30.5 + rng.uniform(-spread, spread), lng=114.3 + rng.uniform(-spread, spread),
+            community=city.community, managing_unit=city.party_org(city.community),
+        )  # fmt: skip
+    values = [*_nearest_params(30.5, 114.3, 200_000.0, None, limit=25, offset=0), "2026-12-05", "2026-12-16"]
+
+    # when PostgreSQL runs the search's statement
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {_nearest_statement(False)}", values)
+        plan = [row[0] for row in cursor.fetchall()]
+
+    # then the haversine term is computed for the stations of the 5 km circle's box, not the
+    # city's 200 (the circle's count reads the index alone: every station lies in its inner box)
+    keyed = 0
+    for i, line in enumerate(plan):
+        found = re.search(r"Subquery Scan on \S+ \(actual rows=(\d+)", line)
+        if found:
+            removed = re.search(r"Rows Removed by Filter: (\d+)", " ".join(plan[i + 1 : i + 3]))
+            keyed += int(found[1]) + (int(removed[1]) if removed else 0)
+    assert 30 <= keyed < 100, "\n".join(plan)
