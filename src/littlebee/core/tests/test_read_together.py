@@ -61,3 +61,21 @@ def test_each_call_reads_its_own_values_in_one_statement_compiled_once(monkeypat
     region = first["region"][0]
     assert region.get_deferred_fields() >= {"level", "path"}
     assert region.level == city.level
+
+
+def test_the_statement_binds_only_the_values_so_that_psycopg_keeps_it_parsed() -> None:
+    # given the report intake's read for a community four levels down, compiled
+    from littlebee.reports.selectors import _intake_parts
+
+    module._compiled.clear()
+    codes = ["420100", "420106", "420106001", "420106001001"]
+
+    # when it is compiled
+    compiled = module._compile(_intake_parts, {"category_code": "garbage", "codes": codes})
+
+    # then its parameters are the values its filters compare (not a key per column), and the
+    # statement is within what psycopg keeps parsed between calls (50 parameters, 4,096 bytes;
+    # beyond either it parses the statement again on every call)
+    assert len(compiled.params) <= 50, len(compiled.params)
+    assert len(compiled.sql.encode()) <= 4096, len(compiled.sql)
+    assert not any(p in ("id", "code", "name") for p in compiled.params)
