@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db import router
 from django.utils import timezone
 
 from littlebee.accounts.models import User
+from littlebee.core.raw_insert import insert_instance
 from littlebee.core.texts import Text, render_in
 
 from .models import Notification
@@ -78,7 +80,9 @@ def notify(
     link = _checked_link(link)
     if not user.is_active:
         return
-    _row(user, kind, title, body, link, data).save(force_insert=True)
+    # A plain INSERT made once per database (core.raw_insert): every case step tells someone, and
+    # the ORM compiled this statement again for each of them.
+    insert_instance(_row(user, kind, title, body, link, data), using=router.db_for_write(Notification))
     if sms and user.phone:
         sms_send_on_commit(phone=user.phone, message=_sms_text(user, title, body, sms_text))
 

@@ -147,3 +147,48 @@ def test_the_inbox_is_the_callers_own_newest_first() -> None:
     newer = NotificationFactory(recipient=me)
     NotificationFactory(recipient=other)
     assert list(inbox_of(me)) == [newer, older]
+
+
+def test_notify_writes_its_row_without_compiling_an_insert(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given someone already told once (whatever is made once per process is made), and every
+    # INSERT the ORM compiles from here on counted
+    from django.db.models.sql.compiler import SQLInsertCompiler
+    from django.utils.translation import gettext_lazy
+
+    from littlebee.core.texts import t
+
+    rider = worker()
+    notify(user=rider, kind="case_open", title="first", link="/cases/1/")
+    compiled: list[Any] = []
+    insert_sql = SQLInsertCompiler.as_sql
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(self.query.model)
+        return insert_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", counted)
+
+    # when they are told again, with stored texts and data
+    notify(
+        user=rider,
+        kind="case_accept",
+        title=t(gettext_lazy("您的反映已受理")),
+        body="路口",
+        link="/reports/2/",
+        data={"case": 2, "kind": "report"},
+    )
+
+    # then no INSERT was compiled, and the row reads back as the ORM would have stored it
+    assert compiled == []
+    row = Notification.objects.order_by("-pk").first()
+    assert row is not None
+    assert (row.recipient_id, row.kind, row.shown_title, row.shown_body, row.link, row.data, row.read_at) == (
+        rider.pk,
+        "case_accept",
+        "您的反映已受理",
+        "路口",
+        "/reports/2/",
+        {"case": 2, "kind": "report"},
+        None,
+    )
+    assert row.created_at is not None and row.title == "" and row.body == ""
