@@ -111,3 +111,34 @@ def test_queues(w: World) -> None:
     assert [c.pk for c in selectors.cases_queue(h, "mine", status=CaseStatus.SUBMITTED, kind="appeal")] == []
     assert {c.pk for c in selectors.cases_queue(w.city_admin, "all")} == {mine.pk, urgent.pk, elsewhere.pk}
     assert list(selectors.cases_queue(w.city_admin, "mine")) == []
+
+
+def test_no_such_case_is_404_for_a_staff_action_and_for_feedback(w: World) -> None:
+    with pytest.raises(NotFound):
+        services.case_accept(case_id=999_999, actor=w.community_handler)
+    with pytest.raises(NotFound):
+        services.case_feedback(case_id=999_999, worker=worker(), rating=5, resolved=True)
+
+
+def test_the_holders_staff_and_the_reporter_act_without_the_whole_visibility_rule(w: World) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a case at the community, reported by a worker
+    reporter = worker()
+    case = open_case(w, reporter=reporter)
+
+    # when its handler moves it along and its reporter rates it
+    with CaptureQueriesContext(connection) as staff_action:
+        services.case_accept(case_id=case.pk, actor=w.community_handler)
+    services.case_start(case_id=case.pk, actor=w.community_handler)
+    services.case_resolve(case_id=case.pk, actor=w.community_handler, note="已处理")
+    with CaptureQueriesContext(connection) as feedback:
+        services.case_feedback(case_id=case.pk, worker=reporter, rating=5, resolved=True)
+
+    # then neither asked the rule's other branches (followers, offices passed through): the row
+    # they locked says they may see it (before, every action evaluated the whole rule first)
+    for captured in (staff_action, feedback):
+        assert not [q for q in captured.captured_queries if "cases_casefollower" in q["sql"]]
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
