@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
-from littlebee.core.raw_rows import instance_from_row
+from littlebee.core.raw_rows import instance_from_row, loaded_instance
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
 from . import hooks, selectors
@@ -717,6 +717,8 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 # more than running it. Only the statement is cached, never a user or a token, so a revoked
 # token, a changed password or a closed account is refused at the very next request.
 _TOKEN_SQL: list[str] = []
+# What a looked-up token carries loaded (the rest is deferred).
+_TOKEN_LOADED = ("id", "user_id", "credentials")
 
 
 def _token_sql() -> str:
@@ -755,7 +757,7 @@ def token_lookup(raw: str) -> ApiToken | None:
     token_id, token_credentials, token_stale = row[len(User._meta.concrete_fields) :]
     if not hmac.compare_digest(token_credentials, user.credentials_stamp()):
         return None
-    token = ApiToken.from_db(connection.alias, ["id", "user_id", "credentials"], [token_id, user.pk, token_credentials])
+    token = loaded_instance(ApiToken, connection.alias, _TOKEN_LOADED, (token_id, user.pk, token_credentials))
     token.user = user
     # Sliding expiry without a write per request (which would also serialise SQLite).
     if token_stale:

@@ -31,6 +31,7 @@ from littlebee.accounts.phones import mask_phone
 from littlebee.accounts.selectors import is_city_admin
 from littlebee.core.compiled_select import compiled_count, compiled_rows
 from littlebee.core.errors import NotFound
+from littlebee.core.raw_rows import loaded_instance
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
 from .hooks import hooks_for, registered_hooks, registered_kinds
@@ -241,7 +242,7 @@ def _prefetch_one_to_one(cases: list[Case], lookup: str) -> bool:
     db = model._base_manager.db
     by_case = {}
     for row in rows:
-        instance = model.from_db(db, names, [row[name] for name in names])
+        instance = loaded_instance(model, db, names, [row[name] for name in names])
         by_case[row[link.attname]] = instance
     for case in cases:
         instance = by_case.get(case.pk)
@@ -562,11 +563,11 @@ def _case_from_row(row: dict[str, Any]) -> Case:
     """A Case of QUEUE_CASE_COLUMNS (the others deferred) with its related rows' names set, as
     select_related with only() would give it, and its title."""
     db = Case.objects.db
-    case = Case.from_db(db, QUEUE_CASE_COLUMNS, [row[name] for name in QUEUE_CASE_COLUMNS])
+    case = loaded_instance(Case, db, QUEUE_CASE_COLUMNS, [row[name] for name in QUEUE_CASE_COLUMNS])
     for relation, (model, names) in QUEUE_RELATED.items():
         related = None
         if row[f"{relation}__id"] is not None:
-            related = model.from_db(db, names, [row[f"{relation}__{name}"] for name in names])
+            related = loaded_instance(model, db, names, [row[f"{relation}__{name}"] for name in names])
         Case._meta.get_field(relation).set_cached_value(case, related)  # type: ignore[union-attr]
     case.title = row["title"] or ""  # type: ignore[attr-defined]
     return case

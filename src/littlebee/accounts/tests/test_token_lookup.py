@@ -58,3 +58,25 @@ def test_the_lookup_works_the_columns_converters_out_once_not_per_query() -> Non
 
     # then it is found all the same
     assert found is not None
+
+
+def test_the_lookup_makes_the_token_and_its_user_without_model_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given a token, and Model.__init__ counted (it walks every field and sends two signals)
+    from django.db.models import Model
+
+    _token, raw = token_issue(user=worker(), name="test")
+    made: list[type[Model]] = []
+    init = Model.__init__
+
+    def counted(self: Model, *args: Any, **kwargs: Any) -> None:
+        made.append(type(self))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "__init__", counted)
+
+    # when it is looked up
+    found = token_lookup(raw)
+
+    # then the token and its user are made without it (twice before: User and ApiToken)
+    assert found is not None and found.user.pk == _token.user_id
+    assert made == []

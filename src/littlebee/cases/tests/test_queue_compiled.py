@@ -292,3 +292,31 @@ def test_a_page_of_appeals_gets_its_rows_as_the_orms_prefetch_gives_them_compile
     assert expected[2] is None and expected[0]["anonymous_to_enterprise"] is True
     assert len(captured.captured_queries) == 2  # the page, the appeals
     assert [q.model for q in compiles] == [Case]
+
+
+def test_a_queue_pages_cases_and_their_names_are_made_without_model_init(
+    w: World, api_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the community's queue read once, and Model.__init__ counted from then on
+    from django.db.models import Model
+
+    client = api_as(w.community_handler)
+    first = client.get("/cases", {"queue": "mine"})
+    made: list[type[Model]] = []
+    init = Model.__init__
+
+    def counted(self: Model, *args: Any, **kwargs: Any) -> None:
+        made.append(type(self))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "__init__", counted)
+
+    # when it is read again
+    again = client.get("/cases", {"queue": "mine"})
+
+    # then the same answer, its cases, holders, handlers, reporters and regions made without it
+    # (five instances a row before), nor the caller's token and user
+    monkeypatch.setattr(Model, "__init__", init)
+    assert again.status_code == 200 and len(again.json()["items"]) >= 3
+    assert again.json() == first.json()
+    assert made == []
