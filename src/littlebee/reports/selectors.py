@@ -345,9 +345,19 @@ def possible_duplicates(
         exclude_id=exclude_id,
     )
     using = Report.objects.db
-    candidates = [_duplicate_from(row, using) for row in rows]
-    near = [(haversine_m(lat, lng, *report_point(r)), r) for r in candidates]
-    return [r for d, r in sorted(near, key=lambda pair: (pair[0], pair[1].pk)) if d <= radius]
+    # The box's corners lie beyond the radius: those rows are dropped by their columns, before
+    # any is made a report, a case and a category (the costly part, for every submission).
+    pk = Report._meta.pk.attname
+    near = []
+    for row in rows:
+        row_lat, row_lng = row["case__lat"], row["case__lng"]
+        if row_lat is None or row_lng is None:
+            raise ValueError(f"the case of report {row[pk]} has no point")
+        distance = haversine_m(lat, lng, row_lat, row_lng)
+        if distance <= radius:
+            near.append((distance, row[pk], row))
+    near.sort(key=lambda found: (found[0], found[1]))
+    return [_duplicate_from(row, using) for _distance, _pk, row in near]
 
 
 def _public_reports() -> QuerySet[Report]:

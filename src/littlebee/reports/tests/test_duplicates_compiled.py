@@ -111,3 +111,33 @@ def test_a_second_read_compiles_nothing_and_costs_one_statement(w: World, monkey
     assert len(ctx.captured_queries) == 1
     assert compiles == []
     assert len(found) == 1
+
+
+def test_a_report_in_the_box_but_beyond_the_radius_is_never_made_an_instance(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a report near the point and one in the corner of the read's box (inside the box of
+    # latitudes and longitudes, farther than the radius)
+    from littlebee.reports import selectors
+
+    near = submit(lat=30.5502)
+    radius = duplicate_radius_m()
+    _min_lat, max_lat, _min_lng, max_lng = bounding_box(30.55, 114.30, radius)
+    corner_lat, corner_lng = max_lat - 0.00001, max_lng - 0.00001
+    assert haversine_m(30.55, 114.30, corner_lat, corner_lng) > radius
+    submit(lat=corner_lat, lng=corner_lng)
+    built: list[Any] = []
+    build = selectors._duplicate_from
+
+    def counted(row: dict[str, Any], using: str) -> Report:
+        built.append(row[Report._meta.pk.attname])
+        return build(row, using)
+
+    monkeypatch.setattr(selectors, "_duplicate_from", counted)
+
+    # when possible duplicates are asked around the point
+    found = possible_duplicates("road_damage", 30.55, 114.30)
+
+    # then only the near one is found, and only it was made a report (with its case and category)
+    assert [r.pk for r in found] == [near.pk]
+    assert built == [near.pk]
