@@ -68,8 +68,10 @@ class StrictJsonParser(Parser):
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
-        # Ninja hands form and file parameters the request's own POST and FILES.
-        reads_form = data is request.POST or data is request.FILES
+        # Ninja hands form and file parameters the request's own POST and FILES; a query string
+        # is its GET, told first: asking for POST reads the body, or makes an empty form for a
+        # GET (every API read paid for one it never looked at).
+        reads_form = data is not request.GET and (data is request.POST or data is request.FILES)
         if reads_form and request.content_type not in FORM_CONTENT_TYPES:
             raise UnsupportedMediaType()
         errors = [

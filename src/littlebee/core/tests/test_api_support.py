@@ -99,6 +99,22 @@ def test_the_parser_passes_an_ordinary_query_string():
     assert StrictJsonParser().parse_querydict(request.GET, ["tag"], request) == {"search": "顺丰", "tag": ["a", "b"]}
 
 
+def test_the_parser_reads_a_query_string_without_loading_the_body():
+    # given a GET with a query string, and a POST with a form and a query string
+    get = RequestFactory().get("/", {"limit": "5"})
+    post = RequestFactory().post("/?next=1", {"name": "张三"})
+
+    # when their query strings are parsed
+    parsed = StrictJsonParser().parse_querydict(get.GET, [], get)
+    post_parsed = StrictJsonParser().parse_querydict(post.GET, [], post)
+
+    # then the bodies were not read into forms (a GET's empty form was made before), and a form
+    # is still told apart
+    assert parsed == {"limit": "5"} and post_parsed == {"next": "1"}
+    assert not hasattr(get, "_post") and not hasattr(post, "_post")
+    assert StrictJsonParser().parse_querydict(post.POST, [], post) == {"name": "张三"}
+
+
 def test_invalid_input_from_a_model_validation_error_keeps_the_fields():
     # given
     exc = ValidationError({"code": ["已存在。"], NON_FIELD_ERRORS: ["冲突。"]})
