@@ -64,3 +64,14 @@ def test_the_environment_is_installed_by_uv_with_pip_as_the_fallback() -> None:
     assert "pip install --quiet 'uv>=" in plan
     assert "uv pip install --quiet --python .venv/bin/python -e '.[dev]'" in plan
     assert "else .venv/bin/pip install --quiet -e '.[dev]'" in plan
+
+
+def test_the_test_processes_collect_garbage_rarely_and_never_scan_the_imported_code() -> None:
+    import gc
+
+    from littlebee.conftest import GC_THRESHOLDS
+
+    # then (this very process, after collection) the thresholds are the suite's and what was
+    # imported before the first test sits in the permanent generation
+    assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_freeze_count() > 100_000
