@@ -32,7 +32,7 @@ from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_answers import answer
-from littlebee.core.api_schemas import Ref
+from littlebee.core.api_schemas import QuerySchema, Ref
 from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp
 
@@ -121,7 +121,7 @@ class CaseList(Schema):
     items: list[CaseOut]
 
 
-class CasesQuery(Schema):
+class CasesQuery(QuerySchema):
     queue: Literal["mine", "assigned", "overdue", "urgent", "all"] = "mine"
     status: CaseStatus | None = None
     kind: CaseKind | None = None

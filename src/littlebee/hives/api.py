@@ -12,12 +12,13 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import File, Form, Query, Router, Schema, UploadedFile
+from ninja import File, Form, Query, Router, UploadedFile
 from ninja.responses import NinjaJSONEncoder, Status
 
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
 from littlebee.core.api_answers import CONTENT_TYPE
+from littlebee.core.api_schemas import QuerySchema
 
 from . import hours, selectors, services
 from .models import Hive, HivePhoto
@@ -39,7 +40,7 @@ router = Router(tags=["hives"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
-class NearestQuery(Schema):
+class NearestQuery(QuerySchema):
     lat: float
     lng: float
     radius_km: float | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -147,3 +148,58 @@ def test_an_upload_too_large_answers_413_too_large():
     assert response.status_code == 413
     assert json.loads(response.content) == {"code": "too_large", "detail": "照片不能超过 10 MB。"}
     assert str(PayloadTooLarge().detail) == "上传的内容过大。"
+
+
+def _ninjas_way(schema: type[Any]) -> type[Any]:
+    """The same fields as a plain ninja Schema (validated through its DjangoGetter)."""
+    from ninja import Schema
+    from pydantic import create_model
+
+    fields: dict[str, Any] = {name: (f.annotation, f) for name, f in schema.model_fields.items()}
+    return create_model(f"Ninja{schema.__name__}", __base__=Schema, **fields)
+
+
+@pytest.mark.parametrize(
+    ("schema_path", "query"),
+    [
+        ("littlebee.core.api_schemas.PageQuery", {}),
+        ("littlebee.core.api_schemas.PageQuery", {"limit": "5", "offset": "20"}),
+        ("littlebee.core.api_schemas.PageQuery", {"limit": "x"}),
+        ("littlebee.hives.api.NearestQuery", {"lat": "30.5", "lng": "114.3", "limit": "20", "open_now": "true"}),
+        ("littlebee.hives.api.NearestQuery", {"lat": "north"}),
+        ("littlebee.cases.api.CasesQuery", {"queue": "mine", "kind": "report", "overdue": "false"}),
+        ("littlebee.cases.api.CasesQuery", {"queue": "everything", "status": "nope"}),
+    ],
+)
+def test_a_query_is_validated_from_its_dict_as_ninja_validates_it(
+    schema_path: str, query: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a query schema of a hot read, and ninja's DjangoGetter counted
+    import ninja.schema
+    from django.utils.module_loading import import_string
+    from pydantic import ValidationError as PydanticValidationError
+
+    schema = import_string(schema_path)
+    made: list[Any] = []
+    getter_init = ninja.schema.DjangoGetter.__init__
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
+        made.append(args)
+        getter_init(self, *args, **kwargs)
+
+    def outcome(model: type[Any]) -> Any:
+        try:
+            return model.model_validate(dict(query)).model_dump()
+        except PydanticValidationError as error:
+            return [(e["loc"], e["type"]) for e in error.errors()]
+
+    # when the query is validated
+    monkeypatch.setattr(ninja.schema.DjangoGetter, "__init__", counted)
+    mine = outcome(schema)
+    wrapped = len(made)
+    monkeypatch.setattr(ninja.schema.DjangoGetter, "__init__", getter_init)
+
+    # then from the dict itself (through a DjangoGetter before), with ninja's outcome: the
+    # values or the errors
+    assert wrapped == 0
+    assert mine == outcome(_ninjas_way(schema))
