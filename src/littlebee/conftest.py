@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,18 +28,11 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 
-# The collector's threshold is tuned for programs, not for a suite of ~3,000 tests that each build
-# and drop thousands of ORM objects: it scanned the imported project (frozen after collection, it
-# is never garbage) and ran a collection every 700 allocations. With these, a test process spent
-# 5-9 % less CPU (accounts' 515 tests: 28.5 / 29.1 s -> 25.8 / 27.6 s, alternated, load ~5).
-# Reference counting still frees everything at once; only cycles wait a little longer.
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
 def pytest_collection_finish(session: pytest.Session) -> None:
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    # ~3,000 tests that each build and drop thousands of ORM objects (core.collector).
+    from littlebee.core.collector import collector_tune
+
+    collector_tune()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -69,9 +69,26 @@ def test_the_environment_is_installed_by_uv_with_pip_as_the_fallback() -> None:
 def test_the_test_processes_collect_garbage_rarely_and_never_scan_the_imported_code() -> None:
     import gc
 
-    from littlebee.conftest import GC_THRESHOLDS
+    from littlebee.core.collector import THRESHOLDS
 
     # then (this very process, after collection) the thresholds are the suite's and what was
     # imported before the first test sits in the permanent generation
-    assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_threshold() == THRESHOLDS
     assert gc.get_freeze_count() > 100_000
+
+
+def test_a_web_worker_tunes_the_collector_once_the_application_is_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from littlebee import wsgi
+    from littlebee.core import collector
+
+    # given
+    calls: list[str] = []
+    monkeypatch.setattr(collector, "collector_tune", lambda: calls.append("tuned"))
+
+    # when a worker imports the WSGI module
+    importlib.reload(wsgi)
+
+    # then the collector is tuned, after the application exists
+    assert calls == ["tuned"] and wsgi.application is not None
