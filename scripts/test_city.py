@@ -26,6 +26,9 @@ def main() -> None:
 
     django.setup()
     settings.DEBUG = False
+    from littlebee.core.collector import collector_tune
+
+    collector_tune()  # a long build of ~19,000 objects through the services, as a test process does
     from littlebee.demo.tests.prebuilt import FAILED, build_and_dump
 
     started = time.monotonic()
