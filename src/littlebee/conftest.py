@@ -175,6 +175,22 @@ def orm_compiles_watched(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return compiles
 
 
+def model_inits_watched(monkeypatch: pytest.MonkeyPatch) -> list[type[Any]]:
+    """From now on, the model of every instance made through Model.__init__ (it walks every field
+    and sends two signals; core.raw_rows makes loaded rows without it)."""
+    from django.db.models import Model
+
+    made: list[type[Any]] = []
+    init = Model.__init__
+
+    def counted(self: Model, *args: Any, **kwargs: Any) -> None:
+        made.append(type(self))
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Model, "__init__", counted)
+    return made
+
+
 def log_in(page: Any, phone: str, next_url: str = "/", *, password: str | None = None) -> None:
     """In a browser: sign in on the login page's password form and wait until `next_url` is shown.
     The password is the factories' unless given (the demo city's accounts have their own)."""

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from littlebee.accounts.models import User
 from littlebee.accounts.services import token_issue, token_lookup
+from littlebee.conftest import model_inits_watched
 
 from .factories import worker
 
@@ -62,17 +63,9 @@ def test_the_lookup_works_the_columns_converters_out_once_not_per_query() -> Non
 
 def test_the_lookup_makes_the_token_and_its_user_without_model_init(monkeypatch: pytest.MonkeyPatch) -> None:
     # given a token, and Model.__init__ counted (it walks every field and sends two signals)
-    from django.db.models import Model
 
     _token, raw = token_issue(user=worker(), name="test")
-    made: list[type[Model]] = []
-    init = Model.__init__
-
-    def counted(self: Model, *args: Any, **kwargs: Any) -> None:
-        made.append(type(self))
-        init(self, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "__init__", counted)
+    made = model_inits_watched(monkeypatch)
 
     # when it is looked up
     found = token_lookup(raw)

@@ -21,7 +21,7 @@ from littlebee.cases import selectors, services
 from littlebee.cases.api import queue_item
 from littlebee.cases.models import Case, CaseStatus
 from littlebee.cases.views import PAGE_SIZE
-from littlebee.conftest import client_for
+from littlebee.conftest import client_for, model_inits_watched
 from littlebee.core.api_answers import answer
 
 from .factories import World, open_case
@@ -298,25 +298,16 @@ def test_a_queue_pages_cases_and_their_names_are_made_without_model_init(
     w: World, api_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given the community's queue read once, and Model.__init__ counted from then on
-    from django.db.models import Model
-
     client = api_as(w.community_handler)
     first = client.get("/cases", {"queue": "mine"})
-    made: list[type[Model]] = []
-    init = Model.__init__
-
-    def counted(self: Model, *args: Any, **kwargs: Any) -> None:
-        made.append(type(self))
-        init(self, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "__init__", counted)
+    made = model_inits_watched(monkeypatch)
 
     # when it is read again
     again = client.get("/cases", {"queue": "mine"})
 
     # then the same answer, its cases, holders, handlers, reporters and regions made without it
     # (five instances a row before), nor the caller's token and user
-    monkeypatch.setattr(Model, "__init__", init)
+    monkeypatch.undo()
     assert again.status_code == 200 and len(again.json()["items"]) >= 3
     assert again.json() == first.json()
     assert made == []

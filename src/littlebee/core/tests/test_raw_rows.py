@@ -10,6 +10,7 @@ from django.db.models import Model, signals
 
 from littlebee.accounts.models import ApiToken, User
 from littlebee.cases.models import Case
+from littlebee.conftest import model_inits_watched
 from littlebee.core.raw_rows import loaded_instance
 from littlebee.rewards.models import Gift
 
@@ -46,14 +47,7 @@ def test_the_instance_is_the_one_from_db_makes(model: type[Model], values: dict[
 
 def test_a_loaded_instance_is_made_without_model_init(monkeypatch: pytest.MonkeyPatch) -> None:
     # given Model.__init__ counted
-    made: list[type[Model]] = []
-    init = Model.__init__
-
-    def counted(self: Model, *args: Any, **kwargs: Any) -> None:
-        made.append(type(self))
-        init(self, *args, **kwargs)
-
-    monkeypatch.setattr(Model, "__init__", counted)
+    made = model_inits_watched(monkeypatch)
 
     # when a token of three fields is made
     token = loaded_instance(ApiToken, "default", ["id", "user_id", "credentials"], [3, 7, "abc"])
