@@ -5,15 +5,19 @@ happen (every on_commit callback run), exports built in the request, media in a 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import TestCase
 
 from littlebee.appeals.tests.factories import AppealCity, appeal_city
 from littlebee.cases import notify
 
+from .. import tracking
 from ..tracking import refresh_deferred
+from .history import Committed
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +43,25 @@ def c(transactional_db: Any) -> AppealCity:
     own rows are computed once, when it stands (each of its commits would compute them again)."""
     with refresh_deferred():
         return appeal_city()
+
+
+@pytest.fixture
+def city_in_transaction(db: Any) -> Iterator[AppealCity]:
+    """The city, in a test run inside a transaction rolled back at its end (no table emptied
+    after it): nothing commits, so the test runs the after-commit work itself where it writes
+    (`django_capture_on_commit_callbacks(execute=True)`, history.build), as a commit would. For
+    the tests about the figures, not about when the commit runs them."""
+    with refresh_deferred(), TestCase.captureOnCommitCallbacks(execute=True):
+        city = appeal_city()
+    yield city
+    # A counted write whose after-commit work the test did not run (outside `committed()`) would
+    # leave its figures stale, and its days to the next test: say so.
+    left = getattr(tracking._pending, "items", [])
+    tracking._pending.items = []
+    assert not left, f"written without their after-commit work (use committed()): {left}"
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks: Any) -> Committed:
+    """`with committed():` runs the after-commit work of the writes in its block as it ends."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)

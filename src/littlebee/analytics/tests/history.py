@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from django.test import TestCase
 from django.utils import timezone
 
 from littlebee.accounts.models import User
@@ -25,6 +28,10 @@ from ..tracking import refresh_deferred
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+
+# The `committed` fixture: `with committed():` runs the after-commit work of the writes in its
+# block as the block ends, as their commit would, in a test run inside a transaction.
+Committed = Callable[[], AbstractContextManager[Any]]
 
 
 # From March 2026 to today: the cases are dated in March, the workers registered today.
@@ -53,8 +60,11 @@ def build(c: AppealCity) -> History:
     points       100 + 50 earned, 30 spent, 10 taken back by an adjustment
     """
     # Computed once at the end, as the minute's job would, rather than after each of the ~55
-    # commits below (which was most of every statistics test's time).
-    with refresh_deferred():
+    # commits below (which was most of every statistics test's time). In a test run inside a
+    # transaction (django_db without transaction=True) nothing commits: the after-commit marks
+    # are run as the block ends, before the refresh; where the writes really commit, each
+    # commit has run its own and there is nothing left to capture.
+    with refresh_deferred(), TestCase.captureOnCommitCallbacks(execute=True):
         return _write(c)
 
 

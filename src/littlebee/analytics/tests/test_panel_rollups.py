@@ -32,9 +32,16 @@ from ..models import (
     WorkerDay,
     WorkerPlace,
 )
-from .history import build
+from .history import Committed, build
 
 DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def c(city_in_transaction: AppealCity) -> AppealCity:
+    """Every test here is about the figures, not about when a commit computes them: each runs
+    inside a transaction and runs the after-commit work where it writes."""
+    return city_in_transaction
 
 
 def test_a_period_is_read_as_its_full_months_and_its_remaining_days() -> None:
@@ -100,7 +107,7 @@ def _fine_offices(scope: Scope, period: Period) -> dict[int, dict[str, int]]:
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_every_panel_equals_the_same_sums_over_the_daily_rollups(c: AppealCity) -> None:
     # given the known history (March 2026) and a few things today
     build(c)
@@ -153,8 +160,8 @@ def test_every_panel_equals_the_same_sums_over_the_daily_rollups(c: AppealCity) 
             assert measures.active_workers(scope, period) == active
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCity, committed: Committed) -> None:
     # given the history, and the city's March row changed behind the rollups' back
     build(c)
     march = PlaceRollup.objects.get(grain=Grain.MONTH, start=date(2026, 3, 1), level=PlaceLevel.CITY)
@@ -166,11 +173,13 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
     out = StringIO()
 
     # when the rebuild checks, then corrects
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError), committed():
         call_command("analytics_rebuild", "--dry-run", "--check", stdout=out)
-    call_command("analytics_rebuild", stdout=StringIO())
+    with committed():
+        call_command("analytics_rebuild", stdout=StringIO())
     again = StringIO()
-    call_command("analytics_rebuild", "--check", stdout=again)
+    with committed():
+        call_command("analytics_rebuild", "--check", stdout=again)
 
     # then it named the row and the column, and the figure is right again
     city_row = "month 2026-03-01 level=city region_id=None street_id=None district_id=None"
@@ -182,7 +191,7 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
     assert again.getvalue().strip() == "No differences."
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) -> None:
     # given the history (March 2026) and a person with a place role and an industry role
     build(c)
@@ -206,7 +215,7 @@ def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) 
     assert not [q["sql"] for q in queries if "analytics_activityday" in q["sql"]]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_breakdown_and_the_station_use_add_up_their_parts_in_one_statement_each(c: AppealCity) -> None:
     # given the history (March 2026) and a period read as its months less the days left out of
     # its first and last (5 February - 25 April: February less 4 days, April less 5)
@@ -232,7 +241,7 @@ def test_a_breakdown_and_the_station_use_add_up_their_parts_in_one_statement_eac
     assert len(station_queries) == 2, [q["sql"] for q in station_queries]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_industry_committees_overview_and_weeks_are_read_from_the_industry_rollup(c: AppealCity) -> None:
     # given the history (March 2026) and the food-delivery committee's scope, over a period of
     # months and remaining days
@@ -256,7 +265,7 @@ def test_an_industry_committees_overview_and_weeks_are_read_from_the_industry_ro
     assert all("analytics_industryrollup" in q["sql"] for q in queries)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_industry_committees_places_are_read_from_the_industry_place_months(c: AppealCity) -> None:
     # given the history (March 2026) and the food-delivery committee's scope
     build(c)
@@ -286,8 +295,10 @@ def test_an_industry_committees_places_are_read_from_the_industry_place_months(c
     assert not [q["sql"] for q in queries if "analytics_activitymonth" in q["sql"] or "activityday" in q["sql"]]
 
 
-@pytest.mark.django_db(transaction=True)
-def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_drifted_one(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_drifted_one(
+    c: AppealCity, committed: Committed
+) -> None:
     # given the history: every worker's last active day is his latest WorkerDay
     build(c)
     last = {
@@ -305,9 +316,10 @@ def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_d
     WorkerPlace.objects.filter(worker_id=worker).update(last_active=None)
     assert measures.active_workers(Scope(everything=True), period) == active - 1
     out = StringIO()
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError), committed():
         call_command("analytics_rebuild", "--dry-run", "--check", stdout=out)
-    call_command("analytics_rebuild", stdout=StringIO())
+    with committed():
+        call_command("analytics_rebuild", stdout=StringIO())
 
     # then the rebuild named him and the figure is right again
     assert f"worker={worker}" in out.getvalue()
@@ -315,8 +327,8 @@ def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_d
     assert measures.active_workers(Scope(everything=True), period) == active
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity, committed: Committed) -> None:
     # given the history, whose March figures are in the month rows
     history = build(c)
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -328,8 +340,10 @@ def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity) ->
     open_report = next(r for r in history.reports if r.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED))
     open_report.refresh_from_db()
     if open_report.status == CaseStatus.SUBMITTED:
-        cases.case_accept(case_id=open_report.pk, actor=c.w.community_handler)
-    cases.case_resolve(case_id=open_report.pk, actor=c.w.community_handler, note="已处理")
+        with committed():
+            cases.case_accept(case_id=open_report.pk, actor=c.w.community_handler)
+    with committed():
+        cases.case_resolve(case_id=open_report.pk, actor=c.w.community_handler, note="已处理")
 
     # then March's month row says so at once, without a rebuild
     assert measures.overview(Scope(everything=True), march).reports["resolved"] == before + 1
@@ -340,24 +354,28 @@ def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity) ->
     assert month_row.reports_resolved == sum(by_day.values())
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealCity, committed: Committed) -> None:
     # given 55 community offices that each received cases today (their daily rows)
     from littlebee.conftest import client_for
     from littlebee.orgs.tests.factories import OrganisationFactory
 
     today = timezone.localdate()
-    offices: list[Any] = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
-    OfficeDay.objects.bulk_create(
-        [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
-    )
+    with committed():
+        offices: list[Any] = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
+        OfficeDay.objects.bulk_create(
+            [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
+        )
     # and their month's rows, as the refresh keeps them (a period may read the month less its days)
-    coarse_offices_refresh(today, [o.pk for o in offices])
+    with committed():
+        coarse_offices_refresh(today, [o.pk for o in offices])
     admin = client_for(c.w.city_admin)
 
     # when the city admin opens the rate table, then its second page
-    first = admin.get("/staff/stats/offices/?period=30").content.decode()
-    second = admin.get("/staff/stats/offices/?period=30&page=2").content.decode()
+    with committed():
+        first = admin.get("/staff/stats/offices/?period=30").content.decode()
+    with committed():
+        second = admin.get("/staff/stats/offices/?period=30&page=2").content.decode()
 
     # then fifty rows, ranked 1–50, then the rest ranked on from 51; the total counts them all
     assert first.count("data-office=") == 50 and second.count("data-office=") == 5
@@ -368,23 +386,26 @@ def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealC
     assert "第 1 / 2 页" in first
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCity, committed: Committed) -> None:
     # given 55 offices with rows today and 55 with rows on the month's first day only
     from littlebee.orgs.tests.factories import OrganisationFactory
 
     today = timezone.localdate()
     month_first = today.replace(day=1)
-    offices: list[Any] = [OrganisationFactory(name=f"第{i:03d}办") for i in range(110)]
-    OfficeDay.objects.bulk_create(
-        [
-            OfficeDay(day=today if i < 55 else month_first, organisation_id=o.pk, kind="report", received=3, due=2)
-            for i, o in enumerate(offices)
-        ]
-    )
-    coarse_offices_refresh(today, [o.pk for o in offices])
+    with committed():
+        offices: list[Any] = [OrganisationFactory(name=f"第{i:03d}办") for i in range(110)]
+        OfficeDay.objects.bulk_create(
+            [
+                OfficeDay(day=today if i < 55 else month_first, organisation_id=o.pk, kind="report", received=3, due=2)
+                for i, o in enumerate(offices)
+            ]
+        )
+    with committed():
+        coarse_offices_refresh(today, [o.pk for o in offices])
     if month_first != today:
-        coarse_offices_refresh(month_first, [o.pk for o in offices])
+        with committed():
+            coarse_offices_refresh(month_first, [o.pk for o in offices])
 
     # when the rate table of the last 30 days and of today alone are read
     with CaptureQueriesContext(connection) as queries:
@@ -400,7 +421,7 @@ def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCi
     assert all(r.sums["received"] == 3 and r.sums["due"] == 2 for r in today_rows)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_the_rate_table_over_both_kinds_reads_the_months_without_the_kind(c: AppealCity) -> None:
     # given the history (March 2026: reports and appeals at several offices)
     build(c)

@@ -19,8 +19,9 @@ from littlebee.orgs.models import Organisation, Region
 from littlebee.orgs.tests.factories import CommunityFactory, DistrictFactory, PartyOrgFactory, StreetFactory
 
 from ..models import Export, ScoreWeight
+from .history import Committed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 ALL_TIME = {"from": "2026-01-01"}
 
@@ -35,23 +36,31 @@ class Two:
 
 
 @pytest.fixture
-def two(c: AppealCity) -> Two:
+def c(city_in_transaction: AppealCity) -> AppealCity:
+    """Who may read which figures, not when a commit computes them: each test runs inside a
+    transaction and runs the after-commit work where it writes."""
+    return city_in_transaction
+
+
+@pytest.fixture
+def two(c: AppealCity, committed: Committed) -> Two:
     """The appeals' city (武昌区) and a second district, 江岸区, with a worker and a report."""
-    other: Any = DistrictFactory(parent=c.w.city, name="江岸区")
-    street: Any = StreetFactory(parent=other, name="大智街道")
-    community: Any = CommunityFactory(parent=street, name="大智路社区")
-    other_org: Any = PartyOrgFactory(region=other, name="江岸区委")
-    PartyOrgFactory(region=community, name="大智路社区党委")
-    reporter = worker(worker_type="courier", community=community)
-    open_case(c.w, reporter=reporter, region=community, at=WORKING_MORNING)
-    open_case(c.w, reporter=c.rider, at=WORKING_MORNING)
-    return Two(
-        c=c,
-        other_district=other,
-        other_community=community,
-        district_admin=staff(c.w.district_org, role=Role.ADMIN),
-        other_district_admin=staff(other_org, role=Role.ADMIN),
-    )
+    with committed():
+        other: Any = DistrictFactory(parent=c.w.city, name="江岸区")
+        street: Any = StreetFactory(parent=other, name="大智街道")
+        community: Any = CommunityFactory(parent=street, name="大智路社区")
+        other_org: Any = PartyOrgFactory(region=other, name="江岸区委")
+        PartyOrgFactory(region=community, name="大智路社区党委")
+        reporter = worker(worker_type="courier", community=community)
+        open_case(c.w, reporter=reporter, region=community, at=WORKING_MORNING)
+        open_case(c.w, reporter=c.rider, at=WORKING_MORNING)
+        return Two(
+            c=c,
+            other_district=other,
+            other_community=community,
+            district_admin=staff(c.w.district_org, role=Role.ADMIN),
+            other_district_admin=staff(other_org, role=Role.ADMIN),
+        )
 
 
 def test_the_city_admin_sees_the_whole_city_and_drills_down_to_a_community(two: Two, api_as: Any) -> None:
@@ -101,11 +110,14 @@ def test_workers_and_strangers_see_no_figures(two: Two, api_as: Any, api: Any) -
     assert api_as(keeper).get("/stats/offices").status_code == 403
 
 
-def test_scorecards_for_the_city_the_committee_and_the_enterprise_only(two: Two, api_as: Any) -> None:
+def test_scorecards_for_the_city_the_committee_and_the_enterprise_only(
+    two: Two, api_as: Any, committed: Committed
+) -> None:
     c = two.c
-    express: Any = Organisation.objects.create(
-        code="sf", kind="enterprise", name="顺丰速运", industry="express", region=c.w.city
-    )
+    with committed():
+        express: Any = Organisation.objects.create(
+            code="sf", kind="enterprise", name="顺丰速运", industry="express", region=c.w.city
+        )
 
     def cards(user: User) -> set[int]:
         return {i["enterprise"] for i in api_as(user).get("/stats/enterprises", ALL_TIME).json()["items"]}
@@ -118,26 +130,30 @@ def test_scorecards_for_the_city_the_committee_and_the_enterprise_only(two: Two,
     assert client_for(two.district_admin).get("/staff/stats/enterprises/").status_code == 403
 
 
-def test_only_the_city_sets_the_weights_and_a_bad_weight_changes_nothing(two: Two) -> None:
+def test_only_the_city_sets_the_weights_and_a_bad_weight_changes_nothing(two: Two, committed: Committed) -> None:
     c = two.c
-    assert (
-        client_for(c.committee_handler).post("/staff/stats/enterprises/", {"checked_in_share": "50"}).status_code == 403
-    )
+    with committed():
+        refused = client_for(c.committee_handler).post("/staff/stats/enterprises/", {"checked_in_share": "50"})
+    assert refused.status_code == 403
     admin = client_for(c.w.city_admin)
-    answer = admin.post("/staff/stats/enterprises/", {"checked_in_share": "500"}, follow=True)
+    with committed():
+        answer = admin.post("/staff/stats/enterprises/", {"checked_in_share": "500"}, follow=True)
     assert "权重应为 0 到 100 之间的整数" in answer.content.decode()
     assert not ScoreWeight.objects.exists()
 
 
-def test_an_enterprise_export_never_names_a_protected_worker(two: Two) -> None:
+def test_an_enterprise_export_never_names_a_protected_worker(two: Two, committed: Committed) -> None:
     # given an appeal filed anonymously towards 饿了么, and one filed openly
     c = two.c
-    file_appeal(c, at=WORKING_MORNING)
-    file_appeal(c, at=WORKING_MORNING, anonymous_to_enterprise=False, subject="公开的诉求")
+    with committed():
+        file_appeal(c, at=WORKING_MORNING)
+        file_appeal(c, at=WORKING_MORNING, anonymous_to_enterprise=False, subject="公开的诉求")
 
     def export_text(user: User) -> str:
         client = client_for(user)
-        client.post("/staff/stats/exports/?period=all", {"kind": "appeals", "format": "csv"})
+        # the file is built after the request's commit (ANALYTICS_EXPORT_INLINE)
+        with committed():
+            client.post("/staff/stats/exports/?period=all", {"kind": "appeals", "format": "csv"})
         export = Export.objects.filter(requested_by=user).latest("pk")
         answer: Any = client.get(f"/staff/stats/exports/{export.pk}/")
         return b"".join(answer.streaming_content).decode("utf-8-sig")
