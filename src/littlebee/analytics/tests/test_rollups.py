@@ -20,10 +20,11 @@ from .. import measures
 from ..measures import Period, Scope
 from ..models import ActivityDay, OfficeDay, StaleRollup
 from ..tracking import refresh_deferred
-from .history import build, since_march
+from .history import Committed, build, since_march
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
+# The tests of when the figures are computed (after each commit, at a deferred block's end, by
+# the job a commit queued) really commit; those of the figures themselves run inside a
+# transaction and run the after-commit work where they write (`committed`).
 HOUR = timedelta(hours=1)
 DAY = WORKING_MORNING.date()
 ONE_DAY = Period(start=DAY, end=DAY)
@@ -33,6 +34,7 @@ def _reports(day_rows: Any) -> int:
     return sum(r.reports_submitted for r in day_rows)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_rollups_follow_each_change_as_it_happens(c: AppealCity) -> None:
     # when a report is filed, then accepted
     case = open_case(c.w, at=WORKING_MORNING)
@@ -46,6 +48,7 @@ def test_the_rollups_follow_each_change_as_it_happens(c: AppealCity) -> None:
     assert (office.received, office.signed_on_time) == (1, 1)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_inside_a_deferred_block_the_days_are_marked_and_computed_once_at_its_end(c: AppealCity) -> None:
     # given a block of writes whose days are computed at its end
     with refresh_deferred():
@@ -64,18 +67,25 @@ def test_inside_a_deferred_block_the_days_are_marked_and_computed_once_at_its_en
     assert out.getvalue().strip() == "No differences."
 
 
-def test_the_rebuild_reports_and_corrects_what_no_save_announced(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_the_rebuild_reports_and_corrects_what_no_save_announced(
+    city_in_transaction: AppealCity, committed: Committed
+) -> None:
     # given a case changed behind the services' back (a queryset update sends no signal)
-    case = open_case(c.w, at=WORKING_MORNING)
+    c = city_in_transaction
+    with committed():
+        case = open_case(c.w, at=WORKING_MORNING)
     Case.objects.filter(pk=case.pk).update(status="closed", accepted_at=WORKING_MORNING + HOUR)
     out = StringIO()
 
     # when the rebuild is asked to check only, then to correct
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError), committed():
         call_command("analytics_rebuild", "--dry-run", "--check", stdout=out)
-    call_command("analytics_rebuild", stdout=out)
+    with committed():
+        call_command("analytics_rebuild", stdout=out)
     again = StringIO()
-    call_command("analytics_rebuild", "--check", stdout=again)
+    with committed():
+        call_command("analytics_rebuild", "--check", stdout=again)
 
     # then it named each difference, corrected them, and the next run finds none
     text = out.getvalue()
@@ -85,22 +95,31 @@ def test_the_rebuild_reports_and_corrects_what_no_save_announced(c: AppealCity) 
     assert again.getvalue().strip() == "No differences."
 
 
-def test_the_rebuild_refuses_bad_dates(c: AppealCity) -> None:
+@pytest.mark.django_db
+def test_the_rebuild_refuses_bad_dates(city_in_transaction: AppealCity) -> None:
     with pytest.raises(CommandError, match="not a date"):
         call_command("analytics_rebuild", "--from", "yesterday")
     with pytest.raises(CommandError, match="after"):
         call_command("analytics_rebuild", "--from", "2026-03-02", "--to", "2026-03-01")
 
 
+@pytest.mark.django_db
 def test_a_rate_under_the_minimum_sample_is_not_enough_and_never_ranked(
-    c: AppealCity, api_as: Any, settings: Any
+    city_in_transaction: AppealCity, api_as: Any, settings: Any, committed: Committed
 ) -> None:
     # given the history (the community received 6 reports) and a street office with 1
+    c = city_in_transaction
     build(c)
-    moved = open_case(c.w, at=WORKING_MORNING)
-    cases.case_forward(
-        case_id=moved.pk, actor=c.w.community_handler, to_org=c.w.street_org, note="街道", at=WORKING_MORNING + HOUR
-    )
+    with committed():
+        moved = open_case(c.w, at=WORKING_MORNING)
+    with committed():
+        cases.case_forward(
+            case_id=moved.pk,
+            actor=c.w.community_handler,
+            to_org=c.w.street_org,
+            note="街道",
+            at=WORKING_MORNING + HOUR,
+        )
     period = since_march()
     query = {"from": str(period.start), "to": str(period.end), "sort": "signed_on_time_rate", "kind": "report"}
 
@@ -124,10 +143,12 @@ def test_a_rate_under_the_minimum_sample_is_not_enough_and_never_ranked(
     assert {i["organisation"]: i for i in items}[c.w.street_org.pk]["signed_on_time_rate"] == 0.0
 
 
+@pytest.mark.django_db
 def test_the_pages_and_the_api_cost_a_fixed_number_of_queries(
-    c: AppealCity, api_as: Any, django_assert_max_num_queries: Any
+    city_in_transaction: AppealCity, api_as: Any, django_assert_max_num_queries: Any, committed: Committed
 ) -> None:
     # given a history
+    c = city_in_transaction
     build(c)
     admin = client_for(c.w.city_admin)
     api = api_as(c.w.city_admin)
@@ -144,11 +165,13 @@ def test_the_pages_and_the_api_cost_a_fixed_number_of_queries(
     counted(lambda: admin.get("/staff/stats/offices/?period=all"), 16)
     counted(lambda: admin.get("/staff/stats/enterprises/?period=all"), 18)
     for i in range(10):
-        open_case(c.w, at=WORKING_MORNING + i * HOUR)
+        with committed():
+            open_case(c.w, at=WORKING_MORNING + i * HOUR)
     counted(lambda: admin.get("/staff/stats/?period=all"), 30)
     counted(lambda: api.get("/stats/offices", {"from": "2026-01-01"}), 8)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_write_outside_the_tests_marks_its_day_and_the_minutes_job_computes_it(
     c: AppealCity, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
