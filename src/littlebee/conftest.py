@@ -36,6 +36,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _quick_flush() -> Iterator[None]:
+    """Transactional tests empty only the tables they wrote to (core/tests/quick_flush.py)."""
+    from django.test import TransactionTestCase
+
+    from littlebee.core.tests.quick_flush import quick_fixture_teardown
+
+    with pytest.MonkeyPatch.context() as patch:
+        full = TransactionTestCase.__dict__["_fixture_teardown"]
+        patch.setattr(TransactionTestCase, "_fixture_teardown", quick_fixture_teardown(full))
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _celery_tasks_registered() -> None:
     """Every app's tasks imported up front, as a worker does at start. The Redis tests call
     `celery_app.close()`, which takes the app off Celery's list of live apps; a shared task whose
