@@ -14,23 +14,23 @@ from littlebee.conftest import screenshot_folder
 ROOT = Path(__file__).resolve().parents[4]
 
 
+def _make(*args: str, env: dict[str, str] | None = None) -> str:
+    """What make prints for these arguments, run in the project's root."""
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_the_test_processes_keep_their_bytecode_whatever_the_machine_says() -> None:
     # given a machine whose environment forbids writing bytecode (these machines set it)
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 
     # when make runs a recipe
-    probe = subprocess.run(
-        ["make", "--no-print-directory", "--eval", 'probe-env: ; @echo "[$$PYTHONDONTWRITEBYTECODE]"', "probe-env"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    probe = _make("--eval", 'probe-env: ; @echo "[$$PYTHONDONTWRITEBYTECODE]"', "probe-env", env=env)
 
     # then the recipe does not inherit it: a test process reuses the bytecode an earlier one wrote
-    assert probe.stdout.strip() == "[]"
+    assert probe.strip() == "[]"
 
 
 def test_screenshots_go_where_the_setting_says_and_nowhere_when_off(tmp_path: Path) -> None:
@@ -51,15 +51,9 @@ def test_ci_takes_no_screenshots() -> None:
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_the_environment_is_installed_by_uv_with_pip_as_the_fallback() -> None:
     # when make says how it would build the development environment from nothing
-    plan = subprocess.run(
-        ["make", "--no-print-directory", "-n", "-B", ".venv/.dev-deps"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    plan = _make("-n", "-B", ".venv/.dev-deps")
 
-    # then uv installs it (pip took 127 s of a fresh clone's CI for the same versions), and pip
+    # then uv installs it (pip took 127 s on a fresh clone for the same versions), and pip
     # still does when uv cannot be had
     assert "pip install --quiet 'uv>=" in plan
     assert "uv pip install --quiet --python .venv/bin/python -e '.[dev]'" in plan
