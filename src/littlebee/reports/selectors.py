@@ -280,6 +280,22 @@ def _duplicates_query(
         .annotate(n=Count("pk"))
         .values("n")
     )
+    return (
+        _duplicate_candidates(code, min_lat, max_lat, min_lng, max_lng, exclude_id)
+        .order_by()
+        .values(
+            *_REPORT_FIELDS,
+            *(f"case__{name}" for name in _CASE_FIELDS),
+            *(f"category__{name}" for name in _CATEGORY_FIELDS),
+            followers_count=Coalesce(Subquery(followers), 0),
+        )
+    )
+
+
+def _duplicate_candidates(
+    code: str, min_lat: float, max_lat: float, min_lng: float, max_lng: float, exclude_id: int | None
+) -> QuerySet[Report]:
+    """The box around the point: open public reports of the category, placed exactly."""
     candidates = Report.objects.filter(
         case__kind=CaseKind.REPORT,
         case__category=code,
@@ -291,15 +307,25 @@ def _duplicates_query(
     )
     if exclude_id is not None:
         candidates = candidates.exclude(pk=exclude_id)
+    return candidates.exclude(location_source__in=APPROXIMATE_SOURCES)
+
+
+def _duplicate_points_query(
+    key: object,
+    *,
+    code: str,
+    min_lat: float,
+    max_lat: float,
+    min_lng: float,
+    max_lng: float,
+    exclude_id: int | None,
+) -> QuerySet[Any]:
+    """duplicate_points' candidates: possible_duplicates' rows, with only what a submission's
+    answer says of each."""
     return (
-        candidates.exclude(location_source__in=APPROXIMATE_SOURCES)
+        _duplicate_candidates(code, min_lat, max_lat, min_lng, max_lng, exclude_id)
         .order_by()
-        .values(
-            *_REPORT_FIELDS,
-            *(f"case__{name}" for name in _CASE_FIELDS),
-            *(f"category__{name}" for name in _CATEGORY_FIELDS),
-            followers_count=Coalesce(Subquery(followers), 0),
-        )
+        .values("pk", "case__status", "case__lat", "case__lng", "case__created_at", "case__reporter_id")
     )
 
 
@@ -358,6 +384,61 @@ def possible_duplicates(
             near.append((distance, row[pk], row))
     near.sort(key=lambda found: (found[0], found[1]))
     return [_duplicate_from(row, using) for _distance, _pk, row in near]
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicatePoint:
+    """A possible duplicate as a submission's answer lists it: no report, case or category made."""
+
+    id: int
+    status: str
+    lat: float
+    lng: float
+    distance_m: float
+    created_at: datetime
+    reporter_id: int | None
+
+
+def duplicate_points(
+    category: ReportCategory | str, lat: float, lng: float, *, exclude_id: int | None = None
+) -> list[DuplicatePoint]:
+    """possible_duplicates' reports (the same ones, in the same order, within
+    REPORTS_DUPLICATE_RADIUS_M) as the few columns a submission's answer says of each. Every
+    submission asks, and its answer lists every open report nearby: on a busy corner dozens,
+    each of which possible_duplicates makes a report, a case and a category, with every column
+    and its followers counted."""
+    radius = duplicate_radius_m()
+    code = category if isinstance(category, str) else category.code
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
+    rows = compiled_rows(
+        _duplicate_points_query,
+        code=code,
+        min_lat=float(min_lat),
+        max_lat=float(max_lat),
+        min_lng=float(min_lng),
+        max_lng=float(max_lng),
+        exclude_id=exclude_id,
+    )
+    near = []
+    for row in rows:
+        row_lat, row_lng = row["case__lat"], row["case__lng"]
+        if row_lat is None or row_lng is None:
+            raise ValueError(f"the case of report {row['pk']} has no point")
+        distance = haversine_m(lat, lng, row_lat, row_lng)
+        if distance <= radius:
+            near.append(
+                DuplicatePoint(
+                    row["pk"],
+                    row["case__status"],
+                    row_lat,
+                    row_lng,
+                    distance,
+                    row["case__created_at"],
+                    row["case__reporter_id"],
+                )
+            )
+    near.sort(key=lambda found: (found.distance_m, found.id))
+    return near
 
 
 def _public_reports() -> QuerySet[Report]:
