@@ -114,6 +114,11 @@ class StationDay(models.Model):
         indexes = [
             models.Index(fields=["day"], name="stationday_day_idx"),
             models.Index(fields=["district_id", "day"], name="stationday_district_idx"),
+            # A street's or community's days (its station use): through the day index alone a
+            # community's year read 219,000 entries of every place for its 365 rows (10 million
+            # cases, 13 ms).
+            models.Index(fields=["street_id", "day"], name="stationday_street_idx"),
+            models.Index(fields=["region", "day"], name="stationday_region_idx"),
         ]
 
     def __str__(self) -> str:
@@ -348,7 +353,11 @@ class IndustryPlaceMonth(ActivityCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["start"], name="industryplace_start_idx"),
+            # The month first and the industry with it (not the month alone): the rows lie in
+            # month order, so PostgreSQL priced the month-only index below the industry's and read
+            # every industry's months to keep one's (the express committee's year at 10 million
+            # cases: 53,702 rows for 17,916, 40-87 ms; 8-12 ms through the industry's index).
+            models.Index(fields=["start", "industry"], name="industryplace_month_idx"),
             models.Index(fields=["industry", "start"], name="industryplace_industry_idx"),
         ]
 

@@ -24,6 +24,7 @@ from ..measures import Period, Scope
 from ..models import (
     ActivityDay,
     Grain,
+    IndustryPlaceMonth,
     OfficeDay,
     OfficeMonthTotal,
     PlaceLevel,
@@ -293,6 +294,41 @@ def test_an_industry_committees_places_are_read_from_the_industry_place_months(c
     assert len(queries) == 4
     assert all("analytics_industryplacemonth" in q["sql"] for q in queries)
     assert not [q["sql"] for q in queries if "analytics_activitymonth" in q["sql"] or "activityday" in q["sql"]]
+
+
+def test_the_city_and_a_committee_break_down_by_industry_from_the_industry_rollup(c: AppealCity) -> None:
+    # given the history (March 2026) and a period with whole and partial months
+    build(c)
+    city, committee = Scope(everything=True), Scope(industries=("food_delivery",))
+    period = Period(date(2026, 2, 20), date(2026, 3, 31))
+    assert _fine(committee, period)["reports_submitted"] > 0
+
+    # when the city's and the committee's dashboards break their figures down by industry
+    with CaptureQueriesContext(connection) as queries:
+        by_city = measures.breakdown(city, period, "industry")
+        by_committee = measures.breakdown(committee, period, "industry")
+
+    # then the daily rollups' sums, one statement each on IndustryRollup's row per industry and
+    # day or month, not EnterpriseRollup's per enterprise and district
+    assert by_city == _fine_breakdown(city, period, "industry")
+    assert by_committee == _fine_breakdown(committee, period, "industry")
+    assert len(queries) == 2
+    assert all("analytics_industryrollup" in q["sql"] for q in queries)
+    assert not [q["sql"] for q in queries if "analytics_enterpriserollup" in q["sql"] or "activityday" in q["sql"]]
+
+
+def test_the_month_and_place_reads_have_an_index_for_their_place_or_industry() -> None:
+    # given the indexes of IndustryPlaceMonth and StationDay
+    def leading(model: Any) -> list[list[str]]:
+        return [[model._meta.get_field(f).column for f in index.fields] for index in model._meta.indexes]
+
+    # then an industry's months are never read through an index of the month alone (PostgreSQL
+    # chose it and read every industry's rows), and a street's or community's station days have
+    # their own index with the day
+    assert ["start"] not in leading(IndustryPlaceMonth)
+    assert ["industry", "start"] in leading(IndustryPlaceMonth)
+    assert ["street_id", "day"] in leading(StationDay)
+    assert ["region_id", "day"] in leading(StationDay)
 
 
 @pytest.mark.django_db
