@@ -200,7 +200,7 @@ CODE_ATTEMPTS = 5
 
 def gift_redeem(*, worker: User, gift_id: int, hive_id: int | None = None, at: datetime | None = None) -> Voucher:
     """Reserve one of the gift for the worker, debit its points and issue a voucher valid for the
-    gift's `voucher_valid_days`, all in one transaction: five statements on PostgreSQL (seven on
+    gift's `voucher_valid_days`, all in one transaction: four statements on PostgreSQL (seven on
     SQLite) and no savepoint for an any-station gift without a per-worker limit (a limit, a named
     or listed station add one or two).
 
@@ -291,7 +291,7 @@ def _execute(name: str, params: list[Any]) -> int:
 def _redeem(*, worker: User, gift_id: int, hive_id: int | None, at: datetime, code: str) -> Voucher:
     # Plain statements made once (core.raw_rows, core.raw_insert, _sql above): building and
     # compiling each ORM statement cost several times what PostgreSQL spent running it, and this
-    # is the mall's hot write. Five statements (PostgreSQL) for an any-station gift without a limit.
+    # is the mall's hot write. Four statements (PostgreSQL) for an any-station gift without a limit.
     if not worker.is_authenticated or not worker.is_active:
         raise PermissionDenied(_("只有注册报到的新就业群体可以兑换礼品。"))
     found = _gift_and_profile(gift_id, worker.pk)

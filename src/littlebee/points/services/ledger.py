@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User, WorkerProfile
 from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound
-from littlebee.core.raw_insert import insert_instance
+from littlebee.core.raw_insert import insert_instance, insert_instance_if
 from littlebee.core.texts import Text, render_in
 from littlebee.orgs.models import Region
 
@@ -248,32 +248,37 @@ def _spend(
     # Plain SQL made once per database, as the insert below (core.raw_insert): building the ORM's
     # UPDATE and INSERT cost more CPU than the database spent on them, on the mall's hot write.
     connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute(_debit_sql(connection.alias), [amount, worker.pk, amount])
-        debited = cursor.rowcount
-    if not debited:
-        raise Conflict("insufficient_points", _("积分不足。"))
     source_type, source_id = source_ref(source_object) if source_object is not None else ("", "")
+    entry = LedgerEntry(
+        worker=worker,
+        amount=-amount,
+        reason=LedgerReason.REDEMPTION,
+        source_type=source_type,
+        source_id=source_id,
+        idempotency_key=idempotency_key,
+        actor=actor,
+        **note_fields(note),
+        created_at=at,
+    )
+    debit = [amount, worker.pk, amount]
     try:
-        entry = insert_instance(
-            LedgerEntry(
-                worker=worker,
-                amount=-amount,
-                reason=LedgerReason.REDEMPTION,
-                source_type=source_type,
-                source_id=source_id,
-                idempotency_key=idempotency_key,
-                actor=actor,
-                **note_fields(note),
-                created_at=at,
-            ),
-            connection.alias,
-        )
+        if connection.vendor == "postgresql":
+            # The debit and its entry in one statement (the entry is written only when the debit
+            # took): a round trip fewer on every redemption.
+            debited = insert_instance_if(entry, f"{_debit_sql(connection.alias)} RETURNING 1", debit, connection.alias)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(_debit_sql(connection.alias), debit)
+                debited = bool(cursor.rowcount)
+            if debited:
+                insert_instance(entry, connection.alias)
     except IntegrityError:
         # Only the idempotency key can clash: this debit was made already. The debit above must
         # not stand without its entry, so the whole transaction rolls back.
         transaction.set_rollback(True)
         raise Conflict("duplicate", _("这笔积分已经扣除过。")) from None
+    if not debited:
+        raise Conflict("insufficient_points", _("积分不足。"))
     counted_rows_changed(Counted.LEDGER_ENTRY, entry)
     return entry
 

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.core.errors import Conflict, InvalidInput
@@ -197,6 +199,64 @@ def test_spending_debits_and_refuses_beyond_the_balance() -> None:
     assert refused.value.code == "insufficient_points"
     assert balance(rider) == 20
     assert LedgerEntry.objects.filter(worker=rider, reason=LedgerReason.REDEMPTION).count() == 1
+
+
+def test_a_spend_is_one_statement_on_postgresql_and_its_entry_reads_back_as_written() -> None:
+    # given a rider with 50 points, inside a transaction (as a redemption spends)
+    rule(low=50)
+    rider = worker()
+    award(rider, "r")
+    at = NOON + timedelta(hours=1)
+
+    # when the rider spends 30, and then 30 more
+    with CaptureQueriesContext(connection) as spent:
+        entry = services.points_spend(
+            worker=rider, amount=30, idempotency_key="redeem:1", actor=rider, note={"zh-hans": "雨衣"}, at=at
+        )
+    with CaptureQueriesContext(connection) as refused, pytest.raises(Conflict) as too_much:
+        services.points_spend(worker=rider, amount=30, idempotency_key="redeem:2")
+
+    # then the debit and its entry were one statement on PostgreSQL (the debit, then the INSERT, on SQLite)
+    assert len(spent.captured_queries) == {"postgresql": 1}.get(connection.vendor, 2)
+    assert len(refused.captured_queries) == 1
+    assert too_much.value.code == "insufficient_points"
+    # and the entry is the row stored, the refusal wrote nothing
+    stored = LedgerEntry.objects.get(pk=entry.pk)
+    assert (stored.worker_id, stored.amount, stored.reason, stored.idempotency_key, stored.actor_id) == (
+        rider.pk,
+        -30,
+        LedgerReason.REDEMPTION,
+        "redeem:1",
+        rider.pk,
+    )
+    assert (stored.note, stored.note_text, stored.created_at, stored.source_type, stored.source_id) == (
+        entry.note,
+        entry.note_text,
+        at,
+        "",
+        "",
+    )
+    assert not entry._state.adding
+    assert balance(rider) == 20
+    assert LedgerEntry.objects.filter(worker=rider, reason=LedgerReason.REDEMPTION).count() == 1
+    assert points_mismatches() == []
+
+
+def test_spending_an_idempotency_key_again_is_refused_and_debits_nothing() -> None:
+    # given a rider with 50 points who spent 10 under a key
+    rule(low=50)
+    rider = worker()
+    award(rider, "r")
+    services.points_spend(worker=rider, amount=10, idempotency_key="redeem:1")
+
+    # when a second debit comes with the same key, in a transaction of its own
+    with pytest.raises(Conflict) as duplicate, transaction.atomic():
+        services.points_spend(worker=rider, amount=10, idempotency_key="redeem:1")
+
+    # then it is refused and the balance is as the first left it
+    assert duplicate.value.code == "duplicate"
+    assert balance(rider) == 40
+    assert points_mismatches() == []
 
 
 def test_a_refund_is_a_reversal_linked_to_the_debit() -> None:

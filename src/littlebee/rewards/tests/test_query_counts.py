@@ -32,8 +32,8 @@ MY_VOUCHERS_QUERIES = 3
 # the gift read with the worker's profile locked, the voucher, the points debit, the ledger entry,
 # the voucher's link to it, the voucher's timeline row, the stock: no savepoint (issue 13: at most
 # 8 in the request, the token's lookup included). On PostgreSQL the link and the timeline row ride
-# on the stock's UPDATE (data-modifying WITHs): 5.
-REDEEM_STATEMENTS = {"postgresql": 5, "sqlite": 7}
+# on the stock's UPDATE and the ledger entry on the debit (data-modifying WITHs): 4.
+REDEEM_STATEMENTS = {"postgresql": 4, "sqlite": 7}
 # session, user, the layout's two staff checks, the bell's unread count, balance, count, page, stations
 MALL_PAGE_QUERIES = 9
 
