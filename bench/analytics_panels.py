@@ -276,6 +276,7 @@ DAILY_TABLES = (
 PANEL_TABLES = (
     "analytics_placerollup",
     "analytics_enterpriserollup",
+    "analytics_enterprisecityrollup",
     "analytics_industryrollup",
     "analytics_servicerollup",
     "analytics_activitymonth",
@@ -974,6 +975,7 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the database at the end (its URL is printed) to profile against it"
     )
+    parser.add_argument("--prefix", default="bench_stats", help="the throwaway database's name before its _pid")
     parser.add_argument("--reuse", default="", help="only time this kept database (its URL, from --keep)")
     parser.add_argument("--rebuild", action="store_true", help="with --reuse: fill and build its rollups first")
     parser.add_argument(
@@ -985,7 +987,7 @@ def main() -> None:
         return
     if not args.postgres:
         parser.error("--postgres is required (or --reuse)")
-    label, cleanup = throwaway_database(args.postgres, prefix="bench_stats")
+    label, cleanup = throwaway_database(args.postgres, prefix=args.prefix)
     if args.keep:
         print(f"keeping the database: DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite)')}", flush=True)
         cleanup = lambda: None  # noqa: E731

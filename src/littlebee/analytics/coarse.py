@@ -1,6 +1,6 @@
-"""The panels' rollups (models.PlaceRollup, EnterpriseRollup, IndustryRollup, ServiceRollup, StationMonth,
-OfficeMonth, OfficeMonthTotal, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups summed again per
-day and per month over one dimension at a time, so that a panel reads at most places × (months +
+"""The panels' rollups (models.PlaceRollup, EnterpriseRollup, EnterpriseCityRollup, IndustryRollup, ServiceRollup,
+StationMonth, OfficeMonth, OfficeMonthTotal, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups
+summed again per day and per month over one dimension at a time, so that a panel reads at most places × (months +
 the days of a period's partial months) rows, however many cases the city has.
 
 They are computed from the daily rollups (ActivityDay, StationDay, OfficeDay), never from the
@@ -33,6 +33,7 @@ from .models import (
     ActivityCounts,
     ActivityDay,
     ActivityMonth,
+    EnterpriseCityRollup,
     EnterpriseRollup,
     Grain,
     IndustryPlaceMonth,
@@ -100,6 +101,15 @@ ENTERPRISE = Spec(
     EnterpriseRollup,
     ActivityDay,
     (("", {"enterprise_id": "enterprise_id", "industry": "industry", "district_id": "district_id"}),),
+    ACTIVITY_COUNTS,
+    True,
+)
+# An enterprise's days and months over the whole city (the scorecards, a breakdown by enterprise).
+ENTERPRISE_CITY = Spec(
+    "enterprise_city",
+    EnterpriseCityRollup,
+    ActivityDay,
+    (("", {"enterprise_id": "enterprise_id", "industry": "industry"}),),
     ACTIVITY_COUNTS,
     True,
 )
@@ -172,7 +182,7 @@ INDUSTRY_PLACE = Spec(
     ACTIVITY_COUNTS,
     False,
 )
-ACTIVITY_SPECS = (PLACE, ENTERPRISE, INDUSTRY, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
+ACTIVITY_SPECS = (PLACE, ENTERPRISE, ENTERPRISE_CITY, INDUSTRY, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
 # The offices' months over both kinds of case (the rate table without a kind).
 OFFICE_TOTAL = Spec(
     "office_total",

@@ -41,6 +41,7 @@ from .coarse import FIELD_OF_LEVEL, LEVEL_OF_FIELD, LEVEL_ORDER, OFFICES_VERSION
 from .models import (
     ActivityDay,
     ActivityMonth,
+    EnterpriseCityRollup,
     EnterpriseRollup,
     Grain,
     IndustryPlaceMonth,
@@ -310,7 +311,9 @@ def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, sub
     grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
     by_enterprise = enterprise_q(scope) if targets is None and not industries else None
     if targets is not None or industries or by_enterprise is not None:
-        model: Any = PlaceRollup if targets is not None else IndustryRollup if industries else EnterpriseRollup
+        # Enterprises not narrowed to a district: a row per enterprise, not per enterprise and district.
+        by_district = EnterpriseRollup if scope.within else EnterpriseCityRollup
+        model: Any = PlaceRollup if targets is not None else IndustryRollup if industries else by_district
         where = (
             _targets_q(targets) if targets is not None else Q(industry__in=industries) if industries else by_enterprise
         )
@@ -644,8 +647,11 @@ def breakdown(
         if by_industry is not None:
             parts = [(by_industry.filter(split.grain_q()), 1), (by_industry.filter(split.minus_q()), -1)]
         elif by_enterprise is not None:
-            enterprise_rows = EnterpriseRollup.objects.filter(by_enterprise)
-            parts = [(enterprise_rows.filter(split.grain_q()), 1), (enterprise_rows.filter(split.minus_q()), -1)]
+            # Not narrowed to a district: a row per enterprise (EnterpriseCityRollup), not per
+            # enterprise and district.
+            model = EnterpriseRollup if scope.within else EnterpriseCityRollup
+            city_rows: QuerySet[Any] = model.objects.filter(by_enterprise)
+            parts = [(city_rows.filter(split.grain_q()), 1), (city_rows.filter(split.minus_q()), -1)]
     result = _summed(parts, by, names)
     if nonzero:
         return {k: v for k, v in result.items() if any(v.values())}
@@ -1094,7 +1100,7 @@ def _score(cards: list[Scorecard], weights: dict[str, int]) -> None:
 
 
 def _signed_sums(rows: QuerySet[Any], split: Split, **columns: str) -> dict[int, dict[str, int]]:
-    """EnterpriseRollup columns summed per enterprise over a split (its left-out days subtracted)."""
+    """EnterpriseCityRollup columns summed per enterprise over a split (its left-out days subtracted)."""
     result: dict[int, dict[str, int]] = {}
     parts = [(rows.filter(split.grain_q()), 1)] + ([(rows.filter(split.minus_q()), -1)] if split.minus else [])
     for part, sign in parts:
@@ -1123,7 +1129,7 @@ def scorecards(scope: Scope, period: Period, industry: str | None = None) -> lis
             "pk", "enterprise_id"
         )
     )
-    mine = EnterpriseRollup.objects.filter(enterprise_id__in=list(rows))
+    mine = EnterpriseCityRollup.objects.filter(enterprise_id__in=list(rows))
     # Sums looked up per enterprise (none: 0): partial months may be read as months less the
     # days left out (Period.lean_split).
     cumulative = _signed_sums(

@@ -22,6 +22,7 @@ from ..measures import Period, Scope
 from ..models import (
     ActivityDay,
     ActivityMonth,
+    EnterpriseCityRollup,
     EnterpriseRollup,
     IndustryPlaceMonth,
     IndustryRollup,
@@ -84,6 +85,7 @@ def test_the_generators_bulk_rollups_are_what_the_rebuild_computes() -> None:
         OfficeDay,
         OfficeNow,
         EnterpriseRollup,
+        EnterpriseCityRollup,
         ServiceRollup,
         ActivityMonth,
         IndustryPlaceMonth,

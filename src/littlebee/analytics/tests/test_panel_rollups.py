@@ -317,6 +317,27 @@ def test_the_city_and_a_committee_break_down_by_industry_from_the_industry_rollu
     assert not [q["sql"] for q in queries if "analytics_enterpriserollup" in q["sql"] or "activityday" in q["sql"]]
 
 
+def test_the_scorecards_and_the_enterprises_not_narrowed_read_a_row_per_enterprise(c: AppealCity) -> None:
+    # given the history (March 2026), a period with whole and partial months and an enterprise's scope
+    build(c)
+    city, enterprise = Scope(everything=True), Scope(enterprise_ids=(c.eleme.pk,))
+    period = Period(date(2026, 2, 20), date(2026, 3, 31))
+    assert _fine(enterprise, period)["reports_submitted"] > 0
+
+    # when the city's enterprises, the enterprise's own figures and the scorecards are read
+    with CaptureQueriesContext(connection) as queries:
+        by_enterprise = measures.breakdown(city, period, "enterprise_id")
+        sums = measures.activity_sums(enterprise, period)
+        measures.scorecards(city, period)
+
+    # then the daily rollups' sums, read from EnterpriseCityRollup's row per enterprise and day or
+    # month, never EnterpriseRollup's per enterprise and district
+    assert by_enterprise == _fine_breakdown(city, period, "enterprise_id")
+    assert sums == _fine(enterprise, period)
+    assert not [q["sql"] for q in queries if "analytics_enterpriserollup" in q["sql"]]
+    assert len([q for q in queries if "analytics_enterprisecityrollup" in q["sql"]]) >= 4
+
+
 def test_the_month_and_place_reads_have_an_index_for_their_place_or_industry() -> None:
     # given the indexes of IndustryPlaceMonth and StationDay
     def leading(model: Any) -> list[list[str]]:
