@@ -98,13 +98,23 @@ def _store(flags: list[ReportFlag]) -> list[ReportFlag]:
     return flags
 
 
+def _other_ready(report_id: int) -> QuerySet[ReportPhoto]:
+    return ReportPhoto.objects.filter(status=PhotoStatus.READY).exclude(report_id=report_id).exclude(phash="")
+
+
+def _same_hash(phash: str, report_id: int) -> QuerySet[ReportPhoto]:
+    """Ready photos of other reports with this perceptual hash, oldest first (the order of
+    reportphoto_phash_idx: the first is read without sorting every photo with that hash)."""
+    return _other_ready(report_id).filter(phash=phash).order_by("created_at", "id")
+
+
 def _similar_report(photo: ReportPhoto, at: datetime) -> tuple[int, int] | None:
     """(other report id, distance) of the closest near-duplicate in another report, if any."""
     limit = settings.REPORTS_PHASH_MAX_DISTANCE
     if limit < 0:  # near-duplicate search switched off
         return None
-    others = ReportPhoto.objects.filter(status=PhotoStatus.READY).exclude(report_id=photo.report_id).exclude(phash="")
-    exact = others.filter(phash=photo.phash).order_by("created_at", "id").values_list("report_id", flat=True).first()
+    others = _other_ready(photo.report_id)
+    exact = _same_hash(photo.phash, photo.report_id).values_list("report_id", flat=True).first()
     if exact is not None:
         return exact, 0
     since = at - timedelta(days=settings.REPORTS_PHASH_SCAN_DAYS)
