@@ -248,6 +248,7 @@ REQUIRE_SERVICES = bool(os.environ.get("LITTLEBEE_REQUIRE_SERVICES"))
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 BROWSER_ON_POSTGRES = bool(os.environ.get("LITTLEBEE_BROWSER_ON_POSTGRES"))
+ONCE_ON_POSTGRES = bool(os.environ.get("LITTLEBEE_ONCE_ON_POSTGRES"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -272,6 +273,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if connection.vendor != "postgresql":
             # The same suite runs again on PostgreSQL (make test-postgres); these run there.
             pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass of `make test` (DATABASE_URL)")
+    if item.get_closest_marker("once") and not ONCE_ON_POSTGRES:
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            # Its own processes and settings, never this pass's database: the SQLite pass ran it.
+            pytest.skip(
+                "independent of the database: runs in the SQLite pass of `make test`"
+                " (LITTLEBEE_ONCE_ON_POSTGRES=1 runs it here)"
+            )
     if item.get_closest_marker("redis"):
         from littlebee.core.services_probe import redis_reachable
 

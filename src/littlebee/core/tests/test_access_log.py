@@ -10,6 +10,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
+# A server of its own on the embedded default: never the pass's database.
+pytestmark = pytest.mark.once
+
 
 def _free_port() -> int:
     with socket.socket() as s:

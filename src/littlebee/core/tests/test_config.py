@@ -16,6 +16,9 @@ from littlebee.core.tests.test_settings import GOOD_PRODUCTION
 
 SETTINGS = Path(__file__).resolve().parents[2] / "settings.py"
 SOURCE = SETTINGS.read_text(encoding="utf-8")
+# In-process and never the pass's database: the PostgreSQL pass would only repeat them.
+pytestmark = pytest.mark.once
+
 INTEGERS = re.findall(r'cfg\.integer\(\s*"(\w+)",\s*[^,]+,\s*minimum=(-?[\d_]+)(?:,\s*maximum=(-?[\d_]+))?', SOURCE)
 
 
@@ -189,3 +192,37 @@ def test_prepared_statements_can_be_turned_off_for_a_transaction_pooler(
     # then statements are bound and planned as Django does by default
     assert "server_side_binding" not in database.get("OPTIONS", {})
     assert "prepare_threshold" not in database.get("OPTIONS", {})
+
+
+@pytest.mark.parametrize(
+    ("override", "sentence"),
+    [
+        ({"SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({"SECRET_KEY": "short"}, "SECRET_KEY must be set"),
+        ({"DATABASE_URL": ""}, "DATABASE_URL must point at the PostgreSQL database"),
+        ({"DATABASE_URL": "not a url"}, "DATABASE_URL"),
+        ({"DATABASE_URL": "sqlite:////tmp/x.db"}, "DATABASE_URL must be PostgreSQL in production"),
+        ({"REDIS_URL": ""}, "REDIS_URL must be set to Redis"),
+        ({"REDIS_URL": "http://cache:6379"}, "REDIS_URL must be a URL starting with redis://"),
+        ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must list"),
+        ({"DEBUG": "perhaps"}, "DEBUG must be true or false"),
+        ({"LITTLEBEE_MODE": "staging"}, "LITTLEBEE_MODE must be"),
+        ({"DEBUG": "true"}, "DEBUG must be false in production"),
+        ({"SMS_BACKEND": ""}, "SMS_BACKEND must name a real SMS provider's backend in production"),
+        ({"LOGIN_MAX_FAILURES": "0"}, "LOGIN_MAX_FAILURES must be a whole number of at least 1, not '0'."),
+        ({"HIVES_MAP_CENTER": "a,b"}, "HIVES_MAP_CENTER must be two numbers"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"),
+    ],
+)
+def test_production_refuses_missing_or_malformed_settings_in_one_sentence(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any, override: dict[str, str], sentence: str
+) -> None:
+    # given a production configuration with one thing wrong
+    environ = {**GOOD_PRODUCTION, **override}
+
+    # when the settings load (in this process, as the tests above: a Python process of its own
+    # for each cost ~0.6 s of CPU; test_settings starts the real commands)
+    said = refused(monkeypatch, tmp_path, capsys, environ)
+
+    # then start-up stops with one clear line, not a traceback
+    assert sentence in said

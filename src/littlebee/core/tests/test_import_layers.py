@@ -17,6 +17,9 @@ import pytest
 
 import littlebee
 
+# The import graph of a copy of the package: never the pass's database.
+pytestmark = pytest.mark.once
+
 PACKAGE = Path(littlebee.__file__).parent
 PYPROJECT = PACKAGE.parent.parent / "pyproject.toml"
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"

@@ -9,7 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from littlebee import conftest
 from littlebee.conftest import screenshot_folder
+
+# make's plan and the processes it starts: never the pass's database.
+pytestmark = pytest.mark.once
 
 ROOT = Path(__file__).resolve().parents[4]
 
@@ -86,3 +90,47 @@ def test_a_web_worker_tunes_the_collector_once_the_application_is_loaded(monkeyp
 
     # then the collector is tuned, after the application exists
     assert calls == ["tuned"] and wsgi.application is not None
+
+
+class _Marked:
+    """A test item as pytest_runtest_setup sees it, carrying only the named markers."""
+
+    def __init__(self, *names: str) -> None:
+        self.names = names
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return getattr(pytest.mark, name).mark if name in self.names else None
+
+
+@pytest.mark.parametrize(("vendor", "skipped"), [("postgresql", True), ("sqlite", False)])
+def test_a_test_that_never_uses_the_database_runs_in_the_sqlite_pass_only(
+    monkeypatch: pytest.MonkeyPatch, vendor: str, skipped: bool
+) -> None:
+    from django.db import connections
+
+    # given the pass's database
+    monkeypatch.setattr(connections["default"], "vendor", vendor)
+    monkeypatch.setattr(conftest, "ONCE_ON_POSTGRES", False)
+
+    # when a test marked `once` is about to run
+    try:
+        conftest.pytest_runtest_setup(_Marked("once"))  # type: ignore[arg-type]
+        outcome = "ran"
+    except pytest.skip.Exception as skip:
+        outcome = str(skip)
+
+    # then the PostgreSQL pass leaves it to the SQLite pass, which runs it
+    assert (outcome != "ran") is skipped
+    if skipped:
+        assert "runs in the SQLite pass" in outcome
+
+
+def test_the_once_tests_run_on_postgresql_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.db import connections
+
+    # given
+    monkeypatch.setattr(connections["default"], "vendor", "postgresql")
+    monkeypatch.setattr(conftest, "ONCE_ON_POSTGRES", True)
+
+    # when / then nothing is skipped
+    conftest.pytest_runtest_setup(_Marked("once"))  # type: ignore[arg-type]

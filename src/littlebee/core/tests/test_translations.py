@@ -12,6 +12,9 @@ import pytest
 
 from littlebee.conftest import REQUIRE_SERVICES
 
+# The catalogues and the code's strings: never the pass's database.
+pytestmark = pytest.mark.once
+
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
 PO_FILE = PACKAGE_DIR / "locale" / "en" / "LC_MESSAGES" / "django.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
