@@ -824,6 +824,8 @@ def panels(city: dict[str, Any]) -> dict[str, Callable[[], Any]]:
         "trend months 365 d": lambda: measures.trend(everything, year, "month"),
         "districts 365 d": lambda: measures.breakdown(everything, year, "district_id"),
         "communities 365 d": lambda: measures.breakdown(everything, year, "region_id"),
+        # The city map's own read: reports only, communities without any left out.
+        "map 365 d": lambda: measures.breakdown(everything, year, "region_id", ("reports_submitted",), nonzero=True),
         "enterprises 365 d": lambda: measures.breakdown(everything, year, "enterprise_id"),
         "station use 365 d": lambda: measures.station_use(everything, year),
         "offices 30 d": lambda: measures.office_rows(everything, month),

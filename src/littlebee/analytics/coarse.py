@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -84,6 +84,8 @@ class Spec:
     groups: tuple[tuple[str, dict[str, str | None]], ...]
     counts: tuple[str, ...]
     keeps_days: bool
+    # Rows of seven days of a month too (Grain.WEEK), summed from its day rows.
+    keeps_weeks: bool = False
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -95,7 +97,10 @@ def _levels(*levels: str, extra: dict[str, str | None] | None = None) -> tuple[t
     return tuple((level, {**PLACE_LEVELS[level], **(extra or {})}) for level in levels)
 
 
-PLACE = Spec("place", PlaceRollup, ActivityDay, _levels(*LEVEL_ORDER), ACTIVITY_COUNTS, True)
+# The city's map reads a row per community for each day of a period's partial months: at 10
+# million cases every community has a row every day, and a year's map read 1,404 × (11 months +
+# up to 31 days) rows; with the week rows, at most a few rows per partial month.
+PLACE = Spec("place", PlaceRollup, ActivityDay, _levels(*LEVEL_ORDER), ACTIVITY_COUNTS, True, keeps_weeks=True)
 ENTERPRISE = Spec(
     "enterprise",
     EnterpriseRollup,
@@ -220,6 +225,9 @@ class Split:
     months: tuple[date, date] | None
     days: tuple[tuple[date, date], ...]
     minus: tuple[tuple[date, date], ...] = ()
+    # Week rows (Grain.WEEK) to add and to subtract, by their first day (period_split's `weeks`).
+    weeks: tuple[tuple[date, date], ...] = ()
+    minus_weeks: tuple[tuple[date, date], ...] = ()
 
     @staticmethod
     def _ranges_q(ranges: Iterable[tuple[date, date]], field_name: str, **extra: Any) -> Q:
@@ -235,6 +243,7 @@ class Split:
         q = Q(pk__in=[])
         if self.months:
             q |= Q(grain=Grain.MONTH, **{f"{field_name}__gte": self.months[0], f"{field_name}__lte": self.months[1]})
+        q |= self._ranges_q(self.weeks, field_name, grain=Grain.WEEK)
         return q | self._ranges_q(self.days, field_name, grain=Grain.DAY)
 
     def days_only_q(self, field_name: str) -> Q:
@@ -250,15 +259,112 @@ class Split:
     def minus_q(self, field_name: str = "start", *, grained: bool = True) -> Q:
         """The rows to subtract: day rows of the left-out days (`grained`: a table with both
         grains, whose month row may start on a left-out day)."""
-        return self._ranges_q(self.minus, field_name, **({"grain": Grain.DAY} if grained else {}))
+        q = self._ranges_q(self.minus, field_name, **({"grain": Grain.DAY} if grained else {}))
+        return q | self._ranges_q(self.minus_weeks, field_name, grain=Grain.WEEK)
 
 
-def period_split(start: date | None, end: date, today: date | None = None, *, subtract: bool = False) -> Split:
+def week_start(day: date) -> date:
+    """The first day of the day's week of its month (Grain.WEEK): the 1st, 8th, 15th, 22nd or 29th."""
+    return day - timedelta(days=(day.day - 1) % 7)
+
+
+def week_end(day: date) -> date:
+    return min(week_start(day) + timedelta(days=6), month_end(day))
+
+
+DayRanges = tuple[tuple[date, date], ...]
+
+
+def _merged(ranges: Iterable[tuple[date, date]], step: int) -> DayRanges:
+    """Ranges of days (step 1) or of week starts (step 7, the 29th's week following the 22nd's)
+    joined where one follows the other: fewer ORs to compile."""
+    result: list[tuple[date, date]] = []
+    for first, last in sorted(ranges):
+        if result and (first - result[-1][1]).days <= step and month_start(first) == month_start(result[-1][1]):
+            result[-1] = (result[-1][0], max(last, result[-1][1]))
+        else:
+            result.append((first, last))
+    return tuple(result)
+
+
+@dataclass
+class _Cover:
+    """One partial month's rows: its month row or not, the week and day rows added and subtracted."""
+
+    whole: bool = False
+    days: list[tuple[date, date]] = field(default_factory=list)
+    weeks: list[date] = field(default_factory=list)
+    minus: list[tuple[date, date]] = field(default_factory=list)
+    minus_weeks: list[date] = field(default_factory=list)
+    cost: int = 0
+
+
+def _week_cover(first: date, last: date, today: date | None, *, subtract: bool) -> _Cover:
+    """Days first..last of one month as the fewest rows of a table with week rows: the weeks
+    inside, and for each week the period cuts, its days inside, or (`subtract`) the week less its
+    days outside; or (`subtract`) the month less the same for the days outside. Σ rows = Σ days
+    first..last, exactly."""
+
+    def days_cost(a: date, b: date) -> int:
+        b = min(b, today) if today is not None else b
+        return max(0, (b - a).days + 1)
+
+    def week_cost(start: date) -> int:
+        return int(today is None or start <= today)
+
+    def outside(a: date, b: date, ws: date, we: date) -> list[tuple[date, date]]:
+        return [r for r in ((ws, a - timedelta(days=1)), (b + timedelta(days=1), we)) if r[0] <= r[1]]
+
+    plain, whole = _Cover(), _Cover(whole=True, cost=1)
+    ws = month_start(first)
+    while ws <= month_end(first):
+        we = week_end(ws)
+        a, b = max(first, ws), min(last, we)
+        cut = a <= b
+        out = outside(a, b, ws, we) if cut else [(ws, we)]
+        out_cost = sum(days_cost(*r) for r in out)
+        # The days in, read without the month row.
+        if cut and not out:
+            plain.weeks.append(ws)
+            plain.cost += week_cost(ws)
+        elif cut:
+            if subtract and week_cost(ws) + out_cost < days_cost(a, b):
+                plain.weeks.append(ws)
+                plain.minus += out
+                plain.cost += week_cost(ws) + out_cost
+            else:
+                plain.days.append((a, b))
+                plain.cost += days_cost(a, b)
+        # The days out, subtracted from the month row.
+        if not cut:
+            whole.minus_weeks.append(ws)
+            whole.cost += week_cost(ws)
+        elif out:
+            if week_cost(ws) + days_cost(a, b) < out_cost:
+                whole.minus_weeks.append(ws)
+                whole.days.append((a, b))
+                whole.cost += week_cost(ws) + days_cost(a, b)
+            else:
+                whole.minus += out
+                whole.cost += out_cost
+        ws = we + timedelta(days=1)
+    # Without `subtract`, the month row only when it subtracts nothing (the whole month).
+    exact = not (whole.minus or whole.minus_weeks)
+    return whole if (subtract or exact) and whole.cost < plain.cost else plain
+
+
+def period_split(
+    start: date | None, end: date, today: date | None = None, *, subtract: bool = False, weeks: bool = False
+) -> Split:
     """Days start..end (start None: since the beginning) as full months and remaining days; with
     `subtract`, a partial month is read as its month less the days outside the period when those
     are fewer than its days inside (`today`, when given, only weighs that choice: no row lies
     after it; never the sums). Subtracting suits a reader that drops keys whose sums are all zero:
-    a key with rows only on the left-out days comes back with zeros instead of not at all."""
+    a key with rows only on the left-out days comes back with zeros instead of not at all. With
+    `weeks` (a table with week rows: PlaceRollup), partial months are read through their week rows
+    too (_week_cover)."""
+    if weeks:
+        return _week_split(start, end, today, subtract=subtract)
 
     def cost(ranges: Iterable[tuple[date, date]]) -> int:
         total = 0
@@ -303,6 +409,33 @@ def period_split(start: date | None, end: date, today: date | None = None, *, su
     return Split(months, tuple(days), tuple(minus))
 
 
+def _week_split(start: date | None, end: date, today: date | None, *, subtract: bool) -> Split:
+    covers: list[_Cover] = []
+    if start is not None and month_start(start) == month_start(end):
+        cover = _week_cover(start, end, today, subtract=subtract)
+        months = (month_start(start), month_start(start)) if cover.whole else None
+        covers.append(cover)
+    else:
+        first_month = date.min if start is None else start
+        if start is not None and start.day != 1:
+            cover = _week_cover(start, month_end(start), today, subtract=subtract)
+            first_month = month_start(start) if cover.whole else month_end(start) + timedelta(days=1)
+            covers.append(cover)
+        last_month = month_start(end)
+        if end != month_end(end):
+            cover = _week_cover(month_start(end), end, today, subtract=subtract)
+            last_month = month_start(end) if cover.whole else month_start(month_start(end) - timedelta(days=1))
+            covers.append(cover)
+        months = (first_month, last_month) if first_month <= last_month else None
+    return Split(
+        months,
+        _merged((r for c in covers for r in c.days), 1),
+        _merged((r for c in covers for r in c.minus), 1),
+        _merged(((w, w) for c in covers for w in c.weeks), 7),
+        _merged(((w, w) for c in covers for w in c.minus_weeks), 7),
+    )
+
+
 # --- Computing -------------------------------------------------------------------------------
 def _from_source(spec: Spec, first: date, last: date, extra: Q, *, days: bool, months: bool) -> Rows:
     """The spec's rows for the daily rollup's rows of days first..last (`extra` narrows them):
@@ -324,14 +457,16 @@ def _from_source(spec: Spec, first: date, last: date, extra: Q, *, days: bool, m
     return rows
 
 
-def _month_from_days(spec: Spec, month: date) -> Rows:
-    """A month's rows summed from its stored day rows (a spec that keeps them)."""
+def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH) -> Rows:
+    """A month's (or, `grain` WEEK, a week's: `month` its first day) rows summed from its stored
+    day rows (a spec that keeps them)."""
     rows: Rows = {}
+    last = week_end(month) if grain == Grain.WEEK else month_end(month)
     stored = spec.model.objects.filter(  # type: ignore[attr-defined]
-        grain=Grain.DAY, start__gte=month, start__lte=month_end(month)
+        grain=Grain.DAY, start__gte=month, start__lte=last
     )
     for row in stored.values(*spec.keys).annotate(**{f"n_{c}": Sum(c) for c in spec.counts}).order_by():
-        rows[(Grain.MONTH, month, *(row[k] for k in spec.keys))] = {c: int(row[f"n_{c}"] or 0) for c in spec.counts}
+        rows[(grain, month, *(row[k] for k in spec.keys))] = {c: int(row[f"n_{c}"] or 0) for c in spec.counts}
     return rows
 
 
@@ -385,6 +520,8 @@ def coarse_days_refresh(days: Iterable[date]) -> None:
                 _replace(spec, Q(grain=Grain.DAY, start=day), rows)
         for month in sorted({month_start(d) for d in days}):
             lock_month(month)
+            for week in sorted({week_start(d) for d in days if month_start(d) == month}) if spec.keeps_weeks else ():
+                _replace(spec, Q(grain=Grain.WEEK, start=week), _month_from_days(spec, week, Grain.WEEK))
             if spec.keeps_days:
                 _replace(spec, Q(grain=Grain.MONTH, start=month), _month_from_days(spec, month))
             else:
@@ -488,7 +625,7 @@ def _select_sql(
     from the daily rollup. With `span` (PostgreSQL), month rows of any number of months at once:
     each starts on its month's first day, grouped by it, no start given. Returns the SQL and its
     column names."""
-    from_days = grain == Grain.MONTH and spec.keeps_days
+    from_days = grain != Grain.DAY and spec.keeps_days
     columns = ["start", *spec.keys, *spec.counts]
     if from_days:
         keys = [k for k in spec.keys]
@@ -503,6 +640,8 @@ def _select_sql(
     start = "day" if grain == Grain.DAY else "%s"
     if span and grain == Grain.MONTH:
         start = f"CAST(date_trunc('month', {'start' if from_days else 'day'}) AS date)"
+    if grain == Grain.WEEK:
+        start = _week_start_sql("start")
     group = ", ".join(([start] if start != "%s" else []) + keys) or "1"
     sums = [f"SUM({c})" for c in spec.counts]
     having = " OR ".join(f"SUM({c}) <> 0" for c in spec.counts)
@@ -514,6 +653,20 @@ def _select_sql(
     return sql, columns
 
 
+def _week_start_sql(column: str) -> str:
+    """SQL of week_start(column): the column less (its day of the month - 1) % 7 days."""
+    if connection.vendor == "postgresql":
+        return f"CAST({column} - (CAST(EXTRACT(DAY FROM {column}) AS integer) - 1) %% 7 AS date)"
+    return f"date({column}, '-' || ((CAST(strftime('%%d', {column}) AS integer) - 1) %% 7) || ' days')"
+
+
+def _grains(spec: Spec) -> list[str]:
+    """The spec's grains, in the order they are computed (weeks and months from the day rows)."""
+    if not spec.keeps_days:
+        return [Grain.MONTH]
+    return [Grain.DAY, *([Grain.WEEK] if spec.keeps_weeks else []), Grain.MONTH]
+
+
 def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tuple[str, list[Any]]]]:
     """The INSERTs that fill the spec's rows of every month touching first..last at once, one
     GROUP BY per level and grain instead of one per month (PostgreSQL; its rows must be deleted
@@ -521,7 +674,7 @@ def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tup
     them), each a list of statements that may run in parallel. bench/analytics_panels.py grows
     a city's rollups this way; coarse_rebuild's per-month statements stay the product's."""
     first, last = month_start(first), month_end(last)
-    grains = [Grain.DAY, Grain.MONTH] if spec.keeps_days else [Grain.MONTH]
+    grains = _grains(spec)
     stages = []
     for grain in grains:
         statements = []
@@ -529,7 +682,7 @@ def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tup
             select, columns = _select_sql(spec, level, mapping, grain, span=True)
             params = _params(spec, level, grain, first, last)
             if grain == Grain.MONTH:
-                params = params[1:]  # the month's start is computed, not given
+                params = params[1:]  # the month's start is computed, not given (a week's always is)
             grain_column = ["grain"] if spec.keeps_days else []
             if spec.keeps_days:
                 select = f"SELECT '{grain}', " + select[len("SELECT ") :]
@@ -546,6 +699,8 @@ def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tup
 def _params(spec: Spec, level: str, grain: str, first: date, last: date) -> list[Any]:
     if grain == Grain.DAY:
         return ([level] if level else []) + [first, last]
+    if grain == Grain.WEEK:
+        return [first, last] + ([level] if level else [])
     if spec.keeps_days:
         return [first, first, last] + ([level] if level else [])
     return [first] + ([level] if level else []) + [first, last]
@@ -559,7 +714,7 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 def _month_rebuild(spec: Spec, month: date, *, dry_run: bool, report: bool = True) -> list[Change]:
     last = month_end(month)
-    grains = [Grain.DAY, Grain.MONTH] if spec.keeps_days else [Grain.MONTH]
+    grains = _grains(spec)
     changes: list[Change] = []
     for grain in grains:
         stored_q = Q(start__gte=month, start__lte=last)

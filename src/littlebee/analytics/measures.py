@@ -153,6 +153,12 @@ class Period:
         for the readers that drop keys whose sums are all zero or read totals only."""
         return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True)
 
+    def week_split(self, *, lean: bool = False) -> Split:
+        """The split of a table with week rows (PlaceRollup): partial months read through their
+        weeks and the days at their edges; `lean` as lean_split."""
+        today = timezone.localdate(timezone=city_zone())
+        return period_split(self.start, self.end, today if lean else None, subtract=lean, weeks=True)
+
     def q(self, field_name: str = "day") -> Q:
         q = Q(**{f"{field_name}__lte": self.end})
         if self.start is not None:
@@ -310,6 +316,9 @@ def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, sub
     split = period.lean_split if lean else period.split
     grains = Q(grain=Grain.DAY) & period.q("start") if days_only else split.grain_q()
     by_enterprise = enterprise_q(scope) if targets is None and not industries else None
+    if targets is not None and not days_only:
+        split = period.week_split()
+        grains = split.grain_q()
     if targets is not None or industries or by_enterprise is not None:
         # Enterprises not narrowed to a district: a row per enterprise, not per enterprise and district.
         by_district = EnterpriseRollup if scope.within else EnterpriseCityRollup
@@ -635,7 +644,8 @@ def breakdown(
         by_enterprise = enterprise_q(scope) if targets is None and by == "district_id" else None
         if targets is not None and all(LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(t[0]) for t in targets):
             place_rows = PlaceRollup.objects.filter(_within_targets_q(targets), level=level)
-            parts = [(place_rows.filter(split.grain_q()), 1), (place_rows.filter(split.minus_q()), -1)]
+            weeks = period.week_split(lean=nonzero)
+            parts = [(place_rows.filter(weeks.grain_q()), 1), (place_rows.filter(weeks.minus_q()), -1)]
         elif by_enterprise is not None:
             # An industry's or enterprise's districts: EnterpriseRollup keeps the district (the
             # daily rollup would be read a row per community, enterprise and worker type).

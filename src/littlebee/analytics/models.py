@@ -185,6 +185,10 @@ class OfficeNow(models.Model):
 # They are computed from the tables above (coarse.py) when those change and by the rebuild.
 class Grain(models.TextChoices):
     DAY = "day", _("日")
+    # Seven days of one month: days 1-7, 8-14, 15-21, 22-28 and 29 to the month's end, each row
+    # starting on its first day (PlaceRollup only): a period's partial months are read as a few
+    # of these and the days at their edges instead of up to 30 day rows per place.
+    WEEK = "week", _("周")
     MONTH = "month", _("月")
 
 

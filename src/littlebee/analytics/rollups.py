@@ -59,7 +59,7 @@ from .coarse import (
     offices_changed,
     worker_last_active_refresh,
 )
-from .models import ActivityDay, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
+from .models import ActivityDay, Grain, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
 
 logger = logging.getLogger(__name__)
 
@@ -656,7 +656,15 @@ def rollups_missing() -> bool:
     empty; the refreshes fill only the days they touch)."""
     if not ActivityDay.objects.exists():
         return True
-    return any(spec.source._default_manager.exists() and not spec.model._default_manager.exists() for spec in SPECS)
+    if any(spec.source._default_manager.exists() and not spec.model._default_manager.exists() for spec in SPECS):
+        return True
+    # Week rows came after the day and month rows they are summed from (migration 0012).
+    return any(
+        spec.model._default_manager.filter(grain=Grain.DAY).exists()
+        and not spec.model._default_manager.filter(grain=Grain.WEEK).exists()
+        for spec in SPECS
+        if spec.keeps_weeks
+    )
 
 
 def rollups_rebuild(*, start: date | None = None, end: date | None = None, dry_run: bool = False) -> list[Difference]:

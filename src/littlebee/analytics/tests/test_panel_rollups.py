@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from littlebee.appeals.tests.factories import AppealCity
 
-from .. import measures
+from .. import coarse, measures
 from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, coarse_offices_refresh, period_split
 from ..measures import Period, Scope
 from ..models import (
@@ -33,6 +33,7 @@ from ..models import (
     WorkerDay,
     WorkerPlace,
 )
+from ..rollups import Places
 from .history import Committed, build
 
 DAY = timedelta(days=1)
@@ -509,3 +510,125 @@ def test_the_rate_table_over_both_kinds_reads_the_months_without_the_kind(c: App
     assert OfficeMonthTotal.objects.filter(start=date(2026, 3, 1)).count() == len(
         {r.organisation_id for r in rows if r.sums}
     )
+
+
+def _days_of(split: Any, since: date) -> dict[date, int]:
+    """Each day's count of rows a split adds up to (months from `since` on)."""
+    counted: dict[date, int] = defaultdict(int)
+
+    def add(first: date, last: date, sign: int) -> None:
+        while first <= last:
+            counted[first] += sign
+            first += DAY
+
+    if split.months:
+        month = max(split.months[0], since)
+        while month <= split.months[1]:
+            following = (month + timedelta(days=32)).replace(day=1)
+            add(month, following - DAY, 1)
+            month = following
+    for ranges, sign in ((split.days, 1), (split.minus, -1)):
+        for first, last in ranges:
+            add(first, last, sign)
+    for ranges, sign in ((split.weeks, 1), (split.minus_weeks, -1)):
+        for first, last in ranges:
+            while first <= last:
+                assert coarse.week_start(first) == first
+                add(first, coarse.week_end(first), sign)
+                first = coarse.week_end(first) + DAY
+    return {d: n for d, n in counted.items() if n}
+
+
+def test_a_partial_month_of_a_table_with_week_rows_is_read_through_its_weeks() -> None:
+    # a year from the 8th: December 2025's last four weeks (the 29th's runs to the 31st), not 24 days
+    split = period_split(date(2025, 12, 8), date(2026, 12, 7), weeks=True)
+    assert split.months == (date(2026, 1, 1), date(2026, 11, 1))
+    assert split.weeks == ((date(2025, 12, 8), date(2025, 12, 29)), (date(2026, 12, 1), date(2026, 12, 1)))
+    assert split.days == split.minus == split.minus_weeks == ()
+    # from the 10th to the 20th: no whole week in it, its days (or the two weeks less four days)
+    split = period_split(date(2026, 3, 10), date(2026, 3, 20), weeks=True)
+    assert split.days == ((date(2026, 3, 10), date(2026, 3, 20)),)
+    lean = period_split(date(2026, 3, 10), date(2026, 3, 20), subtract=True, weeks=True)
+    assert lean.weeks == ((date(2026, 3, 8), date(2026, 3, 15)),)
+    assert lean.minus == ((date(2026, 3, 8), date(2026, 3, 9)), (date(2026, 3, 21), date(2026, 3, 21)))
+    # every period adds up to its days exactly, once each, however it is read
+    since = date(2023, 12, 1)
+    for offset in range(0, 430, 3):
+        start = date(2024, 1, 1) + timedelta(days=offset)
+        for length in (0, 1, 6, 7, 8, 13, 29, 30, 31, 89, 364, 365):
+            end = start + timedelta(days=length)
+            wanted = {start + timedelta(days=k): 1 for k in range(length + 1)}
+            for today in (None, end, end - timedelta(days=length // 2)):
+                for subtract in (False, True):
+                    split = period_split(start, end, today, subtract=subtract, weeks=True)
+                    assert _days_of(split, since) == wanted, (start, end, today, subtract)
+
+
+# The most rows of a community active every day that the map reads for a period ending any day
+# of a year (its months, weeks and days; computed over 2026). Before the week rows: 42 and 28 a
+# year, 30 and 17 a month, 61 and 19 for 90 days.
+MAP_ROWS_AT_MOST = {(365, False): 22, (365, True): 18, (30, False): 12, (30, True): 7, (90, False): 17, (90, True): 9}
+
+
+@pytest.mark.django_db
+def test_the_city_map_reads_a_few_week_rows_per_community_not_its_days(
+    c: AppealCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a community with activity every day for over a year (at 10 million cases every
+    # community has), its panel rollups rebuilt
+    today = timezone.localdate()
+    community = c.w.community
+    first = today - timedelta(days=400)
+    ActivityDay.objects.bulk_create(
+        ActivityDay(
+            day=first + timedelta(days=k),
+            region=community,
+            street_id=c.w.street.pk,
+            district_id=c.w.district.pk,
+            reports_submitted=1 + k % 3,
+            registered=k % 2,
+        )
+        for k in range(401)
+    )
+    coarse.coarse_rebuild(first, today, Places(), report=False)
+    read: list[Any] = []
+    summed = measures._summed
+
+    def counting(parts: list[tuple[Any, int]], key: str, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+        read.extend(part for part, _sign in parts)
+        return summed(parts, key, names)
+
+    monkeypatch.setattr(measures, "_summed", counting)
+    for days in (365, 30, 90):
+        period = Period.last_days(days, today)
+        wanted = ActivityDay.objects.filter(period.q()).aggregate(n=Sum("reports_submitted"))["n"]
+        for nonzero in (False, True):
+            read.clear()
+            # when the city's map is read
+            rows = measures.breakdown(
+                Scope(everything=True), period, "region_id", ("reports_submitted",), nonzero=nonzero
+            )
+
+            # then it is the daily sums, read from the week rows and a few days at most
+            assert rows[community.pk]["reports_submitted"] == wanted
+            rows_read = sum(part.filter(region_id=community.pk).count() for part in read)
+            assert rows_read <= MAP_ROWS_AT_MOST[(days, nonzero)], (days, nonzero, rows_read)
+    assert PlaceRollup.objects.filter(grain=Grain.WEEK, level=PlaceLevel.COMMUNITY).count() >= 57
+
+
+@pytest.mark.django_db
+def test_a_days_refresh_keeps_the_week_rows_the_sums_of_their_days(c: AppealCity, committed: Committed) -> None:
+    # given the known history, written through the refreshes
+    build(c)
+    weeks = PlaceRollup.objects.filter(grain=Grain.WEEK)
+    assert weeks.exists()
+    # then every week row is the sum of its day rows
+    for week in weeks:
+        days = PlaceRollup.objects.filter(
+            grain=Grain.DAY,
+            level=week.level,
+            region_id=week.region_id,
+            start__gte=week.start,
+            start__lte=coarse.week_end(week.start),
+        ).aggregate(n=Sum("reports_submitted"), r=Sum("registered"))
+        assert (week.reports_submitted, week.registered) == (days["n"] or 0, days["r"] or 0), week
