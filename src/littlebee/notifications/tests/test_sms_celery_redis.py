@@ -63,8 +63,11 @@ def broker(queue: str, settings: Any) -> Iterator[None]:
 def _wait_for_text(outbox: Path, process: subprocess.Popen[bytes]) -> dict[str, str]:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
-        if outbox.exists() and outbox.read_text(encoding="utf-8").strip():
-            sent: dict[str, str] = json.loads(outbox.read_text(encoding="utf-8").splitlines()[0])
+        text = outbox.read_text(encoding="utf-8") if outbox.exists() else ""
+        # The backend appends a line and its newline: a first line without it may still be
+        # being written, and would not parse.
+        if "\n" in text:
+            sent: dict[str, str] = json.loads(text.split("\n", 1)[0])
             return sent
         if process.poll() is not None:
             break

@@ -90,10 +90,14 @@ def celery_worker(media_root: Path, tmp_path: Path, queue: str) -> Iterator[subp
 
 
 def _wait_for(photo_id: int, worker_process: subprocess.Popen[bytes]) -> ReportPhoto:
+    """The photo once the worker's job has finished with it: out of processing and its original
+    cleared. The job marks the photo ready (or failed) first and deletes the original after, in
+    another statement: a photo read between the two is ready with its original still there."""
     deadline = time.monotonic() + WAIT_SECONDS
+    photo = ReportPhoto.objects.get(pk=photo_id)
     while time.monotonic() < deadline:
         photo = ReportPhoto.objects.get(pk=photo_id)
-        if photo.status != PhotoStatus.PROCESSING:
+        if photo.status != PhotoStatus.PROCESSING and not photo.original:
             return photo
         if worker_process.poll() is not None:
             output = worker_process.stdout.read().decode(errors="replace") if worker_process.stdout else ""
@@ -101,7 +105,10 @@ def _wait_for(photo_id: int, worker_process: subprocess.Popen[bytes]) -> ReportP
         time.sleep(0.2)
     worker_process.terminate()
     out = worker_process.stdout.read().decode(errors="replace") if worker_process.stdout else ""
-    pytest.fail(f"the photo was not processed within {WAIT_SECONDS} s; worker said:\n{out}")
+    pytest.fail(
+        f"the photo was not processed within {WAIT_SECONDS} s (status {photo.status},"
+        f" original {photo.original.name!r}); worker said:\n{out}"
+    )
 
 
 def test_a_submitted_photo_is_processed_by_a_celery_worker_through_redis(
