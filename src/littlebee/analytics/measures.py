@@ -347,14 +347,33 @@ Sums = dict[str, int]
 
 
 def activity_sums(scope: Scope, period: Period) -> Sums:
-    """Every activity column summed over the scope and period: one query per part of
-    activity_parts (one or two)."""
-    sums = dict.fromkeys(ACTIVITY_COUNTS, 0)
-    for rows, _day, sign in activity_parts(scope, period, subtract=True):
-        row = rows.aggregate(**{name: Sum(name) for name in ACTIVITY_COUNTS})
-        for name in ACTIVITY_COUNTS:
-            sums[name] += sign * int(row[name] or 0)
-    return sums
+    """Every activity column summed over the scope and period: one statement adding up the
+    parts of activity_parts (_totals)."""
+    return _totals([(rows, sign) for rows, _day, sign in activity_parts(scope, period, subtract=True)], ACTIVITY_COUNTS)
+
+
+def _totals(parts: list[tuple[QuerySet[Any], int]], names: tuple[str, ...]) -> dict[str, int]:
+    """The columns `names` summed over the parts' rows, each part with its sign, in one
+    statement (UNION ALL). The parts are compiled as plain column lists: the ORM's aggregate()
+    of the 21 activity columns, once per part, cost more to build than the database took to add
+    up the rollup's rows, and a dashboard sums two or three parts twice (the period, the balance)."""
+    selects = []
+    for part, sign in parts:
+        compiled = _compiled(part.values_list(*names).order_by())
+        if compiled is not None:
+            selects.append((*compiled, sign))
+    if not selects:
+        return dict.fromkeys(names, 0)
+    # Column names from the models' fields; every value is a parameter of the parts' SQL.
+    union = " UNION ALL ".join(
+        f"SELECT {', '.join(f'{sign} * {n} AS {n}' for n in names)} FROM ({sql}) p{i}"  # noqa: S608
+        for i, (sql, _params, sign) in enumerate(selects)
+    )
+    statement = f"SELECT {', '.join(f'SUM(u.{n})' for n in names)} FROM ({union}) u"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [p for _sql, part_params, _sign in selects for p in part_params])
+        row = cursor.fetchone()
+    return {n: int(v or 0) for n, v in zip(names, row, strict=True)}
 
 
 def registered(s: Sums) -> int:
@@ -630,42 +649,53 @@ def breakdown(
     the days left out where those are fewer: Period.lean_split); else every key with rows in the
     period."""
     split = period.lean_split if nonzero else period.split
-    q = scope.activity_q()
-    # IndustryPlaceMonth keeps the places and the industry, not the enterprise.
-    months = _months_of(scope) if by in (*LEVEL_OF_FIELD, "industry") else ActivityMonth.objects.all()
-    parts: list[tuple[QuerySet[Any], int]] = [
-        (months.filter(q, split.months_q()), 1),
-        (ActivityDay.objects.filter(q, split.days_only_q("day")), 1),
-        (ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
-    ]
+    # Each part is built only where it is read: a filter costs the ORM more to build than the
+    # rollup's rows cost to read (a dashboard makes four breakdowns).
+    parts: list[tuple[QuerySet[Any], int]] | None = None
     if by in LEVEL_OF_FIELD:
         level = LEVEL_OF_FIELD[by]
         targets = place_targets(scope)
         by_enterprise = enterprise_q(scope) if targets is None and by == "district_id" else None
         if targets is not None and all(LEVEL_ORDER.index(level) >= LEVEL_ORDER.index(t[0]) for t in targets):
             place_rows = PlaceRollup.objects.filter(_within_targets_q(targets), level=level)
-            weeks = period.week_split(lean=nonzero)
-            parts = [(place_rows.filter(weeks.grain_q()), 1), (place_rows.filter(weeks.minus_q()), -1)]
+            parts = _signed(place_rows, period.week_split(lean=nonzero))
         elif by_enterprise is not None:
             # An industry's or enterprise's districts: EnterpriseRollup keeps the district (the
             # daily rollup would be read a row per community, enterprise and worker type).
             enterprise_rows = EnterpriseRollup.objects.filter(by_enterprise)
-            parts = [(enterprise_rows.filter(split.grain_q()), 1), (enterprise_rows.filter(split.minus_q()), -1)]
+            parts = _signed(enterprise_rows, split)
     else:
         by_enterprise = enterprise_q(scope)
         by_industry = _industry_rows(scope) if by == "industry" else None
         if by_industry is not None:
-            parts = [(by_industry.filter(split.grain_q()), 1), (by_industry.filter(split.minus_q()), -1)]
+            parts = _signed(by_industry, split)
         elif by_enterprise is not None:
             # Not narrowed to a district: a row per enterprise (EnterpriseCityRollup), not per
             # enterprise and district.
             model = EnterpriseRollup if scope.within else EnterpriseCityRollup
             city_rows: QuerySet[Any] = model.objects.filter(by_enterprise)
-            parts = [(city_rows.filter(split.grain_q()), 1), (city_rows.filter(split.minus_q()), -1)]
+            parts = _signed(city_rows, split)
+    if parts is None:
+        q = scope.activity_q()
+        # IndustryPlaceMonth keeps the places and the industry, not the enterprise.
+        months = _months_of(scope) if by in (*LEVEL_OF_FIELD, "industry") else ActivityMonth.objects.all()
+        parts = [
+            (months.filter(q, split.months_q()), 1),
+            (ActivityDay.objects.filter(q, split.days_only_q("day")), 1),
+            (ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
+        ]
     result = _summed(parts, by, names)
     if nonzero:
         return {k: v for k, v in result.items() if any(v.values())}
     return result
+
+
+def _signed(rows: QuerySet[Any], split: Split) -> list[tuple[QuerySet[Any], int]]:
+    """A table with both grains read over a split: its rows added, and those subtracted if any."""
+    parts = [(rows.filter(split.grain_q()), 1)]
+    if split.minus or split.minus_weeks:
+        parts.append((rows.filter(split.minus_q()), -1))
+    return parts
 
 
 def _industry_rows(scope: Scope) -> QuerySet[Any] | None:
@@ -715,13 +745,12 @@ def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], di
     whose places lie at two levels reads StationDay per service."""
     # Both lists keep only stations and services with visits: partial months may be read as
     # months less the days left out (Period.lean_split).
-    fine = StationDay.objects.filter(scope.station_q(), period.q())
     split = period.lean_split
     targets = place_targets(scope, ignore_enterprises=True)
-    service_parts: list[tuple[QuerySet[Any], int]] = [(fine, 1)]
     if targets is not None and all(t[0] != PlaceLevel.COMMUNITY for t in targets):
-        services = ServiceRollup.objects.filter(_targets_q(targets))
-        service_parts = [(services.filter(split.grain_q()), 1), (services.filter(split.minus_q()), -1)]
+        service_parts = _signed(ServiceRollup.objects.filter(_targets_q(targets)), split)
+    else:
+        service_parts = [(StationDay.objects.filter(scope.station_q(), period.q()), 1)]
     place = scope.station_q() if targets is None else _within_targets_q(targets)
     station_parts: list[tuple[QuerySet[Any], int]] = [
         (StationMonth.objects.filter(place, split.months_q()), 1),

@@ -632,3 +632,51 @@ def test_a_days_refresh_keeps_the_week_rows_the_sums_of_their_days(c: AppealCity
             start__lte=coarse.week_end(week.start),
         ).aggregate(n=Sum("reports_submitted"), r=Sum("registered"))
         assert (week.reports_submitted, week.registered) == (days["n"] or 0, days["r"] or 0), week
+
+
+@pytest.mark.django_db
+def test_the_overviews_sums_are_one_statement_whatever_their_parts(c: AppealCity) -> None:
+    # given the history and a period whose first and last months are partial
+    build(c)
+    period = Period(date(2026, 2, 5), date(2026, 4, 25))
+    scopes = [
+        Scope(everything=True),
+        Scope(enterprise_ids=(c.eleme.pk,)),
+        Scope(community_ids=(c.w.community.pk,), industries=("express",)),
+    ]
+    for scope in scopes:
+        parts = measures.activity_parts(scope, period, subtract=True)
+        # when its headline figures are read
+        with CaptureQueriesContext(connection) as queries:
+            sums = measures.activity_sums(scope, period)
+
+        # then the daily rollups' sums, the parts added up by the database in one statement
+        # (the mixed scope's months, days and days left out: three parts)
+        assert sums == _fine(scope, period), scope
+        assert len(queries) == 1, (scope, len(parts), [q["sql"] for q in queries])
+    assert len(measures.activity_parts(scopes[2], period, subtract=True)) == 3
+
+
+@pytest.mark.django_db
+def test_a_breakdown_builds_only_the_parts_it_reads(c: AppealCity, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the history and the ORM's filters counted
+    build(c)
+    from django.db.models import QuerySet
+
+    filters: list[Any] = []
+    original = QuerySet._filter_or_exclude  # type: ignore[attr-defined]
+
+    def counted(self: QuerySet[Any], negate: bool, args: Any, kwargs: Any) -> QuerySet[Any]:
+        filters.append(self.model)
+        return original(self, negate, args, kwargs)
+
+    monkeypatch.setattr(QuerySet, "_filter_or_exclude", counted)
+    period = Period(date(2026, 2, 5), date(2026, 4, 25))
+
+    # when the city's map and its breakdown by enterprise are read
+    measures.breakdown(Scope(everything=True), period, "region_id")
+    measures.breakdown(Scope(everything=True), period, "enterprise_id", nonzero=True)
+
+    # then only the panel rollups' filters were built, not the daily rollup's unread ones
+    assert ActivityDay not in filters, filters
+    assert len(filters) <= 6, filters
