@@ -8,6 +8,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from littlebee.core.hot_cursor import hot_cursor
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
 from . import hooks
@@ -169,7 +170,7 @@ def _me_sql() -> str:
 
 def me_summary(user: User) -> MeSummary:
     """The account as GET /me shows it: one query, and one more for someone with staff roles."""
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_me_sql(), [user.pk, user.pk])
         row = cursor.fetchone()
     columns = hooks.me_columns()

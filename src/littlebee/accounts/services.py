@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from littlebee.core.counted import Counted, counted_rows_changed
 from littlebee.core.errors import Conflict, DomainError, FieldError, InvalidInput, NotFound, TooManyRequests
+from littlebee.core.hot_cursor import hot_cursor
 from littlebee.core.raw_rows import instance_from_row, loaded_instance
 from littlebee.orgs.models import Organisation, OrgKind, Outlet, Region, RegionLevel
 
@@ -746,7 +747,7 @@ def token_lookup(raw: str) -> ApiToken | None:
     ttl = timedelta(days=max(1, int(settings.API_TOKEN_TTL_DAYS)))
     adapt = connection.ops.adapt_datetimefield_value
     params = [adapt(now - timedelta(seconds=TOKEN_TOUCH_SECONDS)), _token_hash(raw), True, adapt(now - ttl)]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_token_sql(), params)
         row = cursor.fetchone()
     if row is None:

@@ -30,6 +30,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
+from .hot_cursor import hot_cursor
+
 Value = int | float | str | list[int] | list[str] | None
 Builder = Callable[..., QuerySet[Any]]
 
@@ -163,7 +165,7 @@ def _run(compiled: _Compiled, values: dict[str, Value], limit: int | None, offse
         sql = f"{sql} LIMIT %s OFFSET %s"
         params += [limit, offset]
     connection = connections[compiled.using]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         return connection, cursor.fetchall()
 

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
 
+from .hot_cursor import hot_cursor
+
 M = TypeVar("M", bound=Model)
 
 _STATEMENTS: dict[tuple[type[Model], str], tuple[str, list[Field[Any, Any]], bool]] = {}
@@ -52,7 +54,7 @@ def insert_instance(obj: M, using: str = DEFAULT_DB_ALIAS) -> M:
     connection = connections[using]
     params = _params(obj, fields, connection)
     auto = model._meta.auto_field
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
         if auto is not None:
             if returning:
@@ -96,7 +98,7 @@ def insert_instance_if(obj: M, guard: str, guard_params: list[Any], using: str =
             f"WITH guard AS ({guard}) INSERT INTO {qn(model._meta.db_table)} ({columns})"  # noqa: S608 - names from the model
             f" SELECT {marks} FROM guard RETURNING {qn(auto.column)}"
         )
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, [*guard_params, *_params(obj, fields, connection)])
         row = cursor.fetchone()
     if row is None:
@@ -139,5 +141,5 @@ def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_A
         for obj in objs
         for f in fields
     ]
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)

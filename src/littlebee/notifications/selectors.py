@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from littlebee.accounts.models import User
+from littlebee.core.hot_cursor import hot_cursor
 
 from .models import Notification, message_part
 
@@ -74,7 +75,7 @@ def inbox_counts_and_page(user: User, *, limit: int, offset: int) -> tuple[int, 
     INBOX_ROW_FIELDS) of the person's inbox, in one statement (GET /me/notifications)."""
     if not user.is_authenticated:
         return 0, 0, []
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_inbox_sql("counts_and_page"), [user.pk, user.pk, limit, offset])
         found = cursor.fetchall()
     total, unread = int(found[0][0]), int(found[0][1])

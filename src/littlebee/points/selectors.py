@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
 from littlebee.accounts.selectors import StaffAccess, grants_community_titles, memberships_of
 from littlebee.core.errors import PermissionDenied
+from littlebee.core.hot_cursor import hot_cursor
 from littlebee.orgs.models import Organisation, OrgKind, Region, RegionLevel
 
 from .badges import Title, title_for
@@ -31,7 +32,7 @@ def balance_of(worker: User) -> int:
 def _account_numbers(worker_id: int) -> tuple[int, int]:
     """(balance, lifetime points) of an account, (0, 0) before the first entry. Hot paths (GET /me,
     GET /rewards) read it: plain SQL, not an ORM query built and compiled per request."""
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_points_sql("account"), [worker_id])
         row = cursor.fetchone()
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
@@ -107,7 +108,7 @@ def _points_sql(name: str) -> str:
 
 def points_summary_of(worker: User) -> PointsSummary:
     """Balance, lifetime points and the number of ledger entries, in one query (GET /points)."""
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_points_sql("summary"), [worker.pk] * 3)
         balance, lifetime, count = cursor.fetchone()
     return PointsSummary(int(balance or 0), int(lifetime or 0), int(count or 0))
@@ -117,7 +118,7 @@ def points_page_of(worker: User, *, limit: int, offset: int) -> tuple[PointsSumm
     """points_summary_of and a page of ledger_rows_of in one statement (GET /points); a page with
     no entries (none yet, or past the end) asks the summary on its own."""
     width = len(LEDGER_ROW_FIELDS)
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_points_sql("page"), [worker.pk, limit, offset])
         found = cursor.fetchall()
     if not found:
@@ -128,7 +129,7 @@ def points_page_of(worker: User, *, limit: int, offset: int) -> tuple[PointsSumm
 
 def ledger_rows_of(worker: User, *, limit: int, offset: int) -> list[dict[str, Any]]:
     """A page of the worker's entries, newest first, as plain rows of LEDGER_ROW_FIELDS."""
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_points_sql("rows"), [worker.pk, limit, offset])
         return _rows(cursor.fetchall())
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import User
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import bounding_box, haversine_m, valid_lat_lng
+from littlebee.core.hot_cursor import hot_cursor
 from littlebee.hives.models import Hive
 from littlebee.hives.selectors import hives_managed_by
 from littlebee.orgs.models import Organisation
@@ -274,7 +275,7 @@ def gift_page(
     if with_balance:
         assert worker is not None
         extra_params.append(worker.pk)
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, [*extra_params, *params, limit, offset])
         rows = cursor.fetchall()
     width = len(GiftRow._fields)
@@ -291,7 +292,7 @@ def gift_page(
     elif offset == 0:
         count = 0
     else:  # a page past the end: its window counted nothing
-        with connection.cursor() as cursor:
+        with hot_cursor(connection) as cursor:
             cursor.execute(f"SELECT COUNT(*){tables}{where}", params)
             count = int(cursor.fetchone()[0])
     if with_balance:

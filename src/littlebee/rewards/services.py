@@ -37,6 +37,7 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.accounts.models import CheckinStatus, User, WorkerProfile
 from littlebee.accounts.services import worker_require_checked_in
 from littlebee.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from littlebee.core.hot_cursor import hot_cursor
 from littlebee.core.raw_insert import insert_instance
 from littlebee.core.raw_rows import instance_from_row
 from littlebee.core.texts import names, t
@@ -272,7 +273,7 @@ def _gift_and_profile(gift_id: int, worker_id: int) -> tuple[Gift, str | None] |
     """The gift on sale (None: no such gift on sale) and the worker's check-in status, their
     profile row locked (1 in the lock order; None: not a worker), in one statement."""
     connection = transaction.get_connection()
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_sql("gift_and_profile", connection.alias), [worker_id, gift_id, True])
         row = cursor.fetchone()
     if row is None:
@@ -282,7 +283,7 @@ def _gift_and_profile(gift_id: int, worker_id: int) -> tuple[Gift, str | None] |
 
 def _execute(name: str, params: list[Any]) -> int:
     connection = transaction.get_connection()
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(_sql(name, connection.alias), params)
         return int(cursor.rowcount)
 

@@ -21,6 +21,7 @@ from littlebee.accounts.selectors import STATION_STAFF_ROLES, is_city_admin
 from littlebee.core.connection_check import first_statement_checks
 from littlebee.core.errors import FieldError, InvalidInput, NotFound
 from littlebee.core.geo import EARTH_RADIUS_M, bounding_box, haversine_m, valid_lat_lng
+from littlebee.core.hot_cursor import hot_cursor
 from littlebee.core.texts import in_language
 from littlebee.orgs.models import Organisation, OrgKind
 
@@ -210,7 +211,7 @@ def _stations_rows(
     day = at.date()
     # Station time zones differ by at most a day from UTC: a margin of two days covers them all.
     first, last = day - timedelta(days=2), day + timedelta(days=hours.LOOKAHEAD_DAYS + 2)
-    with connection.cursor() as cursor:
+    with hot_cursor(connection) as cursor:
         cursor.execute(sql, [*params, first, last, *([service] if service is not None else [])])
         rows = cursor.fetchall()
     stations: list[tuple[Any, ...]] = []

@@ -12,6 +12,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.utils import translation
 from ninja.responses import NinjaJSONEncoder
@@ -102,16 +103,26 @@ def test_each_station_shows_its_own_hours_whichever_it_shares(stations_nearby: l
 
 def test_the_statement_reads_one_row_per_station_not_one_per_interval_and_service(stations_nearby: list[Any]) -> None:
     # given 13 stations with 6 weekly intervals and 2 services each (but one), counting rows read
+    # (on PostgreSQL the psycopg cursor's own: the search runs on the connection's kept cursor,
+    # core.hot_cursor, not through Django's wrapper)
     fetched: list[int] = []
+    target: Any = CursorWrapper
     real_fetchall = CursorWrapper.__getattr__
+    if connection.vendor == "postgresql":
+        import psycopg
 
-    def counting(cursor: CursorWrapper) -> list[Any]:
+        target, psycopg_fetchall = psycopg.Cursor, psycopg.Cursor.fetchall
+
+        def real_fetchall(cursor: Any, _name: str) -> Any:
+            return lambda: psycopg_fetchall(cursor)
+
+    def counting(cursor: Any) -> list[Any]:
         rows = real_fetchall(cursor, "fetchall")()
         fetched.append(len(rows))
         return rows
 
     # when the nearest 20 are searched
-    with mock.patch.object(CursorWrapper, "fetchall", counting, create=True):
+    with mock.patch.object(target, "fetchall", counting, create=True):
         body = ApiClient().get("/hives", SEARCH).json()
 
     # then one statement read the 13 stations and the catalogue's services, not their ~100 links
