@@ -43,8 +43,14 @@ def city_admin_check_set(check: Callable[[Any], bool]) -> None:
 
 
 def _is_city_admin(request: HttpRequest) -> bool:
-    user = request.user
-    return bool(user.is_authenticated and user.is_active and _city_admin_check[0](user))
+    # Asked once a request: the admin's index asks every model's five permissions, ~300 reads of
+    # the same membership otherwise (as Django keeps a user's permissions for the request).
+    known = getattr(request, "_littlebee_city_admin", None)
+    if known is None:
+        user = request.user
+        known = bool(user.is_authenticated and user.is_active and _city_admin_check[0](user))
+        request._littlebee_city_admin = known  # type: ignore[attr-defined]
+    return known
 
 
 class CityAdminPermissions(admin.ModelAdmin):

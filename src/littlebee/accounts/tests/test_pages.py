@@ -955,6 +955,24 @@ def test_city_admins_can_open_every_admin_page(town: Town) -> None:
     assert set(pages.values()) == {200}, pages
 
 
+def test_the_admin_index_asks_whether_its_viewer_is_a_city_admin_once_not_per_model(town: Town) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given
+    client = _client(_city_admin(town))
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        index = client.get(reverse("admin:index"))
+
+    # then every model's permissions come from one read of the viewer's memberships (the site's
+    # own check and the navigation's ask too; 230 reads before, five per model)
+    assert index.status_code == 200
+    membership_reads = [q["sql"] for q in queries.captured_queries if '"accounts_membership"' in q["sql"]]
+    assert len(membership_reads) <= 3, len(membership_reads)
+
+
 def test_other_staff_cannot_use_the_admin_even_if_flagged_staff(town: Town) -> None:
     # given a handler somebody marked is_staff by hand
     handler = staff(_party_org(region=town.street))
