@@ -341,6 +341,22 @@ def _duplicate_from(row: dict[str, Any], using: str) -> Report:
     return report
 
 
+def _rows_in_box(
+    query: Any, category: ReportCategory | str, lat: float, lng: float, radius: float, exclude_id: int | None
+) -> Any:
+    """The compiled read `query`'s rows for the category's reports in the box around the circle."""
+    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
+    return compiled_rows(
+        query,
+        code=category if isinstance(category, str) else category.code,
+        min_lat=float(min_lat),
+        max_lat=float(max_lat),
+        min_lng=float(min_lng),
+        max_lng=float(max_lng),
+        exclude_id=exclude_id,
+    )
+
+
 def possible_duplicates(
     category: ReportCategory | str,
     lat: float,
@@ -359,17 +375,7 @@ def possible_duplicates(
     nothing and would publish the stand-in point as a position. Callers whose own point is
     approximate ask nothing (Report.location_approximate)."""
     radius = duplicate_radius_m() if radius_m is None else radius_m
-    code = category if isinstance(category, str) else category.code
-    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
-    rows = compiled_rows(
-        _duplicates_query,
-        code=code,
-        min_lat=float(min_lat),
-        max_lat=float(max_lat),
-        min_lng=float(min_lng),
-        max_lng=float(max_lng),
-        exclude_id=exclude_id,
-    )
+    rows = _rows_in_box(_duplicates_query, category, lat, lng, radius, exclude_id)
     using = Report.objects.db
     # The box's corners lie beyond the radius: those rows are dropped by their columns, before
     # any is made a report, a case and a category (the costly part, for every submission).
@@ -408,17 +414,7 @@ def duplicate_points(
     each of which possible_duplicates makes a report, a case and a category, with every column
     and its followers counted."""
     radius = duplicate_radius_m()
-    code = category if isinstance(category, str) else category.code
-    min_lat, max_lat, min_lng, max_lng = bounding_box(lat, lng, radius)
-    rows = compiled_rows(
-        _duplicate_points_query,
-        code=code,
-        min_lat=float(min_lat),
-        max_lat=float(max_lat),
-        min_lng=float(min_lng),
-        max_lng=float(max_lng),
-        exclude_id=exclude_id,
-    )
+    rows = _rows_in_box(_duplicate_points_query, category, lat, lng, radius, exclude_id)
     near = []
     for row in rows:
         row_lat, row_lng = row["case__lat"], row["case__lng"]
