@@ -10,11 +10,18 @@
 --   AB_REDEEM_PATH   path of the redemption POST (JSON body {})
 --   AB_TOKENS        file with one bearer token a line, rotated across requests
 --   AB_TOKEN_START   where in that file this run starts (the runner advances it between rounds)
---   AB_POINTS        file with one "lat,lng" a line (station positions), for searches and reports
---   AB_PHOTO         the JPEG sent as "photos"
---   AB_CATEGORIES    comma-separated report category codes
+--   AB_POINTS        file with one "lat,lng" a line (station positions), for searches
+--   AB_PLACES        file with one "lat,lng,category" a line: the reports' places, in order
+--                    (product_setup.py: spread over the city's communities, 5 % near an earlier one)
+--   AB_PHOTO_BANDS   the photo's pieces (run.py's _photo_bands): JPEG header, then each band of
+--   AB_PHOTO_INDEX   restart intervals in several variants; the index gives offsets and lengths
 --   AB_SEED          random seed of this run
 --   AB_THREADS       wrk's thread count (-t), to split the token list between threads
+--
+-- Reports: a thread walks its own stretch of AB_PLACES from AB_TOKEN_START (which the runner
+-- advances between rounds and paths), so no place is sent twice to a side, and each report's
+-- photo is spliced from the bands (one variant drawn per band): a valid JPEG of about the same
+-- size, other pixels and bytes each time, as every rider's photo is another picture.
 
 local threads = {}
 
@@ -50,8 +57,8 @@ end
 
 local BOUNDARY = "----littlebee-ab-7d1f0c2e"
 
--- A multipart body as a phone app sends it: the form fields, then the photo.
-local function multipart(category, lat, lng, photo, n)
+-- The form fields of a report as a phone app sends them, before its photo.
+local function report_fields(category, lat, lng, n)
    local parts = {}
    local function field(name, value)
       table.insert(parts, "--" .. BOUNDARY .. "\r\n")
@@ -65,10 +72,11 @@ local function multipart(category, lat, lng, photo, n)
    table.insert(parts, "--" .. BOUNDARY .. "\r\n")
    table.insert(parts, 'Content-Disposition: form-data; name="photos"; filename="IMG_' .. n .. '.jpg"\r\n')
    table.insert(parts, "Content-Type: image/jpeg\r\n\r\n")
-   table.insert(parts, photo)
-   table.insert(parts, "\r\n--" .. BOUNDARY .. "--\r\n")
    return table.concat(parts)
 end
+
+-- How many reports' fields a thread prepares at init: more than it sends to a side in a round.
+local PREPARED = 4096
 
 function init(args)
    mode = os.getenv("AB_MODE")
@@ -77,7 +85,10 @@ function init(args)
    upload_path = os.getenv("AB_UPLOAD_PATH")
    redeem_path = os.getenv("AB_REDEEM_PATH")
    tokens = lines(os.getenv("AB_TOKENS"))
-   math.randomseed(tonumber(os.getenv("AB_SEED") or "1") * 1000 + tid)
+   local start = tonumber(os.getenv("AB_TOKEN_START") or "0")
+   local nthreads = tonumber(os.getenv("AB_THREADS") or "1")
+   -- The start differs between rounds and paths: each round draws other photos and searches.
+   math.randomseed(tonumber(os.getenv("AB_SEED") or "1") * 1000 + tid + start * 7919)
    points = {}
    for _, line in ipairs(lines(os.getenv("AB_POINTS"))) do
       local pair = split(line, ",")
@@ -85,20 +96,42 @@ function init(args)
    end
    -- Threads take disjoint stretches of the token list, so a token is not reused before the
    -- whole list has been (the product limits reports per worker).
-   local start = tonumber(os.getenv("AB_TOKEN_START") or "0")
-   local nthreads = tonumber(os.getenv("AB_THREADS") or "1")
    cursor = start + tid * math.floor(#tokens / nthreads)
    n = 0
-   bodies = {}
+   fields = {}
+   uploads = 0
    if mode == "upload" or mode == "mixed" then
-      local photo = read_all(os.getenv("AB_PHOTO"))
-      local categories = split(os.getenv("AB_CATEGORIES"), ",")
-      for i = 1, 16 do
-         local p = points[math.random(#points)]
-         -- About 300 m around a station: inside the city, spread over its communities.
-         local lat = p[1] + (math.random() - 0.5) * 0.006
-         local lng = p[2] + (math.random() - 0.5) * 0.006
-         table.insert(bodies, multipart(categories[(i % #categories) + 1], lat, lng, photo, tid * 100 + i))
+      local places = lines(os.getenv("AB_PLACES"))
+      local first = start + tid * math.floor(#places / nthreads)
+      for i = 0, PREPARED - 1 do
+         local place = split(places[((first + i) % #places) + 1], ",")
+         local serial = tid * 10000000 + start + i
+         table.insert(fields, report_fields(place[3], tonumber(place[1]), tonumber(place[2]), serial))
+      end
+      -- The photo: the header, then bands[b][v] (band b's entropy-coded data in variant v); band
+      -- b > 1 is preceded by its restart marker RST((b - 2) % 8).
+      local blob = read_all(os.getenv("AB_PHOTO_BANDS"))
+      local index = lines(os.getenv("AB_PHOTO_INDEX"))
+      local function piece(line)
+         local pair = split(line, " ")
+         local offset, length = tonumber(pair[1]), tonumber(pair[2])
+         return string.sub(blob, offset + 1, offset + length)
+      end
+      local shape = split(index[1], " ")
+      local nbands, nvariants = tonumber(shape[1]), tonumber(shape[2])
+      photo_head = piece(index[2])
+      bands = {}
+      for b = 1, nbands do
+         local variants = {}
+         for v = 1, nvariants do
+            table.insert(variants, piece(index[2 + (b - 1) * nvariants + v]))
+         end
+         bands[b] = variants
+      end
+      photo_end = string.char(0xFF, 0xD9) .. "\r\n--" .. BOUNDARY .. "--\r\n"
+      markers = {}
+      for b = 2, nbands do
+         markers[b] = string.char(0xFF, 0xD0 + (b - 2) % 8)
       end
    end
    statuses = {}
@@ -123,7 +156,17 @@ end
 
 local function upload_request(headers)
    headers["Content-Type"] = "multipart/form-data; boundary=" .. BOUNDARY
-   return wrk.format("POST", upload_path, headers, bodies[math.random(#bodies)])
+   uploads = uploads + 1
+   local parts = { fields[((uploads - 1) % #fields) + 1], photo_head }
+   for b = 1, #bands do
+      if b > 1 then
+         table.insert(parts, markers[b])
+      end
+      local variants = bands[b]
+      table.insert(parts, variants[math.random(#variants)])
+   end
+   table.insert(parts, photo_end)
+   return wrk.format("POST", upload_path, headers, table.concat(parts))
 end
 
 local function redeem_request(headers)

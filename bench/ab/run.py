@@ -18,10 +18,26 @@ What happens, and is undone at the end (also on Ctrl-C or a failure):
 
 Paths (product → baseline): me, points, rewards, reports_mine, notifications, cases_mine (staff
 tokens), hives (nearest 20 around a random station) → one indexed SELECT; report_post (multipart,
-one small JPEG) → a multipart POST storing the file and one row; redeem (the hot gift) → the
+one 50 KB JPEG) → a multipart POST storing the file and one row; redeem (the hot gift) → the
 conditional stock UPDATE, voucher and ledger INSERTs in one transaction; mixed (70 % reads, 20 %
 station searches, 10 % report submissions; --mixed-connections 32, --mixed-seconds 30) → the
 same mix on the baseline.
+
+The reports both sides get (the same bodies, from the same seeds) are made to look like a
+city's, because what a report costs the product depends on what came before it: its answer lists
+the open reports of its category within 250 m, and its photo is compared with earlier photos'
+bytes (sha256) and perceptual hashes. A few dozen fixed points and one photo bytes for all made
+every report a duplicate of dozens and a reuse of thousands, and the cost per report grew with
+every round. Now each report's place is the next one of a list product_setup.py draws (a random
+community, a uniform point inside its boundary; categories skewed as real ones are; 5 % within
+80 m of a recent one of the same category, so real duplicates still appear); wrk's threads walk
+disjoint stretches from where the previous round stopped, so no place is sent twice. Each photo
+is spliced per request from 16 pictures encoded with restart markers (_photo_bands): a valid
+JPEG of about 50 KB with its own bytes and its own picture, as every rider's photo is. paths.lua
+prepares the form fields at a thread's start; a request only joins its pieces. The product's
+database starts with a city's last 90 days of photo rows (REPORTS_PHASH_SCAN_LIMIT of them, their
+own hashes), so each photo's near-duplicate scan costs from the first round what it does in a
+city instead of growing with the bench's own photos.
 
 Prints, per path: the median req/s of each side, the product/baseline ratio of each round pair
 (min / median / max), the product's p50/p95/p99 latency (median over rounds) and its non-2xx
@@ -184,19 +200,76 @@ def _tail(log: Path, lines: int = 30) -> str:
 
 
 # --- Data -----------------------------------------------------------------------------------
-def _small_jpeg(path: Path) -> int:
-    """A 640×480 photo-like JPEG (about 40 KB): a smooth gradient with noise, no EXIF."""
-    from PIL import Image, ImageFilter
+# A report's photo. The product flags a photo whose bytes (sha256 of the upload) another report
+# already sent, or whose perceptual hash (of the picture, not its bytes) is within 6 bits of a
+# recent one's: one photo sent with every report, or one whose bytes differ only in a comment,
+# matches thousands of earlier ones, which a real city's photos do not. wrk cannot encode a JPEG
+# per request, but it can splice one: PHOTO_VARIANTS different pictures of the same size are
+# encoded with the same tables and a restart marker every two rows of blocks, so each band
+# between markers decodes on its own; a photo takes each band from a variant drawn at random.
+# 16 variants of 15 bands: 16**15 photos of 49-53 KB, valid JPEGs that the product keeps as
+# encoded, with different bytes and pictures (among 300 of them, each one's nearest perceptual
+# hash 12 bits away or more, median 18; "similar" is 6 or less).
+PHOTO_VARIANTS = 16
 
+
+def _photo_variant(seed: int) -> bytes:
+    """A 640×480 photo-like JPEG: a gradient, a dozen coloured disks, noise; no EXIF."""
+    import random
+
+    from PIL import Image, ImageDraw, ImageFilter
+
+    rng = random.Random(seed)
     width, height = 640, 480
-    gradient = Image.linear_gradient("L").resize((width, height))
-    image = Image.merge("RGB", (gradient, gradient.rotate(90).resize((width, height)), gradient.transpose(0)))
+    gradient = Image.linear_gradient("L").rotate(rng.choice([0, 90, 180, 270])).resize((width, height))
+    flips = (gradient.transpose(Image.Transpose.FLIP_LEFT_RIGHT), gradient.transpose(Image.Transpose.FLIP_TOP_BOTTOM))
+    image = Image.merge("RGB", (gradient, *flips))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y, r = rng.randrange(width), rng.randrange(height), rng.randrange(20, 120)
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
     noise = Image.effect_noise((width, height), 40).convert("RGB")
     image = Image.blend(image, noise, 0.25).filter(ImageFilter.SMOOTH)
     out = BytesIO()
-    image.save(out, "JPEG", quality=85)
-    path.write_bytes(out.getvalue())
-    return len(out.getvalue())
+    image.save(out, "JPEG", quality=85, restart_marker_rows=2)
+    return out.getvalue()
+
+
+def _jpeg_bands(data: bytes) -> tuple[bytes, list[bytes]]:
+    """(Everything up to the scan's data, the scan's restart intervals without their markers)."""
+    sos = data.index(b"\xff\xda")
+    head_end = sos + 2 + int.from_bytes(data[sos + 2 : sos + 4], "big")
+    if not data.endswith(b"\xff\xd9"):
+        raise SystemExit("bench photo: the JPEG does not end with EOI")
+    scan = data[head_end:-2]
+    bands, start, i = [], 0, 0
+    while (i := scan.find(b"\xff", i)) >= 0:
+        if 0xD0 <= scan[i + 1] <= 0xD7:  # RSTn; 0xFF00 is a stuffed byte of the data
+            bands.append(scan[start:i])
+            start = i + 2
+        i += 2
+    bands.append(scan[start:])
+    return data[:head_end], bands
+
+
+def _photo_bands(blob_path: Path, index_path: Path) -> int:
+    """Write the photo's pieces for paths.lua: the blob, and its index ("bands variants", the
+    header's "offset length", then each band's variants' "offset length"); the photo's size."""
+    heads, variants = set(), []
+    for seed in range(PHOTO_VARIANTS):
+        head, bands = _jpeg_bands(_photo_variant(seed))
+        heads.add(head)
+        variants.append(bands)
+    if len(heads) != 1 or len({len(bands) for bands in variants}) != 1:
+        raise SystemExit("bench photo: the variants' headers or bands differ; they cannot be spliced")
+    (head,) = heads
+    blob, index = bytearray(), [f"{len(variants[0])} {PHOTO_VARIANTS}"]
+    for piece in [head] + [v[b] for b in range(len(variants[0])) for v in variants]:
+        index.append(f"{len(blob)} {len(piece)}")
+        blob += piece
+    blob_path.write_bytes(bytes(blob))
+    index_path.write_text("\n".join(index) + "\n")
+    return len(head) + sum(len(b) + 2 for b in variants[0])
 
 
 def _ensure_wrk() -> str:
@@ -468,7 +541,7 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
     worker_tokens = (work / "worker_tokens.txt").read_text().split()
     staff_tokens = (work / "staff_tokens.txt").read_text().split()
     baseline_gift = baseline_populate(baseline_url, worker_tokens + staff_tokens, stock=10**9, points=1_000_000)
-    photo_size = _small_jpeg(work / "photo.jpg")
+    photo_size = _photo_bands(work / "photo_bands.bin", work / "photo_bands.txt")
     print(f"  baseline: {len(worker_tokens) + len(staff_tokens):,} token rows, hot gift #{baseline_gift}", flush=True)
 
     (work / "product-var" / "static").mkdir(parents=True, exist_ok=True)  # no collectstatic: the API needs none
@@ -490,12 +563,13 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
         "AB_TOKENS": str(work / "worker_tokens.txt"),
         "AB_STAFF_TOKENS": str(work / "staff_tokens.txt"),
         "AB_POINTS": str(work / "points.txt"),
-        "AB_PHOTO": str(work / "photo.jpg"),
-        "AB_CATEGORIES": ",".join(product["categories"]),
+        "AB_PLACES": str(work / "places.txt"),
+        "AB_PHOTO_BANDS": str(work / "photo_bands.bin"),
+        "AB_PHOTO_INDEX": str(work / "photo_bands.txt"),
     }
     print(
         f"  servers: product :{product_port}, baseline :{baseline_port} (gunicorn {' '.join(GUNICORN_ARGS[:4])});"
-        f" photo {photo_size / 1000:.0f} KB",
+        f" photos of about {photo_size / 1000:.0f} KB, spliced per report",
         flush=True,
     )
 
