@@ -721,11 +721,16 @@ def _month_rebuild(spec: Spec, month: date, *, dry_run: bool, report: bool = Tru
         if spec.keeps_days:
             stored_q &= Q(grain=grain)
         statements = []
-        for level, mapping in spec.groups:
+        # Narrowest level first: its keys are all columns, so PostgreSQL types the union's columns
+        # from them (a broader level's NULLs first would make a key text, then refuse the ids).
+        for level, mapping in reversed(spec.groups):
             sql, columns = _select_sql(spec, level, mapping, grain)
             statements.append((sql, _params(spec, level, grain, month, last), columns))
         stored: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         computed: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        # Every level's rows in one statement (their columns are the spec's): a rebuild is months
+        # x specs x grains of these, and a statement a level made it ~1,500 a year of history.
+        params = [value for _sql, level_params, _columns in statements for value in level_params]
         if report:
             stored = {
                 tuple(_key_value(v) for v in row[: len(spec.keys) + 1]): row[len(spec.keys) + 1 :]
@@ -733,10 +738,9 @@ def _month_rebuild(spec: Spec, month: date, *, dry_run: bool, report: bool = Tru
                     "start", *spec.keys, *spec.counts
                 )
             }
-            for sql, params, _columns in statements:
-                for row in _fetch(sql, params):
-                    key = tuple(_key_value(v) for v in row[: len(spec.keys) + 1])
-                    computed[key] = tuple(int(v or 0) for v in row[len(spec.keys) + 1 :])
+            for row in _fetch(" UNION ALL ".join(sql for sql, _params, _columns in statements), params):
+                key = tuple(_key_value(v) for v in row[: len(spec.keys) + 1])
+                computed[key] = tuple(int(v or 0) for v in row[len(spec.keys) + 1 :])
         for key in sorted(set(stored) | set(computed), key=str):
             a = stored.get(key, (0,) * len(spec.counts))
             b = computed.get(key, (0,) * len(spec.counts))
@@ -748,12 +752,15 @@ def _month_rebuild(spec: Spec, month: date, *, dry_run: bool, report: bool = Tru
         if not dry_run:
             spec.model.objects.filter(stored_q).delete()  # type: ignore[attr-defined]
             grain_column = ["grain"] if spec.keeps_days else []
+            selects = [
+                f"SELECT '{grain}', " + sql[len("SELECT ") :] if spec.keeps_days else sql for sql, _p, _c in statements
+            ]
             with connection.cursor() as cursor:
-                for sql, params, columns in statements:
-                    select = f"SELECT '{grain}', " + sql[len("SELECT ") :] if spec.keeps_days else sql
-                    cursor.execute(
-                        f"INSERT INTO {_table(spec.model)} ({', '.join(grain_column + columns)}) {select}", params
-                    )
+                cursor.execute(
+                    f"INSERT INTO {_table(spec.model)} ({', '.join(grain_column + statements[0][2])}) "
+                    + " UNION ALL ".join(selects),
+                    params,
+                )
     return changes
 
 

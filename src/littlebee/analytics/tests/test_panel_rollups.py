@@ -680,3 +680,26 @@ def test_a_breakdown_builds_only_the_parts_it_reads(c: AppealCity, monkeypatch: 
     # then only the panel rollups' filters were built, not the daily rollup's unread ones
     assert ActivityDay not in filters, filters
     assert len(filters) <= 6, filters
+
+
+@pytest.mark.parametrize("report", [True, False])
+def test_a_months_rebuild_reads_and_writes_each_grain_of_a_rollup_in_one_statement(c: AppealCity, report: bool) -> None:
+    # given a day of activity in a community (the place rollup has four levels and three grains)
+    today = timezone.localdate()
+    ActivityDay.objects.create(
+        day=today, region=c.w.community, street_id=c.w.street.pk, district_id=c.w.district.pk, reports_submitted=2
+    )
+
+    # when its month is rebuilt
+    with CaptureQueriesContext(connection) as queries:
+        coarse._month_rebuild(coarse.PLACE, today.replace(day=1), dry_run=False, report=report)
+
+    # then each grain is one SELECT of every level's sums (when reporting) and one INSERT of them
+    # (a statement per level before: four each)
+    table = PlaceRollup._meta.db_table
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT") and table in q["sql"]]
+    sums = [q for q in queries.captured_queries if q["sql"].startswith("SELECT") and "SUM(" in q["sql"]]
+    assert len(inserts) == 3
+    assert len(sums) == (3 if report else 0)
+    month = PlaceRollup.objects.get(grain=Grain.MONTH, level=PlaceLevel.COMMUNITY, region_id=c.w.community.pk)
+    assert month.reports_submitted == 2
