@@ -357,23 +357,36 @@ def _totals(parts: list[tuple[QuerySet[Any], int]], names: tuple[str, ...]) -> d
     statement (UNION ALL). The parts are compiled as plain column lists: the ORM's aggregate()
     of the 21 activity columns, once per part, cost more to build than the database took to add
     up the rollup's rows, and a dashboard sums two or three parts twice (the period, the balance)."""
+    signed = _signed_rows(parts, None, names)
+    if signed is None:
+        return dict.fromkeys(names, 0)
+    union, params = signed
+    statement = f"SELECT {', '.join(f'SUM(u.{n})' for n in names)} FROM ({union}) u"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return {n: int(v or 0) for n, v in zip(names, row, strict=True)}
+
+
+def _signed_rows(
+    parts: list[tuple[QuerySet[Any], int]], key: str | None, names: tuple[str, ...]
+) -> tuple[str, list[Any]] | None:
+    """The parts' rows as one UNION ALL and its parameters: `key` (when given) as k, and each of
+    `names` times its part's sign; None when no part can have rows."""
     selects = []
     for part, sign in parts:
-        compiled = _compiled(part.values_list(*names).order_by())
+        compiled = _compiled(part.values_list(*([key] if key else []), *names).order_by())
         if compiled is not None:
             selects.append((*compiled, sign))
     if not selects:
-        return dict.fromkeys(names, 0)
+        return None
+    keyed = f"{key} AS k, " if key else ""
     # Column names from the models' fields; every value is a parameter of the parts' SQL.
     union = " UNION ALL ".join(
-        f"SELECT {', '.join(f'{sign} * {n} AS {n}' for n in names)} FROM ({sql}) p{i}"  # noqa: S608
+        f"SELECT {keyed}{', '.join(f'{sign} * {n} AS {n}' for n in names)} FROM ({sql}) p{i}"  # noqa: S608
         for i, (sql, _params, sign) in enumerate(selects)
     )
-    statement = f"SELECT {', '.join(f'SUM(u.{n})' for n in names)} FROM ({union}) u"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [p for _sql, part_params, _sign in selects for p in part_params])
-        row = cursor.fetchone()
-    return {n: int(v or 0) for n, v in zip(names, row, strict=True)}
+    return union, [p for _sql, part_params, _sign in selects for p in part_params]
 
 
 def registered(s: Sums) -> int:
@@ -718,21 +731,13 @@ def _summed(parts: list[tuple[QuerySet[Any], int]], key: str, names: tuple[str, 
     BY), so that a key's parts are added up in the database and each key comes back once, not
     once per part (the city's map: 1,404 communities, not three times as many rows to convert
     and add up in Python). Every key with a row in a part is listed, its sums maybe zero."""
-    selects = []
-    for part, sign in parts:
-        compiled = _compiled(part.values_list(key, *names).order_by())
-        if compiled is not None:
-            selects.append((*compiled, sign))
-    if not selects:
+    signed = _signed_rows(parts, key, names)
+    if signed is None:
         return {}
-    # Column names from the models' fields; every value is a parameter of the parts' SQL.
-    union = " UNION ALL ".join(
-        f"SELECT {key} AS k, {', '.join(f'{sign} * {n} AS {n}' for n in names)} FROM ({sql}) p{i}"  # noqa: S608
-        for i, (sql, _params, sign) in enumerate(selects)
-    )
+    union, params = signed
     statement = f"SELECT u.k, {', '.join(f'SUM(u.{n})' for n in names)} FROM ({union}) u GROUP BY u.k"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(statement, [p for _sql, part_params, _sign in selects for p in part_params])
+        cursor.execute(statement, params)
         fetched = cursor.fetchall()
     return {k: {n: int(v or 0) for n, v in zip(names, values, strict=True)} for k, *values in fetched}
 
