@@ -20,7 +20,7 @@ PYTEST            := $(BIN)/pytest -n $(PYTEST_WORKERS)
 TEST_CITY         := $(CURDIR)/var/test-city/$(shell date +%s%N)
 CITY_FOR_TESTS     = $(if $(USE_TEST_CITY),LITTLEBEE_TEST_CITY=$(TEST_CITY))
 
-.PHONY: run test lint typecheck migrations-check test-city test-sqlite test-postgres messages bench bench-ab clean
+.PHONY: run test lint typecheck migrations-check test-city test-warm test-sqlite test-postgres messages bench bench-ab clean
 
 # This machine's environment sets PYTHONDONTWRITEBYTECODE: then every test process (two passes,
 # two xdist workers each, the city build, the server and worker processes some tests start)
@@ -78,11 +78,20 @@ test-city: $(VENV)/.dev-deps
 	@find $(dir $(TEST_CITY)) -mindepth 1 -maxdepth 1 -mmin +720 -exec rm -rf {} + 2>/dev/null || true
 	env -u DATABASE_URL $(BIN)/python scripts/test_city.py $(TEST_CITY)
 
-test-sqlite: $(VENV)/.dev-deps node_modules/.installed
+# One process compiles the project and pytest's rewritten test modules into __pycache__ before
+# the passes start: their four xdist workers would otherwise each compile all of it at once (on a
+# fresh clone a worker's collection cost 20 s of CPU cold, 6 s warm; 3,150 tests). Only when the
+# passes run beside each other (USE_TEST_CITY: `make test`, .ci/run); a lone pass doesn't wait.
+test-warm: $(VENV)/.dev-deps
+	env -u DATABASE_URL $(BIN)/pytest -p no:xdist --collect-only -q > /dev/null
+
+WARM_FIRST = $(if $(USE_TEST_CITY),test-warm)
+
+test-sqlite: $(VENV)/.dev-deps node_modules/.installed $(WARM_FIRST)
 	@echo "== test suite on SQLite =="
 	env -u DATABASE_URL TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(CITY_FOR_TESTS) $(PYTEST)
 
-test-postgres: $(VENV)/.dev-deps node_modules/.installed
+test-postgres: $(VENV)/.dev-deps node_modules/.installed $(WARM_FIRST)
 	@if $(BIN)/python scripts/reachable.py postgres "$(TEST_DATABASE_URL)"; then \
 		echo "== test suite on PostgreSQL ($(TEST_DATABASE_URL)) =="; \
 		DATABASE_URL=$(TEST_DATABASE_URL) TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL_POSTGRES) \
@@ -94,7 +103,7 @@ test-postgres: $(VENV)/.dev-deps node_modules/.installed
 	fi
 
 # One after another here; .ci/run runs the four long ones at once (`make -j4 --output-sync`).
-test: lint typecheck migrations-check test-city test-sqlite test-postgres
+test: lint typecheck migrations-check test-city test-warm test-sqlite test-postgres
 test: USE_TEST_CITY = 1
 
 messages: $(VENV)/.dev-deps

@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from io import BytesIO
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from littlebee import conftest
 from littlebee.conftest import screenshot_folder
+from littlebee.hives.tests.photo_files import huge_png_bytes
 
 # make's plan and the processes it starts: never the pass's database.
 pytestmark = pytest.mark.once
@@ -134,3 +137,36 @@ def test_the_once_tests_run_on_postgresql_when_asked(monkeypatch: pytest.MonkeyP
 
     # when / then nothing is skipped
     conftest.pytest_runtest_setup(_Marked("once"))  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
+def test_the_passes_run_beside_each_other_start_from_compiled_tests() -> None:
+    # when make says how CI would run the two passes (.ci/run: USE_TEST_CITY=1), and one alone
+    beside = _make("-n", "USE_TEST_CITY=1", "test-sqlite", "test-postgres")
+    alone = _make("-n", "test-sqlite")
+
+    # then one process collects the suite first (writing the bytecode and rewritten tests that the
+    # four workers then read, instead of each compiling all of it), and only once
+    collect = "pytest -p no:xdist --collect-only"
+    assert beside.count(collect) == 1
+    assert beside.index(collect) < beside.index("pytest -n")
+    # and a pass run alone starts at once
+    assert collect not in alone
+
+
+def test_the_huge_test_image_is_a_real_png_made_without_pillow() -> None:
+    # given the 400-megapixel PNG that upload tests build while the suite is collected (in every
+    # test process: Pillow filled and encoded all its pixels, 1.2 s of CPU; now written by hand)
+    content = huge_png_bytes((20001, 20000))
+
+    # then it is a PNG of that size, small on disk, and a small one's pixels are all black
+    with Image.open(BytesIO(huge_png_bytes((30, 20)))) as small:
+        small.load()
+        assert (small.size, small.mode, small.getextrema()) == ((30, 20), "1", (0, 0))
+    limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+    try:
+        with Image.open(BytesIO(content)) as huge:
+            assert (huge.size, huge.mode) == ((20001, 20000), "1")
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+    assert len(content) < 100_000
