@@ -12,10 +12,13 @@ Writes too, with a body as bench/ab/paths.lua sends it:
         --form category=garbage --form description=… /api/v1/reports
 
 (--json or --photo/--form make it a POST; --points adds "lat" and "lng" to the form, about 300 m
-around a random line of that file.) A write queues work after its answer (core.background's job
-threads without Redis: a photo, the statistics' stale marks): the timed loop waits for those
-jobs, so its CPU per request is the whole cost of a request in this process; --jobs-inline runs
-each job on the request's own thread instead, so that the profile sees it too.
+around a random line of that file; to a GET's query, about 1 km around one, as paths.lua's
+station searches: … --points DIR/points.txt '/api/v1/hives?limit=20'.)
+
+A write queues work after its answer (core.background's job threads without Redis: a photo,
+the statistics' stale marks): the timed loop waits for those jobs, so its CPU per request is
+the whole cost of a request in this process; --jobs-inline runs each job on the request's own
+thread instead, so that the profile sees it too.
 
 Prints the mean wall time and this process's CPU time (every thread) per request without the
 profiler, the CPU its PostgreSQL backend(s) spent, and the database connections opened per
@@ -89,6 +92,12 @@ class Requests:
 
     def environ(self, i: int) -> dict[str, Any]:
         route, _, query = self.path.partition("?")
+        if self.points and not self.post:
+            # A station search as paths.lua sends it: about 1 km around a random station.
+            lat, lng = self.random.choice(self.points)
+            lat, lng = lat + (self.random.random() - 0.5) * 0.02, lng + (self.random.random() - 0.5) * 0.02
+            where = f"lat={lat:.5f}&lng={lng:.5f}"
+            query = f"{where}&{query}" if query else where
         environ = {
             "REQUEST_METHOD": "GET",
             "PATH_INFO": route,
@@ -144,7 +153,9 @@ def main() -> None:
     parser.add_argument("--json", help="a JSON body: POST it (application/json)")
     parser.add_argument("--photo", type=Path, help="a JPEG sent as the form's one 'photos' file: POST multipart")
     parser.add_argument("--form", action="append", default=[], help="name=value, a form field (repeat): POST multipart")
-    parser.add_argument("--points", type=Path, help="'lat,lng' lines: the form gets lat and lng about 300 m around one")
+    parser.add_argument(
+        "--points", type=Path, help="'lat,lng' lines: the form (a GET: its query) gets lat and lng around one"
+    )
     parser.add_argument("--jobs-inline", action="store_true", help="run background jobs on the request's thread")
     parser.add_argument(
         "--cpu", action="store_true", help="profile this thread's CPU time (time.thread_time), not the wall clock"

@@ -55,7 +55,8 @@ def _services(hive: Hive) -> list[dict[str, Any]]:
 
 @router.get("/hives", auth=None, response={200: HiveList, **ERRORS})
 def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse:
-    found = selectors.hives_search(
+    # From the stations kept in memory (selectors.nearby): one read of their version a request.
+    found = selectors.hives_search_kept(
         lat=query.lat,
         lng=query.lng,
         radius_km=query.radius_km,

@@ -4,6 +4,7 @@
   (`hives_managed_by`, the one rule every page, API and export of stations uses);
 - `events`: events, registrations and who may publish or run them;
 - `finder`: the station finder's map box and name search;
+- `nearby`: the nearest search from the stations kept in memory (GET /api/v1/hives);
 - `manage`: the station management pages' lists;
 - `visits`: recorded visits and their counts.
 
@@ -60,6 +61,7 @@ from .manage import (
     photos_of,
     week_bounds,
 )
+from .nearby import hives_search_kept, station_index
 from .stations import (
     DEFAULT_LIMIT,
     FIRST_BATCH,
@@ -137,6 +139,7 @@ __all__ = [
     "hives_matching_all",
     "hives_nearest",
     "hives_search",
+    "hives_search_kept",
     "is_event_organiser_staff",
     "manageable_event",
     "manageable_ids",
@@ -148,6 +151,7 @@ __all__ = [
     "registrations_of",
     "search_validate",
     "services_catalogue",
+    "station_index",
     "station_unit_ids",
     "visit_counts",
     "visits_at",

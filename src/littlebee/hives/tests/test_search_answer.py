@@ -24,7 +24,7 @@ from littlebee.core.geo import haversine_m
 from littlebee.hives import hours
 from littlebee.hives.models import Hive, OpeningException, OpeningInterval, Service
 from littlebee.hives.schemas import HiveList
-from littlebee.hives.selectors import stations
+from littlebee.hives.selectors import nearby, stations
 from littlebee.hives.services import service_catalogue_ensure
 
 from .factories import HiveFactory
@@ -60,8 +60,9 @@ def test_services_are_named_once_a_search_in_the_readers_language(stations_nearb
     # given a service with an English name of its own
     Service.objects.filter(code="reading").update(name_en="Reading corner (test)")
 
-    # when a search runs in each language, counting the language lookups
-    with mock.patch.object(stations, "get_language", wraps=stations.get_language) as looked_up:
+    # when a search runs in each language, counting the language lookups (GET /hives answers
+    # from the stations kept in memory: selectors.nearby)
+    with mock.patch.object(nearby, "get_language", wraps=nearby.get_language) as looked_up:
         chinese = ApiClient(language="zh-hans").get("/hives", SEARCH).json()
         searches = looked_up.call_count
         english = ApiClient(language="en").get("/hives", SEARCH).json()
@@ -121,13 +122,14 @@ def test_the_statement_reads_one_row_per_station_not_one_per_interval_and_servic
         fetched.append(len(rows))
         return rows
 
-    # when the nearest 20 are searched
+    # when the nearest 20 are searched in SQL (the station pages' search; GET /hives answers
+    # from the stations kept in memory)
     with mock.patch.object(target, "fetchall", counting, create=True):
-        body = ApiClient().get("/hives", SEARCH).json()
+        found = stations.hives_search(lat=SEARCH["lat"], lng=SEARCH["lng"], limit=20)
 
     # then one statement read the 13 stations and the catalogue's services, not their ~100 links
     catalogue = Service.objects.count()
-    assert body["count"] == 13
+    assert found.count == 13
     assert fetched == [13 + catalogue]
 
 
