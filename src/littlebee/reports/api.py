@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal, cast
 
 from django.http import HttpRequest, HttpResponse
@@ -335,9 +335,15 @@ def _event_note(note: str, data: dict[str, Any]) -> str:
 
 
 def _list_item(
-    row: dict[str, Any], events: list[dict[str, Any]], photos: list[dict[str, Any]], *, follower: bool
+    row: dict[str, Any],
+    events: list[dict[str, Any]],
+    photos: list[dict[str, Any]],
+    *,
+    follower: bool,
+    zone: tzinfo,
 ) -> dict[str, Any]:
-    """report_payload of a list row (selectors.reports_page_of), value for value."""
+    """report_payload of a list row (selectors.reports_page_of), value for value; its moments in
+    `zone` (the reader's, asked once for the page)."""
     points = sum(int(e["extra"].get("points_awarded", 0) or 0) for e in events if e["text2"] == CaseAction.ACCEPT)
     region, organisation = row["case__region"], row["case__organisation"]
     stage = _Stage(
@@ -363,16 +369,16 @@ def _list_item(
         "assigned_to": (
             {"id": organisation, "name": row["case__organisation__name"]} if organisation is not None else None
         ),
-        "deadline": local(stage_due(cast(Case, stage))),
+        "deadline": local(stage_due(cast(Case, stage)), zone),
         "overdue": row["case__overdue"],
         "rating": None if follower else row["case__rating"],
-        "created_at": local(row["case__created_at"]),
+        "created_at": local(row["case__created_at"], zone),
         "points_awarded": 0 if follower else points,
         "photos": shown,
         # A follower reads each step and the answer's note, not the notes between office and reporter.
         "timeline": [
             {
-                "at": local(e["when"]),
+                "at": local(e["when"], zone),
                 "actor_role": e["text1"],
                 "action": e["text2"],
                 "note": _event_note(e["text3"], e["extra"]) if not follower or e["text2"] == CaseAction.RESOLVE else "",
@@ -392,12 +398,14 @@ def reports_list(request: HttpRequest, query: Query[ReportListQuery]) -> HttpRes
     limit, offset = clamp(query.limit, query.offset)
     user = request_user(request)
     page = selectors.reports_page_of(user, limit=limit, offset=offset)
+    zone = timezone.get_current_timezone()
     items = [
         _list_item(
             row,
             page.events[row["pk"]],
             page.photos[row["pk"]],
             follower=row["case__reporter"] != user.pk,
+            zone=zone,
         )
         for row in page.rows
     ]

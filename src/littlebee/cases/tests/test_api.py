@@ -192,3 +192,23 @@ def test_the_case_page_costs_the_same_for_a_short_and_a_long_timeline(w: World, 
     services.case_start(case_id=case.pk, actor=w.community_handler)
     services.case_resolve(case_id=case.pk, actor=w.community_handler, note="好了")
     assert _queries_for(client, f"/cases/{case.pk}") == short
+
+
+def test_a_moment_in_a_given_zone_is_what_localtime_gives() -> None:
+    # given an aware moment and the reader's zone, asked once for a page's rows
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from littlebee.cases.api import local
+
+    moment = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
+    zone = timezone.get_current_timezone()
+
+    # when / then: the same moment and offset as timezone.localtime, None for none
+    assert local(moment, zone) == timezone.localtime(moment)
+    assert local(moment, zone).utcoffset() == timezone.localtime(moment).utcoffset()  # type: ignore[union-attr]
+    assert local(None, zone) is None
+    # and a naive value is refused, as localtime refuses it
+    with pytest.raises(ValueError):
+        local(datetime(2026, 3, 1, 23, 30), zone)  # noqa: DTZ001
