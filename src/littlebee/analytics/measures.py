@@ -661,6 +661,28 @@ def breakdown(
     overview adds up. `nonzero`: only the keys with a sum other than zero (read as months less
     the days left out where those are fewer: Period.lean_split); else every key with rows in the
     period."""
+    result = _summed(_breakdown_parts(scope, period, by, nonzero=nonzero), by, names)
+    if nonzero:
+        return {k: v for k, v in result.items() if any(v.values())}
+    return result
+
+
+def breakdown_counts(scope: Scope, period: Period, by: str, name: str) -> dict[Any, int]:
+    """One of the breakdown's columns (`name`) per key, the keys whose sum is zero left out:
+    breakdown(scope, period, by, (name,), nonzero=True) as plain numbers, the zeros dropped by
+    the database (the city's map: 1,404 communities, a dictionary each to build and to drop)."""
+    signed = _signed_rows(_breakdown_parts(scope, period, by, nonzero=True), by, (name,))
+    if signed is None:
+        return {}
+    union, params = signed
+    statement = f"SELECT u.k, SUM(u.{name}) FROM ({union}) u GROUP BY u.k HAVING SUM(u.{name}) <> 0"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return {k: int(v) for k, v in cursor.fetchall()}
+
+
+def _breakdown_parts(scope: Scope, period: Period, by: str, *, nonzero: bool) -> list[tuple[QuerySet[Any], int]]:
+    """The rows whose sums per `by` are breakdown's, each part with its sign."""
     split = period.lean_split if nonzero else period.split
     # Each part is built only where it is read: a filter costs the ORM more to build than the
     # rollup's rows cost to read (a dashboard makes four breakdowns).
@@ -697,10 +719,7 @@ def breakdown(
             (ActivityDay.objects.filter(q, split.days_only_q("day")), 1),
             (ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
         ]
-    result = _summed(parts, by, names)
-    if nonzero:
-        return {k: v for k, v in result.items() if any(v.values())}
-    return result
+    return parts
 
 
 def _signed(rows: QuerySet[Any], split: Split) -> list[tuple[QuerySet[Any], int]]:
@@ -742,32 +761,91 @@ def _summed(parts: list[tuple[QuerySet[Any], int]], key: str, names: tuple[str, 
     return {k: {n: int(v or 0) for n, v in zip(names, values, strict=True)} for k, *values in fetched}
 
 
+def _service_parts(scope: Scope, period: Period) -> list[tuple[QuerySet[Any], int]]:
+    """station_use's rows per service, each part with its sign."""
+    # Both of station_use's lists keep only stations and services with visits: partial months
+    # may be read as months less the days left out (Period.lean_split).
+    targets = place_targets(scope, ignore_enterprises=True)
+    if targets is not None and all(t[0] != PlaceLevel.COMMUNITY for t in targets):
+        return _signed(ServiceRollup.objects.filter(_targets_q(targets)), period.lean_split)
+    return [(StationDay.objects.filter(scope.station_q(), period.q()), 1)]
+
+
+def _station_parts(scope: Scope, period: Period) -> list[tuple[QuerySet[Any], int]]:
+    """station_use's rows per station, each part with its sign."""
+    split = period.lean_split
+    targets = place_targets(scope, ignore_enterprises=True)
+    place = scope.station_q() if targets is None else _within_targets_q(targets)
+    return [
+        (StationMonth.objects.filter(place, split.months_q()), 1),
+        (StationDay.objects.filter(place, split.days_only_q("day")), 1),
+        (StationDay.objects.filter(place, split.minus_q("day", grained=False)), -1),
+    ]
+
+
 def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], dict[int, int]]:
     """驿站使用: counted visits per service (None: no service given) and per station over the
     period, at stations in the scope's places; their totals equal station_visits for a place
     scope. Per service: ServiceRollup for the city, a district or a street; per station:
     StationMonth for the period's full months and StationDay for the remaining days. A scope
     whose places lie at two levels reads StationDay per service."""
-    # Both lists keep only stations and services with visits: partial months may be read as
-    # months less the days left out (Period.lean_split).
-    split = period.lean_split
-    targets = place_targets(scope, ignore_enterprises=True)
-    if targets is not None and all(t[0] != PlaceLevel.COMMUNITY for t in targets):
-        service_parts = _signed(ServiceRollup.objects.filter(_targets_q(targets)), split)
+    by_station = _summed(_station_parts(scope, period), "hive_id", ("visits",))
+    return service_use(scope, period), {k: v["visits"] for k, v in by_station.items() if v["visits"]}
+
+
+def service_use(scope: Scope, period: Period) -> dict[int | None, int]:
+    """station_use's visits per service alone (services without any left out)."""
+    by_service = _summed(_service_parts(scope, period), "service_id", ("visits",))
+    return {k: v["visits"] for k, v in by_service.items() if v["visits"]}
+
+
+@dataclass(frozen=True)
+class StationRanks:
+    """The busiest and the idlest stations of a list (id, name, visits), and how many it has."""
+
+    busiest: list[tuple[int, str, int]]
+    idlest: list[tuple[int, str, int]]
+    stations: int
+
+
+def station_ranks(scope: Scope, period: Period, stations: QuerySet[Any], n: int) -> StationRanks:
+    """station_use's visits per station over `stations` (a queryset of their ids and names),
+    the n busiest (most visits first) and the n idlest (fewest first, stations without any
+    visit counted 0), ties by name then id, as Python orders strings (code points: PostgreSQL's
+    "C" collation, SQLite's BINARY). The database ranks them: a city's 600 stations were read
+    with their sums, a request each, to show twenty."""
+    station_parts = _station_parts(scope, period)
+    listed = _compiled(stations.values_list("id", "name").order_by())
+    if listed is None:
+        return StationRanks([], [], 0)
+    listed_sql, listed_params = listed
+    signed = _signed_rows(station_parts, "hive_id", ("visits",))
+    sums_params: list[Any]
+    if signed is None:
+        sums_sql, sums_params = "SELECT CAST(NULL AS BIGINT) AS k, 0 AS visits WHERE 1 = 0", []
     else:
-        service_parts = [(StationDay.objects.filter(scope.station_q(), period.q()), 1)]
-    place = scope.station_q() if targets is None else _within_targets_q(targets)
-    station_parts: list[tuple[QuerySet[Any], int]] = [
-        (StationMonth.objects.filter(place, split.months_q()), 1),
-        (StationDay.objects.filter(place, split.days_only_q("day")), 1),
-        (StationDay.objects.filter(place, split.minus_q("day", grained=False)), -1),
-    ]
-    by_service: dict[int | None, int] = defaultdict(int)
-    by_station: dict[int, int] = defaultdict(int)
-    for parts, key, target in ((service_parts, "service_id", by_service), (station_parts, "hive_id", by_station)):
-        for k, v in _summed(parts, key, ("visits",)).items():
-            target[k] += v["visits"]
-    return {k: v for k, v in by_service.items() if v}, {k: v for k, v in by_station.items() if v}
+        union, sums_params = signed
+        sums_sql = f"SELECT u.k, SUM(u.visits) AS visits FROM ({union}) u GROUP BY u.k"  # noqa: S608
+    collate = 'COLLATE "C"' if connection.vendor == "postgresql" else "COLLATE BINARY"
+    statement = (
+        "SELECT r.id, r.name, r.visits, r.busiest, r.idlest, r.stations FROM ("  # noqa: S608
+        "SELECT s.id, s.name, COALESCE(v.visits, 0) AS visits, "
+        f"ROW_NUMBER() OVER (ORDER BY COALESCE(v.visits, 0) DESC, s.name {collate}, s.id) AS busiest, "
+        f"ROW_NUMBER() OVER (ORDER BY COALESCE(v.visits, 0), s.name {collate}, s.id) AS idlest, "
+        "COUNT(*) OVER () AS stations "
+        f"FROM ({listed_sql}) s LEFT JOIN ({sums_sql}) v ON v.k = s.id"
+        ") r WHERE r.busiest <= %s OR r.idlest <= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*listed_params, *sums_params, n, n])
+        rows = cursor.fetchall()
+    busiest = sorted((r for r in rows if r[3] <= n), key=lambda r: r[3])
+    idlest = sorted((r for r in rows if r[4] <= n), key=lambda r: r[4])
+    return StationRanks(
+        busiest=[(r[0], r[1], int(r[2])) for r in busiest],
+        idlest=[(r[0], r[1], int(r[2])) for r in idlest],
+        stations=int(rows[0][5]) if rows else 0,
+    )
 
 
 # --- The offices' rates ----------------------------------------------------------------------

@@ -5,7 +5,7 @@ exports call; who sees what, from selectors.stats_scope_of."""
 
 from __future__ import annotations
 
-import heapq
+import json
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,10 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import _json_script_escapes, format_html  # type: ignore[attr-defined]
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
@@ -33,7 +36,7 @@ from littlebee.orgs.models import Industry, Organisation, Region, RegionLevel
 from . import measures, services
 from .measures import Period, Scope
 from .rollups import city_zone
-from .selectors import stats_scope_narrowed, stats_scope_of
+from .selectors import map_places, stats_scope_narrowed, stats_scope_of
 
 PRESETS = {
     "30": (gettext_lazy("近 30 天"), 30),
@@ -42,7 +45,6 @@ PRESETS = {
     "all": (gettext_lazy("全部"), None),
 }
 STATION_ROWS = 10
-MAP_LOOKUP_IDS = 200
 OFFICE_PAGE_SIZE = 50
 CHILD_LEVEL: dict[RegionLevel | None, tuple[str, RegionLevel]] = {
     None: ("district_id", RegionLevel.DISTRICT),
@@ -119,7 +121,10 @@ def _breakdown_rows(scope: Scope, period: Period, by: str, model: Any) -> list[d
 
 
 def _stations(scope: Scope, period: Period) -> dict[str, Any]:
-    by_service, by_station = measures.station_use(scope, period)
+    if not scope.everything and not (scope.district_ids or scope.street_ids or scope.community_ids):
+        # No place, no station (an industry's or enterprise's scope: Scope.station_q).
+        return {"by_service": [], "busiest": [], "idlest": [], "stations": 0}
+    by_service = measures.service_use(scope, period)
     services_named = {s.pk: s for s in Service.objects.filter(pk__in=[k for k in by_service if k is not None])}
     service_rows = [
         {"name": services_named[k].local_name if k in services_named else _("未注明服务"), "visits": v}
@@ -136,16 +141,13 @@ def _stations(scope: Scope, period: Period) -> dict[str, Any]:
         if scope.within:
             community_ids = community_ids.filter(**_region_lookup(scope.within))
         hives = hives.filter(community_id__in=community_ids.values("pk"))
-    # Only the ten busiest and ten idlest are shown: the stations are read as (id, name) pairs,
-    # no model instances, and the two lists picked without sorting them all.
-    counted = [(by_station.get(pk, 0), name, pk) for pk, name in hives.values_list("pk", "name")]
-    busiest = heapq.nsmallest(STATION_ROWS, counted, key=lambda t: (-t[0], t[1]))
-    idlest = heapq.nsmallest(STATION_ROWS, counted, key=lambda t: (t[0], t[1]))
+    # Only the ten busiest and ten idlest are shown: the database ranks the stations.
+    ranks = measures.station_ranks(scope, period, hives, STATION_ROWS)
     return {
         "by_service": service_rows,
-        "busiest": [{"visits": v, "name": n, "id": i} for v, n, i in busiest],
-        "idlest": [{"visits": v, "name": n, "id": i} for v, n, i in idlest],
-        "stations": len(counted),
+        "busiest": [{"visits": v, "name": n, "id": i} for i, n, v in ranks.busiest],
+        "idlest": [{"visits": v, "name": n, "id": i} for i, n, v in ranks.idlest],
+        "stations": ranks.stations,
     }
 
 
@@ -163,26 +165,30 @@ def _regions_in(communities: Any, scope: Scope) -> Any:
     return communities.filter(q)
 
 
-def _map_points(scope: Scope, period: Period) -> list[dict[str, Any]]:
-    """Reports per community, where the community has reports: the city's 1,404 communities
-    summed over one column only, named and placed in one more query."""
-    reports = {
-        k: v["reports_submitted"]
-        for k, v in measures.breakdown(scope, period, "region_id", ("reports_submitted",), nonzero=True).items()
-        if k is not None
+def _map_points(scope: Scope, period: Period) -> list[str]:
+    """Reports per community, where the community has reports, each as its point's JSON
+    ({"name", "lat", "lng", "reports"}, as json_script writes it), the most reports first: the
+    city's 1,404 communities summed over one column only, named and placed from the regions
+    kept in the process (selectors.map_places)."""
+    reports = measures.breakdown_counts(scope, period, "region_id", "reports_submitted")
+    places = map_places()
+    ranked = sorted(
+        (-n, place.rank, place.json_start)
+        for k, n in reports.items()
+        if k is not None and (place := places.get(k)) is not None
+    )
+    return [f"{start}{-negative}}}" for negative, _rank, start in ranked]
+
+
+def _charts_script(weeks: list[dict[str, Any]], months: list[dict[str, Any]], points: list[str]) -> SafeString:
+    """{"weeks", "months", "map"} as json_script writes it (id "stats-charts"), the map's points
+    joined from their JSON kept in the process rather than encoded again."""
+    encoded = {
+        name: json.dumps(rows, cls=DjangoJSONEncoder).translate(_json_script_escapes)
+        for name, rows in (("weeks", weeks), ("months", months))
     }
-    # A city's map has over a thousand communities: its regions (a few thousand rows at most)
-    # are read whole rather than looked up through a thousand-id IN list, which cost more to
-    # send and plan than to scan.
-    located = Region.objects.values_list("pk", "name", "lat", "lng")
-    if len(reports) <= MAP_LOOKUP_IDS:
-        located = located.filter(pk__in=list(reports))
-    points = [
-        {"name": name, "lat": lat, "lng": lng, "reports": reports[pk]}
-        for pk, name, lat, lng in located
-        if pk in reports
-    ]
-    return sorted(points, key=lambda p: (-p["reports"], p["name"]))
+    text = f'{{"weeks": {encoded["weeks"]}, "months": {encoded["months"]}, "map": [{", ".join(points)}]}}'
+    return format_html('<script id="{}" type="application/json">{}</script>', "stats-charts", mark_safe(text))  # noqa: S308
 
 
 @login_required
@@ -202,6 +208,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overview = measures.overview(scope, period)
     child = CHILD_LEVEL.get(RegionLevel(region.level) if region else None)
     places = _breakdown_rows(scope, period, child[0], Region) if child else []
+    points = _map_points(scope, period)
     trend_period = period if period.start else Period(start=period.end - timedelta(days=364), end=period.end)
     context = {
         **_chrome(request),
@@ -215,13 +222,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "industries": _breakdown_rows(scope, period, "industry", None) if not region else [],
         "enterprises": _breakdown_rows(scope, period, "enterprise_id", Organisation)[:20],
         "stations": _stations(scope, period),
-        "charts": {
-            "weeks": _chart_rows(measures.trend(scope, trend_period, "week")),
-            "months": _chart_rows(measures.trend(scope, trend_period, "month")),
-            "map": _map_points(scope, period),
-        },
+        "charts": _charts_script(
+            _chart_rows(measures.trend(scope, trend_period, "week")),
+            _chart_rows(measures.trend(scope, trend_period, "month")),
+            points,
+        ),
+        "has_map": bool(points),
         "map_config": map_config(),
         "region_keep": {"region": region.pk} if region else {},
+        # The period in a drill-down link, written once rather than per row.
+        "period_query": f"period={preset}"
+        if preset
+        else f"from={period.start.isoformat() if period.start else ''}&to={period.end.isoformat()}",
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/dashboard.html", context)
