@@ -183,14 +183,36 @@ def status(
     tz: str | ZoneInfo,
 ) -> Status:
     """Open or closed at ``at``, and the next change (closing time, or next opening), in the station's zone."""
-    tzinfo = zone(tz)
+    return status_plain(
+        at,
+        tuple((i.weekday, i.opens, i.closes) for i in intervals),
+        tuple((e.date, e.closed, e.opens, e.closes) for e in exceptions),
+        always_open,
+        zone(tz),
+    )
+
+
+PlainInterval = tuple[int, time, time]
+PlainException = tuple[date, bool, time | None, time | None]
+
+
+def status_plain(
+    at: datetime,
+    intervals: tuple[PlainInterval, ...],
+    exceptions: tuple[PlainException, ...],
+    always_open: bool,
+    tzinfo: ZoneInfo,
+) -> Status:
+    """status() of plain values (weekday, opens, closes) and (date, closed, opens, closes): for a
+    caller that keeps them (selectors.nearby), which then does not make them again each time."""
     today = at.astimezone(tzinfo).date()
     first, last = today - timedelta(days=1), today + timedelta(days=LOOKAHEAD_DAYS)
+    after = last + timedelta(days=1)
     spans, horizon = _week_spans(
         first,
         last,
-        tuple((i.weekday, i.opens, i.closes) for i in intervals),
-        tuple((e.date, e.closed, e.opens, e.closes) for e in exceptions if first <= e.date <= last + timedelta(days=1)),
+        intervals,
+        tuple(e for e in exceptions if first <= e[0] <= after) if exceptions else (),
         always_open,
         tzinfo,
     )

@@ -26,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 from django.utils import timezone
@@ -83,13 +84,18 @@ class _Station:
     # Service ids in the catalogue's order; one tuple per set of services, shared.
     services: tuple[int, ...]
     service_set: frozenset[int]
-    # math.radians(lat) and its cosine, as haversine_m computes them.
+    # The same hours as plain values for hours.status_plain (the schedule's tuple shared too).
+    plain_intervals: tuple[hours.PlainInterval, ...]
+    plain_exceptions: tuple[hours.PlainException, ...]
+    # math.radians(lat) and its cosine, as haversine_m computes them; the time zone's object.
     phi: float = 0.0
     cos_phi: float = 0.0
+    zone: ZoneInfo | None = None
 
     def __post_init__(self) -> None:
         self.phi = math.radians(self.lat)
         self.cos_phi = math.cos(self.phi)
+        self.zone = hours.zone(self.time_zone)
 
 
 @dataclass(slots=True, eq=False)
@@ -239,6 +245,7 @@ def _index_read(version: int | None) -> StationIndex:
         linked.setdefault(hive_id, []).append(service_id)
     shared_schedules: dict[tuple[tuple[int, Any, Any], ...], tuple[hours.WeeklyInterval, ...]] = {(): ()}
     shared_services: dict[tuple[int, ...], tuple[int, ...]] = {(): ()}
+    shared_plain: dict[tuple[hours.PlainInterval, ...], tuple[hours.PlainInterval, ...]] = {}
     stations = []
     for row in active.values_list(
         "id",
@@ -255,6 +262,7 @@ def _index_read(version: int | None) -> StationIndex:
     ):
         pk = row[0]
         plain = tuple(sorted(schedules.get(pk, ())))
+        plain = shared_plain.setdefault(plain, plain)
         intervals = shared_schedules.get(plain)
         if intervals is None:
             intervals = shared_schedules[plain] = tuple(hours.WeeklyInterval(*i) for i in plain)
@@ -279,6 +287,8 @@ def _index_read(version: int | None) -> StationIndex:
                 tuple(e.date for e in dated),
                 services,
                 frozenset(services),
+                plain,
+                tuple((e.date, e.closed, e.opens, e.closes) for e in dated),
             )
         )
     return StationIndex(version, stations, catalogue)
@@ -322,14 +332,19 @@ def hives_search_kept(
     statuses: dict[tuple[int, bool, str], hours.Status] = {}
     items = []
     for distance, station in chosen:
-        dated = _exceptions(station, window)
-        if dated:
-            status = hours.status(at, station.intervals, dated, station.always_open, station.time_zone)
+        assert station.zone is not None
+        if station.exceptions and _exceptions(station, window):
+            status = hours.status_plain(
+                at, station.plain_intervals, _plain_exceptions(station, window), station.always_open, station.zone
+            )
         else:
             key = (id(station.intervals), station.always_open, station.time_zone)
-            status = statuses.get(key)  # type: ignore[assignment]
-            if status is None:
-                status = statuses[key] = hours.status(at, station.intervals, (), station.always_open, station.time_zone)
+            found_status = statuses.get(key)
+            if found_status is None:
+                found_status = statuses[key] = hours.status_plain(
+                    at, station.plain_intervals, (), station.always_open, station.zone
+                )
+            status = found_status
         items.append(
             NearestHive(
                 hive=index.row(station, english),
@@ -348,6 +363,11 @@ def _exceptions(station: _Station, window: tuple[Any, Any]) -> tuple[hours.Dated
         return ()
     dates = station.exception_dates
     return station.exceptions[bisect.bisect_left(dates, window[0]) : bisect.bisect_right(dates, window[1])]
+
+
+def _plain_exceptions(station: _Station, window: tuple[Any, Any]) -> tuple[hours.PlainException, ...]:
+    dates = station.exception_dates
+    return station.plain_exceptions[bisect.bisect_left(dates, window[0]) : bisect.bisect_right(dates, window[1])]
 
 
 def _open(station: _Station, at: datetime, window: tuple[Any, Any], shared: dict[tuple[int, bool, str], bool]) -> bool:
@@ -464,8 +484,8 @@ class _Search:
             if ci - ring <= lo_i and ci + ring >= hi_i and cj - ring <= lo_j and cj + ring >= hi_j:
                 break  # every cell that may hold a match has been looked at
             if len(found) >= limit:
-                found.sort(key=_nearest_first)
-                south, north, west, east = _ring_box(self.lat, self.lng, found[limit - 1][0])
+                kth = sorted([pair[0] for pair in found])[limit - 1]
+                south, north, west, east = _ring_box(self.lat, self.lng, kth)
                 if (
                     south > (ci - ring) * CELL_DEG + _EDGE
                     and north < (ci + ring + 1) * CELL_DEG - _EDGE

@@ -135,8 +135,9 @@ def test_the_statement_reads_one_row_per_station_not_one_per_interval_and_servic
 
 def test_each_schedules_status_is_worked_out_once_a_search(stations_nearby: list[Any]) -> None:
     # given 13 stations sharing 5 schedules (closing at 20:00 on even ones, 18-22 on odd; one 24 h)
-    # when the nearest 20 are searched, counting the status computations
-    with mock.patch.object(stations.hours, "status", wraps=stations.hours.status) as worked_out:
+    # when the nearest 20 are searched, counting the status computations (hours.status_plain:
+    # what hours.status does, which GET /hives calls on the hours it keeps, selectors.nearby)
+    with mock.patch.object(hours, "status_plain", wraps=hours.status_plain) as worked_out:
         body = ApiClient().get("/hives", SEARCH).json()
 
     # then each schedule's status was worked out once, not once per station
