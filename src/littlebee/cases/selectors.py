@@ -16,6 +16,7 @@ now, for the staff actions; its reporter, for feedback (confirm / dispute).
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -209,15 +210,16 @@ def reporter_phone_for(case: Case, user: User, org_ids: list[int] | None = None)
     return mask_phone(phone)
 
 
-def cases_prefetch(cases: list[Case]) -> list[Case]:
-    """Prefetch, for a page of cases, what their kinds' hooks read (one query per lookup)."""
+def cases_prefetch(cases: list[Case], done: frozenset[str] = frozenset()) -> list[Case]:
+    """Prefetch, for a page of cases, what their kinds' hooks read (one query per lookup), but for
+    the lookups `done` (read with the page)."""
     from django.db.models import prefetch_related_objects
 
     by_kind: dict[str, list[Case]] = {}
     for case in cases:
         by_kind.setdefault(case.kind, []).append(case)
     for kind, of_kind in by_kind.items():
-        lookups = hooks_for(kind).prefetch
+        lookups = [lookup for lookup in hooks_for(kind).prefetch if lookup not in done]
         rest = [lookup for lookup in lookups if not _prefetch_one_to_one(of_kind, lookup)]
         if rest:
             prefetch_related_objects(of_kind, *rest)
@@ -473,7 +475,40 @@ def _queue_page_rows(
         shape, user_id=user_id, org_ids=org_ids, status=status, kind=kind, category=category, case_id=case_id
     )
     related = [f"{relation}__{name}" for relation, (_model, names) in QUEUE_RELATED.items() for name in names]
-    return cases_with_titles(cases).values(*QUEUE_CASE_COLUMNS, *related, "title")
+    kind_rows = _kind_rows(shape.hooks)
+    own = [f"{lookup}__{name}" for lookup, (_model, names, _marker) in kind_rows.items() for name in names]
+    return cases_with_titles(cases).values(*QUEUE_CASE_COLUMNS, *related, *own, "title")
+
+
+KindRows = dict[str, tuple[type[Model], tuple[str, ...], str]]
+_KIND_ROWS: dict[Hashable, KindRows] = {}
+
+
+def _kind_rows(hooks: Hashable) -> KindRows:
+    """The kinds' own rows their hooks read (their `prefetch` lookups that are a case's reverse
+    one-to-one, an appeal), read with a queue page's rows: per lookup, its model, its columns
+    (every concrete one, as the prefetch loaded them) and a column never NULL in a row that exists
+    (its LEFT JOIN's NULL there says the case has none). The page's statement is compiled per
+    QueueShape, which names the registered hooks (`hooks`, the key they are kept under)."""
+    kept = _KIND_ROWS.get(hooks)
+    if kept is not None:
+        return kept
+    found: KindRows = {}
+    for kind_hooks in registered_kinds().values():
+        for lookup in kind_hooks.prefetch:
+            try:
+                relation: Any = Case._meta.get_field(lookup)
+            except FieldDoesNotExist:
+                continue
+            if not (relation.one_to_one and relation.auto_created):
+                continue
+            model, link = relation.related_model, relation.field
+            fields = model._meta.concrete_fields
+            marker = next((f.attname for f in fields if f is not link and not f.null and not f.is_relation), None)
+            if marker is not None:
+                found[lookup] = (model, tuple(f.attname for f in fields), marker)
+    _KIND_ROWS[hooks] = found
+    return found
 
 
 @dataclass
@@ -520,7 +555,9 @@ def cases_queue_page(
     values: dict[str, Any] = {"user_id": user.pk, "org_ids": list(org_ids or ()), "status": status or None}
     values["kind"] = kind or None
     rows = compiled_rows(_queue_page_rows, key=shape, limit=limit, offset=offset, **values)
-    cases = cases_prefetch([_case_from_row(row) for row in rows])
+    # The kinds' own rows come with the page (_kind_rows): one round trip, not one more per kind.
+    kind_rows = _kind_rows(shape.hooks)
+    cases = cases_prefetch([_case_from_row(row, kind_rows) for row in rows], done=frozenset(kind_rows))
     if len(rows) < limit and (rows or offset == 0):
         found = offset + len(rows)
     else:
@@ -559,9 +596,10 @@ def _branch_limit(rows: int) -> int:
     return limit
 
 
-def _case_from_row(row: dict[str, Any]) -> Case:
+def _case_from_row(row: dict[str, Any], kind_rows: KindRows) -> Case:
     """A Case of QUEUE_CASE_COLUMNS (the others deferred) with its related rows' names set, as
-    select_related with only() would give it, and its title."""
+    select_related with only() would give it, its title, and its kind's own row where its kind's
+    hooks prefetch it (as cases_prefetch would: the row, or None for a case without one)."""
     db = Case.objects.db
     case = loaded_instance(Case, db, QUEUE_CASE_COLUMNS, [row[name] for name in QUEUE_CASE_COLUMNS])
     for relation, (model, names) in QUEUE_RELATED.items():
@@ -569,6 +607,17 @@ def _case_from_row(row: dict[str, Any]) -> Case:
         if row[f"{relation}__id"] is not None:
             related = loaded_instance(model, db, names, [row[f"{relation}__{name}"] for name in names])
         Case._meta.get_field(relation).set_cached_value(case, related)  # type: ignore[union-attr]
+    prefetched = hooks_for(case.kind).prefetch
+    for lookup, (model, names, marker) in kind_rows.items():
+        if lookup not in prefetched:
+            continue
+        own = None
+        if row[f"{lookup}__{marker}"] is not None:
+            own = loaded_instance(model, model._base_manager.db, names, [row[f"{lookup}__{name}"] for name in names])
+        reverse: Any = Case._meta.get_field(lookup)
+        reverse.set_cached_value(case, own)
+        if own is not None:
+            reverse.field.set_cached_value(own, case)
     case.title = row["title"] or ""  # type: ignore[attr-defined]
     return case
 

@@ -311,3 +311,37 @@ def test_a_queue_pages_cases_and_their_names_are_made_without_model_init(
     assert again.status_code == 200 and len(again.json()["items"]) >= 3
     assert again.json() == first.json()
     assert made == []
+
+
+def test_a_queue_of_appeals_reads_their_rows_with_the_page(api_as: Any) -> None:
+    from littlebee.appeals.models import Appeal
+    from littlebee.appeals.tests.factories import appeal_city, file_appeal
+
+    # given appeals held by 饿了么's party organisation, one anonymous to it and one not
+    c = appeal_city()
+    anonymous, named = file_appeal(c), file_appeal(c, anonymous_to_enterprise=False, subject="派单不公")
+    client = api_as(c.eleme_handler)
+    client.get("/cases")  # the token's first use of the day writes its last_used_at
+
+    # when its handler lists the queue
+    with CaptureQueriesContext(connection) as captured:
+        body = client.get("/cases", {"queue": "mine"}).json()
+
+    # then the token, the page with the appeals' rows in it, and the enterprises whose staff the
+    # caller is (an appeal's identity rule): the appeals are no longer read on their own
+    statements = [q["sql"] for q in captured.captured_queries]
+    assert len(statements) == 3, [q[:80] for q in statements]
+    assert not [q for q in statements if q.startswith('SELECT "appeals_appeal"')]
+    # and what the appeals' hooks decide from them is as before: the anonymous one's reporter hidden
+    rows = {item["id"]: item for item in body["items"]}
+    assert rows[anonymous.pk]["reporter"] is None
+    assert rows[named.pk]["reporter"] == {"id": c.rider.pk, "name": c.rider.name}
+    assert rows[named.pk]["title"] == "派单不公"
+    # and a page's cases carry their appeal as the ORM's prefetch gives it
+    page = selectors.cases_queue_page(c.eleme_handler, "mine", limit=20)
+    for case in page.cases:
+        expected = Appeal.objects.get(pk=case.pk)
+        assert case.appeal.case is case
+        assert {f.attname: getattr(case.appeal, f.attname) for f in Appeal._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in Appeal._meta.concrete_fields
+        }
