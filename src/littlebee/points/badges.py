@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from littlebee.accounts.models import User
@@ -49,13 +50,28 @@ class Title:
 def title_for(lifetime: int) -> Title:
     index = max(i for i, (threshold, _name) in enumerate(LEVELS) if lifetime >= threshold)
     following = LEVELS[index + 1] if index + 1 < len(LEVELS) else None
+    names = level_names()
     return Title(
         level=index + 1,
-        name=str(LEVELS[index][1]),
+        name=names[index],
         lifetime=lifetime,
-        next_name=str(following[1]) if following else None,
+        next_name=names[index + 1] if following else None,
         next_at=following[0] if following else None,
     )
+
+
+# GET /me, /points and /rewards name the caller's level (and the next): each str() of a lazy name
+# looked the active translation up again (twice a request, about a tenth of /me's own work).
+_LEVEL_NAMES: dict[str, tuple[str, ...]] = {}
+
+
+def level_names() -> tuple[str, ...]:
+    """LEVELS' names in the active language, translated once per language and process."""
+    language = get_language() or ""
+    names = _LEVEL_NAMES.get(language)
+    if names is None:
+        names = _LEVEL_NAMES[language] = tuple(str(name) for _threshold, name in LEVELS)
+    return names
 
 
 def badges_check(*, worker: User, at: datetime) -> list[WorkerBadge]:
