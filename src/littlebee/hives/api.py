@@ -67,36 +67,53 @@ def hives_list(request: HttpRequest, query: Query[NearestQuery]) -> HttpResponse
     # A hot path: the answer's JSON is written here, piece by piece, as django-ninja's encoder
     # writes it (json.dumps, NinjaJSONEncoder: ", " and ": ", ASCII escapes, float repr),
     # without ninja's per-field check (core.api_answers; tested to fit HiveList and to be
-    # byte for byte what json.dumps writes). A search names the same few services, schedules
-    # and times again and again: each is written once a search. (By identity: the selector gives
-    # each service set and schedule of a search as one object.) Encoding the answer's dicts was
-    # a fifth of the request (25 KB of escaped Chinese for 20 stations).
+    # byte for byte what json.dumps writes). A search names the same few times again and again:
+    # each is written once a search. Encoding the answer's dicts was a fifth of the request (25 KB
+    # of escaped Chinese for 20 stations).
     # `count`: every station that matches, as in every list of API.md, not this page's length.
-    service_lists: dict[int, str] = {}
-    schedules: dict[tuple[int, bool], str] = {}
+    # The kept stations' rows live as long as their version: what the answer writes of a station
+    # but its distance and status is written once per row and kept with it (_pieces).
     moments: dict[datetime | None, str] = {None: "null"}
     items = []
     for row in found.items:
-        hive = row.hive
-        services = service_lists.get(id(hive.services))
-        if services is None:
-            services = service_lists[id(hive.services)] = _services_json(tuple(hive.services))
-        schedule_key = (id(row.intervals), hive.always_open)
-        schedule = schedules.get(schedule_key)
-        if schedule is None:
-            schedule = schedules[schedule_key] = hours.schedule_json(row.intervals, hive.always_open)
+        head, tail = _pieces(row)
         for moment in (row.closes_at, row.opens_at):
             if moment not in moments:
                 moments[moment] = _text(_ENCODER.default(moment))
         items.append(
-            f'{{"id": {hive.id}, "name": {_text(hive.name)}, "address": {_text(hive.address)},'
-            f' "lat": {_number(hive.lat)}, "lng": {_number(hive.lng)}, "distance_m": {round(row.distance_m)},'
-            f' "open_now": {_TRUTH[row.open_now]}, "closes_at": {moments[row.closes_at]},'
-            f' "opens_at": {moments[row.opens_at]}, "opening_hours": {schedule}, "services": {services},'
-            f' "demonstration": {_TRUTH[hive.demonstration]}, "managing_unit": {{"id": {hive.managing_unit_id},'
-            f' "name": {_text(hive.managing_unit_name)}}}, "contact_phone": {_text(hive.contact_phone)}}}'
+            f'{head}{round(row.distance_m)}, "open_now": {_TRUTH[row.open_now]},'
+            f' "closes_at": {moments[row.closes_at]}, "opens_at": {moments[row.opens_at]}{tail}'
         )
     return HttpResponse(f'{{"count": {found.count}, "items": [{", ".join(items)}]}}', content_type=CONTENT_TYPE)
+
+
+# Each kept station row's pieces of the answer (before its distance; after its status), by the
+# row's identity: the row and its schedule are kept in the entry, so that an id reused by a later
+# object never finds another row's pieces. Emptied when it grows past a few cities' worth (every
+# new version of the stations brings new rows).
+_PIECES: dict[int, tuple[selectors.HiveRow, tuple[hours.WeeklyInterval, ...], str, str]] = {}
+_PIECES_MAX = 50_000
+
+
+def _pieces(row: selectors.NearestHive) -> tuple[str, str]:
+    hive = row.hive
+    kept = _PIECES.get(id(hive))
+    if kept is not None and kept[0] is hive and kept[1] is row.intervals:
+        return kept[2], kept[3]
+    head = (
+        f'{{"id": {hive.id}, "name": {_text(hive.name)}, "address": {_text(hive.address)},'
+        f' "lat": {_number(hive.lat)}, "lng": {_number(hive.lng)}, "distance_m": '
+    )
+    tail = (
+        f', "opening_hours": {hours.schedule_json(row.intervals, hive.always_open)},'
+        f' "services": {_services_json(tuple(hive.services))},'
+        f' "demonstration": {_TRUTH[hive.demonstration]}, "managing_unit": {{"id": {hive.managing_unit_id},'
+        f' "name": {_text(hive.managing_unit_name)}}}, "contact_phone": {_text(hive.contact_phone)}}}'
+    )
+    if len(_PIECES) >= _PIECES_MAX:
+        _PIECES.clear()
+    _PIECES[id(hive)] = (hive, row.intervals, head, tail)
+    return head, tail
 
 
 # What json.dumps writes for a string (ASCII, escaped), a bool and a number: the C encoder's own

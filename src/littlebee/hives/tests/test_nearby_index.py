@@ -6,6 +6,8 @@ hives.station_version, changed by the database's triggers)."""
 from __future__ import annotations
 
 import random
+import threading
+import time as time_module
 from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -343,3 +345,34 @@ def test_a_date_not_today(kept_station: Hive) -> None:
     kept = nearby.hives_search_kept(**HERE, at=later)
     sql = stations.hives_search(**HERE, at=later)
     assert _answer(kept) == _answer(sql) and kept.items[0].open_now is False
+
+
+def test_threads_that_find_a_new_version_at_once_read_the_stations_once(monkeypatch: Any) -> None:
+    # given four threads (gunicorn's per worker) that all read a version the kept stations are not of
+    reads: list[int | None] = []
+    arrived = threading.Barrier(4)
+
+    def slow_read(version: int | None) -> nearby.StationIndex:
+        reads.append(version)
+        time_module.sleep(0.05)
+        return nearby.StationIndex(version, [], [])
+
+    monkeypatch.setattr(nearby, "first_statement_checks", lambda read: 42)
+    monkeypatch.setattr(nearby, "_index_read", slow_read)
+    monkeypatch.setattr(nearby, "_kept", nearby.StationIndex(41, [], []))
+    found: list[nearby.StationIndex] = []
+
+    def search() -> None:
+        arrived.wait()
+        found.append(nearby.station_index())
+
+    # when they search at once
+    threads = [threading.Thread(target=search) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # then one of them read the stations, and all four answer from what it read
+    assert reads == [42]
+    assert len(found) == 4 and all(index is found[0] for index in found) and found[0].version == 42
