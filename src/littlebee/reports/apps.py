@@ -7,6 +7,8 @@ class ReportsConfig(AppConfig):
     verbose_name = _("随手拍")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
         from littlebee.points.rules import category_names_reader_set
@@ -32,3 +34,17 @@ class ReportsConfig(AppConfig):
                 title=report_title,
             ),
         )
+        post_migrate.connect(_phash_scan_without_migrations, sender=self)
+
+
+def _phash_scan_without_migrations(sender: AppConfig, using: str, **kwargs: object) -> None:
+    """A database made from the models, not the migrations (the tests' --no-migrations), gets
+    the near-duplicate scan's column and index here; a migrated one has them from migration 0009."""
+    from django.conf import settings
+    from django.db import connections
+
+    from .phash_scan import install
+
+    modules = getattr(settings, "MIGRATION_MODULES", {})
+    if sender.label in modules and modules[sender.label] is None:
+        install(connections[using])

@@ -4,13 +4,18 @@ hash (issue 13): read through an index in their order, so that a picture sent th
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from littlebee.reports import flags
+from littlebee.accounts.tests.factories import worker
+from littlebee.cases.tests.factories import World
+from littlebee.reports import flags, services
+from littlebee.reports.models import PhotoStatus, ReportPhoto
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +45,26 @@ def plan(queryset: QuerySet[Any]) -> str:
     ],
     ids=["same bytes", "same hash"],
 )
-def test_the_oldest_same_photo_is_read_in_an_index_order_without_sorting(queryset: Any, index: str) -> None:
-    # given the flags' read of the oldest other photo with the same bytes (or hash)
+def test_the_oldest_same_photo_is_read_in_an_index_order_without_sorting(w: World, queryset: Any, index: str) -> None:
+    # given photos with their own bytes and hashes, and the database's statistics of them (on an
+    # empty table PostgreSQL may as well walk the near-duplicate scan's index of every ready
+    # photo, reportphoto_scan_idx, which is in time order too; on a real one it never would)
+    report = services.report_submit(reporter=worker(), category_code="garbage", description="", lat=30.55, lng=114.30)
+    now = timezone.now()
+    ReportPhoto.objects.bulk_create(
+        ReportPhoto(
+            report=report,
+            status=PhotoStatus.READY,
+            content_sha256=f"{i:064x}",
+            phash=f"{i * 7919:016x}",
+            created_at=now - timedelta(minutes=i),
+        )
+        for i in range(300)
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE reports_reportphoto")
+    # and the flags' read of the oldest other photo with the same bytes (or hash)
     # when the database plans it
     text = plan(queryset())
 
