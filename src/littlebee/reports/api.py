@@ -54,7 +54,7 @@ from littlebee.points import rules
 from littlebee.points.models import PointsSource
 
 from . import selectors, services
-from .models import Report, ReportCategory, photo_urls
+from .models import PhotoUrlParts, Report, ReportCategory, photo_url_parts, photo_urls
 from .selectors import report_point
 
 router = Router(tags=["reports"])
@@ -341,9 +341,10 @@ def _list_item(
     *,
     follower: bool,
     zone: tzinfo,
+    url_parts: PhotoUrlParts,
 ) -> dict[str, Any]:
     """report_payload of a list row (selectors.reports_page_of), value for value; its moments in
-    `zone` (the reader's, asked once for the page)."""
+    `zone` and its photos' URLs of `url_parts` (the reader's, asked once for the page)."""
     points = sum(int(e["extra"].get("points_awarded", 0) or 0) for e in events if e["text2"] == CaseAction.ACCEPT)
     region, organisation = row["case__region"], row["case__organisation"]
     stage = _Stage(
@@ -351,7 +352,9 @@ def _list_item(
     )
     shown = []
     for photo in photos:
-        url, thumbnail = photo_urls(row["pk"], photo["row_id"], photo["text3"], photo["text1"], photo["text2"])
+        url, thumbnail = photo_urls(
+            row["pk"], photo["row_id"], photo["text3"], photo["text1"], photo["text2"], url_parts
+        )
         shown.append(
             {"id": photo["row_id"], "url": url or None, "thumbnail": thumbnail or None, "status": photo["text3"]}
         )
@@ -398,7 +401,7 @@ def reports_list(request: HttpRequest, query: Query[ReportListQuery]) -> HttpRes
     limit, offset = clamp(query.limit, query.offset)
     user = request_user(request)
     page = selectors.reports_page_of(user, limit=limit, offset=offset)
-    zone = timezone.get_current_timezone()
+    zone, url_parts = timezone.get_current_timezone(), photo_url_parts()
     items = [
         _list_item(
             row,
@@ -406,6 +409,7 @@ def reports_list(request: HttpRequest, query: Query[ReportListQuery]) -> HttpRes
             page.photos[row["pk"]],
             follower=row["case__reporter"] != user.pk,
             zone=zone,
+            url_parts=url_parts,
         )
         for row in page.rows
     ]

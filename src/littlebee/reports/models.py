@@ -168,13 +168,22 @@ class ReportPhoto(models.Model):
         return photo_urls(self.report_id, self.pk, self.status, self.image.name, self.thumbnail.name)[1]
 
 
-def photo_urls(report_id: int, photo_id: int, status: str, image: str | None, thumbnail: str | None) -> tuple[str, str]:
+def photo_urls(
+    report_id: int,
+    photo_id: int,
+    status: str,
+    image: str | None,
+    thumbnail: str | None,
+    parts: PhotoUrlParts | None = None,
+) -> tuple[str, str]:
     """A photo's (image, thumbnail) URLs from its columns ("" while it is not ready): the one rule
     for ReportPhoto.image_url and thumbnail_url and for lists that read the columns only. Without
-    a thumbnail of its own, the thumbnail is the image."""
+    a thumbnail of its own, the thumbnail is the image. A list gives `parts` (photo_url_parts(),
+    asked once for its photos)."""
     if status != PhotoStatus.READY or not (image or thumbnail):
         return "", ""
-    parts = _photo_url_parts()
+    if parts is None:
+        parts = photo_url_parts()
     url = _photo_url(parts, report_id, photo_id, "image") if image else ""
     return url, _photo_url(parts, report_id, photo_id, "thumb") if thumbnail else url
 
@@ -185,10 +194,12 @@ def photo_urls(report_id: int, photo_id: int, status: str, image: str | None, th
 # stand-in ids, and a URL is the ids put in the stand-ins' places: the text reverse() gives.
 _STAND_IN_REPORT, _STAND_IN_PHOTO = 7_919_130_001, 7_919_130_002
 _VARIANTS = ("image", "thumb")
-_PHOTO_URL_PARTS: dict[tuple[str, Any, str | None], dict[str, tuple[str, str, str] | None]] = {}
+PhotoUrlParts = dict[str, tuple[str, str, str] | None]
+_PHOTO_URL_PARTS: dict[tuple[str, Any, str | None], PhotoUrlParts] = {}
 
 
-def _photo_url_parts() -> dict[str, tuple[str, str, str] | None]:
+def photo_url_parts() -> PhotoUrlParts:
+    """What photo_urls makes the URLs of, for the current script prefix, URL conf and language."""
     key = (get_script_prefix(), get_urlconf(), get_language())
     parts = _PHOTO_URL_PARTS.get(key)
     if parts is None:
@@ -196,7 +207,7 @@ def _photo_url_parts() -> dict[str, tuple[str, str, str] | None]:
     return parts
 
 
-def _photo_url(parts: dict[str, tuple[str, str, str] | None], report_id: int, photo_id: int, variant: str) -> str:
+def _photo_url(parts: PhotoUrlParts, report_id: int, photo_id: int, variant: str) -> str:
     around = parts[variant]
     if around is None or type(report_id) is not int or type(photo_id) is not int or report_id < 0 or photo_id < 0:
         return reverse("report-photo-file", args=[report_id, photo_id, variant])

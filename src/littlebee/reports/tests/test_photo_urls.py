@@ -69,3 +69,26 @@ def test_not_ready_or_without_files_has_no_urls(counted_reverse: list[Any]) -> N
     assert photo_urls(1, 2, PhotoStatus.PROCESSING, "a.jpg", "a-t.jpg") == ("", "")
     assert photo_urls(1, 2, PhotoStatus.READY, "", "") == ("", "")
     assert counted_reverse == []
+
+
+def test_a_list_asks_what_the_urls_depend_on_once(counted_reverse: list[Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    # given the parts asked once for a page, and the script prefix's look-ups counted from then on
+    parts = models.photo_url_parts()
+    asked: list[int] = []
+    real = models.get_script_prefix
+
+    def counting() -> str:
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(models, "get_script_prefix", counting)
+
+    # when a page's photos are named with them
+    urls = [photo_urls(report, 1, PhotoStatus.READY, "a.jpg", "a-t.jpg", parts) for report in range(1, 11)]
+
+    # then nothing more is asked, and the URLs are reverse()'s
+    assert asked == []
+    assert urls[3] == (
+        reverse("report-photo-file", args=[4, 1, "image"]),
+        reverse("report-photo-file", args=[4, 1, "thumb"]),
+    )
