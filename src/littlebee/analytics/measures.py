@@ -342,22 +342,51 @@ def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, sub
     return parts
 
 
+# --- Statements kept -------------------------------------------------------------------------
+# A panel's statement is a function of its arguments (the scope, the period, the breakdown's key)
+# and of today (the lean splits); building it through the ORM (the filters of two to four parts,
+# compiled) cost more CPU than the database took to run it (a city dashboard: 13 statements,
+# about a third of its CPU). The statement text and its parameters are kept per process, keyed
+# on all of them; the figures are read afresh every time.
+STATEMENTS_KEPT = 1024
+_statements: dict[tuple[Any, ...], Any] = {}
+_MISSING = object()
+
+
+def _kept(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """build()'s statement(s) for `key`, built once per process, database vendor and day."""
+    full = (connection.vendor, timezone.localdate(timezone=city_zone()), *key)
+    found = _statements.get(full, _MISSING)
+    if found is _MISSING:
+        found = build()
+        if len(_statements) >= STATEMENTS_KEPT:
+            _statements.clear()
+        _statements[full] = found
+    return found
+
+
 # --- The overview ----------------------------------------------------------------------------
 Sums = dict[str, int]
 
 
 def activity_sums(scope: Scope, period: Period) -> Sums:
     """Every activity column summed over the scope and period: one statement adding up the
-    parts of activity_parts (_totals)."""
-    return _totals([(rows, sign) for rows, _day, sign in activity_parts(scope, period, subtract=True)], ACTIVITY_COUNTS)
+    parts of activity_parts (_totals_of)."""
+    signed = _kept(
+        ("activity_sums", scope, period),
+        lambda: _signed_rows(
+            [(rows, sign) for rows, _day, sign in activity_parts(scope, period, subtract=True)], None, ACTIVITY_COUNTS
+        ),
+    )
+    return _totals_of(signed, ACTIVITY_COUNTS)
 
 
-def _totals(parts: list[tuple[QuerySet[Any], int]], names: tuple[str, ...]) -> dict[str, int]:
-    """The columns `names` summed over the parts' rows, each part with its sign, in one
-    statement (UNION ALL). The parts are compiled as plain column lists: the ORM's aggregate()
-    of the 21 activity columns, once per part, cost more to build than the database took to add
-    up the rollup's rows, and a dashboard sums two or three parts twice (the period, the balance)."""
-    signed = _signed_rows(parts, None, names)
+def _totals_of(signed: tuple[str, list[Any]] | None, names: tuple[str, ...]) -> dict[str, int]:
+    """The columns `names` summed over the parts' rows (their UNION ALL, _signed_rows), each
+    part with its sign, in one statement. The parts are compiled as plain column lists: the
+    ORM's aggregate() of the 21 activity columns, once per part, cost more to build than the
+    database took to add up the rollup's rows, and a dashboard sums two or three parts twice
+    (the period, the balance)."""
     if signed is None:
         return dict.fromkeys(names, 0)
     union, params = signed
@@ -625,15 +654,30 @@ def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, An
     rollups (day rows for weeks, month rows and remaining days for months), the weeks and months
     folded in Python (SQLite and PostgreSQL alike)."""
     buckets: dict[date, dict[str, int]] = {}
-    for source, day_field, _sign in activity_parts(scope, period, days_only=unit == "week"):
-        rows = source.values(day_field).annotate(**{name: Sum(name) for name in TREND_MEASURES}).order_by()
-        for row in rows:
-            day: date = row[day_field]
+    statements = _kept(("trend", scope, period, unit), lambda: _trend_statements(scope, period, unit))
+    for sql, params in statements:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        for raw_day, *values in fetched:
+            # SQLite gives the day as text (the ORM's converters are not run on a kept statement).
+            day: date = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
             start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
             bucket = buckets.setdefault(start, dict.fromkeys(TREND_MEASURES, 0))
-            for name in TREND_MEASURES:
-                bucket[name] += int(row[name] or 0)
+            for name, value in zip(TREND_MEASURES, values, strict=True):
+                bucket[name] += int(value or 0)
     return [{"start": start, **values} for start, values in sorted(buckets.items())]
+
+
+def _trend_statements(scope: Scope, period: Period, unit: str) -> list[tuple[str, tuple[Any, ...]]]:
+    """trend's grouped statements, one per part: the day and TREND_MEASURES summed per day."""
+    statements = []
+    for source, day_field, _sign in activity_parts(scope, period, days_only=unit == "week"):
+        rows = source.values(day_field).annotate(**{name: Sum(name) for name in TREND_MEASURES}).order_by()
+        compiled = _compiled(rows.values_list(day_field, *TREND_MEASURES))
+        if compiled is not None:
+            statements.append(compiled)
+    return statements
 
 
 BREAKDOWN_MEASURES = (
@@ -661,7 +705,11 @@ def breakdown(
     overview adds up. `nonzero`: only the keys with a sum other than zero (read as months less
     the days left out where those are fewer: Period.lean_split); else every key with rows in the
     period."""
-    result = _summed(_breakdown_parts(scope, period, by, nonzero=nonzero), by, names)
+    signed = _kept(
+        ("breakdown", scope, period, by, names, nonzero),
+        lambda: _signed_rows(_breakdown_parts(scope, period, by, nonzero=nonzero), by, names),
+    )
+    result = _summed_of(signed, names)
     if nonzero:
         return {k: v for k, v in result.items() if any(v.values())}
     return result
@@ -671,7 +719,10 @@ def breakdown_counts(scope: Scope, period: Period, by: str, name: str) -> dict[A
     """One of the breakdown's columns (`name`) per key, the keys whose sum is zero left out:
     breakdown(scope, period, by, (name,), nonzero=True) as plain numbers, the zeros dropped by
     the database (the city's map: 1,404 communities, a dictionary each to build and to drop)."""
-    signed = _signed_rows(_breakdown_parts(scope, period, by, nonzero=True), by, (name,))
+    signed = _kept(
+        ("breakdown", scope, period, by, (name,), True),
+        lambda: _signed_rows(_breakdown_parts(scope, period, by, nonzero=True), by, (name,)),
+    )
     if signed is None:
         return {}
     union, params = signed
@@ -750,7 +801,11 @@ def _summed(parts: list[tuple[QuerySet[Any], int]], key: str, names: tuple[str, 
     BY), so that a key's parts are added up in the database and each key comes back once, not
     once per part (the city's map: 1,404 communities, not three times as many rows to convert
     and add up in Python). Every key with a row in a part is listed, its sums maybe zero."""
-    signed = _signed_rows(parts, key, names)
+    return _summed_of(_signed_rows(parts, key, names), names)
+
+
+def _summed_of(signed: tuple[str, list[Any]] | None, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+    """_summed of the parts' UNION ALL (_signed_rows, with its key)."""
     if signed is None:
         return {}
     union, params = signed
@@ -795,7 +850,11 @@ def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], di
 
 def service_use(scope: Scope, period: Period) -> dict[int | None, int]:
     """station_use's visits per service alone (services without any left out)."""
-    by_service = _summed(_service_parts(scope, period), "service_id", ("visits",))
+    signed = _kept(
+        ("service_use", scope, period),
+        lambda: _signed_rows(_service_parts(scope, period), "service_id", ("visits",)),
+    )
+    by_service = _summed_of(signed, ("visits",))
     return {k: v["visits"] for k, v in by_service.items() if v["visits"]}
 
 
@@ -814,12 +873,14 @@ def station_ranks(scope: Scope, period: Period, stations: QuerySet[Any], n: int)
     visit counted 0), ties by name then id, as Python orders strings (code points: PostgreSQL's
     "C" collation, SQLite's BINARY). The database ranks them: a city's 600 stations were read
     with their sums, a request each, to show twenty."""
-    station_parts = _station_parts(scope, period)
     listed = _compiled(stations.values_list("id", "name").order_by())
     if listed is None:
         return StationRanks([], [], 0)
     listed_sql, listed_params = listed
-    signed = _signed_rows(station_parts, "hive_id", ("visits",))
+    signed = _kept(
+        ("station_use", scope, period),
+        lambda: _signed_rows(_station_parts(scope, period), "hive_id", ("visits",)),
+    )
     sums_params: list[Any]
     if signed is None:
         sums_sql, sums_params = "SELECT CAST(NULL AS BIGINT) AS k, 0 AS visits WHERE 1 = 0", []

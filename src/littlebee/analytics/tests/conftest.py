@@ -16,6 +16,7 @@ from littlebee.appeals.tests.factories import AppealCity, appeal_city
 from littlebee.cases import notify
 
 from .. import tracking
+from ..measures import _statements as measures_statements
 from ..selectors import forget_map_places
 from ..tracking import refresh_deferred
 from .history import Committed
@@ -38,6 +39,8 @@ def _quiet(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> No
     # The map's regions kept in the process: a rolled-back test's regions may come back with the
     # same count, ids and (frozen) time, other names.
     forget_map_places()
+    # And the panels' statements kept in the process (measures._kept): each test builds its own.
+    measures_statements.clear()
 
 
 @pytest.fixture

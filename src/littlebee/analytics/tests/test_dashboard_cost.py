@@ -19,7 +19,7 @@ from littlebee.hives.tests.factories import HiveFactory
 
 from .. import measures, views
 from ..measures import Period, Scope
-from ..models import StationDay
+from ..models import Grain, PlaceLevel, PlaceRollup, StationDay
 from .history import build, since_march
 
 
@@ -140,3 +140,32 @@ def test_the_maps_counts_are_the_breakdowns_nonzero_column(c: AppealCity) -> Non
             full = measures.breakdown(scope, period, "region_id", ("reports_submitted",), nonzero=True)
             assert counts == {k: v["reports_submitted"] for k, v in full.items()}, (scope, period)
     assert measures.breakdown_counts(Scope(everything=True), since_march(), "region_id", "reports_submitted")
+
+
+def test_a_panels_statement_is_built_once_and_its_figures_read_afresh(
+    c: AppealCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the history, and the city's overview and map read once since March
+    build(c)
+    scope, period = Scope(everything=True), since_march()
+    overview = measures.overview(scope, period)
+    mapped = measures.breakdown_counts(scope, period, "region_id", "reports_submitted")
+    weeks = measures.trend(scope, period, "week")
+
+    # when they are read again, their parts no longer buildable, and after March's city row
+    # gained 5 reports behind the rollups' back
+    def unbuilt(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(measures, "activity_parts", unbuilt)
+    monkeypatch.setattr(measures, "_breakdown_parts", unbuilt)
+    again = measures.overview(scope, period)
+    assert measures.breakdown_counts(scope, period, "region_id", "reports_submitted") == mapped
+    assert measures.trend(scope, period, "week") == weeks
+    march = PlaceRollup.objects.get(grain=Grain.MONTH, start=date(2026, 3, 1), level=PlaceLevel.CITY)
+    PlaceRollup.objects.filter(pk=march.pk).update(reports_submitted=march.reports_submitted + 5)
+    changed = measures.overview(scope, period)
+
+    # then the same statements were run, and they read the figures as they are now
+    assert again == overview
+    assert changed.reports["submitted"] == overview.reports["submitted"] + 5
