@@ -680,7 +680,9 @@ def _original_drop(photo: ReportPhoto) -> bool:
     return True
 
 
-# What marking a photo ready writes, in the order of the statement's parameters.
+# What marking a photo ready writes, in the order of the statement's parameters: with its
+# original's name cleared in the same statement (the file is deleted right after), one UPDATE
+# and one commit per processed photo instead of two.
 _READY_FIELDS = (
     "image",
     "thumbnail",
@@ -690,6 +692,7 @@ _READY_FIELDS = (
     "exif_lng",
     "exif_taken_at",
     "status",
+    "original",
 )
 
 
@@ -780,7 +783,7 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
         "status": PhotoStatus.READY,
     }
     ops = connections[router.db_for_write(ReportPhoto)].ops
-    written = {"image": photo.image.name, "thumbnail": photo.thumbnail.name, **processed}
+    written = {"image": photo.image.name, "thumbnail": photo.thumbnail.name, **processed, "original": ""}
     written["exif_taken_at"] = ops.adapt_datetimefield_value(taken)
     done = _photo_execute("photo_ready", [*(written[f] for f in _READY_FIELDS), photo.pk, PhotoStatus.PROCESSING])
     if not done:
@@ -792,8 +795,16 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
     # and case read at the start, which the flags need.
     for field, value in processed.items():
         setattr(photo, field, value)
-    if _original_drop(photo):
-        photo.original = ""
+    storage, original = photo.original.storage, photo.original.name
+    photo.original = ""
+    try:
+        # No row names the file any more: if the storage refuses now, the orphan sweep deletes
+        # it (report_orphan_files_delete), as it deletes the file of a row never committed.
+        storage.delete(original)
+    except Exception:
+        log.warning(
+            "original of report photo %s could not be deleted; left for the orphan sweep", photo_id, exc_info=True
+        )
     try:
         photo_flags_compute(photo, at=timezone.now())
     except Exception:
