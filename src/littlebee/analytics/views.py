@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import _json_script_escapes, format_html  # type: ignore[attr-defined]
 from django.utils.safestring import SafeString, mark_safe
@@ -45,6 +46,7 @@ PRESETS = {
     "all": (gettext_lazy("全部"), None),
 }
 STATION_ROWS = 10
+STATION_URL_ID = 987654321  # an id no part of the station URL's pattern contains
 OFFICE_PAGE_SIZE = 50
 CHILD_LEVEL: dict[RegionLevel | None, tuple[str, RegionLevel]] = {
     None: ("district_id", RegionLevel.DISTRICT),
@@ -143,10 +145,18 @@ def _stations(scope: Scope, period: Period) -> dict[str, Any]:
         hives = hives.filter(community_id__in=community_ids.values("pk"))
     # Only the ten busiest and ten idlest are shown: the database ranks the stations.
     ranks = measures.station_ranks(scope, period, hives, STATION_ROWS)
+    # A station's page is /hives/<id>/: reversed once, its id put in per row (20 reversals a page).
+    url = reverse("hives:station", args=[STATION_URL_ID])
     return {
         "by_service": service_rows,
-        "busiest": [{"visits": v, "name": n, "id": i} for i, n, v in ranks.busiest],
-        "idlest": [{"visits": v, "name": n, "id": i} for i, n, v in ranks.idlest],
+        "busiest": [
+            {"visits": v, "name": n, "id": i, "url": url.replace(str(STATION_URL_ID), str(i))}
+            for i, n, v in ranks.busiest
+        ],
+        "idlest": [
+            {"visits": v, "name": n, "id": i, "url": url.replace(str(STATION_URL_ID), str(i))}
+            for i, n, v in ranks.idlest
+        ],
         "stations": ranks.stations,
     }
 

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
 
 from littlebee.appeals.tests.factories import AppealCity
 from littlebee.conftest import client_for
@@ -18,7 +21,7 @@ from littlebee.hives.models import Hive
 from littlebee.hives.tests.factories import HiveFactory
 
 from .. import measures, views
-from ..measures import Period, Scope
+from ..measures import BREAKDOWN_MEASURES, Period, Scope
 from ..models import Grain, PlaceLevel, PlaceRollup, StationDay
 from .history import build, since_march
 
@@ -169,3 +172,34 @@ def test_a_panels_statement_is_built_once_and_its_figures_read_afresh(
     # then the same statements were run, and they read the figures as they are now
     assert again == overview
     assert changed.reports["submitted"] == overview.reports["submitted"] + 5
+
+
+@pytest.mark.parametrize("separated", [False, True])
+def test_a_breakdown_rows_cells_are_written_as_the_template_wrote_them(settings: Any, separated: bool) -> None:
+    # given a row of figures, numbers written with or without a thousands separator
+    settings.USE_THOUSAND_SEPARATOR = separated
+    row = dict(zip(BREAKDOWN_MEASURES, [1234567, 0, -3, 12, 5, 1000, 7], strict=True))
+
+    # when its cells are written by the tag (in English: digits grouped by three)
+    each = "".join(f'<td class="num">{{{{ row.{name} }}}}</td>' for name in BREAKDOWN_MEASURES)
+    with translation.override("en"):
+        cells = Template("{% load stats %}{% breakdown_cells row %}").render(Context({"row": row}))
+        wrote = Template(each).render(Context({"row": row}))
+
+    # then they are what {{ row.<figure> }} wrote in each cell
+    assert cells == wrote
+    assert ("1,234,567" in cells) == separated
+
+
+def test_the_stations_panel_links_each_station_to_its_page(c: AppealCity) -> None:
+    # given a station with visits in March
+    build(c)
+    period = since_march()
+
+    # when the city's stations panel is read
+    panel = views._stations(Scope(everything=True), period)
+
+    # then each listed station links to its own page
+    assert panel["busiest"]
+    for row in (*panel["busiest"], *panel["idlest"]):
+        assert row["url"] == reverse("hives:station", args=[row["id"]])
