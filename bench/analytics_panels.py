@@ -44,6 +44,7 @@ Growing a city takes a while (a million cases about 4 minutes on the shared 2-co
 load 7-9, see README), so a grown city can be kept and timed again:
 
     .venv/bin/python bench/analytics_panels.py --postgres … --keep        # prints the database's URL
+    .venv/bin/python bench/analytics_panels.py --postgres … --keep --grow-only --small 10000000 --large '' --name s10m
     .venv/bin/python bench/analytics_panels.py --reuse postgres://…/bench_stats_NNN
     .venv/bin/python bench/analytics_panels.py --reuse … --rebuild        # after a run stopped while growing
 
@@ -978,6 +979,9 @@ def main() -> None:
         "--keep", action="store_true", help="keep the database at the end (its URL is printed) to profile against it"
     )
     parser.add_argument("--prefix", default="bench_stats", help="the throwaway database's name before its _pid")
+    parser.add_argument(
+        "--name", default="", help="the database's exact name instead of <prefix>_<pid> (with --keep: to --reuse it)"
+    )
     parser.add_argument("--reuse", default="", help="only time this kept database (its URL, from --keep)")
     parser.add_argument("--rebuild", action="store_true", help="with --reuse: fill and build its rollups first")
     parser.add_argument(
@@ -989,7 +993,7 @@ def main() -> None:
         return
     if not args.postgres:
         parser.error("--postgres is required (or --reuse)")
-    label, cleanup = throwaway_database(args.postgres, prefix=args.prefix)
+    label, cleanup = throwaway_database(args.postgres, prefix=args.prefix, name=args.name)
     if args.keep:
         print(f"keeping the database: DATABASE_URL={os.environ.get('DATABASE_URL', '(SQLite)')}", flush=True)
         cleanup = lambda: None  # noqa: E731

@@ -14,9 +14,11 @@ from urllib.parse import urlsplit, urlunsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 
-def throwaway_database(postgres: str | None, prefix: str = "littlebee_bench") -> tuple[str, Callable[[], None]]:
-    """Point Django at a new, migrated database (on PostgreSQL named `prefix`_pid) and return
-    (label, cleanup)."""
+def throwaway_database(
+    postgres: str | None, prefix: str = "littlebee_bench", name: str = ""
+) -> tuple[str, Callable[[], None]]:
+    """Point Django at a new, migrated database (on PostgreSQL named `name`, or `prefix`_pid)
+    and return (label, cleanup)."""
     var_dir = tempfile.mkdtemp(prefix="littlebee-bench-")
     os.environ["LITTLEBEE_VAR_DIR"] = var_dir
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "littlebee.settings")
@@ -29,7 +31,7 @@ def throwaway_database(postgres: str | None, prefix: str = "littlebee_bench") ->
     if postgres:
         import psycopg
 
-        name = f"{prefix}_{os.getpid()}"
+        name = name or f"{prefix}_{os.getpid()}"
         with psycopg.connect(postgres, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{name}"')
         parts = urlsplit(postgres)
