@@ -141,9 +141,12 @@ def test_the_once_tests_run_on_postgresql_when_asked(monkeypatch: pytest.MonkeyP
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs GNU make")
 def test_the_passes_run_beside_each_other_start_from_compiled_tests() -> None:
+    # given a make of its own (not the one running this suite, whose command line its children inherit)
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "USE_TEST_CITY")}
+
     # when make says how CI would run the two passes (.ci/run: USE_TEST_CITY=1), and one alone
-    beside = _make("-n", "USE_TEST_CITY=1", "test-sqlite", "test-postgres")
-    alone = _make("-n", "test-sqlite")
+    beside = _make("-n", "USE_TEST_CITY=1", "test-sqlite", "test-postgres", env=env)
+    alone = _make("-n", "test-sqlite", env=env)
 
     # then one process collects the suite first (writing the bytecode and rewritten tests that the
     # four workers then read, instead of each compiling all of it), and only once
