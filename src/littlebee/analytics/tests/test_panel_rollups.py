@@ -19,7 +19,7 @@ from django.utils import timezone
 from littlebee.appeals.tests.factories import AppealCity
 
 from .. import coarse, measures
-from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, coarse_offices_refresh, period_split
+from ..coarse import ACTIVITY_COUNTS, OFFICE_COUNTS, period_split
 from ..measures import Period, Scope
 from ..models import (
     ActivityDay,
@@ -33,17 +33,22 @@ from ..models import (
     WorkerDay,
     WorkerPlace,
 )
-from ..rollups import Places
-from .history import Committed, build
+from .history import Committed, History
 
 DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def c(city_in_transaction: AppealCity) -> AppealCity:
-    """Every test here is about the figures, not about when a commit computes them: each runs
-    inside a transaction and runs the after-commit work where it writes."""
-    return city_in_transaction
+def c(history_once: tuple[AppealCity, History]) -> AppealCity:
+    """Every test here reads the known history (history.build): built once for the module (in a
+    transaction rolled back at its end), each test in a savepoint of it, as a test inside a
+    transaction runs. Tests that need a city without the history are in test_panel_rollups_city."""
+    return history_once[0]
+
+
+@pytest.fixture
+def history(history_once: tuple[AppealCity, History]) -> History:
+    return history_once[1]
 
 
 def test_a_period_is_read_as_its_full_months_and_its_remaining_days() -> None:
@@ -112,7 +117,6 @@ def _fine_offices(scope: Scope, period: Period) -> dict[int, dict[str, int]]:
 @pytest.mark.django_db
 def test_every_panel_equals_the_same_sums_over_the_daily_rollups(c: AppealCity) -> None:
     # given the known history (March 2026) and a few things today
-    build(c)
     w = c.w
     today = timezone.localdate()
     scopes = [
@@ -165,7 +169,6 @@ def test_every_panel_equals_the_same_sums_over_the_daily_rollups(c: AppealCity) 
 @pytest.mark.django_db
 def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCity, committed: Committed) -> None:
     # given the history, and the city's March row changed behind the rollups' back
-    build(c)
     march = PlaceRollup.objects.get(grain=Grain.MONTH, start=date(2026, 3, 1), level=PlaceLevel.CITY)
     right = march.reports_submitted
     PlaceRollup.objects.filter(pk=march.pk).update(reports_submitted=right + 5)
@@ -196,7 +199,6 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
 @pytest.mark.django_db
 def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) -> None:
     # given the history (March 2026) and a person with a place role and an industry role
-    build(c)
     scope = Scope(community_ids=(c.w.community.pk,), industries=("express",))
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
     fine = _fine(scope, march)
@@ -221,7 +223,6 @@ def test_a_mixed_scope_reads_its_full_months_from_the_month_rows(c: AppealCity) 
 def test_a_breakdown_and_the_station_use_add_up_their_parts_in_one_statement_each(c: AppealCity) -> None:
     # given the history (March 2026) and a period read as its months less the days left out of
     # its first and last (5 February - 25 April: February less 4 days, April less 5)
-    build(c)
     scope = Scope(everything=True)
     period = Period(date(2026, 2, 5), date(2026, 4, 25))
     assert period.lean_split.minus
@@ -247,7 +248,6 @@ def test_a_breakdown_and_the_station_use_add_up_their_parts_in_one_statement_eac
 def test_an_industry_committees_overview_and_weeks_are_read_from_the_industry_rollup(c: AppealCity) -> None:
     # given the history (March 2026) and the food-delivery committee's scope, over a period of
     # months and remaining days
-    build(c)
     scope = Scope(industries=("food_delivery",))
     period = Period(date(2026, 2, 20), date(2026, 4, 10))
     assert _fine(scope, period)["reports_submitted"] > 0
@@ -270,7 +270,6 @@ def test_an_industry_committees_overview_and_weeks_are_read_from_the_industry_ro
 @pytest.mark.django_db
 def test_an_industry_committees_places_are_read_from_the_industry_place_months(c: AppealCity) -> None:
     # given the history (March 2026) and the food-delivery committee's scope
-    build(c)
     scope = Scope(industries=("food_delivery",))
     narrowed = Scope(industries=("food_delivery",), within=("street_id", c.w.street.pk))
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
@@ -299,7 +298,6 @@ def test_an_industry_committees_places_are_read_from_the_industry_place_months(c
 
 def test_the_city_and_a_committee_break_down_by_industry_from_the_industry_rollup(c: AppealCity) -> None:
     # given the history (March 2026) and a period with whole and partial months
-    build(c)
     city, committee = Scope(everything=True), Scope(industries=("food_delivery",))
     period = Period(date(2026, 2, 20), date(2026, 3, 31))
     assert _fine(committee, period)["reports_submitted"] > 0
@@ -320,7 +318,6 @@ def test_the_city_and_a_committee_break_down_by_industry_from_the_industry_rollu
 
 def test_the_scorecards_and_the_enterprises_not_narrowed_read_a_row_per_enterprise(c: AppealCity) -> None:
     # given the history (March 2026), a period with whole and partial months and an enterprise's scope
-    build(c)
     city, enterprise = Scope(everything=True), Scope(enterprise_ids=(c.eleme.pk,))
     period = Period(date(2026, 2, 20), date(2026, 3, 31))
     assert _fine(enterprise, period)["reports_submitted"] > 0
@@ -358,7 +355,6 @@ def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_d
     c: AppealCity, committed: Committed
 ) -> None:
     # given the history: every worker's last active day is his latest WorkerDay
-    build(c)
     last = {
         row["worker_id"]: row["last"]
         for row in WorkerDay.objects.values("worker_id").annotate(last=Max("day")).order_by()
@@ -386,9 +382,10 @@ def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_d
 
 
 @pytest.mark.django_db
-def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity, committed: Committed) -> None:
+def test_the_panel_rollups_follow_a_change_in_an_earlier_month(
+    c: AppealCity, history: History, committed: Committed
+) -> None:
     # given the history, whose March figures are in the month rows
-    history = build(c)
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
     before = measures.overview(Scope(everything=True), march).reports["resolved"]
     # when a March report still open is resolved now
@@ -413,76 +410,8 @@ def test_the_panel_rollups_follow_a_change_in_an_earlier_month(c: AppealCity, co
 
 
 @pytest.mark.django_db
-def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealCity, committed: Committed) -> None:
-    # given 55 community offices that each received cases today (their daily rows)
-    from littlebee.conftest import client_for
-    from littlebee.orgs.tests.factories import OrganisationFactory
-
-    today = timezone.localdate()
-    with committed():
-        offices: list[Any] = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
-        OfficeDay.objects.bulk_create(
-            [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
-        )
-    # and their month's rows, as the refresh keeps them (a period may read the month less its days)
-    with committed():
-        coarse_offices_refresh(today, [o.pk for o in offices])
-    admin = client_for(c.w.city_admin)
-
-    # when the city admin opens the rate table, then its second page
-    with committed():
-        first = admin.get("/staff/stats/offices/?period=30").content.decode()
-    with committed():
-        second = admin.get("/staff/stats/offices/?period=30&page=2").content.decode()
-
-    # then fifty rows, ranked 1–50, then the rest ranked on from 51; the total counts them all
-    assert first.count("data-office=") == 50 and second.count("data-office=") == 5
-    assert f'data-office="{offices[0].pk}"' in first and f'data-office="{offices[54].pk}"' in second
-    assert '<td class="num" data-rank>51</td>' in second
-    total = sum(100 - i for i in range(55))
-    assert f'<td class="num" data-received>{total}</td>' in first
-    assert "第 1 / 2 页" in first
-
-
-@pytest.mark.django_db
-def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCity, committed: Committed) -> None:
-    # given 55 offices with rows today and 55 with rows on the month's first day only
-    from littlebee.orgs.tests.factories import OrganisationFactory
-
-    today = timezone.localdate()
-    month_first = today.replace(day=1)
-    with committed():
-        offices: list[Any] = [OrganisationFactory(name=f"第{i:03d}办") for i in range(110)]
-        OfficeDay.objects.bulk_create(
-            [
-                OfficeDay(day=today if i < 55 else month_first, organisation_id=o.pk, kind="report", received=3, due=2)
-                for i, o in enumerate(offices)
-            ]
-        )
-    with committed():
-        coarse_offices_refresh(today, [o.pk for o in offices])
-    if month_first != today:
-        with committed():
-            coarse_offices_refresh(month_first, [o.pk for o in offices])
-
-    # when the rate table of the last 30 days and of today alone are read
-    with CaptureQueriesContext(connection) as queries:
-        rows = measures.office_rows(Scope(everything=True), Period.last_days(30, today))
-    today_rows = measures.office_rows(Scope(everything=True), Period(start=today, end=today))
-
-    # then two statements (the sums with the names, the cases overdue now) for every office,
-    # and a period leaving out an office's days does not list it
-    assert len(queries) == 2, [q["sql"] for q in queries]
-    assert {r.organisation_id for r in rows} >= {o.pk for o in offices}
-    assert {r.name for r in rows if r.organisation_id == offices[0].pk} == {"第000办"}
-    assert {r.organisation_id for r in today_rows} == {o.pk for o in offices[: 55 if month_first != today else 110]}
-    assert all(r.sums["received"] == 3 and r.sums["due"] == 2 for r in today_rows)
-
-
-@pytest.mark.django_db
 def test_the_rate_table_over_both_kinds_reads_the_months_without_the_kind(c: AppealCity) -> None:
     # given the history (March 2026: reports and appeals at several offices)
-    build(c)
     march = Period(date(2026, 3, 1), date(2026, 3, 31))
     everything = Scope(everything=True)
     fine = _fine_offices(everything, march)
@@ -564,62 +493,9 @@ def test_a_partial_month_of_a_table_with_week_rows_is_read_through_its_weeks() -
                     assert _days_of(split, since) == wanted, (start, end, today, subtract)
 
 
-# The most rows of a community active every day that the map reads for a period ending any day
-# of a year (its months, weeks and days; computed over 2026). Before the week rows: 42 and 28 a
-# year, 30 and 17 a month, 61 and 19 for 90 days.
-MAP_ROWS_AT_MOST = {(365, False): 22, (365, True): 18, (30, False): 12, (30, True): 7, (90, False): 17, (90, True): 9}
-
-
-@pytest.mark.django_db
-def test_the_city_map_reads_a_few_week_rows_per_community_not_its_days(
-    c: AppealCity, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # given a community with activity every day for over a year (at 10 million cases every
-    # community has), its panel rollups rebuilt
-    today = timezone.localdate()
-    community = c.w.community
-    first = today - timedelta(days=400)
-    ActivityDay.objects.bulk_create(
-        ActivityDay(
-            day=first + timedelta(days=k),
-            region=community,
-            street_id=c.w.street.pk,
-            district_id=c.w.district.pk,
-            reports_submitted=1 + k % 3,
-            registered=k % 2,
-        )
-        for k in range(401)
-    )
-    coarse.coarse_rebuild(first, today, Places(), report=False)
-    read: list[Any] = []
-    summed = measures._summed
-
-    def counting(parts: list[tuple[Any, int]], key: str, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
-        read.extend(part for part, _sign in parts)
-        return summed(parts, key, names)
-
-    monkeypatch.setattr(measures, "_summed", counting)
-    for days in (365, 30, 90):
-        period = Period.last_days(days, today)
-        wanted = ActivityDay.objects.filter(period.q()).aggregate(n=Sum("reports_submitted"))["n"]
-        for nonzero in (False, True):
-            read.clear()
-            # when the city's map is read
-            rows = measures.breakdown(
-                Scope(everything=True), period, "region_id", ("reports_submitted",), nonzero=nonzero
-            )
-
-            # then it is the daily sums, read from the week rows and a few days at most
-            assert rows[community.pk]["reports_submitted"] == wanted
-            rows_read = sum(part.filter(region_id=community.pk).count() for part in read)
-            assert rows_read <= MAP_ROWS_AT_MOST[(days, nonzero)], (days, nonzero, rows_read)
-    assert PlaceRollup.objects.filter(grain=Grain.WEEK, level=PlaceLevel.COMMUNITY).count() >= 57
-
-
 @pytest.mark.django_db
 def test_a_days_refresh_keeps_the_week_rows_the_sums_of_their_days(c: AppealCity, committed: Committed) -> None:
     # given the known history, written through the refreshes
-    build(c)
     weeks = PlaceRollup.objects.filter(grain=Grain.WEEK)
     assert weeks.exists()
     # then every week row is the sum of its day rows
@@ -637,7 +513,6 @@ def test_a_days_refresh_keeps_the_week_rows_the_sums_of_their_days(c: AppealCity
 @pytest.mark.django_db
 def test_the_overviews_sums_are_one_statement_whatever_their_parts(c: AppealCity) -> None:
     # given the history and a period whose first and last months are partial
-    build(c)
     period = Period(date(2026, 2, 5), date(2026, 4, 25))
     scopes = [
         Scope(everything=True),
@@ -660,7 +535,6 @@ def test_the_overviews_sums_are_one_statement_whatever_their_parts(c: AppealCity
 @pytest.mark.django_db
 def test_a_breakdown_builds_only_the_parts_it_reads(c: AppealCity, monkeypatch: pytest.MonkeyPatch) -> None:
     # given the history and the ORM's filters counted
-    build(c)
     from django.db.models import QuerySet
 
     filters: list[Any] = []
@@ -680,26 +554,3 @@ def test_a_breakdown_builds_only_the_parts_it_reads(c: AppealCity, monkeypatch: 
     # then only the panel rollups' filters were built, not the daily rollup's unread ones
     assert ActivityDay not in filters, filters
     assert len(filters) <= 6, filters
-
-
-@pytest.mark.parametrize("report", [True, False])
-def test_a_months_rebuild_reads_and_writes_each_grain_of_a_rollup_in_one_statement(c: AppealCity, report: bool) -> None:
-    # given a day of activity in a community (the place rollup has four levels and three grains)
-    today = timezone.localdate()
-    ActivityDay.objects.create(
-        day=today, region=c.w.community, street_id=c.w.street.pk, district_id=c.w.district.pk, reports_submitted=2
-    )
-
-    # when its month is rebuilt
-    with CaptureQueriesContext(connection) as queries:
-        coarse._month_rebuild(coarse.PLACE, today.replace(day=1), dry_run=False, report=report)
-
-    # then each grain is one SELECT of every level's sums (when reporting) and one INSERT of them
-    # (a statement per level before: four each)
-    table = PlaceRollup._meta.db_table
-    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT") and table in q["sql"]]
-    sums = [q for q in queries.captured_queries if q["sql"].startswith("SELECT") and "SUM(" in q["sql"]]
-    assert len(inserts) == 3
-    assert len(sums) == (3 if report else 0)
-    month = PlaceRollup.objects.get(grain=Grain.MONTH, level=PlaceLevel.COMMUNITY, region_id=c.w.community.pk)
-    assert month.reports_submitted == 2

@@ -1,0 +1,170 @@
+"""The panels' rollups for tests that need the city without the known history of
+test_panel_rollups (which builds it once for its module): the rate table's pages and statement,
+the map's week rows, a month's rebuild."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from littlebee.appeals.tests.factories import AppealCity
+
+from .. import coarse, measures
+from ..coarse import coarse_offices_refresh
+from ..measures import Period, Scope
+from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup
+from ..rollups import Places
+from .history import Committed
+
+
+@pytest.fixture
+def c(city_in_transaction: AppealCity) -> AppealCity:
+    return city_in_transaction
+
+
+@pytest.mark.django_db
+def test_the_rate_table_page_shows_a_city_of_offices_a_page_at_a_time(c: AppealCity, committed: Committed) -> None:
+    # given 55 community offices that each received cases today (their daily rows)
+    from littlebee.conftest import client_for
+    from littlebee.orgs.tests.factories import OrganisationFactory
+
+    today = timezone.localdate()
+    with committed():
+        offices: list[Any] = [OrganisationFactory(name=f"第{i:02d}社区党委") for i in range(55)]
+        OfficeDay.objects.bulk_create(
+            [OfficeDay(day=today, organisation_id=o.pk, kind="report", received=100 - i) for i, o in enumerate(offices)]
+        )
+    # and their month's rows, as the refresh keeps them (a period may read the month less its days)
+    with committed():
+        coarse_offices_refresh(today, [o.pk for o in offices])
+    admin = client_for(c.w.city_admin)
+
+    # when the city admin opens the rate table, then its second page
+    with committed():
+        first = admin.get("/staff/stats/offices/?period=30").content.decode()
+    with committed():
+        second = admin.get("/staff/stats/offices/?period=30&page=2").content.decode()
+
+    # then fifty rows, ranked 1–50, then the rest ranked on from 51; the total counts them all
+    assert first.count("data-office=") == 50 and second.count("data-office=") == 5
+    assert f'data-office="{offices[0].pk}"' in first and f'data-office="{offices[54].pk}"' in second
+    assert '<td class="num" data-rank>51</td>' in second
+    total = sum(100 - i for i in range(55))
+    assert f'<td class="num" data-received>{total}</td>' in first
+    assert "第 1 / 2 页" in first
+
+
+@pytest.mark.django_db
+def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCity, committed: Committed) -> None:
+    # given 55 offices with rows today and 55 with rows on the month's first day only
+    from littlebee.orgs.tests.factories import OrganisationFactory
+
+    today = timezone.localdate()
+    month_first = today.replace(day=1)
+    with committed():
+        offices: list[Any] = [OrganisationFactory(name=f"第{i:03d}办") for i in range(110)]
+        OfficeDay.objects.bulk_create(
+            [
+                OfficeDay(day=today if i < 55 else month_first, organisation_id=o.pk, kind="report", received=3, due=2)
+                for i, o in enumerate(offices)
+            ]
+        )
+    with committed():
+        coarse_offices_refresh(today, [o.pk for o in offices])
+    if month_first != today:
+        with committed():
+            coarse_offices_refresh(month_first, [o.pk for o in offices])
+
+    # when the rate table of the last 30 days and of today alone are read
+    with CaptureQueriesContext(connection) as queries:
+        rows = measures.office_rows(Scope(everything=True), Period.last_days(30, today))
+    today_rows = measures.office_rows(Scope(everything=True), Period(start=today, end=today))
+
+    # then two statements (the sums with the names, the cases overdue now) for every office,
+    # and a period leaving out an office's days does not list it
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert {r.organisation_id for r in rows} >= {o.pk for o in offices}
+    assert {r.name for r in rows if r.organisation_id == offices[0].pk} == {"第000办"}
+    assert {r.organisation_id for r in today_rows} == {o.pk for o in offices[: 55 if month_first != today else 110]}
+    assert all(r.sums["received"] == 3 and r.sums["due"] == 2 for r in today_rows)
+
+
+# The most rows of a community active every day that the map reads for a period ending any day
+# of a year (its months, weeks and days; computed over 2026). Before the week rows: 42 and 28 a
+# year, 30 and 17 a month, 61 and 19 for 90 days.
+MAP_ROWS_AT_MOST = {(365, False): 22, (365, True): 18, (30, False): 12, (30, True): 7, (90, False): 17, (90, True): 9}
+
+
+@pytest.mark.django_db
+def test_the_city_map_reads_a_few_week_rows_per_community_not_its_days(
+    c: AppealCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a community with activity every day for over a year (at 10 million cases every
+    # community has), its panel rollups rebuilt
+    today = timezone.localdate()
+    community = c.w.community
+    first = today - timedelta(days=400)
+    ActivityDay.objects.bulk_create(
+        ActivityDay(
+            day=first + timedelta(days=k),
+            region=community,
+            street_id=c.w.street.pk,
+            district_id=c.w.district.pk,
+            reports_submitted=1 + k % 3,
+            registered=k % 2,
+        )
+        for k in range(401)
+    )
+    coarse.coarse_rebuild(first, today, Places(), report=False)
+    read: list[Any] = []
+    summed = measures._summed
+
+    def counting(parts: list[tuple[Any, int]], key: str, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+        read.extend(part for part, _sign in parts)
+        return summed(parts, key, names)
+
+    monkeypatch.setattr(measures, "_summed", counting)
+    for days in (365, 30, 90):
+        period = Period.last_days(days, today)
+        wanted = ActivityDay.objects.filter(period.q()).aggregate(n=Sum("reports_submitted"))["n"]
+        for nonzero in (False, True):
+            read.clear()
+            # when the city's map is read
+            rows = measures.breakdown(
+                Scope(everything=True), period, "region_id", ("reports_submitted",), nonzero=nonzero
+            )
+
+            # then it is the daily sums, read from the week rows and a few days at most
+            assert rows[community.pk]["reports_submitted"] == wanted
+            rows_read = sum(part.filter(region_id=community.pk).count() for part in read)
+            assert rows_read <= MAP_ROWS_AT_MOST[(days, nonzero)], (days, nonzero, rows_read)
+    assert PlaceRollup.objects.filter(grain=Grain.WEEK, level=PlaceLevel.COMMUNITY).count() >= 57
+
+
+@pytest.mark.parametrize("report", [True, False])
+def test_a_months_rebuild_reads_and_writes_each_grain_of_a_rollup_in_one_statement(c: AppealCity, report: bool) -> None:
+    # given a day of activity in a community (the place rollup has four levels and three grains)
+    today = timezone.localdate()
+    ActivityDay.objects.create(
+        day=today, region=c.w.community, street_id=c.w.street.pk, district_id=c.w.district.pk, reports_submitted=2
+    )
+
+    # when its month is rebuilt
+    with CaptureQueriesContext(connection) as queries:
+        coarse._month_rebuild(coarse.PLACE, today.replace(day=1), dry_run=False, report=report)
+
+    # then each grain is one SELECT of every level's sums (when reporting) and one INSERT of them
+    # (a statement per level before: four each)
+    table = PlaceRollup._meta.db_table
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT") and table in q["sql"]]
+    sums = [q for q in queries.captured_queries if q["sql"].startswith("SELECT") and "SUM(" in q["sql"]]
+    assert len(inserts) == 3
+    assert len(sums) == (3 if report else 0)
+    month = PlaceRollup.objects.get(grain=Grain.MONTH, level=PlaceLevel.COMMUNITY, region_id=c.w.community.pk)
+    assert month.reports_submitted == 2
