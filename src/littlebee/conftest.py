@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from littlebee.notifications.sms import LocmemSmsBackend
@@ -170,6 +172,25 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
+
+
+@contextmanager
+def module_transaction(django_db_blocker: Any) -> Iterator[None]:
+    """For a module-scoped fixture whose rows many tests read: the rows it writes inside this
+    block (within `django_db_blocker.unblock()`) stand in a transaction rolled back after the
+    module's last test, and each test's own transaction is a savepoint inside it, so a test's
+    changes are undone as always. Built once per module (per xdist worker) instead of per test.
+    The module must hold no test whose transactions commit (transaction=True, live_server), nor
+    one that wants the database without these rows."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def orm_compiles_watched(monkeypatch: pytest.MonkeyPatch) -> list[Any]:

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.test import TestCase, override_settings
 
 from littlebee.appeals.tests.factories import AppealCity, appeal_city
 from littlebee.cases import notify
+from littlebee.conftest import module_transaction
 
 from .. import tracking
 from ..measures import _statements as measures_statements
@@ -80,30 +80,21 @@ def history_once(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[AppealCity, History]]:
     """The city and the known history (history.build), built once for a module whose tests only
-    read them or change them inside their own transaction: the module's transaction holds them
-    and is rolled back after its last test; each test's transaction is a savepoint inside it. A
-    test module asking for this must not hold a test whose transactions commit (transaction=True)
-    nor one wanting a city without the history. With the settings _quiet gives each test."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            with (
-                pytest.MonkeyPatch.context() as patch,
-                override_settings(
-                    MEDIA_ROOT=tmp_path_factory.mktemp("media"),
-                    ANALYTICS_TRACK=True,
-                    ANALYTICS_REFRESH_INLINE=True,
-                    CACHES={
-                        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "once"}
-                    },
-                ),
-            ):
-                patch.setattr(notify, "deliver", lambda **kwargs: None)
-                with refresh_deferred(), TestCase.captureOnCommitCallbacks(execute=True):
-                    city = appeal_city()
-                history = build(city)
-            yield city, history
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    read them or change them inside their own transaction (conftest.module_transaction), with the
+    settings _quiet gives each test."""
+    with module_transaction(django_db_blocker):
+        with (
+            django_db_blocker.unblock(),
+            pytest.MonkeyPatch.context() as patch,
+            override_settings(
+                MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+                ANALYTICS_TRACK=True,
+                ANALYTICS_REFRESH_INLINE=True,
+                CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "once"}},
+            ),
+        ):
+            patch.setattr(notify, "deliver", lambda **kwargs: None)
+            with refresh_deferred(), TestCase.captureOnCommitCallbacks(execute=True):
+                city = appeal_city()
+            history = build(city)
+        yield city, history

@@ -39,7 +39,7 @@ DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def c(history_once: tuple[AppealCity, History]) -> AppealCity:
+def c(history_once: tuple[AppealCity, History], db: Any) -> AppealCity:
     """Every test here reads the known history (history.build): built once for the module (in a
     transaction rolled back at its end), each test in a savepoint of it, as a test inside a
     transaction runs. Tests that need a city without the history are in test_panel_rollups_city."""
@@ -47,7 +47,7 @@ def c(history_once: tuple[AppealCity, History]) -> AppealCity:
 
 
 @pytest.fixture
-def history(history_once: tuple[AppealCity, History]) -> History:
+def history(history_once: tuple[AppealCity, History], db: Any) -> History:
     return history_once[1]
 
 

@@ -6,6 +6,7 @@ caller's scope is listed."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from littlebee.cases import selectors, services
 from littlebee.cases.api import queue_item
 from littlebee.cases.models import Case, CaseStatus
 from littlebee.cases.views import PAGE_SIZE
-from littlebee.conftest import client_for, model_inits_watched
+from littlebee.conftest import client_for, model_inits_watched, module_transaction
 from littlebee.core.api_answers import answer
 
 from .factories import World, open_case
@@ -32,29 +33,45 @@ pytestmark = pytest.mark.django_db
 QUEUES = ("mine", "assigned", "overdue", "urgent", "all")
 
 
+@pytest.fixture(scope="module")
+def world_once(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """The queues' city, built once for the module (conftest.module_transaction): every test here
+    reads it, and what a test changes is undone with its own transaction."""
+    with module_transaction(django_db_blocker):
+        with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+            city = report_city()
+            # reports, titled by their category (in the reader's language) and first words
+            submit(description="路口垃圾堆了三天，有异味，晚上还有老鼠出没，请尽快处理")
+            submit(category="road_damage", description="")
+            assigned = open_case(city, reporter=worker(user__name="张三"))
+            services.case_assign(case_id=assigned.pk, actor=city.community_handler, handler=city.community_handler)
+            open_case(city, urgent=True)
+            accepted = open_case(city)
+            services.case_accept(case_id=accepted.pk, actor=city.community_handler, points=10)
+            overdue = open_case(city)
+            Case.objects.filter(pk=overdue.pk).update(overdue=True)
+            open_case(city, region=city.other_community)
+            # passed through the community: still seen there (all), held by the police now
+            forwarded = open_case(city)
+            services.case_forward(
+                case_id=forwarded.pk, actor=city.community_handler, to_org=city.traffic_police, note="交警"
+            )
+            # confidential, passed through the community: no longer seen there
+            secret = open_case(city, confidential=True)
+            services.case_forward(
+                case_id=secret.pk, actor=city.community_handler, to_org=city.traffic_police, note="交警"
+            )
+            # the community handler's own report, elsewhere (all: his own)
+            open_case(city, region=city.other_community, reporter=city.community_handler)
+
+        yield city
+
+
 @pytest.fixture
-def w(media_root: Any) -> World:
-    city = report_city()
-    # reports, titled by their category (in the reader's language) and first words
-    submit(description="路口垃圾堆了三天，有异味，晚上还有老鼠出没，请尽快处理")
-    submit(category="road_damage", description="")
-    assigned = open_case(city, reporter=worker(user__name="张三"))
-    services.case_assign(case_id=assigned.pk, actor=city.community_handler, handler=city.community_handler)
-    open_case(city, urgent=True)
-    accepted = open_case(city)
-    services.case_accept(case_id=accepted.pk, actor=city.community_handler, points=10)
-    overdue = open_case(city)
-    Case.objects.filter(pk=overdue.pk).update(overdue=True)
-    open_case(city, region=city.other_community)
-    # passed through the community: still seen there (all), held by the police now
-    forwarded = open_case(city)
-    services.case_forward(case_id=forwarded.pk, actor=city.community_handler, to_org=city.traffic_police, note="交警")
-    # confidential, passed through the community: no longer seen there
-    secret = open_case(city, confidential=True)
-    services.case_forward(case_id=secret.pk, actor=city.community_handler, to_org=city.traffic_police, note="交警")
-    # the community handler's own report, elsewhere (all: his own)
-    open_case(city, region=city.other_community, reporter=city.community_handler)
-    return city
+def w(world_once: World, media_root: Any) -> World:
+    return world_once
 
 
 def _expected(user: User, queue: str, limit: int, offset: int, **filters: Any) -> dict[str, Any]:
@@ -244,56 +261,6 @@ def test_a_title_is_read_from_its_kinds_row_without_joining_the_case_again() -> 
     assert "ORDER BY" not in sql, sql
 
 
-def test_a_page_of_appeals_gets_its_rows_as_the_orms_prefetch_gives_them_compiled_once(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from littlebee.appeals.models import Appeal
-    from littlebee.appeals.tests.factories import appeal_city, file_appeal
-    from littlebee.conftest import orm_compiles_watched
-
-    # given appeals (one without its appeal row, as a kind's row may be missing) in a page of cases
-    c = appeal_city()
-    first, second = file_appeal(c), file_appeal(c, anonymous_to_enterprise=False, subject="派单不公")
-    orphan = file_appeal(c, subject="无")
-    Appeal.objects.filter(pk=orphan.pk).delete()
-    ids = [first.pk, second.pk, orphan.pk]
-
-    def page() -> list[Case]:
-        return list(Case.objects.filter(pk__in=ids).order_by("pk"))
-
-    def seen(cases: list[Case]) -> list[Any]:
-        out: list[Any] = []
-        for case in cases:
-            try:
-                appeal = case.appeal
-            except Appeal.DoesNotExist:
-                out.append(None)
-                continue
-            assert appeal.case is case
-            out.append({f.attname: getattr(appeal, f.attname) for f in Appeal._meta.concrete_fields})
-        return out
-
-    from django.db.models import prefetch_related_objects
-
-    orms = page()
-    prefetch_related_objects(orms, "appeal")
-    expected = seen(orms)
-
-    # when the page's appeals are prefetched, then again for another page of the same length
-    selectors.cases_prefetch(page())
-    compiles = orm_compiles_watched(monkeypatch)
-    with CaptureQueriesContext(connection) as captured:
-        ours = selectors.cases_prefetch(page()[::-1])[::-1]
-        seen_ours = seen(ours)
-
-    # then each case has what the ORM's prefetch gives it (its appeal, or none), in one
-    # statement compiled the first time only (the page's own read aside), and none is read again
-    assert seen_ours == expected
-    assert expected[2] is None and expected[0]["anonymous_to_enterprise"] is True
-    assert len(captured.captured_queries) == 2  # the page, the appeals
-    assert [q.model for q in compiles] == [Case]
-
-
 def test_a_queue_pages_cases_and_their_names_are_made_without_model_init(
     w: World, api_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -311,37 +278,3 @@ def test_a_queue_pages_cases_and_their_names_are_made_without_model_init(
     assert again.status_code == 200 and len(again.json()["items"]) >= 3
     assert again.json() == first.json()
     assert made == []
-
-
-def test_a_queue_of_appeals_reads_their_rows_with_the_page(api_as: Any) -> None:
-    from littlebee.appeals.models import Appeal
-    from littlebee.appeals.tests.factories import appeal_city, file_appeal
-
-    # given appeals held by 饿了么's party organisation, one anonymous to it and one not
-    c = appeal_city()
-    anonymous, named = file_appeal(c), file_appeal(c, anonymous_to_enterprise=False, subject="派单不公")
-    client = api_as(c.eleme_handler)
-    client.get("/cases")  # the token's first use of the day writes its last_used_at
-
-    # when its handler lists the queue
-    with CaptureQueriesContext(connection) as captured:
-        body = client.get("/cases", {"queue": "mine"}).json()
-
-    # then the token, the page with the appeals' rows in it, and the enterprises whose staff the
-    # caller is (an appeal's identity rule): the appeals are no longer read on their own
-    statements = [q["sql"] for q in captured.captured_queries]
-    assert len(statements) == 3, [q[:80] for q in statements]
-    assert not [q for q in statements if q.startswith('SELECT "appeals_appeal"')]
-    # and what the appeals' hooks decide from them is as before: the anonymous one's reporter hidden
-    rows = {item["id"]: item for item in body["items"]}
-    assert rows[anonymous.pk]["reporter"] is None
-    assert rows[named.pk]["reporter"] == {"id": c.rider.pk, "name": c.rider.name}
-    assert rows[named.pk]["title"] == "派单不公"
-    # and a page's cases carry their appeal as the ORM's prefetch gives it
-    page = selectors.cases_queue_page(c.eleme_handler, "mine", limit=20)
-    for case in page.cases:
-        expected = Appeal.objects.get(pk=case.pk)
-        assert case.appeal.case is case
-        assert {f.attname: getattr(case.appeal, f.attname) for f in Appeal._meta.concrete_fields} == {
-            f.attname: getattr(expected, f.attname) for f in Appeal._meta.concrete_fields
-        }
