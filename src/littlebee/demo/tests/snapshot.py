@@ -89,18 +89,34 @@ def _kept(where: str, table: str) -> str:
     return f"{where}.{connection.ops.quote_name(table)}"
 
 
+def _columns(table: str) -> str:
+    """The table's model columns, named: not `*`, which holds columns the database computes
+    (reports.phash_scan's generated phash_bits on PostgreSQL), that an INSERT may not give."""
+    fields = _model_columns()[table]
+    return ", ".join(connection.ops.quote_name(column) for column in fields)
+
+
+def _model_columns() -> dict[str, list[str]]:
+    return {
+        model._meta.db_table: [f.column for f in model._meta.local_concrete_fields]
+        for model in apps.get_models(include_auto_created=True)
+    }
+
+
 def _copy_out(where: str, tables: tuple[str, ...]) -> None:
     with connection.cursor() as cursor:
         for table in tables:
             cursor.execute(f"DROP TABLE IF EXISTS {_kept(where, table)}")
-            cursor.execute(f"CREATE TABLE {_kept(where, table)} AS SELECT * FROM {connection.ops.quote_name(table)}")
+            name = connection.ops.quote_name(table)
+            cursor.execute(f"CREATE TABLE {_kept(where, table)} AS SELECT {_columns(table)} FROM {name}")
 
 
 def _copy_in(where: str, tables: tuple[str, ...]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         tables_empty(cursor, tables)
         for table in tables:
-            cursor.execute(f"INSERT INTO {connection.ops.quote_name(table)} SELECT * FROM {_kept(where, table)}")
+            name, columns = connection.ops.quote_name(table), _columns(table)
+            cursor.execute(f"INSERT INTO {name} ({columns}) SELECT {columns} FROM {_kept(where, table)}")
         # The copied ids are explicit; PostgreSQL's sequences must be told where they stand.
         models = apps.get_models(include_auto_created=True)
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
