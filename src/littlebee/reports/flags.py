@@ -152,23 +152,28 @@ _HEX64 = re.compile(r"[0-9A-Fa-f]{16}")
 _SCAN_SQL: dict[str, str] = {}
 
 
+def _column(using: str, name: str) -> str:
+    """A ReportPhoto field's column, quoted for the database (the statements made once below)."""
+    field: Any = ReportPhoto._meta.get_field(name)
+    return connections[using].ops.quote_name(field.column)
+
+
 def _scan_sql(using: str) -> str:
     sql = _SCAN_SQL.get(using)
     if sql is None:
         qn = connections[using].ops.quote_name
-        meta = ReportPhoto._meta
 
         def col(name: str) -> str:
-            field: Any = meta.get_field(name)
-            return qn(field.column)
+            return _column(using, name)
 
-        created, pk, report = col("created_at"), qn(meta.pk.column), col("report")
+        created, pk, report = col("created_at"), col("id"), col("report")
+        table = qn(ReportPhoto._meta.db_table)
         sql = _SCAN_SQL[using] = (
             "SELECT scored.report_id, scored.distance FROM ("  # noqa: S608 - names from the model, values bound
             f"SELECT recent.report_id, recent.created_at, recent.id,"
             " bit_count((recent.phash_bits # %s)::bit(64)) AS distance FROM ("
             f"SELECT {report} AS report_id, {created} AS created_at, {pk} AS id, phash_bits"
-            f" FROM {qn(meta.db_table)} WHERE {col('status')} = '{PhotoStatus.READY.value}' AND {col('phash')} <> ''"
+            f" FROM {table} WHERE {col('status')} = '{PhotoStatus.READY.value}' AND {col('phash')} <> ''"
             f" AND {report} <> %s AND {created} >= %s ORDER BY {created} DESC, {pk} DESC LIMIT %s"
             ") recent WHERE recent.phash_bits IS NOT NULL"
             ") scored WHERE scored.distance <= %s"
@@ -209,14 +214,12 @@ _MATCHES_SQL: dict[str, str] = {}
 def _matches_sql(using: str) -> str:
     sql = _MATCHES_SQL.get(using)
     if sql is None:
-        qn = connections[using].ops.quote_name
-        meta = ReportPhoto._meta
 
         def col(name: str) -> str:
-            field: Any = meta.get_field(name)
-            return qn(field.column)
+            return _column(using, name)
 
-        table, report, order = qn(meta.db_table), col("report"), f"{col('created_at')}, {qn(meta.pk.column)}"
+        table = connections[using].ops.quote_name(ReportPhoto._meta.db_table)
+        report, order = col("report"), f"{col('created_at')}, {col('id')}"
         same_bytes = (
             f"SELECT {report} FROM {table} WHERE {col('content_sha256')} = %s AND NOT ({report} = %s)"  # noqa: S608
             f" ORDER BY {order} LIMIT 1"

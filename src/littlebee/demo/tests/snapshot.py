@@ -10,6 +10,7 @@ and Playwright's sync API runs in a greenlet); such a connection attaches the fi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from django.apps import apps
@@ -96,6 +97,7 @@ def _columns(table: str) -> str:
     return ", ".join(connection.ops.quote_name(column) for column in fields)
 
 
+@cache
 def _model_columns() -> dict[str, list[str]]:
     return {
         model._meta.db_table: [f.column for f in model._meta.local_concrete_fields]
