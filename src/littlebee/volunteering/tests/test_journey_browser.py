@@ -5,9 +5,11 @@ opens its verification page."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from littlebee.conftest import log_in
 from littlebee.points.models import PointsAccount
@@ -22,8 +24,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_find_claim_check_in_and_out_then_hours_points_and_certificate(
     new_phone_page: Any, screenshot: Any, scene: Scene
 ) -> None:
-    # given a task of the community starting in ten minutes, 300 m from the courier
-    task = a_task(organiser=scene.community_org, title="帮助独居老人上下楼", lat=LAT + 0.0027, points=20, radius_m=400)
+    # given a task of the community that began five minutes ago, 300 m from the courier (a task
+    # starting later would date the service record at its start: after midnight, when this runs
+    # late in the evening, outside the certificate's period that ends today)
+    start = timezone.now() - timedelta(minutes=5)
+    task = a_task(
+        organiser=scene.community_org,
+        title="帮助独居老人上下楼",
+        lat=LAT + 0.0027,
+        points=20,
+        radius_m=400,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
     phone = new_phone_page(geolocation={"latitude": LAT, "longitude": LNG}, permissions=["geolocation"])
     log_in(phone, scene.worker.phone, "/volunteering/")
 
