@@ -37,7 +37,16 @@ from django.utils.translation import gettext_lazy as _
 from littlebee.core.errors import InvalidInput
 from littlebee.orgs.models import Organisation, OrgKind
 
-from .coarse import FIELD_OF_LEVEL, LEVEL_OF_FIELD, LEVEL_ORDER, OFFICES_VERSION_KEY, Split, period_split
+from .coarse import (
+    FIELD_OF_LEVEL,
+    LEVEL_OF_FIELD,
+    LEVEL_ORDER,
+    OFFICES_VERSION_KEY,
+    Split,
+    month_end,
+    month_start,
+    period_split,
+)
 from .models import (
     ActivityDay,
     ActivityMonth,
@@ -652,7 +661,9 @@ TREND_MEASURES = ("registered", "checked_in", "reports_submitted", "appeals_rece
 def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, Any]]:
     """TREND_MEASURES per week (Monday) or month of the period: one grouped query on the panel
     rollups (day rows for weeks, month rows and remaining days for months), the weeks and months
-    folded in Python (SQLite and PostgreSQL alike)."""
+    folded in Python (SQLite and PostgreSQL alike). Every week or month of the period is there,
+    those without activity as zeros: a chart drawn from the buckets with rows only would join
+    March to December with one straight line (a period without a start: from its first row)."""
     buckets: dict[date, dict[str, int]] = {}
     statements = _kept(("trend", scope, period, unit), lambda: _trend_statements(scope, period, unit))
     for sql, params in statements:
@@ -662,11 +673,20 @@ def trend(scope: Scope, period: Period, unit: str = "week") -> list[dict[str, An
         for raw_day, *values in fetched:
             # SQLite gives the day as text (the ORM's converters are not run on a kept statement).
             day: date = date.fromisoformat(raw_day) if isinstance(raw_day, str) else raw_day
-            start = day - timedelta(days=day.weekday()) if unit == "week" else day.replace(day=1)
-            bucket = buckets.setdefault(start, dict.fromkeys(TREND_MEASURES, 0))
+            bucket = buckets.setdefault(_bucket_start(day, unit), dict.fromkeys(TREND_MEASURES, 0))
             for name, value in zip(TREND_MEASURES, values, strict=True):
                 bucket[name] += int(value or 0)
+    first = _bucket_start(period.start, unit) if period.start else min(buckets, default=None)
+    if first is not None:
+        last = _bucket_start(period.end, unit)
+        while first <= last:
+            buckets.setdefault(first, dict.fromkeys(TREND_MEASURES, 0))
+            first = first + timedelta(days=7) if unit == "week" else month_end(first) + timedelta(days=1)
     return [{"start": start, **values} for start, values in sorted(buckets.items())]
+
+
+def _bucket_start(day: date, unit: str) -> date:
+    return day - timedelta(days=day.weekday()) if unit == "week" else month_start(day)
 
 
 def _trend_statements(scope: Scope, period: Period, unit: str) -> list[tuple[str, tuple[Any, ...]]]:

@@ -554,3 +554,23 @@ def test_a_breakdown_builds_only_the_parts_it_reads(c: AppealCity, monkeypatch: 
     # then only the panel rollups' filters were built, not the daily rollup's unread ones
     assert ActivityDay not in filters, filters
     assert len(filters) <= 6, filters
+
+
+@pytest.mark.django_db
+def test_the_trend_has_every_week_and_month_of_the_period_those_without_activity_as_zeros(c: AppealCity) -> None:
+    # given the history (10 March 2026) and a period from 20 February to 10 April
+    scope, period = Scope(everything=True), Period(date(2026, 2, 20), date(2026, 4, 10))
+
+    # when the trend is read by week and by month
+    weeks = measures.trend(scope, period, "week")
+    months = measures.trend(scope, period, "month")
+
+    # then every Monday from the period's first week to its last, and every month, is a point;
+    # the weeks before the history are zeros (a chart of the weeks with rows only would draw a
+    # line straight across the weeks without), and nothing is counted twice
+    mondays = [date(2026, 2, 16) + timedelta(weeks=n) for n in range(8)]
+    assert [w["start"] for w in weeks] == mondays
+    assert [m["start"] for m in months] == [date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)]
+    assert all(value == 0 for w in weeks[:3] for key, value in w.items() if key != "start")
+    assert sum(w["reports_submitted"] for w in weeks) == sum(m["reports_submitted"] for m in months) == 6
+    assert months[0]["registered"] == months[2]["registered"] == 0
