@@ -286,6 +286,7 @@ PANEL_TABLES = (
     "analytics_officemonth",
     "analytics_officemonthtotal",
     "analytics_workerplace",
+    "analytics_lastactivecount",
 )
 
 

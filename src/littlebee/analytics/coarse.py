@@ -1,7 +1,7 @@
 """The panels' rollups (models.PlaceRollup, EnterpriseRollup, EnterpriseCityRollup, IndustryRollup, ServiceRollup,
-StationMonth, OfficeMonth, OfficeMonthTotal, ActivityMonth, IndustryPlaceMonth, WorkerPlace): the daily rollups
-summed again per day and per month over one dimension at a time, so that a panel reads at most places × (months +
-the days of a period's partial months) rows, however many cases the city has.
+StationMonth, OfficeMonth, OfficeMonthTotal, ActivityMonth, IndustryPlaceMonth, WorkerPlace, LastActiveCount): the
+daily rollups summed again per day and per month over one dimension at a time, so that a panel reads at most
+places × (months + the days of a period's partial months) rows, however many cases the city has.
 
 They are computed from the daily rollups (ActivityDay, StationDay, OfficeDay), never from the
 source rows, so that each figure keeps the one definition rollups.py gives it: a panel's sum over
@@ -16,8 +16,8 @@ rows, or the daily rollup where a table keeps no day rows): see `period_split`.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -38,6 +38,8 @@ from .models import (
     Grain,
     IndustryPlaceMonth,
     IndustryRollup,
+    LastActiveCount,
+    LastActiveLevel,
     OfficeCounts,
     OfficeDay,
     OfficeMonth,
@@ -585,26 +587,103 @@ def worker_places_compute(places: Any, worker_ids: Iterable[int] | None = None) 
     return result
 
 
+# WorkerPlace's columns a LastActiveCount row is counted by.
+PLACE_COLUMNS = ("region_id", "street_id", "district_id", "enterprise_id", "industry", "last_active")
+Cell = tuple[str, int, str, date]
+
+
+def last_active_cells(place: Mapping[str, Any]) -> list[Cell]:
+    """The LastActiveCount rows (level, ref, industry, day) a WorkerPlace row counts in: the
+    city's, its district's, street's, community's, industry's and enterprise's, on its last
+    active day (none without one)."""
+    day = place["last_active"]
+    if day is None:
+        return []
+    cells: list[Cell] = [(LastActiveLevel.CITY, 0, "", day)]
+    for level, column in (
+        (LastActiveLevel.DISTRICT, "district_id"),
+        (LastActiveLevel.STREET, "street_id"),
+        (LastActiveLevel.COMMUNITY, "region_id"),
+        (LastActiveLevel.ENTERPRISE, "enterprise_id"),
+    ):
+        if place[column] is not None:
+            cells.append((level, place[column], "", day))
+    if place["industry"]:
+        cells.append((LastActiveLevel.INDUSTRY, 0, place["industry"], day))
+    return cells
+
+
+def last_active_counts_compute(places: Iterable[Mapping[str, Any]]) -> dict[Cell, int]:
+    """LastActiveCount's rows of these WorkerPlace rows (each a mapping of PLACE_COLUMNS)."""
+    counts: Counter[Cell] = Counter()
+    for place in places:
+        counts.update(last_active_cells(place))
+    return dict(counts)
+
+
+def _stored_places(worker_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """These workers' WorkerPlace rows, locked until the transaction ends: a LastActiveCount
+    change is computed from a row's before and after, and two writers of one worker at once
+    would both move him."""
+    rows = WorkerPlace.objects.filter(worker_id__in=worker_ids).order_by("worker_id").select_for_update()
+    return {row["worker_id"]: row for row in rows.values("worker_id", *PLACE_COLUMNS)}
+
+
+def _last_active_counts_move(before: Iterable[Mapping[str, Any]], after: Iterable[Mapping[str, Any]]) -> None:
+    """LastActiveCount after WorkerPlace rows `before` were replaced by `after`: each cell of a
+    row before one worker less, each cell of a row after one more (one statement; the cells left
+    at zero deleted)."""
+    delta: Counter[Cell] = Counter()
+    for place in before:
+        delta.subtract(last_active_cells(place))
+    for place in after:
+        delta.update(last_active_cells(place))
+    changed = sorted((cell, n) for cell, n in delta.items() if n)
+    if not changed:
+        return
+    table = _table(LastActiveCount)
+    with connection.cursor() as cursor:
+        for i in range(0, len(changed), 150):
+            batch = changed[i : i + 150]
+            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(batch))
+            # Identifiers from the model's metadata; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {table} (level, ref, industry, day, workers) VALUES {values} "  # noqa: S608
+                f"ON CONFLICT (level, ref, industry, day) DO UPDATE SET workers = {table}.workers + excluded.workers",
+                [v for (level, key, industry, day), n in batch for v in (level, key, industry, day, n)],
+            )
+    LastActiveCount.objects.filter(workers=0, day__in={cell[3] for cell, _n in changed}).delete()
+
+
 def worker_last_active_refresh(worker_ids: Iterable[int]) -> None:
-    """After WorkerDay rows of these workers were replaced: their last active day again."""
+    """After WorkerDay rows of these workers were replaced: their last active day again (and
+    LastActiveCount with it)."""
     worker_ids = sorted(set(worker_ids))
     if not worker_ids:
         return
-    last = _last_active(worker_ids)
-    stored = dict(WorkerPlace.objects.filter(worker_id__in=worker_ids).values_list("worker_id", "last_active"))
-    changed: dict[date | None, list[int]] = defaultdict(list)
-    for worker, before in stored.items():
-        now = _key_value(last.get(worker))
-        if before != now:
-            changed[now].append(worker)
-    for day, workers in changed.items():
-        WorkerPlace.objects.filter(worker_id__in=workers).update(last_active=day)
+    with transaction.atomic():
+        last = _last_active(worker_ids)
+        stored = _stored_places(worker_ids)
+        changed: dict[date | None, list[int]] = defaultdict(list)
+        before, after = [], []
+        for worker, row in stored.items():
+            now = _key_value(last.get(worker))
+            if row["last_active"] != now:
+                changed[now].append(worker)
+                before.append(row)
+                after.append({**row, "last_active": now})
+        for day, workers in changed.items():
+            WorkerPlace.objects.filter(worker_id__in=workers).update(last_active=day)
+        _last_active_counts_move(before, after)
 
 
 def worker_places_refresh(places: Any, worker_ids: list[int]) -> None:
-    rows = worker_places_compute(places, worker_ids)
-    WorkerPlace.objects.filter(worker_id__in=worker_ids).delete()
-    WorkerPlace.objects.bulk_create([WorkerPlace(worker_id=w, **v) for w, v in rows.items()])
+    with transaction.atomic():
+        rows = worker_places_compute(places, worker_ids)
+        before = _stored_places(worker_ids)
+        WorkerPlace.objects.filter(worker_id__in=worker_ids).delete()
+        WorkerPlace.objects.bulk_create([WorkerPlace(worker_id=w, **v) for w, v in rows.items()])
+        _last_active_counts_move(before.values(), rows.values())
 
 
 # --- Rebuilding ------------------------------------------------------------------------------
@@ -791,14 +870,44 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
         before = stored.get(worker)
         if now is None or before is None or any(getattr(before, k) != v for k, v in now.items()):
             changes.append(("worker_place", f"worker={worker}", "place", int(before is not None), int(now is not None)))
+    if report:
+        changes += _last_active_counts_differences(last_active_counts_compute(computed.values()))
     if not dry_run:
         worker_places_replace(computed)
         offices_changed()  # last: a reader meanwhile keeps its rows under the version before
     return changes
 
 
+def _last_active_counts_differences(computed: dict[Cell, int]) -> list[Change]:
+    """Every LastActiveCount row stored otherwise than counted from the workers' places."""
+    stored = {
+        (level, key, industry, _key_value(day)): workers
+        for level, key, industry, day, workers in LastActiveCount.objects.values_list(
+            "level", "ref", "industry", "day", "workers"
+        )
+    }
+    changes: list[Change] = []
+    for cell in sorted(set(stored) | set(computed), key=str):
+        before, now = stored.get(cell, 0), computed.get(cell, 0)
+        if before != now:
+            level, key, industry, day = cell
+            changes.append(
+                ("last_active_count", f"{day} {level} ref={key} industry={industry}", "workers", before, now)
+            )
+    return changes
+
+
 def worker_places_replace(computed: dict[int, dict[str, Any]]) -> None:
-    """Every worker's place (worker_places_compute's rows) stored instead of the old rows."""
+    """Every worker's place (worker_places_compute's rows) stored instead of the old rows, and
+    LastActiveCount counted from them."""
     with transaction.atomic():
         WorkerPlace.objects.all().delete()
         WorkerPlace.objects.bulk_create([WorkerPlace(worker_id=w, **v) for w, v in computed.items()], batch_size=5000)
+        LastActiveCount.objects.all().delete()
+        LastActiveCount.objects.bulk_create(
+            [
+                LastActiveCount(level=level, ref=key, industry=industry, day=day, workers=n)
+                for (level, key, industry, day), n in last_active_counts_compute(computed.values()).items()
+            ],
+            batch_size=5000,
+        )

@@ -55,6 +55,8 @@ from .models import (
     Grain,
     IndustryPlaceMonth,
     IndustryRollup,
+    LastActiveCount,
+    LastActiveLevel,
     OfficeDay,
     OfficeMonth,
     OfficeMonthTotal,
@@ -546,15 +548,83 @@ def active_workers(scope: Scope, period: Period) -> int:
     = count of WorkerPlace in scope with a WorkerDay in the period"""
     # A worker whose last active day lies in the period was active in it; one whose last day is
     # before it was not; only one whose last day is after the period needs his WorkerDay rows
-    # looked up (nobody, for a period ending today). One query, however many cases.
+    # looked up (nobody, for a period ending today). Those whose last day lies in the period are
+    # counted by LastActiveCount's rows of the period's days where one level holds the scope (a
+    # row per day, however many workers were active: at 10 million cases every worker of the
+    # city in a month), else one by one. One query, however many cases.
+    statement = _kept(("active", scope, period), lambda: _active_statement(scope, period))
+    with connection.cursor() as cursor:
+        cursor.execute(*statement)
+        row = cursor.fetchone()
+    return int(row[0] or 0) + int(row[1] or 0)
+
+
+def _active_statement(scope: Scope, period: Period) -> tuple[str, tuple[Any, ...]]:
+    """active_workers' statement: its two counts (the workers whose last day lies in the period,
+    those whose last day is after it with a WorkerDay in it) as one row."""
     did = WorkerDay.objects.filter(worker_id=OuterRef("worker_id"), day__lte=period.end)
     if period.start is not None:
         did = did.filter(day__gte=period.start)
     ends_in = Q(last_active__lte=period.end)
     if period.start is not None:
         ends_in &= Q(last_active__gte=period.start)
-    later = Q(last_active__gt=period.end) & Exists(did)
-    return WorkerPlace.objects.filter(scope.activity_q()).filter(ends_in | later).count()
+    places = WorkerPlace.objects.filter(scope.activity_q())
+    later = places.filter(Q(last_active__gt=period.end) & Exists(did)).values_list("pk")
+    cells = _last_active_cells(scope)
+    parts: list[tuple[str, QuerySet[Any]]]
+    if cells is None:
+        parts = [("COUNT(*)", places.filter(ends_in).values_list("pk")), ("COUNT(*)", later)]
+    else:
+        level, column, refs = cells
+        counted = LastActiveCount.objects.filter(period.q(), level=level, **{f"{column}__in": refs})
+        parts = [("SUM(c.workers)", counted.values_list("workers")), ("COUNT(*)", later)]
+    selects: list[str] = []
+    params: list[Any] = []
+    for aggregate, part in parts:
+        compiled = _compiled(part.order_by())
+        if compiled is None:
+            selects.append("0")
+            continue
+        sql, part_params = compiled
+        # The parts' SQL compiled by the ORM; every value is a parameter.
+        selects.append(f"(SELECT {aggregate} FROM ({sql}) c)")  # noqa: S608
+        params.extend(part_params)
+    return f"SELECT {', '.join(selects)}", tuple(params)
+
+
+def _last_active_cells(scope: Scope) -> tuple[str, str, list[Any]] | None:
+    """The LastActiveCount rows (level, their column, its values) whose workers are the
+    scope's, each once, or None (a scope mixing levels or dimensions, whose workers two rows
+    could both count)."""
+    if scope.everything:
+        if not scope.within:
+            return LastActiveLevel.CITY, "ref", [0]
+        return _WITHIN_LEVEL[scope.within[0]], "ref", [scope.within[1]]
+    if scope.within:
+        return None
+    given = [
+        (level, ids)
+        for level, ids in (
+            (LastActiveLevel.DISTRICT, scope.district_ids),
+            (LastActiveLevel.STREET, scope.street_ids),
+            (LastActiveLevel.COMMUNITY, scope.community_ids),
+            (LastActiveLevel.INDUSTRY, scope.industries),
+            (LastActiveLevel.ENTERPRISE, scope.enterprise_ids),
+        )
+        if ids
+    ]
+    if len(given) != 1:
+        return None
+    level, ids = given[0]
+    return level, "industry" if level == LastActiveLevel.INDUSTRY else "ref", sorted(set(ids))
+
+
+# Scope.within's column → the LastActiveCount level of that place.
+_WITHIN_LEVEL = {
+    "district_id": LastActiveLevel.DISTRICT,
+    "street_id": LastActiveLevel.STREET,
+    "region_id": LastActiveLevel.COMMUNITY,
+}
 
 
 @dataclass(frozen=True)

@@ -499,6 +499,45 @@ class WorkerPlace(models.Model):
         return f"worker {self.worker_id}"
 
 
+class LastActiveLevel(models.TextChoices):
+    """What a LastActiveCount row counts the workers of: the whole city, a place, an industry or
+    an enterprise (WorkerPlace's columns of the same names)."""
+
+    CITY = "city", _("全市")
+    DISTRICT = "district", _("区")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+    INDUSTRY = "industry", _("行业")
+    ENTERPRISE = "enterprise", _("企业")
+
+
+class LastActiveCount(models.Model):
+    """WorkerPlace counted per last active day: the workers of the city, of a district, street or
+    community (`ref` its id), of an industry (`industry`) or of an enterprise (`ref`) whose last
+    active day is `day`. "Active" over a period ending today adds up the period's rows (at most a
+    row per day, whatever the number of workers) instead of counting the workers' rows one by
+    one, which at 10 million cases are every worker of the city for a month. Kept with WorkerPlace
+    by every writer of it (coarse.py), and compared and rebuilt by the rebuild."""
+
+    level = models.CharField(max_length=16, choices=LastActiveLevel.choices)
+    ref = models.IntegerField(default=0)
+    industry = models.CharField(max_length=32, blank=True, default="")
+    day = models.DateField()
+    workers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "ref", "industry", "day"], name="lastactivecount_once"),
+            models.CheckConstraint(
+                condition=Q(level__in=["city", "district", "street", "community", "industry", "enterprise"]),
+                name="lastactivecount_level_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.ref or self.industry} {self.day}: {self.workers}"
+
+
 class RollupPart(models.TextChoices):
     ACTIVITY = "activity", _("活动")
     OFFICE = "office", _("承办单位")

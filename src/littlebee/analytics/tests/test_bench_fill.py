@@ -26,6 +26,7 @@ from ..models import (
     EnterpriseRollup,
     IndustryPlaceMonth,
     IndustryRollup,
+    LastActiveCount,
     OfficeDay,
     OfficeMonth,
     OfficeMonthTotal,
@@ -94,6 +95,7 @@ def test_the_generators_bulk_rollups_are_what_the_rebuild_computes() -> None:
         OfficeMonth,
         OfficeMonthTotal,
         WorkerPlace,
+        LastActiveCount,
     ):
         assert model.objects.exists(), model.__name__
 

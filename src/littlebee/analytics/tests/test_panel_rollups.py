@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Max, Sum
+from django.db.models import Count, F, Max, Sum
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -25,6 +25,8 @@ from ..models import (
     ActivityDay,
     Grain,
     IndustryPlaceMonth,
+    LastActiveCount,
+    LastActiveLevel,
     OfficeDay,
     OfficeMonthTotal,
     PlaceLevel,
@@ -366,8 +368,9 @@ def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_d
     worker, day = max(last.items(), key=lambda kv: kv[1])
     period = Period(start=day, end=day)
     active = measures.active_workers(Scope(everything=True), period)
-    # when his last day is lost behind the rollups' back
+    # when his last day is lost behind the rollups' back (his row and the city's count of that day)
     WorkerPlace.objects.filter(worker_id=worker).update(last_active=None)
+    LastActiveCount.objects.filter(level=LastActiveLevel.CITY, day=day).update(workers=F("workers") - 1)
     assert measures.active_workers(Scope(everything=True), period) == active - 1
     out = StringIO()
     with pytest.raises(CommandError), committed():
@@ -375,9 +378,71 @@ def test_active_workers_follow_each_last_active_day_and_the_rebuild_corrects_a_d
     with committed():
         call_command("analytics_rebuild", stdout=StringIO())
 
-    # then the rebuild named him and the figure is right again
+    # then the rebuild named him and the count, and the figure is right again
     assert f"worker={worker}" in out.getvalue()
+    assert f"last_active_count {day} city ref=0 industry=" in out.getvalue()
     assert WorkerPlace.objects.get(worker_id=worker).last_active == day
+    assert measures.active_workers(Scope(everything=True), period) == active
+
+
+@pytest.mark.django_db
+def test_active_workers_of_every_kind_of_scope_equal_the_workers_counted_one_by_one(c: AppealCity) -> None:
+    # given the history, the workers' places and each last active day
+    places: list[dict[str, Any]] = [dict(p) for p in WorkerPlace.objects.values()]
+    days = sorted({p["last_active"] for p in places if p["last_active"]})
+    first = next(p for p in places if p["region_id"] and p["street_id"] and p["district_id"])
+    district, street, community = int(first["district_id"]), int(first["street_id"]), int(first["region_id"])
+    scopes = [
+        Scope(everything=True),
+        Scope(everything=True, within=("district_id", district)),
+        Scope(everything=True, within=("street_id", street)),
+        Scope(everything=True, within=("region_id", community)),
+        Scope(district_ids=(district,)),
+        Scope(street_ids=(street,)),
+        Scope(community_ids=(community, community)),
+        Scope(industries=tuple({p["industry"] for p in places if p["industry"]})),
+        Scope(enterprise_ids=tuple({p["enterprise_id"] for p in places if p["enterprise_id"]})),
+        # mixed: counted from the workers' rows
+        Scope(district_ids=(district,), industries=("express",)),
+    ]
+    periods = [
+        Period(start=days[0], end=days[-1]),
+        Period(start=days[len(days) // 2], end=days[-1] + timedelta(days=30)),
+        Period(start=None, end=days[len(days) // 2]),
+        Period(start=days[1], end=days[len(days) // 2]),
+    ]
+    for scope in scopes:
+        for period in periods:
+            # when active is read (from the counts per last active day where one level holds the scope)
+            active = measures.active_workers(scope, period)
+            # then it is the workers in scope with a WorkerDay in the period, counted one by one
+            worker_days = WorkerDay.objects.filter(period.q())
+            in_scope = WorkerPlace.objects.filter(scope.activity_q()).values("worker_id")
+            expected = worker_days.filter(worker_id__in=in_scope).aggregate(n=Count("worker_id", distinct=True))["n"]
+            assert active == expected, (scope, period)
+
+
+@pytest.mark.django_db
+def test_the_city_s_active_workers_are_read_from_the_counts_per_last_active_day(
+    c: AppealCity, committed: Committed
+) -> None:
+    # given the history and its latest active day
+    day = WorkerPlace.objects.aggregate(day=Max("last_active"))["day"]
+    period = Period(start=day - timedelta(days=29), end=day)
+    active = measures.active_workers(Scope(everything=True), period)
+    assert active > 0
+    # when the city's count of that day drifts (and only it)
+    LastActiveCount.objects.filter(level=LastActiveLevel.CITY, day=day).update(workers=F("workers") + 5)
+
+    # then the figure follows it: the workers' rows are not counted one by one
+    assert measures.active_workers(Scope(everything=True), period) == active + 5
+    # and the rebuild names the count and corrects it
+    out = StringIO()
+    with pytest.raises(CommandError), committed():
+        call_command("analytics_rebuild", "--dry-run", "--check", stdout=out)
+    assert f"last_active_count {day} city ref=0 industry=" in out.getvalue()
+    with committed():
+        call_command("analytics_rebuild", stdout=StringIO())
     assert measures.active_workers(Scope(everything=True), period) == active
 
 
