@@ -221,13 +221,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's session, CSRF and messages middleware, minus their work on an API call without
+    # cookies (core.browser_state: a phone's bearer request has no session, secret or message).
+    "littlebee.core.browser_state.BrowserSessionMiddleware",
     # Django's LocaleMiddleware, minus reading a language off paths that never carry one (core.language).
     "littlebee.core.language.RequestLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    "littlebee.core.browser_state.BrowserCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "littlebee.core.browser_state.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "littlebee.core.headers.CachedPolicyCSPMiddleware",
     "littlebee.core.headers.PermissionsPolicyMiddleware",

@@ -12,12 +12,16 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.messages.storage.base import BaseStorage
+from django.contrib.sessions.backends.base import SessionBase
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.test import Client, RequestFactory, override_settings
 from django.urls import include, path
 from django.utils import translation
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from littlebee.accounts.api_auth import bearer_auth
@@ -27,10 +31,14 @@ from littlebee.api import api
 
 pytestmark = pytest.mark.django_db
 
-STOCK_MIDDLEWARE = [
-    "django.middleware.locale.LocaleMiddleware" if m.endswith("RequestLanguageMiddleware") else m
-    for m in settings.MIDDLEWARE
-]
+# The site's middleware and the Django classes each stands in for.
+STOCK_CLASSES = {
+    "littlebee.core.language.RequestLanguageMiddleware": "django.middleware.locale.LocaleMiddleware",
+    "littlebee.core.browser_state.BrowserSessionMiddleware": "django.contrib.sessions.middleware.SessionMiddleware",
+    "littlebee.core.browser_state.BrowserCsrfViewMiddleware": "django.middleware.csrf.CsrfViewMiddleware",
+    "littlebee.core.browser_state.BrowserMessageMiddleware": "django.contrib.messages.middleware.MessageMiddleware",
+}
+STOCK_MIDDLEWARE = [STOCK_CLASSES.get(m, m) for m in settings.MIDDLEWARE]
 STOCK_STORAGE = "django.contrib.messages.storage.fallback.FallbackStorage"
 
 
@@ -44,9 +52,42 @@ def _show_messages(request: HttpRequest) -> HttpResponse:
     return HttpResponse("|".join(str(m) for m in messages.get_messages(request)))
 
 
+# API-side views (under the API's prefix) that use what a cookie-less call is given lazily.
+@csrf_exempt
+def _api_session_write(request: HttpRequest) -> HttpResponse:
+    request.session["seen"] = 1
+    return HttpResponse("ok")
+
+
+@csrf_exempt
+def _api_session_read(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(str(request.session.get("seen")))
+
+
+@csrf_exempt
+def _api_message(request: HttpRequest) -> HttpResponse:
+    messages.info(request, "已读")
+    return HttpResponse("ok")
+
+
+@csrf_exempt
+def _api_csrf_token(request: HttpRequest) -> HttpResponse:
+    get_token(request)
+    return HttpResponse("ok")
+
+
+def _api_not_exempt(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("posted")
+
+
 urlpatterns = [
     path("leave/", _leave_message),
     path("show/", _show_messages),
+    path("api/v1/test-session-write", _api_session_write),
+    path("api/v1/test-session-read", _api_session_read),
+    path("api/v1/test-message", _api_message),
+    path("api/v1/test-csrf-token", _api_csrf_token),
+    path("api/v1/test-not-exempt", _api_not_exempt),
     path("", include("littlebee.urls")),
 ]
 
@@ -225,3 +266,56 @@ def test_a_read_answering_its_own_response_builds_no_other_and_the_rest_answer_a
         stock = [_answer(r) for r in requests(Client())]
     assert ours == stock
     assert [a[0] for a in ours] == [200, 200, 400, 200, 401, 400]
+
+
+@override_settings(ROOT_URLCONF=__name__)
+def test_a_cookieless_api_call_that_uses_a_session_message_or_csrf_token_answers_as_djangos_stack() -> None:
+    # given API-side views that write a session, leave a message, ask for a CSRF token, or want
+    # CSRF; the calls carry no cookie (core.browser_state builds the session and messages lazily)
+    def requests(client: Client) -> list[Any]:
+        answers = []
+        for url in ("test-session-write", "test-session-read", "test-message", "test-csrf-token"):
+            answers.append(Client(enforce_csrf_checks=True).get(f"/api/v1/{url}"))
+        answers.append(Client(enforce_csrf_checks=True).post("/api/v1/test-not-exempt"))
+        # and the session written by the first call is read back with its cookie
+        client.get("/api/v1/test-session-write")
+        answers.append(client.get("/api/v1/test-session-read"))
+        return answers
+
+    # when they go through both stacks
+    ours, stock = _both_stacks(requests)
+
+    # then every answer is the same: the session's and messages' cookies, Vary, the CSRF cookie
+    # and the CSRF refusal of a view that is not exempt
+    assert [a[0] for a in ours] == [200, 200, 200, 200, 403, 200]
+    assert ours[-1][3] == b"1"
+    assert "sessionid" in ours[0][2] and "messages" in ours[2][2] and "csrftoken" in ours[3][2]
+    assert ours == stock
+
+
+def test_a_cookieless_bearer_call_builds_no_session_store_nor_message_storage() -> None:
+    # given a worker with a token
+    _token, raw = token_issue(user=worker(), name="test")
+    built: list[str] = []
+    session_init = SessionBase.__init__
+    storage_init = BaseStorage.__init__
+
+    def session(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append("session")
+        session_init(self, *args, **kwargs)
+
+    def storage(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append("messages")
+        storage_init(self, *args, **kwargs)
+
+    # when the phone calls GET /me with its bearer token and no cookie
+    with mock.patch.object(SessionBase, "__init__", session), mock.patch.object(BaseStorage, "__init__", storage):
+        response = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"})
+        for_the_call = list(built)
+        # (and a page still gets both)
+        page = Client().get("/login/")
+
+    # then neither a session store nor a message storage was built for the call, only for the page
+    assert response.status_code == 200 and page.status_code == 200
+    assert for_the_call == []
+    assert {"session", "messages"} <= set(built)
