@@ -175,7 +175,8 @@ ACTIVITY_MONTH = Spec(
     ACTIVITY_COUNTS,
     False,
 )
-# An industry's places, per month (an industry committee's breakdown by street or community).
+# An industry's places, per day, week and month (an industry committee's breakdown by street or
+# community, the map of its reports).
 INDUSTRY_PLACE = Spec(
     "industry_place",
     IndustryPlaceMonth,
@@ -187,7 +188,8 @@ INDUSTRY_PLACE = Spec(
         ),
     ),
     ACTIVITY_COUNTS,
-    False,
+    True,
+    keeps_weeks=True,
 )
 ACTIVITY_SPECS = (PLACE, ENTERPRISE, ENTERPRISE_CITY, INDUSTRY, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
 # The offices' months over both kinds of case (the rate table without a kind).

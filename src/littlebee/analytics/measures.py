@@ -295,7 +295,9 @@ def _months_of(scope: Scope) -> QuerySet[Any]:
     broken down by place) reads IndustryPlaceMonth, a row per industry × community; any other
     ActivityMonth, a row per community × enterprise × worker type (five times as many for an
     industry of the bench's 10-million-case city). The same sums either way (coarse.INDUSTRY_PLACE)."""
-    return (IndustryPlaceMonth if _industries_only(scope) else ActivityMonth).objects.all()
+    if _industries_only(scope):
+        return IndustryPlaceMonth.objects.filter(grain=Grain.MONTH)
+    return ActivityMonth.objects.all()
 
 
 def _industries_only(scope: Scope) -> bool:
@@ -851,6 +853,11 @@ def _breakdown_parts(scope: Scope, period: Period, by: str, *, nonzero: bool) ->
             model = EnterpriseRollup if scope.within else EnterpriseCityRollup
             city_rows: QuerySet[Any] = model.objects.filter(by_enterprise)
             parts = _signed(city_rows, split)
+    if parts is None and by in LEVEL_OF_FIELD and _industries_only(scope):
+        # An industry committee's streets or communities (the map of its reports): the industry's
+        # place rows of the months, weeks and days, as PlaceRollup's are read for places.
+        industry_rows = IndustryPlaceMonth.objects.filter(scope.activity_q())
+        parts = _signed(industry_rows, period.week_split(lean=nonzero))
     if parts is None:
         q = scope.activity_q()
         # IndustryPlaceMonth keeps the places and the industry, not the enterprise.

@@ -365,13 +365,16 @@ class ActivityMonth(ActivityCounts):
 
 
 class IndustryPlaceMonth(ActivityCounts):
-    """ActivityDay summed per month × industry × community (its street and district, as on the
-    daily row): an industry committee's breakdown by street or community (the map of its
-    reports) reads it for a period's full months. ActivityMonth keeps a row per community ×
-    enterprise × worker type, which for one industry of the bench's 10-million-case city is
-    five times the rows: 7,137 against 1,390 a month (the days of a partial month are read from
-    ActivityDay)."""
+    """ActivityDay summed per industry × community (its street and district, as on the daily
+    row), per day, per seven days of a month (Grain.WEEK, as PlaceRollup's) and per month: an
+    industry committee's breakdown by street or community (the map of its reports). ActivityMonth
+    keeps a row per community × enterprise × worker type, which for one industry of the bench's
+    10-million-case city is five times the rows: 7,137 against 1,390 a month; and a period's
+    partial months read from ActivityDay were ~2,000 rows a day for one industry (a year's map
+    subtracting 8 days and adding 8: ~30,000 rows), read here as a few week and day rows per
+    community. The name is the table's from when it kept months only."""
 
+    grain = models.CharField(max_length=8, choices=Grain.choices)
     start = models.DateField()
     industry = models.CharField(max_length=32, blank=True, default="")
     region_id = models.IntegerField(null=True, blank=True)
@@ -385,11 +388,11 @@ class IndustryPlaceMonth(ActivityCounts):
             # every industry's months to keep one's (the express committee's year at 10 million
             # cases: 53,702 rows for 17,916, 40-87 ms; 8-12 ms through the industry's index).
             models.Index(fields=["start", "industry"], name="industryplace_month_idx"),
-            models.Index(fields=["industry", "start"], name="industryplace_industry_idx"),
+            models.Index(fields=["industry", "grain", "start"], name="industryplace_grain_idx"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.start} {self.industry} {self.region_id}"
+        return f"{self.grain} {self.start} {self.industry} {self.region_id}"
 
 
 class StationMonth(models.Model):

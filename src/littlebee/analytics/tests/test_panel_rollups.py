@@ -338,6 +338,34 @@ def test_the_scorecards_and_the_enterprises_not_narrowed_read_a_row_per_enterpri
     assert len([q for q in queries if "analytics_enterprisecityrollup" in q["sql"]]) >= 4
 
 
+@pytest.mark.django_db
+def test_an_industry_committees_places_over_partial_months_are_read_without_the_daily_rollup(c: AppealCity) -> None:
+    # given the history and the food-delivery committee's scope, over periods cutting months
+    # (a year ending mid-month: its first month less the days left out, its last month's days)
+    scope = Scope(industries=("food_delivery",))
+    periods = [
+        Period(date(2026, 3, 11), date(2026, 4, 20)),
+        Period(date(2025, 3, 12), date(2026, 3, 11)),
+        Period(date(2026, 3, 10), date(2026, 3, 11)),
+        Period(date(2026, 3, 9), timezone.localdate()),
+    ]
+    for period in periods:
+        assert _fine(scope, period)["reports_submitted"] > 0
+        # when its breakdowns by place and the map of its reports are read
+        with CaptureQueriesContext(connection) as queries:
+            by_community = measures.breakdown(scope, period, "region_id")
+            by_street = measures.breakdown(scope, period, "street_id")
+            mapped = measures.breakdown_counts(scope, period, "region_id", "reports_submitted")
+
+        # then the same sums as the daily rollup's, from the industry's month, week and day rows
+        # of its places: not the daily rollup's row per community, enterprise and worker type
+        assert by_community == _fine_breakdown(scope, period, "region_id")
+        assert by_street == _fine_breakdown(scope, period, "street_id")
+        assert mapped == {k: v["reports_submitted"] for k, v in by_community.items() if v["reports_submitted"]}
+        assert len(queries) == 3
+        assert not [q["sql"] for q in queries if "activityday" in q["sql"] or "activitymonth" in q["sql"]]
+
+
 def test_the_month_and_place_reads_have_an_index_for_their_place_or_industry() -> None:
     # given the indexes of IndustryPlaceMonth and StationDay
     def leading(model: Any) -> list[list[str]]:
@@ -347,7 +375,7 @@ def test_the_month_and_place_reads_have_an_index_for_their_place_or_industry() -
     # chose it and read every industry's rows), and a street's or community's station days have
     # their own index with the day
     assert ["start"] not in leading(IndustryPlaceMonth)
-    assert ["industry", "start"] in leading(IndustryPlaceMonth)
+    assert ["industry", "grain", "start"] in leading(IndustryPlaceMonth)
     assert ["street_id", "day"] in leading(StationDay)
     assert ["region_id", "day"] in leading(StationDay)
 
