@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.openapi.views import openapi_view
 
 from littlebee.accounts.api_auth import api_auth
+from littlebee.core import api_query_cache
 from littlebee.core.api_parser import StrictJsonParser
 from littlebee.core.errors import DomainError, TooManyRequests, error_codes_markdown
 
@@ -52,6 +53,9 @@ class LittleBeeApi(NinjaAPI):
     def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
         return _TemporalResponse(self.get_content_type())
 
+
+# An endpoint's query parameters validated once per query string (core.api_query_cache).
+api_query_cache.install()
 
 api = LittleBeeApi(
     title="Little Bee API",
