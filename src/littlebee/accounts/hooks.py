@@ -7,7 +7,7 @@ AppConfig.ready():
     notifications: text_sender_set(sms_send_on_commit)
                    profile_decided_add(profile_decision_notify)
     points:        checkin_confirmed_add(checkin_points_award)
-                   me_columns_add(MeColumns(me_points_columns, me_points_from))
+                   me_columns_add(MeColumns(me_points_columns, me_points_from, me_points_joins))
 
 `text_sender(phone=, message=)` sends a text once the current transaction commits (login and
 sign-up codes). Without one, sending refuses loudly rather than dropping a code in silence.
@@ -19,12 +19,14 @@ check-in with a community; it must not raise for a refusal of its own (the confi
 for (the community's check-in, the employer's confirmation, either way), with the timeline row
 just written; notifications tells the worker. It must not raise for a refusal of its own.
 
-`me_columns_add(MeColumns(columns=, fields=))`: fields of GET /me that another app owns (the
-points balance and the title), read in GET /me's one statement. `columns(quote, user_id)` gives
-SQL expressions of the app's own tables (scalar subqueries) for the user whose id is the SQL
-`user_id`; `fields(values, worker=)` turns their values into the answer's fields; `worker` says
-whether the user has a worker profile (staff have none). GET /me is a hot path: a hook reads only
-the columns it answers with, and adds no statement of its own.
+`me_columns_add(MeColumns(columns=, fields=[, joins=]))`: fields of GET /me that another app owns
+(the points balance and the title), read in GET /me's one statement. `columns(quote, user_id)`
+gives SQL expressions of the app's own tables for the user whose id is the SQL `user_id`: scalar
+subqueries, or columns of the rows `joins(quote, user_id)` adds (LEFT JOINs on the user of one
+row at most, under aliases named after the app); `fields(values, worker=)` turns their values
+into the answer's fields; `worker` says whether the user has a worker profile (staff have none).
+GET /me is a hot path: a hook reads only the columns it answers with, and adds no statement of
+its own.
 """
 
 from __future__ import annotations
@@ -54,10 +56,16 @@ class MeFieldsFromValues(Protocol):
     def __call__(self, values: Sequence[Any], *, worker: bool) -> dict[str, Any]: ...
 
 
+def _no_joins(quote: Callable[[str], str], user_id: str) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class MeColumns:
     columns: Callable[[Callable[[str], str], str], list[str]]
     fields: MeFieldsFromValues
+    # LEFT JOINs of the app's own tables (aliases of its own name) that `columns` may read from.
+    joins: Callable[[Callable[[str], str], str], list[str]] = _no_joins
 
 
 def _no_sender(*, phone: str, message: str) -> None:

@@ -163,7 +163,8 @@ def _me_sql() -> str:
             f" LEFT JOIN {outlet} o ON o.{q('id')} = p.{q('outlet_id')}"
             f" LEFT JOIN {outlet} op ON op.{q('id')} = o.{q('parent_id')}"
             f" LEFT JOIN {region} r0 ON r0.{q('id')} = p.{q('community_id')}{joins}"
-            f" WHERE u.{q('id')} = %s"
+            + "".join(f" {join}" for hook in hooks.me_columns() for join in hook.joins(q, f"u.{q('id')}"))
+            + f" WHERE u.{q('id')} = %s"
         )
     return _ME_SQL[0]
 

@@ -45,12 +45,14 @@ def account_of(worker: User) -> PointsAccount:
 
 def me_points_columns(quote: Callable[[str], str], user_id: str) -> list[str]:
     """The points columns of GET /me's statement (accounts.hooks.me_columns): the balance and the
-    lifetime points of the user's account, if any."""
+    lifetime points of the user's account (NULL before the first entry), from me_points_joins' row."""
+    return [f"points_account.{quote(column)}" for column in ("balance", "lifetime_earned")]
+
+
+def me_points_joins(quote: Callable[[str], str], user_id: str) -> list[str]:
+    """The user's points account joined once into GET /me's statement (its worker_id is unique)."""
     account = quote(PointsAccount._meta.db_table)
-    return [
-        f"(SELECT {quote(column)} FROM {account} WHERE {quote('worker_id')} = {user_id})"  # noqa: S608
-        for column in ("balance", "lifetime_earned")
-    ]
+    return [f"LEFT JOIN {account} points_account ON points_account.{quote('worker_id')} = {user_id}"]
 
 
 def me_points_from(values: Sequence[Any], *, worker: bool) -> dict[str, Any]:

@@ -279,3 +279,28 @@ def test_the_me_answer_fits_its_schema_exactly(api_as, city, enterprise):
         assert response["Content-Type"] == "application/json; charset=utf-8"
         assert_answer_fits(MeOut, response.json())
     assert responses[0].json()["roles"][0]["role"] == "handler"
+
+
+def test_me_reads_the_points_account_once(api_as, city):
+    # given a worker who has earned points (balance and lifetime points on the account)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from littlebee.accounts.models import WorkerProfile
+    from littlebee.points.models import PointsAccount
+    from littlebee.points.tests.factories import earn
+
+    user = worker(community=city.community)
+    earn(user, 30, "me-once")
+    client = api_as(user)
+    client.get("/me")  # the token's touch, once
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/me").json()
+
+    # then the answer's statement names the account's table once (joined, not two subqueries)
+    profiles = WorkerProfile._meta.db_table
+    (statement,) = [q["sql"] for q in queries.captured_queries if profiles in q["sql"]]
+    assert statement.count(PointsAccount._meta.db_table) == 1, statement
+    assert body["points_balance"] == 30

@@ -15,7 +15,7 @@ from littlebee.core import admin as core_admin
 from littlebee.notifications.checkins import profile_decision_notify
 from littlebee.notifications.sms import sms_send_on_commit
 from littlebee.points.notify import checkin_points_notify
-from littlebee.points.selectors import me_points_columns, me_points_from
+from littlebee.points.selectors import me_points_columns, me_points_from, me_points_joins
 from littlebee.points.services import checkin_points_award
 
 
@@ -26,7 +26,9 @@ def test_points_and_notifications_fill_the_hooks_at_start_up() -> None:
     # and tells the worker of the points, after awarding them
     confirmed = hooks.checkin_confirmed_hooks()
     assert confirmed.index(checkin_points_award) < confirmed.index(checkin_points_notify)
-    assert hooks.MeColumns(columns=me_points_columns, fields=me_points_from) in hooks.me_columns()
+    assert (
+        hooks.MeColumns(columns=me_points_columns, fields=me_points_from, joins=me_points_joins) in hooks.me_columns()
+    )
     assert hooks._text_sender[0] is sms_send_on_commit
     # and tells workers of the check-in and employment decisions
     assert profile_decision_notify in hooks.profile_decided_hooks()
