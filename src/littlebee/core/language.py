@@ -7,17 +7,53 @@ Accept-Language). For "/api/v1/me" that asks whether "api" is a language, which 
 catches a LookupError each time (Django does not cache a miss): 20 µs of every request, for a
 value only i18n_patterns would read. Without i18n_patterns this middleware does what Django's
 does with that value unused; with them it is Django's.
+
+The language a request asks for depends only on its language cookie and its Accept-Language
+header (and the settings): Django works it out again for every request, raising and catching a
+LookupError for a request without the cookie (every phone's call). It is kept per (cookie,
+header) in a bounded table per process (short values only, emptied when full), forgotten when a
+language setting changes (the tests' override_settings).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+
+# (language cookie, Accept-Language) -> the language Django's get_language_from_request chooses.
+_CHOSEN: dict[tuple[str | None, str], str] = {}
+MAX_CHOSEN = 512
+MAX_HEADER = 200
+_LANGUAGE_SETTINGS = frozenset(("LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME", "LOCALE_PATHS"))
+
+
+@receiver(setting_changed)
+def _language_settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in _LANGUAGE_SETTINGS:
+        _CHOSEN.clear()
+
+
+def requested_language_of(request: HttpRequest) -> str:
+    """translation.get_language_from_request(request, check_path=False), kept per cookie and header."""
+    key = (request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME), str(request.META.get("HTTP_ACCEPT_LANGUAGE", "")))
+    if len(key[1]) > MAX_HEADER or len(key[0] or "") > MAX_HEADER:
+        return translation.get_language_from_request(request, check_path=False)
+    found = _CHOSEN.get(key)
+    if found is None:
+        found = translation.get_language_from_request(request, check_path=False)
+        if len(_CHOSEN) >= MAX_CHOSEN:
+            _CHOSEN.clear()
+        _CHOSEN[key] = found
+    return found
 
 
 class RequestLanguageMiddleware(LocaleMiddleware):
@@ -28,7 +64,7 @@ class RequestLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         if self._path_languages(request):
             return super().process_request(request)
-        translation.activate(translation.get_language_from_request(request, check_path=False))
+        translation.activate(requested_language_of(request))
         request.LANGUAGE_CODE = translation.get_language()
         return None
 

@@ -319,3 +319,28 @@ def test_a_cookieless_bearer_call_builds_no_session_store_nor_message_storage() 
     assert response.status_code == 200 and page.status_code == 200
     assert for_the_call == []
     assert {"session", "messages"} <= set(built)
+
+
+def test_the_requested_language_is_worked_out_once_per_cookie_and_header() -> None:
+    # given a phone with a token, and a count of Django's choices of a request's language
+    from littlebee.core import language
+
+    _token, raw = token_issue(user=worker(), name="test")
+    bearer = {"Authorization": f"Bearer {raw}"}
+    language._CHOSEN.clear()
+
+    # when it calls three times without a language, then in English, then in English again
+    with mock.patch.object(
+        translation, "get_language_from_request", wraps=translation.get_language_from_request
+    ) as chosen:
+        answers = [Client().get("/api/v1/me", headers=bearer) for _ in range(3)]
+        answers += [Client().get("/api/v1/me", headers={**bearer, "Accept-Language": "en"}) for _ in range(2)]
+
+    # then each answers in its language, and Django chose once per distinct (cookie, header)
+    assert [a["Content-Language"] for a in answers] == ["zh-hans"] * 3 + ["en"] * 2
+    assert chosen.call_count == 2
+
+    # and a changed default language is honoured at once
+    with override_settings(LANGUAGE_CODE="en"):
+        assert Client().get("/api/v1/me", headers=bearer)["Content-Language"] == "en"
+    assert Client().get("/api/v1/me", headers=bearer)["Content-Language"] == "zh-hans"
