@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.messages.middleware import MessageMiddleware
 from django.contrib.messages.storage import default_storage
 from django.contrib.sessions.middleware import SessionMiddleware
@@ -66,7 +67,9 @@ class BrowserSessionMiddleware(SessionMiddleware):
 
 class BrowserCsrfViewMiddleware(CsrfViewMiddleware):
     def __call__(self, request: HttpRequest) -> Any:
-        if _async(self) or not cookieless_api_call(request):
+        # With CSRF_USE_SESSIONS the secret is read from the session (which that read marks as
+        # accessed: "Vary: Cookie"), so such a site goes Django's way.
+        if _async(self) or settings.CSRF_USE_SESSIONS or not cookieless_api_call(request):
             return super().__call__(request)
         # process_request reads the CSRF cookie: there is none, so it would set nothing.
         response: Any = self.get_response(request)

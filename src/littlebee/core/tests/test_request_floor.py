@@ -292,6 +292,12 @@ def test_a_cookieless_api_call_that_uses_a_session_message_or_csrf_token_answers
     assert "sessionid" in ours[0][2] and "messages" in ours[2][2] and "csrftoken" in ours[3][2]
     assert ours == stock
 
+    # and so do they with the CSRF secret kept in the session (read, so "Vary: Cookie", on every call)
+    with override_settings(CSRF_USE_SESSIONS=True):
+        ours, stock = _both_stacks(requests)
+    assert ours == stock
+    assert [a[0] for a in ours] == [200, 200, 200, 200, 403, 200]
+
 
 def test_a_cookieless_bearer_call_builds_no_session_store_nor_message_storage() -> None:
     # given a worker with a token
