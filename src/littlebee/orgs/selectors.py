@@ -38,9 +38,11 @@ def community_at_point(lat: float, lng: float) -> CommunityMatch | None:
 _COVERING_FIELDS = ("id", "code", "name", "level", "parent_id", "lat", "lng", "path")
 
 
-def _covering_candidates(key: object, *, lat: float, lng: float) -> QuerySet[Any]:
+def covering_candidates(key: object, *, lat: float, lng: float) -> QuerySet[Any]:
     """The communities whose box holds the point (compiled once: core.compiled_select), each
-    boundary as its JSON text, in the table's order."""
+    boundary as its JSON text, in the table's order: community_covering's read, which a caller
+    may extend (a column of its own, reports' configuration version) and choose among with
+    community_covering_of."""
     return (
         Region.objects.filter(
             level=RegionLevel.COMMUNITY, min_lat__lte=lat, max_lat__gte=lat, min_lng__lte=lng, max_lng__gte=lng
@@ -75,8 +77,12 @@ def community_covering(lat: float, lng: float) -> CommunityMatch | None:
     """The community whose boundary contains the WGS-84 point, if one does: one query (the
     communities whose box holds the point). The community is loaded with its id, code, name,
     level, parent, centre, path and boundary."""
+    return community_covering_of(compiled_rows(covering_candidates, lat=float(lat), lng=float(lng)), lat, lng)
+
+
+def community_covering_of(rows: list[dict[str, Any]], lat: float, lng: float) -> CommunityMatch | None:
+    """community_covering's answer from the rows of covering_candidates (other columns ignored)."""
     point = Point(lng, lat)
-    rows = compiled_rows(_covering_candidates, lat=float(lat), lng=float(lng))
     for row in rows:
         text = row["boundary_text"]
         geometry = _shape_of(text) if text else None

@@ -35,6 +35,7 @@ class ReportsConfig(AppConfig):
             ),
         )
         post_migrate.connect(_phash_scan_without_migrations, sender=self)
+        post_migrate.connect(_intake_version_without_migrations, sender=self)
 
 
 def _phash_scan_without_migrations(sender: AppConfig, using: str, **kwargs: object) -> None:
@@ -44,6 +45,19 @@ def _phash_scan_without_migrations(sender: AppConfig, using: str, **kwargs: obje
     from django.db import connections
 
     from .phash_scan import install
+
+    modules = getattr(settings, "MIGRATION_MODULES", {})
+    if sender.label in modules and modules[sender.label] is None:
+        install(connections[using])
+
+
+def _intake_version_without_migrations(sender: AppConfig, using: str, **kwargs: object) -> None:
+    """A database made from the models, not the migrations (the tests' --no-migrations), gets
+    the intake's version row and triggers here; a migrated one has them from migration 0010."""
+    from django.conf import settings
+    from django.db import connections
+
+    from .intake_version import install
 
     modules = getattr(settings, "MIGRATION_MODULES", {})
     if sender.label in modules and modules[sender.label] is None:

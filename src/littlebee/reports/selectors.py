@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, JSONField, OuterRef, QuerySet, Subquery, Value, Window
+from django.db.models import BigIntegerField, Count, F, JSONField, OuterRef, QuerySet, Subquery, Value, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -35,8 +38,10 @@ from littlebee.core.geo import bounding_box, haversine_m
 from littlebee.core.pagination import MAX_LIMIT, MAX_OFFSET
 from littlebee.core.read_together import Part, read_together
 from littlebee.core.texts import in_language
-from littlebee.orgs.models import Region
+from littlebee.orgs.models import Organisation, OrgKind, Region
+from littlebee.orgs.selectors import CommunityMatch, community_covering_of, covering_candidates
 
+from . import intake_version
 from .models import APPROXIMATE_SOURCES, Report, ReportCategory, ReportFlag, ReportPhoto, Sensitivity
 
 # A report's place and time are its case's (lat, lng, urgent, created_at, and its community as
@@ -91,12 +96,119 @@ def _intake_parts(category_code: str, codes: list[str] | None) -> dict[str, Part
     return parts
 
 
-def intake_context(category_code: str, community: Region | None) -> IntakeContext:
+def intake_context(category_code: str, community: Region | None, *, version: int | None = None) -> IntakeContext:
     """IntakeContext in one statement (core.read_together, compiled once per path length): the
     category by code, the deadline rules, the routing rules, the community's ancestors and their
     offices. The rules of each are their owners' (cases.routing, cases.services): only the round
-    trips are saved."""
+    trips are saved.
+
+    `version`: the intake's configuration version (reports.intake_version) as the caller read
+    it, before this call (community_and_version reads it with the community). Then the whole of
+    what any report reads of the configuration (the active categories, the reports' deadline and
+    active routing rules, the regions and the active offices: a city's few thousand rows, no
+    boundary) is read once per version and process, in one statement, and each report's part is
+    picked from it in memory, as the statement above would pick it: the same rows, no statement.
+    The instances are shared by the requests that get them: read them, never change them."""
     codes = routing.ancestor_codes(community) if community is not None else None
+    if version is None:
+        return _intake_read(category_code, community, codes)
+    kept = _intake_kept
+    if kept is None or kept.version != version:
+        # Read after the version was: what is read is as new as that version or newer, never
+        # older (a newer read kept under the older version is read again at the next version).
+        kept = _IntakeKept.read(version)
+        with _intake_lock:
+            _set_kept(kept)
+    key = (category_code, tuple(codes) if codes is not None else None)
+    found = kept.contexts.get(key)
+    if found is None:
+        found = kept.context(category_code, community, codes)
+        if len(kept.contexts) < _INTAKE_CONTEXTS_MAX:
+            kept.contexts[key] = found
+    return found
+
+
+def _intake_all_parts() -> dict[str, Part]:
+    """Everything _intake_parts reads for any category and community, at once (no boundary)."""
+    kind = CaseKind.REPORT
+    return {
+        "category": Part(ReportCategory.objects.filter(is_active=True), _columns(ReportCategory)),
+        "deadline": Part(DeadlineRule.objects.filter(kind=kind), _columns(DeadlineRule)),
+        "rule": Part(
+            RoutingRule.objects.filter(kind=kind, is_active=True),
+            _columns(RoutingRule),
+            related={"organisation": routing.ORGANISATION_FIELDS, "region": ("id", "code")},
+        ),
+        "region": Part(Region.objects.all(), routing.REGION_FIELDS),
+        "office": Part(
+            Organisation.objects.filter(kind__in=[OrgKind.PARTY_ORG, OrgKind.DEPARTMENT], is_active=True),
+            routing.ORGANISATION_FIELDS,
+        ),
+    }
+
+
+@dataclass
+class _IntakeKept:
+    """The report intake's whole configuration as of one version, and the contexts picked from it."""
+
+    version: int
+    categories: dict[str, ReportCategory]
+    deadlines: dict[str, DeadlineRule]  # by category ("" the kind's default)
+    rules: dict[str, list[RoutingRule]]  # by category ("" any category)
+    regions: dict[str, Region]  # by code
+    offices: dict[int, list[Organisation]]  # by region id
+    contexts: dict[Hashable, IntakeContext]
+
+    @classmethod
+    def read(cls, version: int) -> _IntakeKept:
+        rows = read_together(_intake_all_parts)
+        rules: dict[str, list[RoutingRule]] = {}
+        for rule in rows["rule"]:
+            rules.setdefault(rule.category, []).append(rule)
+        offices: dict[int, list[Organisation]] = {}
+        for office in rows["office"]:
+            offices.setdefault(office.region_id, []).append(office)
+        return cls(
+            version=version,
+            categories={c.code: c for c in rows["category"]},
+            deadlines={d.category: d for d in rows["deadline"]},
+            rules=rules,
+            regions={r.code: r for r in rows["region"]},
+            offices=offices,
+            contexts={},
+        )
+
+    def context(self, category_code: str, community: Region | None, codes: list[str] | None) -> IntakeContext:
+        """What _intake_read reads for this category and community path, picked from the rows."""
+        deadlines = [d for d in (self.deadlines.get(category_code), self.deadlines.get("")) if d is not None]
+        # rules_query: of the category or any, for the whole city or a region of the path.
+        wanted = set(codes or ())
+        candidates = self.rules.get(category_code, []) + (self.rules.get("", []) if category_code else [])
+        rules = [r for r in candidates if r.region_id is None or (r.region is not None and r.region.code in wanted)]
+        # ancestors_query and offices_query: the regions of the path's codes and their offices.
+        ancestors = [self.regions[c] for c in codes or () if c in self.regions]
+        offices = [o for region in ancestors for o in self.offices.get(region.pk, [])]
+        return IntakeContext(
+            category=self.categories.get(category_code),
+            deadline_rule=deadline_rule_pick(deadlines, CaseKind.REPORT, category_code),
+            routing=routing.routing_inputs(community, ancestors=ancestors, rules=rules, offices=offices),
+        )
+
+
+def _set_kept(kept: _IntakeKept) -> None:
+    global _intake_kept
+    _intake_kept = kept
+
+
+# The configuration of one version at a time, replaced whole (one reference: a request reads the
+# version and its rows together).
+_intake_kept: _IntakeKept | None = None
+_intake_lock = threading.Lock()
+# Categories × communities of a big city, and then some: beyond it, contexts are picked each time.
+_INTAKE_CONTEXTS_MAX = 50_000
+
+
+def _intake_read(category_code: str, community: Region | None, codes: list[str] | None) -> IntakeContext:
     rows = read_together(_intake_parts, category_code=category_code, codes=codes)
     return IntakeContext(
         category=rows["category"][0] if rows["category"] else None,
@@ -105,6 +217,23 @@ def intake_context(category_code: str, community: Region | None) -> IntakeContex
             community, ancestors=rows.get("ancestor", []), rules=rows["rule"], offices=rows.get("office", [])
         ),
     )
+
+
+def _covering_with_version(key: object, *, lat: float, lng: float) -> QuerySet[Any]:
+    """orgs' communities whose box holds the point, each row with the intake's configuration
+    version (a scalar subquery: the same snapshot as the communities)."""
+    return covering_candidates(key, lat=lat, lng=lng).annotate(
+        intake_version=RawSQL(intake_version.READ_SQL, (), output_field=BigIntegerField())  # noqa: S611 - a constant
+    )
+
+
+def community_and_version(lat: float, lng: float) -> tuple[CommunityMatch | None, int | None]:
+    """orgs.selectors.community_covering (the same read, the same answer) and the intake's
+    configuration version, in one statement; the version is None when no community's box holds
+    the point (no row to carry it) or its row is missing."""
+    rows = compiled_rows(_covering_with_version, lat=float(lat), lng=float(lng))
+    version = rows[0]["intake_version"] if rows else None
+    return community_covering_of(rows, lat, lng), version
 
 
 def followed_case_ids(user: User, case_ids: list[int]) -> set[int]:

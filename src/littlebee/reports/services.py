@@ -43,7 +43,7 @@ from littlebee.core.raw_insert import insert_instance
 from littlebee.core.seeding import seed_missing
 from littlebee.core.uploads import orphan_files_delete, upload_folder
 from littlebee.orgs.models import DepartmentType, Region, RegionLevel
-from littlebee.orgs.selectors import CommunityMatch, community_covering, community_nearest, community_with_ancestors
+from littlebee.orgs.selectors import CommunityMatch, community_nearest, community_with_ancestors
 from littlebee.points.models import PointsSource
 from littlebee.points.services import points_award, points_defaults_ensure
 
@@ -183,16 +183,19 @@ def _category_error(code: str) -> FieldError:
     return FieldError("category", _("请选择类别。") if not code else _("请从给定的类别中选择。"))
 
 
-def _community_in_city(lat: float, lng: float) -> tuple[CommunityMatch | None, bool]:
-    """(The community of a valid point, whether the point lies in the city.) A point inside a
-    community's boundary lies in the city: the city's extent is read (city_extent) only for a
-    point no boundary contains, and the nearest community only for one inside the extent."""
-    match = community_covering(lat, lng)
+def _community_in_city(lat: float, lng: float) -> tuple[CommunityMatch | None, bool, int | None]:
+    """(The community of a valid point, whether the point lies in the city, the intake's
+    configuration version read with it or None.) A point inside a community's boundary lies in
+    the city: the city's extent is read (city_extent) only for a point no boundary contains, and
+    the nearest community only for one inside the extent."""
+    from .selectors import community_and_version
+
+    match, version = community_and_version(lat, lng)
     if match is not None:
-        return match, True
+        return match, True, version
     if not _in_city(lat, lng):
-        return None, False
-    return community_nearest(lat, lng), True
+        return None, False, version
+    return community_nearest(lat, lng), True, version
 
 
 @dataclass(frozen=True)
@@ -441,6 +444,7 @@ def report_validate(
             )
         )
     match: CommunityMatch | None = None
+    version: int | None = None  # the intake's configuration version, read with the community
     if lat is not None and lng is not None:
         if not valid_lat_lng(lat, lng):
             errors.append(FieldError("lat", _("位置无效。")))
@@ -448,12 +452,13 @@ def report_validate(
             if not _in_city(lat, lng):
                 errors.append(FieldError("lat", _("该位置不在本市范围内。")))
         else:
-            match, in_city = _community_in_city(lat, lng)
+            match, in_city, version = _community_in_city(lat, lng)
             if not in_city:
                 errors.append(FieldError("lat", _("该位置不在本市范围内。")))
     community = chosen or (match.community if match is not None else None)
-    # The category, with what storing the report reads of the configuration: one statement.
-    context = intake_context(category_code, community)
+    # The category, with what storing the report reads of the configuration: one statement, or
+    # none when this process read it under the version read with the community.
+    context = intake_context(category_code, community, version=version)
     category = context.category
     if category is None:
         errors.insert(0, _category_error(category_code))

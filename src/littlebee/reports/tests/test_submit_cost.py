@@ -19,7 +19,7 @@ from PIL import Image
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.analytics import tracking
-from littlebee.cases.models import CaseEvent
+from littlebee.cases.models import CaseEvent, CaseKind, RoutingRule, RoutingTarget
 from littlebee.cases.notify import case_event_notify
 from littlebee.cases.tests.factories import World
 from littlebee.core.background import jobs
@@ -28,7 +28,7 @@ from littlebee.core.images import image_fit, image_open
 from littlebee.hives.tests.photo_files import jpeg_bytes, upload
 from littlebee.orgs.services import region_set_boundary
 from littlebee.reports import services
-from littlebee.reports.models import PhotoStatus, ReportPhoto
+from littlebee.reports.models import PhotoStatus, ReportCategory, ReportPhoto
 
 # The statements one report with one photo costs inside the request, besides the token's lookup
 # and its transaction's BEGIN/COMMIT: the community containing the point; the category with the
@@ -391,3 +391,94 @@ def test_the_photo_processed_after_the_answer_is_not_read_again(
         ("photo_far", None),
         ("photo_reused", first.json()["id"]),
     ]
+
+
+# --- The intake's configuration kept in memory (reports.intake_version) ---------------------------
+def configuration_reads(statements: list[str]) -> list[str]:
+    """The statements reading the category, its rules and offices (selectors.intake_context)."""
+    return [sql for sql in statements if "cases_routingrule" in sql or "cases_deadlinerule" in sql]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_report_of_the_same_category_and_community_reads_no_configuration(
+    served: World, api_as: Any, media_root: Path
+) -> None:
+    # given a worker who has sent one report
+    client = api_as(worker())
+    client.get("/me")
+    headers = client._headers()
+    assert post(headers, [upload(jpeg_bytes((40, 30)))]).status_code == 201
+
+    # when they send another of the same category in the same community
+    with CaptureQueriesContext(connection) as ctx:
+        response = post(headers, [upload(jpeg_bytes((40, 30)))], lat="30.551", lng="114.301")
+
+    # then the category, its deadline rule, routing rules and offices are not read again: one
+    # statement fewer, and the same office, community and deadline
+    assert response.status_code == 201, response.content
+    statements = statements_of(ctx)
+    assert configuration_reads(statements) == []
+    assert len(statements) <= SUBMIT_STATEMENTS - 1, "\n".join(statements)
+    body = response.json()
+    assert body["assigned_to"]["id"] == served.community_org.pk
+    assert body["community"]["id"] == served.community.pk
+    assert body["deadline"] is not None
+    assert jobs.wait(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_category_switched_off_meanwhile_is_refused_at_once(served: World, api_as: Any, media_root: Path) -> None:
+    # given a report of garbage filed, its configuration kept
+    client = api_as(worker())
+    headers = client._headers()
+    assert post(headers, []).status_code == 201
+
+    # when the category is switched off by a bulk update (no model signal) and another is sent
+    ReportCategory.objects.filter(code="garbage").update(is_active=False)
+    response = post(headers, [])
+
+    # then it is refused on its category, nothing filed
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["field"] == "category"
+    assert jobs.wait(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_routing_rule_or_office_changed_meanwhile_routes_the_next_report(
+    served: World, api_as: Any, media_root: Path
+) -> None:
+    # given a report of garbage routed to the community's office, its configuration kept
+    client = api_as(worker())
+    headers = client._headers()
+    assert post(headers, []).json()["assigned_to"]["id"] == served.community_org.pk
+
+    # when a rule now sends garbage to the street's office
+    RoutingRule.objects.create(
+        kind=CaseKind.REPORT,
+        category="garbage",
+        region=None,
+        target=RoutingTarget.ORGANISATION,
+        organisation=served.street_org,
+        priority=1,
+    )
+    # then the next report goes there
+    assert post(headers, []).json()["assigned_to"]["id"] == served.street_org.pk
+
+    # and when that office is switched off and the rule too, the community's office has it again
+    RoutingRule.objects.filter(organisation=served.street_org).update(is_active=False)
+    assert post(headers, []).json()["assigned_to"]["id"] == served.community_org.pk
+    assert jobs.wait(30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_kept_configuration_is_shared_read_only(served: World, media_root: Path) -> None:
+    # given the intake's configuration read once for garbage in the community
+    first = services.report_validate(category_code="garbage", description="", lat=30.55, lng=114.30)
+
+    # when another report of the same is checked, and one of another category
+    again = services.report_validate(category_code="garbage", description="", lat=30.551, lng=114.301)
+    other = services.report_validate(category_code="flooding", description="", lat=30.551, lng=114.301)
+
+    # then the first two share what was read, the third has its own category
+    assert again.category is first.category and again.routing is first.routing
+    assert other.category.code == "flooding"
