@@ -19,6 +19,7 @@ the source rows and say what they corrected.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -27,7 +28,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from littlebee.accounts.models import WorkerProfile
 from littlebee.cases.models import Case, CaseOrganisation
@@ -52,6 +53,7 @@ def _days(*moments: datetime | None) -> list[date]:
 # the first after-commit callback hands them all over and the others find nothing left. Items of
 # a rolled-back transaction stay here until the next commit hands them over too: a day computed
 # again for nothing, never a day missed.
+logger = logging.getLogger(__name__)
 _pending = threading.local()
 
 Item = tuple[Any, ...]
@@ -142,6 +144,9 @@ _merge_items: list[Item] = []
 _merge_queued = False
 _merge_pid = 0
 _merge_serial = itertools.count()
+# Consecutive marks jobs the database refused (_marks_write): retried up to this many times.
+MARK_RETRIES = 5
+_marks_failures = 0
 
 
 def _marks_merge(items: list[Item]) -> None:
@@ -171,8 +176,25 @@ def _marks_write() -> None:
         items = list(_merge_items)
         _merge_items.clear()
         _merge_queued = False
-    if items:
+    if not items:
+        return
+    global _marks_failures
+    try:
         rollups_mark(items)
+    except OperationalError:
+        # The embedded SQLite answers "database is locked" when another writer held the file for
+        # longer than the busy timeout (a long refresh, the demo's load): the marks go back and
+        # the next job writes them, so the minute's refresh does not miss these days. A failure
+        # that does not pass is given up after a few tries: the nightly rebuild of recent days
+        # makes the figures good.
+        _marks_failures += 1
+        if _marks_failures > MARK_RETRIES:
+            _marks_failures = 0
+            raise
+        logger.warning("analytics marks: the database refused the write; tried again shortly", exc_info=True)
+        _marks_merge(items)
+        return
+    _marks_failures = 0
 
 
 def _plain(values: tuple[Any, ...]) -> list[Any]:

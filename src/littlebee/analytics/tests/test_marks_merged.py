@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.backends.utils import CursorWrapper
 
 from littlebee.analytics import tracking
@@ -119,3 +119,32 @@ def test_a_commit_while_the_marks_job_writes_gets_a_job_of_its_own(marks_job: li
     # then both days are marked: the second commit was not left waiting for a job already taken
     days = set(StaleRollup.objects.values_list("day", flat=True))
     assert days == {WORKING_MORNING.date(), later.date()}
+
+
+def test_marks_the_database_refused_are_written_by_the_next_job(
+    marks_job: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a database that refuses the first marks job ("database is locked": another writer
+    # held SQLite's file past the busy timeout)
+    refused: list[int] = []
+    mark = tracking.rollups_mark
+
+    def locked_once(items: list[Any]) -> None:
+        if not refused:
+            refused.append(len(items))
+            raise OperationalError("database is locked")
+        mark(items)
+
+    monkeypatch.setattr(tracking, "rollups_mark", locked_once)
+
+    # when a commit hands over a counted row and the jobs have run
+    with transaction.atomic():
+        tracking.ledger_changed(LedgerEntry(created_at=WORKING_MORNING))
+    assert jobs.wait(30)  # the refused job, which hands its marks to a job a second later
+    assert jobs.wait(30)
+
+    # then the refused marks were written by the next job, not lost
+    assert refused == [1]
+    assert list(StaleRollup.objects.values_list("part", "day", "organisation_id")) == [
+        (RollupPart.ACTIVITY, WORKING_MORNING.date(), 0)
+    ]
