@@ -37,7 +37,8 @@ def main() -> None:
     except BaseException:
         (directory / FAILED).write_text(traceback.format_exc())
         raise
-    database.unlink()
+    for built in directory.glob(f"{database.name}*"):  # the file and its WAL's -wal and -shm
+        built.unlink()
     print(f"demo city for the tests: {sum(result.created.values())} objects in {time.monotonic() - started:.0f} s")
 
 

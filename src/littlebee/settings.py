@@ -78,6 +78,18 @@ CSRF_TRUSTED_ORIGINS = cfg.origins("CSRF_TRUSTED_ORIGINS")
 
 
 # --- Database -------------------------------------------------------------------------------
+# WAL and a busy timeout let gunicorn's workers, their job threads and the demo loader share the
+# file; IMMEDIATE takes the write lock at BEGIN, so a transaction that reads and then writes waits
+# for another writer instead of failing at once with "database is locked" (SQLite cannot upgrade a
+# deferred reader while someone writes). The same for a SQLite file named by DATABASE_URL (the
+# tests' demo city is built so): without them its job threads' writes failed.
+SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
+
+
 def _database() -> dict[str, Any]:
     url = cfg.text("DATABASE_URL")
     if PRODUCTION and not url:
@@ -89,12 +101,7 @@ def _database() -> dict[str, Any]:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(VAR_DIR / "littlebee.sqlite3"),
-            # WAL and a busy timeout let gunicorn's workers and the demo loader share the file.
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     try:
         # django-environ warns with the whole URL (password included) on an unknown scheme.
@@ -107,6 +114,8 @@ def _database() -> dict[str, Any]:
         _config_error("DATABASE_URL uses a database scheme Little Bee does not support.")
     if PRODUCTION and "sqlite" in config["ENGINE"]:
         _config_error("DATABASE_URL must be PostgreSQL in production; SQLite is for the embedded mode.")
+    if "sqlite" in config["ENGINE"]:
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     config.setdefault("CONN_MAX_AGE", cfg.integer("CONN_MAX_AGE", 60, minimum=0))
     config["CONN_HEALTH_CHECKS"] = True
     if "postgresql" in config["ENGINE"] and cfg.boolean("DATABASE_PREPARED_STATEMENTS", default=True):

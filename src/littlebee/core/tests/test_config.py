@@ -210,3 +210,20 @@ def test_production_refuses_missing_or_malformed_settings_in_one_sentence(
 
     # then start-up stops with one clear line, not a traceback
     assert sentence in said
+
+
+def test_a_sqlite_file_named_by_its_url_waits_for_the_write_lock_as_the_embedded_default_does(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # given a SQLite database named by DATABASE_URL (as the tests' demo city is built)
+    environ = {"DATABASE_URL": f"sqlite:///{tmp_path / 'city.sqlite3'}"}
+
+    # when the settings load, and when they load without a URL
+    named = load_settings(monkeypatch, tmp_path, environ)["DATABASES"]["default"]
+    embedded = load_settings(monkeypatch, tmp_path, {})["DATABASES"]["default"]
+
+    # then both take the write lock at BEGIN and wait for it (a job thread reading, then writing,
+    # beside another writer failed at once with "database is locked")
+    assert named["OPTIONS"] == embedded["OPTIONS"]
+    assert named["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert named["OPTIONS"]["timeout"] == 20
