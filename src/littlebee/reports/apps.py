@@ -7,12 +7,12 @@ class ReportsConfig(AppConfig):
     verbose_name = _("随手拍")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
-
         from littlebee.cases.hooks import KindHooks, register_kind
         from littlebee.cases.models import CaseKind
+        from littlebee.core.unmigrated import install_without_migrations
         from littlebee.points.rules import category_names_reader_set
 
+        from . import intake_version, phash_scan
         from .case_panel import report_category_labels, report_staff_panel, report_title
         from .messages import report_message
         from .selectors import report_staff_flags
@@ -34,31 +34,6 @@ class ReportsConfig(AppConfig):
                 title=report_title,
             ),
         )
-        post_migrate.connect(_phash_scan_without_migrations, sender=self)
-        post_migrate.connect(_intake_version_without_migrations, sender=self)
-
-
-def _phash_scan_without_migrations(sender: AppConfig, using: str, **kwargs: object) -> None:
-    """A database made from the models, not the migrations (the tests' --no-migrations), gets
-    the near-duplicate scan's column and index here; a migrated one has them from migration 0009."""
-    from django.conf import settings
-    from django.db import connections
-
-    from .phash_scan import install
-
-    modules = getattr(settings, "MIGRATION_MODULES", {})
-    if sender.label in modules and modules[sender.label] is None:
-        install(connections[using])
-
-
-def _intake_version_without_migrations(sender: AppConfig, using: str, **kwargs: object) -> None:
-    """A database made from the models, not the migrations (the tests' --no-migrations), gets
-    the intake's version row and triggers here; a migrated one has them from migration 0010."""
-    from django.conf import settings
-    from django.db import connections
-
-    from .intake_version import install
-
-    modules = getattr(settings, "MIGRATION_MODULES", {})
-    if sender.label in modules and modules[sender.label] is None:
-        install(connections[using])
+        # The near-duplicate scan's column and index (migration 0009) and the intake's version row
+        # and triggers (0010), on a database made from the models.
+        install_without_migrations(self, phash_scan.install, intake_version.install)
