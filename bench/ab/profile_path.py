@@ -8,8 +8,12 @@ wrote. For the A/B harness's slow paths (bench/ab/run.py): what costs, not how f
 Writes too, with a body as bench/ab/paths.lua sends it:
 
     … profile_path.py --tokens DIR/worker_tokens.txt --json '{}' /api/v1/rewards/GIFT/redemptions
-    … profile_path.py --tokens DIR/worker_tokens.txt --photo photo.jpg --points DIR/points.txt \\
+    … profile_path.py --tokens DIR/worker_tokens.txt --bench-photo --points DIR/places.txt \\
         --form category=garbage --form description=… /api/v1/reports
+
+(--bench-photo: a new photo per request, spliced as run.py splices them; places.txt's lines carry
+a category too, which replaces the form's. The places and photos are drawn from a generator seeded
+by the clock, so a second run on the same database sends new ones, as the bench does.)
 
 (--json or --photo/--form make it a POST; --points adds "lat" and "lng" to the form, about 300 m
 around a random line of that file; to a GET's query, about 1 km around one, as paths.lua's
@@ -61,6 +65,33 @@ def _multipart(fields: list[tuple[str, str]], photo: bytes | None) -> bytes:
     return b"".join(parts)
 
 
+class _BenchPhotos:
+    """Photos as run.py sends them: each spliced from run.PHOTO_VARIANTS pictures' bands (its own
+    bytes and picture, about 50 KB), so none is a reuse of another."""
+
+    def __init__(self) -> None:
+        import run
+
+        heads, self.bands = set(), []
+        for seed in range(run.PHOTO_VARIANTS):
+            head, bands = run._jpeg_bands(run._photo_variant(seed))
+            heads.add(head)
+            self.bands.append(bands)
+        if len(heads) != 1:
+            raise SystemExit("bench photos: the variants' headers differ")
+        self.head = heads.pop()
+
+    def next(self, rng: random.Random) -> bytes:
+        count = len(self.bands[0])
+        pieces = [self.head]
+        for i in range(count):
+            pieces.append(rng.choice(self.bands)[i])
+            if i < count - 1:
+                pieces.append(bytes((0xFF, 0xD0 + i % 8)))
+        pieces.append(b"\xff\xd9")
+        return b"".join(pieces)
+
+
 class Requests:
     """The WSGI environ of request i: its token, and for a write its body."""
 
@@ -69,32 +100,39 @@ class Requests:
         self.tokens = args.tokens.read_text().split()
         self.json = args.json
         self.photo = args.photo.read_bytes() if args.photo else None
+        self.bench_photos = _BenchPhotos() if args.bench_photo else None
         self.form = [tuple(f.split("=", 1)) for f in args.form]
-        self.points = (
-            [tuple(float(v) for v in line.split(",")) for line in args.points.read_text().split()]
-            if args.points
-            else []
-        )
-        self.random = random.Random(1)
-        self.post = self.json is not None or self.photo is not None or bool(self.form)
+        # 'lat,lng' (points.txt) or 'lat,lng,category' (places.txt: the category replaces the form's)
+        self.points = [tuple(line.split(",")) for line in args.points.read_text().split()] if args.points else []
+        # Seeded by the clock: a second run on the same database must not send the first run's
+        # places and photos again (each would be a duplicate or a reused photo of the first).
+        self.random = random.Random()
+        self.post = self.json is not None or self.photo is not None or self.bench_photos is not None or bool(self.form)
+
+    def point(self) -> tuple[float, float, str | None]:
+        place = self.random.choice(self.points)
+        return float(place[0]), float(place[1]), place[2] if len(place) > 2 else None
 
     def body(self) -> tuple[bytes, str]:
         if self.json is not None:
             return self.json.encode(), "application/json"
         fields = list(self.form)
         if self.points:
-            lat, lng = self.random.choice(self.points)
+            lat, lng, category = self.point()
+            if category:
+                fields = [(name, value) for name, value in fields if name != "category"] + [("category", category)]
             fields += [
                 ("lat", f"{lat + (self.random.random() - 0.5) * 0.006:.6f}"),
                 ("lng", f"{lng + (self.random.random() - 0.5) * 0.006:.6f}"),
             ]
-        return _multipart(fields, self.photo), f"multipart/form-data; boundary={BOUNDARY}"
+        photo = self.bench_photos.next(self.random) if self.bench_photos else self.photo
+        return _multipart(fields, photo), f"multipart/form-data; boundary={BOUNDARY}"
 
     def environ(self, i: int) -> dict[str, Any]:
         route, _, query = self.path.partition("?")
         if self.points and not self.post:
             # A station search as paths.lua sends it: about 1 km around a random station.
-            lat, lng = self.random.choice(self.points)
+            lat, lng, _ = self.point()
             lat, lng = lat + (self.random.random() - 0.5) * 0.02, lng + (self.random.random() - 0.5) * 0.02
             where = f"lat={lat:.5f}&lng={lng:.5f}"
             query = f"{where}&{query}" if query else where
@@ -152,9 +190,15 @@ def main() -> None:
     parser.add_argument("--tokens", type=Path, required=True, help="one bearer token a line")
     parser.add_argument("--json", help="a JSON body: POST it (application/json)")
     parser.add_argument("--photo", type=Path, help="a JPEG sent as the form's one 'photos' file: POST multipart")
+    parser.add_argument(
+        "--bench-photo", action="store_true", help="a new photo per request as run.py sends: POST multipart"
+    )
     parser.add_argument("--form", action="append", default=[], help="name=value, a form field (repeat): POST multipart")
     parser.add_argument(
-        "--points", type=Path, help="'lat,lng' lines: the form (a GET: its query) gets lat and lng around one"
+        "--points",
+        type=Path,
+        help="'lat,lng' or 'lat,lng,category' lines (points.txt, places.txt): the form"
+        " (a GET: its query) gets lat and lng around one, and its category",
     )
     parser.add_argument("--jobs-inline", action="store_true", help="run background jobs on the request's thread")
     parser.add_argument(
