@@ -131,6 +131,7 @@ SERVICE = Spec(
     ("visits",),
     True,
 )
+# A station's days, weeks and months, its services together (the station use's per-station list).
 STATION = Spec(
     "station",
     StationMonth,
@@ -142,7 +143,8 @@ STATION = Spec(
         ),
     ),
     ("visits",),
-    False,
+    True,
+    keeps_weeks=True,
 )
 # An office's row: its key columns from OfficeDay's (OFFICE_TOTAL's are these but the kind).
 OFFICE_KEYS: dict[str, str | None] = {

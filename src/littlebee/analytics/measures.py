@@ -924,23 +924,20 @@ def _service_parts(scope: Scope, period: Period) -> list[tuple[QuerySet[Any], in
 
 
 def _station_parts(scope: Scope, period: Period) -> list[tuple[QuerySet[Any], int]]:
-    """station_use's rows per station, each part with its sign."""
-    split = period.lean_split
+    """station_use's rows per station, each part with its sign: StationMonth's months, weeks and
+    days (a row per station, not StationDay's per station and service each day), as months less
+    the weeks and days left out where those are fewer (both lists keep only stations with visits)."""
     targets = place_targets(scope, ignore_enterprises=True)
     place = scope.station_q() if targets is None else _within_targets_q(targets)
-    return [
-        (StationMonth.objects.filter(place, split.months_q()), 1),
-        (StationDay.objects.filter(place, split.days_only_q("day")), 1),
-        (StationDay.objects.filter(place, split.minus_q("day", grained=False)), -1),
-    ]
+    return _signed(StationMonth.objects.filter(place), period.week_split(lean=True))
 
 
 def station_use(scope: Scope, period: Period) -> tuple[dict[int | None, int], dict[int, int]]:
     """驿站使用: counted visits per service (None: no service given) and per station over the
     period, at stations in the scope's places; their totals equal station_visits for a place
     scope. Per service: ServiceRollup for the city, a district or a street; per station:
-    StationMonth for the period's full months and StationDay for the remaining days. A scope
-    whose places lie at two levels reads StationDay per service."""
+    StationMonth's months, weeks and days. A scope whose places lie at two levels reads
+    StationDay per service."""
     by_station = _summed(_station_parts(scope, period), "hive_id", ("visits",))
     return service_use(scope, period), {k: v["visits"] for k, v in by_station.items() if v["visits"]}
 

@@ -20,7 +20,7 @@ from littlebee.conftest import client_for
 from littlebee.hives.models import Hive
 from littlebee.hives.tests.factories import HiveFactory
 
-from .. import measures, views
+from .. import coarse, measures, views
 from ..measures import BREAKDOWN_MEASURES, Period, Scope
 from ..models import Grain, PlaceLevel, PlaceRollup, StationDay
 from .history import build, since_march
@@ -90,6 +90,8 @@ def test_the_stations_panel_ranks_the_stations_in_the_database_as_sorting_them_a
                 district_id=street.parent_id,
                 visits=n,
             )
+    # the station's panel rows, as rollups.py refreshes them after a day's daily rows
+    coarse.coarse_days_refresh([date(2026, 3, 11)])
     period = Period(date(2026, 3, 10), date(2026, 3, 12))
     every = [(visits.get(h.name, 0), h.name, h.pk) for h in Hive.objects.filter(is_active=True)]
 

@@ -18,7 +18,7 @@ from littlebee.appeals.tests.factories import AppealCity
 from .. import coarse, measures
 from ..coarse import coarse_offices_refresh
 from ..measures import Period, Scope
-from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup
+from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, StationMonth
 from ..rollups import Places
 from .history import Committed
 
@@ -145,6 +145,61 @@ def test_the_city_map_reads_a_few_week_rows_per_community_not_its_days(
             rows_read = sum(part.filter(region_id=community.pk).count() for part in read)
             assert rows_read <= MAP_ROWS_AT_MOST[(days, nonzero)], (days, nonzero, rows_read)
     assert PlaceRollup.objects.filter(grain=Grain.WEEK, level=PlaceLevel.COMMUNITY).count() >= 57
+
+
+# The most rows of a station visited every day for two services that the station use reads per
+# station for a period ending any day of a year (its months, weeks and days; computed over 2026).
+# Before StationMonth's week and day rows: 43 a year, 32 a month, 34 for 90 days (StationDay's
+# rows, one per service each day of a partial month).
+STATION_ROWS_AT_MOST = {365: 18, 30: 7, 90: 9}
+
+
+@pytest.mark.django_db
+def test_the_station_use_reads_a_few_week_rows_per_station_not_its_days(
+    c: AppealCity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a station visited every day for over a year for two services (at 10 million cases
+    # every station is), its panel rollups rebuilt
+    today = timezone.localdate()
+    first = today - timedelta(days=400)
+    w = c.w
+    hive_id = 424242
+    StationDay.objects.bulk_create(
+        StationDay(
+            day=first + timedelta(days=k),
+            hive_id=hive_id,
+            service_id=service,
+            region=w.community,
+            street_id=w.street.pk,
+            district_id=w.district.pk,
+            visits=1 + (k + service) % 3,
+        )
+        for k in range(401)
+        for service in (1, 2)
+    )
+    coarse.coarse_rebuild(first, today, Places(), report=False)
+    read: list[Any] = []
+    summed = measures._summed
+
+    def counting(parts: list[tuple[Any, int]], key: str, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+        read.extend(part for part, _sign in parts)
+        return summed(parts, key, names)
+
+    monkeypatch.setattr(measures, "_summed", counting)
+    for days in (365, 30, 90):
+        period = Period.last_days(days, today)
+        wanted = StationDay.objects.filter(period.q(), hive_id=hive_id).aggregate(n=Sum("visits"))["n"]
+        for scope in (Scope(everything=True), Scope(district_ids=(w.district.pk,))):
+            read.clear()
+            # when the station use is read
+            _by_service, by_station = measures.station_use(scope, period)
+
+            # then the station's visits are StationDay's, read from a few month, week and day rows
+            assert by_station[hive_id] == wanted, (days, scope)
+            rows_read = sum(part.filter(hive_id=hive_id).count() for part in read)
+            assert rows_read <= STATION_ROWS_AT_MOST[days], (days, rows_read)
+            assert all(part.model is StationMonth for part in read)
+    assert StationMonth.objects.filter(grain=Grain.WEEK, hive_id=hive_id).count() >= 57
 
 
 @pytest.mark.parametrize("report", [True, False])
