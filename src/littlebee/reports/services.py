@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.db import connections, router, transaction
 from django.db.models import F, FileField, Max, Min, Q
 from django.utils import timezone, translation
@@ -39,6 +38,7 @@ from littlebee.core.images import (
     image_thumbnail,
     jpeg_keep,
 )
+from littlebee.core.new_files import file_store_new
 from littlebee.core.raw_insert import insert_instance
 from littlebee.core.seeding import seed_missing
 from littlebee.core.uploads import orphan_files_delete, upload_folder
@@ -564,7 +564,7 @@ def _report_store(*, reporter: User, draft: ReportDraft, at: datetime, reporter_
     stored = []
     for photo_in in draft.photos:
         photo = ReportPhoto(report=report, created_at=at, queued_at=queued_at, attempts=1)
-        photo.original.save(f"{uuid.uuid4().hex}.bin", ContentFile(photo_in.data), save=False)
+        file_store_new(photo.original, f"{uuid.uuid4().hex}.bin", photo_in.data)
         stored.append(photo)
     if len(stored) == 1:
         insert_instance(stored[0], using=using)
@@ -774,8 +774,8 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
         return photo
     name = uuid.uuid4().hex
     try:
-        photo.image.save(f"{name}.{full.extension}", ContentFile(full.content), save=False)
-        photo.thumbnail.save(f"{name}_t.{thumb.extension}", ContentFile(thumb.content), save=False)
+        file_store_new(photo.image, f"{name}.{full.extension}", full.content)
+        file_store_new(photo.thumbnail, f"{name}_t.{thumb.extension}", thumb.content)
     except Exception:
         log.warning("report photo %s could not be stored; left for the sweep", photo_id, exc_info=True)
         return photo

@@ -11,6 +11,7 @@ from typing import Any
 
 import imagehash
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.test import Client
@@ -482,3 +483,28 @@ def test_the_kept_configuration_is_shared_read_only(served: World, media_root: P
     # then the first two share what was read, the third has its own category
     assert again.category is first.category and again.routing is first.routing
     assert other.category.code == "flooding"
+
+
+# --- The report's files (core.new_files) ----------------------------------------------------------
+@pytest.mark.django_db(transaction=True)
+def test_a_reports_three_files_are_stored_without_djangos_name_search(
+    served: World, api_as: Any, media_root: Path, monkeypatch: Any
+) -> None:
+    # given Django's search for a free file name watched
+    searched: list[str] = []
+    monkeypatch.setattr(
+        FileSystemStorage, "get_available_name", lambda _self, name, max_length=None: searched.append(name)
+    )
+    client = api_as(worker())
+
+    # when a report with a photo is filed and its photo processed
+    response = post(client._headers(), [upload(jpeg_bytes((400, 300)))])
+    assert response.status_code == 201, response.content
+    assert jobs.wait(30)
+
+    # then its original, photo and thumbnail were stored under their uuid names without a search
+    # (a uuid4 is not taken: Django's lstat and name checks cost ~1 ms of CPU per file)
+    assert searched == []
+    photo = ReportPhoto.objects.get(report_id=response.json()["id"])
+    assert photo.status == PhotoStatus.READY
+    assert (media_root / photo.image.name).is_file() and (media_root / photo.thumbnail.name).is_file()
