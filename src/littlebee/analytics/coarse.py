@@ -52,6 +52,7 @@ from .models import (
     WorkerDay,
     WorkerPlace,
 )
+from .row_replace import rows_replace
 
 # ActivityDay's counts, as the coarse rollups carry them (models.ActivityCounts).
 ACTIVITY_COUNTS = tuple(field.name for field in ActivityCounts._meta.local_fields)
@@ -476,17 +477,14 @@ def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH) -> Rows:
     return rows
 
 
-def _objects(spec: Spec, rows: Rows) -> list[models.Model]:
-    objects = []
-    for key, counts in rows.items():
-        if not any(counts.values()):
-            continue
-        grain, start, *values = key
-        fields: dict[str, Any] = dict(zip(spec.keys, values, strict=True))
-        if spec.keeps_days:
-            fields["grain"] = grain
-        objects.append(spec.model(start=start, **fields, **{c: counts.get(c, 0) for c in spec.counts}))
-    return objects
+def _stored_keys(spec: Spec) -> tuple[str, ...]:
+    """The columns that name a stored row of the spec (its grain only where it keeps days)."""
+    return ("grain", "start", *spec.keys) if spec.keeps_days else ("start", *spec.keys)
+
+
+def _instance(spec: Spec, key: tuple[Any, ...], counts: Mapping[str, int]) -> models.Model:
+    fields = dict(zip(_stored_keys(spec), key, strict=True))
+    return spec.model(**fields, **{c: counts.get(c, 0) for c in spec.counts})
 
 
 def _stored_q(spec: Spec, first: date, last: date, *, days: bool, months: bool) -> Q:
@@ -502,8 +500,16 @@ def _stored_q(spec: Spec, first: date, last: date, *, days: bool, months: bool) 
 
 
 def _replace(spec: Spec, q: Q, rows: Rows) -> None:
-    spec.model.objects.filter(q).delete()  # type: ignore[attr-defined]
-    spec.model.objects.bulk_create(_objects(spec, rows), batch_size=2000)  # type: ignore[attr-defined]
+    """The stored rows under `q` made equal to `rows` (those with any count), writing only the
+    difference (row_replace): the minute's refresh computes whole days again."""
+    wanted = {(key if spec.keeps_days else key[1:]): counts for key, counts in rows.items() if any(counts.values())}
+    rows_replace(
+        spec.model.objects.filter(q),  # type: ignore[attr-defined]
+        wanted,
+        keys=_stored_keys(spec),
+        counts=spec.counts,
+        build=lambda key, counts: _instance(spec, key, counts),
+    )
 
 
 def lock_month(month: date) -> None:

@@ -60,6 +60,7 @@ from .coarse import (
     worker_last_active_refresh,
 )
 from .models import ActivityDay, Grain, OfficeDay, OfficeNow, RollupPart, StaleRollup, StationDay, WorkerDay
+from .row_replace import instances_replace
 
 logger = logging.getLogger(__name__)
 
@@ -531,12 +532,11 @@ def _replace_activity(day: date, places: Places) -> None:
     touched = {w.worker_id for w in workers} | set(
         WorkerDay.objects.filter(day=day).values_list("worker_id", flat=True)
     )
-    ActivityDay.objects.filter(day=day).delete()
-    WorkerDay.objects.filter(day=day).delete()
-    StationDay.objects.filter(day=day).delete()
-    ActivityDay.objects.bulk_create(activity, batch_size=1000)
-    WorkerDay.objects.bulk_create(workers, batch_size=1000)
-    StationDay.objects.bulk_create(stations, batch_size=1000)
+    # Only the rows that differ are written (row_replace): the minute's refresh computes the
+    # whole day again, most of its rows unchanged.
+    instances_replace(ActivityDay.objects.filter(day=day), activity, ACTIVITY_COUNTS)
+    instances_replace(WorkerDay.objects.filter(day=day), workers, ())
+    instances_replace(StationDay.objects.filter(day=day), stations, ("visits",))
     worker_last_active_refresh(touched)
 
 
