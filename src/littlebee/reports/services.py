@@ -33,6 +33,7 @@ from littlebee.core.images import (
     image_fit,
     image_header,
     image_open,
+    image_phash,
     image_read,
     image_save,
     image_thumbnail,
@@ -724,8 +725,6 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
     `known`: the photo's row with its report and case as the request that stored it wrote them
     (a job of the same process, right after the commit): not read again. A second run is still
     caught, by the conditional UPDATE that marks it ready."""
-    import imagehash
-
     if known is not None and known.pk == photo_id:
         photo: ReportPhoto | None = known
     else:
@@ -766,7 +765,7 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
         # The perceptual hash of the thumbnail in memory: it looks at 32×32 px, which a 480 px
         # picture of the photo gives as well as the photo (a few of its 64 bits may differ, well
         # within REPORTS_PHASH_MAX_DISTANCE), for a fraction of the resampling.
-        phash = str(imagehash.phash(thumbnail))
+        phash = image_phash(thumbnail)
     except Exception:
         log.warning("report photo %s could not be processed", photo_id, exc_info=True)
         _photo_fail(photo)
