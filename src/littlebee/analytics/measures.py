@@ -793,17 +793,27 @@ def breakdown(
 ) -> dict[Any, dict[str, int]]:
     """BREAKDOWN_MEASURES (or some of them: `names`) per district_id, street_id, region_id
     (community), industry or enterprise_id: one grouped query, on the panel rollups where they
-    hold the scope and the breakdown (else on the daily rollup). Each row is the same sums the
-    overview adds up. `nonzero`: only the keys with a sum other than zero (read as months less
-    the days left out where those are fewer: Period.lean_split); else every key with rows in the
+    hold the scope and the breakdown (else on the daily rollup), read as months less the days
+    left out where those are fewer (Period.lean_split). Each row is the same sums the overview
+    adds up. `nonzero`: only the keys with a sum other than zero; else every key with rows in the
     period."""
     signed = _kept(
-        ("breakdown", scope, period, by, names, nonzero),
-        lambda: _signed_rows(_breakdown_parts(scope, period, by, nonzero=nonzero), by, names),
+        ("breakdown", scope, period, by, names, True),
+        lambda: _signed_rows(_breakdown_parts(scope, period, by, nonzero=True), by, names),
     )
     result = _summed_of(signed, names)
+    zeros = [k for k, v in result.items() if not any(v.values())]
     if nonzero:
-        return {k: v for k, v in result.items() if any(v.values())}
+        return {k: v for k, v in result.items() if k not in zeros}
+    if zeros:
+        # A key whose rows lie only on the days subtracted comes back with zeros, as does one
+        # with rows in the period that count none of `names`: only the latter is listed. The
+        # doubtful keys' own rows of the period say which (at a city's size, none or a few keys:
+        # the whole breakdown read without subtracting was 1,404 communities × up to 22 rows).
+        some = [k for k in zeros if k is not None]
+        keys = Q(**{f"{by}__in": some}) | (Q(**{f"{by}__isnull": True}) if None in zeros else Q(pk__in=[]))
+        present = _summed(_breakdown_parts(scope, period, by, nonzero=False, only=keys), by, names)
+        result = {k: v for k, v in result.items() if k not in zeros or k in present}
     return result
 
 
@@ -824,8 +834,11 @@ def breakdown_counts(scope: Scope, period: Period, by: str, name: str) -> dict[A
         return {k: int(v) for k, v in cursor.fetchall()}
 
 
-def _breakdown_parts(scope: Scope, period: Period, by: str, *, nonzero: bool) -> list[tuple[QuerySet[Any], int]]:
-    """The rows whose sums per `by` are breakdown's, each part with its sign."""
+def _breakdown_parts(
+    scope: Scope, period: Period, by: str, *, nonzero: bool, only: Q | None = None
+) -> list[tuple[QuerySet[Any], int]]:
+    """The rows whose sums per `by` are breakdown's, each part with its sign (`only`: those of
+    some keys)."""
     split = period.lean_split if nonzero else period.split
     # Each part is built only where it is read: a filter costs the ORM more to build than the
     # rollup's rows cost to read (a dashboard makes four breakdowns).
@@ -867,7 +880,7 @@ def _breakdown_parts(scope: Scope, period: Period, by: str, *, nonzero: bool) ->
             (ActivityDay.objects.filter(q, split.days_only_q("day")), 1),
             (ActivityDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
         ]
-    return parts
+    return parts if only is None else [(rows.filter(only), sign) for rows, sign in parts]
 
 
 def _signed(rows: QuerySet[Any], split: Split) -> list[tuple[QuerySet[Any], int]]:

