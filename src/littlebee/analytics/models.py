@@ -413,7 +413,17 @@ class StationMonth(models.Model):
     visits = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["grain", "start"], name="stationmonth_grain_idx")]
+        indexes = [
+            # Covering (PostgreSQL; SQLite ignores `include`): the month rows of a year are read
+            # from the index alone. Through the plain (grain, start) index PostgreSQL priced the
+            # table's 1.3 million rows (10 million cases) high enough to start two parallel
+            # workers for the station use's 9,000 rows: 19-32 ms p50 instead of 5-9.
+            models.Index(
+                fields=["grain", "start"],
+                name="stationmonth_cover_idx",
+                include=["hive_id", "visits", "region_id", "street_id", "district_id"],
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.grain} {self.start} hive {self.hive_id}: {self.visits}"
