@@ -29,6 +29,23 @@ INSTALL_SQL = (
     f"CREATE INDEX IF NOT EXISTS {INDEX} ON reports_reportphoto (created_at DESC, id DESC)"
     f" INCLUDE (report_id, {COLUMN}) WHERE status = 'ready' AND phash <> ''",
 )
+# The scan walks the newest photos through the covering index "index-only", but a photo row the
+# visibility map does not yet know as all-visible is read from the table as well: every photo
+# written since the table's last vacuum. PostgreSQL's default vacuums after 20 % of the table
+# changed, which for a city's photo table leaves the whole window (each photo is inserted, then
+# updated when processed) unvacuumed. Measured on the A/B bench's database (9,710 photos written
+# since the last vacuum, 5,000 in the window, 300 scans, backend CPU from /proc, load ~3.5): 1.83 ms
+# per scan, 1.13-1.23 ms after a VACUUM. Vacuuming after every thousand new or changed rows keeps
+# most of the window all-visible; such a vacuum reads only the pages changed since the last.
+VACUUM_SETTINGS = (
+    "autovacuum_vacuum_insert_threshold = 1000, autovacuum_vacuum_insert_scale_factor = 0,"
+    " autovacuum_vacuum_threshold = 1000, autovacuum_vacuum_scale_factor = 0"
+)
+VACUUM_SQL = f"ALTER TABLE reports_reportphoto SET ({VACUUM_SETTINGS})"
+UNVACUUM_SQL = (
+    "ALTER TABLE reports_reportphoto RESET (autovacuum_vacuum_insert_threshold,"
+    " autovacuum_vacuum_insert_scale_factor, autovacuum_vacuum_threshold, autovacuum_vacuum_scale_factor)"
+)
 UNINSTALL_SQL = (
     f"DROP INDEX IF EXISTS {INDEX}",
     f"ALTER TABLE reports_reportphoto DROP COLUMN IF EXISTS {COLUMN}",
@@ -36,11 +53,12 @@ UNINSTALL_SQL = (
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
-    """The column and the index on a PostgreSQL database (nothing elsewhere); may run again."""
+    """The column, the index and the table's vacuum settings on a PostgreSQL database (nothing
+    elsewhere); may run again."""
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for sql in INSTALL_SQL:
+        for sql in (*INSTALL_SQL, VACUUM_SQL):
             cursor.execute(sql)
 
 
@@ -48,5 +66,5 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for sql in UNINSTALL_SQL:
+        for sql in (*UNINSTALL_SQL, UNVACUUM_SQL):
             cursor.execute(sql)

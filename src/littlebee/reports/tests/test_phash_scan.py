@@ -120,3 +120,22 @@ def test_the_stored_bits_are_the_hash_and_null_for_a_malformed_one(w: World) -> 
 
     # then it is the hash's 64 bits as a signed bigint, NULL where there is none
     assert [bits[i] for i in ids] == [0xFFFF0000FFFF0003 - (1 << 64), 0x7FFF0000FFFF0000, None, None]
+
+
+def test_the_photo_table_is_vacuumed_after_a_thousand_changed_rows() -> None:
+    # given the database as migrated (or installed from the models)
+
+    # when the photo table's storage parameters are read
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [ReportPhoto._meta.db_table])
+        options = set(cursor.fetchone()[0] or [])
+
+    # then autovacuum visits it after a thousand new or changed rows, not after a fifth of the
+    # table: the scan's index-only walk then reads few of the newest photos from the table
+    # (1.83 ms of backend CPU per scan before a VACUUM of the bench's database, 1.13-1.23 after)
+    assert {
+        "autovacuum_vacuum_insert_threshold=1000",
+        "autovacuum_vacuum_insert_scale_factor=0",
+        "autovacuum_vacuum_threshold=1000",
+        "autovacuum_vacuum_scale_factor=0",
+    } <= options
