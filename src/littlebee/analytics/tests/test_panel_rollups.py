@@ -370,7 +370,7 @@ def test_an_industry_committees_places_over_partial_months_are_read_without_the_
 
 
 def test_the_month_and_place_reads_have_an_index_for_their_place_or_industry() -> None:
-    # given the indexes of IndustryPlaceMonth and StationDay
+    # given the indexes of IndustryPlaceMonth, StationDay and OfficeDay
     def leading(model: Any) -> list[list[str]]:
         return [[model._meta.get_field(f).column for f in index.fields] for index in model._meta.indexes]
 
@@ -381,6 +381,9 @@ def test_the_month_and_place_reads_have_an_index_for_their_place_or_industry() -
     assert ["industry", "grain", "start"] in leading(IndustryPlaceMonth)
     assert ["street_id", "day"] in leading(StationDay)
     assert ["region_id", "day"] in leading(StationDay)
+    # and some offices' days (the scorecards' party organisations) are read through the office's
+    # own index, not every office's entries of the days
+    assert ["organisation_id", "day"] in leading(OfficeDay)
 
 
 @pytest.mark.django_db
