@@ -32,14 +32,17 @@ from django.utils.cache import patch_vary_headers
 # (language cookie, Accept-Language) -> the language Django's get_language_from_request chooses.
 _CHOSEN: dict[tuple[str | None, str], str] = {}
 MAX_CHOSEN = 512
+# A chosen language -> the code get_language() gives while it is active (at most LANGUAGES' few).
+_ACTIVE_CODE: dict[str, str] = {}
 MAX_HEADER = 200
 _LANGUAGE_SETTINGS = frozenset(("LANGUAGES", "LANGUAGE_CODE", "LANGUAGE_COOKIE_NAME", "LOCALE_PATHS"))
 
 
 @receiver(setting_changed)
 def _language_settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in _LANGUAGE_SETTINGS:
+    if setting in _LANGUAGE_SETTINGS or setting == "USE_I18N":
         _CHOSEN.clear()
+        _ACTIVE_CODE.clear()
 
 
 def requested_language_of(request: HttpRequest) -> str:
@@ -64,13 +67,23 @@ class RequestLanguageMiddleware(LocaleMiddleware):
     def process_request(self, request: HttpRequest) -> None:
         if self._path_languages(request):
             return super().process_request(request)
-        translation.activate(requested_language_of(request))
-        request.LANGUAGE_CODE = translation.get_language()
+        chosen = requested_language_of(request)
+        translation.activate(chosen)
+        # What get_language() answers once `chosen` is active, kept per language: each read of
+        # the active translation goes through a thread-local (asgiref's Local, a few µs).
+        code = _ACTIVE_CODE.get(chosen)
+        if code is None:
+            code = _ACTIVE_CODE[chosen] = translation.get_language()
+        request.LANGUAGE_CODE = code
         return None
 
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if self._path_languages(request):
             return super().process_response(request, response)
-        patch_vary_headers(response, ("Accept-Language",))
+        if "Vary" in response.headers:
+            patch_vary_headers(response, ("Accept-Language",))
+        else:
+            # What patch_vary_headers writes when there is no Vary yet, without parsing one.
+            response.headers["Vary"] = "Accept-Language"
         response.headers.setdefault("Content-Language", translation.get_language())
         return response

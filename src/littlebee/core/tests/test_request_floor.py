@@ -350,3 +350,22 @@ def test_the_requested_language_is_worked_out_once_per_cookie_and_header() -> No
     with override_settings(LANGUAGE_CODE="en"):
         assert Client().get("/api/v1/me", headers=bearer)["Content-Language"] == "en"
     assert Client().get("/api/v1/me", headers=bearer)["Content-Language"] == "zh-hans"
+
+
+def test_the_active_language_is_read_once_per_language_not_per_request() -> None:
+    # given the language middleware and two requests in the default language
+    from littlebee.core import language
+
+    middleware = language.RequestLanguageMiddleware(lambda request: HttpResponse())
+    language._ACTIVE_CODE.clear()
+    requests = [RequestFactory().get("/api/v1/me") for _ in range(2)]
+
+    # when both are prepared
+    with mock.patch.object(translation, "get_language", wraps=translation.get_language) as read:
+        for request in requests:
+            middleware.process_request(request)
+
+    # then each knows its language, read off the active translation for the first only
+    assert [r.LANGUAGE_CODE for r in requests] == ["zh-hans", "zh-hans"]
+    assert read.call_count == 1
+    translation.activate(settings.LANGUAGE_CODE)
