@@ -460,6 +460,19 @@ QUEUE_RELATED: dict[str, tuple[type[Model], tuple[str, ...]]] = {
 }
 
 
+# QUEUE_RELATED as _case_from_row reads it for every row: the relation's field, its model, the
+# names loaded and the row's columns (its id's first, then those of the names).
+_QUEUE_RELATED_READ: tuple[tuple[Any, type[Model], tuple[str, ...], tuple[str, ...]], ...] = tuple(
+    (
+        Case._meta.get_field(relation),
+        model,
+        names,
+        (f"{relation}__id", *(f"{relation}__{name}" for name in names)),
+    )
+    for relation, (model, names) in QUEUE_RELATED.items()
+)
+
+
 def _queue_page_rows(
     shape: QueueShape,
     *,
@@ -557,7 +570,8 @@ def cases_queue_page(
     rows = compiled_rows(_queue_page_rows, key=shape, limit=limit, offset=offset, **values)
     # The kinds' own rows come with the page (_kind_rows): one round trip, not one more per kind.
     kind_rows = _kind_rows(shape.hooks)
-    cases = cases_prefetch([_case_from_row(row, kind_rows) for row in rows], done=frozenset(kind_rows))
+    db = Case.objects.db
+    cases = cases_prefetch([_case_from_row(row, kind_rows, db) for row in rows], done=frozenset(kind_rows))
     if len(rows) < limit and (rows or offset == 0):
         found = offset + len(rows)
     else:
@@ -596,17 +610,16 @@ def _branch_limit(rows: int) -> int:
     return limit
 
 
-def _case_from_row(row: dict[str, Any], kind_rows: KindRows) -> Case:
+def _case_from_row(row: dict[str, Any], kind_rows: KindRows, db: str) -> Case:
     """A Case of QUEUE_CASE_COLUMNS (the others deferred) with its related rows' names set, as
     select_related with only() would give it, its title, and its kind's own row where its kind's
     hooks prefetch it (as cases_prefetch would: the row, or None for a case without one)."""
-    db = Case.objects.db
     case = loaded_instance(Case, db, QUEUE_CASE_COLUMNS, [row[name] for name in QUEUE_CASE_COLUMNS])
-    for relation, (model, names) in QUEUE_RELATED.items():
+    for relation, model, names, columns in _QUEUE_RELATED_READ:
         related = None
-        if row[f"{relation}__id"] is not None:
-            related = loaded_instance(model, db, names, [row[f"{relation}__{name}"] for name in names])
-        Case._meta.get_field(relation).set_cached_value(case, related)  # type: ignore[union-attr]
+        if row[columns[0]] is not None:
+            related = loaded_instance(model, db, names, [row[column] for column in columns[1:]])
+        relation.set_cached_value(case, related)
     prefetched = hooks_for(case.kind).prefetch
     for lookup, (model, names, marker) in kind_rows.items():
         if lookup not in prefetched:

@@ -73,3 +73,23 @@ def test_a_model_with_an_init_listener_is_made_by_from_db() -> None:
 
     # then the listener heard it, as from_db makes it heard
     assert heard == [user]
+
+
+def test_without_any_init_receiver_the_signals_are_not_asked_about_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    # given init signals nothing listens to, and a count of the questions asked of them
+    assert not signals.pre_init.receivers and not signals.post_init.receivers
+    asked: list[Any] = []
+
+    def has_listeners(sender: Any = None) -> bool:
+        asked.append(sender)
+        return False
+
+    for signal in (signals.pre_init, signals.post_init):
+        monkeypatch.setattr(signal, "has_listeners", has_listeners)
+
+    # when instances are loaded (a staff queue page makes six a row)
+    made = [loaded_instance(User, "default", ["id", "name"], [i, f"n{i}"]) for i in range(3)]
+
+    # then each is made, and no signal was asked whether it listens to the model
+    assert [u.name for u in made] == ["n0", "n1", "n2"]
+    assert asked == []
