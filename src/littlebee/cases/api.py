@@ -31,7 +31,7 @@ from ninja import Field, Query, Router, Schema
 from littlebee.accounts.models import User
 from littlebee.accounts.requests import request_user
 from littlebee.accounts.schemas import ErrorOut
-from littlebee.core.api_answers import answer
+from littlebee.core.api_answers import answer, moment
 from littlebee.core.api_schemas import QuerySchema, Ref
 from littlebee.core.errors import NotFound
 from littlebee.core.pagination import clamp
@@ -291,15 +291,22 @@ def cases_list(request: HttpRequest, query: Query[CasesQuery]) -> HttpResponse:
     )
 
 
+# A queue row's moments, written as text as the answer's encoder would write them (api_answers.moment).
+_ROW_MOMENTS = ("accept_due_at", "resolve_due_at", "dispute_due_at", "created_at", "updated_at")
+
+
 def queue_item(case: Case, user: User, org_ids: list[int]) -> dict[str, Any]:
     """A staff queue's row: the case as this staff member may see and act on it."""
-    return case_payload(
+    row = case_payload(
         case,
         selectors.case_actions_for(user, case, org_ids),
         reporter_visible=selectors.reporter_visible(case, user),
         reporter_phone=selectors.reporter_phone_for(case, user, org_ids),
         title=getattr(case, "title", ""),
     )
+    for name in _ROW_MOMENTS:
+        row[name] = moment(row[name])
+    return row
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS})

@@ -16,6 +16,7 @@ now, for the staff actions; its reporter, for feedback (confirm / dispute).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -180,9 +181,17 @@ def case_actions_for(user: User, case: Case, org_ids: list[int] | None = None) -
     if case.organisation_id not in org_ids:
         supervisor = hooks_for(case.kind).supervisor_id(case)
         if supervisor is not None and supervisor in org_ids:
-            return [str(action) for action in SUPERVISION_ACTIONS if case.can(action)]
+            return list(_actions_in(case.status, supervising=True))
         return []
-    return [str(action) for action in STAFF_ACTIONS if case.can(action)]
+    return list(_actions_in(case.status, supervising=False))
+
+
+@functools.cache
+def _actions_in(status: str, *, supervising: bool) -> tuple[str, ...]:
+    """The staff (or supervision) actions a case in `status` allows (Case.can: a status's guard
+    reads TRANSITIONS alone), worked out once per status rather than for each row of a queue."""
+    probe = Case(status=status)
+    return tuple(str(action) for action in (SUPERVISION_ACTIONS if supervising else STAFF_ACTIONS) if probe.can(action))
 
 
 def reporter_visible(case: Case, user: User) -> bool:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from ninja import Schema
 
-from littlebee.core.api_answers import answer, assert_answer_fits
+from littlebee.core.api_answers import answer, assert_answer_fits, moment
 
 
 class _Stamped(Schema):
@@ -33,3 +33,25 @@ def test_a_field_missing_or_wrong_still_does_not_fit() -> None:
         assert_answer_fits(_Stamped, {"at": at})
     with pytest.raises(AssertionError):
         assert_answer_fits(_Stamped, {"name": "a", "at": at, "extra": 1})
+
+
+def test_a_moment_as_text_is_what_the_encoder_writes() -> None:
+    # given moments in UTC and in Shanghai, on the second, to the millisecond and the microsecond
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    moments = [
+        datetime(2026, 12, 7, 10, 11, 12, tzinfo=UTC),
+        datetime(2026, 12, 7, 10, 11, 12, 345000, tzinfo=UTC),
+        datetime(2026, 12, 7, 10, 11, 12, 500, tzinfo=shanghai),
+        datetime(2026, 12, 7, 23, 59, 59, 999999, tzinfo=shanghai),
+        datetime(2026, 12, 7, 10, 11, 12, 345678, tzinfo=ZoneInfo("Europe/London")),
+        None,
+    ]
+
+    # when written as text first, and by the answer's encoder
+    texts = [moment(m) for m in moments]
+    encoded = json.loads(answer(moments).content)
+
+    # then both write the same
+    assert texts == encoded
