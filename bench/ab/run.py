@@ -42,9 +42,11 @@ city instead of growing with the bench's own photos.
 Prints, per path: the median req/s of each side, the product/baseline ratio of each round pair
 (min / median / max), the product's p50/p95/p99 latency (median over rounds) and its non-2xx
 answers and socket errors; the CPU time the side's gunicorn processes and PostgreSQL backends
-spent per answered request (median over rounds) and baseline/product of it (the ratio a quiet
-machine's rates would approach: on a shared machine the rates move with everyone's load, the CPU
-per request much less); the machine's load average at the start and the end.
+spent per answered request (median over rounds), counted until they are idle again (the jobs a
+round queued after its answers, as a report's photo, are that round's cost, not the next one's;
+each round line also says how much of it came after the answers), and baseline/product of it (the
+ratio a quiet machine's rates would approach: on a shared machine the rates move with everyone's
+load, the CPU per request much less); the machine's load average at the start and the end.
 """
 
 from __future__ import annotations
@@ -99,8 +101,11 @@ class Round:
     non_2xx: dict[int, int]
     errors: int
     first_error: str
-    # CPU of the side's server processes and its PostgreSQL backends, per answered request.
+    # CPU of the side's server processes and its PostgreSQL backends, per answered request, from
+    # the round's start until they are idle again (_settled); after_ms: the part spent after wrk's
+    # last answer (the jobs the round queued).
     cpu_ms: float = float("nan")
+    after_ms: float = float("nan")
 
 
 @dataclass
@@ -331,6 +336,29 @@ def _processes_of(target: Target, server: str) -> dict[int, float]:
 def _cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
     # A backend that ended during the round takes its CPU with it: a small undercount.
     return sum(after[pid] - before.get(pid, 0.0) for pid in after)
+
+
+# A side is idle again when its processes spent less than this CPU over a poll: the work a round
+# queued after its answers (the product's photo jobs, office notices, the statistics' marks and
+# the minute's refresh they ask for) is that round's cost, and left running it would be counted
+# to the next path's rounds (or steal the other side's CPU unseen).
+IDLE_CPU_SECONDS = 0.02
+IDLE_POLL_SECONDS = 0.5
+IDLE_WAIT_MAX_SECONDS = 60.0
+
+
+def _settled(target: Target, server: str) -> tuple[dict[int, float], float]:
+    """The target's CPU snapshot once its processes are idle (at most IDLE_WAIT_MAX_SECONDS),
+    and the seconds waited."""
+    started = time.monotonic()
+    last = _processes_of(target, server)
+    while time.monotonic() - started < IDLE_WAIT_MAX_SECONDS:
+        time.sleep(IDLE_POLL_SECONDS)
+        now = _processes_of(target, server)
+        if _cpu_used(last, now) < IDLE_CPU_SECONDS:
+            return now, time.monotonic() - started
+        last = now
+    return last, time.monotonic() - started
 
 
 def _path_envs(product_gift: int, baseline_gift: int) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
@@ -621,11 +649,12 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
                     token_start=cursor,
                     seed=n + 1,
                 )
+                answered = _processes_of(target, args.postgres)
+                idle, _ = _settled(target, args.postgres)
                 if measured.requests:
-                    used = _cpu_used(cpu_before, _processes_of(target, args.postgres))
-                    measured.cpu_ms = used * 1000 / measured.requests
+                    measured.cpu_ms = _cpu_used(cpu_before, idle) * 1000 / measured.requests
+                    measured.after_ms = _cpu_used(answered, idle) * 1000 / measured.requests
                 rounds.append(measured)
-                time.sleep(0.5)
             result.product.append(rounds[0])
             result.baseline.append(rounds[1])
             # Next round starts with tokens not used yet: the product limits reports per worker.
@@ -633,7 +662,8 @@ def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[PathResul
             print(
                 f"  round {n + 1}: product {rounds[0].rate:,.1f} r/s, baseline {rounds[1].rate:,.1f} r/s,"
                 f" ratio {rounds[0].rate / rounds[1].rate if rounds[1].rate else float('nan'):.3f};"
-                f" CPU per request {rounds[0].cpu_ms:.2f} / {rounds[1].cpu_ms:.2f} ms,"
+                f" CPU per request {rounds[0].cpu_ms:.2f} / {rounds[1].cpu_ms:.2f} ms"
+                f" (after the answers: {rounds[0].after_ms:.2f} / {rounds[1].after_ms:.2f}),"
                 f" ratio {rounds[1].cpu_ms / rounds[0].cpu_ms if rounds[0].cpu_ms else float('nan'):.3f}",
                 flush=True,
             )
