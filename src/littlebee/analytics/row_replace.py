@@ -19,7 +19,7 @@ from typing import Any
 from django.db import models
 
 Key = tuple[Any, ...]
-# Primary keys per DELETE (SQLite's limit of bound parameters is far above it).
+# Primary keys per DELETE: a day's thousands of changed rows in statements of bounded size.
 DELETE_BATCH = 2000
 
 
@@ -32,9 +32,10 @@ def rows_replace(
     build: Callable[[Key, Mapping[str, int]], models.Model],
 ) -> int:
     """Make the rows of `stored` equal `wanted` (each row's key values, in the order of `keys`,
-    to its counts); `build` makes the model instance of a row to insert or update. Afterwards
-    the rows of `stored` are exactly those of `wanted`, as after deleting them all and inserting
-    `wanted`, but for their primary keys. Returns the rows written (deleted, updated, inserted).
+    to its counts); `build` makes the model instance of a row to insert. Afterwards the rows of
+    `stored` are exactly those of `wanted`, as after deleting them all and inserting `wanted`,
+    but for the primary keys of the unchanged rows, which stay. Returns the rows written (those
+    gone, those whose counts changed, which are deleted and inserted again, and the new ones).
 
     A count missing from a row of `wanted` is 0. A stored row whose key appears twice (which
     the delete-and-insert never made, but a crash between writers could have) keeps one."""
