@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from PIL import Image
+from playwright.sync_api import expect
 
 from littlebee.appeals.models import Appeal
 from littlebee.appeals.tests.factories import AppealCity, appeal_city, file_appeal
@@ -62,7 +63,7 @@ def test_a_rider_files_an_anonymous_appeal_and_the_committee_lists_it(
     # when the rider opens the form on their phone
     page = signed_in(new_phone_page, live_server, c.rider)
     page.goto("/appeals/")
-    assert page.get_by_text("还没有诉求").is_visible()
+    expect(page.get_by_text("还没有诉求")).to_be_visible()
     screenshot(page, "appeals-mine-empty")
     page.get_by_role("link", name="提诉求").first.click()
     page.wait_for_url("**/appeals/new/")
@@ -96,8 +97,8 @@ def test_a_rider_files_an_anonymous_appeal_and_the_committee_lists_it(
     enterprise.goto(f"/staff/cases/{appeal.pk}/")
 
     # then it reads the appeal but not who sent it
-    assert enterprise.locator("[data-appeal-panel]").get_by_text("暴雨天送餐超时").is_visible()
-    assert enterprise.locator("[data-reporter-hidden]").is_visible()
+    expect(enterprise.locator("[data-appeal-panel]").get_by_text("暴雨天送餐超时")).to_be_visible()
+    expect(enterprise.locator("[data-reporter-hidden]")).to_be_visible()
     content = enterprise.content()
     assert c.rider.name not in content and c.rider.phone not in content
     screenshot(enterprise, "appeals-case-enterprise")
@@ -110,15 +111,15 @@ def test_a_rider_files_an_anonymous_appeal_and_the_committee_lists_it(
 
     # then the appeal is listed with its enterprise and where it sits
     row = committee.locator(f'[data-case-row="{appeal.pk}"]')
-    assert row.get_by_text("超时罚款").is_visible()
-    assert row.get_by_text("饿了么武汉").is_visible()
+    expect(row.get_by_text("超时罚款")).to_be_visible()
+    expect(row.get_by_text("饿了么武汉")).to_be_visible()
     screenshot(committee, "appeals-supervision")
 
     # and on the case it sees the rider and the supervision actions
     row.get_by_role("link").first.click()
     committee.wait_for_url(f"**/staff/cases/{appeal.pk}/")
-    assert committee.get_by_text(c.rider.name).first.is_visible()
-    assert committee.locator('[data-case-action="take_over"]').is_visible()
+    expect(committee.get_by_text(c.rider.name).first).to_be_visible()
+    expect(committee.locator('[data-case-action="take_over"]')).to_be_visible()
     screenshot(committee, "appeals-case-committee")
 
 
@@ -139,14 +140,14 @@ def test_the_appeal_pages_in_english(new_phone_page: Any, live_server: Any, scre
     page.goto("/appeals/")
     screenshot(page, "appeals-mine-en")
     page.goto(f"/appeals/{appeal.pk}/")
-    assert page.locator(".star-rating").is_visible()
+    expect(page.locator(".star-rating")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(page, "appeals-detail-en")
 
     # and the committee's view in English
     committee = signed_in(new_phone_page, live_server, c.committee_handler, **ENGLISH)
     committee.goto("/appeals/supervision/")
-    assert committee.locator(f'[data-case-row="{appeal.pk}"]').is_visible()
+    expect(committee.locator(f'[data-case-row="{appeal.pk}"]')).to_be_visible()
     screenshot(committee, "appeals-supervision-en")
     enterprise = signed_in(new_phone_page, live_server, c.eleme_handler, **ENGLISH)
     enterprise.goto(f"/staff/cases/{appeal.pk}/")

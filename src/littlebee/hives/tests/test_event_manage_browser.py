@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff
@@ -35,7 +36,7 @@ def test_a_community_staff_member_publishes_an_event_on_a_phone(new_phone_page: 
 
     # when they open the organisers' list, follow its call to publish and fill in the form
     page.goto("/hives/events/manage/")
-    assert page.get_by_text("还没有待举办的活动").is_visible()
+    expect(page.get_by_text("还没有待举办的活动")).to_be_visible()
     screenshot(page, "hives-events-manage-empty")
     page.locator(".empty").get_by_role("link", name="发布活动").click()
     page.wait_for_url("**/hives/events/new/")
@@ -61,8 +62,8 @@ def test_a_community_staff_member_publishes_an_event_on_a_phone(new_phone_page: 
     # then they land on the event's attendance list, told it is published, with the door code
     page.wait_for_url("**/attendance/")
     event = Event.objects.get()
-    assert page.get_by_text("已发布").first.is_visible()
-    assert page.locator("strong.mono", has_text=event.checkin_code).is_visible()
+    expect(page.get_by_text("已发布").first).to_be_visible()
+    expect(page.locator("strong.mono", has_text=event.checkin_code)).to_be_visible()
     assert timezone.localtime(event.starts_at).strftime("%m-%d %H:%M") == starts.strftime("%m-%d %H:%M")
     screenshot(page, "hives-event-published-attendance")
 
@@ -70,8 +71,8 @@ def test_a_community_staff_member_publishes_an_event_on_a_phone(new_phone_page: 
     page.locator("#main").get_by_role("link", name="活动管理").click()
     page.wait_for_url("**/hives/events/manage/")
     row = page.locator(".event-admin", has_text="小哥集体生日会")
-    assert row.get_by_text("机安社区爱心驿站").is_visible()
-    assert row.get_by_role("button", name="取消活动").is_visible()
+    expect(row.get_by_text("机安社区爱心驿站")).to_be_visible()
+    expect(row.get_by_role("button", name="取消活动")).to_be_visible()
     screenshot(page, "hives-events-manage")
     page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "hives-events-manage-wide")

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.conftest import log_in
@@ -101,7 +102,7 @@ def test_a_rider_finds_the_nearest_open_station_with_charging_registers_and_visi
     screenshot(page, "hives-station")
 
     # then he can call or navigate, and sees the party
-    assert page.locator('a[href="tel:027-88886666"]').first.is_visible()
+    expect(page.locator('a[href="tel:027-88886666"]').first).to_be_visible()
     assert "uri.amap.com/navigation" in (page.locator("[data-navigate]").get_attribute("href") or "")
 
     # when he registers for the party
@@ -118,7 +119,7 @@ def test_a_rider_finds_the_nearest_open_station_with_charging_registers_and_visi
     page.get_by_text("签到成功").wait_for()
     assert HiveVisit.objects.filter(worker=rider, hive=target).count() == 1
     page.goto("/hives/member-code/")
-    assert page.locator(".row__title", has_text="武昌区机安社区爱心驿站").is_visible()
+    expect(page.locator(".row__title", has_text="武昌区机安社区爱心驿站")).to_be_visible()
 
 
 def test_a_full_event_waitlists_the_next_rider_and_promotes_him_when_someone_cancels(
@@ -147,7 +148,7 @@ def test_a_full_event_waitlists_the_next_rider_and_promotes_him_when_someone_can
 
     # then the second rider holds the place
     second_page.reload()
-    assert second_page.locator("[data-my-registration]").get_by_text("已报名").is_visible()
+    expect(second_page.locator("[data-my-registration]").get_by_text("已报名")).to_be_visible()
     screenshot(second_page, "hives-event-promoted")
     assert EventRegistration.objects.get(event=event, worker=second).status == RegistrationStatus.REGISTERED
 
@@ -174,7 +175,7 @@ def test_the_map_clusters_stations_and_the_list_stays_when_tiles_fail(new_phone_
 
     # then the map gives way to a notice, and the list and search still work
     offline.get_by_text("地图底图暂时无法加载").wait_for()
-    assert not offline.locator("[data-map-wrap]").is_visible()
+    expect(offline.locator("[data-map-wrap]")).to_be_hidden()
     assert offline.locator(".hive-row").count() == 20
     offline.get_by_placeholder("驿站名称、地址或社区").fill("江滩驿站1")
     offline.get_by_role("button", name="搜索").click()

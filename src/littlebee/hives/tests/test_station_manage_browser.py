@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
@@ -94,7 +95,7 @@ def test_a_mistake_in_the_hours_is_shown_beside_the_day_on_a_phone(new_phone_pag
     assert "营业时段不能重叠" in page.locator("#id_tue_errors").inner_text()
     assert "营业时段不能重叠" in page.locator("#id_wed_errors").inner_text()
     assert page.locator("#id_wed").input_value() == "20:00-22:00, 21:00-23:00"
-    assert page.get_by_text("提交没有成功").is_visible()
+    expect(page.get_by_text("提交没有成功")).to_be_visible()
     page.evaluate("document.querySelector('#hours').scrollIntoView()")
     screenshot(page, "hives-manage-edit-errors")
     assert list(OpeningInterval.objects.filter(hive=hive).values_list("weekday", flat=True)) == [0]
@@ -206,6 +207,6 @@ def test_a_keeper_adds_photos_and_an_annual_item_on_a_phone(
     strip.scroll_into_view_if_needed()
     page.wait_for_function("() => document.querySelector('.photo-strip img').naturalWidth > 0")
     assert strip.locator("figcaption").inner_text() == "休息区"
-    assert page.locator("#annual-title").is_visible()
+    expect(page.locator("#annual-title")).to_be_visible()
     assert "免费绿豆汤" in page.locator("main").inner_text()
     screenshot(page, "hives-station-photos")

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import PASSWORD, staff, worker
@@ -35,7 +36,7 @@ def test_a_worker_scans_the_poster_and_sees_the_visit(new_phone_page: Any, scree
     log_in(screen, keeper.phone)
     screen.wait_for_url("**/")
     screen.goto(f"/hives/{hive.pk}/poster/")
-    assert screen.locator(".poster__qr svg").is_visible()
+    expect(screen.locator(".poster__qr svg")).to_be_visible()
     screenshot(screen, "hives-visit-poster")
     qr_url = screen.evaluate("() => document.querySelector('[data-visit-url]').dataset.visitUrl")
 
@@ -48,7 +49,7 @@ def test_a_worker_scans_the_poster_and_sees_the_visit(new_phone_page: Any, scree
 
     # then the visit is recorded and shown, and listed on the member-code page
     phone.get_by_text("签到成功").wait_for()
-    assert phone.get_by_text("本次到访已记录").is_visible()
+    expect(phone.get_by_text("本次到访已记录")).to_be_visible()
     screenshot(phone, "hives-visit-recorded")
     assert HiveVisit.objects.filter(worker=courier, hive=hive).count() == 1
     # and the token went to the server in a form body only: in no URL, query or Referer
@@ -57,7 +58,7 @@ def test_a_worker_scans_the_poster_and_sees_the_visit(new_phone_page: Any, scree
     assert not [line for line in requested if token in line or unquote(token) in line]
     assert "#" not in phone.url
     phone.get_by_role("link", name="我的会员码和到访记录").click()
-    assert phone.locator(".row__title", has_text="武昌区机安社区爱心驿站").is_visible()
+    expect(phone.locator(".row__title", has_text="武昌区机安社区爱心驿站")).to_be_visible()
 
 
 def test_after_scanning_a_worker_taps_the_service_used_and_the_keeper_picks_one_at_the_counter(
@@ -83,7 +84,7 @@ def test_after_scanning_a_worker_taps_the_service_used_and_the_keeper_picks_one_
 
     # then the visit has the service, and the worker's visits say so
     phone.get_by_text("已记录本次在武昌区机安社区爱心驿站使用的服务：休息充电").wait_for()
-    assert phone.locator(".row__meta", has_text="休息充电").is_visible()
+    expect(phone.locator(".row__meta", has_text="休息充电")).to_be_visible()
     screenshot(phone, "hives-visit-service-recorded")
     assert HiveVisit.objects.get(worker=courier).service.code == "rest_charging"  # type: ignore[union-attr]
 
@@ -102,4 +103,4 @@ def test_after_scanning_a_worker_taps_the_service_used_and_the_keeper_picks_one_
     counter.get_by_text("已记录李小哥的本次到访").wait_for()
     assert HiveVisit.objects.get(worker=other).service.code == "water_meals"  # type: ignore[union-attr]
     assert counter.get_by_label("本次服务").input_value() == "water_meals"
-    assert counter.locator(".row__meta", has_text="饮水就餐").is_visible()
+    expect(counter.locator(".row__meta", has_text="饮水就餐")).to_be_visible()

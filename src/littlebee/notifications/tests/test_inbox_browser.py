@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from littlebee.accounts.models import Role
 from littlebee.accounts.tests.factories import staff, worker
@@ -42,7 +43,7 @@ def test_a_promoted_rider_sees_the_bell_and_follows_the_message_to_the_event(
     # then the second rider's bell counts one unread message
     second_page.reload()
     bell = second_page.get_by_role("link", name=re.compile("消息，1 条未读"))
-    assert bell.is_visible()
+    expect(bell).to_be_visible()
     assert second_page.locator(".bell__count").inner_text() == "1"
     screenshot(second_page, "notifications-bell")
 
@@ -62,7 +63,7 @@ def test_a_promoted_rider_sees_the_bell_and_follows_the_message_to_the_event(
 
     # then he is on the event, registered
     second_page.wait_for_url(f"**/hives/events/{event.pk}/")
-    assert second_page.locator("[data-my-registration]").get_by_text("已报名").is_visible()
+    expect(second_page.locator("[data-my-registration]").get_by_text("已报名")).to_be_visible()
 
 
 def test_staff_see_the_bell_in_the_console_top_bar(new_phone_page: Any, screenshot: Any) -> None:

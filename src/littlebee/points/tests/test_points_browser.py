@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from littlebee.conftest import log_in
 from littlebee.points import services
@@ -51,12 +52,12 @@ def test_a_worker_reads_their_points_and_hides_from_the_leaderboard(new_phone_pa
     # then the balance, the title with the way to the next, and the history are there
     assert page.get_by_test_id("balance").inner_text().startswith("140")
     assert page.get_by_test_id("title").inner_text() == "勤劳工蜂"
-    assert page.get_by_text("再得 330 分升级为“采蜜能手”").is_visible()
+    expect(page.get_by_text("再得 330 分升级为“采蜜能手”")).to_be_visible()
     history = page.get_by_test_id("history")
-    assert history.get_by_text("+50", exact=True).is_visible()
-    assert history.get_by_text("-30", exact=True).is_visible()
-    assert history.get_by_text("雨衣一件").is_visible()
-    assert page.get_by_text("径心游侠").is_visible()
+    expect(history.get_by_text("+50", exact=True)).to_be_visible()
+    expect(history.get_by_text("-30", exact=True)).to_be_visible()
+    expect(history.get_by_text("雨衣一件")).to_be_visible()
+    expect(page.get_by_text("径心游侠")).to_be_visible()
     screenshot(page, "points-mine")
 
     # when the rider opens the leaderboard
@@ -69,7 +70,7 @@ def test_a_worker_reads_their_points_and_hides_from_the_leaderboard(new_phone_pa
     mine = board.locator("li[aria-current='true']")
     # under a masked name: boards name a worker in full only after they opt in
     assert "张*" in mine.inner_text() and "张小蜂" not in mine.inner_text()
-    assert page.get_by_test_id("my-rank").get_by_text("我的排名：第 2 名").is_visible()
+    expect(page.get_by_test_id("my-rank").get_by_text("我的排名：第 2 名")).to_be_visible()
     screenshot(page, "points-leaderboard")
 
     # when they tick "不在排行榜显示我" and save
@@ -78,10 +79,10 @@ def test_a_worker_reads_their_points_and_hides_from_the_leaderboard(new_phone_pa
     page.wait_for_url("**/points/leaderboard/?scope=community&period=week")
 
     # then they are off the board, told so, and the setting is stored
-    assert page.get_by_text("已设置：排行榜上不再显示你。").is_visible()
+    expect(page.get_by_text("已设置：排行榜上不再显示你。")).to_be_visible()
     assert page.get_by_test_id("board").locator("li").count() == 2
     assert "张*" not in page.get_by_test_id("board").inner_text()
-    assert page.get_by_text("你已设置不在排行榜显示").is_visible()
+    expect(page.get_by_text("你已设置不在排行榜显示")).to_be_visible()
     assert page.get_by_label("不在排行榜显示我").is_checked()
     assert PointsAccount.objects.get(worker=me).hide_from_boards is True
     screenshot(page, "points-leaderboard-hidden")
@@ -127,7 +128,7 @@ def test_a_district_admin_raises_their_districts_points_and_the_city_admin_reads
     page.get_by_label("最高积分").fill("50")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url("**/points/rules/")
-    assert page.get_by_text("积分规则已保存").is_visible()
+    expect(page.get_by_text("积分规则已保存")).to_be_visible()
     assert EarningRule.objects.get(district=town.district).points_max == 50
 
     # when the city admin opens the city's figures
@@ -156,5 +157,5 @@ def test_a_district_admin_raises_their_districts_points_and_the_city_admin_reads
     page.get_by_text("已授予").first.wait_for()
     honour = HonoraryTitle.objects.get(worker=me)
     assert (honour.title, honour.title_en) == ("径心游侠", "Wayfinder Knight")
-    assert page.get_by_text("Wayfinder Knight", exact=True).is_visible()
+    expect(page.get_by_text("Wayfinder Knight", exact=True)).to_be_visible()
     screenshot(page, "points-titles")

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import PASSWORD
 from littlebee.points import services
@@ -60,12 +61,12 @@ def test_in_english_the_history_names_the_redeemed_gift_in_english(new_phone_pag
 
     # then the history's redemption line names the gift in English, and nothing there is Chinese
     history = page.get_by_test_id("history")
-    assert history.get_by_text("-120", exact=True).is_visible()
-    assert history.get_by_text("Two-piece raincoat").is_visible()
+    expect(history.get_by_text("-120", exact=True)).to_be_visible()
+    expect(history.get_by_text("Two-piece raincoat")).to_be_visible()
     assert not HAN.search(history.inner_text()), history.inner_text()
     # and the honour reads in English
-    assert page.get_by_text("Wayfinder Knight").is_visible()
-    assert page.get_by_text("Walked a lost elderly man home on a rainy night").is_visible()
+    expect(page.get_by_text("Wayfinder Knight")).to_be_visible()
+    expect(page.get_by_text("Walked a lost elderly man home on a rainy night")).to_be_visible()
     assert "径心游侠" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "points-history-english")

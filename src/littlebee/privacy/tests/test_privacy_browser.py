@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from littlebee.accounts.models import User
 from littlebee.accounts.tests.factories import PASSWORD
@@ -47,7 +48,7 @@ def test_a_worker_downloads_their_data_and_closes_the_account(
     # when they read the notice
     page.get_by_test_id("my-data").get_by_role("link", name="个人信息保护说明").click()
     page.wait_for_url("**/privacy/")
-    assert page.get_by_role("heading", name="保存多久").is_visible()
+    expect(page.get_by_role("heading", name="保存多久")).to_be_visible()
     screenshot(page, "privacy-policy")
 
     # and close the account: a wrong password first
@@ -57,7 +58,7 @@ def test_a_worker_downloads_their_data_and_closes_the_account(
     form.get_by_label("登录密码").fill("wrong-password")
     form.get_by_label("我已了解：注销后无法恢复，积分和兑换券作废。").check()
     form.get_by_role("button", name="确认注销").click()
-    assert page.get_by_text("密码不正确。").is_visible()
+    expect(page.get_by_text("密码不正确。")).to_be_visible()
     assert User.objects.get(pk=me.user.pk).is_active
     screenshot(page, "privacy-close-wrong-password")
 
@@ -68,6 +69,6 @@ def test_a_worker_downloads_their_data_and_closes_the_account(
 
     # then they are signed out, told so, and the account is closed
     page.wait_for_url(f"{live_server.url}/")
-    assert page.get_by_text("账号已注销").is_visible()
+    expect(page.get_by_text("账号已注销")).to_be_visible()
     assert not User.objects.get(pk=me.user.pk).is_active
     screenshot(page, "privacy-closed")

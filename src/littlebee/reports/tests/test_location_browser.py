@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.cases.tests.factories import World
@@ -77,7 +78,7 @@ def test_location_refused_and_no_gps_the_worker_files_by_choosing_the_community(
 
     # then the street and community picker is open; they choose the community
     area = page.locator("[data-area]")
-    assert area.is_visible()
+    expect(area).to_be_visible()
     assert page.locator("[data-manual-position]").is_hidden()
     page.select_option("select[name=district]", str(w.district.pk))
     page.locator(f"select[name=street] option[value='{w.street.pk}']").wait_for(state="attached")
@@ -96,7 +97,7 @@ def test_location_refused_and_no_gps_the_worker_files_by_choosing_the_community(
     assert report.case.region == w.community and report.case.organisation == w.community_org
     assert report.address == "西厂口菜场后门"
     assert "西厂口社区（黄鹤楼街道）" in page.locator("[data-report-place]").inner_text()
-    assert page.locator("[data-location-approximate]").is_visible()
+    expect(page.locator("[data-location-approximate]")).to_be_visible()
     screenshot(page, "reports-detail-community")
     assert bad == []
 

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.cases import services as case_services
@@ -80,9 +81,9 @@ def test_without_tiles_the_list_remains(reports: None, new_phone_page: Any, scre
 
     # then the map gives way to a notice and the list
     assert page.locator("[data-map-wrap]").is_hidden()
-    assert page.locator("[data-map-failed]").is_visible()
+    expect(page.locator("[data-map-failed]")).to_be_visible()
     assert page.locator(".reports-map__row").count() == 3
-    assert page.locator(".reports-map__row").first.is_visible()
+    expect(page.locator(".reports-map__row").first).to_be_visible()
     screenshot(page, "reports-map-no-tiles")
 
 
@@ -107,7 +108,8 @@ def test_a_report_without_a_real_point_is_listed_not_pinned(
     assert page.locator("[data-report-map]").get_attribute("data-report-count") == "3"
     assert page.locator(".reports-map__row").count() == 4
     row = page.locator(".reports-map__row", has=page.locator("[data-approximate]"))
-    assert row.count() == 1 and row.is_visible()
+    expect(row).to_have_count(1)
+    expect(row).to_be_visible()
     assert "道路积水" in row.inner_text() and "西厂口社区" in row.inner_text()
     assert "大致位置，未标在地图上" in row.inner_text()
     screenshot(page, "reports-map-approximate")

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.conftest import log_in
@@ -63,7 +64,7 @@ def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone
     page.locator(".toast", has_text="兑换成功").wait_for()
     voucher = Voucher.objects.get(worker=rider)
     assert page.locator("[data-voucher-code]").inner_text() == voucher.code_display
-    assert page.locator(".voucher-qr svg").is_visible()
+    expect(page.locator(".voucher-qr svg")).to_be_visible()
     assert voucher.hive == chuhe
     screenshot(page, "rewards-voucher")
 
@@ -93,7 +94,7 @@ def test_a_worker_redeems_the_park_ticket_and_the_keeper_hands_it_over(new_phone
     # then the rider's voucher says it was picked up
     page.reload()
     assert page.locator("[data-voucher]").get_attribute("data-status") == "fulfilled"
-    assert page.get_by_text("在楚河汉街驿站领取").first.is_visible()
+    expect(page.get_by_text("在楚河汉街驿站领取").first).to_be_visible()
     screenshot(page, "rewards-voucher-fulfilled")
 
     # and balance, stock and history agree

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.conftest import log_in
@@ -86,11 +87,11 @@ def test_the_camera_view_frames_the_code_and_closes(
 
         # then the picture shows in a frame, scanning, until the keeper closes it
         counter.locator("[data-qr-scan][data-qr-state=scanning]").wait_for()
-        assert counter.locator("[data-qr-video]").is_visible()
+        expect(counter.locator("[data-qr-video]")).to_be_visible()
         screenshot(counter, "rewards-pickup-camera-scanning")
         counter.get_by_role("button", name="关闭摄像头").click()
-        assert not counter.locator("[data-qr-video]").is_visible()
-        assert counter.get_by_role("button", name="扫码").is_visible()
+        expect(counter.locator("[data-qr-video]")).to_be_hidden()
+        expect(counter.get_by_role("button", name="扫码")).to_be_visible()
         context.close()
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from littlebee.conftest import log_in
 from littlebee.points.models import PointsAccount
@@ -51,7 +52,7 @@ def test_find_claim_check_in_and_out_then_hours_points_and_certificate(
     # and scans the organiser's rotating QR code
     screen = new_phone_page()
     log_in(screen, scene.handler.phone, f"/volunteering/manage/tasks/{task.pk}/qr/")
-    assert screen.locator(".qr svg").is_visible()
+    expect(screen.locator(".qr svg")).to_be_visible()
     screenshot(screen, "volunteering-qr")
     qr_url = screen.locator("[data-checkin-url]").get_attribute("data-checkin-url")
     phone.goto(qr_url)
@@ -81,7 +82,7 @@ def test_find_claim_check_in_and_out_then_hours_points_and_certificate(
     phone.goto("/volunteering/hours/")
     assert "1.0" in phone.locator("[data-hours]").inner_text()
     phone.goto("/points/")
-    assert phone.get_by_text("20").first.is_visible()
+    expect(phone.get_by_text("20").first).to_be_visible()
 
     # and asks for a certificate, whose verification page shows the same facts
     phone.goto("/volunteering/hours/")

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from littlebee.accounts.tests.factories import worker
 from littlebee.conftest import log_in
@@ -69,12 +70,13 @@ def test_a_worker_page_seen_once_opens_offline(new_phone_page: Any, screenshot: 
     page.goto("/")
 
     # then the home page is drawn from the phone, styled (the stylesheet is kept too)
-    assert page.get_by_text("朱涛").first.is_visible()
+    expect(page.get_by_text("朱涛").first).to_be_visible()
     assert page.evaluate("[...document.styleSheets].some(s => s.cssRules.length > 50)")
     screenshot(page, "pwa-home-offline")
     # and so is the points page
     page.goto("/points/")
-    assert "/points/" in page.url and page.locator("main").is_visible()
+    assert "/points/" in page.url
+    expect(page.locator("main")).to_be_visible()
 
     # when the worker opens a page never seen
     page.goto("/inbox/")
