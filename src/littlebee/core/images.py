@@ -251,6 +251,9 @@ def image_thumbnail(fitted: Image.Image, *, max_side: int) -> Image.Image:
 # imagehash.phash's and the rest 2 bits apart (different photos: 20 or more), so hashes stored
 # before and after compare as near duplicates (REPORTS_PHASH_MAX_DISTANCE 6).
 PHASH_REDUCING_GAP = 2.0
+# The side a decode made only for image_phash needs: twice its 32 px, as the reduction above
+# leaves (a JPEG's 1/8 DCT scale of a 640×480 photo gives 80×60, about what BOX gives).
+PHASH_SIDE = 64
 
 
 def image_phash(image: Image.Image) -> str:

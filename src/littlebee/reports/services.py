@@ -28,6 +28,7 @@ from littlebee.core.background import background_run
 from littlebee.core.errors import FieldError, InvalidInput, TooManyRequests
 from littlebee.core.geo import valid_lat_lng
 from littlebee.core.images import (
+    PHASH_SIDE,
     PixelBudget,
     image_decode,
     image_fit,
@@ -58,6 +59,11 @@ log = logging.getLogger(__name__)
 
 MAX_PHOTOS = 9
 THUMB_SIDE = 480
+# A stored photo at most this long on its longer side is its own thumbnail: its copy is stored as
+# the thumbnail instead of a 480 px resize and encoding of it (on the A/B bench's 640×480 photo
+# that resize, encoding and the decode they needed were most of the photo's job, ~4 of its ~5 ms
+# of CPU). A list then loads at most 4/3 the side it asked for (pages size thumbnails by CSS).
+THUMB_SELF_SIDE = 640
 PHOTOS_FIELD = "photos"
 # How far outside the city's extent a point may lie (a river bank, a ring road): about 2 km.
 CITY_MARGIN_DEG = 0.02
@@ -753,18 +759,26 @@ def report_photo_process(*, photo_id: int, known: ReportPhoto | None = None) -> 
         # A JPEG needing nothing but its metadata dropped is kept as encoded (its segments
         # without EXIF, XMP, comments…), decoded only near the thumbnail's size; any other is
         # decoded near 2048 px and made upright, resized once, sRGB, no metadata, and encoded.
-        kept = jpeg_keep(image, data, target_side=THUMB_SIDE, field=PHOTOS_FIELD)
+        # A kept JPEG that is its own thumbnail is decoded only for its hash (and to know its
+        # data decodes): at the DCT scale nearest PHASH_SIDE, 1/8 for a 640 px photo.
+        own_thumbnail = max(image.size) <= THUMB_SELF_SIDE
+        decode_side = PHASH_SIDE if own_thumbnail else THUMB_SIDE
+        kept = jpeg_keep(image, data, target_side=decode_side, field=PHOTOS_FIELD)
         if kept is not None:
             full, pixels = kept.stored, kept.pixels
         else:
             pixels = image_fit(image_decode(image, PHOTOS_FIELD), field=PHOTOS_FIELD)
             full = image_save(pixels, field=PHOTOS_FIELD)
         image.close()
-        thumbnail = image_thumbnail(pixels, max_side=THUMB_SIDE)
-        thumb = image_save(thumbnail, field=PHOTOS_FIELD)
-        # The perceptual hash of the thumbnail in memory: it looks at 32×32 px, which a 480 px
-        # picture of the photo gives as well as the photo (a few of its 64 bits may differ, well
-        # within REPORTS_PHASH_MAX_DISTANCE), for a fraction of the resampling.
+        if max(full.width, full.height) <= THUMB_SELF_SIDE:
+            thumb, thumbnail = full, pixels
+        else:
+            thumbnail = image_thumbnail(pixels, max_side=THUMB_SIDE)
+            thumb = image_save(thumbnail, field=PHOTOS_FIELD)
+        # The perceptual hash of the thumbnail's pixels in memory: it looks at 32×32 px, which a
+        # 480 px picture of the photo, or a 1/8 decode of a 640 px one, gives as well as the photo
+        # (a few of its 64 bits may differ, well within REPORTS_PHASH_MAX_DISTANCE), for a
+        # fraction of the resampling.
         phash = image_phash(thumbnail)
     except Exception:
         log.warning("report photo %s could not be processed", photo_id, exc_info=True)

@@ -8,6 +8,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+import imagehash
 import pytest
 from PIL import Image, ImageCms
 
@@ -63,7 +64,8 @@ def test_an_upright_jpeg_is_stored_with_its_own_pixels_and_none_of_its_metadata(
         assert not any(secret in stored for secret in SECRETS)
         opened = Image.open(BytesIO(stored))
         assert not opened.getexif() and not {"exif", "xmp", "comment", "photoshop", "icc_profile"} & set(opened.info)
-    assert Image.open(BytesIO(thumbnail)).size == (480, 360)
+    # and, at 640 px, the photo is its own thumbnail (a copy of the stored bytes)
+    assert thumbnail == image and photo.thumbnail.name != photo.image.name
     # and the original, with its GPS, is gone
     assert not photo.original
     assert len(stored_files(media_root)) == 2
@@ -87,3 +89,81 @@ def test_a_copy_through_the_full_path_is_still_found_similar(
     flag = ReportFlag.objects.get(report=second)
     assert flag.kind == FlagKind.PHOTO_SIMILAR and flag.other_report_id == first.pk
     assert flag.data["distance"] <= 2
+
+
+def test_a_photo_at_most_640_px_is_its_own_thumbnail_decoded_once_at_an_eighth(
+    w: World, media_root: Path, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    # given an upright 640×480 JPEG, and Pillow's decodes, resizes and encodings watched
+    content = gps_jpeg(size=(640, 480), pattern=0b1011)
+    decodes: list[tuple[int, int]] = []
+    resizes: list[tuple[int, int]] = []
+    saves: list[str] = []
+    load, resize, save = Image.Image.load, Image.Image.resize, Image.Image.save
+
+    def watched_load(self: Image.Image) -> Any:
+        if getattr(self, "tile", None):  # a decode, not a load of pixels already there
+            decodes.append(self.size)
+        return load(self)
+
+    def watched_resize(self: Image.Image, size: Any, *args: Any, **kwargs: Any) -> Image.Image:
+        resizes.append(tuple(size))
+        return resize(self, size, *args, **kwargs)
+
+    def watched_save(self: Image.Image, fp: Any, format: Any = None, **params: Any) -> None:
+        saves.append(str(format))
+        return save(self, fp, format, **params)
+
+    monkeypatch.setattr(Image.Image, "load", watched_load)
+    monkeypatch.setattr(Image.Image, "resize", watched_resize)
+    monkeypatch.setattr(Image.Image, "save", watched_save)
+
+    # when a worker reports with it and its job runs
+    report = submit(django_capture_on_commit_callbacks, content)
+    decoded_sizes, resized, saved = list(decodes), list(resizes), list(saves)
+
+    # then the photo is ready, its thumbnail the stored image's bytes, and its hash imagehash's
+    # within two bits
+    photo = ReportPhoto.objects.get(report=report)
+    assert photo.status == PhotoStatus.READY
+    assert read(photo.thumbnail) == read(photo.image)
+    assert imagehash.hex_to_hash(photo.phash) - imagehash.phash(Image.open(BytesIO(content))) <= 2
+    # and the job decoded it once, at the 1/8 DCT scale (the request's check decodes at 1/8 too),
+    # resized nothing but the hash's 32×32 and encoded nothing (before: a full decode, a 480 px
+    # resize and a JPEG thumbnail, ~4 ms of CPU)
+    assert decoded_sizes == [(80, 60), (80, 60)]
+    assert resized == [(32, 32)]
+    assert saved == []
+
+
+def test_a_larger_photo_still_gets_a_480_px_thumbnail(
+    w: World, media_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given an upright 1280×960 JPEG
+    content = gps_jpeg(size=(1280, 960), pattern=0b1101)
+
+    # when a worker reports with it and its job runs
+    report = submit(django_capture_on_commit_callbacks, content)
+
+    # then its thumbnail is a 480 px picture of it
+    photo = ReportPhoto.objects.get(report=report)
+    assert photo.status == PhotoStatus.READY
+    assert Image.open(BytesIO(read(photo.thumbnail))).size == (480, 360)
+    assert Image.open(BytesIO(read(photo.image))).size == (1280, 960)
+
+
+def test_a_small_png_is_its_own_thumbnail_encoded_once(
+    w: World, media_root: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given a 300×200 PNG (never kept as sent: decoded and encoded again as JPEG)
+    out = BytesIO()
+    Image.open(BytesIO(gps_jpeg(size=(300, 200), pattern=0b111))).save(out, "PNG")
+
+    # when a worker reports with it and its job runs
+    report = submit(django_capture_on_commit_callbacks, out.getvalue())
+
+    # then the stored JPEG is its thumbnail too
+    photo = ReportPhoto.objects.get(report=report)
+    assert photo.status == PhotoStatus.READY
+    image = read(photo.image)
+    assert Image.open(BytesIO(image)).format == "JPEG" and read(photo.thumbnail) == image
