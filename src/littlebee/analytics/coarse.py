@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -89,6 +89,8 @@ class Spec:
     keeps_days: bool
     # Rows of seven days of a month too (Grain.WEEK), summed from its day rows.
     keeps_weeks: bool = False
+    # Rows of a calendar year too (Grain.YEAR), summed from its month rows.
+    keeps_years: bool = False
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -103,7 +105,9 @@ def _levels(*levels: str, extra: dict[str, str | None] | None = None) -> tuple[t
 # The city's map reads a row per community for each day of a period's partial months: at 10
 # million cases every community has a row every day, and a year's map read 1,404 × (11 months +
 # up to 31 days) rows; with the week rows, at most a few rows per partial month.
-PLACE = Spec("place", PlaceRollup, ActivityDay, _levels(*LEVEL_ORDER), ACTIVITY_COUNTS, True, keeps_weeks=True)
+PLACE = Spec(
+    "place", PlaceRollup, ActivityDay, _levels(*LEVEL_ORDER), ACTIVITY_COUNTS, True, keeps_weeks=True, keeps_years=True
+)
 ENTERPRISE = Spec(
     "enterprise",
     EnterpriseRollup,
@@ -146,6 +150,7 @@ STATION = Spec(
     ("visits",),
     True,
     keeps_weeks=True,
+    keeps_years=True,
 )
 # An office's row: its key columns from OfficeDay's (OFFICE_TOTAL's are these but the kind).
 OFFICE_KEYS: dict[str, str | None] = {
@@ -193,6 +198,7 @@ INDUSTRY_PLACE = Spec(
     ACTIVITY_COUNTS,
     True,
     keeps_weeks=True,
+    keeps_years=True,
 )
 ACTIVITY_SPECS = (PLACE, ENTERPRISE, ENTERPRISE_CITY, INDUSTRY, SERVICE, STATION, ACTIVITY_MONTH, INDUSTRY_PLACE)
 # The offices' months over both kinds of case (the rate table without a kind).
@@ -235,6 +241,12 @@ class Split:
     # Week rows (Grain.WEEK) to add and to subtract, by their first day (period_split's `weeks`).
     weeks: tuple[tuple[date, date], ...] = ()
     minus_weeks: tuple[tuple[date, date], ...] = ()
+    # Year rows (Grain.YEAR) to add, by their first day; month rows to add besides `months` (a
+    # year read whole splits the months into runs) and to subtract (those of a year read whole
+    # that lie outside the period): period_split's `years`.
+    years: tuple[tuple[date, date], ...] = ()
+    more_months: tuple[tuple[date, date], ...] = ()
+    minus_months: tuple[tuple[date, date], ...] = ()
 
     @staticmethod
     def _ranges_q(ranges: Iterable[tuple[date, date]], field_name: str, **extra: Any) -> Q:
@@ -250,8 +262,15 @@ class Split:
         q = Q(pk__in=[])
         if self.months:
             q |= Q(grain=Grain.MONTH, **{f"{field_name}__gte": self.months[0], f"{field_name}__lte": self.months[1]})
+        q |= self._ranges_q(self.more_months, field_name, grain=Grain.MONTH)
+        q |= self._ranges_q(self.years, field_name, grain=Grain.YEAR)
         q |= self._ranges_q(self.weeks, field_name, grain=Grain.WEEK)
         return q | self._ranges_q(self.days, field_name, grain=Grain.DAY)
+
+    @property
+    def subtracts(self) -> bool:
+        """Whether any rows are subtracted (minus_q reads some)."""
+        return bool(self.minus or self.minus_weeks or self.minus_months)
 
     def days_only_q(self, field_name: str) -> Q:
         """The remaining days to add, on a daily rollup (its `day`) or the day rows."""
@@ -267,6 +286,7 @@ class Split:
         """The rows to subtract: day rows of the left-out days (`grained`: a table with both
         grains, whose month row may start on a left-out day)."""
         q = self._ranges_q(self.minus, field_name, **({"grain": Grain.DAY} if grained else {}))
+        q |= self._ranges_q(self.minus_months, field_name, grain=Grain.MONTH)
         return q | self._ranges_q(self.minus_weeks, field_name, grain=Grain.WEEK)
 
 
@@ -306,11 +326,11 @@ class _Cover:
     cost: int = 0
 
 
-def _week_cover(first: date, last: date, today: date | None, *, subtract: bool) -> _Cover:
-    """Days first..last of one month as the fewest rows of a table with week rows: the weeks
-    inside, and for each week the period cuts, its days inside, or (`subtract`) the week less its
-    days outside; or (`subtract`) the month less the same for the days outside. Σ rows = Σ days
-    first..last, exactly."""
+def _week_covers(first: date, last: date, today: date | None, *, subtract: bool) -> tuple[_Cover, _Cover]:
+    """Days first..last of one month as rows of a table with week rows, two ways: without the
+    month row (the weeks inside, and for each week the period cuts, its days inside, or
+    (`subtract`) the week less its days outside), and as the month row less the same for the days
+    outside. Σ rows = Σ days first..last, exactly, either way."""
 
     def days_cost(a: date, b: date) -> int:
         b = min(b, today) if today is not None else b
@@ -355,13 +375,24 @@ def _week_cover(first: date, last: date, today: date | None, *, subtract: bool) 
                 whole.minus += out
                 whole.cost += out_cost
         ws = we + timedelta(days=1)
-    # Without `subtract`, the month row only when it subtracts nothing (the whole month).
+    return plain, whole
+
+
+def _chosen(plain: _Cover, whole: _Cover, *, subtract: bool) -> _Cover:
+    """The cheaper of a month's two covers; without `subtract`, the month row only when it
+    subtracts nothing (the whole month)."""
     exact = not (whole.minus or whole.minus_weeks)
     return whole if (subtract or exact) and whole.cost < plain.cost else plain
 
 
 def period_split(
-    start: date | None, end: date, today: date | None = None, *, subtract: bool = False, weeks: bool = False
+    start: date | None,
+    end: date,
+    today: date | None = None,
+    *,
+    subtract: bool = False,
+    weeks: bool = False,
+    years: bool = False,
 ) -> Split:
     """Days start..end (start None: since the beginning) as full months and remaining days; with
     `subtract`, a partial month is read as its month less the days outside the period when those
@@ -369,9 +400,11 @@ def period_split(
     after it; never the sums). Subtracting suits a reader that drops keys whose sums are all zero:
     a key with rows only on the left-out days comes back with zeros instead of not at all. With
     `weeks` (a table with week rows: PlaceRollup), partial months are read through their week rows
-    too (_week_cover)."""
+    too (_week_covers); with `years` too (a table with year rows as well), a calendar year is
+    read as its year row less the months and days outside the period where that is fewer rows
+    (without `subtract`, only a whole year inside the period)."""
     if weeks:
-        return _week_split(start, end, today, subtract=subtract)
+        return _week_split(start, end, today, subtract=subtract, years=years)
 
     def cost(ranges: Iterable[tuple[date, date]]) -> int:
         total = 0
@@ -416,31 +449,115 @@ def period_split(
     return Split(months, tuple(days), tuple(minus))
 
 
-def _week_split(start: date | None, end: date, today: date | None, *, subtract: bool) -> Split:
-    covers: list[_Cover] = []
-    if start is not None and month_start(start) == month_start(end):
-        cover = _week_cover(start, end, today, subtract=subtract)
-        months = (month_start(start), month_start(start)) if cover.whole else None
-        covers.append(cover)
+def _runs(starts: Iterable[date], following: Callable[[date], date]) -> DayRanges:
+    """Month or year starts joined into runs of consecutive ones (first, last start)."""
+    result: list[tuple[date, date]] = []
+    for first in sorted(set(starts)):
+        if result and following(result[-1][1]) == first:
+            result[-1] = (result[-1][0], first)
+        else:
+            result.append((first, first))
+    return tuple(result)
+
+
+def _next_month(month: date) -> date:
+    return month_end(month) + timedelta(days=1)
+
+
+def _next_year(year: date) -> date:
+    return year.replace(year=year.year + 1)
+
+
+def _week_split(start: date | None, end: date, today: date | None, *, subtract: bool, years: bool) -> Split:
+    if start is None:
+        if not years:
+            # Every month up to the last one, from the beginning.
+            split = _week_split(month_start(end), end, today, subtract=subtract, years=False)
+            last = split.months[1] if split.months else _previous_month(month_start(end))
+            return replace(split, months=(date.min, last))
+        # Every year before the last one whole, then the last year as a period of its own.
+        split = _week_split(date(end.year, 1, 1), end, today, subtract=subtract, years=True)
+        if end.year == date.min.year:
+            return split
+        return replace(split, years=((date.min, date(end.year - 1, 1, 1)), *split.years))
+    # The period's months: None for a month wholly inside, else its two covers.
+    items: dict[date, tuple[_Cover, _Cover] | None] = {}
+    if month_start(start) == month_start(end):
+        items[month_start(start)] = _week_covers(start, end, today, subtract=subtract)
     else:
-        first_month = date.min if start is None else start
-        if start is not None and start.day != 1:
-            cover = _week_cover(start, month_end(start), today, subtract=subtract)
-            first_month = month_start(start) if cover.whole else month_end(start) + timedelta(days=1)
-            covers.append(cover)
-        last_month = month_start(end)
-        if end != month_end(end):
-            cover = _week_cover(month_start(end), end, today, subtract=subtract)
-            last_month = month_start(end) if cover.whole else month_start(month_start(end) - timedelta(days=1))
-            covers.append(cover)
-        months = (first_month, last_month) if first_month <= last_month else None
+        month = month_start(start)
+        if start.day != 1:
+            items[month] = _week_covers(start, month_end(start), today, subtract=subtract)
+            month = _next_month(month)
+        while month < month_start(end):
+            items[month] = None
+            month = _next_month(month)
+        items[month] = None if end == month_end(end) else _week_covers(month, end, today, subtract=subtract)
+
+    def month_cost(month: date) -> int:
+        return int(today is None or month <= today)
+
+    months: list[date] = []
+    minus_months: list[date] = []
+    year_rows: list[date] = []
+    covers: list[_Cover] = []
+
+    def by_months(in_year: dict[date, tuple[_Cover, _Cover] | None]) -> None:
+        for month, pair in in_year.items():
+            cover = None if pair is None else _chosen(*pair, subtract=subtract)
+            if cover is None or cover.whole:
+                months.append(month)
+            if cover is not None:
+                covers.append(cover)
+
+    by_year: dict[int, dict[date, tuple[_Cover, _Cover] | None]] = defaultdict(dict)
+    for month, pair in items.items():
+        by_year[month.year][month] = pair
+    for year, in_year in sorted(by_year.items()):
+        if not years:
+            by_months(in_year)
+            continue
+        first = date(year, 1, 1)
+        outside = [m for m in (first.replace(month=k) for k in range(1, 13)) if m not in in_year]
+        edges = {m: pair for m, pair in in_year.items() if pair is not None}
+        # Without `subtract`, the year row only when it subtracts nothing (the whole year).
+        if not subtract and (outside or edges):
+            by_months(in_year)
+            continue
+        by_month_cost = sum(
+            month_cost(m) if pair is None else _chosen(*pair, subtract=subtract).cost for m, pair in in_year.items()
+        )
+        # An edge month within the year row: the whole cover less its month row, or the month
+        # subtracted and the days inside added without it.
+        edge_costs = {m: (whole.cost - 1, month_cost(m) + plain.cost) for m, (plain, whole) in edges.items()}
+        year_cost = 1 + sum(month_cost(m) for m in outside) + sum(min(c) for c in edge_costs.values())
+        if year_cost >= by_month_cost:
+            by_months(in_year)
+            continue
+        year_rows.append(first)
+        minus_months.extend(outside)
+        for m, (plain, whole) in edges.items():
+            kept, dropped = edge_costs[m]
+            if kept <= dropped:
+                covers.append(whole)
+            else:
+                minus_months.append(m)
+                covers.append(plain)
+    month_runs = _runs(months, _next_month)
     return Split(
-        months,
+        month_runs[0] if month_runs else None,
         _merged((r for c in covers for r in c.days), 1),
         _merged((r for c in covers for r in c.minus), 1),
         _merged(((w, w) for c in covers for w in c.weeks), 7),
         _merged(((w, w) for c in covers for w in c.minus_weeks), 7),
+        years=_runs(year_rows, _next_year),
+        more_months=month_runs[1:],
+        minus_months=_runs(minus_months, _next_month),
     )
+
+
+def _previous_month(month: date) -> date:
+    return month_start(month - timedelta(days=1))
 
 
 # --- Computing -------------------------------------------------------------------------------
@@ -466,11 +583,16 @@ def _from_source(spec: Spec, first: date, last: date, extra: Q, *, days: bool, m
 
 def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH) -> Rows:
     """A month's (or, `grain` WEEK, a week's: `month` its first day) rows summed from its stored
-    day rows (a spec that keeps them)."""
+    day rows (a spec that keeps them); `grain` YEAR: a year's (`month` its 1 January) from its
+    stored month rows (a year of day rows is 365 per place: a city's 1,404 communities' year read
+    for each refresh)."""
     rows: Rows = {}
     last = week_end(month) if grain == Grain.WEEK else month_end(month)
+    source_grain = Grain.DAY
+    if grain == Grain.YEAR:
+        last, source_grain = date(month.year, 12, 31), Grain.MONTH
     stored = spec.model.objects.filter(  # type: ignore[attr-defined]
-        grain=Grain.DAY, start__gte=month, start__lte=last
+        grain=source_grain, start__gte=month, start__lte=last
     )
     for row in stored.values(*spec.keys).annotate(**{f"n_{c}": Sum(c) for c in spec.counts}).order_by():
         rows[(grain, month, *(row[k] for k in spec.keys))] = {c: int(row[f"n_{c}"] or 0) for c in spec.counts}
@@ -521,6 +643,26 @@ def lock_month(month: date) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5717, month.toordinal()])
 
 
+def lock_year(year: int) -> None:
+    """Hold the year's rows (Grain.YEAR) until this transaction ends, as lock_month a month's:
+    refreshers of two months of one year both replace its rows. Its own lock space, taken after
+    every month lock of the transaction (a year's lock on the month locks' space would be
+    January's, taken out of order)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [0x5718, year])
+
+
+def _years_refresh(years: Iterable[int]) -> None:
+    """The year rows of these years summed again from their month rows, under their locks."""
+    for year in sorted(set(years)):
+        lock_year(year)
+        first = date(year, 1, 1)
+        for spec in ACTIVITY_SPECS:
+            if spec.keeps_years:
+                _replace(spec, Q(grain=Grain.YEAR, start=first), _month_from_days(spec, first, Grain.YEAR))
+
+
 def coarse_days_refresh(days: Iterable[date]) -> None:
     """After the daily activity and station rows of `days` were replaced: their day rows and
     their months' rows again."""
@@ -539,6 +681,8 @@ def coarse_days_refresh(days: Iterable[date]) -> None:
             else:
                 rows = _from_source(spec, month, month_end(month), Q(), days=False, months=True)
                 _replace(spec, Q(start=month), rows)
+    # Last: every month lock is taken by now.
+    _years_refresh(d.year for d in days)
 
 
 # The rate table is kept in the cache (measures.office_rows) under the offices' rollups' version:
@@ -714,12 +858,17 @@ def _select_sql(
     from the daily rollup. With `span` (PostgreSQL), month rows of any number of months at once:
     each starts on its month's first day, grouped by it, no start given. Returns the SQL and its
     column names."""
-    from_days = grain != Grain.DAY and spec.keeps_days
+    # A year's rows: from the spec's month rows when filling (`span`), from the daily rollup when
+    # rebuilding, so that a dry run reports the year's sums the rebuild writes, not those of the
+    # month rows it would correct.
+    from_days = grain != Grain.DAY and spec.keeps_days and (span or grain != Grain.YEAR)
     columns = ["start", *spec.keys, *spec.counts]
     if from_days:
         keys = [k for k in spec.keys]
         select_keys = keys
-        where = "grain = 'day' AND start >= %s AND start <= %s" + (" AND level = %s" if level else "")
+        # A year's rows from its month rows, the others' from the day rows.
+        source_grain = Grain.MONTH if grain == Grain.YEAR else Grain.DAY
+        where = f"grain = '{source_grain}' AND start >= %s AND start <= %s" + (" AND level = %s" if level else "")
         source = _table(spec.model)
     else:
         select_keys = (["%s"] if level else []) + [mapping[k] or "NULL" for k in spec.keys if k != "level"]
@@ -727,8 +876,8 @@ def _select_sql(
         where = "day >= %s AND day <= %s"
         source = _table(spec.source)
     start = "day" if grain == Grain.DAY else "%s"
-    if span and grain == Grain.MONTH:
-        start = f"CAST(date_trunc('month', {'start' if from_days else 'day'}) AS date)"
+    if span and grain in (Grain.MONTH, Grain.YEAR):
+        start = f"CAST(date_trunc('{grain}', {'start' if from_days else 'day'}) AS date)"
     if grain == Grain.WEEK:
         start = _week_start_sql("start")
     group = ", ".join(([start] if start != "%s" else []) + keys) or "1"
@@ -753,7 +902,12 @@ def _grains(spec: Spec) -> list[str]:
     """The spec's grains, in the order they are computed (weeks and months from the day rows)."""
     if not spec.keeps_days:
         return [Grain.MONTH]
-    return [Grain.DAY, *([Grain.WEEK] if spec.keeps_weeks else []), Grain.MONTH]
+    return [
+        Grain.DAY,
+        *([Grain.WEEK] if spec.keeps_weeks else []),
+        Grain.MONTH,
+        *([Grain.YEAR] if spec.keeps_years else []),
+    ]
 
 
 def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tuple[str, list[Any]]]]:
@@ -772,6 +926,9 @@ def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tup
             params = _params(spec, level, grain, first, last)
             if grain == Grain.MONTH:
                 params = params[1:]  # the month's start is computed, not given (a week's always is)
+            if grain == Grain.YEAR:
+                # From the month rows, all of each year's, whatever part of it the span touches.
+                params = [date(first.year, 1, 1), date(last.year, 12, 31)] + ([level] if level else [])
             grain_column = ["grain"] if spec.keeps_days else []
             if spec.keeps_days:
                 select = f"SELECT '{grain}', " + select[len("SELECT ") :]
@@ -786,6 +943,9 @@ def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tup
 
 
 def _params(spec: Spec, level: str, grain: str, first: date, last: date) -> list[Any]:
+    if grain == Grain.YEAR:
+        # From the daily rollup (_select_sql): the year's start, the level, its days.
+        return [first] + ([level] if level else []) + [first, last]
     if grain == Grain.DAY:
         return ([level] if level else []) + [first, last]
     if grain == Grain.WEEK:
@@ -802,8 +962,22 @@ def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 
 def _month_rebuild(spec: Spec, month: date, *, dry_run: bool, report: bool = True) -> list[Change]:
-    last = month_end(month)
-    grains = _grains(spec)
+    grains = [g for g in _grains(spec) if g != Grain.YEAR]
+    return _span_rebuild(spec, month, month_end(month), grains, dry_run=dry_run, report=report)
+
+
+def _year_rebuild(spec: Spec, year: int, *, dry_run: bool, report: bool = True) -> list[Change]:
+    """The spec's year rows of `year` from its month rows (rebuilt before them)."""
+    if not spec.keeps_years:
+        return []
+    return _span_rebuild(spec, date(year, 1, 1), date(year, 12, 31), [Grain.YEAR], dry_run=dry_run, report=report)
+
+
+def _span_rebuild(
+    spec: Spec, month: date, last: date, grains: list[str], *, dry_run: bool, report: bool = True
+) -> list[Change]:
+    """The spec's rows of these grains starting on days month..last (a month's, or a year's
+    year rows), computed, compared with the stored ones and replaced unless `dry_run`."""
     changes: list[Change] = []
     for grain in grains:
         stored_q = Q(start__gte=month, start__lte=last)
@@ -873,6 +1047,12 @@ def coarse_rebuild(start: date, end: date, places: Any, *, dry_run: bool = False
             for spec in SPECS:
                 changes += _month_rebuild(spec, month, dry_run=dry_run, report=report)
         month = month_end(month) + timedelta(days=1)
+    # The years' rows from their months, rebuilt above.
+    for year in range(start.year, end.year + 1):
+        with transaction.atomic():
+            lock_year(year)
+            for spec in SPECS:
+                changes += _year_rebuild(spec, year, dry_run=dry_run, report=report)
     computed = worker_places_compute(places)
     stored = {w.worker_id: w for w in WorkerPlace.objects.all()} if report else {}
     for worker in sorted(set(computed) | set(stored)) if report else []:

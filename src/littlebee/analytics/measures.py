@@ -165,10 +165,11 @@ class Period:
         return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True)
 
     def week_split(self, *, lean: bool = False) -> Split:
-        """The split of a table with week rows (PlaceRollup): partial months read through their
-        weeks and the days at their edges; `lean` as lean_split."""
+        """The split of a table with week and year rows (PlaceRollup, StationMonth,
+        IndustryPlaceMonth): partial months read through their weeks and the days at their edges,
+        a year through its year row where that is fewer rows; `lean` as lean_split."""
         today = timezone.localdate(timezone=city_zone())
-        return period_split(self.start, self.end, today if lean else None, subtract=lean, weeks=True)
+        return period_split(self.start, self.end, today if lean else None, subtract=lean, weeks=True, years=True)
 
     def q(self, field_name: str = "day") -> Q:
         q = Q(**{f"{field_name}__lte": self.end})
@@ -340,7 +341,7 @@ def activity_parts(scope: Scope, period: Period, *, days_only: bool = False, sub
             _targets_q(targets) if targets is not None else Q(industry__in=industries) if industries else by_enterprise
         )
         parts: list[Part] = [(model.objects.filter(where, grains), "start", 1)]
-        if split.minus and not days_only:
+        if split.subtracts and not days_only:
             parts.append((model.objects.filter(where, split.minus_q()), "start", -1))
         return parts
     q = scope.activity_q()
@@ -886,7 +887,7 @@ def _breakdown_parts(
 def _signed(rows: QuerySet[Any], split: Split) -> list[tuple[QuerySet[Any], int]]:
     """A table with both grains read over a split: its rows added, and those subtracted if any."""
     parts = [(rows.filter(split.grain_q()), 1)]
-    if split.minus or split.minus_weeks:
+    if split.subtracts:
         parts.append((rows.filter(split.minus_q()), -1))
     return parts
 

@@ -195,6 +195,11 @@ class Grain(models.TextChoices):
     # of these and the days at their edges instead of up to 30 day rows per place.
     WEEK = "week", _("周")
     MONTH = "month", _("月")
+    # A calendar year, summed from its month rows (the tables with week rows): at 10 million
+    # cases every community has rows every day, so a year's map read a month row per community for
+    # each of 11-12 months besides its edges, where 100 thousand cases have rows in fewer months;
+    # a period over most of a year is read as the year less what lies outside it.
+    YEAR = "year", _("年")
 
 
 class PlaceLevel(models.TextChoices):

@@ -658,12 +658,18 @@ def rollups_missing() -> bool:
         return True
     if any(spec.source._default_manager.exists() and not spec.model._default_manager.exists() for spec in SPECS):
         return True
-    # Week rows came after the day and month rows they are summed from (migration 0012).
+    # Week rows came after the day and month rows they are summed from (migration 0012), year
+    # rows after the month rows (migration 0018).
     return any(
         spec.model._default_manager.filter(grain=Grain.DAY).exists()
         and not spec.model._default_manager.filter(grain=Grain.WEEK).exists()
         for spec in SPECS
         if spec.keeps_weeks
+    ) or any(
+        spec.model._default_manager.filter(grain=Grain.MONTH).exists()
+        and not spec.model._default_manager.filter(grain=Grain.YEAR).exists()
+        for spec in SPECS
+        if spec.keeps_years
     )
 
 

@@ -32,6 +32,7 @@ from ..models import (
     PlaceLevel,
     PlaceRollup,
     StationDay,
+    StationMonth,
     WorkerDay,
     WorkerPlace,
 )
@@ -174,6 +175,9 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
     march = PlaceRollup.objects.get(grain=Grain.MONTH, start=date(2026, 3, 1), level=PlaceLevel.CITY)
     right = march.reports_submitted
     PlaceRollup.objects.filter(pk=march.pk).update(reports_submitted=right + 5)
+    # and the city's year row of 2026 too
+    year = PlaceRollup.objects.get(grain=Grain.YEAR, start=date(2026, 1, 1), level=PlaceLevel.CITY)
+    PlaceRollup.objects.filter(pk=year.pk).update(reports_submitted=year.reports_submitted + 7)
     assert measures.overview(Scope(everything=True), Period(date(2026, 3, 1), date(2026, 3, 31))).reports[
         "submitted"
     ] == (right + 5)
@@ -191,6 +195,10 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
     # then it named the row and the column, and the figure is right again
     city_row = "month 2026-03-01 level=city region_id=None street_id=None district_id=None"
     assert f"{city_row} reports_submitted: {right + 5} → {right}" in out.getvalue()
+    year_row = "year 2026-01-01 level=city region_id=None street_id=None district_id=None"
+    assert f"{year_row} reports_submitted: {year.reports_submitted + 7} → {year.reports_submitted}" in out.getvalue()
+    again_year = PlaceRollup.objects.get(grain=Grain.YEAR, start=date(2026, 1, 1), level=PlaceLevel.CITY)
+    assert again_year.reports_submitted == year.reports_submitted
     assert (
         measures.overview(Scope(everything=True), Period(date(2026, 3, 1), date(2026, 3, 31))).reports["submitted"]
         == right
@@ -549,12 +557,18 @@ def _days_of(split: Any, since: date) -> dict[date, int]:
             counted[first] += sign
             first += DAY
 
-    if split.months:
-        month = max(split.months[0], since)
-        while month <= split.months[1]:
-            following = (month + timedelta(days=32)).replace(day=1)
-            add(month, following - DAY, 1)
-            month = following
+    for ranges, sign in ((((split.months,) if split.months else ()) + split.more_months, 1), (split.minus_months, -1)):
+        for first_month, last_month in ranges:
+            month = max(first_month, since)
+            while month <= last_month:
+                following = (month + timedelta(days=32)).replace(day=1)
+                add(month, following - DAY, sign)
+                month = following
+    for first_year, last_year in split.years:
+        year = max(first_year, since.replace(month=1))
+        while year <= last_year:
+            add(year, year.replace(month=12, day=31), 1)
+            year = year.replace(year=year.year + 1)
     for ranges, sign in ((split.days, 1), (split.minus, -1)):
         for first, last in ranges:
             add(first, last, sign)
@@ -592,6 +606,75 @@ def test_a_partial_month_of_a_table_with_week_rows_is_read_through_its_weeks() -
                     assert _days_of(split, since) == wanted, (start, end, today, subtract)
 
 
+def test_a_period_over_a_year_of_a_table_with_year_rows_is_read_through_its_year() -> None:
+    # a year ending 7 December 2026, read on that day: December 2025 less its first week, and 2026's
+    # year row (its days after today subtracted, though no row lies there), instead of eleven
+    # month rows and a week
+    today = date(2026, 12, 7)
+    split = period_split(date(2025, 12, 8), today, today, subtract=True, weeks=True, years=True)
+    assert split.years == ((date(2026, 1, 1), date(2026, 1, 1)),)
+    assert split.months == (date(2025, 12, 1), date(2025, 12, 1)) and split.more_months == ()
+    assert (date(2025, 12, 1), date(2025, 12, 1)) in split.minus_weeks
+    assert _rows_per_key(split, today) == 3
+    # without subtracting, only a whole year is read as its year row
+    assert period_split(date(2025, 12, 8), today, weeks=True, years=True).years == ()
+    whole = period_split(date(2024, 11, 3), date(2026, 2, 10), weeks=True, years=True)
+    assert whole.years == ((date(2025, 1, 1), date(2025, 1, 1)),)
+    # (and the months on either side: two runs)
+    assert whole.months == (date(2024, 12, 1), date(2024, 12, 1))
+    assert whole.more_months == ((date(2026, 1, 1), date(2026, 1, 1)),)
+    # since the beginning: every year before the last whole
+    assert period_split(None, today, today, subtract=True, weeks=True, years=True).years[0] == (
+        date.min,
+        date(2025, 1, 1),
+    )
+    # every period adds up to its days exactly, once each, however it is read
+    since = date(2022, 12, 1)
+    for offset in range(0, 800, 7):
+        start = date(2023, 1, 1) + timedelta(days=offset)
+        for length in (0, 6, 30, 89, 364, 365, 400, 800):
+            end = start + timedelta(days=length)
+            wanted = {start + timedelta(days=k): 1 for k in range(length + 1)}
+            for today_ in (None, end, end - timedelta(days=length // 2)):
+                for subtract in (False, True):
+                    split = period_split(start, end, today_, subtract=subtract, weeks=True, years=True)
+                    assert _days_of(split, since) == wanted, (start, end, today_, subtract)
+
+
+def _rows_per_key(split: Any, today: date) -> int:
+    """The rows of one key active every day up to `today` that a split reads."""
+    count = 0
+
+    def runs(ranges: Any, step: Any) -> None:
+        nonlocal count
+        for first, last in ranges:
+            while first <= last:
+                count += first <= today
+                first = step(first)
+
+    def month(d: date) -> date:
+        return coarse.month_end(d) + DAY
+
+    runs(((split.months,) if split.months else ()) + split.more_months + split.minus_months, month)
+    runs(getattr(split, "years", ()), lambda d: d.replace(year=d.year + 1))
+    runs(split.weeks + split.minus_weeks, lambda d: coarse.week_end(d) + DAY)
+    runs(split.days + split.minus, lambda d: d + DAY)
+    return count
+
+
+def test_a_year_ending_any_day_reads_fewer_rows_with_the_year_rows() -> None:
+    # given a key with rows every day (every community at 10 million cases), a period of 365 days
+    # read on its last day, for each last day of 2026
+    rows = []
+    for k in range(365):
+        end = date(2026, 1, 1) + timedelta(days=k)
+        split = period_split(end - timedelta(days=364), end, end, subtract=True, weeks=True, years=True)
+        rows.append(_rows_per_key(split, end))
+    # then at most 12 rows and 7.4 on average (months, weeks and days: 18 and 15.4)
+    assert max(rows) <= 12
+    assert sum(rows) / len(rows) < 7.5
+
+
 @pytest.mark.django_db
 def test_a_days_refresh_keeps_the_week_rows_the_sums_of_their_days(c: AppealCity, committed: Committed) -> None:
     # given the known history, written through the refreshes
@@ -607,6 +690,24 @@ def test_a_days_refresh_keeps_the_week_rows_the_sums_of_their_days(c: AppealCity
             start__lte=coarse.week_end(week.start),
         ).aggregate(n=Sum("reports_submitted"), r=Sum("registered"))
         assert (week.reports_submitted, week.registered) == (days["n"] or 0, days["r"] or 0), week
+
+
+@pytest.mark.django_db
+def test_a_days_refresh_keeps_the_year_rows_the_sums_of_their_months(c: AppealCity, committed: Committed) -> None:
+    # given the known history, written through the refreshes
+    for model, keys in ((PlaceRollup, ("level", "region_id")), (StationMonth, ("hive_id",))):
+        years = model.objects.filter(grain=Grain.YEAR)
+        assert years.exists(), model
+        # then every year row is the sum of its month rows, and every key with months has one
+        for year in years:
+            months = model.objects.filter(
+                grain=Grain.MONTH, start__year=year.start.year, **{k: getattr(year, k) for k in keys}
+            )
+            column = "reports_submitted" if model is PlaceRollup else "visits"
+            assert year.start.month == year.start.day == 1
+            assert getattr(year, column) == (months.aggregate(n=Sum(column))["n"] or 0), year
+        with_months = set(model.objects.filter(grain=Grain.MONTH).values_list(*keys).distinct())
+        assert with_months == set(years.values_list(*keys).distinct()), model
 
 
 @pytest.mark.django_db
