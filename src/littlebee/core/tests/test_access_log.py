@@ -26,7 +26,9 @@ def _get(url: str, headers: dict[str, str], deadline: float) -> None:
     while True:
         try:
             request = urllib.request.Request(url, headers=headers)
-            urllib.request.urlopen(request, timeout=5).read()
+            # The first answer (the OpenAPI document) can take seconds on a loaded machine: a short
+            # timeout gave up and asked again, queueing behind the single worker's first request.
+            urllib.request.urlopen(request, timeout=max(1.0, deadline - time.monotonic())).read()
             return
         except OSError:
             if time.monotonic() > deadline:
