@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
-from littlebee.accounts.api_auth import bearer_auth
+from littlebee.accounts.api_auth import bearer_auth, me_auth
 from littlebee.core.api_answers import answer
 from littlebee.core.errors import InvalidInput, PermissionDenied
 from littlebee.core.pagination import clamp
@@ -47,8 +48,9 @@ router = Router(tags=["accounts"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 429: ErrorOut}
 
 
-def me_payload(user: User) -> dict[str, Any]:
-    summary = selectors.me_summary(user)
+def me_payload(user: User, row: Sequence[Any] | None = None) -> dict[str, Any]:
+    """GET /me's answer; `row`: selectors.ME_RIDE's values read with the caller's token, if they were."""
+    summary = selectors.me_summary(user, row)
     profile = summary.profile
     return {
         "id": user.pk,
@@ -203,10 +205,12 @@ def me_password(request: HttpRequest, payload: PasswordChangeIn) -> dict[str, st
     return {"detail": _("密码已修改，其他设备上的登录已退出。")}
 
 
-@router.get("/me", response={200: MeOut, **ERRORS})
+@router.get("/me", response={200: MeOut, **ERRORS}, auth=me_auth)
 def me(request: HttpRequest) -> HttpResponse:
-    # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit MeOut).
-    return answer(me_payload(request_user(request)))
+    # A hot path: rendered without ninja's per-field check (core.api_answers; tested to fit MeOut),
+    # the account read with a bearer token by the token's own statement (me_auth).
+    token = getattr(request, "api_token", None)
+    return answer(me_payload(request_user(request), getattr(token, "ride_values", None)))
 
 
 @router.patch("/me", response={200: MeOut, **ERRORS})

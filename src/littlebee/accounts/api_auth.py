@@ -9,10 +9,19 @@ from ninja.security import HttpBearer, SessionAuth
 
 from littlebee.core.connection_check import first_statement_checks
 
+from .selectors import ME_RIDE, TokenRide
 from .services import token_lookup
 
 
 class BearerToken(HttpBearer):
+    """The bearer token of a mobile client. With a `ride` (selectors.TokenRide), the lookup's
+    statement also reads the ride's columns for the endpoint (request.api_token.ride_values):
+    one class, so the OpenAPI security scheme stays the one "BearerToken"."""
+
+    def __init__(self, ride: TokenRide | None = None) -> None:
+        super().__init__()
+        self.ride = ride
+
     def __call__(self, request: HttpRequest) -> Any:
         # ninja's HttpBearer.__call__, reading the one header from META: request.headers builds a
         # dict of every header first, a cost on every API call that nothing else on a hot path needs.
@@ -26,7 +35,7 @@ class BearerToken(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         # Every bearer request starts here: the lookup doubles as the connection's health check.
-        found = first_statement_checks(lambda: token_lookup(token))
+        found = first_statement_checks(lambda: token_lookup(token, self.ride))
         if found is None:
             return None
         request.user = found.user
@@ -50,6 +59,8 @@ class SignedInSession(SessionAuth):
 bearer_auth = BearerToken()
 session_auth = SignedInSession()
 api_auth = [bearer_auth, session_auth]
+# GET /me: the account read with the token (selectors.ME_RIDE), the same callers let in.
+me_auth = [BearerToken(ME_RIDE), session_auth]
 
 
 def _anonymous(request: HttpRequest) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,39 +142,76 @@ class MeSummary:
 # process (quoted names from the models, "%s" placeholders): the profile with only the columns
 # the answer shows, the community's chain of names (never a region's boundary), and whether the
 # person holds any staff role; the roles themselves are read only for someone who holds one.
+@dataclass(frozen=True)
+class TokenRide:
+    """A read of the caller's own rows made by the token lookup's statement (services.token_lookup),
+    for an endpoint whose first statement would read them by the user's id (GET /me): one round
+    trip, not two, on the call a phone makes most. `columns(user_id)` are SQL expressions and
+    `joins(user_id)` LEFT JOINs of one row at most per user, in terms of the SQL `user_id` (the
+    token's user); they must not use the aliases t and u. Each ride's statement is built once
+    per process."""
+
+    name: str
+    columns: Callable[[str], list[str]]
+    joins: Callable[[str], list[str]]
+
+
 _ME_SQL: list[str] = []
+
+
+def _me_columns(user_id: str) -> list[str]:
+    """The select list of GET /me's read for the user whose id is the SQL `user_id` (me_from_row's row)."""
+    q = connection.ops.quote_name
+    chain = [f"r{i}.{q('name')}, r{i}.{q('level')}" for i in range(4)]
+    return [
+        f"p.{q('id')}, p.{q('worker_type')}, p.{q('party_member')}, p.{q('checkin_status')}",
+        f"p.{q('employment_status')}, e.{q('id')}, e.{q('name')}, e.{q('short_name')}",
+        f"o.{q('id')}, o.{q('name')}, op.{q('name')}, r0.{q('id')}",
+        *chain,
+        f"EXISTS (SELECT 1 FROM {q(Membership._meta.db_table)} m WHERE m.{q('user_id')} = {user_id})",  # noqa: S608
+        *(column for hook in hooks.me_columns() for column in hook.columns(q, user_id)),
+    ]
+
+
+def _me_joins(user_id: str) -> list[str]:
+    """The LEFT JOINs of GET /me's read, one row at most each, on the user whose id is `user_id`."""
+    q = connection.ops.quote_name
+    region, org, outlet = q(Region._meta.db_table), q(Organisation._meta.db_table), q(Outlet._meta.db_table)
+    return [
+        f"LEFT JOIN {q(WorkerProfile._meta.db_table)} p ON p.{q('user_id')} = {user_id}",
+        f"LEFT JOIN {org} e ON e.{q('id')} = p.{q('enterprise_id')}",
+        f"LEFT JOIN {outlet} o ON o.{q('id')} = p.{q('outlet_id')}",
+        f"LEFT JOIN {outlet} op ON op.{q('id')} = o.{q('parent_id')}",
+        f"LEFT JOIN {region} r0 ON r0.{q('id')} = p.{q('community_id')}",
+        *(f"LEFT JOIN {region} r{i} ON r{i}.{q('id')} = r{i - 1}.{q('parent_id')}" for i in range(1, 4)),
+        *(join for hook in hooks.me_columns() for join in hook.joins(q, user_id)),
+    ]
+
+
+# GET /me by bearer token reads the account in the token lookup's statement (accounts.api_auth):
+# the columns and joins are the same as _me_sql's, on the token's user.
+ME_RIDE = TokenRide("me", _me_columns, _me_joins)
 
 
 def _me_sql() -> str:
     """Built once per process, after every app has added its columns (hooks.me_columns, in ready())."""
     if not _ME_SQL:
         q = connection.ops.quote_name
-        region, org, outlet = q(Region._meta.db_table), q(Organisation._meta.db_table), q(Outlet._meta.db_table)
-        chain = ", ".join(f"r{i}.{q('name')}, r{i}.{q('level')}" for i in range(4))
-        joins = "".join(f" LEFT JOIN {region} r{i} ON r{i}.{q('id')} = r{i - 1}.{q('parent_id')}" for i in range(1, 4))
+        user_id = f"u.{q('id')}"
         _ME_SQL.append(
-            f"SELECT p.{q('id')}, p.{q('worker_type')}, p.{q('party_member')}, p.{q('checkin_status')},"  # noqa: S608
-            f" p.{q('employment_status')}, e.{q('id')}, e.{q('name')}, e.{q('short_name')},"
-            f" o.{q('id')}, o.{q('name')}, op.{q('name')}, r0.{q('id')}, {chain},"
-            f" EXISTS (SELECT 1 FROM {q(Membership._meta.db_table)} m WHERE m.{q('user_id')} = %s)"
-            + "".join(f", {column}" for hook in hooks.me_columns() for column in hook.columns(q, f"u.{q('id')}"))
-            + f" FROM {q(User._meta.db_table)} u"
-            f" LEFT JOIN {q(WorkerProfile._meta.db_table)} p ON p.{q('user_id')} = u.{q('id')}"
-            f" LEFT JOIN {org} e ON e.{q('id')} = p.{q('enterprise_id')}"
-            f" LEFT JOIN {outlet} o ON o.{q('id')} = p.{q('outlet_id')}"
-            f" LEFT JOIN {outlet} op ON op.{q('id')} = o.{q('parent_id')}"
-            f" LEFT JOIN {region} r0 ON r0.{q('id')} = p.{q('community_id')}{joins}"
-            + "".join(f" {join}" for hook in hooks.me_columns() for join in hook.joins(q, f"u.{q('id')}"))
-            + f" WHERE u.{q('id')} = %s"
+            f"SELECT {', '.join(_me_columns(user_id))} FROM {q(User._meta.db_table)} u"  # noqa: S608
+            f" {' '.join(_me_joins(user_id))} WHERE {user_id} = %s"
         )
     return _ME_SQL[0]
 
 
-def me_summary(user: User) -> MeSummary:
-    """The account as GET /me shows it: one query, and one more for someone with staff roles."""
-    with hot_cursor(connection) as cursor:
-        cursor.execute(_me_sql(), [user.pk, user.pk])
-        row = cursor.fetchone()
+def me_summary(user: User, row: Sequence[Any] | None = None) -> MeSummary:
+    """The account as GET /me shows it: one query, and one more for someone with staff roles.
+    `row`: the values of ME_RIDE's columns, read already with the caller's token (no query)."""
+    if row is None:
+        with hot_cursor(connection) as cursor:
+            cursor.execute(_me_sql(), [user.pk])
+            row = cursor.fetchone()
     columns = hooks.me_columns()
     if row is None:
         return MeSummary(profile=None, roles=[], fields=_me_fields(columns, [], worker=False))

@@ -717,30 +717,38 @@ def token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
 # the models (quoted names only, "%s" placeholders): compiling the ORM query with its join cost
 # more than running it. Only the statement is cached, never a user or a token, so a revoked
 # token, a changed password or a closed account is refused at the very next request.
-_TOKEN_SQL: list[str] = []
+# Keyed by the ride's name ("" for the lookup alone).
+_TOKEN_SQL: dict[str, str] = {}
 # What a looked-up token carries loaded (the rest is deferred).
 _TOKEN_LOADED = ("id", "user_id", "credentials")
 
 
-def _token_sql() -> str:
-    if not _TOKEN_SQL:
+def _token_sql(ride: selectors.TokenRide | None = None) -> str:
+    key = ride.name if ride is not None else ""
+    sql = _TOKEN_SQL.get(key)
+    if sql is None:
         quote = connection.ops.quote_name
         user_columns = ", ".join(f"u.{quote(f.column)}" for f in User._meta.concrete_fields)
-        _TOKEN_SQL.append(
+        user_id = f"u.{quote('id')}"
+        extra = "".join(f", {column}" for column in ride.columns(user_id)) if ride is not None else ""
+        joins = "".join(f" {join}" for join in ride.joins(user_id)) if ride is not None else ""
+        sql = _TOKEN_SQL[key] = (
             f"SELECT {user_columns}, t.{quote('id')} AS token_id, t.{quote('credentials')} AS token_credentials,"  # noqa: S608
-            f" t.{quote('last_used_at')} < %s AS token_stale"
+            f" t.{quote('last_used_at')} < %s AS token_stale{extra}"
             f" FROM {quote(ApiToken._meta.db_table)} t JOIN {quote(User._meta.db_table)} u"
-            f" ON u.{quote('id')} = t.{quote('user_id')}"
+            f" ON u.{quote('id')} = t.{quote('user_id')}{joins}"
             f" WHERE t.{quote('key_hash')} = %s AND t.{quote('revoked_at')} IS NULL"
             f" AND u.{quote('is_active')} = %s AND t.{quote('last_used_at')} > %s"
         )
-    return _TOKEN_SQL[0]
+    return sql
 
 
-def token_lookup(raw: str) -> ApiToken | None:
+def token_lookup(raw: str, ride: selectors.TokenRide | None = None) -> ApiToken | None:
     """The live token for a bearer secret, with its user, in one indexed query: not revoked,
     used within API_TOKEN_TTL_DAYS, its user active and its password unchanged since issue.
-    The token comes with its id and credentials loaded (other fields load when read)."""
+    The token comes with its id and credentials loaded (other fields load when read). With a
+    `ride`, the same statement reads the ride's columns too: the token's `ride_values` (None
+    without a ride)."""
     if not raw or not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
     now = timezone.now()
@@ -752,20 +760,22 @@ def token_lookup(raw: str) -> ApiToken | None:
     adapt = conn.ops.adapt_datetimefield_value
     params = [adapt(now - timedelta(seconds=TOKEN_TOUCH_SECONDS)), _token_hash(raw), True, adapt(now - ttl)]
     with hot_cursor(conn) as cursor:
-        cursor.execute(_token_sql(), params)
+        cursor.execute(_token_sql(ride), params)
         row = cursor.fetchone()
     if row is None:
         return None
     # The user's columns converted as the ORM would (core.raw_rows: the converters are found once
     # per process; a RawQuerySet worked them out again per query, more than the rest cost).
     user = instance_from_row(User, row, DEFAULT_DB_ALIAS)
-    token_id, token_credentials, token_stale = row[len(User._meta.concrete_fields) :]
+    width = len(User._meta.concrete_fields)
+    token_id, token_credentials, token_stale = row[width : width + 3]
     if not hmac.compare_digest(token_credentials, user.credentials_stamp()):
         return None
     token = loaded_instance(ApiToken, DEFAULT_DB_ALIAS, _TOKEN_LOADED, (token_id, user.pk, token_credentials))
     # The relation's cache set directly: the descriptor's assignment asks the database routers
     # whether the two may be related (both rows were just read together, from one database).
     ApiToken.user.field.set_cached_value(token, user)
+    token.ride_values = row[width + 3 :] if ride is not None else None  # type: ignore[attr-defined]
     # Sliding expiry without a write per request (which would also serialise SQLite).
     if token_stale:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

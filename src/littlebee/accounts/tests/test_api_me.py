@@ -304,3 +304,45 @@ def test_me_reads_the_points_account_once(api_as, city):
     (statement,) = [q["sql"] for q in queries.captured_queries if profiles in q["sql"]]
     assert statement.count(PointsAccount._meta.db_table) == 1, statement
     assert body["points_balance"] == 30
+
+
+def test_me_by_token_answers_what_the_signed_in_page_session_gets(api_as, city, enterprise):
+    # given a worker with an outlet, points and a role, and a staff member without a profile
+    from littlebee.conftest import client_for
+    from littlebee.points.tests.factories import earn
+
+    outlet = OutletFactory(enterprise=enterprise, name="东吴网点", parent=OutletFactory(enterprise=enterprise))
+    person = worker(community=city.community, enterprise=enterprise, outlet=outlet, party_member=True)
+    earn(person, 40, "me-ride")
+    MembershipFactory(user=person, organisation=city.party_org(city.community), role=Role.HANDLER)
+    officer = UserFactory()
+    MembershipFactory(user=officer, organisation=city.party_org(city.street), role=Role.ADMIN)
+
+    for user in (person, officer):
+        # when GET /me is read with the token's statement (selectors.ME_RIDE) and by the session
+        by_token = api_as(user).get("/me")
+        by_session = client_for(user).get("/api/v1/me")
+
+        # then the two answers are the same
+        assert by_token.status_code == by_session.status_code == 200
+        assert by_token.content == by_session.content
+
+
+def test_me_by_token_reads_the_account_in_the_token_lookups_statement(api_as, city, enterprise):
+    # given a worker's token, used once (its touch)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from littlebee.accounts.models import ApiToken, WorkerProfile
+
+    client = api_as(worker(community=city.community, enterprise=enterprise))
+    client.get("/me")
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/me")
+
+    # then one statement reads the token and the profile (two before: the token's, the account's)
+    assert response.status_code == 200
+    (statement,) = [q["sql"] for q in queries.captured_queries]
+    assert ApiToken._meta.db_table in statement and WorkerProfile._meta.db_table in statement
