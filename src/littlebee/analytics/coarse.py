@@ -93,6 +93,11 @@ class Spec:
     keeps_years: bool = False
 
     @property
+    def grained(self) -> bool:
+        """Whether its rows carry their grain (more than month rows)."""
+        return self.keeps_days or self.keeps_years
+
+    @property
     def keys(self) -> tuple[str, ...]:
         columns = tuple(self.groups[0][1])
         return ("level", *columns) if self.groups[0][0] else columns
@@ -209,6 +214,7 @@ OFFICE_TOTAL = Spec(
     (("", {k: v for k, v in OFFICE_KEYS.items() if k != "kind"}),),
     OFFICE_COUNTS,
     False,
+    keeps_years=True,
 )
 OFFICE_SPECS = (OFFICE, OFFICE_TOTAL)
 SPECS = (*ACTIVITY_SPECS, *OFFICE_SPECS)
@@ -266,6 +272,20 @@ class Split:
         q |= self._ranges_q(self.years, field_name, grain=Grain.YEAR)
         q |= self._ranges_q(self.weeks, field_name, grain=Grain.WEEK)
         return q | self._ranges_q(self.days, field_name, grain=Grain.DAY)
+
+    def coarse_q(self) -> Q:
+        """The month and year rows to add, on a table of months and years beside a daily one
+        (OfficeMonthTotal: its days are OfficeDay's)."""
+        q = self._ranges_q(((self.months,) if self.months else ()) + self.more_months, "start", grain=Grain.MONTH)
+        return q | self._ranges_q(self.years, "start", grain=Grain.YEAR)
+
+    def minus_months_q(self) -> Q:
+        """The month rows to subtract (those of a year read whole that lie outside the period)."""
+        return self._ranges_q(self.minus_months, "start", grain=Grain.MONTH)
+
+    def minus_days_q(self, field_name: str) -> Q:
+        """The days to subtract, on a daily rollup."""
+        return self._ranges_q(self.minus, field_name)
 
     @property
     def subtracts(self) -> bool:
@@ -413,6 +433,9 @@ def period_split(
             total += max(0, (last - first).days + 1)
         return total
 
+    if years:
+        return _month_split_with_years(start, end, today, subtract=subtract, cost=cost)
+
     def one_month(first: date, last: date) -> tuple[bool, tuple[tuple[date, date], ...]]:
         """Days first..last of one month: (read as the month less these ranges?, the ranges)."""
         outside = tuple(
@@ -447,6 +470,48 @@ def period_split(
         (minus if whole else days).extend(ranges)
     months = (first_month, last_month) if first_month <= last_month else None
     return Split(months, tuple(days), tuple(minus))
+
+
+def _month_split_with_years(
+    start: date | None, end: date, today: date | None, *, subtract: bool, cost: Callable[[Iterable[DayRange]], int]
+) -> Split:
+    """period_split of a table with month and year rows and a daily table beside it (the
+    offices'): a partial month is its days, or (`subtract`) its month less the days outside;
+    a calendar year its months or its year row less what lies outside (_assembled)."""
+    if start is None:
+        split = _month_split_with_years(date(end.year, 1, 1), end, today, subtract=subtract, cost=cost)
+        if end.year == date.min.year:
+            return split
+        return replace(split, years=((date.min, date(end.year - 1, 1, 1)), *split.years))
+
+    def covers(first: date, last: date) -> tuple[_Cover, _Cover] | None:
+        outside = [
+            r
+            for r in ((month_start(first), first - timedelta(days=1)), (last + timedelta(days=1), month_end(last)))
+            if r[0] <= r[1]
+        ]
+        if not outside:
+            return None
+        # Each cost one more than its rows (the month row is read either way in a month-only
+        # reading), so that the month less its days outside is chosen as period_split chooses it.
+        plain = _Cover(days=[(first, last)], cost=1 + cost(((first, last),)))
+        whole = _Cover(whole=True, minus=outside, cost=1 + cost(outside))
+        return plain, whole
+
+    items: dict[date, tuple[_Cover, _Cover] | None] = {}
+    if month_start(start) == month_start(end):
+        items[month_start(start)] = covers(start, end)
+    else:
+        items[month_start(start)] = covers(start, month_end(start))
+        month = _next_month(month_start(start))
+        while month < month_start(end):
+            items[month] = None
+            month = _next_month(month)
+        items[month] = covers(month, end)
+    return _assembled(items, today, subtract=subtract, years=True)
+
+
+DayRange = tuple[date, date]
 
 
 def _runs(starts: Iterable[date], following: Callable[[date], date]) -> DayRanges:
@@ -493,6 +558,15 @@ def _week_split(start: date | None, end: date, today: date | None, *, subtract: 
             items[month] = None
             month = _next_month(month)
         items[month] = None if end == month_end(end) else _week_covers(month, end, today, subtract=subtract)
+    return _assembled(items, today, subtract=subtract, years=years)
+
+
+def _assembled(
+    items: dict[date, tuple[_Cover, _Cover] | None], today: date | None, *, subtract: bool, years: bool
+) -> Split:
+    """A period's months (None: wholly inside; else its two covers) as the fewest rows: each
+    partial month by its cheaper cover, and (`years`) each calendar year by its month rows or by
+    its year row less the months outside the period and the days outside its partial months."""
 
     def month_cost(month: date) -> int:
         return int(today is None or month <= today)
@@ -581,7 +655,7 @@ def _from_source(spec: Spec, first: date, last: date, extra: Q, *, days: bool, m
     return rows
 
 
-def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH) -> Rows:
+def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH, extra: Q | None = None) -> Rows:
     """A month's (or, `grain` WEEK, a week's: `month` its first day) rows summed from its stored
     day rows (a spec that keeps them); `grain` YEAR: a year's (`month` its 1 January) from its
     stored month rows (a year of day rows is 365 per place: a city's 1,404 communities' year read
@@ -592,7 +666,7 @@ def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH) -> Rows:
     if grain == Grain.YEAR:
         last, source_grain = date(month.year, 12, 31), Grain.MONTH
     stored = spec.model.objects.filter(  # type: ignore[attr-defined]
-        grain=source_grain, start__gte=month, start__lte=last
+        extra or Q(), grain=source_grain, start__gte=month, start__lte=last
     )
     for row in stored.values(*spec.keys).annotate(**{f"n_{c}": Sum(c) for c in spec.counts}).order_by():
         rows[(grain, month, *(row[k] for k in spec.keys))] = {c: int(row[f"n_{c}"] or 0) for c in spec.counts}
@@ -600,8 +674,8 @@ def _month_from_days(spec: Spec, month: date, grain: str = Grain.MONTH) -> Rows:
 
 
 def _stored_keys(spec: Spec) -> tuple[str, ...]:
-    """The columns that name a stored row of the spec (its grain only where it keeps days)."""
-    return ("grain", "start", *spec.keys) if spec.keeps_days else ("start", *spec.keys)
+    """The columns that name a stored row of the spec (its grain only where it has several)."""
+    return ("grain", "start", *spec.keys) if spec.grained else ("start", *spec.keys)
 
 
 def _instance(spec: Spec, key: tuple[Any, ...], counts: Mapping[str, int]) -> models.Model:
@@ -617,14 +691,19 @@ def _stored_q(spec: Spec, first: date, last: date, *, days: bool, months: bool) 
         if months:
             q |= Q(grain=Grain.MONTH, start__gte=month_start(first), start__lte=month_start(last))
     elif months:
-        q |= Q(start__gte=month_start(first), start__lte=month_start(last))
+        q |= Q(start__gte=month_start(first), start__lte=month_start(last), **_month_grain(spec))
     return q
+
+
+def _month_grain(spec: Spec) -> dict[str, str]:
+    """The filter on a month-only spec's month rows: its grain where it keeps year rows too."""
+    return {"grain": Grain.MONTH} if spec.grained else {}
 
 
 def _replace(spec: Spec, q: Q, rows: Rows) -> None:
     """The stored rows under `q` made equal to `rows` (those with any count), writing only the
     difference (row_replace): the minute's refresh computes whole days again."""
-    wanted = {(key if spec.keeps_days else key[1:]): counts for key, counts in rows.items() if any(counts.values())}
+    wanted = {(key if spec.grained else key[1:]): counts for key, counts in rows.items() if any(counts.values())}
     rows_replace(
         spec.model.objects.filter(q),  # type: ignore[attr-defined]
         wanted,
@@ -680,7 +759,7 @@ def coarse_days_refresh(days: Iterable[date]) -> None:
                 _replace(spec, Q(grain=Grain.MONTH, start=month), _month_from_days(spec, month))
             else:
                 rows = _from_source(spec, month, month_end(month), Q(), days=False, months=True)
-                _replace(spec, Q(start=month), rows)
+                _replace(spec, Q(start=month, **_month_grain(spec)), rows)
     # Last: every month lock is taken by now.
     _years_refresh(d.year for d in days)
 
@@ -705,7 +784,14 @@ def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     orgs = Q(organisation_id__in=organisation_ids)
     for spec in OFFICE_SPECS:
         rows = _from_source(spec, month, month_end(month), orgs, days=False, months=True)
-        _replace(spec, Q(start=month) & orgs, rows)
+        _replace(spec, Q(start=month, **_month_grain(spec)) & orgs, rows)
+    # Their year's rows from its months (the year lock after the month's, as coarse_days_refresh).
+    lock_year(month.year)
+    first = date(month.year, 1, 1)
+    for spec in OFFICE_SPECS:
+        if spec.keeps_years:
+            rows = _month_from_days(spec, first, Grain.YEAR, orgs)
+            _replace(spec, Q(grain=Grain.YEAR, start=first) & orgs, rows)
     offices_changed()  # last: a reader meanwhile keeps its rows under the version before
 
 
@@ -901,7 +987,7 @@ def _week_start_sql(column: str) -> str:
 def _grains(spec: Spec) -> list[str]:
     """The spec's grains, in the order they are computed (weeks and months from the day rows)."""
     if not spec.keeps_days:
-        return [Grain.MONTH]
+        return [Grain.MONTH, *([Grain.YEAR] if spec.keeps_years else [])]
     return [
         Grain.DAY,
         *([Grain.WEEK] if spec.keeps_weeks else []),
@@ -929,8 +1015,8 @@ def coarse_span_statements(spec: Spec, first: date, last: date) -> list[list[tup
             if grain == Grain.YEAR:
                 # From the month rows, all of each year's, whatever part of it the span touches.
                 params = [date(first.year, 1, 1), date(last.year, 12, 31)] + ([level] if level else [])
-            grain_column = ["grain"] if spec.keeps_days else []
-            if spec.keeps_days:
+            grain_column = ["grain"] if spec.grained else []
+            if spec.grained:
                 select = f"SELECT '{grain}', " + select[len("SELECT ") :]
             statements.append(
                 (
@@ -981,7 +1067,7 @@ def _span_rebuild(
     changes: list[Change] = []
     for grain in grains:
         stored_q = Q(start__gte=month, start__lte=last)
-        if spec.keeps_days:
+        if spec.grained:
             stored_q &= Q(grain=grain)
         statements = []
         # Narrowest level first: its keys are all columns, so PostgreSQL types the union's columns
@@ -1014,9 +1100,9 @@ def _span_rebuild(
                         changes.append((spec.name, f"{grain} {key[0]} {label}", column, x, y))
         if not dry_run:
             spec.model.objects.filter(stored_q).delete()  # type: ignore[attr-defined]
-            grain_column = ["grain"] if spec.keeps_days else []
+            grain_column = ["grain"] if spec.grained else []
             selects = [
-                f"SELECT '{grain}', " + sql[len("SELECT ") :] if spec.keeps_days else sql for sql, _p, _c in statements
+                f"SELECT '{grain}', " + sql[len("SELECT ") :] if spec.grained else sql for sql, _p, _c in statements
             ]
             with connection.cursor() as cursor:
                 cursor.execute(

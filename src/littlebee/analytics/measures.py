@@ -164,6 +164,12 @@ class Period:
         for the readers that drop keys whose sums are all zero or read totals only."""
         return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True)
 
+    @property
+    def lean_years_split(self) -> Split:
+        """lean_split of a table with year rows besides its months (OfficeMonthTotal): a calendar
+        year read as its year row less what lies outside the period where that is fewer rows."""
+        return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True, years=True)
+
     def week_split(self, *, lean: bool = False) -> Split:
         """The split of a table with week and year rows (PlaceRollup, StationMonth,
         IndustryPlaceMonth): partial months read through their weeks and the days at their edges,
@@ -1169,14 +1175,24 @@ def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool =
     """OFFICE_COUNTS per office over the period: its full months from OfficeMonth, its remaining
     days from OfficeDay, added up per office by the database in one statement (UNION ALL, GROUP
     BY). With `named`, each office's (name, sums), the name joined in the same statement."""
-    split = period.lean_split
     # (rows, sign): the months, the remaining days, and the days left out of partial months read
     # whole (subtracted).
-    parts: list[tuple[QuerySet[Any], int]] = [
-        # Over both kinds, the months summed without the kind: half the rows.
-        ((OfficeMonth if kind else OfficeMonthTotal).objects.filter(q, split.months_q()), 1),
+    if kind:
+        split = period.lean_split
+        parts: list[tuple[QuerySet[Any], int]] = [(OfficeMonth.objects.filter(q, split.months_q()), 1)]
+    else:
+        # Over both kinds, the months summed without the kind (half the rows), and a calendar
+        # year as its year row less the months outside the period where that is fewer: at 10
+        # million cases every office has rows every month, and a year ending 7 December read 12
+        # month rows an office besides December's days.
+        split = period.lean_years_split
+        parts = [
+            (OfficeMonthTotal.objects.filter(q, split.coarse_q()), 1),
+            (OfficeMonthTotal.objects.filter(q, split.minus_months_q()), -1),
+        ]
+    parts += [
         (OfficeDay.objects.filter(q, split.days_only_q("day")), 1),
-        (OfficeDay.objects.filter(q, split.minus_q("day", grained=False)), -1),
+        (OfficeDay.objects.filter(q, split.minus_days_q("day")), -1),
     ]
     selects = []
     for part, sign in parts:

@@ -481,8 +481,10 @@ class OfficeMonthTotal(OfficeCounts):
     """OfficeDay summed per month × office, both kinds of case together: the rate table over
     every kind (the page's default, the API's without `kind`, the scorecards) reads half the
     month rows of OfficeMonth, which keeps them per kind (the days of a partial month are read
-    from OfficeDay)."""
+    from OfficeDay). Per calendar year too (Grain.YEAR, summed from the months): a period over
+    most of a year reads the year row less the months outside it."""
 
+    grain = models.CharField(max_length=8, choices=Grain.choices, default=Grain.MONTH)
     start = models.DateField()
     organisation_id = models.IntegerField()
     region_id = models.IntegerField(null=True, blank=True)

@@ -19,7 +19,7 @@ from littlebee.orgs.tests.factories import CommunityFactory
 from .. import coarse, measures
 from ..coarse import coarse_offices_refresh
 from ..measures import Period, Scope
-from ..models import ActivityDay, Grain, OfficeDay, PlaceLevel, PlaceRollup, StationDay, StationMonth
+from ..models import ActivityDay, Grain, OfficeDay, OfficeMonthTotal, PlaceLevel, PlaceRollup, StationDay, StationMonth
 from ..rollups import Places
 from .history import Committed
 
@@ -273,3 +273,65 @@ def test_a_months_rebuild_reads_and_writes_each_grain_of_a_rollup_in_one_stateme
     assert len(sums) == (3 if report else 0)
     month = PlaceRollup.objects.get(grain=Grain.MONTH, level=PlaceLevel.COMMUNITY, region_id=c.w.community.pk)
     assert month.reports_submitted == 2
+
+
+@pytest.mark.django_db
+def test_the_rate_table_reads_a_year_of_an_office_as_its_year_row_and_stays_exact(c: AppealCity) -> None:
+    # given an office that received cases of both kinds every day for over a year (at 10 million
+    # cases every office does), its rollups refreshed as the minute's job refreshes them
+    today = timezone.localdate()
+    first = today - timedelta(days=400)
+    from littlebee.orgs.tests.factories import OrganisationFactory
+
+    office: Any = OrganisationFactory(name="全年社区党委")
+    OfficeDay.objects.bulk_create(
+        OfficeDay(
+            day=first + timedelta(days=k),
+            organisation_id=office.pk,
+            kind=kind,
+            received=1 + (k + n) % 3,
+            signed_on_time=(k + n) % 2,
+            rated=1,
+            satisfied=k % 2,
+        )
+        for k in range(401)
+        for n, kind in enumerate(("report", "appeal"))
+    )
+    for month in sorted({coarse.month_start(first + timedelta(days=k)) for k in range(401)}):
+        coarse_offices_refresh(month, [office.pk])
+
+    # then each year row is the sum of its month rows
+    years = OfficeMonthTotal.objects.filter(grain=Grain.YEAR, organisation_id=office.pk)
+    assert years.count() == len({(first + timedelta(days=k)).year for k in range(401)})
+    for year in years:
+        months = OfficeMonthTotal.objects.filter(
+            grain=Grain.MONTH, organisation_id=office.pk, start__year=year.start.year
+        ).aggregate(n=Sum("received"))
+        assert year.received == months["n"]
+    for days in (365, 90, 30):
+        period = Period.last_days(days, today)
+        # when the rate table is read over the period
+        rows = {r.organisation_id: r for r in measures.office_rows(Scope(everything=True), period)}
+        # then its sums are the daily rows' over the period
+        wanted = OfficeDay.objects.filter(period.q(), organisation_id=office.pk).aggregate(
+            **{n: Sum(n) for n in ("received", "signed_on_time", "rated", "satisfied")}
+        )
+        assert {n: rows[office.pk].sums[n] for n in wanted} == wanted, days
+
+
+def test_a_year_of_the_rate_table_reads_a_few_rows_an_office() -> None:
+    # given a year ending 7 December 2026, read that day by the rate table over both kinds
+    today = date(2026, 12, 7)
+    split = coarse.period_split(date(2025, 12, 8), today, today, subtract=True, years=True)
+    # then 2026 is its year row, December 2025 its month less its first 7 days
+    assert split.years == ((date(2026, 1, 1), date(2026, 1, 1)),)
+    assert split.months == (date(2025, 12, 1), date(2025, 12, 1)) and split.more_months == ()
+    # (days after today are subtracted from the year too, but no row lies there)
+    assert split.minus == ((date(2025, 12, 1), date(2025, 12, 7)), (date(2026, 12, 8), date(2026, 12, 31)))
+    future = [r for r in split.minus + split.days if r[0] > today]
+    month_rows = 2 + sum(1 for r in split.minus_months if r[0] <= today)
+    day_rows = sum((min(b, today) - a).days + 1 for a, b in split.minus + split.days if a <= today)
+    # an office with rows every day of both kinds: 2 month and year rows and 14 day rows (before:
+    # 12 month rows and 28 day rows, December 2025's 7 left out and December 2026's 7)
+    assert month_rows + 2 * day_rows == 16
+    assert all(r[0] > today for r in future)
