@@ -143,3 +143,75 @@ def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_A
     ]
     with hot_cursor(connection) as cursor:
         cursor.execute(sql, params)
+
+
+# (head model, ((model, foreign key attname, ignoring conflicts), …), database) -> the statement
+_CHAINED: dict[tuple[type[Model], tuple[tuple[type[Model], str, bool], ...], str], str] = {}
+
+
+def insert_chain(head: Model, tail: list[tuple[Model, str, bool]], using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT `head`, then each `(obj, fk, ignore_conflicts)` of `tail` with its foreign key
+    attribute `fk` set to head's new primary key, as insert_instance would one after the other,
+    but in one statement on PostgreSQL (data-modifying WITH: the head's INSERT … RETURNING feeds
+    the others' INSERT … SELECT): one round trip instead of one per row. Elsewhere, one
+    insert_instance each (an ignoring one as insert_instances_ignoring_conflicts). Sets head's and
+    each returning row's primary key and marks them saved; a row inserted ignoring conflicts
+    gets no key read back (bulk_create's rule). An IntegrityError fails the whole statement."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        insert_instance(head, using=using)
+        for obj, fk, ignore in tail:
+            setattr(obj, fk, head.pk)
+            if ignore:
+                insert_instances_ignoring_conflicts([obj], using=using)
+            else:
+                insert_instance(obj, using=using)
+        return
+    head_model = type(head)
+    shape = tuple((type(obj), fk, ignore) for obj, fk, ignore in tail)
+    key = (head_model, shape, using)
+    sql = _CHAINED.get(key)
+    qn = connection.ops.quote_name
+    head_fields = _statement(head_model, using)[1]
+    fields_of = [_statement(model, using)[1] for model, _fk, _ignore in shape]
+    if sql is None:
+        pk_column = qn(head_model._meta.pk.column)
+        columns = ", ".join(qn(f.column) for f in head_fields)
+        marks = ", ".join(["%s"] * len(head_fields))
+        table = qn(head_model._meta.db_table)
+        parts = [f"h AS (INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING {pk_column})"]  # noqa: S608
+        returned = [f"h.{pk_column}"]
+        joined = ["h"]
+        for i, ((model, fk, ignore), fields) in enumerate(zip(shape, fields_of, strict=True)):
+            if not any(f.attname == fk for f in fields):
+                raise TypeError(f"insert_chain: {model.__name__} has no field {fk}")
+            picks = ", ".join(f"h.{pk_column}" if f.attname == fk else "%s" for f in fields)
+            columns = ", ".join(qn(f.column) for f in fields)
+            part = f"t{i} AS (INSERT INTO {qn(model._meta.db_table)} ({columns}) SELECT {picks} FROM h"  # noqa: S608
+            auto = model._meta.auto_field
+            if ignore:
+                part += " ON CONFLICT DO NOTHING)"
+            else:
+                if auto is None:
+                    raise TypeError(f"insert_chain: {model.__name__} has no auto primary key to read back")
+                part += f" RETURNING {qn(auto.column)})"
+                returned.append(f"t{i}.{qn(auto.column)}")
+                joined.append(f"t{i}")
+            parts.append(part)
+        sql = _CHAINED[key] = f"WITH {', '.join(parts)} SELECT {', '.join(returned)} FROM {', '.join(joined)}"  # noqa: S608
+    params = _params(head, head_fields, connection)
+    for (obj, fk, _ignore), fields in zip(tail, fields_of, strict=True):
+        params += _params(obj, [f for f in fields if f.attname != fk], connection)
+    with hot_cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    head.pk = row[0]
+    head._state.adding = False
+    head._state.db = using
+    keys = iter(row[1:])
+    for obj, fk, ignore in tail:
+        setattr(obj, fk, head.pk)
+        if not ignore:
+            setattr(obj, type(obj)._meta.auto_field.attname, next(keys))  # type: ignore[union-attr]
+            obj._state.adding = False
+            obj._state.db = using
