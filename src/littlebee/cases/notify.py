@@ -1,9 +1,9 @@
 """Who hears about each step of a case, sent after the step's transaction commits.
 
 `case_notify(case, event)` picks the recipients and the message for a timeline row and hands
-each to the in-app inbox (`littlebee.notifications.inbox.notify`, imported when first needed).
-Services call it through `transaction.on_commit`, so a rolled-back step tells nobody. Tests
-replace `deliver` with a fake.
+each group of them to the in-app inbox in one INSERT (`littlebee.notifications.inbox.notify_many`,
+imported when first needed). Services call it through `transaction.on_commit`, so a rolled-back
+step tells nobody. Tests replace `deliver` with a fake.
 
   open, forward, return, escalate   staff of the receiving organisation (by SMS too when urgent)
   escalate                          also the handler it was taken from
@@ -43,11 +43,14 @@ from .selectors import CASE_ROLES
 logger = logging.getLogger(__name__)
 
 
-def deliver(*, user: User, kind: str, title: Text, body: Text, link: str, data: dict[str, Any], sms: bool) -> None:
-    """One message to one person, through the notifications app."""
-    from littlebee.notifications.inbox import notify
+def deliver(
+    *, users: list[User], kind: str, title: Text, body: Text, link: str, data: dict[str, Any], sms: bool
+) -> None:
+    """One message to each of `users` (none twice), through the notifications app: their inbox rows
+    in one statement, texts after commit."""
+    from littlebee.notifications.inbox import notify_many
 
-    notify(user=user, kind=kind, title=title, body=body, link=link, data=data, sms=sms)
+    notify_many(users, kind=kind, title=title, body=body, link=link, data=data, sms=sms)
 
 
 def _note_text(event: CaseEvent) -> Text:
@@ -119,6 +122,21 @@ _WORKER_TOO = {
 }
 
 
+# The titles as texts, each made once: t() reads a lazy title's msgid under a switched-off
+# catalogue (translation.override), which cost more than the rest of a one-person notice's text.
+_TITLE_TEXTS: dict[int, dict[str, Any]] = {}
+
+
+def _title_text(title: Any) -> dict[str, Any]:
+    # Keyed by identity: the titles are this module's constants, alive as long as the process (a
+    # lazy string's own hash is its translation in whatever language is active).
+    key = id(title)
+    found = _TITLE_TEXTS.get(key)
+    if found is None:
+        found = _TITLE_TEXTS[key] = t(title)
+    return dict(found)
+
+
 def _merged_into(event: CaseEvent) -> bool:
     return event.action == CaseAction.MERGE and "merged_case" in (event.data or {})
 
@@ -156,28 +174,35 @@ def case_notify(case: Case, event: CaseEvent) -> int:
         groups.append((_reporter_and_followers(case), title, hooks.worker_link(case), False, False))
     told = 0
     seen: set[int] = set()
+    data = {"case": case.pk, "kind": case.kind, "action": action}
     for recipients, title, link, sms, to_staff in groups:
-        # Keys and parameters (core.texts), shown in each reader's language when read.
-        text_title, text_body = hooks.message(
-            case=case, event=event, title=t(title), body=_note_text(event), to_staff=to_staff
-        )
+        users: list[User] = []
         for user in recipients:
             if user.pk in seen or (event.actor_id is not None and user.pk == event.actor_id):
                 continue
             seen.add(user.pk)
-            try:
-                deliver(
-                    user=user,
-                    kind=f"case_{action}",
-                    title=text_title,
-                    body=text_body,
-                    link=link,
-                    data={"case": case.pk, "kind": case.kind, "action": action},
-                    sms=sms,
-                )
-                told += 1
-            except Exception:
-                logger.exception("could not notify user %s about case %s", user.pk, case.pk)
+            users.append(user)
+        if not users:
+            continue
+        # Keys and parameters (core.texts), shown in each reader's language when read.
+        text_title, text_body = hooks.message(
+            case=case, event=event, title=_title_text(title), body=_note_text(event), to_staff=to_staff
+        )
+        try:
+            deliver(
+                users=users,
+                kind=f"case_{action}",
+                title=text_title,
+                body=text_body,
+                link=link,
+                data=dict(data),
+                sms=sms,
+            )
+            # Counted as handed over, as one call per person counted them (an inactive
+            # reporter or follower is skipped by the inbox).
+            told += len(users)
+        except Exception:
+            logger.exception("could not notify users %s about case %s", [u.pk for u in users], case.pk)
     return told
 
 

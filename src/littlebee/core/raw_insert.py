@@ -109,7 +109,7 @@ def insert_instance_if(obj: M, guard: str, guard_params: list[Any], using: str =
     return True
 
 
-_IGNORING: dict[tuple[type[Model], str, int], str] = {}
+_IGNORING: dict[tuple[type[Model], str, int, bool], str] = {}
 
 
 def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_ALIAS) -> None:
@@ -117,12 +117,23 @@ def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_A
     constraint: what bulk_create(objs, ignore_conflicts=True) writes, without its transaction
     (one statement is atomic by itself: BEGIN and COMMIT were two round trips more) nor its
     compiling. Primary keys are not read back (bulk_create reads none when ignoring conflicts)."""
+    _insert_many(objs, using, ignoring=True)
+
+
+def insert_instances(objs: list[M], using: str = DEFAULT_DB_ALIAS) -> None:
+    """INSERT new instances of one model in one statement, as bulk_create(objs) writes them (any
+    constraint broken fails the whole statement), without compiling it again. Primary keys are
+    not read back."""
+    _insert_many(objs, using, ignoring=False)
+
+
+def _insert_many(objs: list[M], using: str, *, ignoring: bool) -> None:
     if not objs:
         return
     model = type(objs[0])
     _sql, fields, _returning = _statement(model, using)
     connection = connections[using]
-    key = (model, using, len(objs))
+    key = (model, using, len(objs), ignoring)
     sql = _IGNORING.get(key)
     if sql is None:
         from django.db.models.constants import OnConflict
@@ -131,9 +142,10 @@ def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_A
         qn = ops.quote_name
         columns = ", ".join(qn(f.column) for f in fields)
         row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        on_conflict = OnConflict.IGNORE if ignoring else None
         sql = (
-            f"{ops.insert_statement(on_conflict=OnConflict.IGNORE)} {qn(model._meta.db_table)} ({columns})"
-            f" VALUES {', '.join([row] * len(objs))} {ops.on_conflict_suffix_sql(fields, OnConflict.IGNORE, [], [])}"
+            f"{ops.insert_statement(on_conflict=on_conflict)} {qn(model._meta.db_table)} ({columns})"
+            f" VALUES {', '.join([row] * len(objs))} {ops.on_conflict_suffix_sql(fields, on_conflict, [], [])}"
         ).rstrip()
         _IGNORING[key] = sql
     params = [

@@ -130,7 +130,7 @@ __all__ = ["UserFactory", "World", "open_case", "traffic_rule", "world"]
 
 
 def rendered_notice(notice: dict[str, Any]) -> dict[str, Any]:
-    """A notice handed to cases.notify.deliver, its title and body rendered in the active language
+    """A notice handed to cases.notify.deliver (one per person), its title and body rendered in the active language
     (they are stored texts, core.texts); the texts as sent stay under "texts"."""
     from littlebee.core.texts import render
 
@@ -138,13 +138,17 @@ def rendered_notice(notice: dict[str, Any]) -> dict[str, Any]:
 
 
 def _notices_sent(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
-    """Every notice the case engine hands over (cases.notify.deliver) during the test, kept instead
+    """Every notice the case engine hands over (cases.notify.deliver, one per person) during the test, kept instead
     of delivered. Title and body are stored texts (core.texts): kept as sent under "texts", and
     rendered as a reader in the active language (Chinese unless the test says otherwise) reads them."""
     from littlebee.cases import notify
 
     outbox: list[dict[str, Any]] = []
-    monkeypatch.setattr(notify, "deliver", lambda **kwargs: outbox.append(rendered_notice(kwargs)))
+
+    def deliver(*, users: list[Any], **kwargs: Any) -> None:
+        outbox.extend(rendered_notice({"user": user, **kwargs}) for user in users)
+
+    monkeypatch.setattr(notify, "deliver", deliver)
     yield outbox
 
 

@@ -147,3 +147,34 @@ def test_a_merge_tells_the_office_holding_the_master(
     assert sorted(by_user) == sorted([duplicate.reporter_id, w.police_handler.pk])
     assert by_user[w.police_handler.pk]["title"] == "有重复案件并入本案"
     assert by_user[w.police_handler.pk]["data"]["case"] == master.pk
+
+
+def test_a_new_case_tells_an_office_of_five_in_one_insert(w: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    # given an office of five case staff (its handler and four colleagues), and the real inbox
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from littlebee.cases import notify
+    from littlebee.cases.models import CaseEvent
+    from littlebee.notifications.models import Notification
+
+    monkeypatch.undo()
+    colleagues = [staff(w.community_org) for _ in range(4)]
+    case = open_case(w, urgent=True)
+    event = CaseEvent.objects.get(case=case)
+    Notification.objects.all().delete()
+
+    # when the new case's notices go out
+    with CaptureQueriesContext(connection) as queries:
+        told = notify.case_notify(case, event)
+
+    # then the five are told in one INSERT (was one each), each the same message
+    inserts = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert told == 5
+    assert len(inserts) == 1
+    rows = list(Notification.objects.order_by("recipient_id"))
+    assert [n.recipient_id for n in rows] == sorted([w.community_handler.pk, *(c.pk for c in colleagues)])
+    assert {(n.kind, n.shown_title, n.link, str(n.data)) for n in rows} == {
+        (rows[0].kind, rows[0].shown_title, rows[0].link, str(rows[0].data))
+    }
+    assert rows[0].kind == "case_open" and rows[0].data == {"case": case.pk, "kind": case.kind, "action": "open"}

@@ -192,3 +192,68 @@ def test_notify_writes_its_row_without_compiling_an_insert(monkeypatch: pytest.M
         None,
     )
     assert row.created_at is not None and row.title == "" and row.body == ""
+
+
+def test_notify_many_writes_the_rows_notify_writes_in_one_statement_compiled_once(
+    monkeypatch: pytest.MonkeyPatch, sms_outbox: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # given five staff, told one by one with notify, and the same message for five others, once a
+    # first notify_many of that size has made its statement; every INSERT the ORM compiles counted
+    from django.db import connection
+    from django.db.models.sql.compiler import SQLInsertCompiler
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.translation import gettext_lazy
+
+    from littlebee.core.texts import t
+
+    each = [worker(user__phone=f"1380000010{i}") for i in range(5)]
+    many = [worker(user__phone=f"1380000020{i}") for i in range(5)]
+    notify_many(many, kind="warm_up", title="first")
+    Notification.objects.all().delete()
+    message: dict[str, Any] = {
+        "kind": "case_open",
+        "title": t(gettext_lazy("%(title)s：%(what)s"), title=t(gettext_lazy("新案件待受理")), what="垃圾"),
+        "body": "路口",
+        "link": "/staff/cases/7/",
+        "data": {"case": 7, "kind": "report", "action": "open"},
+        "sms": True,
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        for user in each:
+            notify(user=user, **message)
+    sms_outbox.clear()
+    compiled: list[Any] = []
+    insert_sql = SQLInsertCompiler.as_sql
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(self.query.model)
+        return insert_sql(self, *args, **kwargs)
+
+    monkeypatch.setattr(SQLInsertCompiler, "as_sql", counted)
+
+    # when the five others are told at once, inside a transaction
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+    ):
+        told = notify_many(many, **message)
+
+    # then one INSERT, none compiled, no text before the commit, each texted once after it
+    assert told == 5
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    assert compiled == []
+    assert sms_outbox == []
+    for callback in callbacks:
+        callback()
+    assert [m.phone for m in sms_outbox] == [u.phone for u in many]
+
+    # and the rows are those notify wrote, person for person
+    def rows(users: list[Any]) -> list[tuple[Any, ...]]:
+        found = {n.recipient_id: n for n in Notification.objects.filter(recipient__in=users)}
+        return [
+            (n.kind, n.message, n.shown_title, n.shown_body, n.link, n.data, n.read_at, n.title, n.body)
+            for n in (found[u.pk] for u in users)
+        ]
+
+    assert rows(many) == rows(each)
+    assert rows(each)[0][2] == "新案件待受理：垃圾"
