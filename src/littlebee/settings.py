@@ -228,7 +228,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    # Django's SecurityMiddleware with its constant headers worked out once (core.headers).
+    "littlebee.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Django's session, CSRF and messages middleware, minus their work on an API call without
     # cookies (core.browser_state: a phone's bearer request has no session, secret or message).
@@ -239,9 +240,9 @@ MIDDLEWARE = [
     "littlebee.core.browser_state.BrowserCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "littlebee.core.browser_state.BrowserMessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "littlebee.core.headers.CachedPolicyCSPMiddleware",
-    "littlebee.core.headers.PermissionsPolicyMiddleware",
+    # Django's XFrameOptionsMiddleware, django-csp's CSPMiddleware (its policy built once) and the
+    # Permissions-Policy header in one layer (core.headers).
+    "littlebee.core.headers.PageHeadersMiddleware",
     "littlebee.core.error_pages.DomainErrorPagesMiddleware",
     "littlebee.core.periodic.InProcessPeriodicJobs",
 ]

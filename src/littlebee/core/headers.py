@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from csp.constants import HEADER, HEADER_REPORT_ONLY
 from csp.middleware import CheckableLazyObject, CSPMiddleware
@@ -13,7 +13,8 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
+from django.http.response import HttpResponseBase, ResponseHeaders
+from django.middleware.security import SecurityMiddleware
 
 
 class PermissionsPolicyMiddleware:
@@ -90,4 +91,103 @@ class CachedPolicyCSPMiddleware(CSPMiddleware):
                 response[header] = policy
         # As django-csp: a nonce asked for after the header is written is an error, not a silent gap.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
+
+
+def _stored(name: str, value: str) -> tuple[str, tuple[str, str]]:
+    """A header as ResponseHeaders stores it (its lower-cased name, then the name and value checked
+    and converted as ResponseHeaders.__setitem__ does), so it is checked once, not per response."""
+    headers = ResponseHeaders({name: value})
+    return name.lower(), headers._store[name.lower()]
+
+
+def _set_missing(response: HttpResponseBase, stored: tuple[tuple[str, tuple[str, str]], ...]) -> None:
+    # Each as response.headers.setdefault(name, value) would: only where the response has none.
+    store = response.headers._store
+    for key, pair in stored:
+        if key not in store:
+            store[key] = pair
+
+
+class SecurityHeadersMiddleware(SecurityMiddleware):
+    """Django's SecurityMiddleware (the HTTPS redirect and Strict-Transport-Security over HTTPS as
+    it does them) with its constant headers (nosniff, Referrer-Policy, Cross-Origin-Opener-Policy)
+    worked out from the settings once, when the middleware is built as Django's reads them, and
+    set in one step: Django joins and checks them again on every response."""
+
+    # Its __call__ is synchronous (as the site's stack is: PermissionsPolicyMiddleware's never was).
+    async_capable = False
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        super().__init__(get_response)
+        constant: list[tuple[str, tuple[str, str]]] = []
+        if self.content_type_nosniff:
+            constant.append(_stored("X-Content-Type-Options", "nosniff"))
+        # (read as SecurityMiddleware.__init__ reads them; django-stubs does not know its attributes)
+        policy = settings.SECURE_REFERRER_POLICY
+        if policy:
+            values = [v.strip() for v in policy.split(",")] if isinstance(policy, str) else policy
+            constant.append(_stored("Referrer-Policy", ",".join(values)))
+        opener = settings.SECURE_CROSS_ORIGIN_OPENER_POLICY
+        if opener:
+            constant.append(_stored("Cross-Origin-Opener-Policy", opener))
+        self.constant = tuple(constant)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        # As MiddlewareMixin: the HTTPS redirect gets the headers too.
+        redirect = self.process_request(request) if self.redirect else None
+        response = cast(HttpResponseBase, self.get_response(request)) if redirect is None else redirect
+        if self.sts_seconds and request.is_secure() and "Strict-Transport-Security" not in response:
+            sts_header = f"max-age={self.sts_seconds}"
+            if self.sts_include_subdomains:
+                sts_header += "; includeSubDomains"
+            if self.sts_preload:
+                sts_header += "; preload"
+            response.headers["Strict-Transport-Security"] = sts_header
+        _set_missing(response, self.constant)
+        return response
+
+
+# (Permissions-Policy, X-Frame-Options) as stored headers: built from the settings on first use.
+_PAGE_HEADERS: list[tuple[tuple[str, tuple[str, str]], ...]] = []
+
+
+def _page_headers() -> list[tuple[tuple[str, tuple[str, str]], ...]]:
+    if not _PAGE_HEADERS:
+        features = ", ".join(
+            f"{feature}=({' '.join(origins)})" for feature, origins in settings.PERMISSIONS_POLICY.items()
+        )
+        frame = getattr(settings, "X_FRAME_OPTIONS", "DENY").upper()
+        _PAGE_HEADERS.extend(
+            [(_stored("Permissions-Policy", features),) if features else (), (_stored("X-Frame-Options", frame),)]
+        )
+    return _PAGE_HEADERS
+
+
+@receiver(setting_changed)
+def _page_settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting in ("PERMISSIONS_POLICY", "X_FRAME_OPTIONS"):
+        _PAGE_HEADERS.clear()
+
+
+class PageHeadersMiddleware:
+    """Django's XFrameOptionsMiddleware, CachedPolicyCSPMiddleware and PermissionsPolicyMiddleware
+    in one layer instead of three, in their order (Permissions-Policy, then the policy, then
+    X-Frame-Options), with the exemptions each applies: a response that has a header of its own
+    keeps it, xframe_options_exempt and django-csp's decorators, nonces and excluded paths as
+    before. The constant headers are checked once and set without Django's per-response checks."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+        self.csp = CachedPolicyCSPMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        self.csp.process_request(request)
+        response = self.get_response(request)
+        features, frame = _page_headers()
+        _set_missing(response, features)
+        response = self.csp.process_response(request, response)
+        # As XFrameOptionsMiddleware: a response's own value, or its exemption, wins.
+        if response.get("X-Frame-Options") is None and not getattr(response, "xframe_options_exempt", False):
+            _set_missing(response, frame)
         return response
