@@ -40,24 +40,35 @@ class PermissionsPolicyMiddleware:
 _CSP_OVERRIDES = frozenset(
     ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
 )
-# (header, exempting attribute, excluded path prefixes, policy): built from the settings on first use.
-_CSP_POLICIES: list[tuple[str, str, tuple[str, ...], str]] = []
+# (header, exempting attribute, excluded path prefixes, policy, the header as stored): built from
+# the settings on first use.
+_CSP_POLICIES: list[tuple[str, str, tuple[str, ...], str, tuple[str, tuple[str, str]]]] = []
+# django-csp leaves these alone under DEBUG (its debug pages), as plain ints: no enum look-up each response.
+_DEBUG_EXEMPT = (int(http.HTTPStatus.INTERNAL_SERVER_ERROR), int(http.HTTPStatus.NOT_FOUND))
 
 
 def _excluded_prefixes(setting: str) -> tuple[str, ...]:
     return tuple((getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES", None) or ())
 
 
-def _csp_policies() -> list[tuple[str, str, tuple[str, ...], str]]:
+def _csp_policies() -> list[tuple[str, str, tuple[str, ...], str, tuple[str, tuple[str, str]]]]:
     if not _CSP_POLICIES:
+        policy, report_only = build_policy(), build_policy(report_only=True)
         _CSP_POLICIES.extend(
             [
-                (HEADER, "_csp_exempt", _excluded_prefixes("CONTENT_SECURITY_POLICY"), build_policy()),
+                (
+                    HEADER,
+                    "_csp_exempt",
+                    _excluded_prefixes("CONTENT_SECURITY_POLICY"),
+                    policy,
+                    _stored(HEADER, policy),
+                ),
                 (
                     HEADER_REPORT_ONLY,
                     "_csp_exempt_ro",
                     _excluded_prefixes("CONTENT_SECURITY_POLICY_REPORT_ONLY"),
-                    build_policy(report_only=True),
+                    report_only,
+                    _stored(HEADER_REPORT_ONLY, report_only),
                 ),
             ]
         )
@@ -81,14 +92,16 @@ class CachedPolicyCSPMiddleware(CSPMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if getattr(request, "_csp_nonce", None) is not None or not _CSP_OVERRIDES.isdisjoint(vars(response)):
             return super().process_response(request, response)
-        debug_exempt = (http.HTTPStatus.INTERNAL_SERVER_ERROR, http.HTTPStatus.NOT_FOUND)
-        if response.status_code in debug_exempt and settings.DEBUG:
+        if response.status_code in _DEBUG_EXEMPT and settings.DEBUG:
             return response
-        for header, exempt, prefixes, policy in _csp_policies():
-            if not policy or header in response or getattr(response, exempt, False) is not False:
+        # The header store itself: `header in response` finds a missing header by catching a
+        # KeyError (Django's header mapping has no __contains__), the dearest step here.
+        store = response.headers._store
+        for _header, exempt, prefixes, policy, (key, pair) in _csp_policies():
+            if not policy or key in store or getattr(response, exempt, False) is not False:
                 continue
             if not prefixes or not request.path_info.startswith(prefixes):
-                response[header] = policy
+                store[key] = pair
         # As django-csp: a nonce asked for after the header is written is an error, not a silent gap.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
         return response
@@ -137,7 +150,7 @@ class SecurityHeadersMiddleware(SecurityMiddleware):
         # As MiddlewareMixin: the HTTPS redirect gets the headers too.
         redirect = self.process_request(request) if self.redirect else None
         response = cast(HttpResponseBase, self.get_response(request)) if redirect is None else redirect
-        if self.sts_seconds and request.is_secure() and "Strict-Transport-Security" not in response:
+        if self.sts_seconds and request.is_secure() and "strict-transport-security" not in response.headers._store:
             sts_header = f"max-age={self.sts_seconds}"
             if self.sts_include_subdomains:
                 sts_header += "; includeSubDomains"
@@ -188,6 +201,7 @@ class PageHeadersMiddleware:
         _set_missing(response, features)
         response = self.csp.process_response(request, response)
         # As XFrameOptionsMiddleware: a response's own value, or its exemption, wins.
-        if response.get("X-Frame-Options") is None and not getattr(response, "xframe_options_exempt", False):
+        # (its response.get() of a missing header catches a KeyError; a stored value is never None)
+        if "x-frame-options" not in response.headers._store and not getattr(response, "xframe_options_exempt", False):
             _set_missing(response, frame)
         return response
