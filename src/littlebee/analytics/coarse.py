@@ -214,6 +214,10 @@ OFFICE_TOTAL = Spec(
     (("", {k: v for k, v in OFFICE_KEYS.items() if k != "kind"}),),
     OFFICE_COUNTS,
     False,
+    # Week rows summed from OfficeDay (it keeps no day rows: OfficeDay is its days): at 10
+    # million cases every office has rows every day, and a period's partial months read up to
+    # ~30 OfficeDay rows an office (both kinds); with the weeks, a few.
+    keeps_weeks=True,
     keeps_years=True,
 )
 OFFICE_SPECS = (OFFICE, OFFICE_TOTAL)
@@ -274,14 +278,17 @@ class Split:
         return q | self._ranges_q(self.days, field_name, grain=Grain.DAY)
 
     def coarse_q(self) -> Q:
-        """The month and year rows to add, on a table of months and years beside a daily one
+        """The week, month and year rows to add, on a table of them beside a daily one
         (OfficeMonthTotal: its days are OfficeDay's)."""
         q = self._ranges_q(((self.months,) if self.months else ()) + self.more_months, "start", grain=Grain.MONTH)
+        q |= self._ranges_q(self.weeks, "start", grain=Grain.WEEK)
         return q | self._ranges_q(self.years, "start", grain=Grain.YEAR)
 
     def minus_months_q(self) -> Q:
-        """The month rows to subtract (those of a year read whole that lie outside the period)."""
-        return self._ranges_q(self.minus_months, "start", grain=Grain.MONTH)
+        """The week and month rows to subtract (the months of a year read whole that lie outside
+        the period, the weeks of a month read whole left out of it)."""
+        q = self._ranges_q(self.minus_months, "start", grain=Grain.MONTH)
+        return q | self._ranges_q(self.minus_weeks, "start", grain=Grain.WEEK)
 
     def minus_days_q(self, field_name: str) -> Q:
         """The days to subtract, on a daily rollup."""
@@ -346,7 +353,9 @@ class _Cover:
     cost: int = 0
 
 
-def _week_covers(first: date, last: date, today: date | None, *, subtract: bool) -> tuple[_Cover, _Cover]:
+def _week_covers(
+    first: date, last: date, today: date | None, *, subtract: bool, day_rows: int = 1
+) -> tuple[_Cover, _Cover]:
     """Days first..last of one month as rows of a table with week rows, two ways: without the
     month row (the weeks inside, and for each week the period cuts, its days inside, or
     (`subtract`) the week less its days outside), and as the month row less the same for the days
@@ -354,7 +363,7 @@ def _week_covers(first: date, last: date, today: date | None, *, subtract: bool)
 
     def days_cost(a: date, b: date) -> int:
         b = min(b, today) if today is not None else b
-        return max(0, (b - a).days + 1)
+        return max(0, (b - a).days + 1) * day_rows
 
     def week_cost(start: date) -> int:
         return int(today is None or start <= today)
@@ -413,6 +422,7 @@ def period_split(
     subtract: bool = False,
     weeks: bool = False,
     years: bool = False,
+    day_rows: int = 1,
 ) -> Split:
     """Days start..end (start None: since the beginning) as full months and remaining days; with
     `subtract`, a partial month is read as its month less the days outside the period when those
@@ -422,9 +432,11 @@ def period_split(
     `weeks` (a table with week rows: PlaceRollup), partial months are read through their week rows
     too (_week_covers); with `years` too (a table with year rows as well), a calendar year is
     read as its year row less the months and days outside the period where that is fewer rows
-    (without `subtract`, only a whole year inside the period)."""
+    (without `subtract`, only a whole year inside the period). `day_rows`: the rows a key has a
+    day where the day rows are read (2 for OfficeDay's, a row per kind of case, beside
+    OfficeMonthTotal), so that a day weighs what it costs against a week row."""
     if weeks:
-        return _week_split(start, end, today, subtract=subtract, years=years)
+        return _week_split(start, end, today, subtract=subtract, years=years, day_rows=day_rows)
 
     def cost(ranges: Iterable[tuple[date, date]]) -> int:
         total = 0
@@ -533,31 +545,35 @@ def _next_year(year: date) -> date:
     return year.replace(year=year.year + 1)
 
 
-def _week_split(start: date | None, end: date, today: date | None, *, subtract: bool, years: bool) -> Split:
+def _week_split(
+    start: date | None, end: date, today: date | None, *, subtract: bool, years: bool, day_rows: int = 1
+) -> Split:
     if start is None:
         if not years:
             # Every month up to the last one, from the beginning.
-            split = _week_split(month_start(end), end, today, subtract=subtract, years=False)
+            split = _week_split(month_start(end), end, today, subtract=subtract, years=False, day_rows=day_rows)
             last = split.months[1] if split.months else _previous_month(month_start(end))
             return replace(split, months=(date.min, last))
         # Every year before the last one whole, then the last year as a period of its own.
-        split = _week_split(date(end.year, 1, 1), end, today, subtract=subtract, years=True)
+        split = _week_split(date(end.year, 1, 1), end, today, subtract=subtract, years=True, day_rows=day_rows)
         if end.year == date.min.year:
             return split
         return replace(split, years=((date.min, date(end.year - 1, 1, 1)), *split.years))
     # The period's months: None for a month wholly inside, else its two covers.
     items: dict[date, tuple[_Cover, _Cover] | None] = {}
     if month_start(start) == month_start(end):
-        items[month_start(start)] = _week_covers(start, end, today, subtract=subtract)
+        items[month_start(start)] = _week_covers(start, end, today, subtract=subtract, day_rows=day_rows)
     else:
         month = month_start(start)
         if start.day != 1:
-            items[month] = _week_covers(start, month_end(start), today, subtract=subtract)
+            items[month] = _week_covers(start, month_end(start), today, subtract=subtract, day_rows=day_rows)
             month = _next_month(month)
         while month < month_start(end):
             items[month] = None
             month = _next_month(month)
-        items[month] = None if end == month_end(end) else _week_covers(month, end, today, subtract=subtract)
+        items[month] = (
+            None if end == month_end(end) else _week_covers(month, end, today, subtract=subtract, day_rows=day_rows)
+        )
     return _assembled(items, today, subtract=subtract, years=years)
 
 
@@ -782,9 +798,15 @@ def coarse_offices_refresh(day: date, organisation_ids: list[int]) -> None:
     month = month_start(day)
     lock_month(month)
     orgs = Q(organisation_id__in=organisation_ids)
+    week = week_start(day)
     for spec in OFFICE_SPECS:
         rows = _from_source(spec, month, month_end(month), orgs, days=False, months=True)
         _replace(spec, Q(start=month, **_month_grain(spec)) & orgs, rows)
+        if spec.keeps_weeks:
+            # The day's week from the daily rollup (the spec keeps no day rows to sum it from).
+            summed = _from_source(spec, week, week_end(week), orgs, days=False, months=True)
+            rows = {(Grain.WEEK, week, *key[2:]): counts for key, counts in summed.items()}
+            _replace(spec, Q(grain=Grain.WEEK, start=week) & orgs, rows)
     # Their year's rows from its months (the year lock after the month's, as coarse_days_refresh).
     lock_year(month.year)
     first = date(month.year, 1, 1)
@@ -965,7 +987,7 @@ def _select_sql(
     if span and grain in (Grain.MONTH, Grain.YEAR):
         start = f"CAST(date_trunc('{grain}', {'start' if from_days else 'day'}) AS date)"
     if grain == Grain.WEEK:
-        start = _week_start_sql("start")
+        start = _week_start_sql("start" if from_days else "day")
     group = ", ".join(([start] if start != "%s" else []) + keys) or "1"
     sums = [f"SUM({c})" for c in spec.counts]
     having = " OR ".join(f"SUM({c}) <> 0" for c in spec.counts)
@@ -987,7 +1009,8 @@ def _week_start_sql(column: str) -> str:
 def _grains(spec: Spec) -> list[str]:
     """The spec's grains, in the order they are computed (weeks and months from the day rows)."""
     if not spec.keeps_days:
-        return [Grain.MONTH, *([Grain.YEAR] if spec.keeps_years else [])]
+        # Weeks from the daily rollup, as the months.
+        return [*([Grain.WEEK] if spec.keeps_weeks else []), Grain.MONTH, *([Grain.YEAR] if spec.keeps_years else [])]
     return [
         Grain.DAY,
         *([Grain.WEEK] if spec.keeps_weeks else []),
@@ -1035,6 +1058,9 @@ def _params(spec: Spec, level: str, grain: str, first: date, last: date) -> list
     if grain == Grain.DAY:
         return ([level] if level else []) + [first, last]
     if grain == Grain.WEEK:
+        if not spec.keeps_days:
+            # From the daily rollup: the level's value selected, then its days.
+            return ([level] if level else []) + [first, last]
         return [first, last] + ([level] if level else [])
     if spec.keeps_days:
         return [first, first, last] + ([level] if level else [])

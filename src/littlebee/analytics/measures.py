@@ -164,18 +164,15 @@ class Period:
         for the readers that drop keys whose sums are all zero or read totals only."""
         return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True)
 
-    @property
-    def lean_years_split(self) -> Split:
-        """lean_split of a table with year rows besides its months (OfficeMonthTotal): a calendar
-        year read as its year row less what lies outside the period where that is fewer rows."""
-        return period_split(self.start, self.end, timezone.localdate(timezone=city_zone()), subtract=True, years=True)
-
-    def week_split(self, *, lean: bool = False) -> Split:
+    def week_split(self, *, lean: bool = False, day_rows: int = 1) -> Split:
         """The split of a table with week and year rows (PlaceRollup, StationMonth,
-        IndustryPlaceMonth): partial months read through their weeks and the days at their edges,
-        a year through its year row where that is fewer rows; `lean` as lean_split."""
+        IndustryPlaceMonth, OfficeMonthTotal beside OfficeDay): partial months read through their
+        weeks and the days at their edges, a year through its year row where that is fewer rows;
+        `lean` as lean_split; `day_rows` as period_split's."""
         today = timezone.localdate(timezone=city_zone())
-        return period_split(self.start, self.end, today if lean else None, subtract=lean, weeks=True, years=True)
+        return period_split(
+            self.start, self.end, today if lean else None, subtract=lean, weeks=True, years=True, day_rows=day_rows
+        )
 
     def q(self, field_name: str = "day") -> Q:
         q = Q(**{f"{field_name}__lte": self.end})
@@ -1171,21 +1168,20 @@ def _compiled(rows: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
     return sql, tuple(params)
 
 
-def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool = False) -> dict[int, Any]:
-    """OFFICE_COUNTS per office over the period: its full months from OfficeMonth, its remaining
-    days from OfficeDay, added up per office by the database in one statement (UNION ALL, GROUP
-    BY). With `named`, each office's (name, sums), the name joined in the same statement."""
-    # (rows, sign): the months, the remaining days, and the days left out of partial months read
-    # whole (subtracted).
+def office_parts(q: Q, period: Period, kind: str | None = None) -> list[tuple[QuerySet[Any], int]]:
+    """The rate table's rows over the period, each with its sign: the months (and weeks and years
+    over both kinds) added, the remaining days added, and the days (weeks, months) left out of
+    those read whole subtracted; each office's sums are theirs, signed (_office_sums)."""
     if kind:
         split = period.lean_split
         parts: list[tuple[QuerySet[Any], int]] = [(OfficeMonth.objects.filter(q, split.months_q()), 1)]
     else:
-        # Over both kinds, the months summed without the kind (half the rows), and a calendar
-        # year as its year row less the months outside the period where that is fewer: at 10
-        # million cases every office has rows every month, and a year ending 7 December read 12
-        # month rows an office besides December's days.
-        split = period.lean_years_split
+        # Over both kinds, the months summed without the kind (half the rows), a calendar year
+        # as its year row less the months outside the period, and a partial month through its
+        # week rows, where those are fewer: at 10 million cases every office has rows every
+        # day, and a year ending 7 December read 12 month rows an office besides December's
+        # days, a 30-day period up to 30 days of OfficeDay rows of each kind.
+        split = period.week_split(lean=True, day_rows=2)
         parts = [
             (OfficeMonthTotal.objects.filter(q, split.coarse_q()), 1),
             (OfficeMonthTotal.objects.filter(q, split.minus_months_q()), -1),
@@ -1194,6 +1190,14 @@ def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool =
         (OfficeDay.objects.filter(q, split.days_only_q("day")), 1),
         (OfficeDay.objects.filter(q, split.minus_days_q("day")), -1),
     ]
+    return parts
+
+
+def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool = False) -> dict[int, Any]:
+    """OFFICE_COUNTS per office over the period: its full months from OfficeMonth, its remaining
+    days from OfficeDay, added up per office by the database in one statement (UNION ALL, GROUP
+    BY). With `named`, each office's (name, sums), the name joined in the same statement."""
+    parts = office_parts(q, period, kind)
     selects = []
     for part, sign in parts:
         if kind:

@@ -660,8 +660,10 @@ def rollups_missing() -> bool:
         return True
     # Week rows came after the day and month rows they are summed from (migration 0012), year
     # rows after the month rows (migration 0018).
+    # The offices' week rows (migration 0020) came after their month rows, which they keep
+    # without day rows.
     return any(
-        spec.model._default_manager.filter(grain=Grain.DAY).exists()
+        spec.model._default_manager.filter(grain=Grain.DAY if spec.keeps_days else Grain.MONTH).exists()
         and not spec.model._default_manager.filter(grain=Grain.WEEK).exists()
         for spec in SPECS
         if spec.keeps_weeks

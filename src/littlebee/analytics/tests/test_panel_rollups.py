@@ -178,6 +178,10 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
     # and the city's year row of 2026 too
     year = PlaceRollup.objects.get(grain=Grain.YEAR, start=date(2026, 1, 1), level=PlaceLevel.CITY)
     PlaceRollup.objects.filter(pk=year.pk).update(reports_submitted=year.reports_submitted + 7)
+    # and an office's week row (both kinds: the rate table's partial months)
+    week = OfficeMonthTotal.objects.filter(grain=Grain.WEEK).order_by("start", "organisation_id").first()
+    assert week is not None
+    OfficeMonthTotal.objects.filter(pk=week.pk).update(received=week.received + 3)
     assert measures.overview(Scope(everything=True), Period(date(2026, 3, 1), date(2026, 3, 31))).reports[
         "submitted"
     ] == (right + 5)
@@ -197,6 +201,13 @@ def test_the_rebuild_names_and_corrects_a_panel_rollup_that_drifted(c: AppealCit
     assert f"{city_row} reports_submitted: {right + 5} → {right}" in out.getvalue()
     year_row = "year 2026-01-01 level=city region_id=None street_id=None district_id=None"
     assert f"{year_row} reports_submitted: {year.reports_submitted + 7} → {year.reports_submitted}" in out.getvalue()
+    week_row = f"week {week.start} organisation_id={week.organisation_id} "
+    assert any(
+        week_row in line and line.endswith(f"received: {week.received + 3} → {week.received}")
+        for line in out.getvalue().splitlines()
+    ), out.getvalue()
+    again_week = OfficeMonthTotal.objects.get(grain=Grain.WEEK, start=week.start, organisation_id=week.organisation_id)
+    assert again_week.received == week.received
     again_year = PlaceRollup.objects.get(grain=Grain.YEAR, start=date(2026, 1, 1), level=PlaceLevel.CITY)
     assert again_year.reports_submitted == year.reports_submitted
     assert (

@@ -335,3 +335,46 @@ def test_a_year_of_the_rate_table_reads_a_few_rows_an_office() -> None:
     # 12 month rows and 28 day rows, December 2025's 7 left out and December 2026's 7)
     assert month_rows + 2 * day_rows == 16
     assert all(r[0] > today for r in future)
+
+
+# The rate table's rows an office (both kinds) for a period of 30, 90 or 365 days ending on any
+# day of a year, whatever the history: its weeks and months, and the days at their edges (two
+# OfficeDay rows a day, a kind each). Before the offices' week rows a partial month was read
+# through OfficeDay, up to ~30 days of two rows: 60 / 63 / 71 rows at most.
+OFFICE_ROWS_AT_MOST = {30: 17, 90: 19, 365: 28}
+
+
+@pytest.mark.django_db
+def test_the_rate_table_reads_a_bounded_number_of_rows_an_office_whatever_the_history(c: AppealCity) -> None:
+    # given an office that received cases of both kinds every day for over two years (at 10
+    # million cases every office does), its rollups refreshed as the minute's job refreshes them
+    from django.db.models import Q
+
+    from littlebee.orgs.tests.factories import OrganisationFactory
+
+    today = timezone.localdate()
+    first = today - timedelta(days=800)
+    office: Any = OrganisationFactory(name="两年社区党委")
+    OfficeDay.objects.bulk_create(
+        OfficeDay(
+            day=first + timedelta(days=k), organisation_id=office.pk, kind=kind, received=1 + (k + n) % 3, rated=1
+        )
+        for k in range(801)
+        for n, kind in enumerate(("report", "appeal"))
+    )
+    for week in sorted({coarse.week_start(first + timedelta(days=k)) for k in range(801)}):
+        coarse_offices_refresh(week, [office.pk])
+    most: dict[int, int] = {}
+    for back in range(0, 366, 4):
+        end = today - timedelta(days=back)
+        for days in OFFICE_ROWS_AT_MOST:
+            period = Period(start=end - timedelta(days=days - 1), end=end)
+            # when the rate table's rows of the period are read
+            parts = measures.office_parts(Q(organisation_id=office.pk), period)
+            # then their signed sums are the daily rows' over the period
+            received = sum(sign * (part.aggregate(n=Sum("received"))["n"] or 0) for part, sign in parts)
+            wanted = OfficeDay.objects.filter(period.q(), organisation_id=office.pk).aggregate(n=Sum("received"))
+            assert received == wanted["n"], (end, days)
+            most[days] = max(most.get(days, 0), sum(part.count() for part, _sign in parts))
+    # and they are a few rows, however long the office's history
+    assert most == OFFICE_ROWS_AT_MOST
