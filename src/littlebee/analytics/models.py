@@ -494,7 +494,9 @@ class OfficeMonthTotal(OfficeCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["start"], name="officetotal_start_idx"),
+            # By grain first: a month's rows start on the day its first week's rows start, and
+            # the month rows of a quarter were found among 5 times as many week rows (0021).
+            models.Index(fields=["grain", "start"], name="officetotal_grain_start_idx"),
             models.Index(fields=["organisation_id", "start"], name="officetotal_org_idx"),
         ]
 
