@@ -430,7 +430,7 @@ def period_split(
     after it; never the sums). Subtracting suits a reader that drops keys whose sums are all zero:
     a key with rows only on the left-out days comes back with zeros instead of not at all. With
     `weeks` (a table with week rows: PlaceRollup), partial months are read through their week rows
-    too (_week_covers); with `years` too (a table with year rows as well), a calendar year is
+    too (_week_covers); with `years` too (a table with week and year rows), a calendar year is
     read as its year row less the months and days outside the period where that is fewer rows
     (without `subtract`, only a whole year inside the period). `day_rows`: the rows a key has a
     day where the day rows are read (2 for OfficeDay's, a row per kind of case, beside
@@ -444,9 +444,6 @@ def period_split(
             last = min(last, today) if today is not None else last
             total += max(0, (last - first).days + 1)
         return total
-
-    if years:
-        return _month_split_with_years(start, end, today, subtract=subtract, cost=cost)
 
     def one_month(first: date, last: date) -> tuple[bool, tuple[tuple[date, date], ...]]:
         """Days first..last of one month: (read as the month less these ranges?, the ranges)."""
@@ -482,48 +479,6 @@ def period_split(
         (minus if whole else days).extend(ranges)
     months = (first_month, last_month) if first_month <= last_month else None
     return Split(months, tuple(days), tuple(minus))
-
-
-def _month_split_with_years(
-    start: date | None, end: date, today: date | None, *, subtract: bool, cost: Callable[[Iterable[DayRange]], int]
-) -> Split:
-    """period_split of a table with month and year rows and a daily table beside it (the
-    offices'): a partial month is its days, or (`subtract`) its month less the days outside;
-    a calendar year its months or its year row less what lies outside (_assembled)."""
-    if start is None:
-        split = _month_split_with_years(date(end.year, 1, 1), end, today, subtract=subtract, cost=cost)
-        if end.year == date.min.year:
-            return split
-        return replace(split, years=((date.min, date(end.year - 1, 1, 1)), *split.years))
-
-    def covers(first: date, last: date) -> tuple[_Cover, _Cover] | None:
-        outside = [
-            r
-            for r in ((month_start(first), first - timedelta(days=1)), (last + timedelta(days=1), month_end(last)))
-            if r[0] <= r[1]
-        ]
-        if not outside:
-            return None
-        # Each cost one more than its rows (the month row is read either way in a month-only
-        # reading), so that the month less its days outside is chosen as period_split chooses it.
-        plain = _Cover(days=[(first, last)], cost=1 + cost(((first, last),)))
-        whole = _Cover(whole=True, minus=outside, cost=1 + cost(outside))
-        return plain, whole
-
-    items: dict[date, tuple[_Cover, _Cover] | None] = {}
-    if month_start(start) == month_start(end):
-        items[month_start(start)] = covers(start, end)
-    else:
-        items[month_start(start)] = covers(start, month_end(start))
-        month = _next_month(month_start(start))
-        while month < month_start(end):
-            items[month] = None
-            month = _next_month(month)
-        items[month] = covers(month, end)
-    return _assembled(items, today, subtract=subtract, years=True)
-
-
-DayRange = tuple[date, date]
 
 
 def _runs(starts: Iterable[date], following: Callable[[date], date]) -> DayRanges:

@@ -319,24 +319,6 @@ def test_the_rate_table_reads_a_year_of_an_office_as_its_year_row_and_stays_exac
         assert {n: rows[office.pk].sums[n] for n in wanted} == wanted, days
 
 
-def test_a_year_of_the_rate_table_reads_a_few_rows_an_office() -> None:
-    # given a year ending 7 December 2026, read that day by the rate table over both kinds
-    today = date(2026, 12, 7)
-    split = coarse.period_split(date(2025, 12, 8), today, today, subtract=True, years=True)
-    # then 2026 is its year row, December 2025 its month less its first 7 days
-    assert split.years == ((date(2026, 1, 1), date(2026, 1, 1)),)
-    assert split.months == (date(2025, 12, 1), date(2025, 12, 1)) and split.more_months == ()
-    # (days after today are subtracted from the year too, but no row lies there)
-    assert split.minus == ((date(2025, 12, 1), date(2025, 12, 7)), (date(2026, 12, 8), date(2026, 12, 31)))
-    future = [r for r in split.minus + split.days if r[0] > today]
-    month_rows = 2 + sum(1 for r in split.minus_months if r[0] <= today)
-    day_rows = sum((min(b, today) - a).days + 1 for a, b in split.minus + split.days if a <= today)
-    # an office with rows every day of both kinds: 2 month and year rows and 14 day rows (before:
-    # 12 month rows and 28 day rows, December 2025's 7 left out and December 2026's 7)
-    assert month_rows + 2 * day_rows == 16
-    assert all(r[0] > today for r in future)
-
-
 # The rate table's rows an office (both kinds) for a period of 30, 90 or 365 days ending on any
 # day of a year, whatever the history: its weeks and months, and the days at their edges (two
 # OfficeDay rows a day, a kind each). Before the offices' week rows a partial month was read
