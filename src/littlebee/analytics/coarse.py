@@ -166,7 +166,10 @@ OFFICE_KEYS: dict[str, str | None] = {
     "district_id": "district_id",
     "industry": "industry",
 }
-OFFICE = Spec("office", OfficeMonth, OfficeDay, (("", OFFICE_KEYS),), OFFICE_COUNTS, False)
+# Weeks and years as OFFICE_TOTAL's (below), for the rate table of one kind of case.
+OFFICE = Spec(
+    "office", OfficeMonth, OfficeDay, (("", OFFICE_KEYS),), OFFICE_COUNTS, False, keeps_weeks=True, keeps_years=True
+)
 # Every dimension of the daily rollup, per month (the mixed scopes).
 ACTIVITY_MONTH = Spec(
     "activity_month",

@@ -1169,39 +1169,35 @@ def _compiled(rows: QuerySet[Any]) -> tuple[str, tuple[Any, ...]] | None:
 
 
 def office_parts(q: Q, period: Period, kind: str | None = None) -> list[tuple[QuerySet[Any], int]]:
-    """The rate table's rows over the period, each with its sign: the months (and weeks and years
-    over both kinds) added, the remaining days added, and the days (weeks, months) left out of
-    those read whole subtracted; each office's sums are theirs, signed (_office_sums)."""
-    if kind:
-        split = period.lean_split
-        parts: list[tuple[QuerySet[Any], int]] = [(OfficeMonth.objects.filter(q, split.months_q()), 1)]
-    else:
-        # Over both kinds, the months summed without the kind (half the rows), a calendar year
-        # as its year row less the months outside the period, and a partial month through its
-        # week rows, where those are fewer: at 10 million cases every office has rows every
-        # day, and a year ending 7 December read 12 month rows an office besides December's
-        # days, a 30-day period up to 30 days of OfficeDay rows of each kind.
-        split = period.week_split(lean=True, day_rows=2)
-        parts = [
-            (OfficeMonthTotal.objects.filter(q, split.coarse_q()), 1),
-            (OfficeMonthTotal.objects.filter(q, split.minus_months_q()), -1),
-        ]
+    """The rate table's rows over the period (of one kind of case, or both), each with its sign:
+    the weeks, months and years added, the remaining days added, and the days, weeks and months
+    left out of those read whole subtracted; each office's sums are theirs, signed (_office_sums)."""
+    # A calendar year as its year row less the months outside the period, and a partial month
+    # through its week rows, where those are fewer: at 10 million cases every office has rows
+    # every day, and a year ending 7 December read 12 month rows an office besides December's
+    # days, a 30-day period up to 30 days of OfficeDay rows of each kind. Over both kinds, the
+    # rows summed without the kind (half the rows; OfficeDay's days are a row per kind).
+    split = period.week_split(lean=True, day_rows=1 if kind else 2)
+    coarse = OfficeMonth if kind else OfficeMonthTotal
+    parts: list[tuple[QuerySet[Any], int]] = [
+        (coarse.objects.filter(q, split.coarse_q()), 1),
+        (coarse.objects.filter(q, split.minus_months_q()), -1),
+    ]
     parts += [
         (OfficeDay.objects.filter(q, split.days_only_q("day")), 1),
         (OfficeDay.objects.filter(q, split.minus_days_q("day")), -1),
     ]
-    return parts
+    return [(part.filter(kind=kind), sign) for part, sign in parts] if kind else parts
 
 
 def _office_sums(q: Q, period: Period, kind: str | None = None, *, named: bool = False) -> dict[int, Any]:
-    """OFFICE_COUNTS per office over the period: its full months from OfficeMonth, its remaining
-    days from OfficeDay, added up per office by the database in one statement (UNION ALL, GROUP
-    BY). With `named`, each office's (name, sums), the name joined in the same statement."""
+    """OFFICE_COUNTS per office over the period: its weeks, months and years from OfficeMonth
+    (OfficeMonthTotal over both kinds), its remaining days from OfficeDay (office_parts), added
+    up per office by the database in one statement (UNION ALL, GROUP BY). With `named`, each
+    office's (name, sums), the name joined in the same statement."""
     parts = office_parts(q, period, kind)
     selects = []
     for part, sign in parts:
-        if kind:
-            part = part.filter(kind=kind)
         compiled = _compiled(part.values_list("organisation_id", *OFFICE_COUNTS).order_by())
         if compiled is not None:
             selects.append((*compiled, sign))

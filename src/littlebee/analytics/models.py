@@ -457,8 +457,11 @@ class OfficeCounts(models.Model):
 
 
 class OfficeMonth(OfficeCounts):
-    """OfficeDay summed per month × office × kind (the days of a partial month are read from OfficeDay)."""
+    """OfficeDay summed per month × office × kind (the days of a partial month are read from OfficeDay),
+    per week of a month (Grain.WEEK, from OfficeDay) and per calendar year (Grain.YEAR, from the
+    months) too: the rate table of one kind reads a period as OfficeMonthTotal's of both kinds."""
 
+    grain = models.CharField(max_length=8, choices=Grain.choices, default=Grain.MONTH)
     start = models.DateField()
     organisation_id = models.IntegerField()
     kind = models.CharField(max_length=16)
@@ -469,7 +472,8 @@ class OfficeMonth(OfficeCounts):
 
     class Meta:
         indexes = [
-            models.Index(fields=["start"], name="officemonth_start_idx"),
+            # By grain first, as OfficeMonthTotal's (0021).
+            models.Index(fields=["grain", "start"], name="officemonth_grain_start_idx"),
             models.Index(fields=["organisation_id", "start"], name="officemonth_org_idx"),
         ]
 

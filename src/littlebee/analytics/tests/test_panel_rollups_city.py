@@ -324,10 +324,15 @@ def test_the_rate_table_reads_a_year_of_an_office_as_its_year_row_and_stays_exac
 # OfficeDay rows a day, a kind each). Before the offices' week rows a partial month was read
 # through OfficeDay, up to ~30 days of two rows: 60 / 63 / 71 rows at most.
 OFFICE_ROWS_AT_MOST = {30: 17, 90: 19, 365: 28}
+# Of one kind of case (OfficeMonth and a row a day): before its week rows, 30 / 33 / 42.
+ONE_KIND_ROWS_AT_MOST = {30: 11, 90: 13, 365: 22}
 
 
 @pytest.mark.django_db
-def test_the_rate_table_reads_a_bounded_number_of_rows_an_office_whatever_the_history(c: AppealCity) -> None:
+@pytest.mark.parametrize("kind", [None, "report"])
+def test_the_rate_table_reads_a_bounded_number_of_rows_an_office_whatever_the_history(
+    c: AppealCity, kind: str | None
+) -> None:
     # given an office that received cases of both kinds every day for over two years (at 10
     # million cases every office does), its rollups refreshed as the minute's job refreshes them
     from django.db.models import Q
@@ -346,17 +351,21 @@ def test_the_rate_table_reads_a_bounded_number_of_rows_an_office_whatever_the_hi
     )
     for week in sorted({coarse.week_start(first + timedelta(days=k)) for k in range(801)}):
         coarse_offices_refresh(week, [office.pk])
+    at_most = ONE_KIND_ROWS_AT_MOST if kind else OFFICE_ROWS_AT_MOST
     most: dict[int, int] = {}
     for back in range(0, 366, 4):
         end = today - timedelta(days=back)
-        for days in OFFICE_ROWS_AT_MOST:
+        for days in at_most:
             period = Period(start=end - timedelta(days=days - 1), end=end)
             # when the rate table's rows of the period are read
-            parts = measures.office_parts(Q(organisation_id=office.pk), period)
+            parts = measures.office_parts(Q(organisation_id=office.pk), period, kind)
             # then their signed sums are the daily rows' over the period
             received = sum(sign * (part.aggregate(n=Sum("received"))["n"] or 0) for part, sign in parts)
-            wanted = OfficeDay.objects.filter(period.q(), organisation_id=office.pk).aggregate(n=Sum("received"))
+            days_in = OfficeDay.objects.filter(
+                period.q(), organisation_id=office.pk, **({"kind": kind} if kind else {})
+            )
+            wanted = days_in.aggregate(n=Sum("received"))
             assert received == wanted["n"], (end, days)
             most[days] = max(most.get(days, 0), sum(part.count() for part, _sign in parts))
     # and they are a few rows, however long the office's history
-    assert most == OFFICE_ROWS_AT_MOST
+    assert most == at_most
