@@ -236,7 +236,7 @@ def test_the_replay_sends_no_texts_and_restores_delivery(monkeypatch: pytest.Mon
 
     # when the replay starts, an urgent message goes out, and the replay ends
     casework._replay_begin(state)
-    notify.deliver(user=User(), kind="case_open", title="t", body="", link="", data={}, sms=True)
+    notify.deliver(users=[User()], kind="case_open", title="t", body="", link="", data={}, sms=True)
     casework._replay_end(state, [], timezone.now())
 
     # then it went to the inbox without a text, and delivery is as before
