@@ -137,7 +137,7 @@ def test_get_me_carries_the_star_title_in_its_one_statement(
     zh.get("/me")
 
     # when
-    with django_assert_num_queries(2):  # the token, then GET /me's one statement, as before
+    with django_assert_num_queries(1):  # GET /me by token: the token and the account in one statement
         answer = zh.get("/me").json()
     english = en.get("/me").json()
 
