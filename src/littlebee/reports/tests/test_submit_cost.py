@@ -157,7 +157,7 @@ def test_a_report_with_a_photo_writes_its_rows_in_two_statements_on_postgresql(
     case = Case.objects.get(pk=report_id)
     assert CaseOrganisation.objects.filter(case=case, organisation_id=case.organisation_id).count() == 1
     assert CaseEvent.objects.filter(case=case, action="open", to_org_id=case.organisation_id).count() == 1
-    assert ReportPhoto.objects.filter(report_id=report_id, status=PhotoStatus.PROCESSING).count() == 1
+    assert ReportPhoto.objects.filter(report_id=report_id).count() == 1  # its job may already have run
 
 
 @pytest.mark.django_db(transaction=True)
