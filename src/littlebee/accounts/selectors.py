@@ -138,10 +138,6 @@ class MeSummary:
     fields: dict[str, Any]
 
 
-# GET /me is the call a phone makes most. Its read is one statement of plain SQL built once per
-# process (quoted names from the models, "%s" placeholders): the profile with only the columns
-# the answer shows, the community's chain of names (never a region's boundary), and whether the
-# person holds any staff role; the roles themselves are read only for someone who holds one.
 @dataclass(frozen=True)
 class TokenRide:
     """A read of the caller's own rows made by the token lookup's statement (services.token_lookup),
@@ -156,6 +152,10 @@ class TokenRide:
     joins: Callable[[str], list[str]]
 
 
+# GET /me is the call a phone makes most. Its read is one statement of plain SQL built once per
+# process (quoted names from the models, "%s" placeholders): the profile with only the columns
+# the answer shows, the community's chain of names (never a region's boundary), and whether the
+# person holds any staff role; the roles themselves are read only for someone who holds one.
 _ME_SQL: list[str] = []
 
 

@@ -122,21 +122,6 @@ _WORKER_TOO = {
 }
 
 
-# The titles as texts, each made once: t() reads a lazy title's msgid under a switched-off
-# catalogue (translation.override), which cost more than the rest of a one-person notice's text.
-_TITLE_TEXTS: dict[int, dict[str, Any]] = {}
-
-
-def _title_text(title: Any) -> dict[str, Any]:
-    # Keyed by identity: the titles are this module's constants, alive as long as the process (a
-    # lazy string's own hash is its translation in whatever language is active).
-    key = id(title)
-    found = _TITLE_TEXTS.get(key)
-    if found is None:
-        found = _TITLE_TEXTS[key] = t(title)
-    return dict(found)
-
-
 def _merged_into(event: CaseEvent) -> bool:
     return event.action == CaseAction.MERGE and "merged_case" in (event.data or {})
 
@@ -186,7 +171,7 @@ def case_notify(case: Case, event: CaseEvent) -> int:
             continue
         # Keys and parameters (core.texts), shown in each reader's language when read.
         text_title, text_body = hooks.message(
-            case=case, event=event, title=_title_text(title), body=_note_text(event), to_staff=to_staff
+            case=case, event=event, title=t(title), body=_note_text(event), to_staff=to_staff
         )
         try:
             deliver(

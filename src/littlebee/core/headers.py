@@ -12,28 +12,9 @@ from csp.utils import build_policy
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.http.response import HttpResponseBase, ResponseHeaders
 from django.middleware.security import SecurityMiddleware
-
-
-class PermissionsPolicyMiddleware:
-    """Sends settings.PERMISSIONS_POLICY ({feature: [origins]}) as the Permissions-Policy header:
-    the browser features our pages may use (the report form's camera and position), and the
-    ones no page of ours, nor anything framed or injected into it, may ask for."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-        self.header = ", ".join(
-            f"{feature}=({' '.join(origins)})" for feature, origins in settings.PERMISSIONS_POLICY.items()
-        )
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        if self.header:
-            response.headers.setdefault("Permissions-Policy", self.header)
-        return response
-
 
 # What a view or decorator may set on a response to change its policy (django-csp's own names;
 # its decorators set them on the response object itself).
@@ -128,7 +109,7 @@ class SecurityHeadersMiddleware(SecurityMiddleware):
     worked out from the settings once, when the middleware is built as Django's reads them, and
     set in one step: Django joins and checks them again on every response."""
 
-    # Its __call__ is synchronous (as the site's stack is: PermissionsPolicyMiddleware's never was).
+    # Its __call__ is synchronous, as the rest of the site's stack is.
     async_capable = False
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
@@ -162,6 +143,9 @@ class SecurityHeadersMiddleware(SecurityMiddleware):
 
 
 # (Permissions-Policy, X-Frame-Options) as stored headers: built from the settings on first use.
+# settings.PERMISSIONS_POLICY ({feature: [origins]}) names the browser features our pages may use
+# (the report form's camera and position) and the ones no page of ours, nor anything framed or
+# injected into it, may ask for.
 _PAGE_HEADERS: list[tuple[tuple[str, tuple[str, str]], ...]] = []
 
 
@@ -184,7 +168,7 @@ def _page_settings_changed(*, setting: str, **kwargs: Any) -> None:
 
 
 class PageHeadersMiddleware:
-    """Django's XFrameOptionsMiddleware, CachedPolicyCSPMiddleware and PermissionsPolicyMiddleware
+    """Django's XFrameOptionsMiddleware, CachedPolicyCSPMiddleware and the Permissions-Policy header
     in one layer instead of three, in their order (Permissions-Policy, then the policy, then
     X-Frame-Options), with the exemptions each applies: a response that has a header of its own
     keeps it, xframe_options_exempt and django-csp's decorators, nonces and excluded paths as

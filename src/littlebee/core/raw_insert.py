@@ -109,7 +109,8 @@ def insert_instance_if(obj: M, guard: str, guard_params: list[Any], using: str =
     return True
 
 
-_IGNORING: dict[tuple[type[Model], str, int, bool], str] = {}
+# (model, database, rows, ignoring conflicts) -> the multi-row INSERT
+_MANY: dict[tuple[type[Model], str, int, bool], str] = {}
 
 
 def insert_instances_ignoring_conflicts(objs: list[M], using: str = DEFAULT_DB_ALIAS) -> None:
@@ -134,7 +135,7 @@ def _insert_many(objs: list[M], using: str, *, ignoring: bool) -> None:
     _sql, fields, _returning = _statement(model, using)
     connection = connections[using]
     key = (model, using, len(objs), ignoring)
-    sql = _IGNORING.get(key)
+    sql = _MANY.get(key)
     if sql is None:
         from django.db.models.constants import OnConflict
 
@@ -147,7 +148,7 @@ def _insert_many(objs: list[M], using: str, *, ignoring: bool) -> None:
             f"{ops.insert_statement(on_conflict=on_conflict)} {qn(model._meta.db_table)} ({columns})"
             f" VALUES {', '.join([row] * len(objs))} {ops.on_conflict_suffix_sql(fields, on_conflict, [], [])}"
         ).rstrip()
-        _IGNORING[key] = sql
+        _MANY[key] = sql
     params = [
         None if (v := f.pre_save(obj, True)) is None else f.get_db_prep_save(v, connection)
         for obj in objs
